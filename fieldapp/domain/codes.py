@@ -1,0 +1,144 @@
+"""Code lists: the app's vocabulary, from the national action plan and CMM's statistics.
+
+Codes are stable identifiers stored in the vault and sent in packets; labels are translated
+where they are shown (``_(label)``), so they are marked with ``N_`` here.
+"""
+
+from __future__ import annotations
+
+from fieldapp.i18n import N_
+
+ROLES = {
+    "outreach": N_("Outreach worker"),
+    "health": N_("Health staff"),
+    "legal": N_("Legal adviser"),
+    "coordinator": N_("Coordinator"),
+    "admin": N_("Administrator"),
+}
+
+VENUE_KINDS = {
+    "massage_clinic": N_("Massage clinic"),
+    "street_area": N_("Street area"),
+    "house_apartment": N_("House or apartment"),
+    "escort_online": N_("Escort or online"),
+    "drop_in": N_("Drop-in centre"),
+    "prison_asylum": N_("Prison or asylum centre"),
+    "other": N_("Other"),
+}
+
+REGIONS = {
+    "hovedstaden": N_("Capital Region of Denmark"),
+    "sjaelland": N_("Region Zealand"),
+    "syddanmark": N_("Region of Southern Denmark"),
+    "midtjylland": N_("Central Denmark Region"),
+    "nordjylland": N_("North Denmark Region"),
+}
+
+GENDERS = {
+    "woman": N_("Woman"),
+    "man": N_("Man"),
+    "transgender": N_("Transgender person"),
+    "unknown": N_("Unknown"),
+}
+
+CONTACT_KINDS = {
+    "street": N_("Street"),
+    "venue": N_("Venue"),
+    "health": N_("Health"),
+    "legal": N_("Legal advice"),
+    "phone_online": N_("Phone or online"),
+    "drop_in": N_("Drop-in"),
+}
+
+INDICATORS = {
+    "deceived": N_("Deceived about the job, pay or conditions"),
+    "travel_arranged": N_("Travel arranged and paid by others"),
+    "documents_withheld": N_("ID documents held by someone else"),
+    "false_documents": N_("False ID or travel documents"),
+    "isolated_controlled": N_("Isolated, controlled or watched"),
+    "poor_conditions": N_("Poor housing and working conditions"),
+    "debt": N_("In debt to an exploiter or recruiter"),
+    "no_or_low_pay": N_("No pay or very low pay"),
+    "threats_violence": N_("Threats or violence"),
+    "no_healthcare": N_("No or limited access to health care"),
+    "fears_authorities": N_("Fears authorities, does not know where to get help"),
+    "not_speaking_freely": N_("Cannot speak freely, someone watches"),
+    "lives_at_work": N_("Lives where they work"),
+}
+
+EXPLOITATION_FORMS = {
+    "sexual": N_("Sexual exploitation"),
+    "forced_labour": N_("Forced labour"),
+    "criminal_activities": N_("Forced criminal activities"),
+    "slavery_like": N_("Slavery-like conditions"),
+    "undetermined": N_("Could not be determined"),
+    "other": N_("Other"),
+}
+
+MATERIAL_KINDS = {
+    "leaflet": N_("Leaflet"),
+    "wallet_card": N_("Wallet card"),
+    "health_kit": N_("Condoms or health kit"),
+    "other": N_("Other"),
+}
+
+TOPICS = {
+    "rights": N_("Rights in Denmark"),
+    "health": N_("Health"),
+    "housing": N_("Housing"),
+    "work": N_("Work and pay"),
+    "debt": N_("Debt"),
+    "violence": N_("Violence"),
+    "residence": N_("Residence status"),
+    "return": N_("Return home"),
+    "other": N_("Other"),
+}
+
+SERVICES = {
+    "information": N_("Information given"),
+    "leaflet": N_("Leaflet given"),
+    "health_kit": N_("Health kit given"),
+    "accompanied": N_("Accompanied to a service"),
+    "referral_health": N_("Referred to health care"),
+    "referral_legal": N_("Referred to legal advice"),
+    "referral_cmm": N_("Referred to CMM"),
+    "shelter": N_("Helped to shelter"),
+}
+
+HEALTH_REASONS = {
+    "sti_test": N_("STI test"),
+    "contraception": N_("Contraception"),
+    "pregnancy": N_("Pregnancy"),
+    "abortion_referral": N_("Abortion referral"),
+    "chronic_illness": N_("Chronic illness"),
+    "injury": N_("Injury"),
+    "other": N_("Other"),
+}
+
+ASSAULT_KINDS = {
+    "robbery": N_("Robbery"),
+    "physical": N_("Physical violence"),
+    "threats": N_("Threats"),
+    "sexual": N_("Sexual assault"),
+}
+
+ASSAULT_BY = {
+    "customer": N_("Customer"),
+    "trafficker": N_("Trafficker or pimp"),
+    "other": N_("Other"),
+}
+
+LEGAL_TOPICS = {
+    "report_violence": N_("Reporting violence or rape"),
+    "residence": N_("Residence status"),
+    "reflection_period": N_("Reflection period"),
+    "labour_rights": N_("Labour rights"),
+    "debt": N_("Debt"),
+    "compensation": N_("Compensation"),
+    "tax": N_("Tax"),
+    "other": N_("Other"),
+}
+
+# ISO 639-1 codes offered in pickers; labels come from babel in the UI language.
+LANGUAGES = ("da", "en", "th", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu",
+             "fr", "tl", "yo", "ig", "sw", "ti", "so", "fa", "ps", "de", "sq", "sr", "km")

@@ -1,0 +1,28 @@
+"""The organisation this installation belongs to: what leaflets and packets say about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    """One way to reach help, printed on leaflets exactly as configured."""
+
+    label: str          # e.g. "Hotline (24 h)"; written by the organisation in its own words
+    value: str          # e.g. a phone number or an address; never invented by the app
+    kind: str = "phone"  # phone | address | web | email | hours
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = ""
+    region: str = ""
+    description: str = ""
+    contact_lines: tuple[ContactLine, ...] = field(default_factory=tuple)
+    hotline: str = ""      # the number a wallet card's QR code dials
+    retention_months: int = 24
+    is_sample: bool = False  # the demo/sample configuration: leaflets carry a SAMPLE mark
+
+    def can_print_for_real(self) -> bool:
+        return bool(self.name and self.contact_lines) and not self.is_sample

@@ -1,0 +1,112 @@
+"""The field records: venues, visits, people and their contacts.
+
+Plain dataclasses; ``id`` is None until the record is stored. Times are timezone-aware UTC
+``datetime``s; dates are ``date``s. Code fields hold codes from ``fieldapp.domain.codes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass
+class Venue:
+    name: str
+    kind: str
+    municipality: str = ""
+    region: str = ""
+    is_open: bool = True
+    notes: str = ""
+    id: int | None = None
+
+
+@dataclass
+class Material:
+    kind: str
+    language: str
+    quantity: int
+
+
+@dataclass
+class Visit:
+    venue_id: int
+    started_at: datetime
+    ended_at: datetime | None = None
+    team: tuple[int, ...] = ()            # user ids
+    people_met: int = 0
+    languages: tuple[str, ...] = ()
+    interpreter: bool = False
+    materials: tuple[Material, ...] = ()
+    observations: tuple[str, ...] = ()   # indicator codes seen at venue level
+    note: str = ""
+    created_by: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class Person:
+    alias: str
+    gender: str = "unknown"
+    age_estimate: int | None = None
+    birth_year: int | None = None
+    nationality: str = ""                # ISO 3166-1 alpha-2, "" when unknown
+    languages: tuple[str, ...] = ()
+    phone: str = ""
+    phone_consent: bool = False
+    first_contact: date | None = None
+    last_contact: date | None = None
+    reference: str = ""                  # stable opaque internal reference
+    id: int | None = None
+
+
+@dataclass
+class Contact:
+    person_id: int
+    kind: str
+    occurred_at: datetime
+    visit_id: int | None = None
+    topics: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    follow_up: date | None = None
+    note: str = ""
+    created_by: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class HealthContact:
+    contact_id: int
+    reason: str
+    tests_offered: tuple[str, ...] = ()
+    tests_taken: tuple[str, ...] = ()
+    referred_public_care: bool = False
+    assaults: tuple[str, ...] = ()       # ASSAULT_KINDS codes
+    assault_by: tuple[str, ...] = ()     # ASSAULT_BY codes
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass
+class LegalSession:
+    contact_id: int
+    adviser_id: int
+    topics: tuple[str, ...] = ()
+    interpreter: bool = False
+    police_report_assisted: bool = False
+    police_report_filed: bool = False
+    victims_lawyer_requested: bool = False
+    outcome: str = ""
+    follow_up: date | None = None
+    id: int | None = None
+
+
+@dataclass
+class User:
+    name: str
+    role: str
+    active: bool = True
+    id: int | None = None
+    created_at: datetime | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,86 @@
+"""Translation for fieldapp: gettext catalogues compiled by babel, switchable at run time.
+
+Every user-visible string goes through ``_`` (or ``ngettext``/``pgettext``). ``N_`` marks a
+module-level constant for extraction; translate it with ``_`` where it is shown. No Qt here.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Callable
+from pathlib import Path
+
+from babel import Locale
+
+DOMAIN = "messages"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+UI_LANGUAGES = ("en", "da")
+
+_current: _gettext.NullTranslations = _gettext.NullTranslations()
+_language = "en"
+_listeners: list[Callable[[str], None]] = []
+
+
+def _(message: str) -> str:
+    return _current.gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _current.pgettext(context, message)
+
+
+def current_language() -> str:
+    return _language
+
+
+def set_language(language: str) -> None:
+    """Switch the UI language; listeners (open windows) re-translate themselves."""
+    global _current, _language
+    if language not in UI_LANGUAGES:
+        raise ValueError(f"unsupported UI language: {language}")
+    if language == "en":
+        _current = _gettext.NullTranslations()
+    else:
+        ensure_compiled()
+        _current = _gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[language], fallback=True)
+    _language = language
+    for listener in list(_listeners):
+        listener(language)
+
+
+def add_listener(listener: Callable[[str], None]) -> None:
+    _listeners.append(listener)
+
+
+def remove_listener(listener: Callable[[str], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def babel_locale() -> Locale:
+    return Locale.parse(_language)
+
+
+def ensure_compiled() -> None:
+    """Compile .po catalogues whose .mo is missing or older (a source checkout has only .po)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        tmp.replace(mo_path)

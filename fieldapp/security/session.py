@@ -1,0 +1,66 @@
+"""An unlocked vault: the connection, the signed-in user and the lock on the file.
+
+Locking drops the session; nothing else holds the key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldapp.domain.records import User
+from fieldapp.errors import IntegrityError
+from fieldapp.security import roles
+from fieldapp.storage import audit_repo
+from fieldapp.storage.connection import Connection, VaultLock, transaction
+
+
+@dataclass
+class Session:
+    path: Path
+    conn: Connection
+    user: User
+    lock: VaultLock
+    read_only: bool = False
+    demo: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.lock.held
+
+    def can(self, capability: str) -> bool:
+        return roles.can(self.user.role, capability)
+
+    def require(self, capability: str) -> None:
+        roles.require(self.user.role, capability)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction for one save; refused on a vault opened read-only."""
+        if self.read_only:
+            raise IntegrityError()
+        with transaction(self.conn) as conn:
+            yield conn
+
+    def audit(self, action: str, entity: str = "", entity_id: int | None = None) -> None:
+        """Record an event in its own transaction (for views and other non-changes)."""
+        if self.read_only:
+            return
+        with self.write() as conn:
+            audit_repo.append(conn, self.user.id, action, entity, entity_id)
+
+    def close(self, *, audit_lock: bool = True) -> None:
+        if not self.lock.held:
+            return
+        try:
+            if audit_lock:
+                with contextlib.suppress(Exception):
+                    self.audit("lock")
+            with contextlib.suppress(Exception):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.close()
+        finally:
+            self.lock.release()

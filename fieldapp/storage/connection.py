@@ -1,0 +1,148 @@
+"""The one place where the data key is applied to a SQLCipher connection.
+
+Every connection gets the same settings: raw-key mode, WAL with synchronous=FULL (a saved record
+survives a power cut), temp_store=MEMORY (no plaintext temp files), cipher_memory_security,
+no cipher logging, foreign keys and secure_delete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3
+
+from fieldapp.errors import NotAVault, StorageIOError, VaultInUse
+
+PAGE_SIZE = 4096
+PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
+Connection = sqlcipher3.Connection
+DatabaseError = sqlcipher3.DatabaseError
+
+
+def _key_pragma(data_key: bytes) -> str:
+    if len(data_key) != 32:
+        raise ValueError("data key must be 32 bytes")
+    return f"PRAGMA key = \"x'{data_key.hex()}'\""
+
+
+def connect(path: Path, data_key: bytes, *, read_only: bool = False, create: bool = False) -> Connection:
+    """A keyed connection that has read the schema, or NotAVault if the file does not decrypt."""
+    mode = "ro" if read_only else ("rwc" if create else "rw")
+    uri = f"file:{Path(path).resolve().as_posix()}?mode={mode}"
+    conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(data_key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise NotAVault() from exc
+    _configure(conn, read_only=read_only)
+    return conn
+
+
+def _configure(conn: Connection, *, read_only: bool) -> None:
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """One explicit write transaction: all of it is saved, or none of it."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlcipher3.OperationalError as exc:
+        raise StorageIOError() from exc
+    try:
+        yield conn
+    except BaseException:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlcipher3.Error as exc:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise StorageIOError() from exc
+
+
+def integrity_problems(conn: Connection, *, full: bool = False) -> list[str]:
+    """Rows reported by (quick|integrity)_check and cipher_integrity_check; empty when healthy."""
+    problems: list[str] = []
+    check = "integrity_check" if full else "quick_check"
+    try:
+        rows = conn.execute(f"PRAGMA {check}").fetchall()
+        problems += [str(r[0]) for r in rows if r[0] != "ok"]
+        problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    except sqlcipher3.DatabaseError as exc:
+        problems.append(type(exc).__name__)
+    return problems
+
+
+def looks_like_vault_file(path: Path) -> None:
+    """Reject files that cannot be a SQLCipher vault without touching them."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(len(PLAIN_SQLITE_HEADER))
+    except OSError as exc:
+        raise NotAVault() from exc
+    if size == 0 or size % PAGE_SIZE or head == PLAIN_SQLITE_HEADER:
+        raise NotAVault()
+
+
+class VaultLock:
+    """One process at a time per vault: an exclusive advisory lock on the database file itself
+    (no lock file is created, so a refused open leaves the disk as it was)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self._path, os.O_RDONLY)
+        try:
+            _lock_fd(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise VaultInUse() from exc
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                _unlock_fd(self._fd)
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+if os.name == "posix":
+    import fcntl
+
+    def _lock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+else:  # pragma: no cover - Windows
+    import msvcrt
+
+    def _lock_fd(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBRLCK, 1)
+
+    def _unlock_fd(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
