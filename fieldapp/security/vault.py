@@ -115,7 +115,9 @@ def _preflight(path: Path) -> tuple[VaultLock, Sidecar]:
     return lock, side
 
 
-def _data_key_for_user(side: Sidecar, user_name: str, passphrase: str) -> tuple[str, bytes]:
+def _data_key_for_user(side: Sidecar, user_name: str | None, passphrase: str) -> tuple[str, bytes]:
+    if user_name is None:
+        return _data_key_any_user(side, passphrase)
     slot_id = keys.lookup_id(side.lookup_salt, user_name)
     slot = side.slots.get(slot_id)
     if slot is None:
@@ -128,6 +130,15 @@ def _data_key_for_user(side: Sidecar, user_name: str, passphrase: str) -> tuple[
     return slot_id, data_key
 
 
+def _data_key_any_user(side: Sidecar, passphrase: str) -> tuple[str, bytes]:
+    """Try the passphrase on every user slot (the command line, when no user name is given)."""
+    for slot_id, slot in side.slots.items():
+        data_key = _open_slot(side, slot_id, slot, passphrase)
+        if data_key is not None:
+            return slot_id, data_key
+    raise WrongPassphrase()
+
+
 def _data_key_for_recovery(side: Sidecar, recovery_key: str) -> bytes:
     if side.recovery is None:
         raise WrongPassphrase()
@@ -137,8 +148,11 @@ def _data_key_for_recovery(side: Sidecar, recovery_key: str) -> bytes:
     return data_key
 
 
-def unlock(path: Path, user_name: str, passphrase: str) -> Session:
-    """Open the vault for one user, or raise one of the errors in the module docstring."""
+def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
+    """Open the vault for one user, or raise one of the errors in the module docstring.
+
+    Without a user name every user's slot is tried (slower: one key derivation per user).
+    """
     path = Path(path)
     lock, side = _preflight(path)
     try:
@@ -189,7 +203,8 @@ def change_passphrase(session: Session, old: str, new: str) -> None:
     session.audit("user.passphrase_changed", "user", session.user.id)
 
 
-def add_user(session: Session, name: str, role: str, passphrase: str, admin_passphrase: str) -> User:
+def add_user(session: Session, name: str, role: str, passphrase: str, admin_passphrase: str,
+             *, params: KdfParams | None = None) -> User:
     """Add a user with their own passphrase; needs the admin's passphrase to reach the data key."""
     session.require("users")
     side = sidecar.read(session.path)
@@ -197,7 +212,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     slot_id = keys.lookup_id(side.lookup_salt, name)
     if slot_id in side.slots:
         raise VaultExists(_("A user with this name already exists."))
-    side.slots[slot_id] = _make_slot(side, slot_id, passphrase, data_key, keys.default_params())
+    side.slots[slot_id] = _make_slot(side, slot_id, passphrase, data_key, params or keys.default_params())
     with session.write() as conn:
         user = users_repo.insert_user(conn, User(name=name.strip(), role=role), slot_id)
         audit_repo.append(conn, session.user.id, "user.add", "user", user.id)

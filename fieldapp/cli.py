@@ -1,0 +1,134 @@
+"""The fieldapp command line. Exit codes are listed in README.md and fieldapp.errors.ExitCode."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from fieldapp import __version__, paths
+from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.domain.codes import ROLES
+from fieldapp.errors import ExitCode, IntegrityError, InvalidInput, VaultExists
+from fieldapp.i18n import _
+from fieldapp.security import hardening
+from fieldapp.security.passphrase import strength
+
+
+def _add_vault_arg(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument("--vault", required=required, metavar="PATH",
+                        help=_("the vault file (default: $FIELDAPP_VAULT or the user data folder)"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fieldapp", description=_("fieldapp: outreach notebook and referrals"))
+    parser.add_argument("--version", action="version", version=f"fieldapp {__version__}")
+    _add_vault_arg(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = sub.add_parser("init", help=_("create a new vault"))
+    _add_vault_arg(init, required=True)
+    init.add_argument("--user", required=True, help=_("the first user's name"))
+    init.add_argument("--role", default="admin", choices=sorted(ROLES), help=_("the first user's role"))
+    init.set_defaults(handler=cmd_init)
+
+    demo = sub.add_parser("demo", help=_("create (if missing) and open a demo vault with synthetic data"))
+    _add_vault_arg(demo)
+    demo.add_argument("--people", type=int, default=400, help=_("number of synthetic people"))
+    demo.add_argument("--no-gui", action="store_true", help=_("only create the vault"))
+    demo.set_defaults(handler=cmd_demo)
+
+    check = sub.add_parser("check", help=_("unlock and run the integrity checks"))
+    _add_vault_arg(check, required=True)
+    check.add_argument("--user", help=_("user name (default: try every user)"))
+    check.set_defaults(handler=cmd_check)
+
+    for register in _feature_commands():
+        register(sub)
+    return parser
+
+
+def _feature_commands():
+    """The sub-commands each feature package adds (leaflets, referrals, reports, lifecycle)."""
+    from fieldapp import cli_features
+
+    return cli_features.REGISTRARS
+
+
+@guarded
+def cmd_init(args) -> int:
+    path = Path(args.vault).expanduser()
+    if path.exists():
+        raise VaultExists()
+    passphrase = read_secret(_("New passphrase: "), confirm=True)
+    verdict = strength(passphrase, (args.user,))
+    if not verdict.acceptable:
+        raise InvalidInput(_("The passphrase is too weak ({label}). {advice}").format(
+            label=verdict.label, advice=verdict.advice))
+    from fieldapp.security.vault import create_vault
+
+    session, recovery_key = create_vault(path, args.user, args.role, passphrase)
+    session.close()
+    print(_("Vault created: {path}").format(path=path))
+    print(_("Recovery key (shown once; print it and keep it in a safe place):"))
+    print(recovery_key)
+    return ExitCode.OK
+
+
+@guarded
+def cmd_demo(args) -> int:
+    from fieldapp.demo.vault import DEMO_PASSPHRASE, DEMO_USER, create_demo_vault
+
+    path = Path(args.vault).expanduser() if args.vault else paths.default_demo_vault()
+    if args.people < 1:
+        raise InvalidInput(_("--people must be at least 1."))
+    if not path.exists():
+        print(_("Creating a demo vault with {count} synthetic people ...").format(count=args.people))
+        create_demo_vault(path, people=args.people).close(audit_lock=False)
+    print(_("Demo vault: {path}").format(path=path))
+    print(_("Demo user: {user}   Demo passphrase: {passphrase}").format(user=DEMO_USER, passphrase=DEMO_PASSPHRASE))
+    if args.no_gui:
+        return ExitCode.OK
+    return _run_gui(path)
+
+
+@guarded
+def cmd_check(args) -> int:
+    from fieldapp.security.vault import unlock
+    from fieldapp.storage.connection import integrity_problems
+
+    passphrase = read_secret(_("Passphrase: "))
+    session = unlock(Path(args.vault).expanduser(), args.user, passphrase)
+    try:
+        problems = integrity_problems(session.conn, full=True)
+    finally:
+        session.close()
+    if problems:
+        print(_("Integrity check failed:"), file=sys.stderr)
+        for problem in problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        return IntegrityError.exit_code
+    print(_("Integrity check passed."))
+    return ExitCode.OK
+
+
+def _run_gui(path: Path) -> int:
+    from fieldapp.ui.app import run_gui
+
+    return run_gui(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    hardening.apply()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        return _run_gui(vault_path(args))
+    return int(handler(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    raise SystemExit(main())

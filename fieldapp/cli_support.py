@@ -1,0 +1,52 @@
+"""Helpers shared by the command-line sub-commands: secrets from stdin, vault paths, error exits."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from fieldapp import paths
+from fieldapp.errors import ExitCode, FieldappError, InvalidInput
+from fieldapp.i18n import _
+
+
+def vault_path(args) -> Path:
+    return Path(args.vault).expanduser() if getattr(args, "vault", None) else paths.default_vault()
+
+
+def read_secret(prompt: str, *, confirm: bool = False) -> str:
+    """A secret from the terminal (asked twice when confirming) or one line of standard input.
+
+    Never from argv: command lines are visible to other users and kept in shell history.
+    """
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass(_("Repeat: ")) != first:
+            raise InvalidInput(_("The two passphrases are not the same."))
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise InvalidInput(_("A passphrase was expected on standard input."))
+    return line.rstrip("\r\n")
+
+
+def fail(error: FieldappError) -> int:
+    print(_("Error: {message}").format(message=error.message), file=sys.stderr)
+    return error.exit_code
+
+
+def guarded(handler: Callable[..., int]) -> Callable[..., int]:
+    """Turn our errors into a message on stderr and their exit code."""
+
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except FieldappError as error:
+            return fail(error)
+        except KeyboardInterrupt:
+            print(_("Interrupted."), file=sys.stderr)
+            return ExitCode.FAILURE
+
+    return run

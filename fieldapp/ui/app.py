@@ -1,0 +1,45 @@
+"""Start the GUI: Qt application, interface language, the main window on a vault."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from fieldapp import i18n
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setOrganizationName("fieldapp")
+    app.setApplicationName("fieldapp")
+    language = str(QSettings().value("ui/language", "en"))
+    if language in i18n.UI_LANGUAGES:
+        i18n.set_language(language)
+    _install_qt_translator(app, language)
+    i18n.add_listener(lambda code: _install_qt_translator(app, code))
+    return app
+
+
+def _install_qt_translator(app: QApplication, language: str) -> None:
+    """Qt's own catalogue, only for its standard buttons and dialogs."""
+    old = getattr(app, "_fieldapp_qt_translator", None)
+    if old is not None:
+        app.removeTranslator(old)
+    translator = QTranslator(app)
+    if translator.load(QLocale(language), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+    app._fieldapp_qt_translator = translator
+
+
+def run_gui(vault_path: Path) -> int:
+    from fieldapp.ui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow(vault_path)
+    window.show()
+    if not vault_path.exists():
+        window.start_create()
+    return app.exec()

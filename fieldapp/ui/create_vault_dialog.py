@@ -1,0 +1,158 @@
+"""First run: create a vault (passphrase twice, strength feedback), then show the recovery key once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.errors import FieldappError
+from fieldapp.i18n import _
+from fieldapp.security import vault
+from fieldapp.security.passphrase import strength
+from fieldapp.ui.forms import add_row
+
+
+class CreateVaultDialog(QDialog):
+    """After ``accepted``, ``session`` holds the open session of the new vault."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path = path
+        self.session = None
+        self.setModal(True)
+        self._build()
+        self._connect()
+        self.retranslate()
+
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._build_form())
+        self.stack.addWidget(self._build_recovery())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+        self.resize(520, 360)
+
+    def _build_form(self) -> QWidget:
+        page = QWidget()
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.user_edit = QLineEdit(objectName="newUserEdit")
+        self.pass_edit = QLineEdit(objectName="newPassEdit")
+        self.repeat_edit = QLineEdit(objectName="repeatPassEdit")
+        for edit in (self.pass_edit, self.repeat_edit):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.meter = QProgressBar(objectName="strengthMeter")
+        self.meter.setRange(0, 4)
+        self.meter.setTextVisible(True)
+        self.advice = QLabel(objectName="strengthAdvice")
+        self.advice.setWordWrap(True)
+        self.error_label = QLabel(objectName="createError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.create_button = QPushButton(objectName="createVaultButton")
+        self.create_button.setDefault(True)
+        self.form = QFormLayout()
+        self.labels = [add_row(self.form, w) for w in (self.user_edit, self.pass_edit, self.repeat_edit, self.meter)]
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.intro)
+        layout.addLayout(self.form)
+        for widget in (self.advice, self.error_label, self.create_button):
+            layout.addWidget(widget)
+        return page
+
+    def _build_recovery(self) -> QWidget:
+        page = QWidget()
+        self.recovery_intro = QLabel()
+        self.recovery_intro.setWordWrap(True)
+        self.recovery_label = QLabel(objectName="recoveryKey")
+        font = QFont("monospace")
+        font.setPointSize(16)
+        self.recovery_label.setFont(font)
+        self.stored_check = QCheckBox(objectName="storedCheck")
+        self.done_button = QPushButton(objectName="recoveryDoneButton")
+        self.done_button.setEnabled(False)
+        layout = QVBoxLayout(page)
+        for widget in (self.recovery_intro, self.recovery_label, self.stored_check, self.done_button):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        return page
+
+    def _connect(self) -> None:
+        self.pass_edit.textChanged.connect(self._update_strength)
+        self.create_button.clicked.connect(self.create)
+        self.repeat_edit.returnPressed.connect(self.create)
+        self.stored_check.toggled.connect(self.done_button.setEnabled)
+        self.done_button.clicked.connect(self.accept)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Create a vault"))
+        self.intro.setText(_("The vault keeps all records encrypted on this computer. Choose a passphrase "
+                             "only you know: a few unrelated words are strong and easy to remember."))
+        texts = (_("&Your name"), _("&Passphrase"), _("&Repeat passphrase"), _("Strength"))
+        for label, text in zip(self.labels, texts, strict=True):
+            label.setText(text)
+        self.create_button.setText(_("&Create vault"))
+        self.recovery_intro.setText(_(
+            "This is the recovery key. It opens the vault if a passphrase is forgotten. It is shown only "
+            "now: print it or write it down, and keep it in a locked place away from this laptop "
+            "(for example the office safe). Never keep it in the laptop bag."))
+        self.stored_check.setText(_("I have written down or printed the recovery key"))
+        self.done_button.setText(_("&Continue"))
+        self._update_strength(self.pass_edit.text())
+
+    def _update_strength(self, text: str) -> None:
+        verdict = strength(text, (self.user_edit.text(),))
+        self.meter.setValue(verdict.score)
+        self.meter.setFormat(verdict.label)
+        self.advice.setText(verdict.advice)
+
+    def create(self) -> None:
+        name, passphrase = self.user_edit.text().strip(), self.pass_edit.text()
+        problem = self._problem(name, passphrase)
+        if problem:
+            self.error_label.setText(problem)
+            return
+        self.error_label.setText(_("Creating the vault ..."))
+        self.repaint()
+        try:
+            self.session, recovery_key = vault.create_vault(self._path, name, "admin", passphrase)
+        except FieldappError as error:
+            self.error_label.setText(error.message)
+            return
+        except OSError:
+            self.error_label.setText(_("The vault could not be written here. Check the folder and free space."))
+            return
+        self.recovery_label.setText(recovery_key)
+        self.stack.setCurrentIndex(1)
+
+    def _problem(self, name: str, passphrase: str) -> str:
+        if not name:
+            return _("Type your name.")
+        if passphrase != self.repeat_edit.text():
+            return _("The two passphrases are not the same.")
+        verdict = strength(passphrase, (name,))
+        if not verdict.acceptable:
+            return _("The passphrase is too weak ({label}). {advice}").format(label=verdict.label,
+                                                                             advice=verdict.advice)
+        return ""
+
+    def reject(self) -> None:
+        # Once the vault exists the recovery key must be acknowledged, not escaped past.
+        if self.stack.currentIndex() == 1:
+            if self.stored_check.isChecked():
+                self.accept()
+            return
+        super().reject()

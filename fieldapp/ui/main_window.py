@@ -1,0 +1,178 @@
+"""The main window: the lock screen, or the workspace with its areas once the vault is unlocked.
+
+Locking closes every open dialog, destroys the pages (so no data stays in a widget), closes the
+session (the key is forgotten) and shows the lock screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from fieldapp import i18n
+from fieldapp.i18n import _
+from fieldapp.security.session import Session
+from fieldapp.ui.create_vault_dialog import CreateVaultDialog
+from fieldapp.ui.idle import IdleWatcher
+from fieldapp.ui.pages import page_specs
+from fieldapp.ui.settings_page import idle_minutes
+from fieldapp.ui.unlock_page import UnlockPage
+
+
+class MainWindow(QMainWindow):
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(self, vault_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault_path = Path(vault_path)
+        self.session: Session | None = None
+        self.pages: dict[str, QWidget] = {}
+        self.idle = IdleWatcher(300, self)
+        self._build()
+        self._connect()
+        self.retranslate()
+        i18n.add_listener(self._language_changed)
+
+    # -- construction -------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        self.unlock_page = UnlockPage(self.vault_path)
+        self.workspace = QWidget(objectName="workspace")
+        self.nav = QListWidget(objectName="navigation")
+        self.nav.setFixedWidth(180)
+        self.page_stack = QStackedWidget(objectName="pageStack")
+        row = QHBoxLayout(self.workspace)
+        row.addWidget(self.nav)
+        row.addWidget(self.page_stack, 1)
+        self.stack.addWidget(self.unlock_page)
+        self.stack.addWidget(self.workspace)
+        self.setCentralWidget(self.stack)
+        self.user_label = QLabel(objectName="statusUser")
+        self.vault_label = QLabel(objectName="statusVault")
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.vault_label)
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setEnabled(False)
+        self.vault_menu = self.menuBar().addMenu("")
+        self.vault_menu.addAction(self.lock_action)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.vault_menu.addAction(self.quit_action)
+        self.resize(1100, 720)
+
+    def _connect(self) -> None:
+        self.unlock_page.unlocked.connect(self.open_session)
+        self.unlock_page.create_requested.connect(self.start_create)
+        self.nav.currentRowChanged.connect(self.page_stack.setCurrentIndex)
+        self.lock_action.triggered.connect(self.lock)
+        self.quit_action.triggered.connect(self.close)
+        self.idle.idle_expired.connect(self.lock)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle("fieldapp")   # never personal data in a title
+        self.vault_menu.setTitle(_("&Vault"))
+        self.lock_action.setText(_("&Lock"))
+        self.quit_action.setText(_("&Quit"))
+        self.unlock_page.retranslate()
+        for row, spec in enumerate(page_specs()):
+            if row < self.nav.count():
+                self.nav.item(row).setText(spec.title())
+        for page in self.pages.values():
+            page.retranslate()
+        self._update_status()
+
+    def _language_changed(self, _language: str) -> None:
+        self.retranslate()
+
+    # -- unlock and lock ----------------------------------------------------------------------
+    def open_session(self, session: Session) -> None:
+        self.session = session
+        for spec in page_specs():
+            page = spec.build(session)
+            self.pages[spec.key] = page
+            self.page_stack.addWidget(page)
+            self.nav.addItem(spec.title())
+        if "settings" in self.pages:
+            self.pages["settings"].idle_changed.connect(lambda minutes: self.idle.set_timeout(minutes * 60))
+        self.nav.setCurrentRow(0)
+        self.stack.setCurrentWidget(self.workspace)
+        self.lock_action.setEnabled(True)
+        self.idle.set_timeout(idle_minutes(session) * 60)
+        QApplication.instance().installEventFilter(self.idle)
+        self.idle.start()
+        self._update_status()
+        self.unlocked.emit()
+        for warning in session.warnings:
+            self.statusBar().showMessage(warning)
+
+    def lock(self) -> None:
+        """Hide all data and forget the key."""
+        self._close_dialogs()
+        self.idle.stop()
+        QApplication.instance().removeEventFilter(self.idle)
+        for page in self.pages.values():
+            page.clear()
+            self.page_stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.nav.clear()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        self.lock_action.setEnabled(False)
+        self.stack.setCurrentWidget(self.unlock_page)
+        self.unlock_page.reset()
+        self._update_status()
+        self.locked.emit()
+
+    def _close_dialogs(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
+                widget.reject()
+
+    def _update_status(self) -> None:
+        if self.session is None:
+            self.user_label.setText(_("Locked"))
+        else:
+            self.user_label.setText(_("User: {name} ({role})").format(
+                name=self.session.user.name, role=_role_label(self.session.user.role)))
+        self.vault_label.setText(_("Vault: {name}").format(name=self.vault_path.name))
+
+    def start_create(self) -> None:
+        dialog = CreateVaultDialog(self.vault_path, self)
+        dialog.finished.connect(lambda _code: self._created(dialog))
+        dialog.open()
+        self.create_dialog = dialog
+
+    def _created(self, dialog: CreateVaultDialog) -> None:
+        self.unlock_page.refresh_state()
+        if dialog.session is not None:
+            self.unlock_page.user_edit.setText(dialog.session.user.name)
+            self.open_session(dialog.session)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.session is not None:
+            self.lock()
+        i18n.remove_listener(self._language_changed)
+        super().closeEvent(event)
+
+
+def _role_label(role: str) -> str:
+    from fieldapp.domain.codes import ROLES
+
+    return _(ROLES.get(role, role))

@@ -1,0 +1,75 @@
+"""Settings: interface language (takes effect at once) and the idle auto-lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from fieldapp import i18n
+from fieldapp.i18n import _
+from fieldapp.security.session import Session
+from fieldapp.storage import settings_repo
+from fieldapp.ui.forms import add_row
+
+IDLE_KEY = "idle_lock_minutes"
+DEFAULT_IDLE_MINUTES = 5
+LANGUAGE_NAMES = {"en": "English", "da": "Dansk"}
+
+
+def idle_minutes(session: Session) -> int:
+    return int(settings_repo.get(session.conn, IDLE_KEY, DEFAULT_IDLE_MINUTES))
+
+
+class SettingsPage(QWidget):
+    idle_changed = Signal(int)   # minutes
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._build()
+        self.load()
+        self._connect()
+        self.retranslate()
+
+    def _build(self) -> None:
+        self.heading = QLabel()
+        self.language_combo = QComboBox(objectName="languageCombo")
+        for code in i18n.UI_LANGUAGES:
+            self.language_combo.addItem(LANGUAGE_NAMES[code], code)
+        self.idle_spin = QSpinBox(objectName="idleSpin")
+        self.idle_spin.setRange(1, 60)
+        self.form = QFormLayout()
+        self.language_label = add_row(self.form, self.language_combo)
+        self.idle_label = add_row(self.form, self.idle_spin)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(self.form)
+        layout.addStretch(1)
+
+    def _connect(self) -> None:
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+        self.idle_spin.valueChanged.connect(self.save_idle)
+
+    def load(self) -> None:
+        self.language_combo.setCurrentIndex(self.language_combo.findData(i18n.current_language()))
+        self.idle_spin.setValue(idle_minutes(self._session))
+        self.idle_spin.setEnabled(not self._session.read_only)
+
+    def retranslate(self) -> None:
+        self.heading.setText(_("<h2>Settings</h2>"))
+        self.language_label.setText(_("Interface &language"))
+        self.idle_label.setText(_("&Lock after idle (minutes)"))
+
+    def _language_chosen(self, index: int) -> None:
+        code = self.language_combo.itemData(index)
+        if code and code != i18n.current_language():
+            QSettings().setValue("ui/language", code)  # not sensitive: only the interface language
+            i18n.set_language(code)
+
+    def save_idle(self, minutes: int) -> None:
+        with self._session.write() as conn:
+            settings_repo.put(conn, IDLE_KEY, int(minutes))
+        self.idle_changed.emit(int(minutes))
+
+    def clear(self) -> None:
+        """Nothing personal is shown here."""
