@@ -7,6 +7,8 @@ module-level constant for extraction; translate it with ``_`` where it is shown.
 from __future__ import annotations
 
 import gettext as _gettext
+import inspect
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +20,7 @@ UI_LANGUAGES = ("en", "da")
 
 _current: _gettext.NullTranslations = _gettext.NullTranslations()
 _language = "en"
-_listeners: list[Callable[[str], None]] = []
+_listeners: list[Callable[[], Callable[[str], None] | None]] = []
 
 
 def _(message: str) -> str:
@@ -52,17 +54,29 @@ def set_language(language: str) -> None:
         ensure_compiled()
         _current = _gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[language], fallback=True)
     _language = language
-    for listener in list(_listeners):
-        listener(language)
+    for ref in list(_listeners):
+        listener = ref()
+        if listener is None:
+            _listeners.remove(ref)
+            continue
+        try:
+            listener(language)
+        except RuntimeError:  # a window whose Qt object is already gone
+            _listeners.remove(ref)
 
 
 def add_listener(listener: Callable[[str], None]) -> None:
-    _listeners.append(listener)
+    """Call ``listener(language)`` after each switch; bound methods are held weakly."""
+    if inspect.ismethod(listener):
+        _listeners.append(weakref.WeakMethod(listener))
+    else:
+        _listeners.append(lambda: listener)
 
 
 def remove_listener(listener: Callable[[str], None]) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+    for ref in list(_listeners):
+        if ref() == listener:
+            _listeners.remove(ref)
 
 
 def babel_locale() -> Locale:

@@ -14,7 +14,7 @@ from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError
 from fieldapp.security import roles
 from fieldapp.storage import audit_repo
-from fieldapp.storage.connection import Connection, VaultLock, transaction
+from fieldapp.storage.connection import Connection, VaultLock, close_connection, transaction
 
 
 @dataclass
@@ -59,8 +59,6 @@ class Session:
             if audit_lock:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
-            with contextlib.suppress(Exception):
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.conn.close()
+            close_connection(self.conn)
         finally:
             self.lock.release()

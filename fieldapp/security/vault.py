@@ -208,7 +208,7 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     """Add a user with their own passphrase; needs the admin's passphrase to reach the data key."""
     session.require("users")
     side = sidecar.read(session.path)
-    _, data_key = _data_key_for_user(side, session.user.name, admin_passphrase)
+    _slot_id, data_key = _data_key_for_user(side, session.user.name, admin_passphrase)
     slot_id = keys.lookup_id(side.lookup_salt, name)
     if slot_id in side.slots:
         raise VaultExists(_("A user with this name already exists."))

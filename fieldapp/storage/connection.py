@@ -76,6 +76,13 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         raise StorageIOError() from exc
 
 
+def close_connection(conn: Connection) -> None:
+    """Fold the WAL back into the database and close; the -wal and -shm files go away."""
+    with contextlib.suppress(sqlcipher3.Error):
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
 def integrity_problems(conn: Connection, *, full: bool = False) -> list[str]:
     """Rows reported by (quick|integrity)_check and cipher_integrity_check; empty when healthy."""
     problems: list[str] = []

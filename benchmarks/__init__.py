@@ -1,0 +1,1 @@
+"""Scale and speed benchmarks: ``python -m benchmarks [--quick] [--json FILE]``."""

@@ -1,0 +1,72 @@
+"""Test-wide settings: isolated data and config folders, offscreen Qt, the KDF floor for speed,
+and a guard that fails any test which lets a modal dialog open un-mocked (offscreen it would hang)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_ISOLATED = Path(tempfile.mkdtemp(prefix="fieldapp-tests-"))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["FIELDAPP_KDF_MIB"] = "64"          # the RFC 9106 floor; production uses 256 MiB
+os.environ["XDG_DATA_HOME"] = str(_ISOLATED / "data")
+os.environ["XDG_CONFIG_HOME"] = str(_ISOLATED / "config")
+os.environ["XDG_CACHE_HOME"] = str(_ISOLATED / "cache")
+os.environ.pop("FIELDAPP_VAULT", None)
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def vault_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "test.fieldapp"
+
+
+@pytest.fixture
+def session(vault_path: Path):
+    """An open admin session on a fresh vault."""
+    from fieldapp.security.vault import create_vault
+
+    session, _recovery = create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    yield session
+    session.close(audit_lock=False)
+
+
+class UnmockedDialog(AssertionError):
+    pass
+
+
+def _refuse(*_args, **_kwargs):
+    raise UnmockedDialog("a modal dialog opened without being mocked in the test")
+
+
+@pytest.fixture(autouse=True)
+def _no_unmocked_modal_dialogs(request, monkeypatch):
+    """Any modal dialog run with exec() or a static QMessageBox/QFileDialog call fails the test."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+
+    for name in ("question", "information", "warning", "critical", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(_refuse))
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory", "getOpenFileNames"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(_refuse))
+    for name in ("getText", "getInt", "getItem", "getDouble"):
+        monkeypatch.setattr(QInputDialog, name, staticmethod(_refuse))
+    monkeypatch.setattr(QDialog, "exec", _refuse)
+    monkeypatch.setattr(QMessageBox, "exec", _refuse)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _english_ui():
+    """Each test starts in English, whatever a previous test switched to."""
+    from fieldapp import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")

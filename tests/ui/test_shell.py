@@ -1,0 +1,180 @@
+"""The app shell with real widgets: create a vault by typing, unlock, lock, idle lock, language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from fieldapp.security import vault
+from fieldapp.storage import settings_repo
+from fieldapp.ui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
+
+
+@pytest.fixture
+def window(qtbot, vault_path: Path):
+    win = MainWindow(vault_path)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    if win.session is not None:
+        win.lock()
+
+
+def _make_vault(path: Path) -> None:
+    session, _ = vault.create_vault(path, "Anna", "admin", PASSPHRASE)
+    with session.write() as conn:
+        settings_repo.put(conn, "probe", "ok")
+    session.close()
+
+
+def _type_unlock(qtbot, win: MainWindow, user: str, passphrase: str) -> None:
+    page = win.unlock_page
+    page.user_edit.clear()
+    qtbot.keyClicks(page.user_edit, user)
+    qtbot.keyClicks(page.passphrase_edit, passphrase)
+    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+
+
+def test_first_run_creates_vault_by_typing_and_reaches_main_window(qtbot, window, vault_path: Path) -> None:
+    assert window.unlock_page.create_button.isVisible()
+    window.start_create()
+    dialog = window.create_dialog
+    qtbot.keyClicks(dialog.user_edit, "Anna")
+    qtbot.keyClicks(dialog.pass_edit, "short")
+    assert dialog.meter.value() <= 1 and dialog.advice.text()
+    dialog.pass_edit.clear()
+    qtbot.keyClicks(dialog.pass_edit, PASSPHRASE)
+    qtbot.keyClicks(dialog.repeat_edit, PASSPHRASE + "x")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert "not the same" in dialog.error_label.text() and not vault_path.exists()
+    qtbot.keyClick(dialog.repeat_edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(dialog.repeat_edit, Qt.Key.Key_Return)
+    assert vault_path.exists()
+    assert dialog.stack.currentIndex() == 1
+    recovery = dialog.recovery_label.text()
+    assert len(recovery) == 35
+    dialog.reject()                                   # Escape before acknowledging does nothing
+    assert dialog.isVisible() and not dialog.done_button.isEnabled()
+    qtbot.mouseClick(dialog.stored_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.done_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.workspace
+    assert "Anna" in window.user_label.text()
+    window.lock()
+    vault.reset_with_recovery(vault_path, recovery, "Anna", "recovered passphrase here")
+
+
+def test_unlock_by_typing_then_lock_clears_everything(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    window.unlock_page.refresh_state()
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert window.stack.currentWidget() is window.workspace
+    assert window.session is not None and window.nav.count() == 6
+    assert "Anna" in window.user_label.text() and vault_path.name in window.vault_label.text()
+    assert "Anna" not in window.windowTitle()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.session is None and window.pages == {} and window.nav.count() == 0
+    assert window.stack.currentWidget() is window.unlock_page
+    assert window.unlock_page.passphrase_edit.text() == ""
+    vault.unlock(vault_path, "Anna", PASSPHRASE).close()     # the file lock was released
+
+
+def test_wrong_passphrase_shows_message_and_stays_locked(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    window.unlock_page.refresh_state()
+    _type_unlock(qtbot, window, "Anna", "not the passphrase")
+    assert "not right" in window.unlock_page.error_label.text()
+    assert window.session is None and window.stack.currentWidget() is window.unlock_page
+
+
+def test_unlock_screen_of_damaged_file_explains(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    vault_path.write_bytes(b"\0" * 100)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert "not a fieldapp vault" in window.unlock_page.error_label.text()
+
+
+def test_missing_vault_offers_create(qtbot, window) -> None:
+    assert window.unlock_page.create_button.isVisible()
+    assert not window.unlock_page.unlock_button.isEnabled()
+    assert "create" in window.unlock_page.error_label.text()
+
+
+def test_idle_lock_fires_and_clears_views(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert window.pages
+    window.idle.set_timeout(0.3)
+    with qtbot.waitSignal(window.locked, timeout=5000):
+        pass
+    assert window.session is None and window.pages == {}
+    assert window.stack.currentWidget() is window.unlock_page
+
+
+def test_idle_lock_uses_wall_clock(qtbot) -> None:
+    from fieldapp.ui.idle import IdleWatcher
+
+    now = [1000.0]
+    watcher = IdleWatcher(60, clock=lambda: now[0])
+    watcher.start()
+    fired = []
+    watcher.idle_expired.connect(lambda: fired.append(True))
+    watcher.check()
+    assert fired == []
+    now[0] += 3600          # the laptop slept for an hour: no timer ticked meanwhile
+    watcher.check()
+    assert fired == [True]
+
+
+def test_idle_timeout_setting_is_saved_in_vault(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    settings = window.pages["settings"]
+    settings.idle_spin.setValue(12)
+    assert window.idle._timeout == 12 * 60
+    window.lock()
+    session = vault.unlock(vault_path, "Anna", PASSPHRASE)
+    assert settings_repo.get(session.conn, "idle_lock_minutes") == 12
+    session.close()
+
+
+def test_lock_closes_open_dialogs(qtbot, window, vault_path: Path) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    dialog = QDialog(window)
+    dialog.open()
+    assert dialog.isVisible()
+    window.lock()
+    assert not dialog.isVisible()
+
+
+def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path: Path) -> None:
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert window.nav.item(0).text() == "Visits"
+    combo = window.pages["settings"].language_combo
+    combo.setCurrentIndex(combo.findData("da"))
+    assert window.nav.item(0).text() == "Besøg"
+    assert window.vault_menu.title() == "&Boks"
+    combo.setCurrentIndex(combo.findData("en"))
+    assert window.nav.item(0).text() == "Visits"
+
+
+def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path: Path) -> None:
+    from fieldapp.demo.vault import DEMO_PASSPHRASE
+    from fieldapp.security import keys
+
+    demo_path, real_path = tmp_path / "demo.fieldapp", tmp_path / "real.fieldapp"
+    vault.create_vault(demo_path, "demo", "admin", DEMO_PASSPHRASE, demo=True, params=keys.FLOOR)[0].close()
+    _make_vault(real_path)
+    demo_window, real_window = MainWindow(demo_path), MainWindow(real_path)
+    for win in (demo_window, real_window):
+        qtbot.addWidget(win)
+        win.show()
+    assert DEMO_PASSPHRASE in demo_window.unlock_page.demo_label.text()
+    assert demo_window.unlock_page.demo_label.isVisible()
+    assert not real_window.unlock_page.demo_label.isVisible()
