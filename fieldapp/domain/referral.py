@@ -1,0 +1,251 @@
+"""Referrals to CMM: the record the NGO keeps, the consent that goes with it, and the coded
+vocabulary of the anonymised packet (age groups, world regions, generalisation steps).
+
+Pure data and rules; no storage, no crypto. Codes are stable; labels are marked with ``N_``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from fieldapp.i18n import N_
+
+PACKET_SCHEMA = "cmm-referral/1"
+RECEIPT_SCHEMA = "cmm-receipt/1"
+DEFAULT_K = 5
+
+HELP_REQUESTED = {
+    "identification_interview": N_("Identification interview with CMM"),
+    "safe_housing": N_("Safe housing"),
+    "health_care": N_("Health care"),
+    "legal_advice": N_("Legal advice"),
+    "anonymous_police_report": N_("Anonymous report to the police"),
+}
+
+CONSENT_SCOPES = {
+    "anonymous_notice": N_("Anonymous notice only"),
+    "contact_through_us": N_("CMM may contact the person through us"),
+}
+
+# The outbox life of a referral. "withdrawn" is where a referral ends when consent is withdrawn
+# before it was sent; its sealed packet is deleted and it can never be sent.
+STATUSES = {
+    "draft": N_("Draft"),
+    "sealed": N_("Sealed"),
+    "queued": N_("Queued"),
+    "sent": N_("Sent"),
+    "acknowledged": N_("Acknowledged by CMM"),
+    "failed": N_("Failed"),
+    "withdrawn": N_("Consent withdrawn"),
+}
+EDITABLE = frozenset({"draft"})
+UNSENT = frozenset({"draft", "sealed", "queued", "failed"})
+
+RECEIPT_OUTCOMES = ("accepted", "duplicate", "rejected")
+
+
+@dataclass
+class Consent:
+    scope: str
+    sheet_language: str
+    sheet_version: str
+    recorded_by: int | None = None
+    recorded_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+
+@dataclass
+class Referral:
+    """What the NGO keeps about one referral. ``reference`` is random per referral and is the
+    only link CMM gets back to this record."""
+
+    person_id: int
+    region: str
+    contact_setting: str
+    month: str                                   # "YYYY-MM"
+    indicators: tuple[str, ...] = ()
+    exploitation_forms: tuple[str, ...] = ("undetermined",)
+    help_requested: tuple[str, ...] = ()
+    immediate_danger: bool = False
+    consent: Consent | None = None
+    status: str = "draft"
+    reference: str = ""
+    created_by: int | None = None
+    created_at: datetime | None = None
+    override_reason: str = ""
+    generalised: tuple[str, ...] = ()
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class QuasiRow:
+    """One person as the k-rule sees them: where and when they were met, and who they are in codes."""
+
+    person_id: int
+    gender: str
+    age: int | None
+    nationality: str
+    region: str
+    month: str
+
+
+# -- age groups -------------------------------------------------------------------------------
+
+AGE_LEVELS = 3   # 0: five-year bands, 1: ten-year bands, 2: under 18 / 18 and over
+_FIVE = ((25, 29), (30, 34), (35, 39), (40, 44), (45, 49), (50, 54), (55, 59), (60, 64))
+_TEN = ((25, 34), (35, 44), (45, 54))
+
+
+def _band(age: int, bands: tuple[tuple[int, int], ...], top: str) -> str:
+    for low, high in bands:
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return top
+
+
+def age_group(age: int | None, level: int) -> str:
+    """The age group at a level of detail; bands keep CMM's own lines (under 18, under 25)."""
+    if age is None or age < 0 or age > 120:
+        return "unknown"
+    if age < 18:
+        return "under_18"
+    if level >= 2:
+        return "18_plus"
+    if age < 25:
+        return "18-24"
+    return _band(age, _FIVE, "65_plus") if level == 0 else _band(age, _TEN, "55_plus")
+
+
+AGE_GROUPS = (("unknown", "under_18", "18-24", "18_plus", "55_plus", "65_plus")
+              + tuple(f"{a}-{b}" for a, b in _FIVE + _TEN))
+
+
+def age_in(year: int, age_estimate: int | None, birth_year: int | None) -> int | None:
+    """An age for the k-rule: the year of birth if known, else the estimate."""
+    if birth_year:
+        return year - birth_year
+    return age_estimate
+
+
+# -- nationality and world regions (UN M49 sub-regions and regions) -----------------------------
+
+_SUBREGIONS = {
+    "northern_africa": "DZ EG LY MA SD TN EH",
+    "eastern_africa": "IO BI KM DJ ER ET TF KE MG MW MU YT MZ RE RW SC SO SS UG TZ ZM ZW",
+    "middle_africa": "AO CM CF TD CG CD GQ GA ST",
+    "southern_africa": "BW SZ LS NA ZA",
+    "western_africa": "BJ BF CV CI GM GH GN GW LR ML MR NE NG SH SN SL TG",
+    "caribbean": "AI AG AW BS BB BQ VG KY CU CW DM DO GD GP HT JM MQ MS PR BL KN LC MF VC SX TT TC VI",
+    "central_america": "BZ CR SV GT HN MX NI PA",
+    "south_america": "AR BO BV BR CL CO EC FK GF GY PY PE GS SR UY VE",
+    "northern_america": "BM CA GL PM US",
+    "central_asia": "KZ KG TJ TM UZ",
+    "eastern_asia": "CN HK MO KP JP MN KR TW",
+    "south_eastern_asia": "BN KH ID LA MY MM PH SG TH TL VN",
+    "southern_asia": "AF BD BT IN IR MV NP PK LK",
+    "western_asia": "AM AZ BH CY GE IQ IL JO KW LB OM QA SA PS SY TR AE YE",
+    "eastern_europe": "BY BG CZ HU PL MD RO RU SK UA",
+    "northern_europe": "AX DK EE FO FI GG IS IE IM JE LV LT NO SJ SE GB",
+    "southern_europe": "AL AD BA HR GI GR VA IT MT ME MK PT SM RS SI ES XK",
+    "western_europe": "AT BE FR DE LI LU MC NL CH",
+    "australia_new_zealand": "AU CX CC HM NZ NF",
+    "melanesia": "FJ NC PG SB VU",
+    "micronesia": "GU KI MH FM NR MP PW UM",
+    "polynesia": "AS CK PF NU PN WS TK TO TV WF",
+}
+_REGION_OF_SUBREGION = {
+    "africa": ("northern_africa", "eastern_africa", "middle_africa", "southern_africa", "western_africa"),
+    "americas": ("caribbean", "central_america", "south_america", "northern_america"),
+    "asia": ("central_asia", "eastern_asia", "south_eastern_asia", "southern_asia", "western_asia"),
+    "europe": ("eastern_europe", "northern_europe", "southern_europe", "western_europe"),
+    "oceania": ("australia_new_zealand", "melanesia", "micronesia", "polynesia"),
+}
+SUBREGION_OF = {code: sub for sub, codes in _SUBREGIONS.items() for code in codes.split()}
+WORLD_REGION_OF = {sub: region for region, subs in _REGION_OF_SUBREGION.items() for sub in subs}
+COUNTRIES = tuple(sorted(SUBREGION_OF))
+NATIONALITY_VALUES = ("unknown",) + COUNTRIES + tuple(_SUBREGIONS) + tuple(_REGION_OF_SUBREGION)
+NATIONALITY_LEVELS = 3   # 0: country, 1: sub-region, 2: world region
+
+
+def nationality_group(code: str, level: int) -> str:
+    """ISO 3166-1 alpha-2 at level 0, its M49 sub-region at 1, its world region at 2."""
+    code = (code or "").upper()
+    if code not in SUBREGION_OF:
+        return "unknown"
+    if level == 0:
+        return code
+    sub = SUBREGION_OF[code]
+    return sub if level == 1 else WORLD_REGION_OF[sub]
+
+
+# -- periods ------------------------------------------------------------------------------------
+
+def month_of(day: date | datetime) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def period(month: str, level: int) -> str:
+    """"YYYY-MM" at level 0, "YYYY-Qn" at level 1."""
+    if level == 0:
+        return month
+    year, mon = month.split("-")
+    return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
+
+
+# -- generalisation -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Levels:
+    age: int = 0
+    nationality: int = 0
+    period: int = 0
+
+
+# The order in which detail is given up; each step is cumulative.
+STEPS = (
+    ("age_10_years", Levels(age=1)),
+    ("nationality_subregion", Levels(age=1, nationality=1)),
+    ("month_to_quarter", Levels(age=1, nationality=1, period=1)),
+    ("age_adult_or_minor", Levels(age=2, nationality=1, period=1)),
+    ("nationality_world_region", Levels(age=2, nationality=2, period=1)),
+)
+STEP_LABELS = {
+    "age_10_years": N_("age given in ten-year bands"),
+    "nationality_subregion": N_("nationality given as a part of the world"),
+    "month_to_quarter": N_("month given as a quarter of the year"),
+    "age_adult_or_minor": N_("age given only as under 18 or 18 and over"),
+    "nationality_world_region": N_("nationality given only as a continent"),
+}
+
+
+@dataclass(frozen=True)
+class QuasiIdentifiers:
+    gender: str
+    age_group: str
+    nationality: str
+    region: str
+    period: str
+
+
+def quasi_identifiers(gender: str, age: int | None, nationality: str, region: str, month: str,
+                      levels: Levels) -> QuasiIdentifiers:
+    return QuasiIdentifiers(gender, age_group(age, levels.age), nationality_group(nationality, levels.nationality),
+                            region, period(month, levels.period))
+
+
+@dataclass(frozen=True)
+class Generalisation:
+    """The outcome of the k-rule for one referral."""
+
+    k: int
+    exact: QuasiIdentifiers
+    exact_count: int
+    result: QuasiIdentifiers
+    count: int                         # people sharing ``result`` (the person included)
+    steps: tuple[str, ...] = ()        # step codes applied, in order
+    levels: Levels = field(default_factory=Levels)
+
+    @property
+    def met(self) -> bool:
+        return self.count >= self.k
