@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-REGISTRARS: list = []
+from fieldapp.lifecycle import cli as lifecycle_cli
+
+REGISTRARS: list = [lifecycle_cli.register]

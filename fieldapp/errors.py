@@ -22,6 +22,7 @@ class ExitCode:
     INVALID_INPUT = 9
     IO_ERROR = 10
     ALREADY_EXISTS = 11
+    TOO_SOON = 12
 
 
 class FieldappError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError
 from fieldapp.security import roles
-from fieldapp.storage import audit_repo
+from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.connection import Connection, VaultLock, close_connection, transaction
 
 
@@ -26,6 +26,7 @@ class Session:
     read_only: bool = False
     demo: bool = False
     warnings: list[str] = field(default_factory=list)
+    data_key: bytearray = field(default_factory=bytearray, repr=False)
 
     @property
     def is_open(self) -> bool:
@@ -59,6 +60,17 @@ class Session:
             if audit_lock:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
+            self._anchor_audit()
             close_connection(self.conn)
         finally:
+            self.data_key[:] = bytes(len(self.data_key))
             self.lock.release()
+
+    def _anchor_audit(self) -> None:
+        """Keep the audit chain's head in the sidecar, so removing the newest events shows."""
+        if self.read_only:
+            return
+        with contextlib.suppress(Exception):
+            side = sidecar.read(self.path)
+            side.audit_head = audit_repo.head(self.conn)
+            sidecar.write(self.path, side)

@@ -22,7 +22,7 @@ from pathlib import Path
 from fieldapp.domain.records import User
 from fieldapp.errors import NotAVault, PermissionDenied, VaultExists, VaultMissing, WrongPassphrase
 from fieldapp.i18n import _
-from fieldapp.security import keys
+from fieldapp.security import backoff, keys, wipe
 from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, migrations, sidecar, users_repo
@@ -95,7 +95,7 @@ def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo
         raise
     lock = VaultLock(path)
     lock.acquire()
-    return Session(path, conn, user, lock, demo=demo), recovery_key
+    return Session(path, conn, user, lock, demo=demo, data_key=bytearray(data_key)), recovery_key
 
 
 def _preflight(path: Path) -> tuple[VaultLock, Sidecar]:
@@ -152,25 +152,48 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     """Open the vault for one user, or raise one of the errors in the module docstring.
 
     Without a user name every user's slot is tried (slower: one key derivation per user).
+    Wrong passphrases are counted in the sidecar and slow further attempts (see backoff).
     """
     path = Path(path)
     lock, side = _preflight(path)
     try:
-        slot_id, data_key = _data_key_for_user(side, user_name, passphrase)
+        backoff.check_allowed(side)
+        if wipe.is_wipe_passphrase(side, passphrase):
+            wipe.wipe_files(path)
+            raise WrongPassphrase()
+        try:
+            slot_id, data_key = _data_key_for_user(side, user_name, passphrase)
+        except WrongPassphrase as error:
+            raise backoff.record_failure(path, side, error) from None
         conn, read_only, warnings = _open_checked(path, data_key)
-        user = users_repo.user_by_lookup(conn, slot_id)
-        if user is None:
-            conn.close()
-            raise NotAVault()
-        if not user.active:
-            conn.close()
-            raise PermissionDenied(_("This account has been deactivated. Ask an administrator."))
+        user = _active_user(conn, slot_id)
     except BaseException:
         lock.release()
         raise
-    session = Session(path, conn, user, lock, read_only=read_only, demo=side.demo, warnings=warnings)
-    session.audit("unlock")
+    session = Session(path, conn, user, lock, read_only=read_only, demo=side.demo, warnings=warnings,
+                      data_key=bytearray(data_key))
+    _audit_unlock(session, backoff.take_failures(path, side))
     return session
+
+
+def _active_user(conn, slot_id: str) -> User:
+    user = users_repo.user_by_lookup(conn, slot_id)
+    if user is None:
+        conn.close()
+        raise NotAVault()
+    if not user.active:
+        conn.close()
+        raise PermissionDenied(_("This account has been deactivated. Ask an administrator."))
+    return user
+
+
+def _audit_unlock(session: Session, failures: list[float]) -> None:
+    if session.read_only:
+        return
+    with session.write() as conn:
+        for moment in failures:
+            audit_repo.append(conn, None, "unlock.failed", at=moment)
+        audit_repo.append(conn, session.user.id, "unlock")
 
 
 def _open_checked(path: Path, data_key: bytes):
@@ -218,6 +241,18 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
         audit_repo.append(conn, session.user.id, "user.add", "user", user.id)
         sidecar.write(session.path, side)
     return user
+
+
+def open_data_key(path: Path, secret: str, *, user_name: str | None = None, recovery: bool = False) -> bytes:
+    """The data key of a closed vault or backup, from a passphrase or the recovery key (no session)."""
+    path = Path(path)
+    lock, side = _preflight(path)
+    try:
+        if recovery:
+            return _data_key_for_recovery(side, secret)
+        return _data_key_for_user(side, user_name, secret)[1]
+    finally:
+        lock.release()
 
 
 def reset_with_recovery(path: Path, recovery_key: str, user_name: str, new_passphrase: str) -> None:

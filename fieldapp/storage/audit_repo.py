@@ -32,15 +32,19 @@ def _digest(prev_hash: str, at: str, user_id, action: str, entity: str, entity_i
 
 
 def append(conn: Connection, user_id: int | None, action: str, entity: str = "",
-           entity_id: int | None = None) -> None:
-    """Add one event; call inside the transaction that made the change it records."""
+           entity_id: int | None = None, at: float | None = None) -> None:
+    """Add one event; call inside the transaction that made the change it records.
+
+    ``at`` (a POSIX time) is for events that happened before they could be written (failed unlocks).
+    """
     row = conn.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    moment = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
+    stamp = moment.isoformat(timespec="microseconds")
     conn.execute(
         "INSERT INTO audit_events (at, user_id, action, entity, entity_id, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (at, user_id, action, entity, entity_id, prev, _digest(prev, at, user_id, action, entity, entity_id)),
+        (stamp, user_id, action, entity, entity_id, prev, _digest(prev, stamp, user_id, action, entity, entity_id)),
     )
 
 
@@ -49,6 +53,18 @@ def events(conn: Connection, limit: int = 1000, offset: int = 0) -> list[AuditEv
         "SELECT id, at, user_id, action, entity, entity_id, prev_hash, hash FROM audit_events"
         " ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
     return [AuditEvent(*r) for r in rows]
+
+
+def head(conn: Connection) -> dict:
+    """The chain's length and last hash, to anchor outside the table (a removed tail shows)."""
+    count, = conn.execute("SELECT count(*) FROM audit_events").fetchone()
+    row = conn.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    return {"count": int(count), "hash": row[0] if row else GENESIS}
+
+
+def contains_hash(conn: Connection, digest: str) -> bool:
+    return digest == GENESIS or conn.execute(
+        "SELECT 1 FROM audit_events WHERE hash = ?", (digest,)).fetchone() is not None
 
 
 def verify(conn: Connection) -> list[int]:

@@ -38,15 +38,19 @@ class Sidecar:
     slots: dict[str, Slot] = field(default_factory=dict)
     recovery: Slot | None = None
     demo: bool = False
-    failed_unlocks: int = 0
-    last_failed_at: float = 0.0
+    failed_at: list[float] = field(default_factory=list)   # times of consecutive failed unlocks
+    wipe_after: int = 0                                      # wipe after this many failures; 0 = never
+    wipe_check: Slot | None = None                           # the optional wipe passphrase, as a KDF tag
+    audit_head: dict = field(default_factory=dict)          # {"count": n, "hash": h} at the last lock
 
     def to_bytes(self) -> bytes:
         data = {
             "format": FORMAT, "vault_id": self.vault_id, "lookup_salt": b64(self.lookup_salt),
             "demo": self.demo, "slots": {k: s.to_json() for k, s in self.slots.items()},
             "recovery": self.recovery.to_json() if self.recovery else None,
-            "failed_unlocks": self.failed_unlocks, "last_failed_at": self.last_failed_at,
+            "failed_at": self.failed_at, "wipe_after": self.wipe_after,
+            "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
+            "audit_head": self.audit_head,
         }
         return json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
 
@@ -56,14 +60,16 @@ class Sidecar:
             data = json.loads(raw.decode("utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError("format")
-            recovery = data.get("recovery")
+            recovery, wipe_check = data.get("recovery"), data.get("wipe_check")
             return cls(
                 vault_id=str(data["vault_id"]), lookup_salt=unb64(data["lookup_salt"]),
                 slots={str(k): Slot.from_json(v) for k, v in data["slots"].items()},
                 recovery=Slot.from_json(recovery) if recovery else None,
                 demo=bool(data.get("demo", False)),
-                failed_unlocks=int(data.get("failed_unlocks", 0)),
-                last_failed_at=float(data.get("last_failed_at", 0.0)),
+                failed_at=[float(t) for t in data.get("failed_at", [])],
+                wipe_after=int(data.get("wipe_after", 0)),
+                wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
+                audit_head=dict(data.get("audit_head") or {}),
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise NotAVault() from exc

@@ -1,0 +1,94 @@
+"""Retention: records past their time are deleted for real (secure_delete, then VACUUM).
+
+The policy lives in the vault. A preview shows what a run would delete; a run can be started by
+hand or, when switched on, once a day at unlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fieldapp.errors import InvalidInput
+from fieldapp.i18n import _
+from fieldapp.security.session import Session
+from fieldapp.storage import audit_repo, backup, retention_repo, settings_repo
+
+POLICY_KEY = "retention_policy"
+LAST_RUN_KEY = "retention_last_run"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    people_inactive_months: int = 24     # people with no contact for this long
+    visits_months: int = 60              # visit logs older than this
+    automatic: bool = False              # run once a day at unlock
+
+    def validate(self) -> None:
+        if not (1 <= self.people_inactive_months <= 240 and 1 <= self.visits_months <= 240):
+            raise InvalidInput(_("Retention periods must be between 1 and 240 months."))
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    people: list[int]
+    visits: list[int]
+    people_cutoff: date
+    visits_cutoff: date
+
+    @property
+    def empty(self) -> bool:
+        return not self.people and not self.visits
+
+
+def load_policy(session: Session) -> RetentionPolicy:
+    data = settings_repo.get(session.conn, POLICY_KEY) or {}
+    return RetentionPolicy(**{k: v for k, v in data.items() if k in RetentionPolicy.__dataclass_fields__})
+
+
+def save_policy(session: Session, policy: RetentionPolicy) -> None:
+    session.require("settings")
+    policy.validate()
+    with session.write() as conn:
+        settings_repo.put(conn, POLICY_KEY, asdict(policy))
+        audit_repo.append(conn, session.user.id, "retention.policy")
+
+
+def _months_before(today: date, months: int) -> date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, 28))
+
+
+def preview(session: Session, today: date | None = None) -> RetentionPlan:
+    policy = load_policy(session)
+    today = today or datetime.now(UTC).date()
+    people_cutoff = _months_before(today, policy.people_inactive_months)
+    visits_cutoff = _months_before(today, policy.visits_months)
+    return RetentionPlan(
+        people=retention_repo.people_inactive_since(session.conn, people_cutoff.isoformat()),
+        visits=retention_repo.visits_before(session.conn, visits_cutoff.isoformat()),
+        people_cutoff=people_cutoff, visits_cutoff=visits_cutoff)
+
+
+def run(session: Session, today: date | None = None) -> RetentionPlan:
+    """Delete what the preview shows, in one transaction, then rebuild the file."""
+    session.require("records")
+    plan = preview(session, today)
+    with session.write() as conn:
+        retention_repo.delete_people(conn, plan.people)
+        retention_repo.delete_visits(conn, plan.visits)
+        settings_repo.put(conn, LAST_RUN_KEY, datetime.now(UTC).isoformat())
+        audit_repo.append(conn, session.user.id, "retention.run", "people", len(plan.people))
+    if not plan.empty:
+        backup.vacuum(session.conn)
+    return plan
+
+
+def run_if_due(session: Session) -> RetentionPlan | None:
+    """The scheduled run: at most once a day, only when switched on."""
+    if session.read_only or not load_policy(session).automatic:
+        return None
+    last = settings_repo.get(session.conn, LAST_RUN_KEY)
+    if last and datetime.now(UTC) - datetime.fromisoformat(last) < timedelta(days=1):
+        return None
+    return run(session)
