@@ -37,3 +37,9 @@ def verify(session: Session) -> AuditReport:
     tail_missing = bool(anchor) and (head["count"] < int(anchor.get("count", 0))
                                      or not audit_repo.contains_hash(session.conn, str(anchor.get("hash", ""))))
     return AuditReport(head["count"], broken, tail_missing)
+
+
+def events(session: Session, offset: int, limit: int, action: str = "") -> list[audit_repo.AuditEvent]:
+    """A page of events for the admin view, newest first."""
+    session.require("audit")
+    return audit_repo.events(session.conn, limit=limit, offset=offset, action=action)

@@ -48,11 +48,17 @@ def append(conn: Connection, user_id: int | None, action: str, entity: str = "",
     )
 
 
-def events(conn: Connection, limit: int = 1000, offset: int = 0) -> list[AuditEvent]:
+def events(conn: Connection, limit: int = 1000, offset: int = 0, action: str = "") -> list[AuditEvent]:
+    """Newest first; ``action`` keeps events whose action starts with it (e.g. "user." or "unlock")."""
     rows = conn.execute(
         "SELECT id, at, user_id, action, entity, entity_id, prev_hash, hash FROM audit_events"
-        " ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
+        " WHERE action LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ? OFFSET ?",
+        (_like_prefix(action), limit, offset))
     return [AuditEvent(*r) for r in rows]
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def head(conn: Connection) -> dict:

@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
 from fieldapp import i18n
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
+from fieldapp.ui.clipboard import SensitiveClipboard
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.pages import page_specs
+from fieldapp.ui.platform_lock import PlatformLockWatcher
 from fieldapp.ui.settings_page import idle_minutes
 from fieldapp.ui.unlock_page import UnlockPage
 
@@ -42,6 +44,8 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.pages: dict[str, QWidget] = {}
         self.idle = IdleWatcher(300, self)
+        self.platform_lock = PlatformLockWatcher(self)
+        self.clipboard = SensitiveClipboard(self)
         self._build()
         self._connect()
         self.retranslate()
@@ -82,6 +86,7 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         self.quit_action.triggered.connect(self.close)
         self.idle.idle_expired.connect(self.lock)
+        self.platform_lock.lock_requested.connect(self._lock_if_open)
 
     def retranslate(self) -> None:
         self.setWindowTitle("fieldapp")   # never personal data in a title
@@ -109,6 +114,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(spec.title())
         if "settings" in self.pages:
             self.pages["settings"].idle_changed.connect(lambda minutes: self.idle.set_timeout(minutes * 60))
+            self.pages["settings"].wipe_requested.connect(self.panic_wipe)
         self.nav.setCurrentRow(0)
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
@@ -117,12 +123,30 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self._update_status()
         self.unlocked.emit()
-        for warning in session.warnings:
-            self.statusBar().showMessage(warning)
+        self._after_unlock(session)
+
+    def _after_unlock(self, session: Session) -> None:
+        """The scheduled retention run, and reminders."""
+        from fieldapp.lifecycle import backup, retention
+
+        messages = list(session.warnings)
+        plan = retention.run_if_due(session)
+        if plan is not None and not plan.empty:
+            messages.append(_("Retention: {people} people and {visits} visits past their time were deleted.")
+                            .format(people=len(plan.people), visits=len(plan.visits)))
+        if not session.read_only and session.can("backup") and backup.backup_overdue(session):
+            messages.append(_("No recent backup: make one in Settings, Backup and safety."))
+        if messages:
+            self.statusBar().showMessage("  ".join(messages))
+
+    def _lock_if_open(self) -> None:
+        if self.session is not None:
+            self.lock()
 
     def lock(self) -> None:
         """Hide all data and forget the key."""
         self._close_dialogs()
+        self.clipboard.clear()
         self.idle.stop()
         QApplication.instance().removeEventFilter(self.idle)
         for page in self.pages.values():
@@ -139,6 +163,15 @@ class MainWindow(QMainWindow):
         self.unlock_page.reset()
         self._update_status()
         self.locked.emit()
+
+    def panic_wipe(self) -> None:
+        """Destroy the key material and the vault now (the confirmation came before)."""
+        from fieldapp.security.wipe import wipe_files
+
+        self.lock()
+        wipe_files(self.vault_path)
+        self.unlock_page.refresh_state()
+        self.unlock_page.error_label.setText(_("The vault was destroyed."))
 
     def _close_dialogs(self) -> None:
         for widget in QApplication.topLevelWidgets():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
 from fieldapp import i18n
 from fieldapp.i18n import _
@@ -21,7 +21,10 @@ def idle_minutes(session: Session) -> int:
 
 
 class SettingsPage(QWidget):
+    """General settings, and for administrators: users, the audit trail, backup and emergency."""
+
     idle_changed = Signal(int)   # minutes
+    wipe_requested = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,13 +41,32 @@ class SettingsPage(QWidget):
             self.language_combo.addItem(LANGUAGE_NAMES[code], code)
         self.idle_spin = QSpinBox(objectName="idleSpin")
         self.idle_spin.setRange(1, 60)
-        self.form = QFormLayout()
+        self.general = QWidget()
+        self.form = QFormLayout(self.general)
         self.language_label = add_row(self.form, self.language_combo)
         self.idle_label = add_row(self.form, self.idle_spin)
+        self.tabs = QTabWidget(objectName="settingsTabs")
+        self.tabs.addTab(self.general, "")
+        self.extra_tabs = self._build_extra_tabs()
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addLayout(self.form)
-        layout.addStretch(1)
+        layout.addWidget(self.tabs, 1)
+
+    def _build_extra_tabs(self) -> dict[str, QWidget]:
+        from fieldapp.ui.audit_tab import AuditTab
+        from fieldapp.ui.data_tab import DataTab
+        from fieldapp.ui.users_tab import UsersTab
+
+        tabs: dict[str, QWidget] = {}
+        if self._session.can("users"):
+            tabs["users"] = UsersTab(self._session)
+        if self._session.can("audit"):
+            tabs["audit"] = AuditTab(self._session)
+        tabs["data"] = DataTab(self._session)
+        tabs["data"].wipe_requested.connect(self.wipe_requested)
+        for tab in tabs.values():
+            self.tabs.addTab(tab, "")
+        return tabs
 
     def _connect(self) -> None:
         self.language_combo.currentIndexChanged.connect(self._language_chosen)
@@ -59,6 +81,11 @@ class SettingsPage(QWidget):
         self.heading.setText(_("<h2>Settings</h2>"))
         self.language_label.setText(_("Interface &language"))
         self.idle_label.setText(_("&Lock after idle (minutes)"))
+        titles = {"users": _("Users"), "audit": _("Audit trail"), "data": _("Backup and safety")}
+        self.tabs.setTabText(0, _("General"))
+        for key, tab in self.extra_tabs.items():
+            self.tabs.setTabText(self.tabs.indexOf(tab), titles[key])
+            tab.retranslate()
 
     def _language_chosen(self, index: int) -> None:
         code = self.language_combo.itemData(index)
@@ -72,4 +99,5 @@ class SettingsPage(QWidget):
         self.idle_changed.emit(int(minutes))
 
     def clear(self) -> None:
-        """Nothing personal is shown here."""
+        for tab in self.extra_tabs.values():
+            tab.clear()
