@@ -27,6 +27,7 @@ from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, migrations, sidecar, users_repo
 from fieldapp.storage.connection import (
+    DatabaseError,
     VaultLock,
     connect,
     integrity_problems,
@@ -177,7 +178,11 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
 
 
 def _active_user(conn, slot_id: str) -> User:
-    user = users_repo.user_by_lookup(conn, slot_id)
+    try:
+        user = users_repo.user_by_lookup(conn, slot_id)
+    except DatabaseError as exc:          # a damaged page the quick check did not reach
+        conn.close()
+        raise NotAVault() from exc
     if user is None:
         conn.close()
         raise NotAVault()
