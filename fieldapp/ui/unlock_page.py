@@ -53,6 +53,8 @@ class UnlockPage(QWidget):
         self.demo_label.setWordWrap(True)
         self.create_button = QPushButton()
         self.create_button.setObjectName("createButton")
+        self.recovery_button = QPushButton(objectName="forgotButton")
+        self.recovery_button.setFlat(True)
         self._form = QFormLayout()
         self.user_label = add_row(self._form, self.user_edit)
         self.passphrase_label = add_row(self._form, self.passphrase_edit)
@@ -62,7 +64,7 @@ class UnlockPage(QWidget):
         for widget in (self.title, self.demo_label):
             inner.addWidget(widget)
         inner.addLayout(self._form)
-        for widget in (self.unlock_button, self.error_label, self.create_button):
+        for widget in (self.unlock_button, self.error_label, self.create_button, self.recovery_button):
             inner.addWidget(widget)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
@@ -74,6 +76,7 @@ class UnlockPage(QWidget):
         self.passphrase_edit.returnPressed.connect(self.try_unlock)
         self.user_edit.returnPressed.connect(self.passphrase_edit.setFocus)
         self.create_button.clicked.connect(self.create_requested)
+        self.recovery_button.clicked.connect(self.start_recovery)
 
     def retranslate(self) -> None:
         self.title.setText(_("<h2>fieldapp is locked</h2>"))
@@ -81,12 +84,14 @@ class UnlockPage(QWidget):
         self.passphrase_label.setText(_("&Passphrase"))
         self.unlock_button.setText(_("&Unlock"))
         self.create_button.setText(_("Create a new vault ..."))
+        self.recovery_button.setText(_("Forgot your passphrase? Use the recovery key ..."))
         self.refresh_state()
 
     def refresh_state(self) -> None:
         """Show what fits the vault on disk: the create button when there is none, the demo hint."""
         exists = vault.vault_exists(self._path)
         self.create_button.setVisible(not exists)
+        self.recovery_button.setVisible(exists)
         self.unlock_button.setEnabled(exists)
         if vault.is_demo(self._path):
             from fieldapp.demo.vault import DEMO_PASSPHRASE, DEMO_USER
@@ -98,6 +103,15 @@ class UnlockPage(QWidget):
             self.demo_label.hide()
         if not exists:
             self.error_label.setText(_("No vault was found at this place. You can create a new one."))
+
+    def start_recovery(self) -> None:
+        from fieldapp.ui.recovery_dialog import RecoveryDialog
+
+        self.recovery_dialog = RecoveryDialog(self._path, self)
+        self.recovery_dialog.user_edit.setText(self.user_edit.text())
+        self.recovery_dialog.accepted.connect(
+            lambda: self.error_label.setText(_("The new passphrase is set. Unlock with it now.")))
+        self.recovery_dialog.open()
 
     def reset(self) -> None:
         self.passphrase_edit.clear()

@@ -178,3 +178,27 @@ def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path
     assert DEMO_PASSPHRASE in demo_window.unlock_page.demo_label.text()
     assert demo_window.unlock_page.demo_label.isVisible()
     assert not real_window.unlock_page.demo_label.isVisible()
+
+
+def test_forgotten_passphrase_reset_with_recovery_key(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "r.fieldapp"
+    session, recovery_key = vault.create_vault(path, "Anna", "admin", PASSPHRASE)
+    session.close()
+    win = MainWindow(path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.mouseClick(win.unlock_page.recovery_button, Qt.MouseButton.LeftButton)
+    dialog = win.unlock_page.recovery_dialog
+    qtbot.keyClicks(dialog.user_edit, "Anna")
+    qtbot.keyClicks(dialog.key_edit, "00000-00000-00000-00000-00000-00000")
+    qtbot.keyClicks(dialog.pass_edit, "a fresh passphrase here")
+    qtbot.keyClicks(dialog.repeat_edit, "a fresh passphrase here")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert "recovery key is not right" in dialog.message.text() and dialog.isVisible()
+    dialog.key_edit.clear()
+    qtbot.keyClicks(dialog.key_edit, recovery_key.lower())
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    _type_unlock(qtbot, win, "Anna", "a fresh passphrase here")
+    assert win.session is not None
+    win.lock()
