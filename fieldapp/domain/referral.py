@@ -249,3 +249,23 @@ class Generalisation:
     @property
     def met(self) -> bool:
         return self.count >= self.k
+
+
+# UN M49 numeric codes of the sub-regions and regions, so their names can come from the locale data.
+M49_NUMERIC = {
+    "northern_africa": "015", "eastern_africa": "014", "middle_africa": "017", "southern_africa": "018",
+    "western_africa": "011", "caribbean": "029", "central_america": "013", "south_america": "005",
+    "northern_america": "021", "central_asia": "143", "eastern_asia": "030", "south_eastern_asia": "035",
+    "southern_asia": "034", "western_asia": "145", "eastern_europe": "151", "northern_europe": "154",
+    "southern_europe": "039", "western_europe": "155", "australia_new_zealand": "053", "melanesia": "054",
+    "micronesia": "057", "polynesia": "061", "africa": "002", "americas": "019", "asia": "142", "europe": "150",
+    "oceania": "009",
+}
+
+AGE_GROUP_LABELS = {
+    "unknown": N_("unknown"),
+    "under_18": N_("under 18"),
+    "18_plus": N_("18 and over"),
+    "55_plus": N_("55 and over"),
+    "65_plus": N_("65 and over"),
+}

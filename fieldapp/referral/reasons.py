@@ -1,0 +1,33 @@
+"""Why CMM's intake refused a packet: stable codes (for receipts and logs) and plain words."""
+
+from __future__ import annotations
+
+from fieldapp.i18n import N_, _
+
+REASONS = {
+    "too_large": N_("The file is larger than a referral packet can be."),
+    "not_a_packet": N_("The file is not a referral packet."),
+    "other_recipient": N_("The packet was sealed to another key, not to this CMM key."),
+    "truncated": N_("The packet is cut short (truncated); ask the organisation to send it again."),
+    "damaged": N_("The packet is damaged (it does not decrypt); ask the organisation to send it again."),
+    "unknown_signer": N_("The packet is signed by an organisation whose key is not registered."),
+    "bad_signature": N_("The packet's signature does not match its content."),
+    "malformed": N_("The packet's content is not well-formed JSON."),
+    "schema": N_("The packet's content does not match the CMM referral format."),
+    "signer_mismatch": N_("The packet names another organisation than the one that signed it."),
+    "duplicate": N_("This packet was already received (a replay); it was not counted again."),
+}
+
+
+class Rejected(Exception):
+    """A packet refused at intake; ``code`` is one of ``REASONS``."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        text = _(REASONS[self.code])
+        return f"{text} ({self.detail})" if self.detail else text

@@ -1,0 +1,282 @@
+"""The referral service: draft from a person, consent, preview in words, seal, queue, withdraw.
+
+Creating, sealing and withdrawing need the "records" capability (outreach workers refer people
+they meet). Queueing and syncing need "records" too, or "referrals_send" when the organisation
+switched on ``require_send_capability``. Every change is one transaction with its audit event;
+audit events name the referral id only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from fieldapp.domain import codes
+from fieldapp.domain.referral import (
+    CONSENT_SCOPES,
+    EDITABLE,
+    HELP_REQUESTED,
+    STATUSES,
+    UNSENT,
+    Consent,
+    Generalisation,
+    QuasiRow,
+    Referral,
+    age_in,
+    month_of,
+)
+from fieldapp.errors import InvalidInput, ValidationError
+from fieldapp.i18n import _
+from fieldapp.records import organisation
+from fieldapp.referral import anonymise, config, crypto, packet, summary
+from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
+from fieldapp.security.session import Session
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+
+SHEET_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Exactly what sealing would send (apart from the random packet id), and in words."""
+
+    referral_id: int
+    packet: dict
+    lines: list[str]
+    generalisation: Generalisation
+    generalisation_lines: list[str]
+    exact: bool
+    needs_reason: bool
+
+
+def _get(session: Session, referral_id: int) -> Referral:
+    referral = referral_repo.get(session.conn, referral_id)
+    if referral is None:
+        raise ReferralNotFound()
+    return referral
+
+
+def get(session: Session, referral_id: int) -> Referral:
+    session.require("records")
+    return _get(session, referral_id)
+
+
+def create_draft(session: Session, person_id: int) -> Referral:
+    """A draft for a person, with indicators from their contacts and region and setting from the latest."""
+    session.require("records")
+    person = referral_repo.person_codes(session.conn, person_id)
+    if person is None:
+        raise InvalidInput(_("This person no longer exists."))
+    kind, region = referral_repo.latest_contact(session.conn, person_id) or ("", "")
+    region = region if region in codes.REGIONS else organisation.load(session).region
+    draft = Referral(
+        person_id=person_id, region=region if region in codes.REGIONS else "",
+        contact_setting=kind if kind in codes.CONTACT_KINDS else "", month=month_of(datetime.now(UTC)),
+        indicators=tuple(i for i in referral_repo.contact_indicators(session.conn, person_id)
+                         if i in codes.INDICATORS),
+        reference=packet.new_reference(), created_by=session.user.id)
+    with session.write() as conn:
+        saved = referral_repo.insert(conn, draft)
+        audit_repo.append(conn, session.user.id, "referral.create", "referral", saved.id)
+    return saved
+
+
+def _field_problems(referral: Referral) -> dict[str, str]:
+    checks = {
+        "region": referral.region in codes.REGIONS,
+        "contact_setting": referral.contact_setting in codes.CONTACT_KINDS,
+        "indicators": set(referral.indicators) <= set(codes.INDICATORS),
+        "exploitation_forms": bool(referral.exploitation_forms)
+        and set(referral.exploitation_forms) <= set(codes.EXPLOITATION_FORMS),
+        "help_requested": set(referral.help_requested) <= set(HELP_REQUESTED),
+    }
+    messages = {
+        "region": _("Choose a region."),
+        "contact_setting": _("Choose how you met the person."),
+        "indicators": _("Choose signs of trafficking from the list."),
+        "exploitation_forms": _("Choose at least one form of exploitation (or 'Could not be determined')."),
+        "help_requested": _("Choose the help requested from the list."),
+    }
+    return {name: messages[name] for name, ok in checks.items() if not ok}
+
+
+def update_draft(session: Session, referral: Referral) -> Referral:
+    """Save the editable fields (region, setting, indicators, forms, help, urgency) of a draft."""
+    session.require("records")
+    current = _get(session, referral.id)
+    if current.status not in EDITABLE:
+        raise NotEditable()
+    problems = _field_problems(referral)
+    if problems:
+        raise ValidationError(problems)
+    with session.write() as conn:
+        referral_repo.update_fields(conn, referral)
+        audit_repo.append(conn, session.user.id, "referral.update", "referral", referral.id)
+    return _get(session, referral.id)
+
+
+def record_consent(session: Session, referral_id: int, scope: str, sheet_language: str,
+                   sheet_version: str) -> Consent:
+    """Who consented to what, after which information sheet: recorded by the signed-in user, now."""
+    session.require("records")
+    if _get(session, referral_id).status not in EDITABLE:
+        raise NotEditable()
+    problems = {}
+    if scope not in CONSENT_SCOPES:
+        problems["scope"] = _("Choose what the person agreed to.")
+    if sheet_language not in codes.LANGUAGES:
+        problems["sheet_language"] = _("Choose the language of the information sheet.")
+    if not SHEET_VERSION.fullmatch(sheet_version or ""):
+        problems["sheet_version"] = _("Give the information sheet's version, like 2026.1.")
+    if problems:
+        raise ValidationError(problems)
+    consent = Consent(scope, sheet_language, sheet_version, recorded_by=session.user.id,
+                      recorded_at=datetime.now(UTC))
+    with session.write() as conn:
+        referral_repo.put_consent(conn, referral_id, consent)
+        audit_repo.append(conn, session.user.id, "referral.consent", "referral", referral_id)
+    return consent
+
+
+def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, list[QuasiRow], list[str]]:
+    person = referral_repo.person_codes(session.conn, referral.person_id)
+    if person is None:
+        raise InvalidInput(_("This person no longer exists."))
+    year = int(referral.month[:4])
+
+    def row(person_id, gender, age_estimate, birth_year, nationality, region, month) -> QuasiRow:
+        return QuasiRow(person_id, gender, age_in(year, age_estimate, birth_year), nationality, region, month)
+
+    target = row(person["id"], person["gender"], person["age_estimate"], person["birth_year"],
+                 person["nationality"], referral.region, referral.month)
+    others = [row(*r) for r in referral_repo.quasi_rows(session.conn, person["gender"], referral.month[:4],
+                                                        referral.region)]
+    return target, others, list(person["languages"])
+
+
+def preview(session: Session, referral_id: int, *, exact: bool = False) -> Preview:
+    """The packet that sealing would send, generalised by the k-rule unless ``exact``."""
+    session.require("records")
+    referral = _get(session, referral_id)
+    problems = _field_problems(referral)
+    if problems:
+        raise ValidationError(problems)
+    if referral.consent is None:
+        raise ConsentMissing()
+    if referral.consent.withdrawn_at is not None:
+        raise ConsentWithdrawn()
+    target, rows, languages = _quasi(session, referral)
+    k = config.get_k(session)
+    gen = anonymise.exact_only(target, rows, k) if exact else anonymise.generalise(target, rows, k)
+    body = packet.build(referral, tuple(languages), gen, org=config.org_id(session),
+                        packet_id=packet.new_packet_id(), overridden=not gen.met)
+    return Preview(referral_id, body, summary.describe(body), gen,
+                   summary.describe_generalisation(gen, exact=exact), exact, needs_reason=not gen.met)
+
+
+def _same_content(a: dict, b: dict) -> bool:
+    return {**a, "packet_id": ""} == {**b, "packet_id": ""}
+
+
+def seal(session: Session, referral_id: int, *, exact: bool = False, reason: str = "",
+         seen: Preview | None = None) -> str:
+    """Sign and seal the packet to CMM's key and keep it in the outbox (status "sealed").
+
+    A reason is required when fewer than k people share what is sent; it is stored in the vault
+    and audited, never sent. With ``seen`` (the preview the worker confirmed) sealing refuses if
+    anything changed since. Returns the packet id.
+    """
+    cmm = config.require_cmm_key(session)
+    view = preview(session, referral_id, exact=exact)
+    reason = " ".join(reason.split())
+    if view.needs_reason and not reason:
+        raise KRuleNotMet()
+    if seen is not None and not _same_content(seen.packet, view.packet):
+        raise InvalidInput(_("The details changed since you checked them. Check them again before sealing."))
+    if _get(session, referral_id).status not in EDITABLE:
+        raise NotEditable()
+    sealed = crypto.sign_and_seal(crypto.canonical_json(view.packet), config.org_seed(session), cmm)
+    packet_id = view.packet["packet_id"]
+    with session.write() as conn:
+        outbox_repo.insert(conn, packet_id, referral_id, sealed, hashlib.sha256(sealed).hexdigest())
+        referral_repo.set_sealed(conn, referral_id, view.generalisation.steps, reason if view.needs_reason else "")
+        audit_repo.append(conn, session.user.id, "referral.seal", "referral", referral_id)
+        if view.needs_reason:
+            audit_repo.append(conn, session.user.id, "referral.k_override", "referral", referral_id)
+    return packet_id
+
+
+def _require_send(session: Session) -> None:
+    session.require("records")
+    if config.transport(session).require_send_capability:
+        session.require("referrals_send")
+
+
+def queue(session: Session, referral_id: int) -> None:
+    """Put a sealed (or failed, or sent but never acknowledged) packet in line for the next sync."""
+    _require_send(session)
+    referral = _get(session, referral_id)
+    if referral.consent is None or referral.consent.withdrawn_at is not None:
+        raise ConsentWithdrawn()
+    if referral.status not in ("sealed", "failed", "sent", "queued"):
+        raise NotEditable()
+    with session.write() as conn:
+        referral_repo.set_status(conn, referral_id, "queued")
+        outbox_repo.mark_queued(conn, referral_id)
+        audit_repo.append(conn, session.user.id, "referral.queue", "referral", referral_id)
+
+
+def seal_and_queue(session: Session, referral_id: int, *, exact: bool = False, reason: str = "",
+                   seen: Preview | None = None) -> str:
+    packet_id = seal(session, referral_id, exact=exact, reason=reason, seen=seen)
+    queue(session, referral_id)
+    return packet_id
+
+
+def withdraw(session: Session, referral_id: int) -> Referral:
+    """Record that consent was withdrawn. A referral not yet sent is never sent: its sealed packet
+    is deleted and its status becomes "withdrawn". One already sent keeps its status (tell CMM)."""
+    session.require("records")
+    referral = _get(session, referral_id)
+    with session.write() as conn:
+        referral_repo.withdraw_consent(conn, referral_id, session.user.id)
+        if referral.status in UNSENT:
+            outbox_repo.delete_for_referral(conn, referral_id)
+            referral_repo.set_status(conn, referral_id, "withdrawn")
+        audit_repo.append(conn, session.user.id, "referral.withdraw", "referral", referral_id)
+    return _get(session, referral_id)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    referral_id: int
+    person_id: int
+    status: str
+    status_label: str
+    immediate_danger: bool
+    consent_withdrawn: bool
+    packet_id: str = ""
+    attempts: int = 0
+    last_error: str = ""
+    sealed_at: str = ""
+    sent_at: str = ""
+    acknowledged_at: str = ""
+
+
+def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[OutboxEntry]:
+    """Every referral (or those with the given statuses) with its delivery state, newest last."""
+    session.require("records")
+    entries = []
+    for referral in referral_repo.list_all(session.conn, statuses):
+        row = outbox_repo.for_referral(session.conn, referral.id)
+        entry = OutboxEntry(referral.id, referral.person_id, referral.status, _(STATUSES[referral.status]),
+                            referral.immediate_danger,
+                            bool(referral.consent and referral.consent.withdrawn_at))
+        if row is not None:
+            entry = replace(entry, packet_id=row.packet_id, attempts=row.attempts, last_error=row.last_error,
+                            sealed_at=row.sealed_at, sent_at=row.sent_at or "",
+                            acknowledged_at=row.acknowledged_at or "")
+        entries.append(entry)
+    return entries

@@ -1,0 +1,90 @@
+"""What will be sent, in plain words, in the UI language: shown to the worker before sealing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+
+from fieldapp.domain import codes
+from fieldapp.domain.referral import (
+    AGE_GROUP_LABELS,
+    CONSENT_SCOPES,
+    HELP_REQUESTED,
+    M49_NUMERIC,
+    STEP_LABELS,
+    Generalisation,
+)
+from fieldapp.i18n import _, babel_locale
+
+
+def _labels(values, table: dict[str, str]) -> str:
+    return ", ".join(_(table[v]) for v in values if v in table) or _("none")
+
+
+def period_words(period: str) -> str:
+    year, part = period.split("-")
+    if part.startswith("Q"):
+        return _("quarter {quarter} of {year}").format(quarter=part[1:], year=year)
+    return format_date(date(int(year), int(part), 1), "MMMM y", locale=babel_locale())
+
+
+def nationality_words(value: str) -> str:
+    if value == "unknown":
+        return _("unknown")
+    territories = babel_locale().territories
+    return territories.get(M49_NUMERIC.get(value, value), value)
+
+
+def age_words(value: str) -> str:
+    return _(AGE_GROUP_LABELS[value]) if value in AGE_GROUP_LABELS else value.replace("-", "–")
+
+
+def language_words(values) -> str:
+    names = babel_locale().languages
+    return ", ".join(names.get(v, v) for v in values) or _("none")
+
+
+def describe(packet: dict) -> list[str]:
+    """One line per field of the packet, exactly as it will be sent."""
+    consent = packet["consent"]
+    return [
+        _("Region: {value}").format(value=_(codes.REGIONS[packet["region"]])),
+        _("When: {value}").format(value=period_words(packet["period"])),
+        _("How you met: {value}").format(value=_(codes.CONTACT_KINDS[packet["contact_setting"]])),
+        _("Gender: {value}").format(value=_(codes.GENDERS[packet["gender"]])),
+        _("Age group: {value}").format(value=age_words(packet["age_group"])),
+        _("Nationality: {value}").format(value=nationality_words(packet["nationality"])),
+        _("Languages: {value}").format(value=language_words(packet["languages"])),
+        _("Signs of trafficking: {value}").format(value=_labels(packet["indicators"], codes.INDICATORS)),
+        _("Suspected exploitation: {value}").format(
+            value=_labels(packet["exploitation_forms"], codes.EXPLOITATION_FORMS)),
+        _("Help requested: {value}").format(value=_labels(packet["help_requested"], HELP_REQUESTED)),
+        _("Immediate danger: {value}").format(value=_("yes") if packet["immediate_danger"] else _("no")),
+        _("Consent: {scope}; information sheet in {language}, version {version}").format(
+            scope=_(CONSENT_SCOPES[consent["scope"]]), language=language_words([consent["sheet_language"]]),
+            version=consent["sheet_version"]),
+        _("Reference: {value} (only your organisation can link it to the person)").format(
+            value=packet["reference"]),
+        _("Not sent: name, alias, phone number, address, date of birth, exact dates or any notes."),
+    ]
+
+
+def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:
+    """Why details were made less exact, or why a reason is needed."""
+    lines = []
+    if gen.steps:
+        lines.append(_("To protect the person, some details are less exact: {steps}.").format(
+            steps="; ".join(_(STEP_LABELS[s]) for s in gen.steps)))
+    if gen.met:
+        lines.append(_("{count} people in your records share these details (at least {k} are needed).").format(
+            count=gen.count, k=gen.k))
+    elif exact:
+        lines.append(_("Exact details are sent although only {count} people in your records share them (at least "
+                       "{k} are needed). Give a reason; it stays in your vault and is not sent.").format(
+            count=gen.count, k=gen.k))
+    else:
+        lines.append(_("Even with less exact details only {count} people in your records share them (at least {k} "
+                       "are needed). Give a reason to send it anyway; it stays in your vault and is not sent.")
+                     .format(count=gen.count, k=gen.k))
+    return lines

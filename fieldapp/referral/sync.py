@@ -1,0 +1,149 @@
+"""Sync: deliver queued packets by the configured transport and read CMM's receipts.
+
+Runs only when the user starts it. A packet whose consent was withdrawn is never handed to a
+transport (checked again right before each delivery). Network and disk work happen outside any
+write transaction; each outcome is then saved in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldapp.errors import InvalidInput
+from fieldapp.i18n import _
+from fieldapp.referral import config, crypto, schema
+from fieldapp.referral.crypto import CmmPublic
+from fieldapp.referral.reasons import REASONS
+from fieldapp.referral.service import _require_send
+from fieldapp.referral.transports import DeliveryFailed, FolderTransport, HttpsTransport
+from fieldapp.security.session import Session
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class SyncItem:
+    referral_id: int
+    packet_id: str
+    reason: str = ""
+
+
+@dataclass
+class SyncReport:
+    sent: list[SyncItem] = field(default_factory=list)
+    acknowledged: list[SyncItem] = field(default_factory=list)
+    failed: list[SyncItem] = field(default_factory=list)     # still queued (or failed at CMM), with reasons
+    transport: str = ""
+
+    def lines(self) -> list[str]:
+        out = [_("Sent: {count}").format(count=len(self.sent)),
+               _("Acknowledged by CMM: {count}").format(count=len(self.acknowledged)),
+               _("Not sent: {count}").format(count=len(self.failed))]
+        out += [_("  referral {id}: {reason}").format(id=item.referral_id, reason=item.reason) for item in self.failed]
+        return out
+
+
+def _transport(session: Session, to_folder: Path | None):
+    if to_folder is not None:
+        return FolderTransport(Path(to_folder))
+    settings = config.transport(session)
+    if settings.kind == "https":
+        return HttpsTransport(settings.endpoint, settings.pin_sha256, retries=settings.retries,
+                              backoff_s=settings.backoff_s, timeout_s=settings.timeout_s)
+    if not settings.folder:
+        raise InvalidInput(_("No way to send packets has been set up. Choose a folder or CMM's HTTPS address in "
+                             "the referral settings."))
+    return FolderTransport(Path(settings.folder), Path(settings.receipts_folder) if settings.receipts_folder else None)
+
+
+def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport) -> str | None:
+    """Mark a packet acknowledged (or failed, if CMM rejected it) from a receipt CMM signed.
+
+    Returns the receipt's outcome, or None when it is not a valid receipt for one of our packets.
+    An acknowledged packet is never set back."""
+    receipt = crypto.verify_receipt(raw, cmm)
+    if receipt is None or schema.receipt_problems(receipt):
+        return None
+    row = outbox_repo.get(session.conn, receipt["packet_id"])
+    if row is None:
+        return None
+    if row.status in ("acknowledged", "withdrawn", "draft"):
+        return receipt["outcome"]
+    accepted = receipt["outcome"] in ("accepted", "duplicate")
+    with session.write() as conn:
+        if accepted:
+            outbox_repo.mark_acknowledged(conn, row.packet_id)
+            referral_repo.set_status(conn, row.referral_id, "acknowledged")
+            audit_repo.append(conn, session.user.id, "referral.acknowledged", "referral", row.referral_id)
+        else:
+            reason = _(REASONS.get(receipt["reason"], "not_a_packet"))
+            outbox_repo.record_attempt(conn, row.packet_id, row.transport, reason)
+            referral_repo.set_status(conn, row.referral_id, "failed")
+            audit_repo.append(conn, session.user.id, "referral.rejected_by_cmm", "referral", row.referral_id)
+    item = SyncItem(row.referral_id, row.packet_id, "" if accepted else _(REASONS.get(receipt["reason"], "")))
+    (report.acknowledged if accepted else report.failed).append(item)
+    return receipt["outcome"]
+
+
+def _read_receipts(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
+    if isinstance(transport, FolderTransport):
+        for raw in transport.receipts():
+            apply_receipt(session, raw, cmm, report)
+
+
+def _deliver_one(session: Session, transport, cmm: CmmPublic, row, report: SyncReport) -> None:
+    data = outbox_repo.sealed_bytes(session.conn, row.packet_id)
+    if data is None:    # withdrawn or no longer queued since the list was read
+        return
+    answer = transport.deliver(row.packet_id, data)
+    with session.write() as conn:
+        outbox_repo.record_attempt(conn, row.packet_id, transport.name, "")
+        outbox_repo.mark_sent(conn, row.packet_id)
+        referral_repo.set_status(conn, row.referral_id, "sent")
+        audit_repo.append(conn, session.user.id, "referral.sent", "referral", row.referral_id)
+    if answer is None:
+        report.sent.append(SyncItem(row.referral_id, row.packet_id))
+        return
+    outcome = apply_receipt(session, answer, cmm, report)
+    if outcome is None:
+        _failed(session, row, _("CMM's server answered without a valid receipt; the packet will be sent again "
+                                "at the next sync."), report, requeue=True)
+    elif outcome != "rejected":
+        report.sent.append(SyncItem(row.referral_id, row.packet_id))
+
+
+def _failed(session: Session, row, reason: str, report: SyncReport, *, requeue: bool = False) -> None:
+    with session.write() as conn:
+        outbox_repo.record_attempt(conn, row.packet_id, "", reason)
+        if requeue:
+            referral_repo.set_status(conn, row.referral_id, "queued")
+    report.failed.append(SyncItem(row.referral_id, row.packet_id, reason))
+
+
+def sync(session: Session, progress: Progress | None = None, to_folder: Path | None = None) -> SyncReport:
+    """Deliver every queued packet (immediate danger first) and read receipts; never raises for a
+    packet that could not go: it stays queued and is listed in ``failed`` with the reason."""
+    _require_send(session)
+    cmm = config.require_cmm_key(session)
+    transport = _transport(session, to_folder)
+    report = SyncReport(transport=transport.name)
+    progress = progress or (lambda done, total, message: None)
+    _read_receipts(session, transport, cmm, report)
+    rows = outbox_repo.list_rows(session.conn, ("queued",))
+    stop_reason = ""
+    for done, row in enumerate(rows):
+        progress(done, len(rows), _("Sending {done} of {total}").format(done=done + 1, total=len(rows)))
+        if stop_reason:
+            _failed(session, row, stop_reason, report)
+            continue
+        try:
+            _deliver_one(session, transport, cmm, row, report)
+        except DeliveryFailed as error:
+            _failed(session, row, error.message, report)
+            stop_reason = error.message if error.fatal else ""
+    _read_receipts(session, transport, cmm, report)
+    progress(len(rows), len(rows), _("Done"))
+    return report

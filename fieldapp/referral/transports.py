@@ -1,0 +1,144 @@
+"""Delivering sealed packets: to a folder (USB stick, shared drive) or by HTTPS POST to CMM.
+
+A transport raises ``TransportError`` when a packet did not get there; the packet then stays
+queued. ``fatal`` on the error means the next packets would fail the same way (folder missing,
+server unreachable, wrong certificate), so the sync stops trying for this run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import os
+import ssl
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fieldapp.i18n import _
+from fieldapp.referral.crypto import MAX_PACKET_BYTES
+from fieldapp.referral.errors import TransportError
+from fieldapp.storage.atomic import write_atomic
+
+PACKET_SUFFIX = ".cmmpkt"
+RECEIPT_SUFFIX = ".cmmrcpt"
+MAX_BACKOFF_S = 8.0
+
+
+class DeliveryFailed(TransportError):
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class FolderTransport:
+    name = "folder"
+
+    def __init__(self, folder: Path, receipts: Path | None = None) -> None:
+        self.folder = Path(folder)
+        self.receipts_folder = Path(receipts) if receipts else self.folder / "receipts"
+
+    def check(self) -> None:
+        if not self.folder.is_dir() or not os.access(self.folder, os.W_OK | os.X_OK):
+            raise DeliveryFailed(_("The folder {folder} is missing or cannot be written (is the USB stick in, "
+                                   "and not write-protected?). The packets stay in the outbox.")
+                                 .format(folder=self.folder), fatal=True)
+
+    def deliver(self, packet_id: str, data: bytes) -> bytes | None:
+        """Write ``<packet_id>.cmmpkt`` whole or not at all; CMM answers later with a receipt file."""
+        self.check()
+        try:
+            write_atomic(self.folder / f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644)
+        except OSError as exc:
+            raise DeliveryFailed(_("The packet could not be written to {folder} (is the disk full?). It stays in "
+                                   "the outbox.").format(folder=self.folder), fatal=True) from exc
+        return None
+
+    def receipts(self) -> list[bytes]:
+        """Raw receipt files found in the receipts folder (not yet trusted)."""
+        found = []
+        if not self.receipts_folder.is_dir():
+            return found
+        for path in sorted(self.receipts_folder.glob(f"*{RECEIPT_SUFFIX}")):
+            try:
+                if path.stat().st_size <= MAX_PACKET_BYTES:
+                    found.append(path.read_bytes())
+            except OSError:
+                continue
+        return found
+
+
+class CertificateMismatch(Exception):
+    pass
+
+
+def certificate_sha256(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+class HttpsTransport:
+    """POST to CMM's endpoint; the server certificate must match the pinned SHA-256 fingerprint.
+
+    Retries with exponential back-off (bounded); CMM de-duplicates by packet id, so a retry after
+    a lost answer is harmless. The answer is CMM's signed receipt.
+    """
+
+    name = "https"
+
+    def __init__(self, endpoint: str, pin_sha256: str, *, retries: int = 3, backoff_s: float = 1.0,
+                 timeout_s: float = 15.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.url = urlsplit(endpoint)
+        self.pin = pin_sha256.lower()
+        self.retries, self.backoff_s, self.timeout_s, self.sleep = retries, backoff_s, timeout_s, sleep
+
+    def check(self) -> None:
+        if self.url.scheme != "https" or not self.url.hostname:
+            raise DeliveryFailed(_("The CMM address is not an https:// address."), fatal=True)
+
+    def deliver(self, packet_id: str, data: bytes) -> bytes | None:
+        self.check()
+        for attempt in range(self.retries + 1):
+            try:
+                return self._post(packet_id, data)
+            except CertificateMismatch as exc:
+                raise DeliveryFailed(_("CMM's server showed a certificate that does not match the pinned "
+                                       "fingerprint. Nothing was sent. Check the settings with CMM."),
+                                     fatal=True) from exc
+            except (OSError, http.client.HTTPException, _Retry):
+                if attempt == self.retries:
+                    break
+                self.sleep(min(self.backoff_s * 2 ** attempt, MAX_BACKOFF_S))
+        raise DeliveryFailed(_("CMM's server could not be reached. The packets stay in the outbox; try again "
+                               "later."), fatal=True)
+
+    def _context(self) -> ssl.SSLContext:
+        # Trust comes from the pin, not from a certificate authority: CMM's server may be self-signed.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _post(self, packet_id: str, data: bytes) -> bytes:
+        conn = http.client.HTTPSConnection(self.url.hostname, self.url.port or 443, timeout=self.timeout_s,
+                                           context=self._context())
+        try:
+            conn.connect()
+            der = conn.sock.getpeercert(binary_form=True) or b""
+            if not hmac.compare_digest(certificate_sha256(der), self.pin):
+                raise CertificateMismatch()
+            conn.request("POST", self.url.path or "/packets", body=data,
+                         headers={"Content-Type": "application/octet-stream", "X-Packet-Id": packet_id})
+            response = conn.getresponse()
+            body = response.read(MAX_PACKET_BYTES + 1)
+        finally:
+            conn.close()
+        if response.status >= 500:
+            raise _Retry()
+        return body
+
+
+class _Retry(Exception):
+    """A server error worth trying again."""

@@ -1,0 +1,189 @@
+"""Referrals and their consent records, plus the read-only queries the referral service needs
+from the field records (a person's coded fields, their latest contact, the k-rule's rows)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from fieldapp.domain.referral import Consent, Referral
+from fieldapp.storage.connection import Connection
+
+_COLUMNS = ("id, person_id, reference, status, region, contact_setting, month, indicators, exploitation_forms,"
+            " help_requested, immediate_danger, generalised, override_reason, created_by, created_at")
+_CONSENT = "scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at"
+
+
+def split_codes(text: str | None) -> tuple[str, ...]:
+    """Codes stored as text: a JSON list, or separated by commas or spaces."""
+    if not text:
+        return ()
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            return tuple(str(c) for c in json.loads(text))
+        except ValueError:
+            return ()
+    return tuple(c for c in re.split(r"[,;\s]+", text) if c)
+
+
+def join_codes(codes) -> str:
+    return " ".join(codes)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _row_to_referral(row, consent: Consent | None) -> Referral:
+    return Referral(
+        id=row[0], person_id=row[1], reference=row[2], status=row[3], region=row[4], contact_setting=row[5],
+        month=row[6], indicators=split_codes(row[7]), exploitation_forms=split_codes(row[8]),
+        help_requested=split_codes(row[9]), immediate_danger=bool(row[10]), generalised=split_codes(row[11]),
+        override_reason=row[12], created_by=row[13], created_at=_dt(row[14]), consent=consent)
+
+
+def insert(conn: Connection, referral: Referral) -> Referral:
+    now = _now()
+    cur = conn.execute(
+        "INSERT INTO referrals (person_id, reference, status, region, contact_setting, month, indicators,"
+        " exploitation_forms, help_requested, immediate_danger, created_by, created_at, updated_at)"
+        " VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (referral.person_id, referral.reference, referral.region, referral.contact_setting, referral.month,
+         join_codes(referral.indicators), join_codes(referral.exploitation_forms),
+         join_codes(referral.help_requested), int(referral.immediate_danger), referral.created_by, now, now))
+    return get(conn, cur.lastrowid)
+
+
+def update_fields(conn: Connection, referral: Referral) -> None:
+    """Save the editable fields of a draft."""
+    conn.execute(
+        "UPDATE referrals SET region = ?, contact_setting = ?, indicators = ?, exploitation_forms = ?,"
+        " help_requested = ?, immediate_danger = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+        (referral.region, referral.contact_setting, join_codes(referral.indicators),
+         join_codes(referral.exploitation_forms), join_codes(referral.help_requested),
+         int(referral.immediate_danger), _now(), referral.id))
+
+
+def set_status(conn: Connection, referral_id: int, status: str) -> None:
+    conn.execute("UPDATE referrals SET status = ?, updated_at = ? WHERE id = ?", (status, _now(), referral_id))
+
+
+def set_sealed(conn: Connection, referral_id: int, generalised: tuple[str, ...], override_reason: str) -> None:
+    conn.execute(
+        "UPDATE referrals SET status = 'sealed', generalised = ?, override_reason = ?, updated_at = ? WHERE id = ?",
+        (join_codes(generalised), override_reason, _now(), referral_id))
+
+
+def get(conn: Connection, referral_id: int) -> Referral | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE id = ?", (referral_id,)).fetchone()
+    return _row_to_referral(row, get_consent(conn, referral_id)) if row else None
+
+
+def by_reference(conn: Connection, reference: str) -> Referral | None:
+    row = conn.execute("SELECT id FROM referrals WHERE reference = ?", (reference,)).fetchone()
+    return get(conn, row[0]) if row else None
+
+
+def list_all(conn: Connection, statuses: tuple[str, ...] = ()) -> list[Referral]:
+    if statuses:
+        marks = ", ".join("?" for _ in statuses)
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE status IN ({marks}) ORDER BY id", statuses)
+    else:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals ORDER BY id")
+    return [_row_to_referral(row, get_consent(conn, row[0])) for row in rows.fetchall()]
+
+
+def for_person(conn: Connection, person_id: int) -> list[Referral]:
+    ids = [r[0] for r in conn.execute("SELECT id FROM referrals WHERE person_id = ? ORDER BY id", (person_id,))]
+    return [get(conn, i) for i in ids]
+
+
+# -- consent -------------------------------------------------------------------------------------
+
+def put_consent(conn: Connection, referral_id: int, consent: Consent) -> None:
+    conn.execute(
+        f"INSERT INTO referral_consents (referral_id, {_CONSENT}) VALUES (?, ?, ?, ?, ?, ?, NULL)"
+        " ON CONFLICT(referral_id) DO UPDATE SET scope = excluded.scope, sheet_language = excluded.sheet_language,"
+        " sheet_version = excluded.sheet_version, recorded_by = excluded.recorded_by,"
+        " recorded_at = excluded.recorded_at",
+        (referral_id, consent.scope, consent.sheet_language, consent.sheet_version, consent.recorded_by,
+         (consent.recorded_at or datetime.now(UTC)).isoformat(timespec="seconds")))
+
+
+def get_consent(conn: Connection, referral_id: int) -> Consent | None:
+    row = conn.execute(f"SELECT {_CONSENT} FROM referral_consents WHERE referral_id = ?", (referral_id,)).fetchone()
+    if row is None:
+        return None
+    return Consent(scope=row[0], sheet_language=row[1], sheet_version=row[2], recorded_by=row[3],
+                   recorded_at=_dt(row[4]), withdrawn_at=_dt(row[5]))
+
+
+def withdraw_consent(conn: Connection, referral_id: int, user_id: int | None) -> None:
+    conn.execute("UPDATE referral_consents SET withdrawn_at = ?, withdrawn_by = ? WHERE referral_id = ?"
+                 " AND withdrawn_at IS NULL", (_now(), user_id, referral_id))
+
+
+def is_withdrawn(conn: Connection, referral_id: int) -> bool:
+    row = conn.execute("SELECT withdrawn_at FROM referral_consents WHERE referral_id = ?", (referral_id,)).fetchone()
+    return bool(row and row[0])
+
+
+# -- what the referral reads from the field records ------------------------------------------------
+
+def person_codes(conn: Connection, person_id: int) -> dict | None:
+    """A person's coded fields only (never alias, phone or notes)."""
+    row = conn.execute("SELECT id, gender, age_estimate, birth_year, nationality, languages FROM people"
+                       " WHERE id = ?", (person_id,)).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "gender": row[1], "age_estimate": row[2], "birth_year": row[3],
+            "nationality": row[4], "languages": split_codes(row[5])}
+
+
+def contact_indicators(conn: Connection, person_id: int) -> tuple[str, ...]:
+    """Every indicator code recorded on the person's contacts, oldest first, without repeats."""
+    seen: dict[str, None] = {}
+    for (text,) in conn.execute("SELECT indicators FROM contacts WHERE person_id = ? ORDER BY occurred_at, id",
+                                (person_id,)):
+        seen.update(dict.fromkeys(split_codes(text)))
+    return tuple(seen)
+
+
+def latest_contact(conn: Connection, person_id: int) -> tuple[str, str] | None:
+    """(contact kind, venue region or '') of the person's latest contact."""
+    row = conn.execute(
+        "SELECT c.kind, coalesce(v.region, '') FROM contacts c LEFT JOIN visits vi ON vi.id = c.visit_id"
+        " LEFT JOIN venues v ON v.id = vi.venue_id WHERE c.person_id = ? ORDER BY c.occurred_at DESC, c.id DESC"
+        " LIMIT 1", (person_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+_QUASI_SQL = """
+SELECT DISTINCT p.id, p.gender, p.age_estimate, p.birth_year, p.nationality,
+       coalesce(nullif(v.region, ''), :region) AS region, substr(c.occurred_at, 1, 7) AS month
+FROM people p
+JOIN contacts c ON c.person_id = p.id
+LEFT JOIN visits vi ON vi.id = c.visit_id
+LEFT JOIN venues v ON v.id = vi.venue_id
+WHERE p.gender = :gender AND substr(c.occurred_at, 1, 4) = :year
+UNION
+SELECT p.id, p.gender, p.age_estimate, p.birth_year, p.nationality, :region,
+       substr(coalesce(p.last_contact, p.first_contact), 1, 7)
+FROM people p
+WHERE p.gender = :gender AND substr(coalesce(p.last_contact, p.first_contact), 1, 4) = :year
+  AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = p.id)
+"""
+
+
+def quasi_rows(conn: Connection, gender: str, year: str, default_region: str) -> list[tuple]:
+    """(person id, gender, age estimate, birth year, nationality, region, month) for every month
+    and region in ``year`` in which the organisation met a person of this gender. The region is
+    the venue's, else ``default_region`` (the organisation's own)."""
+    rows = conn.execute(_QUASI_SQL, {"gender": gender, "year": year, "region": default_region})
+    return rows.fetchall()

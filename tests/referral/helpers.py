@@ -1,0 +1,92 @@
+"""Test helpers: people, venues and contacts inserted with SQL (the columns of migration 0002),
+a CMM key pair, and a vault ready to seal referrals."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fieldapp.referral import config, crypto
+from fieldapp.referral.crypto import CmmSecret
+from fieldapp.storage.connection import transaction
+
+CMM_SEED = bytes(range(32))
+
+
+def add_venue(conn, region: str = "hovedstaden", kind: str = "massage_clinic") -> int:
+    with transaction(conn):
+        cur = conn.execute("INSERT INTO venues (name, kind, region) VALUES (?, ?, ?)", ("Clinic", kind, region))
+    return cur.lastrowid
+
+
+def add_visit(conn, venue_id: int, at: datetime) -> int:
+    with transaction(conn):
+        cur = conn.execute("INSERT INTO visits (venue_id, started_at) VALUES (?, ?)", (venue_id, at.isoformat()))
+    return cur.lastrowid
+
+
+def add_person(conn, *, alias: str = "Rose", gender: str = "woman", age: int | None = 27,
+               birth_year: int | None = None, nationality: str = "NG", languages: str = "en yo",
+               phone: str = "", seen: datetime | None = None, reference: str | None = None) -> int:
+    seen = seen or datetime.now(UTC)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO people (reference, alias, alias_key, gender, age_estimate, birth_year, nationality,"
+            " languages, phone, phone_consent, first_contact, last_contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (reference or f"P{datetime.now().timestamp()}-{alias}-{id(seen)}-{age}-{nationality}-{gender}",
+             alias, alias.casefold(), gender, age, birth_year, nationality, languages, phone, int(bool(phone)),
+             seen.date().isoformat(), seen.date().isoformat()))
+    return cur.lastrowid
+
+
+def add_contact(conn, person_id: int, *, kind: str = "venue", at: datetime | None = None,
+                visit_id: int | None = None, indicators: str = "", note: str = "") -> int:
+    at = at or datetime.now(UTC)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO contacts (person_id, visit_id, kind, occurred_at, indicators, note) VALUES (?, ?, ?, ?, ?, ?)",
+            (person_id, visit_id, kind, at.isoformat(), indicators, note))
+    return cur.lastrowid
+
+
+def cmm_secret() -> CmmSecret:
+    return CmmSecret(CMM_SEED)
+
+
+def cmm_public_bytes(secret: CmmSecret | None = None) -> bytes:
+    return json.dumps((secret or cmm_secret()).public.to_json()).encode()
+
+
+def setup_channel(session, secret: CmmSecret | None = None) -> None:
+    """Org key + CMM key imported (the session must be an admin's)."""
+    config.ensure_org_key(session)
+    config.import_cmm_key(session, cmm_public_bytes(secret))
+
+
+def crowd(conn, n: int, *, gender: str = "woman", age: int = 27, nationality: str = "NG",
+          region: str = "hovedstaden", at: datetime | None = None) -> list[int]:
+    """n people met at a venue in ``region`` at ``at``, all sharing the same quasi-identifiers."""
+    at = at or datetime.now(UTC)
+    venue = add_venue(conn, region)
+    visit = add_visit(conn, venue, at)
+    ids = []
+    for i in range(n):
+        pid = add_person(conn, alias=f"crowd{i}", gender=gender, age=age, nationality=nationality, seen=at)
+        add_contact(conn, pid, at=at, visit_id=visit)
+        ids.append(pid)
+    return ids
+
+
+def org_key_bytes(session) -> bytes:
+    return config.export_org_key(session)
+
+
+def write_org_key(session, path: Path) -> Path:
+    path.write_bytes(org_key_bytes(session))
+    return path
+
+
+def signed_plaintext_packet(body: bytes, seed: bytes, cmm) -> bytes:
+    """Seal arbitrary bytes signed by ``seed`` (to craft bad packets for the intake)."""
+    return crypto.sign_and_seal(body, seed, cmm)
