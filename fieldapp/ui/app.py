@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -34,10 +35,30 @@ def _install_qt_translator(app: QApplication, language: str) -> None:
     app._fieldapp_qt_translator = translator
 
 
+def report_unexpected(exc_type, exc, _tb) -> str:
+    """Show a generic message for an unexpected error. Neither the message nor stderr carries the
+    exception's text (it could hold personal data); a short reference ties the two together."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from fieldapp.errors import FieldappError
+    from fieldapp.i18n import _
+
+    if isinstance(exc, FieldappError):
+        text = exc.message
+    else:
+        reference = secrets.token_hex(3)
+        print(f"fieldapp: unexpected {exc_type.__name__} (reference {reference})", file=sys.stderr)
+        text = _("Something went wrong. Nothing saved before was lost. Reference: {reference}").format(
+            reference=reference)
+    QMessageBox.critical(None, "fieldapp", text)
+    return text
+
+
 def run_gui(vault_path: Path) -> int:
     from fieldapp.ui.main_window import MainWindow
 
     app = make_app()
+    sys.excepthook = report_unexpected
     window = MainWindow(vault_path)
     window.show()
     if not vault_path.exists():

@@ -202,3 +202,19 @@ def test_forgotten_passphrase_reset_with_recovery_key(qtbot, tmp_path: Path) -> 
     _type_unlock(qtbot, win, "Anna", "a fresh passphrase here")
     assert win.session is not None
     win.lock()
+
+
+def test_unexpected_errors_show_no_details(qtbot, monkeypatch, capsys) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from fieldapp.ui.app import report_unexpected
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda parent, title, text: shown.append(text)))
+    try:
+        raise ValueError("alias Maryam, phone 12345678")
+    except ValueError as exc:
+        text = report_unexpected(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert shown == [text] and "Reference" in text
+    assert "Maryam" not in text and "Maryam" not in err and "ValueError" in err
