@@ -4,6 +4,7 @@ a CMM key pair, and a vault ready to seal referrals."""
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,16 +27,21 @@ def add_visit(conn, venue_id: int, at: datetime) -> int:
     return cur.lastrowid
 
 
-def add_person(conn, *, alias: str = "Rose", gender: str = "woman", age: int | None = 27,
-               birth_year: int | None = None, nationality: str = "NG", languages: str = "en yo",
-               phone: str = "", seen: datetime | None = None, reference: str | None = None) -> int:
-    seen = seen or datetime.now(UTC)
+PERSON_DEFAULTS = {"alias": "Rose", "gender": "woman", "age": 27, "birth_year": None, "nationality": "NG",
+                   "languages": "en yo", "phone": "", "seen": None, "reference": None}
+
+
+def add_person(conn, **fields) -> int:
+    """A person row; ``fields`` override PERSON_DEFAULTS."""
+    p = {**PERSON_DEFAULTS, **fields}
+    seen = p["seen"] or datetime.now(UTC)
     with transaction(conn):
         cur = conn.execute(
             "INSERT INTO people (reference, alias, alias_key, gender, age_estimate, birth_year, nationality,"
-            " languages, phone, phone_consent, first_contact, last_contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (reference or f"P{datetime.now().timestamp()}-{alias}-{id(seen)}-{age}-{nationality}-{gender}",
-             alias, alias.casefold(), gender, age, birth_year, nationality, languages, phone, int(bool(phone)),
+            " languages, phone, phone_consent, first_contact, last_contact)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (p["reference"] or secrets.token_hex(8), p["alias"], p["alias"].casefold(), p["gender"], p["age"],
+             p["birth_year"], p["nationality"], p["languages"], p["phone"], int(bool(p["phone"])),
              seen.date().isoformat(), seen.date().isoformat()))
     return cur.lastrowid
 

@@ -1,0 +1,241 @@
+"""Command line of the referral channel: ``sync``, ``org-key`` and ``intake ...`` (CMM's side).
+
+Passphrases come from the terminal or one line of standard input, never from arguments. CMM uses
+one passphrase for its secret key file and its intake store. Exit codes: fieldapp.errors.ExitCode
+(documented in docs/referral-packet.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.errors import ExitCode, InvalidInput
+from fieldapp.i18n import _
+from fieldapp.security.passphrase import strength
+
+
+def register(subparsers) -> None:
+    """Add ``sync``, ``org-key`` and ``intake`` to a parser's sub-parsers."""
+    sync = subparsers.add_parser("sync", help=_("deliver queued referral packets to CMM"))
+    _vault_args(sync)
+    sync.add_argument("--to-folder", type=Path, metavar="DIR", help=_("write the packets to this folder instead"))
+    sync.set_defaults(handler=cmd_sync)
+
+    org_key = subparsers.add_parser("org-key", help=_("export the organisation's public signing key for CMM"))
+    _vault_args(org_key)
+    org_key.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the key file to write"))
+    org_key.set_defaults(handler=cmd_org_key)
+
+    intake = subparsers.add_parser("intake", help=_("CMM's side: keys, registering NGOs, receiving, the table"))
+    _intake_commands(intake.add_subparsers(dest="intake_command", metavar="COMMAND", required=True))
+
+
+def _vault_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--vault", metavar="PATH", help=_("the vault file"))
+    parser.add_argument("--user", help=_("user name (default: try every user)"))
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, required=True, metavar="PATH", help=_("CMM's intake store"))
+
+
+def _key_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key", type=Path, metavar="FILE",
+                        help=_("CMM's secret key file (default: cmm-secret.key beside the store)"))
+
+
+def _intake_commands(sub) -> None:
+    keygen = sub.add_parser("keygen", help=_("create CMM's key pair"))
+    keygen.add_argument("--out", type=Path, required=True, metavar="DIR")
+    keygen.set_defaults(handler=cmd_keygen)
+
+    reg = sub.add_parser("register", help=_("trust an organisation's signing key"))
+    _store_arg(reg)
+    reg.add_argument("--org-key", type=Path, required=True, metavar="FILE")
+    reg.set_defaults(handler=cmd_register)
+
+    receive = sub.add_parser("receive", help=_("receive packets from a folder"))
+    _store_arg(receive)
+    _key_arg(receive)
+    receive.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
+    receive.add_argument("--receipts", type=Path, metavar="DIR", help=_("where to write receipts (default: DIR/receipts)"))
+    receive.set_defaults(handler=cmd_receive)
+
+    serve = sub.add_parser("serve", help=_("receive packets over HTTPS"))
+    _store_arg(serve)
+    _key_arg(serve)
+    serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--tls-cert", type=Path, metavar="FILE", help=_("default: cmm-tls.crt beside the store"))
+    serve.add_argument("--tls-key", type=Path, metavar="FILE", help=_("default: cmm-tls.key beside the store"))
+    serve.set_defaults(handler=cmd_serve)
+
+    table = sub.add_parser("table", help=_("the national table of received referrals"))
+    _store_arg(table)
+    table.add_argument("--csv", type=Path, required=True, metavar="FILE")
+    table.add_argument("--period", default="", help=_("only this year (YYYY) or month (YYYY-MM)"))
+    table.set_defaults(handler=cmd_table)
+
+
+# -- the NGO's side --------------------------------------------------------------------------------
+
+def _unlock(args):
+    from fieldapp.security.vault import unlock
+
+    return unlock(vault_path(args), args.user, read_secret(_("Passphrase: ")))
+
+
+@guarded
+def cmd_sync(args) -> int:
+    from fieldapp.referral.sync import sync
+
+    session = _unlock(args)
+    try:
+        report = sync(session, progress=None, to_folder=args.to_folder)
+    finally:
+        session.close()
+    for line in report.lines():
+        print(line)
+    return ExitCode.IO_ERROR if report.failed else ExitCode.OK
+
+
+@guarded
+def cmd_org_key(args) -> int:
+    from fieldapp.referral import config
+    from fieldapp.storage.atomic import write_atomic
+
+    session = _unlock(args)
+    try:
+        fingerprint = config.ensure_org_key(session)
+        write_atomic(args.out, config.export_org_key(session), mode=0o644)
+    finally:
+        session.close()
+    print(_("Organisation key written to {path}").format(path=args.out))
+    print(_("Fingerprint (read it to CMM by phone): {fingerprint}").format(fingerprint=fingerprint))
+    return ExitCode.OK
+
+
+# -- CMM's side ------------------------------------------------------------------------------------
+
+@guarded
+def cmd_keygen(args) -> int:
+    from fieldapp.referral import intake
+
+    passphrase = read_secret(_("New passphrase for CMM's secret key: "), confirm=True)
+    verdict = strength(passphrase)
+    if not verdict.acceptable:
+        raise InvalidInput(_("The passphrase is too weak ({label}). {advice}").format(
+            label=verdict.label, advice=verdict.advice))
+    public = intake.keygen(args.out, passphrase)
+    print(_("Key files written to {path}: {public} (give to NGOs) and {secret} (keep secret)").format(
+        path=args.out, public=intake.PUBLIC_FILE, secret=intake.SECRET_FILE))
+    print(_("Fingerprint: {fingerprint}").format(fingerprint=public.fingerprint))
+    return ExitCode.OK
+
+
+def _open_store(path: Path, passphrase: str, *, create: bool = False):
+    from fieldapp.referral.errors import IntakeStoreMissing
+    from fieldapp.storage import intake_store
+
+    if not path.exists():
+        if not create:
+            raise IntakeStoreMissing()
+        print(_("Creating a new intake store: {path}").format(path=path), file=sys.stderr)
+        return intake_store.create(path, passphrase)
+    return intake_store.open_store(path, passphrase)
+
+
+@guarded
+def cmd_register(args) -> int:
+    from fieldapp.referral import intake
+    from fieldapp.referral.errors import BadKeyFile
+    from fieldapp.storage import intake_store
+
+    try:
+        raw = args.org_key.read_bytes()
+    except OSError as exc:
+        raise BadKeyFile() from exc
+    conn = _open_store(args.store, read_secret(_("Passphrase: "), confirm=not args.store.exists()), create=True)
+    try:
+        org, name, fingerprint, new = intake.register(conn, raw)
+    finally:
+        intake_store.close(conn)
+    print((_("Registered {name} ({org})") if new else _("Already registered: {name} ({org})")).format(
+        name=name or "-", org=org))
+    print(_("Fingerprint (check it with the organisation by phone): {fingerprint}").format(fingerprint=fingerprint))
+    return ExitCode.OK
+
+
+def _intake_session(args):
+    from fieldapp.referral import intake
+
+    passphrase = read_secret(_("Passphrase: "))
+    secret = intake.load_secret(args.key or args.store.parent / intake.SECRET_FILE, passphrase)
+    conn = _open_store(args.store, passphrase)
+    return conn, intake.Intake(conn, secret)
+
+
+@guarded
+def cmd_receive(args) -> int:
+    from fieldapp.storage import intake_store
+
+    if not args.source.is_dir():
+        raise InvalidInput(_("The folder {path} does not exist.").format(path=args.source))
+    conn, intake = _intake_session(args)
+    try:
+        results = intake.receive_folder(args.source, args.receipts)
+    finally:
+        intake_store.close(conn)
+    refused = 0
+    for result in results:
+        if result.accepted:
+            print(_("accepted  {source}").format(source=result.source))
+        else:
+            refused += result.reason_code != "duplicate"
+            print(_("rejected  {source}: {reason}").format(source=result.source, reason=result.reason))
+    accepted = sum(r.accepted for r in results)
+    print(_("{accepted} accepted, {rejected} rejected").format(accepted=accepted, rejected=len(results) - accepted))
+    return ExitCode.INVALID_INPUT if refused else ExitCode.OK
+
+
+@guarded
+def cmd_serve(args) -> int:
+    from fieldapp.referral.intake_server import IntakeServer, certificate_fingerprint
+    from fieldapp.storage import intake_store
+
+    cert = args.tls_cert or args.store.parent / "cmm-tls.crt"
+    key = args.tls_key or args.store.parent / "cmm-tls.key"
+    if not cert.is_file() or not key.is_file():
+        raise InvalidInput(_("The TLS certificate or its key is missing (see docs/referral-packet.md)."))
+    conn, intake = _intake_session(args)
+    try:
+        server = IntakeServer(intake, args.host, args.port, cert, key)
+        print(_("Receiving on https://{host}:{port}/packets").format(host=args.host, port=server.port), flush=True)
+        print(_("Certificate SHA-256 (NGOs pin this): {pin}").format(pin=certificate_fingerprint(cert)), flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print(_("Stopped."), file=sys.stderr)
+        finally:
+            server.server_close()
+    finally:
+        intake_store.close(conn)
+    return ExitCode.OK
+
+
+@guarded
+def cmd_table(args) -> int:
+    from fieldapp.referral import table
+    from fieldapp.storage import intake_store
+
+    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    try:
+        rows = table.write_csv(conn, args.csv, args.period)
+        print(table.text_table(conn, args.period), end="")
+    finally:
+        intake_store.close(conn)
+    print(_("{count} rows written to {path}").format(count=rows, path=args.csv))
+    return ExitCode.OK
