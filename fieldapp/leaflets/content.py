@@ -1,0 +1,154 @@
+"""What a leaflet says, in one language, for one organisation: plain dataclasses, ready to lay out.
+
+Contact lines and the hotline come only from the organisation's configuration. Thai text carries U+200B at
+word boundaries (pythainlp, engine ``newmm``) so that a renderer breaks Thai lines only there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from babel.dates import get_month_names
+from babel.numbers import format_decimal
+
+from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.leaflets import facts
+from fieldapp.leaflets.catalogue import Catalogue, load
+from fieldapp.leaflets.languages import Language, language
+
+ZWSP = "\u200b"
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{2,}")
+RIGHTS_KEYS = ("rights.reflection", "rights.police", "rights.health", "rights.housing", "rights.return",
+               "rights.legal", "rights.report", "rights.punish")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    contacts: tuple[ContactLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeafletContent:
+    """Every text of a leaflet and its card in one language; ``draft`` when the translation is not reviewed."""
+
+    language: Language
+    title: str
+    intro: str
+    sections: tuple[Section, ...]
+    footer: str
+    card_title: str
+    card_body: str
+    card_scan: str
+    card_contacts: tuple[ContactLine, ...]
+    qr_payload: str  # "tel:<hotline>", or "" when no usable hotline is configured
+    version: str
+    draft: bool
+
+    def key_phrases(self) -> tuple[str, ...]:
+        """Short texts every printed leaflet in this language shows (used to check the PDF's text)."""
+        return (self.title, *(section.heading for section in self.sections))
+
+    def all_text(self) -> str:
+        parts = [self.title, self.intro, self.footer, self.card_title, self.card_body, self.card_scan]
+        for section in self.sections:
+            parts += [section.heading, *section.paragraphs, *section.bullets]
+            parts += [f"{line.label}: {line.value}" for line in section.contacts]
+        return "\n".join(parts)
+
+
+def format_amount(value: int, lang: Language) -> str:
+    """A number with the language's grouping, always in Latin digits (they stay left-to-right in Arabic)."""
+    return format_decimal(value, locale=lang.babel_locale)
+
+
+def format_content_date(when: date, lang: Language) -> str:
+    """The content date in the language's long form; Thai counts years in the Buddhist era (+543)."""
+    if lang.tag == "th":
+        month = get_month_names("wide", locale="th")[when.month]
+        return f"{when.day} {month} พ.ศ. {when.year + 543}"
+    from babel.dates import format_date
+
+    return format_date(when, "long", locale=lang.babel_locale)
+
+
+# Words pythainlp's dictionary lacks, which it would otherwise split mid-syllable (โครน = krone).
+EXTRA_THAI_WORDS = frozenset({"โครน"})
+
+
+@cache
+def _thai_dictionary():
+    from pythainlp.corpus import thai_words
+    from pythainlp.util import dict_trie
+
+    return dict_trie(set(thai_words()) | EXTRA_THAI_WORDS)
+
+
+@cache
+def _tokenize_thai(text: str) -> tuple[str, ...]:
+    from pythainlp.tokenize import word_tokenize
+
+    return tuple(word_tokenize(text, custom_dict=_thai_dictionary(), engine="newmm", keep_whitespace=True))
+
+
+def mark_thai_word_boundaries(text: str) -> str:
+    """``text`` with U+200B between two Thai words (never inside a word, never beside a space)."""
+    if not _THAI.search(text):
+        return text
+    out: list[str] = []
+    for token in _tokenize_thai(text):
+        if out and _THAI.match(out[-1][-1]) and _THAI.match(token[0]):
+            out.append(ZWSP)
+        out.append(token)
+    return "".join(out)
+
+
+def qr_payload(org: Organisation) -> str:
+    """``tel:`` and the configured hotline without spaces, or "" if none (or not a phone number) is set."""
+    hotline = org.hotline.strip()
+    if not _PHONE.fullmatch(hotline):
+        return ""
+    return "tel:" + re.sub(r"[ ()\-]", "", hotline)
+
+
+def _values(org: Organisation, lang: Language, catalogue: Catalogue) -> dict[str, str]:
+    values = {name: format_amount(figure.value, lang) for name, figure in facts.FIGURES.items()}
+    values.update(org_name=org.name, rules_year=str(facts.RULES_YEAR), rates_year=str(facts.RATES_YEAR),
+                  retention_months=str(org.retention_months), version=catalogue.version,
+                  date=format_content_date(catalogue.date, lang))
+    if lang.tag == "th":
+        values.update(rules_year=str(facts.RULES_YEAR + 543), rates_year=str(facts.RATES_YEAR + 543))
+    return values
+
+
+def _sections(text, org: Organisation) -> tuple[Section, ...]:
+    return (
+        Section(text("who.heading"), (text("who.body"),)),
+        Section(text("offer.heading"), (text("offer.body"),)),
+        Section(text("rights.heading"), (text("rights.intro"),), tuple(text(key) for key in RIGHTS_KEYS)),
+        Section(text("help.heading"), (text("help.body"),), contacts=org.contact_lines),
+        Section(text("privacy.heading"), (text("privacy.body"),)),
+    )
+
+
+def leaflet_content(org: Organisation, tag: str) -> LeafletContent:
+    """The leaflet for ``org`` in language ``tag``; raises for an unknown language or a broken catalogue."""
+    lang = language(tag)
+    catalogue = load(lang.tag)
+    values = _values(org, lang, catalogue)
+
+    def text(key: str) -> str:
+        return mark_thai_word_boundaries(catalogue.text(key).format(**values))
+
+    phones = tuple(line for line in org.contact_lines if line.kind == "phone")
+    return LeafletContent(
+        language=lang, title=text("leaflet.title"), intro=text("leaflet.intro"), sections=_sections(text, org),
+        footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),
+        card_scan=text("card.scan"), card_contacts=phones, qr_payload=qr_payload(org),
+        version=catalogue.version, draft=catalogue.status.is_draft)

@@ -1,0 +1,99 @@
+"""Leaflet content as the rich-text HTML subset Qt's QTextDocument understands (no Qt needed here).
+
+Every block carries its direction (``dir="rtl"`` for Arabic) so bidi and alignment are set per paragraph;
+contact lines keep the direction of the organisation's own words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from fieldapp.domain.organisation import ContactLine
+from fieldapp.leaflets.content import LeafletContent, Section
+
+_RTL_CHARS = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def _attrs(rtl: bool) -> str:
+    return 'dir="rtl" align="right"' if rtl else 'dir="ltr" align="left"'
+
+
+def _para(text: str, rtl: bool, style: str = "") -> str:
+    return f'<p {_attrs(rtl)} style="{style}">{html.escape(text)}</p>'
+
+
+def _heading(text: str, rtl: bool, size: float) -> str:
+    return _para(text, rtl, f"font-size:{size:.1f}pt; font-weight:bold; margin-top:{size * 0.8:.1f}pt;"
+                            f" margin-bottom:{size * 0.25:.1f}pt;")
+
+
+def _contact(line: ContactLine, rtl: bool, size: float) -> str:
+    own_rtl = bool(_RTL_CHARS.search(line.label + line.value))
+    align = "right" if rtl else "left"
+    text = f"<b>{html.escape(line.label)}:</b> {html.escape(line.value)}"
+    return (f'<p dir="{"rtl" if own_rtl else "ltr"}" align="{align}" '
+            f'style="font-size:{size:.1f}pt; margin-top:2pt;">{text}</p>')
+
+
+def _bullets(items: Iterable[str], rtl: bool) -> list[str]:
+    return [_para("• " + item, rtl, "margin-top:3pt; margin-left:0pt;") for item in items]
+
+
+def _section(section: Section, rtl: bool, base: float) -> list[str]:
+    parts = [_heading(section.heading, rtl, base * 1.2)]
+    parts += [_para(text, rtl, "margin-top:2pt;") for text in section.paragraphs]
+    parts += _bullets(section.bullets, rtl)
+    parts += [_contact(line, rtl, base * 1.1) for line in section.contacts]
+    return parts
+
+
+def _document(body: Iterable[str], base: float) -> str:
+    return f'<html><body style="font-size:{base:.1f}pt;">{"".join(body)}</body></html>'
+
+
+def _title_block(content: LeafletContent, base: float) -> list[str]:
+    rtl = content.language.rtl
+    return [_para(content.title, rtl, f"font-size:{base * 1.6:.1f}pt; font-weight:bold; margin-bottom:4pt;"),
+            _para(content.intro, rtl, "margin-top:2pt;")]
+
+
+def _footer(content: LeafletContent, base: float) -> str:
+    return _para(content.footer, content.language.rtl, f"font-size:{base * 0.8:.1f}pt; margin-top:{base:.1f}pt;")
+
+
+def leaflet_html(content: LeafletContent, base: float) -> str:
+    """The A4/A5 leaflet: title, introduction, the five sections and the version footer."""
+    rtl = content.language.rtl
+    body = _title_block(content, base)
+    for section in content.sections:
+        body += _section(section, rtl, base)
+    body.append(_footer(content, base))
+    return _document(body, base)
+
+
+def card_html(content: LeafletContent, base: float) -> str:
+    """The wallet card: a plain question, one line of reassurance, the phone lines; no title naming the topic."""
+    rtl = content.language.rtl
+    body = [_para(content.card_title, rtl, f"font-size:{base * 1.5:.1f}pt; font-weight:bold;"),
+            _para(content.card_body, rtl, "margin-top:2pt;")]
+    body += [_contact(line, rtl, base * 1.15) for line in content.card_contacts]
+    if content.qr_payload:
+        body.append(_para(content.card_scan + (" ←" if rtl else " →"), rtl,
+                          f"font-size:{base * 0.9:.1f}pt; margin-top:3pt;"))
+    return _document(body, base)
+
+
+def _cell(parts: list[str], width: str) -> str:
+    return f'<td width="{width}" valign="top">{"".join(parts)}</td>'
+
+
+def bilingual_html(first: LeafletContent, second: LeafletContent, base: float) -> str:
+    """Two languages side by side, one table row per part, so each section faces its translation."""
+    rows = [(_title_block(first, base), _title_block(second, base))]
+    for left, right in zip(first.sections, second.sections, strict=True):
+        rows.append((_section(left, first.language.rtl, base), _section(right, second.language.rtl, base)))
+    rows.append(([_footer(first, base)], [_footer(second, base)]))
+    table = "".join(f"<tr>{_cell(a, '50%')}{_cell(b, '50%')}</tr>" for a, b in rows)
+    return _document([f'<table width="100%" cellspacing="0" cellpadding="6" border="0">{table}</table>'], base)

@@ -1,0 +1,132 @@
+"""Lay a leaflet out with Qt's text engine (HarfBuzz shaping, bidi, line breaking) for one format.
+
+Geometry is in device pixels at ``LAYOUT_DPI``; the same laid-out document drives the PDF and the preview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QBuffer, QIODevice, QSizeF, Qt
+from PySide6.QtGui import QFont, QPdfWriter, QTextDocument, QTextOption
+
+from fieldapp.domain.organisation import Organisation
+from fieldapp.i18n import _
+from fieldapp.leaflets import html, policy
+from fieldapp.leaflets.content import LeafletContent, leaflet_content
+from fieldapp.leaflets.errors import LeafletUsageError
+from fieldapp.leaflets.fonts import families_for
+from fieldapp.leaflets.languages import check_bilingual, check_format, language
+from fieldapp.leaflets.qt_fonts import register_fonts
+
+LAYOUT_DPI = 300
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A logical page (a panel for the folded leaflet): size and margins in mm, base type size in pt."""
+
+    width_mm: float
+    height_mm: float
+    margin_mm: float
+    base_pt: float
+    qr_mm: float = 0.0
+
+
+SPECS = {
+    "a4": PageSpec(210, 297, 18, 11),
+    "a5": PageSpec(148, 210, 12, 9.5),
+    "card": PageSpec(85.6, 54, 4, 6.5, qr_mm=22),
+    "bilingual": PageSpec(210, 297, 12, 9),
+}
+
+
+def px(mm: float) -> float:
+    return mm / MM_PER_INCH * LAYOUT_DPI
+
+
+@dataclass
+class LaidOut:
+    """A leaflet laid out in pages of ``text_width`` × ``text_height`` px, ready to draw."""
+
+    fmt: str
+    spec: PageSpec
+    doc: QTextDocument
+    content: LeafletContent
+    partner: LeafletContent | None
+    sample: bool
+    text_width: float
+    text_height: float
+    device: QPdfWriter  # the layout's paint device; must live as long as the document
+    buffer: QBuffer
+
+    @property
+    def pages(self) -> int:
+        return self.doc.pageCount()
+
+    @property
+    def qr_payload(self) -> str:
+        return self.content.qr_payload if self.fmt == "card" else ""
+
+
+def _layout_device() -> tuple[QPdfWriter, QBuffer]:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    device = QPdfWriter(buffer)
+    device.setResolution(LAYOUT_DPI)
+    return device, buffer
+
+
+def _document(markup: str, families: list[str], spec: PageSpec, device: QPdfWriter, rtl: bool) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(device)
+    font = QFont()
+    font.setFamilies(families)
+    font.setPointSizeF(spec.base_pt)
+    doc.setDefaultFont(font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    if rtl:
+        option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+    doc.setDefaultTextOption(option)
+    doc.setDocumentMargin(0)
+    doc.setHtml(markup)
+    return doc
+
+
+def _text_area(spec: PageSpec, qr: bool) -> tuple[float, float]:
+    width = px(spec.width_mm - 2 * spec.margin_mm)
+    if qr:
+        width -= px(spec.qr_mm + spec.margin_mm / 2)
+    return width, px(spec.height_mm - 2 * spec.margin_mm)
+
+
+def _markup(fmt: str, content: LeafletContent, partner: LeafletContent | None, spec: PageSpec) -> str:
+    if partner is not None:
+        return html.bilingual_html(content, partner, spec.base_pt)
+    if fmt == "card":
+        return html.card_html(content, spec.base_pt)
+    return html.leaflet_html(content, spec.base_pt)
+
+
+def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None) -> LaidOut:
+    """Check the request and the organisation, then lay the leaflet out; raises our errors, never prints."""
+    lang, fmt = language(tag), check_format(fmt)
+    partner_lang = check_bilingual(lang, bilingual)
+    if partner_lang is not None and fmt == "card":
+        raise LeafletUsageError(_("The wallet card comes in one language only; choose A4 or A5 for a "
+                                  "bilingual leaflet."))
+    sample = policy.print_mode(org) == policy.SAMPLE
+    register_fonts()
+    content = leaflet_content(org, lang.tag)
+    partner = leaflet_content(org, partner_lang.tag) if partner_lang else None
+    spec = SPECS["bilingual"] if partner and fmt == "a4" else SPECS[fmt]
+    if partner and fmt == "a5":
+        spec = PageSpec(spec.width_mm, spec.height_mm, spec.margin_mm, 8)
+    device, buffer = _layout_device()
+    width, height = _text_area(spec, bool(fmt == "card" and content.qr_payload))
+    doc = _document(_markup(fmt, content, partner, spec), families_for(lang), spec, device, lang.rtl)
+    doc.setPageSize(QSizeF(width, height))
+    return LaidOut(fmt, spec, doc, content, partner, sample, width, height, device, buffer)
+
