@@ -61,7 +61,8 @@ def _intake_commands(sub) -> None:
     _store_arg(receive)
     _key_arg(receive)
     receive.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
-    receive.add_argument("--receipts", type=Path, metavar="DIR", help=_("where to write receipts (default: DIR/receipts)"))
+    receive.add_argument("--receipts", type=Path, metavar="DIR",
+                         help=_("where to write receipts (default: DIR/receipts)"))
     receive.set_defaults(handler=cmd_receive)
 
     serve = sub.add_parser("serve", help=_("receive packets over HTTPS"))

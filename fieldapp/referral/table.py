@@ -48,7 +48,8 @@ def text_table(conn: Connection, period_prefix: str = "") -> str:
     widths = [max(len(r[i]) for r in [head, *body, totals]) for i in range(len(head))]
 
     def line(cols: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+        pairs = enumerate(zip(cols, widths, strict=True))
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in pairs).rstrip()
 
     rule = "-" * len(line(head))
     return "\n".join([line(head), rule, *map(line, body), rule, line(totals)]) + "\n"
