@@ -1,0 +1,121 @@
+"""packet_seal_ms (seal + write one packet) and intake_10k_s (CMM intake of 10,000 packets with
+the table) — issue 5. Targets: <= 50 ms and <= 60 s."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.common import kdf_floor, metric
+from fieldapp.domain import codes
+from fieldapp.referral import config, crypto, intake, service, table
+from fieldapp.referral.crypto import CmmSecret
+from fieldapp.referral.transports import FolderTransport
+from fieldapp.storage import intake_store, outbox_repo
+from fieldapp.storage.connection import transaction
+
+PASSPHRASE = "benchmark passphrase one"
+
+
+def _people(conn, n: int) -> list[int]:
+    now = datetime.now(UTC)
+    with transaction(conn):
+        conn.execute("INSERT INTO venues (name, kind, region) VALUES ('Bench', 'street_area', 'hovedstaden')")
+        ids = []
+        for i in range(n):
+            cur = conn.execute(
+                "INSERT INTO people (reference, alias, alias_key, gender, age_estimate, nationality, languages,"
+                " first_contact, last_contact) VALUES (?, ?, ?, 'woman', 27, 'NG', 'en', ?, ?)",
+                (uuid.uuid4().hex, f"b{i}", f"b{i}", now.date().isoformat(), now.date().isoformat()))
+            conn.execute("INSERT INTO contacts (person_id, kind, occurred_at, indicators)"
+                         " VALUES (?, 'street', ?, 'debt')", (cur.lastrowid, now.isoformat()))
+            ids.append(cur.lastrowid)
+    return ids
+
+
+def packet_seal_ms(folder: Path, runs: int, population: int) -> float:
+    from fieldapp.security.vault import create_vault
+
+    session, _recovery = create_vault(folder / "bench.fieldapp", "Bench", "admin", PASSPHRASE)
+    try:
+        config.import_cmm_key(session, json.dumps(crypto.new_cmm_secret().public.to_json()).encode())
+        drafts = []
+        for pid in _people(session.conn, population)[:runs + 1]:
+            draft = service.create_draft(session, pid)
+            service.update_draft(session, replace(draft, region="hovedstaden"))
+            service.record_consent(session, draft.id, "anonymous_notice", "en", "1")
+            drafts.append(draft.id)
+        out = folder / "usb"
+        out.mkdir()
+        transport = FolderTransport(out)
+        samples = []
+        for referral_id in drafts:
+            start = time.perf_counter()
+            packet_id = service.seal(session, referral_id)
+            sealed = session.conn.execute("SELECT sealed FROM outbox WHERE packet_id = ?", (packet_id,)).fetchone()
+            transport.deliver(packet_id, bytes(sealed[0]))
+            samples.append((time.perf_counter() - start) * 1000)
+        assert outbox_repo.get(session.conn, packet_id) is not None
+        return statistics.median(samples[1:])
+    finally:
+        session.close(audit_lock=False)
+
+
+def _random_packet(rng: random.Random, org: str) -> dict:
+    return {
+        "schema": "cmm-referral/1", "packet_id": uuid.uuid4().hex, "org": org, "reference": rng.randbytes(12).hex(),
+        "region": rng.choice(sorted(codes.REGIONS)), "period": f"2026-{rng.randint(1, 12):02d}",
+        "contact_setting": rng.choice(sorted(codes.CONTACT_KINDS)), "gender": rng.choice(["woman", "man"]),
+        "age_group": rng.choice(["18-24", "25-34", "35-44", "under_18"]),
+        "nationality": rng.choice(["NG", "TH", "RO", "VN", "western_africa", "asia"]), "languages": ["en"],
+        "indicators": sorted(rng.sample(sorted(codes.INDICATORS), 3)),
+        "exploitation_forms": [rng.choice(sorted(codes.EXPLOITATION_FORMS))], "help_requested": ["safe_housing"],
+        "immediate_danger": rng.random() < 0.1,
+        "consent": {"scope": "anonymous_notice", "sheet_language": "en", "sheet_version": "1"},
+        "anonymisation": {"k": 5, "rule": "met", "generalised": []},
+    }
+
+
+def intake_s(folder: Path, count: int) -> float:
+    secret, seed, rng = CmmSecret(bytes(32)), crypto.new_signing_seed(), random.Random(5)
+    org = crypto.key_id(crypto.org_public(seed)).hex()
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    for _ in range(count):
+        packet = _random_packet(rng, org)
+        data = crypto.sign_and_seal(crypto.canonical_json(packet), seed, secret.public)
+        (inbox / f"{packet['packet_id']}.cmmpkt").write_bytes(data)
+    conn = intake_store.create(folder / "intake.store", PASSPHRASE)
+    try:
+        intake.register(conn, crypto.org_key_file(seed, "Bench NGO"))
+        start = time.perf_counter()
+        results = intake.Intake(conn, secret).receive_folder(inbox)
+        table.write_csv(conn, folder / "table.csv")
+        table.text_table(conn)
+        elapsed = time.perf_counter() - start
+        assert sum(r.accepted for r in results) == count == intake_store.packet_count(conn)
+        return elapsed
+    finally:
+        intake_store.close(conn)
+
+
+def run(quick: bool) -> dict:
+    kdf_floor()
+    runs, count, population = (10, 1_000, 200) if quick else (30, 10_000, 2_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        seal = packet_seal_ms(Path(tmp), runs, population)
+    with tempfile.TemporaryDirectory() as tmp:
+        took = intake_s(Path(tmp), count)
+    return {
+        "packet_seal_ms": metric(seal, "ms", f"seal + write one packet, median of {runs}, k-rule over "
+                                             f"{population:,} people"),
+        "intake_10k_s": metric(took, "s", f"{count:,} packets with receipts and the table"
+                                          + (" (quick: 1,000, not 10,000)" if quick else "")),
+    }
