@@ -1,0 +1,189 @@
+"""The report's tables, built from the grouped counts of ``report_repo`` for a period and the
+same period a year earlier. Labels are translated here, at build time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from fieldapp.domain import codes
+from fieldapp.domain.places import nationality_name
+from fieldapp.domain.referral import STATUSES
+from fieldapp.i18n import N_, _, current_language
+from fieldapp.reports.model import Section, Table
+from fieldapp.storage import report_repo
+from fieldapp.storage.connection import Connection
+
+AGE_GROUP_LABELS = {
+    "under_18": N_("Under 18"), "18_24": N_("18–24"), "25_34": N_("25–34"), "35_44": N_("35–44"),
+    "45_plus": N_("45 and over"), "unknown": N_("Age unknown"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date       # first local day
+    end: date         # last local day (inclusive)
+    low: str          # UTC moment, inclusive
+    high: str         # UTC moment, exclusive
+
+    @property
+    def year(self) -> int:
+        """The calendar year of the period's last day (for ages from birth years)."""
+        return self.end.year
+
+
+def _this_and_before() -> tuple[str, str]:
+    return _("This period"), _("Same period a year before")
+
+
+def _axis(vocabulary: Mapping[str, str], seen: Iterable[str], unknown: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) for every code of the vocabulary, then codes met in the data but not in it."""
+    axis = [(code, _(label)) for code, label in vocabulary.items()]
+    extra = sorted(set(seen) - set(vocabulary))
+    return axis + [(code, unknown if (code == "" and unknown) else code) for code in extra]
+
+
+def _two_way(key: str, title: str, rows: list, cols: list, counts: Mapping, **flags) -> Table:
+    cells = tuple(tuple(counts.get((r, c), 0) for c, _label in cols) for r, _label in rows)
+    return Table(key, title, tuple(label for _code, label in rows), tuple(label for _code, label in cols),
+                 cells, **flags)
+
+
+def _compare(key: str, title: str, rows: list, now: Mapping, before: Mapping, **flags) -> Table:
+    """A table of one count per row, this period beside the same period a year before."""
+    cells = tuple((now.get(code, 0), before.get(code, 0)) for code, _label in rows)
+    return Table(key, title, tuple(label for _code, label in rows), _this_and_before(), cells, **flags)
+
+
+# -- activity -----------------------------------------------------------------------------------
+
+def key_figures(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Table:
+    a = report_repo.key_counts(conn, now.low, now.high)
+    b = report_repo.key_counts(conn, before.low, before.high)
+    rows = [("visits", _("Outreach visits")), ("people_met", _("People met at visits")),
+            ("contacts", _("Contacts")), ("people", _("Unique people contacted"))]
+    if with_referrals:
+        a["referrals"] = report_repo.referrals_count(conn, now.low, now.high)
+        b["referrals"] = report_repo.referrals_count(conn, before.low, before.high)
+        rows.append(("referrals", _("Referrals to CMM")))
+    return _compare("key_figures", _("Key figures"), rows, a, b, chart="")
+
+
+def visits_by_kind_region(conn: Connection, now: Period) -> Table:
+    found = report_repo.visits_by_kind_region(conn, now.low, now.high)
+    counts = {(kind, region): n for kind, region, n in found}
+    rows = _axis(codes.VENUE_KINDS, (k for k, _r, _n in found))
+    cols = _axis(codes.REGIONS, (r for _k, r, _n in found), unknown=_("Region not recorded"))
+    return _two_way("visits_by_kind_region", _("Visits by venue kind and region"), rows, cols, counts,
+                    row_totals=True, col_totals=True)
+
+
+def contacts_by_kind(conn: Connection, now: Period, before: Period) -> Table:
+    a = dict(report_repo.contacts_by_kind(conn, now.low, now.high))
+    b = dict(report_repo.contacts_by_kind(conn, before.low, before.high))
+    rows = _axis(codes.CONTACT_KINDS, [*a, *b])
+    return _compare("contacts_by_kind", _("Contacts by kind"), rows, a, b, col_totals=True)
+
+
+def contacts_by_month(conn: Connection, now: Period, before: Period) -> Table:
+    a = dict(report_repo.contacts_by_month(conn, now.low, now.high))
+    b = dict(report_repo.contacts_by_month(conn, before.low, before.high))
+    months = _months(now)
+    rows = [(m, m) for m in months]
+    shifted = {m: b.get(f"{int(m[:4]) - 1:04d}{m[4:]}", 0) for m in months}
+    return _compare("contacts_by_month", _("Contacts by month"), rows, a, shifted, col_totals=True, chart="line")
+
+
+def _months(period: Period) -> list[str]:
+    last = f"{period.end.year:04d}-{period.end.month:02d}"
+    out, (year, month) = [], (period.start.year, period.start.month)
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def activity(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Section:
+    return Section("activity", _("Outreach activity"), (
+        key_figures(conn, now, before, with_referrals), visits_by_kind_region(conn, now),
+        contacts_by_kind(conn, now, before), contacts_by_month(conn, now, before)))
+
+
+# -- people and signs ---------------------------------------------------------------------------
+
+def people_table(conn: Connection, now: Period) -> Table:
+    found = report_repo.people_by_nationality_gender_age(conn, now.low, now.high, now.year)
+    counts = {((nat, gender), age): n for nat, gender, age, n in found}
+    language = current_language()
+    nat_names = {nat: nationality_name(nat, language) if nat else _("Nationality not recorded")
+                 for nat, _g, _a, _n in found}
+    rows = [((nat, gender), f"{nat_names[nat]} · {_(codes.GENDERS.get(gender, gender))}")
+            for nat, gender in sorted({(n, g) for n, g, _a, _c in found}, key=lambda p: (nat_names[p[0]], p[1]))]
+    cols = [(age, _(label)) for age, label in AGE_GROUP_LABELS.items()]
+    return _two_way("people", _("People by nationality, gender and age group"), rows, cols, counts,
+                    row_totals=True, col_totals=True, chart="")
+
+
+def indicators_table(conn: Connection, now: Period, before: Period) -> Table:
+    a = dict(report_repo.indicators_observed(conn, now.low, now.high))
+    b = dict(report_repo.indicators_observed(conn, before.low, before.high))
+    rows = _axis(codes.INDICATORS, [*a, *b])
+    return _compare("indicators", _("Contacts where an indicator was observed"), rows, a, b,
+                    note=_("A contact can show several indicators, so the rows do not add up."))
+
+
+def people(conn: Connection, now: Period, before: Period) -> Section:
+    return Section("people", _("People and indicators"), (people_table(conn, now),
+                                                          indicators_table(conn, now, before)))
+
+
+# -- referrals and materials --------------------------------------------------------------------
+
+def referrals(conn: Connection, now: Period) -> Section:
+    found = report_repo.referrals_by_form_status(conn, now.low, now.high)
+    counts = {(form, status): n for form, status, n in found}
+    rows = _axis(codes.EXPLOITATION_FORMS, (f for f, _s, _n in found), unknown=_("Not recorded"))
+    cols = _axis(STATUSES, (s for _f, s, _n in found))
+    table = _two_way("referrals", _("Referrals by suspected exploitation form and status"), rows, cols, counts,
+                     note=_("A referral can name several forms, so the rows do not add up."))
+    return Section("referrals", _("Referrals to CMM"), (table,))
+
+
+def materials(conn: Connection, now: Period) -> Section:
+    found = report_repo.materials_by_kind_language(conn, now.low, now.high)
+    counts = {(lang, kind): n for lang, kind, n in found}
+    rows = [(lang, lang) for lang in sorted({lang for lang, _k, _n in found})]
+    cols = _axis(codes.MATERIAL_KINDS, (k for _l, k, _n in found))
+    table = _two_way("materials", _("Materials handed out by language and kind"), rows, cols, counts,
+                     row_totals=True, col_totals=True)
+    return Section("materials", _("Materials"), (table,))
+
+
+# -- restricted sections ------------------------------------------------------------------------
+
+def health(conn: Connection, now: Period, before: Period) -> Section:
+    a = {reason: (n, referred) for reason, n, referred in report_repo.health_by_reason(conn, now.low, now.high)}
+    b = {reason: n for reason, n, _r in report_repo.health_by_reason(conn, before.low, before.high)}
+    rows = _axis(codes.HEALTH_REASONS, [*a, *b])
+    cells = tuple((a.get(code, (0, 0))[0], a.get(code, (0, 0))[1], b.get(code, 0)) for code, _label in rows)
+    table = Table("health", _("Health contacts by reason"), tuple(label for _c, label in rows),
+                  (_("Health contacts"), _("Referred to public health care"), _("Health contacts a year before")),
+                  cells, col_totals=True)
+    return Section("health", _("Health"), (table,))
+
+
+def legal(conn: Connection, now: Period, before: Period) -> Section:
+    a = report_repo.legal_figures(conn, now.low, now.high)
+    b = report_repo.legal_figures(conn, before.low, before.high)
+    rows = [("sessions", _("Legal advice sessions")), ("clients", _("Unique clients")),
+            ("repeat_clients", _("Repeat clients (two or more sessions)")),
+            ("police_assisted", _("Police reports assisted")), ("police_filed", _("Police reports filed")),
+            ("lawyer_requested", _("Victim's lawyer requested"))]
+    figures = _compare("legal_figures", _("Legal pilot: key figures"), rows, a, b)
+    ta = dict(report_repo.legal_topics(conn, now.low, now.high))
+    tb = dict(report_repo.legal_topics(conn, before.low, before.high))
+    topics = _compare("legal_topics", _("Legal advice sessions by topic"), _axis(codes.LEGAL_TOPICS, [*ta, *tb]),
+                      ta, tb, note=_("A session can cover several topics, so the rows do not add up."))
+    return Section("legal", _("Legal pilot"), (figures, topics))

@@ -1,0 +1,123 @@
+"""Every SQL statement of the reports: counts over a period, grouped in the database.
+
+Periods are half-open ranges of UTC moments ``[low, high)`` as stored (ISO text, so text order is
+time order). Multi-valued code columns (space- or comma-separated codes) are split with
+``json_each`` so that each code is counted by GROUP BY like any other value. Only counts leave
+this module: no aliases, notes or other free text are read.
+"""
+
+from __future__ import annotations
+
+from fieldapp.storage.connection import Connection
+
+AGE_GROUPS = ("under_18", "18_24", "25_34", "35_44", "45_plus", "unknown")
+
+_AGE_GROUP = """CASE
+    WHEN age IS NULL OR age < 0 OR age > 120 THEN 'unknown'
+    WHEN age < 18 THEN 'under_18' WHEN age < 25 THEN '18_24' WHEN age < 35 THEN '25_34'
+    WHEN age < 45 THEN '35_44' ELSE '45_plus' END"""
+
+
+def _codes(column: str) -> str:
+    """A table-valued expression with one row per code in ``column`` (empty codes filtered by the caller)."""
+    return f"""json_each('["' || replace(replace(trim({column}), ',', ' '), ' ', '","') || '"]')"""
+
+
+def has_table(conn: Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return row is not None
+
+
+def key_counts(conn: Connection, low: str, high: str) -> dict[str, int]:
+    """Visits, people met at visits, contacts and unique people contacted in the period."""
+    visits, met = conn.execute("SELECT count(*), coalesce(sum(people_met), 0) FROM visits"
+                               " WHERE started_at >= ? AND started_at < ?", (low, high)).fetchone()
+    contacts, people = conn.execute("SELECT count(*), count(DISTINCT person_id) FROM contacts"
+                                    " WHERE occurred_at >= ? AND occurred_at < ?", (low, high)).fetchone()
+    return {"visits": visits, "people_met": met, "contacts": contacts, "people": people}
+
+
+def visits_by_kind_region(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
+    return conn.execute("SELECT n.kind, n.region, count(*) FROM visits v JOIN venues n ON n.id = v.venue_id"
+                        " WHERE v.started_at >= ? AND v.started_at < ? GROUP BY n.kind, n.region",
+                        (low, high)).fetchall()
+
+
+def contacts_by_kind(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    return conn.execute("SELECT kind, count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?"
+                        " GROUP BY kind", (low, high)).fetchall()
+
+
+def contacts_by_month(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    """Contacts per local calendar month ('YYYY-MM')."""
+    return conn.execute("SELECT strftime('%Y-%m', occurred_at, 'localtime') AS month, count(*) FROM contacts"
+                        " WHERE occurred_at >= ? AND occurred_at < ? GROUP BY month", (low, high)).fetchall()
+
+
+def people_by_nationality_gender_age(conn: Connection, low: str, high: str,
+                                     year: int) -> list[tuple[str, str, str, int]]:
+    """People contacted in the period by nationality, gender and age group (age in ``year`` when only
+    the birth year is known)."""
+    return conn.execute(
+        f"SELECT nationality, gender, {_AGE_GROUP} AS age_group, count(*) FROM ("
+        "  SELECT p.nationality, p.gender, coalesce(p.age_estimate, ? - p.birth_year) AS age FROM people p"
+        "  WHERE p.id IN (SELECT person_id FROM contacts WHERE occurred_at >= ? AND occurred_at < ?))"
+        " GROUP BY nationality, gender, age_group", (year, low, high)).fetchall()
+
+
+def indicators_observed(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    """For each indicator code: the contacts in the period where it was observed."""
+    return conn.execute(
+        f"SELECT j.value, count(*) FROM contacts c, {_codes('c.indicators')} j"
+        " WHERE c.occurred_at >= ? AND c.occurred_at < ? AND c.indicators != '' AND j.value != ''"
+        " GROUP BY j.value", (low, high)).fetchall()
+
+
+def referrals_by_form_status(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
+    """Referrals created in the period by suspected exploitation form and packet status."""
+    return conn.execute(
+        f"SELECT j.value AS form, r.status, count(*)"
+        f" FROM referrals r, {_codes('r.exploitation_forms')} j"
+        " WHERE r.created_at >= ? AND r.created_at < ? GROUP BY form, r.status", (low, high)).fetchall()
+
+
+def referrals_count(conn: Connection, low: str, high: str) -> int:
+    return conn.execute("SELECT count(*) FROM referrals WHERE created_at >= ? AND created_at < ?",
+                        (low, high)).fetchone()[0]
+
+
+def materials_by_kind_language(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
+    return conn.execute(
+        "SELECT m.language, m.kind, sum(m.quantity) FROM visit_materials m JOIN visits v ON v.id = m.visit_id"
+        " WHERE v.started_at >= ? AND v.started_at < ? GROUP BY m.language, m.kind", (low, high)).fetchall()
+
+
+def health_by_reason(conn: Connection, low: str, high: str) -> list[tuple[str, int, int]]:
+    """Health contacts by reason, with how many were referred to public health care."""
+    return conn.execute(
+        "SELECT h.reason, count(*), sum(h.referred_public_care != 0) FROM health_contacts h"
+        " JOIN contacts c ON c.id = h.contact_id WHERE c.occurred_at >= ? AND c.occurred_at < ?"
+        " GROUP BY h.reason", (low, high)).fetchall()
+
+
+def legal_figures(conn: Connection, low: str, high: str) -> dict[str, int]:
+    """The legal pilot's figures: sessions, unique and repeat clients (two or more sessions in the
+    period), police reports assisted and filed, victim's lawyer requested."""
+    row = conn.execute(
+        "SELECT count(*), count(DISTINCT c.person_id), coalesce(sum(l.police_report_assisted != 0), 0),"
+        " coalesce(sum(l.police_report_filed != 0), 0), coalesce(sum(l.victims_lawyer_requested != 0), 0)"
+        " FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id"
+        " WHERE c.occurred_at >= ? AND c.occurred_at < ?", (low, high)).fetchone()
+    repeat = conn.execute(
+        "SELECT count(*) FROM (SELECT c.person_id FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id"
+        " WHERE c.occurred_at >= ? AND c.occurred_at < ? GROUP BY c.person_id HAVING count(*) >= 2)",
+        (low, high)).fetchone()[0]
+    return {"sessions": row[0], "clients": row[1], "repeat_clients": repeat, "police_assisted": row[2],
+            "police_filed": row[3], "lawyer_requested": row[4]}
+
+
+def legal_topics(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    return conn.execute(
+        f"SELECT j.value, count(*) FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id,"
+        f" {_codes('l.topics')} j WHERE c.occurred_at >= ? AND c.occurred_at < ? AND l.topics != ''"
+        " AND j.value != '' GROUP BY j.value", (low, high)).fetchall()
