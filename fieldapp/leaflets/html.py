@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from fieldapp.domain.organisation import ContactLine
 from fieldapp.leaflets.content import LeafletContent, Section
+from fieldapp.leaflets.fonts import families_for
 
 _RTL_CHARS = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
@@ -85,8 +86,9 @@ def card_html(content: LeafletContent, base: float) -> str:
     return _document(body, base)
 
 
-def _cell(parts: list[str], width: str) -> str:
-    return f'<td width="{width}" valign="top">{"".join(parts)}</td>'
+def _cell(parts: list[str], content: LeafletContent) -> str:
+    families = ", ".join(f"'{family}'" for family in families_for(content.language))
+    return f'<td width="50%" valign="top" style="font-family:{families};">{"".join(parts)}</td>'
 
 
 def bilingual_html(first: LeafletContent, second: LeafletContent, base: float) -> str:
@@ -95,5 +97,5 @@ def bilingual_html(first: LeafletContent, second: LeafletContent, base: float) -
     for left, right in zip(first.sections, second.sections, strict=True):
         rows.append((_section(left, first.language.rtl, base), _section(right, second.language.rtl, base)))
     rows.append(([_footer(first, base)], [_footer(second, base)]))
-    table = "".join(f"<tr>{_cell(a, '50%')}{_cell(b, '50%')}</tr>" for a, b in rows)
+    table = "".join(f"<tr>{_cell(a, first)}{_cell(b, second)}</tr>" for a, b in rows)
     return _document([f'<table width="100%" cellspacing="0" cellpadding="6" border="0">{table}</table>'], base)

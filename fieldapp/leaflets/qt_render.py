@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 
 from fieldapp.domain.organisation import Organisation
 from fieldapp.errors import StorageIOError
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.leaflets.fonts import NOTO_SANS
 from fieldapp.leaflets.qt_layout import LAYOUT_DPI, LaidOut, lay_out, px
 from fieldapp.storage.atomic import write_atomic
@@ -160,7 +160,9 @@ def notes_for(laid: LaidOut) -> list[str]:
     drafts = [c for c in (laid.content, laid.partner) if c is not None and c.draft]
     if drafts:
         names = ", ".join(_(c.language.name) for c in drafts)
-        notes.append(_("The {names} translation is a draft that no one has reviewed yet.").format(names=names))
+        notes.append(ngettext("The {names} translation is a draft that no one has reviewed yet.",
+                              "The {names} translations are drafts that no one has reviewed yet.",
+                              len(drafts)).format(names=names))
     if laid.fmt == "card" and not laid.content.qr_payload:
         notes.append(_("No hotline is configured, so the card has no QR code. Set the hotline in Settings."))
     if laid.sample:

@@ -1,0 +1,113 @@
+"""Every language in every format: a PDF with embedded fonts, the key phrases in its text, no line past the margin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from fieldapp.leaflets import qt_layout
+from fieldapp.leaflets.errors import PrintRefused
+from fieldapp.leaflets.fonts import ALL_FAMILIES
+from fieldapp.leaflets.languages import FORMATS, TAGS, language
+from fieldapp.leaflets.qt_render import render_leaflet
+from fieldapp.records.organisation import sample
+from tests.leaflets.helpers import complete_org, normalise, pdf_fonts, pdf_text
+
+EMBEDDED_NAMES = tuple(family.replace(" ", "") for family in ALL_FAMILIES)
+MAX_PAGES = {"a4": 2, "a5": 4, "card": 1}
+
+
+def overflowing_lines(laid: qt_layout.LaidOut) -> list[str]:
+    """Lines whose natural width exceeds the width they were given, or that end past the text area."""
+    doc, problems = laid.doc, []
+    block = doc.begin()
+    while block.isValid():
+        layout, left = block.layout(), doc.documentLayout().blockBoundingRect(block).x()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            right = left + line.x() + line.naturalTextWidth()
+            if line.naturalTextWidth() > line.width() + 0.5 or right > laid.text_width + 0.5:
+                problems.append(block.text()[line.textStart():line.textStart() + line.textLength()])
+        block = block.next()
+    return problems
+
+
+def check_pdf(path: Path, laid: qt_layout.LaidOut, org_name: str) -> None:
+    fonts = pdf_fonts(path)
+    assert fonts
+    for font in fonts:
+        descriptor = font["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font["/BaseFont"]
+        assert any(name in str(font["/BaseFont"]) for name in EMBEDDED_NAMES), font["/BaseFont"]
+    script = laid.content.language.script
+    text = normalise(" ".join(pdf_text(path)), script, from_pdf=True)
+    for phrase in laid.content.key_phrases():
+        assert normalise(phrase, script) in text, phrase
+    words = normalise(" ".join(pdf_text(path)), "latin", from_pdf=True).split()
+    assert all(word in words for word in org_name.split())
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("tag", TAGS)
+def test_leaflet_pdf(qapp, tmp_path: Path, tag: str, fmt: str) -> None:
+    out = tmp_path / f"{tag}-{fmt}.pdf"
+    result = render_leaflet(sample(), tag, fmt, out)
+    laid = qt_layout.lay_out(sample(), tag, fmt)
+    assert out.is_file() and result.sample and result.draft
+    assert 1 <= laid.pages <= MAX_PAGES[fmt]
+    assert len(PdfReader(out).pages) == result.pages
+    assert overflowing_lines(laid) == []
+    if fmt == "card":
+        script = laid.content.language.script
+        text = normalise(" ".join(pdf_text(out)), script, from_pdf=True)
+        assert all(normalise(p, script) in text for p in (laid.content.card_title, laid.content.card_body))
+        assert "[your hotline number]" in normalise(" ".join(pdf_text(out)), "latin", from_pdf=True)
+        assert laid.content.title.replace("\u200b", "") not in " ".join(pdf_text(out))
+    else:
+        check_pdf(out, laid, "Sample Outreach Organisation")
+    assert "SAMPLE" in " ".join(pdf_text(out))
+
+
+@pytest.mark.parametrize("tag", ["th", "ar", "zh-Hans", "ru", "vi", "pl"])
+@pytest.mark.parametrize("partner", ["da", "en"])
+def test_bilingual_pdf(qapp, tmp_path: Path, tag: str, partner: str) -> None:
+    out = tmp_path / "bilingual.pdf"
+    render_leaflet(complete_org(), tag, "a4", out, bilingual=partner)
+    laid = qt_layout.lay_out(complete_org(), tag, "a4", bilingual=partner)
+    assert laid.pages <= 2 and overflowing_lines(laid) == []
+    check_pdf(out, laid, "Test Outreach")
+    partner_text = normalise(" ".join(pdf_text(out)), "latin", from_pdf=True)
+    assert all(normalise(p, "latin") in partner_text for p in laid.partner.key_phrases())
+    assert "SAMPLE" not in " ".join(pdf_text(out))
+
+
+def test_bilingual_a5_fits_its_panels(qapp) -> None:
+    laid = qt_layout.lay_out(complete_org(), "vi", "a5", bilingual="en")
+    assert laid.pages <= 4 and overflowing_lines(laid) == []
+
+
+def test_real_printing_is_refused_without_contact_lines(qapp, tmp_path: Path) -> None:
+    from fieldapp.domain.organisation import Organisation
+
+    out = tmp_path / "refused.pdf"
+    with pytest.raises(PrintRefused):
+        render_leaflet(Organisation(name="Half configured"), "th", "a4", out)
+    assert not out.exists()
+
+
+def test_a5_is_imposed_as_a_folded_sheet(qapp, tmp_path: Path) -> None:
+    out = tmp_path / "a5.pdf"
+    render_leaflet(complete_org(), "en", "a5", out)
+    pages = PdfReader(out).pages
+    assert len(pages) % 2 == 0
+    width, height = (float(v) for v in pages[0].mediabox.upper_right)
+    assert width > height and round(width / 72 * 25.4) == 297
+
+
+def test_card_is_credit_card_sized(qapp, tmp_path: Path) -> None:
+    out = tmp_path / "card.pdf"
+    render_leaflet(complete_org(), language("ro").tag, "card", out)
+    width, height = (float(v) / 72 * 25.4 for v in PdfReader(out).pages[0].mediabox.upper_right)
+    assert abs(width - 85.6) < 0.5 and abs(height - 54) < 0.5
