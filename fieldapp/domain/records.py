@@ -73,6 +73,8 @@ class Contact:
     note: str = ""
     created_by: int | None = None
     id: int | None = None
+    exploitation: tuple[str, ...] = ()   # suspected EXPLOITATION_FORMS codes
+    follow_up_done: bool = False
 
 
 @dataclass

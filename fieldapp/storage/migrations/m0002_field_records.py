@@ -6,8 +6,10 @@ CREATE TABLE venues (
     municipality TEXT NOT NULL DEFAULT '',
     region TEXT NOT NULL DEFAULT '',
     is_open INTEGER NOT NULL DEFAULT 1,
-    notes TEXT NOT NULL DEFAULT ''
+    notes TEXT NOT NULL DEFAULT '',
+    search_key TEXT NOT NULL DEFAULT ''
 ) STRICT;
+CREATE INDEX venues_search ON venues(search_key);
 
 CREATE TABLE visits (
     id INTEGER PRIMARY KEY,
@@ -55,7 +57,8 @@ CREATE TABLE people (
     last_contact TEXT,
     CHECK (phone = '' OR phone_consent = 1)
 ) STRICT;
-CREATE INDEX people_alias ON people(alias_key);
+CREATE INDEX people_alias ON people(alias_key, nationality);
+CREATE INDEX people_nationality ON people(nationality, age_estimate);
 CREATE INDEX people_last_contact ON people(last_contact);
 
 CREATE TABLE contacts (
@@ -69,12 +72,14 @@ CREATE TABLE contacts (
     indicators TEXT NOT NULL DEFAULT '',
     follow_up TEXT,
     note TEXT NOT NULL DEFAULT '',
-    created_by INTEGER REFERENCES users(id)
+    created_by INTEGER REFERENCES users(id),
+    exploitation TEXT NOT NULL DEFAULT '',
+    follow_up_done INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX contacts_person ON contacts(person_id, occurred_at);
 CREATE INDEX contacts_visit ON contacts(visit_id);
 CREATE INDEX contacts_occurred ON contacts(occurred_at);
-CREATE INDEX contacts_follow_up ON contacts(follow_up) WHERE follow_up IS NOT NULL;
+CREATE INDEX contacts_follow_up ON contacts(follow_up) WHERE follow_up IS NOT NULL AND follow_up_done = 0;
 
 CREATE TABLE health_contacts (
     id INTEGER PRIMARY KEY,

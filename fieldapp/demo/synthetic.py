@@ -1,0 +1,139 @@
+"""Synthetic field records for the demo, tests and benchmarks: deterministic from a seed.
+
+``generate`` builds the records in memory (same seed, same day and same users give the same data);
+``populate`` stores them in an open vault with a few bulk statements. Aliases, venue names and notes
+are made up from syllables and stock phrases; no real person or place of work is described.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from fieldapp.demo import distributions as dist
+from fieldapp.demo.distributions import pick, pick_some
+from fieldapp.demo.synthetic_people import PeopleMaker
+from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
+from fieldapp.domain.validation import problems
+
+HISTORY_DAYS = 3 * 365
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who the synthetic records name as creator, team members and legal adviser."""
+    author: int
+    team: tuple[int, ...]
+    adviser: int
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """Ids already used in the vault, so generated ids follow them."""
+    venue: int = 0
+    visit: int = 0
+    person: int = 0
+    contact: int = 0
+
+
+@dataclass
+class SyntheticData:
+    venues: list[Venue] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    health: list[HealthContact] = field(default_factory=list)
+    legal: list[LegalSession] = field(default_factory=list)
+
+    def records(self) -> list:
+        return [*self.venues, *self.visits, *self.people, *self.contacts, *self.health, *self.legal]
+
+
+class _Places:
+    """Venues and the visits made to them."""
+
+    def __init__(self, rng: random.Random, anchor: datetime, staff: Staff, offsets: Offsets) -> None:
+        self.rng, self.anchor, self.staff, self.offsets = rng, anchor, staff, offsets
+        self.venue_language: dict[int, tuple[str, ...]] = {}
+
+    def venues(self, count: int) -> list[Venue]:
+        return [self._venue(self.offsets.venue + i + 1) for i in range(count)]
+
+    def _venue(self, venue_id: int) -> Venue:
+        rng = self.rng
+        kind, region = pick(rng, dist.VENUE_KINDS), pick(rng, dist.REGIONS)
+        municipality = rng.choice(dist.MUNICIPALITIES[region])
+        noun = rng.choice(dist.VENUE_NOUNS[kind])
+        name = f"{rng.choice(dist.VENUE_WORDS)} {noun}" if kind == "massage_clinic" else f"{municipality} {noun}"
+        nationality = pick(rng, dist.WOMEN_NATIONALITIES)
+        self.venue_language[venue_id] = dist.LANGUAGES[nationality]
+        return Venue(id=venue_id, name=f"{name} {venue_id}", kind=kind, municipality=municipality, region=region,
+                     is_open=rng.random() < 0.85, notes="")
+
+    def visits(self, venues: list[Venue], count: int) -> list[Visit]:
+        busy = [3 if v.kind in ("massage_clinic", "street_area") else 1 for v in venues]
+        chosen = self.rng.choices(venues, busy, k=count)
+        visits = [self._visit(self.offsets.visit + i + 1, venue) for i, venue in enumerate(chosen)]
+        visits.sort(key=lambda v: (v.started_at, v.id))
+        return visits
+
+    def _visit(self, visit_id: int, venue: Venue) -> Visit:
+        rng = self.rng
+        day = self.anchor - timedelta(days=rng.randint(1, HISTORY_DAYS))
+        start = day + timedelta(hours=rng.randint(8, 20), minutes=rng.choice((0, 15, 30, 45)))
+        languages = self.venue_language[venue.id]
+        team = tuple(sorted({self.staff.author, rng.choice(self.staff.team)}))
+        return Visit(id=visit_id, venue_id=venue.id, started_at=start,
+                     ended_at=start + timedelta(minutes=rng.randint(30, 180)), team=team,
+                     people_met=rng.randint(0, 8), languages=languages, interpreter=rng.random() < 0.15,
+                     materials=self._materials(languages), observations=self._observations(),
+                     note=rng.choice(dist.VISIT_NOTES) if rng.random() < 0.2 else "", created_by=self.staff.author)
+
+    def _materials(self, languages: tuple[str, ...]) -> tuple[Material, ...]:
+        kinds = pick_some(self.rng, dist.MATERIALS, 3)
+        return tuple(Material(kind, languages[0], self.rng.randint(1, 20)) for kind in kinds)
+
+    def _observations(self) -> tuple[str, ...]:
+        return pick_some(self.rng, dist.INDICATORS, 2) if self.rng.random() < 0.05 else ()
+
+
+def _anchor(today: date) -> datetime:
+    """Midnight UTC at the start of ``today``: every generated moment lies before it."""
+    return datetime.combine(today, time.min, UTC)
+
+
+def generate(people: int, seed: int = 0, *, today: date | None = None, staff: Staff | None = None,
+             offsets: Offsets | None = None) -> SyntheticData:
+    """Venues (people/40, at least 10), visits (= people), people and contacts (5 per person on
+    average) with health and legal parts, all before ``today`` and all valid."""
+    rng = random.Random(seed)
+    anchor, staff, offsets = _anchor(today or date.today()), staff or Staff(1, (1,), 1), offsets or Offsets()
+    places = _Places(rng, anchor, staff, offsets)
+    data = SyntheticData()
+    data.venues = places.venues(max(10, people // 40))
+    data.visits = places.visits(data.venues, people)
+    maker = PeopleMaker(rng, anchor, staff, offsets)
+    data.people = maker.people(people)
+    data.contacts, data.health, data.legal = maker.contacts(data.people, data.venues, data.visits, 5 * people)
+    return data
+
+
+def invalid_records(data: SyntheticData, now: datetime | None = None) -> list[tuple[object, dict[str, str]]]:
+    """Every generated record that fails validation, with its problems (empty when all are valid)."""
+    now = now or datetime.now(UTC)
+    found = ((record, problems(record, now)) for record in data.records())
+    return [(record, issues) for record, issues in found if issues]
+
+
+def populate(session, people: int = 400, seed: int = 0,
+             progress: Callable[[int, int], None] | None = None, *, today: date | None = None) -> SyntheticData:
+    """Fill an open vault with synthetic records in one transaction; returns what was stored.
+
+    The signed-in user is the author; other users of the vault join visit teams and a legal
+    adviser (if there is one) holds the legal sessions. Every record passes validation first.
+    """
+    from fieldapp.demo.synthetic_store import store
+
+    return store(session, people, seed, progress, today=today)

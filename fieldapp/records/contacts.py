@@ -1,0 +1,158 @@
+"""Contacts with people: log, change, delete; a person's timeline; the follow-ups due.
+
+Health and legal contacts are restricted: only health staff may write or read a health contact's
+details, only legal advisers a legal session's. Others see such a contact in a timeline as a bare
+entry (kind, time, indicators) marked ``restricted``, with no note, topics, services or parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from fieldapp.domain.queries import FollowUp, TimelineEntry
+from fieldapp.domain.records import Contact
+from fieldapp.i18n import _
+from fieldapp.records.common import DEFAULT_PAGE, Pager, audit, missing, validate
+from fieldapp.security.session import Session
+from fieldapp.storage import contacts_repo, people_repo, visits_repo
+from fieldapp.storage.connection import Connection
+
+# Contact kinds whose details need a capability beyond "records".
+RESTRICTED_KINDS = {"health": "health", "legal": "legal"}
+
+
+def may_see(session: Session, kind: str) -> bool:
+    """Whether the signed-in user may see the details of a contact of this kind."""
+    capability = RESTRICTED_KINDS.get(kind)
+    return capability is None or session.can(capability)
+
+
+def _require_kind(session: Session, kind: str) -> None:
+    session.require(RESTRICTED_KINDS.get(kind, "records"))
+
+
+def _redacted(contact: Contact) -> Contact:
+    return replace(contact, note="", topics=(), services=())
+
+
+def _checked(session: Session, conn: Connection, contact: Contact, extra: dict[str, str] | None) -> Contact:
+    if contact.created_by is None:
+        contact = replace(contact, created_by=session.user.id)
+    extra = dict(extra or {})
+    if isinstance(contact.person_id, int) and people_repo.get_person(conn, contact.person_id) is None:
+        extra["person_id"] = _("Choose the person.")
+    if isinstance(contact.visit_id, int) and visits_repo.get_visit(conn, contact.visit_id) is None:
+        extra["visit_id"] = _("Choose the visit.")
+    validate(contact, extra)
+    return contact
+
+
+def save_in(session: Session, conn: Connection, contact: Contact,
+            extra: dict[str, str] | None = None) -> Contact:
+    """Insert (no id) or update a contact inside an open transaction, with checks and audit.
+    For the health and legal services, which save a contact together with its part and pass the
+    part's problems as ``extra`` so that every problem is reported at once."""
+    session.require("records")
+    _require_kind(session, contact.kind)
+    contact = _checked(session, conn, contact, extra)
+    if contact.id is None:
+        stored = contacts_repo.insert_contact(conn, contact)
+        audit(session, conn, "contact.create", "contact", stored.id)
+        return stored
+    before = contacts_repo.get_contact(conn, contact.id)
+    if before is None:
+        raise missing()
+    _require_kind(session, before.kind)
+    stored = contacts_repo.update_contact(conn, contact)
+    audit(session, conn, "contact.update", "contact", contact.id)
+    return stored
+
+
+def create_contact(session: Session, contact: Contact) -> Contact:
+    """Log a contact (without an id). Health and legal contacts with their details go through
+    ``health.save_health_contact`` and ``legal.save_legal_session``."""
+    with session.write() as conn:
+        return save_in(session, conn, replace(contact, id=None))
+
+
+def update_contact(session: Session, contact: Contact) -> Contact:
+    if contact.id is None:
+        raise missing()
+    with session.write() as conn:
+        return save_in(session, conn, contact)
+
+
+def delete_contact(session: Session, contact_id: int) -> None:
+    """Delete a contact (and its health or legal part); only who may see its kind may delete it."""
+    session.require("records")
+    with session.write() as conn:
+        contact = contacts_repo.get_contact(conn, contact_id)
+        if contact is None:
+            raise missing()
+        _require_kind(session, contact.kind)
+        contacts_repo.delete_contact(conn, contact_id)
+        audit(session, conn, "contact.delete", "contact", contact_id)
+
+
+def get_contact(session: Session, contact_id: int) -> Contact | None:
+    """A contact; a restricted one comes back without note, topics and services."""
+    session.require("records")
+    contact = contacts_repo.get_contact(session.conn, contact_id)
+    if contact is None or may_see(session, contact.kind):
+        return contact
+    return _redacted(contact)
+
+
+def timeline(session: Session, person_id: int) -> list[TimelineEntry]:
+    """A person's contacts, newest first, with health and legal parts only for those allowed to
+    see them (their reading is audited as "health.view" / "legal.view")."""
+    session.require("records")
+    with_health, with_legal = session.can("health"), session.can("legal")
+    entries = contacts_repo.timeline(session.conn, person_id, with_health=with_health, with_legal=with_legal)
+    entries = [entry if may_see(session, entry.contact.kind)
+               else TimelineEntry(_redacted(entry.contact), restricted=True) for entry in entries]
+    if any(entry.health for entry in entries):
+        session.audit("health.view", "person", person_id)
+    if any(entry.legal for entry in entries):
+        session.audit("legal.view", "person", person_id)
+    return entries
+
+
+# -- follow-ups -----------------------------------------------------------------------------
+
+def _hidden_kinds(session: Session) -> tuple[str, ...]:
+    return tuple(kind for kind in RESTRICTED_KINDS if not may_see(session, kind))
+
+
+def count_follow_ups_due(session: Session, until: date | None = None) -> int:
+    session.require("records")
+    return contacts_repo.count_follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session))
+
+
+def follow_ups_due(session: Session, until: date | None = None, offset: int = 0,
+                   limit: int = DEFAULT_PAGE) -> list[FollowUp]:
+    """Open follow-ups due on or before ``until`` (default today), most overdue first; health and
+    legal follow-ups only for those who may see them."""
+    session.require("records")
+    return contacts_repo.follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session), offset, limit)
+
+
+def follow_ups_pager(session: Session, until: date | None = None) -> Pager[FollowUp]:
+    session.require("records")
+    day, hidden = until or date.today(), _hidden_kinds(session)
+    return Pager(lambda: contacts_repo.count_follow_ups_due(session.conn, day, hidden),
+                 lambda offset, limit: contacts_repo.follow_ups_due(session.conn, day, hidden, offset, limit))
+
+
+def complete_follow_up(session: Session, contact_id: int, done: bool = True) -> None:
+    """Mark a contact's follow-up as done (or open again); it leaves the due list."""
+    session.require("records")
+    with session.write() as conn:
+        contact = contacts_repo.get_contact(conn, contact_id)
+        if contact is None:
+            raise missing()
+        _require_kind(session, contact.kind)
+        contacts_repo.set_follow_up_done(conn, contact_id, done)
+        audit(session, conn, "contact.follow_up_done" if done else "contact.follow_up_reopened",
+              "contact", contact_id)

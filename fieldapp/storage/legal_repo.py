@@ -1,0 +1,51 @@
+"""Legal-advice sessions (restricted: the services let only legal advisers reach these functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fieldapp.domain.records import LegalSession
+from fieldapp.domain.values import date_from_text, date_text, join_codes, split_codes
+from fieldapp.storage.connection import Connection
+
+COLUMNS = ("id, contact_id, adviser_id, topics, interpreter, police_report_assisted, police_report_filed,"
+           " victims_lawyer_requested, outcome, follow_up")
+_INSERT = ("INSERT INTO legal_sessions (id, contact_id, adviser_id, topics, interpreter, police_report_assisted,"
+           " police_report_filed, victims_lawyer_requested, outcome, follow_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def from_row(row) -> LegalSession:
+    return LegalSession(id=row[0], contact_id=row[1], adviser_id=row[2], topics=split_codes(row[3]),
+                        interpreter=bool(row[4]), police_report_assisted=bool(row[5]),
+                        police_report_filed=bool(row[6]), victims_lawyer_requested=bool(row[7]), outcome=row[8],
+                        follow_up=date_from_text(row[9]))
+
+
+def _values(legal: LegalSession) -> tuple:
+    return (legal.adviser_id, join_codes(legal.topics), int(legal.interpreter), int(legal.police_report_assisted),
+            int(legal.police_report_filed), int(legal.victims_lawyer_requested), legal.outcome,
+            date_text(legal.follow_up))
+
+
+def insert_legal_session(conn: Connection, legal: LegalSession) -> LegalSession:
+    conn.execute(_INSERT, (legal.id, legal.contact_id, *_values(legal)))
+    return get_legal_session(conn, legal.contact_id)
+
+
+def bulk_insert_legal_sessions(conn: Connection, records: Iterable[LegalSession]) -> None:
+    conn.executemany(_INSERT, ((s.id, s.contact_id, *_values(s)) for s in records))
+
+
+def update_legal_session(conn: Connection, legal: LegalSession) -> LegalSession | None:
+    """Replace the legal part of ``legal.contact_id``; None if that contact has none."""
+    cur = conn.execute(
+        "UPDATE legal_sessions SET adviser_id = ?, topics = ?, interpreter = ?, police_report_assisted = ?,"
+        " police_report_filed = ?, victims_lawyer_requested = ?, outcome = ?, follow_up = ? WHERE contact_id = ?",
+        (*_values(legal), legal.contact_id))
+    return get_legal_session(conn, legal.contact_id) if cur.rowcount else None
+
+
+def get_legal_session(conn: Connection, contact_id: int) -> LegalSession | None:
+    """The legal part of a contact, by the contact's id."""
+    row = conn.execute(f"SELECT {COLUMNS} FROM legal_sessions WHERE contact_id = ?", (contact_id,)).fetchone()
+    return from_row(row) if row else None

@@ -1,0 +1,142 @@
+"""People met in the field, under an alias: storage, the typed-text filter, duplicates and merging."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from fieldapp.domain.aliases import alias_key
+from fieldapp.domain.queries import PeopleQuery
+from fieldapp.domain.records import Person
+from fieldapp.domain.values import date_from_text, join_codes, split_codes
+from fieldapp.storage.connection import Connection
+
+_COLUMNS = ("id, reference, alias, gender, age_estimate, birth_year, nationality, languages, phone, phone_consent,"
+            " first_contact, last_contact")
+_INSERT = ("INSERT INTO people (id, reference, alias, alias_key, gender, age_estimate, birth_year, nationality,"
+           " languages, phone, phone_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def new_reference() -> str:
+    """A stable, opaque internal reference (no personal data in it)."""
+    return "P-" + secrets.token_hex(5).upper()
+
+
+def _row(row) -> Person:
+    return Person(id=row[0], reference=row[1], alias=row[2], gender=row[3], age_estimate=row[4], birth_year=row[5],
+                  nationality=row[6], languages=split_codes(row[7]), phone=row[8], phone_consent=bool(row[9]),
+                  first_contact=date_from_text(row[10]), last_contact=date_from_text(row[11]))
+
+
+def _values(person: Person) -> tuple:
+    phone = person.phone.strip() if person.phone_consent else ""
+    return (person.alias.strip(), alias_key(person.alias), person.gender, person.age_estimate, person.birth_year,
+            person.nationality, join_codes(person.languages), phone, int(person.phone_consent))
+
+
+def insert_person(conn: Connection, person: Person) -> Person:
+    """Store a new person; the reference is made here unless the person brings one."""
+    cur = conn.execute(_INSERT, (person.id, person.reference or new_reference(), *_values(person)))
+    return get_person(conn, cur.lastrowid)
+
+
+def bulk_insert_people(conn: Connection, people: Iterable[Person]) -> None:
+    conn.executemany(_INSERT, ((p.id, p.reference or new_reference(), *_values(p)) for p in people))
+
+
+def update_person(conn: Connection, person: Person) -> Person | None:
+    """Change what a worker can edit (not the reference nor first/last contact); None if missing."""
+    cur = conn.execute(
+        "UPDATE people SET alias = ?, alias_key = ?, gender = ?, age_estimate = ?, birth_year = ?, nationality = ?,"
+        " languages = ?, phone = ?, phone_consent = ? WHERE id = ?", (*_values(person), person.id))
+    return get_person(conn, person.id) if cur.rowcount else None
+
+
+def get_person(conn: Connection, person_id: int) -> Person | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)).fetchone()
+    return _row(row) if row else None
+
+
+def delete_person(conn: Connection, person_id: int) -> bool:
+    """Delete a person; their contacts and health and legal parts go with them."""
+    return conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
+
+
+def refresh_contact_dates(conn: Connection, person_ids: Iterable[int] | None = None) -> None:
+    """Set first and last contact from the contacts (for the given people, or everyone)."""
+    sql = ("UPDATE people SET"
+           " first_contact = (SELECT substr(min(occurred_at), 1, 10) FROM contacts WHERE person_id = people.id),"
+           " last_contact = (SELECT substr(max(occurred_at), 1, 10) FROM contacts WHERE person_id = people.id)")
+    if person_ids is None:
+        conn.execute(sql)
+    else:
+        conn.executemany(sql + " WHERE id = ?", [(i,) for i in set(person_ids)])
+
+
+# -- the typed-text filter ----------------------------------------------------------------------
+
+def _where(query: PeopleQuery) -> tuple[str, list]:
+    clauses, args = ["1"], []
+    if query.text_key:
+        marks = ",".join("?" * len(query.name_nationalities))
+        by_name = f" OR nationality IN ({marks})" if marks else ""
+        clauses.append(f"(instr(alias_key, ?) > 0 OR reference = ?{by_name})")
+        args += [query.text_key, query.reference, *query.name_nationalities]
+    for column, value in (("nationality", query.nationality), ("gender", query.gender)):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    return " AND ".join(clauses), args
+
+
+def count_people(conn: Connection, query: PeopleQuery) -> int:
+    where, args = _where(query)
+    return conn.execute(f"SELECT count(*) FROM people WHERE {where}", args).fetchone()[0]
+
+
+def list_people(conn: Connection, query: PeopleQuery, offset: int = 0, limit: int = 100) -> list[Person]:
+    """People by alias, one page at a time (for a lazy list: ``count_people`` + pages)."""
+    where, args = _where(query)
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {where} ORDER BY alias_key, id LIMIT ? OFFSET ?",
+                        (*args, limit, offset))
+    return [_row(r) for r in rows]
+
+
+# -- duplicates and merging ---------------------------------------------------------------------
+
+def candidates_like(conn: Connection, nationality: str, age: int | None, year: int, spread: int) -> list[Person]:
+    """People who could be the same as one of this nationality and age (unknowns match anything);
+    the alias comparison is left to the caller."""
+    clauses, args = ["1"], []
+    if nationality:
+        clauses.append("(nationality = ? OR nationality = '')")
+        args.append(nationality)
+    if age is not None:
+        clauses.append("(coalesce(? - birth_year, age_estimate) IS NULL"
+                       " OR abs(coalesce(? - birth_year, age_estimate) - ?) <= ?)")
+        args += [year, year, age, spread]
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {' AND '.join(clauses)}", args)
+    return [_row(r) for r in rows]
+
+
+def merge_people(conn: Connection, keep_id: int, drop_id: int) -> int:
+    """Move everything that points at ``drop_id`` (contacts, referrals ...) to ``keep_id``, delete
+    ``drop_id`` and recompute first/last contact; returns how many contacts moved."""
+    moved = 0
+    for table, column in _references_to_people(conn):
+        cur = conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (keep_id, drop_id))
+        moved += cur.rowcount if table == "contacts" else 0
+    conn.execute("DELETE FROM people WHERE id = ?", (drop_id,))
+    refresh_contact_dates(conn, [keep_id])
+    return moved
+
+
+def _references_to_people(conn: Connection) -> list[tuple[str, str]]:
+    """Every (table, column) with a foreign key to people, found in the schema (later migrations too)."""
+    found = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for row in conn.execute(f"PRAGMA foreign_key_list({table})"):
+            if row[2] == "people":
+                found.append((table, row[3]))
+    return found
