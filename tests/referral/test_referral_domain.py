@@ -114,3 +114,11 @@ def test_cmm_public_key_file_is_checked() -> None:
         crypto.CmmPublic.from_json({"format": "cmm-public-key/1", "x25519": "AAAA", "ed25519": "AAAA"})
     with pytest.raises(BadKeyFile):
         crypto.CmmPublic.from_json([])
+
+
+def test_demo_cmm_key_pair_is_consistent_and_marked() -> None:
+    from fieldapp.referral import demo
+
+    assert demo.demo_secret().public == demo.demo_public()
+    assert "DEMO ONLY" in demo.DEMO_CMM_PUBLIC.read_text() and "DEMO ONLY" in demo.DEMO_CMM_SECRET.read_text()
+    assert (demo.DEMO_CMM_DIR / "README-DEMO-ONLY.txt").is_file()
