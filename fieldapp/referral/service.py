@@ -64,7 +64,8 @@ def get(session: Session, referral_id: int) -> Referral:
 
 
 def create_draft(session: Session, person_id: int) -> Referral:
-    """A draft for a person, with indicators from their contacts and region and setting from the latest."""
+    """A draft for a person: indicators and suspected exploitation from their contacts, region and
+    setting from the latest contact (else the organisation's region)."""
     session.require("records")
     person = referral_repo.person_codes(session.conn, person_id)
     if person is None:
@@ -74,8 +75,10 @@ def create_draft(session: Session, person_id: int) -> Referral:
     draft = Referral(
         person_id=person_id, region=region if region in codes.REGIONS else "",
         contact_setting=kind if kind in codes.CONTACT_KINDS else "", month=month_of(datetime.now(UTC)),
-        indicators=tuple(i for i in referral_repo.contact_indicators(session.conn, person_id)
+        indicators=tuple(i for i in referral_repo.contact_codes(session.conn, person_id)
                          if i in codes.INDICATORS),
+        exploitation_forms=tuple(f for f in referral_repo.contact_codes(session.conn, person_id, "exploitation")
+                                 if f in codes.EXPLOITATION_FORMS) or ("undetermined",),
         reference=packet.new_reference(), created_by=session.user.id)
     with session.write() as conn:
         saved = referral_repo.insert(conn, draft)

@@ -146,10 +146,13 @@ def person_codes(conn: Connection, person_id: int) -> dict | None:
             "nationality": row[4], "languages": split_codes(row[5])}
 
 
-def contact_indicators(conn: Connection, person_id: int) -> tuple[str, ...]:
-    """Every indicator code recorded on the person's contacts, oldest first, without repeats."""
+def contact_codes(conn: Connection, person_id: int, column: str = "indicators") -> tuple[str, ...]:
+    """Every code in ``column`` (indicators or exploitation) of the person's contacts, oldest
+    first, without repeats."""
+    if column not in ("indicators", "exploitation"):
+        raise ValueError(column)
     seen: dict[str, None] = {}
-    for (text,) in conn.execute("SELECT indicators FROM contacts WHERE person_id = ? ORDER BY occurred_at, id",
+    for (text,) in conn.execute(f"SELECT {column} FROM contacts WHERE person_id = ? ORDER BY occurred_at, id",
                                 (person_id,)):
         seen.update(dict.fromkeys(split_codes(text)))
     return tuple(seen)

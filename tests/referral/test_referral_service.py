@@ -14,6 +14,7 @@ from fieldapp.referral import config, crypto, service, sync
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NoCmmKey, NotEditable
 from fieldapp.security import vault
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+from fieldapp.storage.connection import transaction
 from tests.conftest import PASSPHRASE
 from tests.referral.helpers import add_contact, add_person, add_venue, add_visit, crowd
 
@@ -23,6 +24,8 @@ def _person_with_contact(conn, **fields) -> int:
     pid = add_person(conn, **fields)
     add_contact(conn, pid, kind="health", visit_id=visit, indicators="debt no_or_low_pay")
     add_contact(conn, pid, kind="venue", visit_id=visit, indicators="debt threats_violence")
+    with transaction(conn):
+        conn.execute("UPDATE contacts SET exploitation = 'sexual' WHERE person_id = ?", (pid,))
     return pid
 
 
@@ -39,6 +42,7 @@ def test_draft_is_prefilled_from_the_persons_contacts(ready) -> None:
     draft = service.create_draft(ready, pid)
     assert draft.status == "draft" and draft.region == "syddanmark" and draft.contact_setting == "venue"
     assert draft.indicators == ("debt", "no_or_low_pay", "threats_violence")
+    assert draft.exploitation_forms == ("sexual",)
     assert len(draft.reference) == 24 and draft.month == datetime.now(UTC).strftime("%Y-%m")
     assert [e.action for e in audit_repo.events(ready.conn, 1)] == ["referral.create"]
 
