@@ -1,7 +1,7 @@
 """What a leaflet says, in one language, for one organisation: plain dataclasses, ready to lay out.
 
 Contact lines and the hotline come only from the organisation's configuration. Thai text carries U+200B at
-word boundaries (pythainlp, engine ``newmm``) so that a renderer breaks Thai lines only there.
+word boundaries (pythainlp, engine ``newmm``), so a renderer can break Thai lines there without libthai.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fieldapp.leaflets.catalogue import Catalogue, load
 from fieldapp.leaflets.languages import Language, language
 
 ZWSP = "\u200b"
+WJ = "\u2060"
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{2,}")
 RIGHTS_KEYS = ("rights.reflection", "rights.police", "rights.health", "rights.housing", "rights.return",
@@ -107,6 +108,11 @@ def mark_thai_word_boundaries(text: str) -> str:
             out.append(ZWSP)
         out.append(token)
     return "".join(out)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the invisible break controls (U+200B, U+2060)."""
+    return text.replace(ZWSP, "").replace(WJ, "")
 
 
 def qr_payload(org: Organisation) -> str:

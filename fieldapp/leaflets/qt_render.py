@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from fieldapp.domain.organisation import Organisation
 from fieldapp.errors import StorageIOError
 from fieldapp.i18n import _, ngettext
+from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.fonts import NOTO_SANS
 from fieldapp.leaflets.qt_layout import LAYOUT_DPI, LaidOut, lay_out, px
 from fieldapp.storage.atomic import write_atomic
@@ -132,7 +133,7 @@ def _pdf_writer(buffer: QBuffer, laid: LaidOut) -> QPdfWriter:
     writer.setResolution(LAYOUT_DPI)
     writer.setPageLayout(_page_layout(*sheet_size_mm(laid)))
     writer.setCreator("fieldapp")
-    writer.setTitle(laid.content.title.replace("\u200b", ""))
+    writer.setTitle(strip_invisible(laid.content.title))
     return writer
 
 

@@ -58,7 +58,7 @@ def normalise(text: str, script: str, *, from_pdf: bool = False) -> str:
     """Text for comparison. Thai keeps base letters only (DESIGN §7: Qt's text layer drops some marks),
     CJK and Thai drop all spaces (lines break anywhere); other scripts only collapse white space.
     Everything is NFKC-normalised first (PDF text layers give ligatures and presentation forms)."""
-    text = unicodedata.normalize("NFKC", text.replace("\u200b", ""))  # NFKC: ligatures such as ﬁ -> fi
+    text = unicodedata.normalize("NFKC", text.replace("\u200b", "").replace("\u2060", ""))
     if script == "arabic" and from_pdf:
         text = _arabic_logical(text)
     elif script == "thai":

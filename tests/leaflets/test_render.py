@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from fieldapp.leaflets import qt_layout
+from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
 from fieldapp.leaflets.fonts import ALL_FAMILIES
 from fieldapp.leaflets.languages import FORMATS, TAGS, language
@@ -64,7 +65,7 @@ def test_leaflet_pdf(qapp, tmp_path: Path, tag: str, fmt: str) -> None:
         text = normalise(" ".join(pdf_text(out)), script, from_pdf=True)
         assert all(normalise(p, script) in text for p in (laid.content.card_title, laid.content.card_body))
         assert "[your hotline number]" in normalise(" ".join(pdf_text(out)), "latin", from_pdf=True)
-        assert laid.content.title.replace("\u200b", "") not in " ".join(pdf_text(out))
+        assert strip_invisible(laid.content.title) not in " ".join(pdf_text(out))
     else:
         check_pdf(out, laid, "Sample Outreach Organisation")
     assert "SAMPLE" in " ".join(pdf_text(out))
