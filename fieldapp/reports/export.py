@@ -62,7 +62,7 @@ def legend_text(report: Report, exact: bool) -> str:
         end=report.previous_end.isoformat())
 
 
-def _grid(table: Shown) -> list[list[str]]:
+def grid(table: Shown) -> list[list[str]]:
     """Header, rows and totals of a shown table as text."""
     t = table.table
     total = [_("Total")] if t.row_totals else []
@@ -89,7 +89,7 @@ def csv_text(report: Report, parts: list[ShownSection], *, exact: bool) -> str:
             writer.writerow([part.section.title, table.table.title])
             if table.withheld:
                 writer.writerow([_("Withheld: too few cases to publish safely.")])
-            writer.writerows(_grid(table))
+            writer.writerows(grid(table))
     return out.getvalue()
 
 
@@ -117,12 +117,12 @@ def _escape(text: str) -> str:
 
 
 def _pdf_table(table: Shown, styles: dict) -> PdfTable:
-    grid = _grid(table)
+    rows = grid(table)
     body = [[Paragraph(_escape(text), styles["cell"]) if (r == 0 or c == 0) else text for c, text in enumerate(row)]
-            for r, row in enumerate(grid)]
-    first = 150 if len(grid[0]) > 3 else 220
-    rest = (180 * mm - first) / max(1, len(grid[0]) - 1)
-    pdf = PdfTable(body, colWidths=[first] + [min(rest, 70)] * (len(grid[0]) - 1), repeatRows=1, hAlign="LEFT")
+            for r, row in enumerate(rows)]
+    first = 150 if len(rows[0]) > 3 else 220
+    rest = (180 * mm - first) / max(1, len(rows[0]) - 1)
+    pdf = PdfTable(body, colWidths=[first] + [min(rest, 70)] * (len(rows[0]) - 1), repeatRows=1, hAlign="LEFT")
     style = [("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName), ("FONTSIZE", (0, 0), (-1, -1), 7),
              ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black), ("GRID", (0, 0), (-1, -1), 0.2, colors.grey),

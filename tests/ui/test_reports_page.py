@@ -1,0 +1,97 @@
+"""The Reports page: dates typed in, a report chosen, the table seen; exports with the file dialog mocked."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QDateTimeEdit, QFileDialog, QTableView
+
+from fieldapp.reports.suppression import Shown
+from fieldapp.ui.reports_page import ChartWidget, ReportsPage
+from tests.reports.dataset import fill
+
+
+@pytest.fixture
+def page(session, qtbot):
+    fill(session)
+    widget = ReportsPage(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def _set_period(qtbot, page):
+    """Type the year 2025 into both date fields (day and month default to 1 January and 31 December)."""
+    for edit in (page.from_edit, page.to_edit):
+        edit.setFocus()
+        edit.setSelectedSection(QDateTimeEdit.Section.YearSection)
+        qtbot.keyClicks(edit, "2025")
+        qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert page.period()[0].isoformat() == "2025-01-01" and page.period()[1].isoformat() == "2025-12-31"
+
+
+def _cells(view: QTableView) -> list[list[str]]:
+    model = view.model()
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_defaults_to_this_year_and_hides_exact_for_non_coordinators(page):
+    assert page.from_edit.date() == QDate(QDate.currentDate().year(), 1, 1)
+    assert page.exact_check.isHidden()
+    keys = [page.report_combo.itemData(i) for i in range(page.report_combo.count())]
+    assert keys == ["activity", "people", "referrals", "materials"]
+
+
+def test_shows_the_chosen_report_suppressed(page, qtbot):
+    _set_period(qtbot, page)
+    qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
+    key = page.findChild(QTableView, "reportTable_key_figures")
+    assert ["Referrals to CMM", "<5", "0"] in _cells(key)
+    assert ["Contacts", "10", "<5"] in _cells(key)
+    assert not page.findChildren(ChartWidget)        # every activity figure of the dataset is hidden
+    page.report_combo.setCurrentIndex(page.report_combo.findData("materials"))
+    materials = page.findChild(QTableView, "reportTable_materials")
+    assert _cells(materials)[0] == ["ro", "7", "0", "0", "0", "7"]
+    chart = page.findChild(ChartWidget)
+    assert chart.data.series == ((7, 13),)
+    assert not chart.grab().isNull()
+    assert all(isinstance(t, Shown) and not t.exact for t in page.shown_tables)
+
+
+def test_coordinator_toggles_exact_counts(session, qtbot):
+    fill(session)
+    session.user = dataclasses.replace(session.user, role="coordinator")
+    page = ReportsPage(session)
+    qtbot.addWidget(page)
+    page.show()
+    _set_period(qtbot, page)
+    assert page.exact_check.isVisible()
+    qtbot.mouseClick(page.exact_check, Qt.MouseButton.LeftButton)
+    key = page.findChild(QTableView, "reportTable_key_figures")
+    assert ["Referrals to CMM", "2", "0"] in _cells(key)
+    assert "legal" in [page.report_combo.itemData(i) for i in range(page.report_combo.count())]
+    page.clear()
+    assert page.findChild(QTableView, "reportTable_key_figures") is None or not page.shown_tables
+
+
+def test_export_csv_and_pdf_through_the_file_dialog(page, qtbot, tmp_path, monkeypatch):
+    _set_period(qtbot, page)
+    for fmt, button in (("csv", page.csv_button), ("pdf", page.pdf_button)):
+        target = tmp_path / f"report.{fmt}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, t=target: (str(t), "")))
+        with qtbot.waitSignal(page.exported, timeout=20000) as blocker:
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert blocker.args == [str(target)]
+        assert target.exists()
+        assert "written" in page.status.text()
+    text = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    assert "Referrals to CMM,<5,0" in text
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_cancelled_export_writes_nothing(page, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: ("", "")))
+    qtbot.mouseClick(page.csv_button, Qt.MouseButton.LeftButton)
+    assert list(tmp_path.glob("*.csv")) == []
