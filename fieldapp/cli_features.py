@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from fieldapp.lifecycle import cli as lifecycle_cli
+from fieldapp.referral import cli as referral_cli
 
-REGISTRARS: list = [lifecycle_cli.register]
+REGISTRARS: list = [lifecycle_cli.register, referral_cli.register]
