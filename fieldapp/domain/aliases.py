@@ -5,11 +5,13 @@ from __future__ import annotations
 import unicodedata
 
 _MIN_CONTAINED = 3
+# Letters that Unicode does not decompose into a base letter and a mark.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
 
 def alias_key(text: str) -> str:
-    """Case, accents and punctuation folded away: 'Ána-Maria ' -> 'ana maria'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case, accents and punctuation folded away: 'Ána-Maria ' -> 'ana maria', 'Køge' -> 'koge'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     kept = []
     for char in decomposed:
         if unicodedata.combining(char):

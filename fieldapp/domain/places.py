@@ -12,6 +12,7 @@ from fieldapp.domain.aliases import alias_key
 # Codes babel lists among territories that are not countries of citizenship.
 _NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
 _NOT_LANGUAGES = frozenset({"und", "zxx", "mis", "mul"})
+_MIN_NAME_TEXT = 3
 
 
 @functools.cache
@@ -36,19 +37,21 @@ def language_name(code: str, language: str = "en") -> str:
 
 
 @functools.cache
-def _nationality_keys(language: str) -> tuple[tuple[str, str], ...]:
+def _nationality_words(language: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     names = Locale.parse(language).territories
-    return tuple((code, alias_key(names.get(code, code))) for code in sorted(nationality_codes()))
+    return tuple((code, tuple(alias_key(names.get(code, code)).split())) for code in sorted(nationality_codes()))
 
 
 def nationalities_matching(text_key: str, languages: tuple[str, ...] = ("en",)) -> tuple[str, ...]:
-    """Codes whose name in any of ``languages`` contains ``text_key`` (an ``alias_key``) or whose code
-    equals it; () for text shorter than two characters (too many countries would match)."""
-    if len(text_key) < 2:
+    """Codes of countries whose name in any of ``languages`` has a word that starts with ``text_key``
+    (an ``alias_key``: "thai" -> TH, "rum" -> RO in Danish) or that ``text_key`` starts with
+    ("nigerian" -> NG). Shorter than three characters matches none: too many names would."""
+    if len(text_key) < _MIN_NAME_TEXT:
         return ()
     found: set[str] = set()
     for language in languages:
-        for code, name_key in _nationality_keys(language):
-            if text_key in name_key or text_key == code.lower():
+        for code, words in _nationality_words(language):
+            if any(word.startswith(text_key) or (len(word) > _MIN_NAME_TEXT and text_key.startswith(word))
+                   for word in words):
                 found.add(code)
     return tuple(sorted(found))

@@ -63,10 +63,10 @@ def delete_person(conn: Connection, person_id: int) -> bool:
 
 
 def refresh_contact_dates(conn: Connection, person_ids: Iterable[int] | None = None) -> None:
-    """Set first and last contact from the contacts (for the given people, or everyone)."""
+    """Set first and last contact (local dates) from the contacts, for the given people or everyone."""
     sql = ("UPDATE people SET"
-           " first_contact = (SELECT substr(min(occurred_at), 1, 10) FROM contacts WHERE person_id = people.id),"
-           " last_contact = (SELECT substr(max(occurred_at), 1, 10) FROM contacts WHERE person_id = people.id)")
+           " first_contact = (SELECT date(min(occurred_at), 'localtime') FROM contacts WHERE person_id = people.id),"
+           " last_contact = (SELECT date(max(occurred_at), 'localtime') FROM contacts WHERE person_id = people.id)")
     if person_ids is None:
         conn.execute(sql)
     else:
