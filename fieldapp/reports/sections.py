@@ -10,6 +10,7 @@ from datetime import date
 from fieldapp.domain import codes
 from fieldapp.domain.places import nationality_name
 from fieldapp.domain.referral import STATUSES
+from fieldapp.domain.values import local_day_start, moment_text, split_codes
 from fieldapp.i18n import N_, _, current_language
 from fieldapp.reports.model import Section, Table
 from fieldapp.storage import report_repo
@@ -80,29 +81,45 @@ def visits_by_kind_region(conn: Connection, now: Period) -> Table:
                     row_totals=True, col_totals=True)
 
 
+def _kinds_and_indicators(conn: Connection, period: Period) -> tuple[dict[str, int], dict[str, int]]:
+    """Contacts per kind and per indicator code, from counts grouped by kind and indicator list."""
+    kinds: dict[str, int] = {}
+    indicators: dict[str, int] = {}
+    for kind, codes_text, n in report_repo.contacts_by_kind_and_indicators(conn, period.low, period.high):
+        kinds[kind] = kinds.get(kind, 0) + n
+        for code in set(split_codes(codes_text)):
+            indicators[code] = indicators.get(code, 0) + n
+    return kinds, indicators
+
+
 def contacts_by_kind(conn: Connection, now: Period, before: Period) -> Table:
-    a = dict(report_repo.contacts_by_kind(conn, now.low, now.high))
-    b = dict(report_repo.contacts_by_kind(conn, before.low, before.high))
+    a, b = _kinds_and_indicators(conn, now)[0], _kinds_and_indicators(conn, before)[0]
     rows = _axis(codes.CONTACT_KINDS, [*a, *b])
     return _compare("contacts_by_kind", _("Contacts by kind"), rows, a, b, col_totals=True)
 
 
 def contacts_by_month(conn: Connection, now: Period, before: Period) -> Table:
-    a = dict(report_repo.contacts_by_month(conn, now.low, now.high))
-    b = dict(report_repo.contacts_by_month(conn, before.low, before.high))
-    months = _months(now)
-    rows = [(m, m) for m in months]
-    shifted = {m: b.get(f"{int(m[:4]) - 1:04d}{m[4:]}", 0) for m in months}
-    return _compare("contacts_by_month", _("Contacts by month"), rows, a, shifted, col_totals=True, chart="line")
+    months = _months(now.start, now.end)
+    a = report_repo.contacts_in_ranges(conn, [_month_range(now, y, m) for y, m in months])
+    b = report_repo.contacts_in_ranges(conn, [_month_range(before, y - 1, m) for y, m in months])
+    rows = [(f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}") for y, m in months]
+    return _compare("contacts_by_month", _("Contacts by month"), rows, dict(zip([r for r, _l in rows], a, strict=True)),
+                    dict(zip([r for r, _l in rows], b, strict=True)), col_totals=True, chart="line")
 
 
-def _months(period: Period) -> list[str]:
-    last = f"{period.end.year:04d}-{period.end.month:02d}"
-    out, (year, month) = [], (period.start.year, period.start.month)
-    while f"{year:04d}-{month:02d}" <= last:
-        out.append(f"{year:04d}-{month:02d}")
+def _months(start: date, end: date) -> list[tuple[int, int]]:
+    out, (year, month) = [], (start.year, start.month)
+    while (year, month) <= (end.year, end.month):
+        out.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
+
+
+def _month_range(period: Period, year: int, month: int) -> tuple[str, str]:
+    """The part of a local calendar month inside the period, as UTC moments."""
+    first = max(date(year, month, 1), period.start)
+    after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (max(moment_text(local_day_start(first)), period.low), min(moment_text(local_day_start(after)), period.high))
 
 
 def activity(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Section:
@@ -127,8 +144,7 @@ def people_table(conn: Connection, now: Period) -> Table:
 
 
 def indicators_table(conn: Connection, now: Period, before: Period) -> Table:
-    a = dict(report_repo.indicators_observed(conn, now.low, now.high))
-    b = dict(report_repo.indicators_observed(conn, before.low, before.high))
+    a, b = _kinds_and_indicators(conn, now)[1], _kinds_and_indicators(conn, before)[1]
     rows = _axis(codes.INDICATORS, [*a, *b])
     return _compare("indicators", _("Contacts where an indicator was observed"), rows, a, b,
                     note=_("A contact can show several indicators, so the rows do not add up."))

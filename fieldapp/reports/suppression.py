@@ -88,6 +88,10 @@ class _Protector:
         self.k = k
         self.primary = {e for e, v in system.values.items() if 0 < v < k}
         self.hidden = set(self.primary)
+        self._incident: dict[str, list[Entry]] = {}
+        for entry, nodes in system.nodes.items():
+            for node in set(nodes):
+                self._incident.setdefault(node, []).append(entry)
 
     def bounds(self, entry: Entry) -> tuple[int, int]:
         return (1, self.k - 1) if entry in self.primary else (self.k, _INF)
@@ -97,7 +101,7 @@ class _Protector:
         return low <= self.s.values[entry] + self.s.signs[entry] * dz <= high
 
     def incident(self, node: str) -> list[Entry]:
-        return [e for e in self.s.values if node in self.s.nodes[e]]
+        return self._incident.get(node, [])
 
     def candidates(self, nodes) -> list[Entry]:
         found = {e for node in nodes if node != FREE for e in self.incident(node)
@@ -107,8 +111,7 @@ class _Protector:
     def line_rule(self) -> bool:
         """A constrained line with exactly one hidden entry gets a second one; True if anything was added."""
         added = False
-        lines = {node for e in self.s.values for node in self.s.nodes[e] if node != FREE}
-        for node in sorted(lines):
+        for node in sorted(n for n in self._incident if n != FREE):
             if sum(1 for e in self.incident(node) if e in self.hidden) == 1:
                 found = self.candidates([node])
                 if found:

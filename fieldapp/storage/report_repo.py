@@ -43,15 +43,18 @@ def visits_by_kind_region(conn: Connection, low: str, high: str) -> list[tuple[s
                         (low, high)).fetchall()
 
 
-def contacts_by_kind(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
-    return conn.execute("SELECT kind, count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?"
-                        " GROUP BY kind", (low, high)).fetchall()
+def contacts_by_kind_and_indicators(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
+    """Contacts in the period grouped by kind and by their indicator list, in one pass over the
+    period (the caller splits the few distinct lists into codes and adds up the grouped counts)."""
+    return conn.execute("SELECT kind, indicators, count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?"
+                        " GROUP BY kind, indicators", (low, high)).fetchall()
 
 
-def contacts_by_month(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
-    """Contacts per local calendar month ('YYYY-MM')."""
-    return conn.execute("SELECT strftime('%Y-%m', occurred_at, 'localtime') AS month, count(*) FROM contacts"
-                        " WHERE occurred_at >= ? AND occurred_at < ? GROUP BY month", (low, high)).fetchall()
+def contacts_in_ranges(conn: Connection, ranges: list[tuple[str, str]]) -> list[int]:
+    """The number of contacts in each ``[low, high)`` range (e.g. local calendar months), counted on
+    the occurred_at index alone."""
+    return [conn.execute("SELECT count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?",
+                         (low, high)).fetchone()[0] for low, high in ranges]
 
 
 def people_by_nationality_gender_age(conn: Connection, low: str, high: str,
@@ -63,14 +66,6 @@ def people_by_nationality_gender_age(conn: Connection, low: str, high: str,
         "  SELECT p.nationality, p.gender, coalesce(p.age_estimate, ? - p.birth_year) AS age FROM people p"
         "  WHERE p.id IN (SELECT person_id FROM contacts WHERE occurred_at >= ? AND occurred_at < ?))"
         " GROUP BY nationality, gender, age_group", (year, low, high)).fetchall()
-
-
-def indicators_observed(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
-    """For each indicator code: the contacts in the period where it was observed."""
-    return conn.execute(
-        f"SELECT j.value, count(*) FROM contacts c, {_codes('c.indicators')} j"
-        " WHERE c.occurred_at >= ? AND c.occurred_at < ? AND c.indicators != '' AND j.value != ''"
-        " GROUP BY j.value", (low, high)).fetchall()
 
 
 def referrals_by_form_status(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
