@@ -18,6 +18,7 @@ DEMO_USERS = (("nurse", "health"), ("adviser", "legal"), ("outreach", "outreach"
 def create_demo_vault(path: Path, people: int = 400, seed: int = 2026,
                       progress: Callable[[int, int], None] | None = None) -> Session:
     """Create and fill a demo vault; the data is synthetic. Returns the open session."""
+    from fieldapp.demo.referrals import prepare_demo_referrals
     from fieldapp.demo.synthetic import populate
 
     session, _recovery = vault.create_vault(path, DEMO_USER, "admin", DEMO_PASSPHRASE, demo=True,
@@ -26,7 +27,22 @@ def create_demo_vault(path: Path, people: int = 400, seed: int = 2026,
         for name, role in DEMO_USERS:
             vault.add_user(session, name, role, DEMO_PASSPHRASE, DEMO_PASSPHRASE, params=keys.FLOOR)
         populate(session, people=people, seed=seed, progress=progress)
+        prepare_demo_referrals(session, _people_with_signs(session))
     except BaseException:
         session.close(audit_lock=False)
         raise
     return session
+
+
+def _people_with_signs(session: Session) -> list[int]:
+    """People whose contacts recorded signs of trafficking: the ones a worker would refer."""
+    from fieldapp.domain.queries import PeopleFilter
+    from fieldapp.records import contacts, people
+
+    chosen = []
+    for person in people.list_people(session, PeopleFilter(), 0, 200):
+        if any(entry.contact.indicators for entry in contacts.timeline(session, person.id)):
+            chosen.append(person.id)
+        if len(chosen) >= 3:
+            break
+    return chosen

@@ -33,6 +33,12 @@ def _settings(session: Session) -> QWidget:
     return SettingsPage(session)
 
 
+def _referrals(session: Session) -> QWidget:
+    from fieldapp.ui.referrals_page import ReferralsPage
+
+    return ReferralsPage(session)
+
+
 def page_specs() -> list[PageSpec]:
     return [
         PageSpec("visits", lambda: _("Visits"), _placeholder(
@@ -45,10 +51,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("leaflets", lambda: _("Leaflets"), _placeholder(
             lambda: _("Leaflets"),
             lambda: _("Rights leaflets and wallet cards in the person's language will be printed from here."))),
-        PageSpec("referrals", lambda: _("Referrals"), _placeholder(
-            lambda: _("Referrals"),
-            lambda: _("Anonymised referrals to the Centre against Human Trafficking (CMM) and their "
-                      "delivery status will be here."))),
+        PageSpec("referrals", lambda: _("Referrals"), _referrals),
         PageSpec("reports", lambda: _("Reports"), _placeholder(
             lambda: _("Reports"),
             lambda: _("Activity reports for funders and anonymised figures for CMM will be made here."))),
