@@ -140,7 +140,7 @@ def people_table(conn: Connection, now: Period) -> Table:
             for nat, gender in sorted({(n, g) for n, g, _a, _c in found}, key=lambda p: (nat_names[p[0]], p[1]))]
     cols = [(age, _(label)) for age, label in AGE_GROUP_LABELS.items()]
     return _two_way("people", _("People by nationality, gender and age group"), rows, cols, counts,
-                    row_totals=True, col_totals=True, chart="")
+                    col_totals=True, chart="")
 
 
 def indicators_table(conn: Connection, now: Period, before: Period) -> Table:

@@ -88,12 +88,16 @@ class _Protector:
         self.k = k
         self.primary = {e for e, v in system.values.items() if 0 < v < k}
         self.hidden = set(self.primary)
+        self.blank: set[Entry] = set()    # withheld lines: shown blank, a reader knows only that they are >= 0
+        self.proven: set[Entry] = set()   # hidden entries with a witness: hiding more never takes it away
         self._incident: dict[str, list[Entry]] = {}
         for entry, nodes in system.nodes.items():
             for node in set(nodes):
                 self._incident.setdefault(node, []).append(entry)
 
     def bounds(self, entry: Entry) -> tuple[int, int]:
+        if entry in self.blank:
+            return 0, _INF
         return (1, self.k - 1) if entry in self.primary else (self.k, _INF)
 
     def feasible(self, entry: Entry, dz: int) -> bool:
@@ -120,7 +124,13 @@ class _Protector:
         return added
 
     def exposed(self) -> list[Entry]:
-        return [e for e in sorted(self.hidden) if not self.has_witness(e)]
+        found = []
+        for entry in sorted(self.hidden - self.proven):
+            if self.has_witness(entry):
+                self.proven.add(entry)
+            else:
+                found.append(entry)
+        return found
 
     def has_witness(self, entry: Entry) -> bool:
         return any(self.feasible(entry, dz) and self._closed_walk(entry, dz) for dz in (1, -1))
@@ -177,14 +187,29 @@ class _Protector:
             exposed = self.exposed()
             if not exposed:
                 return True
-            found = self.candidates(self.s.nodes[exposed[0]])
-            if found:
-                self.hidden.add(found[0])
+            if self._hide_beside(exposed) or self._blank_lines(exposed):
                 continue
-            rest = {e for e, v in self.s.values.items() if v > 0 and e not in self.s.pinned}
-            if rest <= self.hidden:
-                return False
-            self.hidden |= rest
+            return False
+
+    def _blank_lines(self, exposed: list[Entry]) -> bool:
+        """Withhold the lines of entries that the bounds give away (e.g. four "<5" cells under a "<5"
+        total must all be 1): every entry of those lines is shown blank. False if nothing changed."""
+        lines = {node for e in exposed for node in self.s.nodes[e] if node != FREE}
+        rows = {node for node in lines if node.startswith("R") and node != "RT"}
+        lines = rows or lines      # a row (one group of people) rather than a whole column
+        new = {e for node in lines for e in self.incident(node) if e not in self.s.pinned} - self.blank
+        if not new:
+            return False
+        self.blank |= new
+        self.hidden |= new
+        self.proven.clear()     # bounds were widened, not narrowed; re-auditing keeps it simple
+        return True
+
+    def _hide_beside(self, exposed: list[Entry]) -> bool:
+        """Hide the smallest candidate in a line of each exposed entry; False if there was none."""
+        chosen = {found[0] for found in (self.candidates(self.s.nodes[e]) for e in exposed) if found}
+        self.hidden |= chosen
+        return bool(chosen)
 
 
 def protect(table: Table, k: int = DEFAULT_K) -> Shown:
@@ -194,7 +219,7 @@ def protect(table: Table, k: int = DEFAULT_K) -> Shown:
     ok = protector.run()
 
     def text(entry: Entry) -> str:
-        if not ok and entry not in system.pinned:
+        if (not ok and entry not in system.pinned) or entry in protector.blank:
             return ""
         if entry in protector.primary:
             return f"<{k}"
