@@ -39,15 +39,22 @@ def _referrals(session: Session) -> QWidget:
     return ReferralsPage(session)
 
 
+def _visits(session: Session) -> QWidget:
+    from fieldapp.ui.visits_page import VisitsPage
+
+    return VisitsPage(session)
+
+
+def _people(session: Session) -> QWidget:
+    from fieldapp.ui.people_page import PeoplePage
+
+    return PeoplePage(session)
+
+
 def page_specs() -> list[PageSpec]:
     return [
-        PageSpec("visits", lambda: _("Visits"), _placeholder(
-            lambda: _("Visits"),
-            lambda: _("Outreach visits to venues and street areas will be logged here: who went, "
-                      "how many people were met, what was handed out."))),
-        PageSpec("people", lambda: _("People"), _placeholder(
-            lambda: _("People"),
-            lambda: _("The people you meet, under an alias, and their contacts over time will be here."))),
+        PageSpec("visits", lambda: _("Visits"), _visits),
+        PageSpec("people", lambda: _("People"), _people),
         PageSpec("leaflets", lambda: _("Leaflets"), _placeholder(
             lambda: _("Leaflets"),
             lambda: _("Rights leaflets and wallet cards in the person's language will be printed from here."))),

@@ -1,0 +1,184 @@
+"""Pickers for coded values, labelled in the interface language: a combo for one code, a check
+list for several, localised nationality and language names, and how moments are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
+
+from fieldapp import i18n
+from fieldapp.domain.codes import LANGUAGES
+from fieldapp.domain.places import nationality_codes
+from fieldapp.domain.values import as_utc
+from fieldapp.i18n import _
+
+CODE = Qt.ItemDataRole.UserRole
+
+
+def language_labels() -> dict[str, str]:
+    """The offered languages, code -> name in the interface language (sorted by name)."""
+    names = i18n.babel_locale().languages
+    return dict(sorted(((code, names.get(code, code)) for code in LANGUAGES), key=lambda item: item[1].casefold()))
+
+
+def nationality_labels() -> dict[str, str]:
+    names = i18n.babel_locale().territories
+    return dict(sorted(((code, names.get(code, code)) for code in nationality_codes()),
+                       key=lambda item: item[1].casefold()))
+
+
+def code_text(labels: Mapping[str, str], codes: Iterable[str]) -> str:
+    """Translated labels of ``codes`` joined for a table cell."""
+    return ", ".join(_(labels[code]) if code in labels else code for code in codes)
+
+
+def moment_text(moment: datetime | None) -> str:
+    """A stored moment in local time, written the interface language's short way."""
+    if moment is None:
+        return ""
+    return format_datetime(as_utc(moment).astimezone(), "short", locale=i18n.babel_locale())
+
+
+def day_text(day: date | None) -> str:
+    return "" if day is None else format_date(day, "medium", locale=i18n.babel_locale())
+
+
+class CodeCombo(QComboBox):
+    """One code out of ``labels`` (translated with ``_`` unless ``translate`` is False); an optional
+    first entry ``blank()`` stands for "" (none, all or unknown)."""
+
+    def __init__(self, labels: Mapping[str, str] | Callable[[], Mapping[str, str]],
+                 blank: Callable[[], str] | None = None, *, translate: bool = True,
+                 parent: QWidget | None = None, **properties) -> None:
+        super().__init__(parent, **properties)
+        self._labels, self._blank, self._translate = labels, blank, translate
+        self.retranslate()
+
+    def _current_labels(self) -> Mapping[str, str]:
+        return self._labels() if callable(self._labels) else self._labels
+
+    def retranslate(self) -> None:
+        code = self.code()
+        self.blockSignals(True)
+        self.clear()
+        if self._blank is not None:
+            self.addItem(self._blank(), "")
+        for key, label in self._current_labels().items():
+            self.addItem(_(label) if self._translate else label, key)
+        self.blockSignals(False)
+        self.set_code(code)
+
+    def code(self) -> str:
+        return self.currentData() or ""
+
+    def set_code(self, code: str) -> None:
+        index = self.findData(code)
+        self.setCurrentIndex(max(index, 0))
+
+
+class SearchCombo(CodeCombo):
+    """A ``CodeCombo`` the user can type into: a completer offers every entry containing the text."""
+
+    def __init__(self, labels, blank=None, *, translate: bool = True, parent: QWidget | None = None,
+                 **properties) -> None:
+        super().__init__(labels, blank, translate=translate, parent=parent, **properties)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = self.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def code(self) -> str:
+        """The code of the entry whose text was typed, "" for the blank entry; None-like "?" when the
+        typed text names no entry (see ``typed_unknown``)."""
+        index = self.findText(self.currentText().strip(), Qt.MatchFlag.MatchFixedString)
+        return (self.itemData(index) or "") if index >= 0 else ""
+
+    def typed_unknown(self) -> bool:
+        text = self.currentText().strip()
+        blank = self._blank() if self._blank is not None else ""
+        return bool(text) and text != blank and self.findText(text, Qt.MatchFlag.MatchFixedString) < 0
+
+
+class CodeChecks(QListWidget):
+    """Several codes with check boxes; Space toggles the current row, typing jumps to a label."""
+
+    def __init__(self, labels: Mapping[str, str] | Callable[[], Mapping[str, str]], *, translate: bool = True,
+                 rows: int = 5, parent: QWidget | None = None, **properties) -> None:
+        super().__init__(parent, **properties)
+        self._labels, self._translate = labels, translate
+        self.retranslate()
+        self.setMaximumHeight(self.sizeHintForRow(0) * rows + 2 * self.frameWidth() + 2)
+
+    def retranslate(self) -> None:
+        checked = set(self.checked())
+        labels = self._labels() if callable(self._labels) else self._labels
+        self.blockSignals(True)
+        self.clear()
+        for code, label in labels.items():
+            item = QListWidgetItem(_(label) if self._translate else label)
+            item.setData(CODE, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)
+            self.addItem(item)
+        self.blockSignals(False)
+
+    def set_checked(self, codes: Iterable[str]) -> None:
+        wanted = set(codes)
+        for row in range(self.count()):
+            item = self.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.data(CODE) in wanted else Qt.CheckState.Unchecked)
+
+    def checked(self) -> tuple[str, ...]:
+        return tuple(self.item(row).data(CODE) for row in range(self.count())
+                     if self.item(row).checkState() == Qt.CheckState.Checked)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override: Space toggles the current row
+        item = self.currentItem()
+        if event.key() == Qt.Key.Key_Space and item is not None:
+            checked = item.checkState() == Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+            return
+        super().keyPressEvent(event)
+
+
+class OptionalDate(QWidget):
+    """A day that may be left out: a check box turns the date on (Space), the date follows it."""
+
+    def __init__(self, parent: QWidget | None = None, **properties) -> None:
+        super().__init__(parent, **properties)
+        self.check = QCheckBox()
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd")
+        self.edit.setDate(QDate.currentDate().addDays(7))
+        self.edit.setEnabled(False)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.check)
+        row.addWidget(self.edit)
+        row.addStretch(1)
+        self.setFocusProxy(self.check)
+        self.check.toggled.connect(self.edit.setEnabled)
+
+    def day(self) -> date | None:
+        return self.edit.date().toPython() if self.check.isChecked() else None
+
+    def set_day(self, day: date | None) -> None:
+        self.check.setChecked(day is not None)
+        if day is not None:
+            self.edit.setDate(QDate(day))

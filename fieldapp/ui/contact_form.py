@@ -1,0 +1,134 @@
+"""The contact form for one person: kind, when, the visit it happened on, topics, services,
+indicators, suspected exploitation, follow-up and a note; health fields for health staff on a
+health contact, legal-session fields for legal advisers on a legal contact."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from fieldapp.domain.codes import CONTACT_KINDS, EXPLOITATION_FORMS, INDICATORS, SERVICES, TOPICS
+from fieldapp.domain.queries import VisitFilter
+from fieldapp.domain.records import Contact, Person
+from fieldapp.i18n import _
+from fieldapp.records import contacts, health, legal, visits
+from fieldapp.security.session import Session
+from fieldapp.ui.code_picker import CodeChecks, CodeCombo, OptionalDate, moment_text
+from fieldapp.ui.health_form import HealthSection
+from fieldapp.ui.legal_form import LegalSection
+from fieldapp.ui.record_form import RecordForm
+from fieldapp.ui.visit_form import MomentEdit
+
+RECENT_VISIT_DAYS = 30
+MAX_RECENT_VISITS = 100
+
+
+def allowed_kinds(session: Session) -> dict[str, str]:
+    """Contact kinds this user may record (health and legal need their roles)."""
+    return {kind: label for kind, label in CONTACT_KINDS.items() if contacts.may_see(session, kind)}
+
+
+class ContactForm(RecordForm):
+    """A new contact with ``person`` (``contact`` None) or changes to one."""
+
+    def __init__(self, session: Session, person: Person, contact: Contact | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.person, self.contact = person, contact
+        self._build()
+        self.load(contact or Contact(person_id=person.id, kind="street", occurred_at=datetime.now().astimezone()))
+        self.finish(scroll=True)
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+        self.resize(680, 760)
+        self.kind_combo.setFocus()
+
+    def _build(self) -> None:
+        self.kind_combo = CodeCombo(allowed_kinds(self._session), objectName="contactKind")
+        self.when_edit = MomentEdit(objectName="contactWhen")
+        self.visit_combo = CodeCombo(self._recent_visits, lambda: _("Not on a visit"), translate=False,
+                                     objectName="contactVisit")
+        self.topics = CodeChecks(TOPICS, rows=4, objectName="contactTopics")
+        self.services = CodeChecks(SERVICES, rows=4, objectName="contactServices")
+        self.indicators = CodeChecks(INDICATORS, rows=4, objectName="contactIndicators")
+        self.exploitation = CodeChecks(EXPLOITATION_FORMS, rows=3, objectName="contactExploitation")
+        self.follow_up = OptionalDate(objectName="contactFollowUp")
+        self.note_edit = QLineEdit(objectName="contactNote")
+        self.note_edit.setMaxLength(1000)
+        fields = (("kind", self.kind_combo), ("occurred_at", self.when_edit), ("visit_id", self.visit_combo),
+                  ("topics", self.topics), ("services", self.services), ("indicators", self.indicators),
+                  ("exploitation", self.exploitation), ("follow_up", self.follow_up), ("note", self.note_edit))
+        self.labels = [self.field(name, widget) for name, widget in fields]
+        self.health = HealthSection(self) if self._session.can("health") else None
+        self.legal = LegalSection(self, self._session.user.id, self._session.user.name) \
+            if self._session.can("legal") else None
+        for section in (self.health, self.legal):
+            if section is not None:
+                self.form.addRow(section)
+
+    def _recent_visits(self) -> dict[int, str]:
+        since = date.today() - timedelta(days=RECENT_VISIT_DAYS)
+        rows = visits.list_visits(self._session, VisitFilter(since=since), 0, MAX_RECENT_VISITS)
+        labels = {row.visit.id: f"{moment_text(row.visit.started_at)} — {row.venue_name}" for row in rows}
+        if self.contact is not None and self.contact.visit_id and self.contact.visit_id not in labels:
+            visit = visits.get_visit(self._session, self.contact.visit_id)
+            if visit is not None:
+                labels[visit.id] = moment_text(visit.started_at)
+        return labels
+
+    def load(self, contact: Contact) -> None:
+        self.kind_combo.set_code(contact.kind)
+        self.when_edit.set_moment(contact.occurred_at)
+        self.visit_combo.set_code(contact.visit_id or "")
+        self.topics.set_checked(contact.topics)
+        self.services.set_checked(contact.services)
+        self.indicators.set_checked(contact.indicators)
+        self.exploitation.set_checked(contact.exploitation)
+        self.follow_up.set_day(contact.follow_up)
+        self.note_edit.setText(contact.note)
+        if self.health is not None:
+            self.health.load(health.get_health_contact(self._session, contact.id)
+                             if contact.id and contact.kind == "health" else None)
+        if self.legal is not None:
+            self.legal.load(legal.get_legal_session(self._session, contact.id)
+                            if contact.id and contact.kind == "legal" else None)
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.heading.setText(_("<h3>Contact with {alias}</h3>").format(alias=self.person.alias))
+        texts = (_("&Kind"), _("&When"), _("On &visit"), _("&Topics"), _("Ser&vices"), _("&Indicators seen"),
+                 _("Suspected e&xploitation"), _("&Follow up on"), _("&Note"))
+        for label, text in zip(self.labels, texts, strict=True):
+            label.setText(text)
+        for widget in (self.kind_combo, self.topics, self.services, self.indicators, self.exploitation):
+            widget.retranslate()
+        for section in (self.health, self.legal):
+            if section is not None:
+                section.retranslate()
+
+    def _kind_changed(self, *_args) -> None:
+        kind = self.kind_combo.code()
+        if self.health is not None:
+            self.health.setVisible(kind == "health")
+        if self.legal is not None:
+            self.legal.setVisible(kind == "legal")
+
+    def collect(self) -> Contact:
+        base = self.contact
+        return Contact(person_id=self.person.id, kind=self.kind_combo.code(), occurred_at=self.when_edit.moment(),
+                       visit_id=self.visit_combo.code() or None, topics=self.topics.checked(),
+                       services=self.services.checked(), indicators=self.indicators.checked(),
+                       exploitation=self.exploitation.checked(), follow_up=self.follow_up.day(),
+                       follow_up_done=base.follow_up_done if base else False, note=self.note_edit.text().strip(),
+                       created_by=base.created_by if base else None, id=base.id if base else None)
+
+    def store(self) -> Contact:
+        contact = self.collect()
+        if contact.kind == "health" and self.health is not None:
+            return health.save_health_contact(self._session, contact, self.health.collect(contact.id))[0]
+        if contact.kind == "legal" and self.legal is not None:
+            return legal.save_legal_session(self._session, contact, self.legal.collect(contact.id))[0]
+        if contact.id is None:
+            return contacts.create_contact(self._session, contact)
+        return contacts.update_contact(self._session, contact)

@@ -1,0 +1,88 @@
+"""The follow-ups due: open follow-ups up to today, most overdue first; mark one done, or open
+the person (Return)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from fieldapp.domain.codes import CONTACT_KINDS
+from fieldapp.domain.queries import FollowUp
+from fieldapp.errors import FieldappError
+from fieldapp.i18n import _, ngettext
+from fieldapp.records import contacts
+from fieldapp.security.session import Session
+from fieldapp.ui.code_picker import day_text
+from fieldapp.ui.record_form import record_table, selected_row
+from fieldapp.ui.table_model import Column, LazyTableModel
+
+
+class FollowUpsTab(QWidget):
+    person_requested = Signal(int)
+    follow_up_done = Signal(int)        # contact id
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.model = LazyTableModel([
+            Column(lambda: _("Due"), lambda f: day_text(f.due)),
+            Column(lambda: _("Alias"), lambda f: f.alias),
+            Column(lambda: _("Kind"), lambda f: _(CONTACT_KINDS.get(f.kind, f.kind))),
+            Column(lambda: _("Contact on"), lambda f: day_text(f.occurred_on)),
+        ], lambda offset, limit: [])
+        self.table = record_table("followUpsTable", self.model)
+        self.count_label = QLabel(objectName="followUpsCount")
+        self.message = QLabel(objectName="followUpsMessage")
+        self.done_button = QPushButton(objectName="followUpDoneButton")
+        self.open_button = QPushButton(objectName="followUpOpenButton")
+        row = QHBoxLayout()
+        row.addWidget(self.count_label)
+        row.addWidget(self.message, 1)
+        row.addWidget(self.open_button)
+        row.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.done_button.clicked.connect(self.mark_done)
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.activated.connect(self.open_selected)
+        self.retranslate()
+        self.reload()
+
+    def retranslate(self) -> None:
+        self.done_button.setText(_("&Mark done"))
+        self.open_button.setText(_("Open &person"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
+        self._show_count()
+
+    def reload(self) -> None:
+        self.pager = contacts.follow_ups_pager(self._session)
+        self.model.reload(self.pager.page)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        if hasattr(self, "pager"):
+            count = self.pager.count()
+            self.count_label.setText(ngettext("{count} follow-up due", "{count} follow-ups due", count)
+                                     .format(count=count))
+
+    def mark_done(self) -> None:
+        due: FollowUp | None = selected_row(self.table)
+        if due is None:
+            return
+        try:
+            contacts.complete_follow_up(self._session, due.contact_id)
+        except FieldappError as error:
+            self.message.setText(error.message)
+            return
+        self.message.setText(_("Follow-up marked done."))
+        self.reload()
+        self.follow_up_done.emit(due.contact_id)
+
+    def open_selected(self, *_args) -> None:
+        due: FollowUp | None = selected_row(self.table)
+        if due is not None:
+            self.person_requested.emit(due.person_id)
+
+    def clear(self) -> None:
+        self.model.clear()

@@ -1,0 +1,220 @@
+"""The frame every record form shares: fields with their own error line, Ctrl+S / Enter to save,
+Esc to cancel (asking first when something was changed), problems shown beside their fields;
+and the few helpers the record lists share (tables, shortcuts, confirmation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.errors import FieldappError, ValidationError
+from fieldapp.i18n import _
+from fieldapp.security.session import Session
+from fieldapp.ui.table_model import LazyTableModel
+
+ERROR_STYLE = "color: #b00020;"
+
+
+def error_label(name: str) -> QLabel:
+    label = QLabel(objectName=f"error_{name}")
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def record_table(name: str, model: LazyTableModel) -> QTableView:
+    """A read-only table of whole rows, one selected at a time."""
+    table = QTableView(objectName=name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().hide()
+    return table
+
+
+def selected_row(table: QTableView):
+    rows = table.selectionModel().selectedRows()
+    return table.model().row_at(rows[0].row()) if rows else None
+
+
+def on_keys(widget: QWidget, keys, slot: Callable[[], None], *, only_widget: bool = False) -> QShortcut:
+    context = Qt.ShortcutContext.WidgetShortcut if only_widget else Qt.ShortcutContext.WidgetWithChildrenShortcut
+    return QShortcut(QKeySequence(keys), widget, slot, context=context)
+
+
+def confirmed(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class RecordForm(QDialog):
+    """Subclasses build their fields with ``field()``, then call ``finish()``; they implement
+    ``store()`` (collect the widgets into a record and call the service, which may raise
+    ``ValidationError``) and ``retranslate()``."""
+
+    saved = Signal(object)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.dirty = False
+        self.errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("fieldapp")          # never personal data in a title
+        self.heading = QLabel()
+        self.body = QWidget()
+        self.form = QFormLayout(self.body)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.general_error = error_label("general")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setDefault(True)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.cancel)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+
+    # -- construction ---------------------------------------------------------------------------
+    def field(self, name: str, widget: QWidget, form: QFormLayout | None = None) -> QLabel:
+        """Add ``widget`` under a label (mnemonic focuses it) with an error line below it."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        self.errors[name] = error_label(name)
+        column.addWidget(self.errors[name])
+        self._fields[name] = widget
+        label = QLabel()
+        label.setBuddy(widget)
+        (form or self.form).addRow(label, box)
+        return label
+
+    def finish(self, *, scroll: bool = False) -> None:
+        """Lay out heading, fields and buttons; start noticing changes (after the values are loaded)."""
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        if scroll:
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setWidget(self.body)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+            layout.addWidget(area, 1)
+        else:
+            layout.addWidget(self.body, 1)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+        self.retranslate()
+        self.watch_changes(self.body)
+
+    def watch_changes(self, root: QWidget) -> None:
+        for edit in root.findChildren(QLineEdit):
+            edit.textEdited.connect(self.mark_dirty)
+        for combo in root.findChildren(QComboBox):
+            combo.activated.connect(self.mark_dirty)
+        for spin in root.findChildren(QSpinBox):
+            spin.valueChanged.connect(self.mark_dirty)
+        for moment in root.findChildren(QDateTimeEdit):
+            moment.dateTimeChanged.connect(self.mark_dirty)
+        for button in root.findChildren(QAbstractButton):
+            if button.isCheckable():
+                button.toggled.connect(self.mark_dirty)
+        for checks in root.findChildren(QListWidget):
+            checks.itemChanged.connect(self.mark_dirty)
+
+    def mark_dirty(self, *_args) -> None:
+        self.dirty = True
+
+    def retranslate(self) -> None:
+        self.save_button.setText(_("&Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+
+    # -- saving ---------------------------------------------------------------------------------
+    def store(self) -> object:
+        raise NotImplementedError
+
+    def save(self) -> None:
+        self.show_problems({})
+        try:
+            stored = self.store()
+        except ValidationError as error:
+            self.show_problems(error.problems)
+            return
+        except FieldappError as error:
+            self.show_problems({"": error.message})
+            return
+        if stored is None:                   # the form showed something to answer first
+            return
+        self.dirty = False
+        self.saved.emit(stored)
+        self.accept()
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Each message beside its field; others (and the first line of all) below the form."""
+        for label in [*self.errors.values(), self.general_error]:
+            label.clear()
+            label.hide()
+        loose = []
+        for name, message in problems.items():
+            label = self.errors.get(name)
+            if label is None:
+                loose.append(message)
+                continue
+            label.setText(message)
+            label.show()
+        if loose:
+            self.general_error.setText("\n".join(loose))
+            self.general_error.show()
+        first = next((self._fields[name] for name in problems if name in self._fields), None)
+        if first is not None:
+            first.setFocus()
+
+    # -- leaving --------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        if self.dirty and not self._discard_ok():
+            return
+        self.reject()
+
+    def _discard_ok(self) -> bool:
+        answer = QMessageBox.question(self, _("Unsaved changes"), _("Discard what you typed in this form?"),
+                                      QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override: Esc asks before losing changes
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override: the window's close button
+        if self.dirty and self.isVisible() and not self._discard_ok():
+            event.ignore()
+            return
+        super().closeEvent(event)

@@ -1,0 +1,190 @@
+"""The person panel: one person's details and the timeline of their contacts, with health and
+legal details only for those allowed to see them (the services leave the rest out)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from fieldapp.domain.codes import (
+    ASSAULT_BY,
+    ASSAULT_KINDS,
+    CONTACT_KINDS,
+    EXPLOITATION_FORMS,
+    GENDERS,
+    HEALTH_REASONS,
+    INDICATORS,
+    LEGAL_TOPICS,
+    SERVICES,
+    TOPICS,
+)
+from fieldapp.domain.queries import TimelineEntry
+from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
+from fieldapp.domain.records import HealthContact, LegalSession, Person
+from fieldapp.i18n import _
+from fieldapp.records import contacts
+from fieldapp.security.session import Session
+from fieldapp.ui.code_picker import code_text, day_text, language_labels, moment_text, nationality_labels
+from fieldapp.ui.record_form import on_keys, record_table, selected_row
+from fieldapp.ui.table_model import Column, LazyTableModel
+
+
+def age_text(person: Person) -> str:
+    if person.birth_year:
+        return str(date.today().year - person.birth_year)
+    return _("about {age}").format(age=person.age_estimate) if person.age_estimate else ""
+
+
+def _health_text(part: HealthContact) -> list[str]:
+    lines = [_("Reason: {reason}").format(reason=_(HEALTH_REASONS.get(part.reason, part.reason)))]
+    if part.tests_offered:
+        lines.append(_("Tests offered: {tests}").format(tests=code_text(HEALTH_TESTS, part.tests_offered)))
+    if part.tests_taken:
+        lines.append(_("taken: {tests}").format(tests=code_text(HEALTH_TESTS, part.tests_taken)))
+    if part.referred_public_care:
+        lines.append(_("referred to public health care"))
+    if part.assaults:
+        lines.append(_("Assault: {kinds} (by {who})").format(kinds=code_text(ASSAULT_KINDS, part.assaults),
+                                                              who=code_text(ASSAULT_BY, part.assault_by) or "?"))
+    return [*lines, part.note] if part.note else lines
+
+
+def _legal_text(part: LegalSession) -> list[str]:
+    lines = [code_text(LEGAL_TOPICS, part.topics)] if part.topics else []
+    flags = ((part.police_report_assisted, _("police report prepared")), (part.police_report_filed,
+             _("police report filed")), (part.victims_lawyer_requested, _("victim's lawyer requested")))
+    lines += [text for flag, text in flags if flag]
+    if part.outcome:
+        lines.append(_("Outcome: {outcome}").format(outcome=_(LEGAL_OUTCOMES.get(part.outcome, part.outcome))))
+    return lines
+
+
+def entry_details(entry: TimelineEntry) -> str:
+    """What the reader may see of a contact, as one line."""
+    if entry.restricted:
+        return _("Details restricted to health staff") if entry.contact.kind == "health" \
+            else _("Details restricted to legal advisers")
+    contact = entry.contact
+    parts = [code_text(TOPICS, contact.topics), code_text(SERVICES, contact.services),
+             code_text(INDICATORS, contact.indicators), code_text(EXPLOITATION_FORMS, contact.exploitation)]
+    if entry.health is not None:
+        parts += _health_text(entry.health)
+    if entry.legal is not None:
+        parts += _legal_text(entry.legal)
+    parts.append(contact.note)
+    return "; ".join(part for part in parts if part)
+
+
+def _follow_up_text(entry: TimelineEntry) -> str:
+    due = entry.contact.follow_up
+    if due is None:
+        return ""
+    return _("{day} (done)").format(day=day_text(due)) if entry.contact.follow_up_done else day_text(due)
+
+
+class PersonPanel(QWidget):
+    """Shows one person; asks the page to edit them, add a contact, or open/delete a contact."""
+
+    edit_requested = Signal()
+    contact_requested = Signal()
+    open_contact_requested = Signal(object)     # a TimelineEntry
+    delete_contact_requested = Signal(object)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.person: Person | None = None
+        self.details = QLabel(objectName="personDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.edit_button, self.contact_button, self.open_button, self.delete_button = (
+            QPushButton(objectName=name) for name in ("editPersonButton", "newContactButton",
+                                                      "openContactButton", "deleteContactButton"))
+        self.timeline_label = QLabel()
+        self.model = LazyTableModel([
+            Column(lambda: _("When"), lambda e: moment_text(e.contact.occurred_at)),
+            Column(lambda: _("Kind"), lambda e: _(CONTACT_KINDS.get(e.contact.kind, e.contact.kind))),
+            Column(lambda: _("Follow-up"), _follow_up_text),
+            Column(lambda: _("Details"), entry_details),
+        ], lambda offset, limit: [])
+        self.timeline = record_table("timelineTable", self.model)
+        self.timeline.setWordWrap(True)
+        self._lay_out()
+        self.edit_button.clicked.connect(self.edit_requested)
+        self.contact_button.clicked.connect(self.contact_requested)
+        self.open_button.clicked.connect(self._open_selected)
+        self.delete_button.clicked.connect(self._delete_selected)
+        self.timeline.activated.connect(self._open_selected)
+        on_keys(self.timeline, QKeySequence.StandardKey.Delete, self._delete_selected, only_widget=True)
+        self.show_person(None)
+
+    def _lay_out(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.details, 1)
+        column = QVBoxLayout()
+        column.addWidget(self.edit_button)
+        column.addWidget(self.contact_button)
+        column.addStretch(1)
+        top.addLayout(column)
+        below = QHBoxLayout()
+        below.addWidget(self.timeline_label, 1)
+        below.addWidget(self.open_button)
+        below.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(below)
+        layout.addWidget(self.timeline, 1)
+
+    def retranslate(self) -> None:
+        self.edit_button.setText(_("&Edit person"))
+        self.contact_button.setText(_("New &contact"))
+        self.open_button.setText(_("Open contact"))
+        self.delete_button.setText(_("Delete contact"))
+        self.timeline_label.setText(_("<b>Timeline</b> (newest first)"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
+        self.show_person(self.person)
+
+    def show_person(self, person: Person | None) -> None:
+        self.person = person
+        for button in (self.edit_button, self.contact_button, self.open_button, self.delete_button):
+            button.setEnabled(person is not None)
+        if person is None:
+            self.details.setText(_("Choose a person in the list, or press Ctrl+N for a new one."))
+            self.model.reload(lambda offset, limit: [])
+            return
+        self.details.setText(self._details_html(person))
+        entries = contacts.timeline(self._session, person.id)
+        self.model.reload(lambda offset, limit: entries[offset:offset + limit])
+        self.timeline.resizeColumnsToContents()
+
+    def _details_html(self, person: Person) -> str:
+        rows = [(_("Reference"), person.reference), (_("Gender"), _(GENDERS.get(person.gender, person.gender))),
+                (_("Age"), age_text(person)),
+                (_("Nationality"), nationality_labels().get(person.nationality, person.nationality)),
+                (_("Languages"), code_text(language_labels(), person.languages)),
+                (_("Phone"), person.phone), (_("First contact"), day_text(person.first_contact)),
+                (_("Last contact"), day_text(person.last_contact))]
+        cells = "".join(f"<tr><td>{escape(name)}:&nbsp;</td><td>{escape(value)}</td></tr>"
+                        for name, value in rows if value)
+        return f"<h3>{escape(person.alias)}</h3><table>{cells}</table>"
+
+    def _open_selected(self, *_args) -> None:
+        entry = selected_row(self.timeline)
+        if entry is not None and not entry.restricted:
+            self.open_contact_requested.emit(entry)
+
+    def _delete_selected(self) -> None:
+        entry = selected_row(self.timeline)
+        if entry is not None:
+            self.delete_contact_requested.emit(entry)
+
+    def clear(self) -> None:
+        self.person = None
+        self.details.clear()
+        self.model.clear()

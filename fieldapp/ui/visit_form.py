@@ -1,0 +1,173 @@
+"""The visit form, made for logging a routine visit in under a minute with the keyboard: the venue
+first (type part of its name), the last hour as the time, the signed-in user in the team, then
+Tab through people met, languages, materials, observations and a note; Enter or Ctrl+S saves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
+
+from fieldapp.domain.codes import INDICATORS
+from fieldapp.domain.queries import VenueFilter
+from fieldapp.domain.records import User, Venue, Visit
+from fieldapp.domain.validation import MAX_PEOPLE_MET
+from fieldapp.domain.values import as_utc
+from fieldapp.errors import ValidationError
+from fieldapp.i18n import _
+from fieldapp.records import venues, visits
+from fieldapp.security import users
+from fieldapp.security.session import Session
+from fieldapp.ui.code_picker import CodeChecks, SearchCombo, language_labels
+from fieldapp.ui.materials_form import MaterialsEditor
+from fieldapp.ui.record_form import RecordForm
+from fieldapp.ui.venue_form import VenueForm
+
+MOMENT_FORMAT = "yyyy-MM-dd HH:mm"
+MAX_VENUES = 5000
+
+
+def team_members(session: Session) -> list[User]:
+    """Who can be ticked as team: every active user for those who may list users, else oneself
+    (there is no service yet that lists colleagues to an outreach worker)."""
+    if session.can("users"):
+        return [user for user in users.list_all(session) if user.active or user.id == session.user.id]
+    return [session.user]
+
+
+class MomentEdit(QDateTimeEdit):
+    """A date and time field that Tab leaves at once (arrows move between its parts)."""
+
+    def __init__(self, parent: QWidget | None = None, **properties) -> None:
+        super().__init__(parent, **properties)
+        self.setDisplayFormat(MOMENT_FORMAT)
+        self.setCalendarPopup(True)
+
+    def focusNextPrevChild(self, next_: bool) -> bool:  # noqa: N802 - Qt override
+        return QWidget.focusNextPrevChild(self, next_)
+
+    def moment(self) -> datetime:
+        """The shown local time as a timezone-aware moment."""
+        return self.dateTime().toPython().astimezone()
+
+    def set_moment(self, moment: datetime) -> None:
+        self.setDateTime(QDateTime(as_utc(moment).astimezone().replace(tzinfo=None, second=0, microsecond=0)))
+
+
+class VisitForm(RecordForm):
+    """A new visit (``visit`` None) or changes to one."""
+
+    def __init__(self, session: Session, visit: Visit | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.visit = visit
+        self._build()
+        self.load(visit or self._new_visit())
+        self.finish(scroll=True)
+        self.materials.changed.connect(self.mark_dirty)
+        self.new_venue_button.clicked.connect(self.new_venue)
+        self.languages.itemChanged.connect(self._language_checked)
+        self.resize(720, 760)
+        self.venue_combo.setFocus()
+
+    def _new_visit(self) -> Visit:
+        now = datetime.now().astimezone()
+        return Visit(venue_id=0, started_at=now - timedelta(hours=1), ended_at=now, team=(self._session.user.id,))
+
+    def _build(self) -> None:
+        self.venue_combo = SearchCombo(self._venue_labels, lambda: "", translate=False, objectName="visitVenue")
+        self.new_venue_button = QPushButton(objectName="newVenueButton")
+        venue_row = QWidget()
+        row = QHBoxLayout(venue_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.venue_combo, 1)
+        row.addWidget(self.new_venue_button)
+        self.start_edit = MomentEdit(objectName="visitStart")
+        self.end_edit = MomentEdit(objectName="visitEnd")
+        self.team = CodeChecks(lambda: {u.id: u.name for u in team_members(self._session)}, translate=False,
+                               rows=3, objectName="visitTeam")
+        self.people_spin = QSpinBox(objectName="visitPeopleMet")
+        self.people_spin.setRange(0, MAX_PEOPLE_MET)
+        self.languages = CodeChecks(language_labels, translate=False, rows=4, objectName="visitLanguages")
+        self.interpreter_check = QCheckBox(objectName="visitInterpreter")
+        self.materials = MaterialsEditor(objectName="visitMaterials")
+        self.observations = CodeChecks(INDICATORS, rows=4, objectName="visitObservations")
+        self.note_edit = QLineEdit(objectName="visitNote")
+        self.note_edit.setMaxLength(500)
+        fields = (("venue_id", venue_row), ("started_at", self.start_edit), ("ended_at", self.end_edit),
+                  ("team", self.team), ("people_met", self.people_spin), ("languages", self.languages),
+                  ("interpreter", self.interpreter_check), ("materials", self.materials),
+                  ("observations", self.observations), ("note", self.note_edit))
+        self.labels = [self.field(name, widget) for name, widget in fields]
+        self.labels[0].setBuddy(self.venue_combo)
+        self._fields["venue_id"] = self.venue_combo
+
+    def _venue_labels(self) -> dict[int, str]:
+        found = venues.list_venues(self._session, VenueFilter(is_open=True), 0, MAX_VENUES)
+        labels = {venue.id: venue.name for venue in found}
+        if self.visit is not None and self.visit.venue_id not in labels:
+            current = venues.get_venue(self._session, self.visit.venue_id)
+            if current is not None:
+                labels[current.id] = current.name
+        return dict(sorted(labels.items(), key=lambda item: item[1].casefold()))
+
+    def load(self, visit: Visit) -> None:
+        self.venue_combo.set_code(visit.venue_id)
+        if not visit.venue_id:
+            self.venue_combo.setEditText("")
+        self.start_edit.set_moment(visit.started_at)
+        self.end_edit.set_moment(visit.ended_at or visit.started_at)
+        self.team.set_checked(visit.team)
+        self.people_spin.setValue(visit.people_met)
+        self.languages.set_checked(visit.languages)
+        self.interpreter_check.setChecked(visit.interpreter)
+        self.materials.set_materials(visit.materials)
+        self.observations.set_checked(visit.observations)
+        self.note_edit.setText(visit.note)
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.heading.setText(_("<h3>Outreach visit</h3>"))
+        texts = (_("&Venue"), _("S&tarted"), _("&Ended"), _("Tea&m"), _("&People met"), _("&Languages used"),
+                 _("Interpreter"), _("Materials handed out"), _("O&bservations at the venue"), _("&Note"))
+        for label, text in zip(self.labels, texts, strict=True):
+            label.setText(text)
+        self.labels[7].setBuddy(self.materials.kind_combo)
+        self.new_venue_button.setText(_("New venue…"))
+        self.interpreter_check.setText(_("An &interpreter took part"))
+        self.materials.retranslate()
+        self.observations.retranslate()
+
+    def _language_checked(self, _item) -> None:
+        """The first language used becomes the materials' language (saves a step)."""
+        checked = self.languages.checked()
+        if checked and not self.materials.materials():
+            self.materials.language_combo.set_code(checked[0])
+
+    def new_venue(self) -> None:
+        typed = self.venue_combo.currentText().strip() if self.venue_combo.typed_unknown() else ""
+        dialog = VenueForm(self._session, name=typed, parent=self)
+        dialog.saved.connect(self._venue_added)
+        dialog.open()
+        self.venue_dialog = dialog
+
+    def _venue_added(self, venue: Venue) -> None:
+        self.venue_combo.retranslate()
+        self.venue_combo.set_code(venue.id)
+        self.mark_dirty()
+
+    def collect(self) -> Visit:
+        return Visit(venue_id=self.venue_combo.code() or 0, started_at=self.start_edit.moment(),
+                     ended_at=self.end_edit.moment(), team=self.team.checked(), people_met=self.people_spin.value(),
+                     languages=self.languages.checked(), interpreter=self.interpreter_check.isChecked(),
+                     materials=self.materials.materials(), observations=self.observations.checked(),
+                     note=self.note_edit.text().strip(), created_by=self.visit.created_by if self.visit else None,
+                     id=self.visit.id if self.visit else None)
+
+    def store(self) -> Visit:
+        if self.venue_combo.typed_unknown():
+            raise ValidationError({"venue_id": _("No venue has this name. Choose one, or add it with “New venue…”.")})
+        visit = self.collect()
+        if visit.id is None:
+            return visits.create_visit(self._session, visit)
+        return visits.update_visit(self._session, visit)
