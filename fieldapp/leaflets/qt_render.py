@@ -6,18 +6,20 @@ sheet, in folding order (print both sides, flip on the short edge, fold in the m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import segno
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QFont, QImage, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from fieldapp.domain.organisation import Organisation
 from fieldapp.errors import StorageIOError
 from fieldapp.i18n import _, ngettext
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.fonts import NOTO_SANS
+from fieldapp.leaflets.pack import PackItem
 from fieldapp.leaflets.qt_layout import LAYOUT_DPI, LaidOut, lay_out, px
 from fieldapp.storage.atomic import write_atomic
 
@@ -137,22 +139,46 @@ def _pdf_writer(buffer: QBuffer, laid: LaidOut) -> QPdfWriter:
     return writer
 
 
-def paint_pdf(laids: list[LaidOut]) -> bytes:
-    """One PDF holding every leaflet in ``laids`` in order (each page sized for its own format)."""
+def paint_document(device: QPagedPaintDevice, laids: list[LaidOut],
+                   on_page: Callable[[int], bool] | None = None) -> bool:
+    """Paint every leaflet in ``laids`` on a PDF writer or printer, each page sized for its own format.
+
+    ``on_page(count)`` is called after each page; returning False stops (the pages so far stay). Returns
+    whether every page was painted.
+    """
+    device.setPageLayout(_page_layout(*sheet_size_mm(laids[0])))
+    painter = QPainter(device)
+    scale = device.resolution() / LAYOUT_DPI
+    count = 0
+    for laid in laids:
+        for panels in output_pages(laid):
+            if count:
+                device.setPageLayout(_page_layout(*sheet_size_mm(laid)))
+                device.newPage()
+            painter.resetTransform()
+            painter.scale(scale, scale)
+            paint_output_page(painter, laid, panels)
+            count += 1
+            if on_page is not None and not on_page(count):
+                painter.end()
+                return False
+    painter.end()
+    return True
+
+
+def paint_pdf(laids: list[LaidOut], on_page: Callable[[int], bool] | None = None) -> bytes | None:
+    """One PDF holding every leaflet in ``laids`` in order; None if ``on_page`` cancelled it."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = _pdf_writer(buffer, laids[0])
-    painter = QPainter(writer)
-    first = True
-    for laid in laids:
-        for panels in output_pages(laid):
-            if not first:
-                writer.setPageLayout(_page_layout(*sheet_size_mm(laid)))
-                writer.newPage()
-            first = False
-            paint_output_page(painter, laid, panels)
-    painter.end()
+    if not paint_document(writer, laids, on_page):
+        return None
+    del writer
     return bytes(buffer.data())
+
+
+def page_count(laids: list[LaidOut]) -> int:
+    return sum(len(output_pages(laid)) for laid in laids)
 
 
 def notes_for(laid: LaidOut) -> list[str]:
@@ -183,6 +209,7 @@ def render_leaflet(org: Organisation, lang: str, fmt: str, out_path: Path | str,
     """Write the leaflet as a PDF with embedded fonts; raises our errors (usage, refused, I/O), writes nothing then."""
     laid = lay_out(org, lang, fmt, bilingual)
     data = paint_pdf([laid])
+    assert data is not None  # nothing can cancel it
     write_pdf(data, Path(out_path))
     draft = laid.content.draft or bool(laid.partner and laid.partner.draft)
     return RenderResult(Path(out_path), len(output_pages(laid)), draft, laid.sample, notes_for(laid))
@@ -201,3 +228,25 @@ def render_image(laid: LaidOut, page: int = 0, width_px: int = 600) -> QImage:
     paint_output_page(painter, laid, pages[min(page, len(pages) - 1)])
     painter.end()
     return image
+
+
+def lay_out_pack(org: Organisation, items: list[PackItem]) -> list[LaidOut]:
+    """Every copy of a pack, in order (copies of one item share one layout)."""
+    laids: list[LaidOut] = []
+    for item in items:
+        laids += [lay_out(org, item.tag, item.fmt)] * item.quantity
+    return laids
+
+
+def render_pack(org: Organisation, items: list[PackItem], out_path: Path | str,
+                on_page: Callable[[int], bool] | None = None) -> RenderResult | None:
+    """Write a whole pack as one PDF; None (and no file) if ``on_page`` cancelled it."""
+    laids = lay_out_pack(org, items)
+    data = paint_pdf(laids, on_page)
+    if data is None:
+        return None
+    write_pdf(data, Path(out_path))
+    unique = list({id(laid): laid for laid in laids}.values())
+    notes = list(dict.fromkeys(note for laid in unique for note in notes_for(laid)))
+    return RenderResult(Path(out_path), page_count(laids), any(laid.content.draft for laid in laids),
+                        laids[0].sample, notes)

@@ -1,0 +1,140 @@
+"""The Leaflets view driven through its real widgets: preview, draft warning, save, print, packs, lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+from fieldapp import i18n
+from fieldapp.records import organisation
+from fieldapp.ui.leaflets_page import LeafletsPage
+from tests.leaflets.helpers import complete_org
+
+
+@pytest.fixture
+def configured(session):
+    organisation.save(session, complete_org())
+    return session
+
+
+@pytest.fixture
+def page(qtbot, configured):
+    widget = LeafletsPage(configured)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _choose(qtbot, combo, data) -> None:
+    combo.setFocus()
+    index = combo.findData(data)
+    assert index >= 0
+    while combo.currentIndex() != index:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
+
+
+def _answer_draft_warning(monkeypatch, answer):
+    asked = []
+
+    def warning(parent, title, text, buttons, default):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    return asked
+
+
+def _save_to(monkeypatch, path: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *args: (str(path), "")))
+
+
+def test_preview_follows_the_choice(qtbot, page) -> None:
+    assert page.preview.pixmap() is not None and not page.preview.pixmap().isNull()
+    portrait = page.preview.pixmap().height() > page.preview.pixmap().width()
+    _choose(qtbot, page.format_combo, "card")
+    assert page.choice()[1] == "card"
+    pixmap = page.preview.pixmap()
+    assert portrait and pixmap.width() > pixmap.height()  # credit-card shape
+    _choose(qtbot, page.language_combo, "th")
+    assert page.choice()[0] == "th"
+    assert "draft" in page.status.text()
+
+
+def test_save_as_pdf_warns_about_a_draft_first(qtbot, page, monkeypatch, tmp_path) -> None:
+    _choose(qtbot, page.language_combo, "ar")
+    out = tmp_path / "ar.pdf"
+    _save_to(monkeypatch, out)
+    asked = _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert asked and "Arabic" in asked[0] and not out.exists()
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert out.is_file() and len(PdfReader(out).pages) >= 1
+    assert str(out) in page.status.text()
+
+
+def test_print_goes_through_the_print_dialog(qtbot, page, monkeypatch, tmp_path) -> None:
+    out = tmp_path / "printed.pdf"
+
+    def accept(dialog):
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(out))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    _choose(qtbot, page.format_combo, "card")
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    assert out.is_file()
+    width, height = (float(v) / 72 * 25.4 for v in PdfReader(out).pages[0].mediabox.upper_right)
+    assert abs(width - 85.6) < 1 and abs(height - 54) < 1
+    assert "printer" in page.status.text()
+
+
+def test_pack_with_progress_announces_the_materials(qtbot, page, monkeypatch, tmp_path) -> None:
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    _choose(qtbot, page.format_combo, "card")
+    _choose(qtbot, page.language_combo, "th")
+    page.copies_spin.setValue(3)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    _choose(qtbot, page.language_combo, "ro")
+    page.copies_spin.setValue(2)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.pack_list.count() == 2 and "Thai" in page.pack_list.item(0).text()
+    out = tmp_path / "pack.pdf"
+    _save_to(monkeypatch, out)
+    with qtbot.waitSignal(page.materials_handed_out) as signal:
+        qtbot.mouseClick(page.pack_save_button, Qt.MouseButton.LeftButton)
+    assert signal.args[0] == [("wallet_card", "th", 3), ("wallet_card", "ro", 2)]
+    assert len(PdfReader(out).pages) == 5
+
+
+def test_incomplete_configuration_refuses_with_a_reason(qtbot, session) -> None:
+    widget = LeafletsPage(session)  # a fresh vault: no organisation configured yet
+    qtbot.addWidget(widget)
+    assert "contact lines" in widget.status.text()
+    assert not widget.print_button.isEnabled() and not widget.save_button.isEnabled()
+
+
+def test_demo_vault_previews_with_the_sample_mark(qtbot, session) -> None:
+    session.demo = True
+    widget = LeafletsPage(session)
+    qtbot.addWidget(widget)
+    assert widget.save_button.isEnabled() and "SAMPLE" in widget.status.text()
+
+
+def test_retranslate_and_clear(qtbot, page) -> None:
+    _choose(qtbot, page.language_combo, "vi")
+    i18n.set_language("da")
+    page.retranslate()
+    assert page.choice()[0] == "vi"  # the choice survives a language switch
+    i18n.set_language("en")
+    page.retranslate()
+    assert page.print_button.text() == "&Print…"
+    page.clear()
+    assert page.preview.pixmap() is None or page.preview.pixmap().isNull()
+    assert page.pack_list.count() == 0 and page.pack_items() == []
