@@ -10,7 +10,7 @@ from datetime import date
 from fieldapp.domain import codes
 from fieldapp.domain.places import nationality_name
 from fieldapp.domain.referral import STATUSES
-from fieldapp.domain.values import local_day_start, moment_text, split_codes
+from fieldapp.domain.values import local_day_start, moment_text
 from fieldapp.i18n import N_, _, current_language
 from fieldapp.reports.model import Section, Table
 from fieldapp.storage import report_repo
@@ -82,13 +82,11 @@ def visits_by_kind_region(conn: Connection, now: Period) -> Table:
 
 
 def _kinds_and_indicators(conn: Connection, period: Period) -> tuple[dict[str, int], dict[str, int]]:
-    """Contacts per kind and per indicator code, from counts grouped by kind and indicator list."""
-    kinds: dict[str, int] = {}
-    indicators: dict[str, int] = {}
-    for kind, codes_text, n in report_repo.contacts_by_kind_and_indicators(conn, period.low, period.high):
-        kinds[kind] = kinds.get(kind, 0) + n
-        for code in set(split_codes(codes_text)):
-            indicators[code] = indicators.get(code, 0) + n
+    """Contacts per kind (kinds outside the code list under "other") and per indicator code."""
+    total, kinds, indicators = report_repo.contacts_by_kind_and_indicators(
+        conn, period.low, period.high, tuple(codes.CONTACT_KINDS), tuple(codes.INDICATORS))
+    if total > sum(kinds.values()):
+        kinds["other"] = total - sum(kinds.values())
     return kinds, indicators
 
 

@@ -8,6 +8,8 @@ this module: no aliases, notes or other free text are read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fieldapp.storage.connection import Connection
 
 AGE_GROUPS = ("under_18", "18_24", "25_34", "35_44", "45_plus", "unknown")
@@ -43,11 +45,20 @@ def visits_by_kind_region(conn: Connection, low: str, high: str) -> list[tuple[s
                         (low, high)).fetchall()
 
 
-def contacts_by_kind_and_indicators(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
-    """Contacts in the period grouped by kind and by their indicator list, in one pass over the
-    period (the caller splits the few distinct lists into codes and adds up the grouped counts)."""
-    return conn.execute("SELECT kind, indicators, count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?"
-                        " GROUP BY kind, indicators", (low, high)).fetchall()
+def contacts_by_kind_and_indicators(conn: Connection, low: str, high: str, kinds: Sequence[str],
+                                    indicators: Sequence[str]) -> tuple[int, dict[str, int], dict[str, int]]:
+    """All contacts in the period, those of each kind, and those where each indicator was observed,
+    in one pass without a sort (plain sums: on an encrypted vault GROUP BY's sorter is the slow
+    part). ``indicators`` must be codes none of which contains another (``instr`` finds them
+    whatever the separator)."""
+    if any(a != b and a in b for a in indicators for b in indicators):
+        raise ValueError("indicator codes must not contain one another")
+    sums = ["count(*)"] + ["coalesce(sum(kind = ?), 0)"] * len(kinds)
+    sums += ["coalesce(sum(instr(indicators, ?) > 0), 0)"] * len(indicators)
+    row = conn.execute(f"SELECT {', '.join(sums)} FROM contacts WHERE occurred_at >= ? AND occurred_at < ?",
+                       (*kinds, *indicators, low, high)).fetchone()
+    return (row[0], dict(zip(kinds, row[1:1 + len(kinds)], strict=True)),
+            dict(zip(indicators, row[1 + len(kinds):], strict=True)))
 
 
 def contacts_in_ranges(conn: Connection, ranges: list[tuple[str, str]]) -> list[int]:
