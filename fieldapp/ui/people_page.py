@@ -29,7 +29,7 @@ from fieldapp.ui.code_picker import day_text, nationality_labels
 from fieldapp.ui.contact_form import ContactForm
 from fieldapp.ui.follow_ups_form import FollowUpsTab
 from fieldapp.ui.person_form import PersonForm
-from fieldapp.ui.record_form import confirmed, on_keys, record_table
+from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.timeline_form import PersonPanel, age_text
 
@@ -214,9 +214,7 @@ class PeopleTab(QWidget):
         """Hook for the page: the follow-ups list follows the contacts."""
 
     def clear(self) -> None:
-        if self.form is not None:
-            self.form.dirty = False
-            self.form.reject()
+        close_form(self.form)
         self.model.clear()
         self.panel.clear()
         self.search_edit.clear()

@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
@@ -63,6 +65,14 @@ def selected_row(table: QTableView):
 def on_keys(widget: QWidget, keys, slot: Callable[[], None], *, only_widget: bool = False) -> QShortcut:
     context = Qt.ShortcutContext.WidgetShortcut if only_widget else Qt.ShortcutContext.WidgetWithChildrenShortcut
     return QShortcut(QKeySequence(keys), widget, slot, context=context)
+
+
+def close_form(form: QDialog | None) -> None:
+    """Close a form without asking (on lock: what was typed must go with the data)."""
+    if form is not None and isValid(form):
+        if isinstance(form, RecordForm):
+            form.dirty = False
+        form.reject()
 
 
 def confirmed(parent: QWidget, title: str, text: str) -> bool:
@@ -130,6 +140,8 @@ class RecordForm(QDialog):
             layout.addWidget(self.body, 1)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
+        for button in self.body.findChildren(QPushButton):
+            button.setAutoDefault(False)          # Enter saves the form, whatever has the focus
         self.retranslate()
         self.watch_changes(self.body)
 

@@ -24,7 +24,7 @@ from fieldapp.i18n import N_, _, ngettext
 from fieldapp.records import venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeCombo, SearchCombo, code_text, language_labels, moment_text
-from fieldapp.ui.record_form import confirmed, on_keys, record_table, selected_row
+from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table, selected_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.venue_form import VenueForm
 from fieldapp.ui.visit_form import MAX_VENUES, VisitForm, team_members
@@ -179,9 +179,7 @@ class VisitsTab(QWidget):
         self.reload()
 
     def clear(self) -> None:
-        if self.form is not None:
-            self.form.dirty = False
-            self.form.reject()
+        close_form(self.form)
         self.model.clear()
         self.venue_combo.clear()
         self.worker_combo.clear()
@@ -311,9 +309,7 @@ class VenuesTab(QWidget):
         self.venues_changed.emit()
 
     def clear(self) -> None:
-        if self.form is not None:
-            self.form.dirty = False
-            self.form.reject()
+        close_form(self.form)
         self.model.clear()
         self.history_model.clear()
         self.search_edit.clear()

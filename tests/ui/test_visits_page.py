@@ -1,0 +1,192 @@
+"""The Visits page with real widgets: log a visit with the keyboard alone, find it in the list and
+in the vault; bad times are shown beside their fields and nothing is saved; venues and their
+history; deleting asks first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from fieldapp.domain.queries import VisitFilter
+from fieldapp.domain.records import Venue, Visit
+from fieldapp.records import venues, visits
+from fieldapp.ui.visits_page import VisitsPage
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def venue(session) -> Venue:
+    return venues.create_venue(session, Venue(name="Lotus Massage", kind="massage_clinic", municipality="Odense",
+                                              region="syddanmark"))
+
+
+@pytest.fixture
+def page(qtbot, session, venue):
+    widget = VisitsPage(session)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.clear()
+
+
+def _new_visit_form(qtbot, page):
+    page.visits_tab.table.setFocus()
+    qtbot.keyClick(page.visits_tab.table, Qt.Key.Key_N, CTRL)
+    form = page.visits_tab.form
+    assert form is not None and form.isVisible()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    return form
+
+
+def type_choice(qtbot, combo, text: str, key=Qt.Key.Key_Tab) -> None:
+    """Type into a searchable combo, then leave it as a user would (Tab or Return closes the completion)."""
+    qtbot.keyClicks(combo.lineEdit(), text)
+    popup = combo.completer().popup()
+    qtbot.keyClick(popup if popup.isVisible() else combo.lineEdit(), key)
+
+
+def _replace(qtbot, widget, text: str) -> None:
+    qtbot.keyClick(widget, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(widget, text)
+
+
+def test_routine_visit_logged_with_keyboard_only(qtbot, page, session, venue) -> None:
+    form = _new_visit_form(qtbot, page)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() in (form.venue_combo, form.venue_combo.lineEdit()))
+    type_choice(qtbot, form.venue_combo, "Lotus Massage")
+    _replace(qtbot, form.people_spin, "4")
+    qtbot.keyClicks(form.languages, "Thai")
+    qtbot.keyClick(form.languages, Qt.Key.Key_Space)
+    qtbot.keyClick(form.interpreter_check, Qt.Key.Key_Space)
+    _replace(qtbot, form.materials.quantity_spin, "12")
+    qtbot.keyClick(form.materials.add_button, Qt.Key.Key_Space)
+    qtbot.keyClicks(form.observations, "Isolated")
+    qtbot.keyClick(form.observations, Qt.Key.Key_Space)
+    qtbot.keyClicks(form.note_edit, "Two new women, quiet")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+
+    assert not form.isVisible()
+    [row] = visits.list_visits(session)
+    stored = row.visit
+    assert row.venue_name == "Lotus Massage" and stored.venue_id == venue.id
+    assert stored.people_met == 4 and stored.languages == ("th",) and stored.interpreter
+    assert [(m.kind, m.language, m.quantity) for m in stored.materials] == [("leaflet", "th", 12)]
+    assert stored.observations == ("isolated_controlled",) and stored.note == "Two new women, quiet"
+    assert stored.team == (session.user.id,)
+    assert timedelta(minutes=55) < stored.ended_at - stored.started_at <= timedelta(minutes=61)
+    model = page.visits_tab.model
+    assert model.rowCount() == 1
+    assert model.index(0, 1).data() == "Lotus Massage" and model.index(0, 2).data() == "4"
+    assert page.visits_tab.count_label.text() == "1 visit"
+
+
+def test_end_before_start_and_future_start_shown_beside_fields_nothing_saved(qtbot, page, session) -> None:
+    form = _new_visit_form(qtbot, page)
+    type_choice(qtbot, form.venue_combo, "Lotus Massage")
+    form.end_edit.setFocus()
+    qtbot.keyClick(form.end_edit, Qt.Key.Key_Down)          # the year: a year earlier than the start
+    qtbot.keyClick(form.end_edit, Qt.Key.Key_S, CTRL)
+    assert form.isVisible()
+    assert form.errors["ended_at"].isVisible()
+    assert "ends before it starts" in form.errors["ended_at"].text()
+    assert visits.count_visits(session) == 0
+
+    qtbot.keyClick(form.end_edit, Qt.Key.Key_Up)
+    qtbot.keyClick(form.end_edit, Qt.Key.Key_Up)            # end a year ahead ...
+    form.start_edit.setFocus()
+    qtbot.keyClick(form.start_edit, Qt.Key.Key_Up)          # ... and the start too
+    qtbot.keyClick(form.start_edit, Qt.Key.Key_Return)
+    assert "in the future" in form.errors["started_at"].text()
+    assert not form.errors["venue_id"].isVisible()
+    assert visits.count_visits(session) == 0
+
+
+def test_unknown_venue_is_refused_and_new_venue_can_be_added_inline(qtbot, page, session) -> None:
+    form = _new_visit_form(qtbot, page)
+    type_choice(qtbot, form.venue_combo, "Nyhavn corner", Qt.Key.Key_Return)
+    assert "No venue has this name" in form.errors["venue_id"].text()
+    assert visits.count_visits(session) == 0
+    qtbot.keyClick(form.new_venue_button, Qt.Key.Key_Space)
+    venue_form = form.venue_dialog
+    assert venue_form.name_edit.text() == "Nyhavn corner"
+    qtbot.keyClicks(venue_form.kind_combo, "Street")
+    qtbot.keyClick(venue_form.name_edit, Qt.Key.Key_Return)
+    assert not venue_form.isVisible()
+    assert form.venue_combo.currentText() == "Nyhavn corner"
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+    [row] = visits.list_visits(session)
+    assert row.venue_name == "Nyhavn corner"
+    assert venues.get_venue(session, row.visit.venue_id).kind == "street_area"
+
+
+def test_filters_by_venue_and_dates(qtbot, page, session, venue) -> None:
+    other = venues.create_venue(session, Venue(name="Istedgade", kind="street_area"))
+    now = datetime.now().astimezone()
+    visits.create_visit(session, Visit(venue_id=venue.id, started_at=now - timedelta(days=40)))
+    visits.create_visit(session, Visit(venue_id=other.id, started_at=now - timedelta(hours=2)))
+    tab = page.visits_tab
+    tab.refresh_venues()
+    tab.reload()
+    assert tab.model.rowCount() == 2
+    type_choice(qtbot, tab.venue_combo, "Isted", Qt.Key.Key_Down)
+    qtbot.keyClick(tab.venue_combo.completer().popup(), Qt.Key.Key_Return)
+    assert tab.model.rowCount() == 1 and tab.model.index(0, 1).data() == "Istedgade"
+    tab.venue_combo.setCurrentIndex(0)
+    tab.reload()
+    tab.since_edit.setDate((now - timedelta(days=7)).date())
+    assert tab.model.rowCount() == 1 and tab.model.index(0, 1).data() == "Istedgade"
+
+
+def test_delete_visit_asks_first(qtbot, page, session, venue, monkeypatch) -> None:
+    visits.create_visit(session, Visit(venue_id=venue.id, started_at=datetime.now().astimezone()))
+    tab = page.visits_tab
+    tab.reload()
+    tab.table.selectRow(0)
+    tab.table.setFocus()
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *args, **kw: (asked.append(args[2]),
+                                                                                      answers.pop(0))[1]))
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert visits.count_visits(session) == 1 and len(asked) == 1
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert visits.count_visits(session) == 0 and tab.model.rowCount() == 0
+    assert "deleted" in tab.message.text()
+
+
+def test_venues_tab_new_venue_search_and_history(qtbot, page, session, venue) -> None:
+    visits.create_visit(session, Visit(venue_id=venue.id, started_at=datetime.now().astimezone(), people_met=3))
+    page.tabs.setCurrentIndex(1)
+    tab = page.venues_tab
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_N, CTRL)
+    form = tab.form
+    qtbot.keyClicks(form.name_edit, "Blue House")
+    qtbot.keyClicks(form.municipality_edit, "Aarhus")
+    qtbot.keyClick(form.municipality_edit, Qt.Key.Key_Return)
+    assert [v.name for v in venues.list_venues(session)] == ["Blue House", "Lotus Massage"]
+    qtbot.keyClick(tab.table, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(tab.search_edit, "odense")
+    assert tab.model.rowCount() == 1 and tab.model.index(0, 0).data() == "Lotus Massage"
+    tab.table.selectRow(0)
+    assert tab.history_model.rowCount() == 1 and tab.history_model.index(0, 2).data() == "3"
+    assert visits.list_visits(session, VisitFilter(venue_id=venue.id))[0].visit.people_met == 3
+    assert page.visits_tab.venue_combo.findText("Blue House") >= 0
+
+
+def test_venue_with_visits_cannot_be_deleted(qtbot, page, session, venue, monkeypatch) -> None:
+    visits.create_visit(session, Visit(venue_id=venue.id, started_at=datetime.now().astimezone()))
+    page.tabs.setCurrentIndex(1)
+    tab = page.venues_tab
+    tab.table.selectRow(0)
+    tab.table.setFocus()
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert "Mark it closed" in tab.message.text()
+    assert venues.get_venue(session, venue.id) is not None
