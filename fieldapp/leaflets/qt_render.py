@@ -204,15 +204,19 @@ def write_pdf(data: bytes, out_path: Path) -> None:
         raise StorageIOError(_("The PDF could not be written to {path}.").format(path=out_path)) from error
 
 
-def render_leaflet(org: Organisation, lang: str, fmt: str, out_path: Path | str,
-                   bilingual: str | None = None) -> RenderResult:
-    """Write the leaflet as a PDF with embedded fonts; raises our errors (usage, refused, I/O), writes nothing then."""
-    laid = lay_out(org, lang, fmt, bilingual)
+def write_leaflet(laid: LaidOut, out_path: Path | str) -> RenderResult:
+    """Write an already laid-out leaflet as a PDF with embedded fonts (atomically: all or nothing)."""
     data = paint_pdf([laid])
     assert data is not None  # nothing can cancel it
     write_pdf(data, Path(out_path))
     draft = laid.content.draft or bool(laid.partner and laid.partner.draft)
     return RenderResult(Path(out_path), len(output_pages(laid)), draft, laid.sample, notes_for(laid))
+
+
+def render_leaflet(org: Organisation, lang: str, fmt: str, out_path: Path | str,
+                   bilingual: str | None = None) -> RenderResult:
+    """Write the leaflet as a PDF with embedded fonts; raises our errors (usage, refused, I/O), writes nothing then."""
+    return write_leaflet(lay_out(org, lang, fmt, bilingual), out_path)
 
 
 def render_image(laid: LaidOut, page: int = 0, width_px: int = 600) -> QImage:

@@ -12,7 +12,7 @@ from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
 from fieldapp.leaflets.fonts import ALL_FAMILIES
 from fieldapp.leaflets.languages import FORMATS, TAGS, language
-from fieldapp.leaflets.qt_render import render_leaflet
+from fieldapp.leaflets.qt_render import render_leaflet, write_leaflet
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import complete_org, normalise, pdf_fonts, pdf_text
 
@@ -35,7 +35,7 @@ def overflowing_lines(laid: qt_layout.LaidOut) -> list[str]:
     return problems
 
 
-def check_pdf(path: Path, laid: qt_layout.LaidOut, org_name: str) -> None:
+def check_pdf(path: Path, laid: qt_layout.LaidOut, org_name: str, raw_text: str) -> None:
     fonts = pdf_fonts(path)
     assert fonts
     for font in fonts:
@@ -43,10 +43,10 @@ def check_pdf(path: Path, laid: qt_layout.LaidOut, org_name: str) -> None:
         assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font["/BaseFont"]
         assert any(name in str(font["/BaseFont"]) for name in EMBEDDED_NAMES), font["/BaseFont"]
     script = laid.content.language.script
-    text = normalise(" ".join(pdf_text(path)), script, from_pdf=True)
+    text = normalise(raw_text, script, from_pdf=True)
     for phrase in laid.content.key_phrases():
         assert normalise(phrase, script) in text, phrase
-    words = normalise(" ".join(pdf_text(path)), "latin", from_pdf=True).split()
+    words = normalise(raw_text, "latin", from_pdf=True).split()
     assert all(word in words for word in org_name.split())
 
 
@@ -54,34 +54,43 @@ def check_pdf(path: Path, laid: qt_layout.LaidOut, org_name: str) -> None:
 @pytest.mark.parametrize("tag", TAGS)
 def test_leaflet_pdf(qapp, tmp_path: Path, tag: str, fmt: str) -> None:
     out = tmp_path / f"{tag}-{fmt}.pdf"
-    result = render_leaflet(sample(), tag, fmt, out)
     laid = qt_layout.lay_out(sample(), tag, fmt)
+    result = write_leaflet(laid, out)
     assert out.is_file() and result.sample and result.draft
     assert 1 <= laid.pages <= MAX_PAGES[fmt]
-    assert len(PdfReader(out).pages) == result.pages
     assert overflowing_lines(laid) == []
+    pages = pdf_text(out)
+    assert len(pages) == result.pages
+    raw = " ".join(pages)
     if fmt == "card":
         script = laid.content.language.script
-        text = normalise(" ".join(pdf_text(out)), script, from_pdf=True)
+        text = normalise(raw, script, from_pdf=True)
         assert all(normalise(p, script) in text for p in (laid.content.card_title, laid.content.card_body))
-        assert "[your hotline number]" in normalise(" ".join(pdf_text(out)), "latin", from_pdf=True)
-        assert strip_invisible(laid.content.title) not in " ".join(pdf_text(out))
+        assert "[your hotline number]" in normalise(raw, "latin", from_pdf=True)
+        assert strip_invisible(laid.content.title) not in raw
     else:
-        check_pdf(out, laid, "Sample Outreach Organisation")
-    assert "SAMPLE" in " ".join(pdf_text(out))
+        check_pdf(out, laid, "Sample Outreach Organisation", raw)
+    assert "SAMPLE" in raw
 
 
 @pytest.mark.parametrize("tag", ["th", "ar", "zh-Hans", "ru", "vi", "pl"])
 @pytest.mark.parametrize("partner", ["da", "en"])
 def test_bilingual_pdf(qapp, tmp_path: Path, tag: str, partner: str) -> None:
     out = tmp_path / "bilingual.pdf"
-    render_leaflet(complete_org(), tag, "a4", out, bilingual=partner)
     laid = qt_layout.lay_out(complete_org(), tag, "a4", bilingual=partner)
+    write_leaflet(laid, out)
     assert laid.pages <= 2 and overflowing_lines(laid) == []
-    check_pdf(out, laid, "Test Outreach")
-    partner_text = normalise(" ".join(pdf_text(out)), "latin", from_pdf=True)
+    raw = " ".join(pdf_text(out))
+    check_pdf(out, laid, "Test Outreach", raw)
+    partner_text = normalise(raw, "latin", from_pdf=True)
     assert all(normalise(p, "latin") in partner_text for p in laid.partner.key_phrases())
-    assert "SAMPLE" not in " ".join(pdf_text(out))
+    assert "SAMPLE" not in raw
+
+
+def test_render_leaflet_writes_the_pdf(qapp, tmp_path: Path) -> None:
+    result = render_leaflet(complete_org(), "uk", "a5", tmp_path / "uk.pdf", bilingual="en")
+    assert result.path.is_file() and not result.sample and result.draft
+    assert len(PdfReader(result.path).pages) == result.pages == 2
 
 
 def test_bilingual_a5_fits_its_panels(qapp) -> None:
