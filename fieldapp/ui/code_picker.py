@@ -101,6 +101,15 @@ class SearchCombo(CodeCombo):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The blank entry shows as an empty field with the blank's text as placeholder, so typing
+        starts afresh."""
+        super().retranslate()
+        if self._blank is not None and self.isEditable():
+            self.setItemText(0, "")
+            self.lineEdit().setPlaceholderText(self._blank())
 
     def code(self) -> str:
         """The code of the entry whose text was typed, "" for the blank entry; None-like "?" when the
@@ -110,8 +119,7 @@ class SearchCombo(CodeCombo):
 
     def typed_unknown(self) -> bool:
         text = self.currentText().strip()
-        blank = self._blank() if self._blank is not None else ""
-        return bool(text) and text != blank and self.findText(text, Qt.MatchFlag.MatchFixedString) < 0
+        return bool(text) and self.findText(text, Qt.MatchFlag.MatchFixedString) < 0
 
 
 class CodeChecks(QListWidget):

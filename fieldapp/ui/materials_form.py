@@ -4,7 +4,7 @@ small table (Delete removes the selected row)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -19,6 +19,7 @@ from fieldapp.domain.codes import MATERIAL_KINDS
 from fieldapp.domain.records import Material
 from fieldapp.i18n import _
 from fieldapp.ui.code_picker import CodeCombo, language_labels
+from fieldapp.ui.record_form import on_keys
 
 
 class MaterialsEditor(QWidget):
@@ -50,8 +51,7 @@ class MaterialsEditor(QWidget):
         grid.addWidget(self.remove_button, 1, 3, Qt.AlignmentFlag.AlignTop)
         self.add_button.clicked.connect(self.add_current)
         self.remove_button.clicked.connect(self.remove_selected)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        on_keys(self.table, QKeySequence.StandardKey.Delete, self.remove_selected, only_widget=True)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -63,8 +63,13 @@ def selected_row(table: QTableView):
 
 
 def on_keys(widget: QWidget, keys, slot: Callable[[], None], *, only_widget: bool = False) -> QShortcut:
-    context = Qt.ShortcutContext.WidgetShortcut if only_widget else Qt.ShortcutContext.WidgetWithChildrenShortcut
-    return QShortcut(QKeySequence(keys), widget, slot, context=context)
+    """A shortcut active while the focus is in ``widget`` (or only on it): pages and tabs side by
+    side may then use the same keys."""
+    shortcut = QShortcut(QKeySequence(keys), widget)
+    shortcut.setContext(Qt.ShortcutContext.WidgetShortcut if only_widget
+                        else Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shortcut.activated.connect(slot)
+    return shortcut
 
 
 def close_form(form: QDialog | None) -> None:

@@ -1,0 +1,225 @@
+"""The People page with real widgets: a new person typed in and found by search and in the vault,
+the duplicate warning, a contact on the timeline, merging and deleting (both confirmed), and the
+follow-ups due."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from fieldapp.domain.queries import PeopleFilter
+from fieldapp.domain.records import Contact, Person
+from fieldapp.records import contacts, people
+from fieldapp.ui.people_page import PeoplePage
+from tests.ui.test_visits_page import type_choice
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def page(qtbot, session):
+    widget = PeoplePage(session)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.clear()
+
+
+def _answer(monkeypatch, *answers) -> list:
+    """Mock the confirmation dialog: each call takes the next answer; the questions are returned."""
+    asked, queue = [], list(answers)
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda parent, title, text, *rest: (asked.append(text), queue.pop(0))[1]))
+    return asked
+
+
+def _open_new_person(qtbot, page):
+    tab = page.people_tab
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    tab.search_edit.setFocus()
+    qtbot.keyClick(tab.search_edit, Qt.Key.Key_N, CTRL)
+    form = tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    return form
+
+
+def test_new_person_typed_in_found_by_search_and_in_vault(qtbot, page, session) -> None:
+    form = _open_new_person(qtbot, page)
+    assert not form.phone_edit.isEnabled()
+    qtbot.keyClicks(form.alias_edit, "Mai")
+    qtbot.keyClicks(form.gender_combo, "Woman")
+    qtbot.keyClicks(form.age_edit, "27")
+    type_choice(qtbot, form.nationality_combo, "Thailand")
+    qtbot.keyClicks(form.languages, "Thai")
+    qtbot.keyClick(form.languages, Qt.Key.Key_Space)
+    qtbot.keyClick(form.consent_check, Qt.Key.Key_Space)
+    assert form.phone_edit.isEnabled()
+    qtbot.keyClicks(form.phone_edit, "+45 20 30 40 50")
+    qtbot.keyClick(form.phone_edit, Qt.Key.Key_Return)
+
+    assert not form.isVisible()
+    [stored] = people.list_people(session)
+    assert (stored.alias, stored.gender, stored.age_estimate, stored.nationality) == ("Mai", "woman", 27, "TH")
+    assert stored.languages == ("th",) and stored.phone == "+45 20 30 40 50" and stored.phone_consent
+    tab = page.people_tab
+    assert "Mai" in tab.panel.details.text() and "Thailand" in tab.panel.details.text()
+    qtbot.keyClick(tab.table, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(tab.search_edit, "thai")              # a nationality's name finds her too
+    assert tab.model.rowCount() == 1 and tab.model.index(0, 0).data() == "Mai"
+    qtbot.keyClicks(tab.search_edit, "x")
+    assert tab.model.rowCount() == 0 and tab.count_label.text() == "0 people"
+
+
+def test_impossible_age_shown_beside_field_and_nothing_saved(qtbot, page, session) -> None:
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Rosa")
+    qtbot.keyClicks(form.age_edit, "5")
+    qtbot.keyClicks(form.year_edit, "1890")
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    assert form.isVisible()
+    assert "between 12 and 90" in form.errors["age_estimate"].text()
+    assert "age of" in form.errors["birth_year"].text()
+    assert not form.errors["alias"].isVisible()
+    assert people.count_people(session) == 0
+
+
+def test_similar_person_warning_offers_the_existing_one(qtbot, page, session) -> None:
+    existing = people.create_person(session, Person(alias="Mai", nationality="TH", age_estimate=27))
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Maii")
+    type_choice(qtbot, form.nationality_combo, "Thailand")
+    qtbot.keyClicks(form.age_edit, "28")
+    qtbot.keyClick(form.age_edit, Qt.Key.Key_Return)
+    assert form.isVisible() and form.warning.isVisible()
+    assert form.warning.candidates.item(0).text().startswith("Mai,")
+    assert people.count_people(session) == 1
+    qtbot.keyClick(form.warning.open_button, Qt.Key.Key_Space)
+    assert not form.isVisible()
+    assert page.people_tab.panel.person.id == existing.id
+
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Maii")
+    type_choice(qtbot, form.nationality_combo, "Thailand")
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_Return)
+    assert form.warning.isVisible()
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_Return)     # Save again: a new person after all
+    assert not form.isVisible() and people.count_people(session) == 2
+
+
+def test_unsaved_changes_prompt_on_escape(qtbot, page, session, monkeypatch) -> None:
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)      # nothing typed: closes without asking
+    assert not form.isVisible()
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Ana")
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard)
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)
+    assert form.isVisible() and len(asked) == 1 and form.alias_edit.text() == "Ana"
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)
+    assert not form.isVisible() and len(asked) == 2
+    assert people.count_people(session) == 0
+
+
+def test_new_contact_shows_on_timeline_and_in_vault(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(alias="Lina"))
+    tab = page.people_tab
+    tab.reload()
+    tab.table.selectRow(0)
+    assert tab.panel.person.id == person.id
+    qtbot.keyClick(tab.panel.contact_button, Qt.Key.Key_Space)
+    form = tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    assert form.health is None and form.legal is None     # an administrator has neither role
+    assert form.kind_combo.findData("health") < 0
+    qtbot.keyClicks(form.kind_combo, "Venue")
+    qtbot.keyClicks(form.topics, "Housing")
+    qtbot.keyClick(form.topics, Qt.Key.Key_Space)
+    qtbot.keyClicks(form.indicators, "ID")
+    qtbot.keyClick(form.indicators, Qt.Key.Key_Space)
+    qtbot.keyClick(form.follow_up.check, Qt.Key.Key_Space)
+    form.note_edit.setFocus()
+    qtbot.keyClicks(form.note_edit, "Asked about a room")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+    assert not form.isVisible()
+    [entry] = contacts.timeline(session, person.id)
+    assert entry.contact.kind == "venue" and entry.contact.topics == ("housing",)
+    assert entry.contact.indicators == ("documents_withheld",)
+    assert entry.contact.follow_up == date.today() + timedelta(days=7)
+    model = tab.panel.model
+    assert model.rowCount() == 1 and model.index(0, 1).data() == "Venue"
+    assert "Housing" in model.index(0, 3).data() and "Asked about a room" in model.index(0, 3).data()
+
+
+def test_follow_up_in_the_future_is_refused_before_the_contact(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(alias="Lina"))
+    page.people_tab.show_person(person.id)
+    qtbot.keyClick(page.people_tab.panel.contact_button, Qt.Key.Key_Space)
+    form = page.people_tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.when_edit.setFocus()
+    qtbot.keyClick(form.when_edit, Qt.Key.Key_Up)          # a year ahead
+    qtbot.keyClick(form.when_edit, Qt.Key.Key_Return)
+    assert "in the future" in form.errors["occurred_at"].text()
+    assert contacts.timeline(session, person.id) == []
+
+
+def test_merge_two_people_after_confirmation(qtbot, page, session, monkeypatch) -> None:
+    keep = people.create_person(session, Person(alias="Ana"))
+    drop = people.create_person(session, Person(alias="Anna", nationality="RO"))
+    for person in (keep, drop):
+        contacts.create_contact(session, Contact(person_id=person.id, kind="street",
+                                                 occurred_at=datetime.now().astimezone()))
+    tab = page.people_tab
+    tab.reload()
+    tab.table.selectRow(0)
+    qtbot.keyClick(tab.merge_button, Qt.Key.Key_Space)
+    assert "Select the two" in tab.message.text()
+    tab.table.selectAll()
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(tab.merge_button, Qt.Key.Key_Space)
+    assert people.count_people(session) == 2 and "Merge Anna into Ana" in asked[0]
+    qtbot.keyClick(tab.merge_button, Qt.Key.Key_Space)
+    assert [p.alias for p in people.list_people(session)] == ["Ana"]
+    assert len(contacts.timeline(session, keep.id)) == 2
+    assert people.get_person(session, keep.id).nationality == "RO"
+    assert tab.model.rowCount() == 1 and tab.panel.model.rowCount() == 2
+
+
+def test_delete_person_asks_first(qtbot, page, session, monkeypatch) -> None:
+    people.create_person(session, Person(alias="Ola"))
+    tab = page.people_tab
+    tab.reload()
+    tab.table.selectRow(0)
+    tab.table.setFocus()
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert people.count_people(session) == 1
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert people.count_people(session) == 0 and tab.model.rowCount() == 0 and len(asked) == 2
+    assert people.count_people(session, PeopleFilter(text="Ola")) == 0
+
+
+def test_follow_ups_due_listed_and_marked_done(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(alias="Dao"))
+    yesterday = datetime.now().astimezone() - timedelta(days=1)
+    contacts.create_contact(session, Contact(person_id=person.id, kind="street", occurred_at=yesterday,
+                                             follow_up=date.today()))
+    follow_ups = page.follow_ups
+    follow_ups.reload()
+    page.tabs.setCurrentWidget(follow_ups)
+    assert follow_ups.model.rowCount() == 1 and follow_ups.model.index(0, 1).data() == "Dao"
+    assert follow_ups.count_label.text() == "1 follow-up due"
+    follow_ups.table.selectRow(0)
+    qtbot.keyClick(follow_ups.table, Qt.Key.Key_Return)      # opens the person
+    assert page.tabs.currentWidget() is page.people_tab and page.people_tab.panel.person.id == person.id
+    page.tabs.setCurrentWidget(follow_ups)
+    follow_ups.table.selectRow(0)
+    qtbot.keyClick(follow_ups.done_button, Qt.Key.Key_Space)
+    assert follow_ups.model.rowCount() == 0 and contacts.count_follow_ups_due(session) == 0
+    assert "(done)" in page.people_tab.panel.model.index(0, 2).data()
