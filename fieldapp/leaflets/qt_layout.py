@@ -8,19 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QIODevice, QSizeF, Qt
-from PySide6.QtGui import QFont, QPdfWriter, QTextDocument, QTextOption
+from PySide6.QtGui import QFont, QPdfWriter, QTextCursor, QTextDocument, QTextOption
 
 from fieldapp.domain.organisation import Organisation
 from fieldapp.i18n import _
 from fieldapp.leaflets import html, policy
 from fieldapp.leaflets.content import LeafletContent, leaflet_content
 from fieldapp.leaflets.errors import LeafletUsageError
-from fieldapp.leaflets.fonts import families_for
+from fieldapp.leaflets.fonts import NOTO_SANS, NOTO_THAI, families_for
 from fieldapp.leaflets.languages import check_bilingual, check_format, language
 from fieldapp.leaflets.qt_fonts import register_fonts
 
 LAYOUT_DPI = 300
 MM_PER_INCH = 25.4
+_VARIABLE = ([NOTO_SANS], [NOTO_THAI])  # families whose font files have a weight axis
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,31 @@ def _document(markup: str, families: list[str], spec: PageSpec, device: QPdfWrit
     doc.setDefaultTextOption(option)
     doc.setDocumentMargin(0)
     doc.setHtml(markup)
+    _use_weight_axis(doc)
     return doc
+
+
+def _use_weight_axis(doc: QTextDocument) -> None:
+    """Set bold text in the variable Noto fonts through their weight axis (real bold outlines in the PDF)
+    instead of Qt's synthetic bold, which draws each glyph twice and doubles the PDF's text layer. Static
+    fonts (Almarai has a Bold face; the CJK subset has none) keep Qt's own handling."""
+    block = doc.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            char_format = fragment.charFormat()
+            font = char_format.font()
+            if char_format.fontWeight() >= QFont.Weight.DemiBold and font.families()[:1] in _VARIABLE:
+                font.setWeight(QFont.Weight.Normal)
+                font.setVariableAxis(QFont.Tag("wght"), 700)
+                char_format.setFont(font)
+                cursor = QTextCursor(doc)
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                cursor.setCharFormat(char_format)
+            fragments += 1
+        block = block.next()
 
 
 def _text_area(spec: PageSpec, qr: bool) -> tuple[float, float]:

@@ -121,3 +121,14 @@ def test_card_is_credit_card_sized(qapp, tmp_path: Path) -> None:
     render_leaflet(complete_org(), language("ro").tag, "card", out)
     width, height = (float(v) / 72 * 25.4 for v in PdfReader(out).pages[0].mediabox.upper_right)
     assert abs(width - 85.6) < 0.5 and abs(height - 54) < 0.5
+
+
+@pytest.mark.parametrize("tag", ["en", "th", "vi"])
+def test_headings_are_real_bold_not_drawn_twice(qapp, tmp_path: Path, tag: str) -> None:
+    """Bold in the variable Noto fonts goes through the weight axis: each heading is in the text layer once."""
+    laid = qt_layout.lay_out(complete_org(), tag, "a4")
+    write_leaflet(laid, tmp_path / "bold.pdf")
+    text = normalise(" ".join(pdf_text(tmp_path / "bold.pdf")), laid.content.language.script, from_pdf=True)
+    heading = normalise(laid.content.sections[0].heading, laid.content.language.script)
+    assert text.count(normalise(laid.content.title, laid.content.language.script)) == 1
+    assert text.count(heading) >= 1 and text.count(heading + heading) == 0
