@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QWidget
 
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
-from fieldapp.ui.placeholder_page import PlaceholderPage
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,6 @@ class PageSpec:
     key: str
     title: Callable[[], str]
     build: Callable[[Session], QWidget]
-
-
-def _placeholder(title: Callable[[], str], text: Callable[[], str]) -> Callable[[Session], QWidget]:
-    return lambda session: PlaceholderPage(title, text)
 
 
 def _settings(session: Session) -> QWidget:
@@ -51,16 +46,24 @@ def _people(session: Session) -> QWidget:
     return PeoplePage(session)
 
 
+def _leaflets(session: Session) -> QWidget:
+    from fieldapp.ui.leaflets_page import LeafletsPage
+
+    return LeafletsPage(session)
+
+
+def _reports(session: Session) -> QWidget:
+    from fieldapp.ui.reports_page import ReportsPage
+
+    return ReportsPage(session)
+
+
 def page_specs() -> list[PageSpec]:
     return [
         PageSpec("visits", lambda: _("Visits"), _visits),
         PageSpec("people", lambda: _("People"), _people),
-        PageSpec("leaflets", lambda: _("Leaflets"), _placeholder(
-            lambda: _("Leaflets"),
-            lambda: _("Rights leaflets and wallet cards in the person's language will be printed from here."))),
+        PageSpec("leaflets", lambda: _("Leaflets"), _leaflets),
         PageSpec("referrals", lambda: _("Referrals"), _referrals),
-        PageSpec("reports", lambda: _("Reports"), _placeholder(
-            lambda: _("Reports"),
-            lambda: _("Activity reports for funders and anonymised figures for CMM will be made here."))),
+        PageSpec("reports", lambda: _("Reports"), _reports),
         PageSpec("settings", lambda: _("Settings"), _settings),
     ]
