@@ -130,7 +130,8 @@ class CodeChecks(QListWidget):
         super().__init__(parent, **properties)
         self._labels, self._translate = labels, translate
         self.retranslate()
-        self.setMaximumHeight(self.sizeHintForRow(0) * rows + 2 * self.frameWidth() + 2)
+        row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height() + 2
+        self.setFixedHeight(row * rows + 2 * self.frameWidth() + 2)
 
     def retranslate(self) -> None:
         checked = set(self.checked())

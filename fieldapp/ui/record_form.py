@@ -54,7 +54,18 @@ def record_table(name: str, model: LazyTableModel) -> QTableView:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.setWordWrap(False)
+    model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and fit_columns(table))
     return table
+
+
+def fit_columns(table: QTableView) -> None:
+    """Every column but the last as wide as its first rows; the last takes the rest."""
+    for column in range(table.model().columnCount() - 1):
+        table.resizeColumnToContents(column)
+    if table.wordWrap():
+        table.resizeRowsToContents()
 
 
 def selected_row(table: QTableView):
@@ -138,7 +149,12 @@ class RecordForm(QDialog):
         if scroll:
             area = QScrollArea()
             area.setWidgetResizable(True)
-            area.setWidget(self.body)
+            holder = QWidget()                    # keeps the rows together at the top
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(self.body)
+            column.addStretch(1)
+            area.setWidget(holder)
             area.setFrameShape(QScrollArea.Shape.NoFrame)
             layout.addWidget(area, 1)
         else:

@@ -161,7 +161,6 @@ class PersonPanel(QWidget):
         self.details.setText(self._details_html(person))
         entries = contacts.timeline(self._session, person.id)
         self.model.reload(lambda offset, limit: entries[offset:offset + limit])
-        self.timeline.resizeColumnsToContents()
 
     def _details_html(self, person: Person) -> str:
         rows = [(_("Reference"), person.reference), (_("Gender"), _(GENDERS.get(person.gender, person.gender))),

@@ -37,9 +37,9 @@ def visit_columns() -> list[Column]:
         Column(lambda: _("Started"), lambda r: moment_text(r.visit.started_at)),
         Column(lambda: _("Venue"), lambda r: r.venue_name),
         Column(lambda: _("People met"), lambda r: r.visit.people_met),
-        Column(lambda: _("Languages"), lambda r: code_text(language_labels(), r.visit.languages)),
         Column(lambda: _("Handed out"), lambda r: sum(m.quantity for m in r.visit.materials) or ""),
         Column(lambda: _("Team"), lambda r: len(r.visit.team)),
+        Column(lambda: _("Languages"), lambda r: code_text(language_labels(), r.visit.languages)),
     ]
 
 

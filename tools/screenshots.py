@@ -1,0 +1,82 @@
+"""Screenshots of each main view with the demo vault, for docs/img/.
+
+Run under Xvfb:  xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py
+(Qt's xcb plugin needs libxcb-icccm4, libxcb-cursor0 and friends; where they are missing,
+QT_QPA_PLATFORM=offscreen renders the same widgets: the images are grabbed from the widgets.)
+The demo vault (synthetic data only) is built in a temporary folder and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FIELDAPP_KDF_MIB", "64")
+_ISOLATED = Path(tempfile.mkdtemp(prefix="fieldapp-shots-"))
+for _name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    os.environ[_name] = str(_ISOLATED / _name.lower())
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+OUT = ROOT / "docs" / "img"
+PAGES = ("visits", "people", "leaflets", "referrals", "reports", "settings")
+
+
+def settle(app: QApplication, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def _select_busy_person(window) -> None:
+    """The person with the longest timeline among the first rows, so the timeline is worth seeing."""
+    tab = window.pages["people"].people_tab
+    best, best_count = 0, -1
+    for row in range(min(tab.model.rowCount(), 60)):
+        tab.table.selectRow(row)
+        if tab.panel.model.rowCount() > best_count:
+            best, best_count = row, tab.panel.model.rowCount()
+    tab.table.selectRow(best)
+
+
+def main() -> int:
+    from fieldapp.demo.vault import DEMO_PASSPHRASE, DEMO_USER, create_demo_vault
+    from fieldapp.security import vault
+    from fieldapp.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = _ISOLATED / "demo.fieldapp"
+    create_demo_vault(path, people=300).close()
+    window = MainWindow(path)
+    window.resize(1280, 760)
+    window.show()
+    window.open_session(vault.unlock(path, DEMO_USER, DEMO_PASSPHRASE))
+    settle(app)
+    for row, key in enumerate(PAGES):
+        window.nav.setCurrentRow(row)
+        if key == "visits":
+            window.pages[key].visits_tab.table.selectRow(0)
+        if key == "people":
+            _select_busy_person(window)
+        settle(app)
+        window.grab().save(str(OUT / f"{key}.png"))
+    window.nav.setCurrentRow(0)
+    visits_tab = window.pages["visits"].visits_tab
+    visits_tab.new_visit()
+    settle(app)
+    visits_tab.form.grab().save(str(OUT / "visit-form.png"))
+    visits_tab.form.reject()
+    window.lock()
+    window.close()
+    shutil.rmtree(_ISOLATED, ignore_errors=True)
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
