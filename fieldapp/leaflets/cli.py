@@ -12,7 +12,6 @@ import sys
 from fieldapp.cli_support import guarded
 from fieldapp.errors import ExitCode
 from fieldapp.i18n import _, ngettext
-from fieldapp.leaflets.errors import LeafletUsageError
 from fieldapp.leaflets.languages import BILINGUAL_PARTNERS, FORMATS, TAGS
 
 
@@ -29,17 +28,25 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, metavar="FILE.pdf", help=_("where to write the PDF"))
     parser.add_argument("--vault", metavar="PATH", default=argparse.SUPPRESS,
                         help=_("use this vault's organisation (default: the sample configuration)"))
+    parser.add_argument("--user", help=_("your user name (with --vault; default: try every user)"))
     parser.set_defaults(handler=run)
     return parser
 
 
 def _organisation(args):
-    if getattr(args, "vault", None):
-        raise LeafletUsageError(_("Leaflets from a vault's own configuration are printed in the app "
-                                  "(Leaflets view) for now. Leave out --vault to print a SAMPLE leaflet."))
-    from fieldapp.records.organisation import sample
+    """The vault's own configuration (passphrase on stdin), or the sample without a vault."""
+    from fieldapp.records import organisation
 
-    return sample()
+    if not getattr(args, "vault", None):
+        return organisation.sample()
+    from fieldapp.cli_support import read_secret, vault_path
+    from fieldapp.security.vault import unlock
+
+    session = unlock(vault_path(args), getattr(args, "user", None), read_secret(_("Passphrase: ")))
+    try:
+        return organisation.load(session)
+    finally:
+        session.close()
 
 
 @guarded

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 
 from fieldapp.errors import FieldappError
@@ -13,31 +11,12 @@ from fieldapp.leaflets.fonts import font_faces
 _registered: set[str] = set()
 
 
-def guard_none_refcount() -> None:
-    """Work around a PySide6 6.12 reference-count bug on CPython 3.11.
-
-    Its void methods (``setHtml``, ``setResolution``, painting calls ...) return ``None`` without a new
-    reference, so each call lowers None's reference count by one; after enough calls (one test run, or a long
-    session) the interpreter aborts with "deallocating None". CPython 3.12 made None immortal; on older
-    versions give None a reference count that cannot run out. Idempotent in effect; does nothing on 3.12+.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    refcount = ctypes.c_ssize_t.from_address(id(None))
-    if refcount.value < 1 << 40:
-        refcount.value += 1 << 40
-
-
-guard_none_refcount()
-
-
 def ensure_application() -> QGuiApplication:
     """The running Qt application, or a new QGuiApplication (works offscreen) if there is none."""
     app = QGuiApplication.instance()
     if app is None:
-        app = QGuiApplication(["fieldapp-leaflets"])
+        # Rendering to PDF needs no screen: the command line works on a headless machine too.
+        app = QGuiApplication(["fieldapp-leaflets", "-platform", "offscreen"])
     return app
 
 

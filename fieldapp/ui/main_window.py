@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         if "settings" in self.pages:
             self.pages["settings"].idle_changed.connect(lambda minutes: self.idle.set_timeout(minutes * 60))
             self.pages["settings"].wipe_requested.connect(self.panic_wipe)
+        if "leaflets" in self.pages:
+            self.pages["leaflets"].materials_handed_out.connect(self._materials_handed_out)
         self.nav.setCurrentRow(0)
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
@@ -138,6 +140,16 @@ class MainWindow(QMainWindow):
             messages.append(_("No recent backup: make one in Settings, Backup and safety."))
         if messages:
             self.statusBar().showMessage("  ".join(messages))
+
+    def _materials_handed_out(self, handed_out: list) -> None:
+        from fieldapp.records.current_visit import add_materials
+
+        if self.session is None or self.session.read_only:
+            return
+        visit = add_materials(self.session, handed_out)
+        self.statusBar().showMessage(
+            _("Added to your current visit's materials.") if visit is not None
+            else _("No visit of yours started in the last 12 hours: log the visit to record what was handed out."))
 
     def _lock_if_open(self) -> None:
         if self.session is not None:

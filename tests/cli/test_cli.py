@@ -113,3 +113,18 @@ def test_usage_error() -> None:
 def test_exit_codes_are_distinct() -> None:
     codes = [v for k, v in vars(ExitCode).items() if k.isupper()]
     assert len(codes) == len(set(codes))
+
+
+def test_leaflet_from_a_vault_and_without(cli_vault: Path, tmp_path: Path) -> None:
+    sample = run("leaflet", "--lang", "th", "--format", "a4", "--out", str(tmp_path / "th.pdf"))
+    assert sample.returncode == 0 and (tmp_path / "th.pdf").read_bytes().startswith(b"%PDF")
+    assert "SAMPLE" in sample.stderr
+    wrong = run("leaflet", "--vault", str(cli_vault), "--lang", "ro", "--out", str(tmp_path / "ro.pdf"),
+                stdin="wrong passphrase\n")
+    assert wrong.returncode == ExitCode.WRONG_PASSPHRASE and not (tmp_path / "ro.pdf").exists()
+    unconfigured = run("leaflet", "--vault", str(cli_vault), "--lang", "ro", "--out", str(tmp_path / "ro.pdf"),
+                       stdin=PASSPHRASE + "\n")
+    assert unconfigured.returncode == ExitCode.INVALID_INPUT      # no contact lines configured: refused
+    assert not (tmp_path / "ro.pdf").exists()
+    bad = run("leaflet", "--lang", "xx", "--out", str(tmp_path / "x.pdf"))
+    assert bad.returncode == ExitCode.USAGE
