@@ -24,7 +24,8 @@ def current_visit(session: Session, now: datetime | None = None) -> Visit | None
     return max(recent, key=lambda v: v.started_at, default=None)
 
 
-def add_materials(session: Session, handed_out: list[tuple[str, str, int]], now: datetime | None = None) -> Visit | None:
+def add_materials(session: Session, handed_out: list[tuple[str, str, int]],
+                  now: datetime | None = None) -> Visit | None:
     """Add (kind, language, quantity) to the current visit; None when there is no current visit."""
     visit = current_visit(session, now)
     if visit is None:
