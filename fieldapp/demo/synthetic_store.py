@@ -20,6 +20,7 @@ from fieldapp.storage import (
 )
 
 STEPS = 7
+_BULK_TABLES = ("visits", "visit_team", "people", "contacts")
 
 
 def _staff(session: Session) -> Staff:
@@ -40,15 +41,16 @@ def store(session: Session, people: int, seed: int, progress: Callable[[int, int
         raise ValueError(f"the generator made {len(bad)} invalid records, e.g. {bad[0][1]}")
     report(2, STEPS)
     with session.write() as conn:
-        venues_repo.bulk_insert_venues(conn, data.venues)
-        visits_repo.bulk_insert_visits(conn, data.visits)
-        report(3, STEPS)
-        people_repo.bulk_insert_people(conn, data.people)
-        report(4, STEPS)
-        contacts_repo.bulk_insert_contacts(conn, data.contacts)
+        with records_stats_repo.indexes_rebuilt(conn, _BULK_TABLES):
+            venues_repo.bulk_insert_venues(conn, data.venues)
+            visits_repo.bulk_insert_visits(conn, data.visits)
+            report(3, STEPS)
+            people_repo.bulk_insert_people(conn, data.people)
+            report(4, STEPS)
+            contacts_repo.bulk_insert_contacts(conn, data.contacts)
+            health_repo.bulk_insert_health_contacts(conn, data.health)
+            legal_repo.bulk_insert_legal_sessions(conn, data.legal)
         report(5, STEPS)
-        health_repo.bulk_insert_health_contacts(conn, data.health)
-        legal_repo.bulk_insert_legal_sessions(conn, data.legal)
         people_repo.refresh_contact_dates(conn, [p.id for p in data.people])
         audit_repo.append(conn, session.user.id, "demo.populate")
         report(6, STEPS)
