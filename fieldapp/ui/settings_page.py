@@ -58,6 +58,10 @@ class SettingsPage(QWidget):
         from fieldapp.ui.users_tab import UsersTab
 
         tabs: dict[str, QWidget] = {}
+        if self._session.can("settings"):
+            from fieldapp.ui.organisation_tab import OrganisationTab
+
+            tabs["organisation"] = OrganisationTab(self._session)
         if self._session.can("users"):
             tabs["users"] = UsersTab(self._session)
         if self._session.can("audit"):
@@ -81,7 +85,8 @@ class SettingsPage(QWidget):
         self.heading.setText(_("<h2>Settings</h2>"))
         self.language_label.setText(_("Interface &language"))
         self.idle_label.setText(_("&Lock after idle (minutes)"))
-        titles = {"users": _("Users"), "audit": _("Audit trail"), "data": _("Backup and safety")}
+        titles = {"organisation": _("Organisation"), "users": _("Users"), "audit": _("Audit trail"),
+                  "data": _("Backup and safety")}
         self.tabs.setTabText(0, _("General"))
         for key, tab in self.extra_tabs.items():
             self.tabs.setTabText(self.tabs.indexOf(tab), titles[key])

@@ -131,3 +131,24 @@ def test_sensitive_clipboard_is_hinted_and_cleared(qtbot, unlocked) -> None:
     unlocked.clipboard.copy("REF-456")
     unlocked.lock()
     assert QGuiApplication.clipboard().text() == ""
+
+
+def test_organisation_details_make_real_leaflets_possible(qtbot, unlocked) -> None:
+    from fieldapp.records import organisation
+
+    tab = unlocked.pages["settings"].extra_tabs["organisation"]
+    assert not organisation.load(unlocked.session).can_print_for_real()
+    qtbot.keyClicks(tab.name_edit, "Street Outreach Aarhus")
+    qtbot.mouseClick(tab.add_line_button, Qt.MouseButton.LeftButton)
+    tab.lines.item(0, 0).setText("Hotline")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert "label and a value" in tab.message.text()
+    tab.lines.item(0, 1).setText("+45 12 34 56 78")
+    qtbot.keyClicks(tab.hotline_edit, "call me")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert "phone number" in tab.message.text()
+    tab.hotline_edit.setText("+45 12 34 56 78")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    org = organisation.load(unlocked.session)
+    assert org.can_print_for_real() and org.contact_lines[0].value == "+45 12 34 56 78"
+    assert org.hotline == "+45 12 34 56 78"

@@ -1,0 +1,131 @@
+"""The organisation's own details: what leaflets print (name, contact lines) and the card's hotline.
+
+The app never invents a phone number: leaflets print exactly these lines, and real printing is
+refused until they are filled in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.domain.codes import REGIONS
+from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.i18n import _
+from fieldapp.records import organisation
+from fieldapp.security.session import Session
+from fieldapp.ui.forms import add_row
+
+KINDS = ("phone", "address", "web", "email", "hours")
+PHONE = re.compile(r"\+?[0-9][0-9 ]{5,20}")
+
+
+class OrganisationTab(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.name_edit = QLineEdit(objectName="orgName")
+        self.region_combo = QComboBox(objectName="orgRegion")
+        for code in REGIONS:
+            self.region_combo.addItem(code, code)
+        self.hotline_edit = QLineEdit(objectName="orgHotline")
+        self.lines = QTableWidget(0, 3, objectName="contactLines")
+        self.add_line_button = QPushButton(objectName="addLine")
+        self.remove_line_button = QPushButton(objectName="removeLine")
+        self.save_button = QPushButton(objectName="saveOrganisation")
+        self.message = QLabel(objectName="organisationMessage")
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        self.labels = [add_row(form, w) for w in (self.name_edit, self.region_combo, self.hotline_edit)]
+        row = QHBoxLayout()
+        for button in (self.add_line_button, self.remove_line_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.lines, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.message)
+        self.add_line_button.clicked.connect(lambda: self._add_line(ContactLine("", "", "phone")))
+        self.remove_line_button.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
+        self.save_button.clicked.connect(self.save)
+        self.load()
+        self.retranslate()
+
+    def _add_line(self, line: ContactLine) -> None:
+        row = self.lines.rowCount()
+        self.lines.insertRow(row)
+        self.lines.setItem(row, 0, QTableWidgetItem(line.label))
+        self.lines.setItem(row, 1, QTableWidgetItem(line.value))
+        kind = QComboBox()
+        for code in KINDS:
+            kind.addItem(code, code)
+        kind.setCurrentIndex(max(kind.findData(line.kind), 0))
+        self.lines.setCellWidget(row, 2, kind)
+
+    def load(self) -> None:
+        org = organisation.load(self._session)
+        self.name_edit.setText(org.name)
+        self.region_combo.setCurrentIndex(max(self.region_combo.findData(org.region), 0))
+        self.hotline_edit.setText(org.hotline)
+        self.lines.setRowCount(0)
+        for line in org.contact_lines:
+            self._add_line(line)
+        self._org = org
+
+    def retranslate(self) -> None:
+        texts = (_("Organisation &name"), _("&Region"), _("&Hotline for the card's QR code"))
+        for label, text in zip(self.labels, texts, strict=True):
+            label.setText(text)
+        for i in range(self.region_combo.count()):
+            self.region_combo.setItemText(i, _(REGIONS[self.region_combo.itemData(i)]))
+        self.lines.setHorizontalHeaderLabels([_("Label on the leaflet"), _("Number, address or hours"), _("Kind")])
+        self.add_line_button.setText(_("Add a contact line"))
+        self.remove_line_button.setText(_("Remove the selected line"))
+        self.save_button.setText(_("&Save organisation details"))
+
+    def _contact_lines(self) -> tuple[ContactLine, ...]:
+        found = []
+        for row in range(self.lines.rowCount()):
+            label, value = (self.lines.item(row, c).text().strip() if self.lines.item(row, c) else "" for c in (0, 1))
+            if label or value:
+                found.append(ContactLine(label, value, self.lines.cellWidget(row, 2).currentData()))
+        return tuple(found)
+
+    def problem(self, org: Organisation) -> str:
+        if not org.name:
+            return _("Type the organisation's name.")
+        if any(not line.label or not line.value for line in org.contact_lines):
+            return _("Each contact line needs a label and a value.")
+        if org.hotline and not PHONE.fullmatch(org.hotline):
+            return _("The hotline must be a phone number (digits, spaces and a leading +).")
+        return ""
+
+    def save(self) -> None:
+        org = Organisation(name=self.name_edit.text().strip(), region=self.region_combo.currentData(),
+                           description=self._org.description, contact_lines=self._contact_lines(),
+                           hotline=self.hotline_edit.text().strip(), retention_months=self._org.retention_months,
+                           is_sample=False)
+        problem = self.problem(org)
+        if problem:
+            self.message.setText(problem)
+            return
+        organisation.save(self._session, org)
+        self._org = org
+        self.message.setText(_("Saved. Leaflets now print these details."))
+
+    def clear(self) -> None:
+        self.message.clear()
