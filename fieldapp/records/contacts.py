@@ -12,6 +12,7 @@ from datetime import date
 
 from fieldapp.domain.queries import FollowUp, TimelineEntry
 from fieldapp.domain.records import Contact
+from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
 from fieldapp.records.common import DEFAULT_PAGE, Pager, audit, missing, validate
 from fieldapp.security.session import Session
@@ -64,6 +65,8 @@ def save_in(session: Session, conn: Connection, contact: Contact,
     if before is None:
         raise missing()
     _require_kind(session, before.kind)
+    if before.kind in RESTRICTED_KINDS and contact.kind != before.kind:
+        raise ValidationError({"kind": _("A health or legal contact keeps its kind; delete it and log a new one.")})
     stored = contacts_repo.update_contact(conn, contact)
     audit(session, conn, "contact.update", "contact", contact.id)
     return stored

@@ -104,10 +104,16 @@ def test_populated_people_have_first_and_last_contact(filled) -> None:
     assert people.count_people(session, PeopleFilter(text=person.alias)) >= 1
 
 
+def _indexes(session) -> list[tuple[str, str]]:
+    return session.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+
+
 def test_populate_twice_adds_to_what_is_there(tmp_path) -> None:
     session, _recovery = create_vault(tmp_path / "twice.fieldapp", "Demo", "admin", PASSPHRASE)
     try:
+        indexes = _indexes(session)
         populate(session, people=50, seed=1)
+        assert _indexes(session) == indexes                  # dropped for the bulk load, built again
         populate(session, people=50, seed=2)
         assert session.conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 500
         assert session.conn.execute("SELECT count(*) FROM people").fetchone()[0] == 100

@@ -116,6 +116,15 @@ def test_timeline_for_health_staff_is_complete_and_audited(act_as, person) -> No
                                                                         nurse.user.id)
 
 
+def test_a_health_contact_keeps_its_kind(act_as, person) -> None:
+    nurse = act_as("health")
+    contact = _health_contact(nurse, person)
+    with pytest.raises(ValidationError) as caught:
+        contacts.update_contact(nurse, replace(contact, kind="street"))
+    assert set(caught.value.problems) == {"kind"}
+    assert contacts.get_contact(nurse, contact.id).kind == "health"
+
+
 def test_health_problems_are_reported_with_the_contacts(act_as, person) -> None:
     nurse = act_as("health")
     with pytest.raises(ValidationError) as caught:
