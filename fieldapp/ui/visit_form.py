@@ -16,8 +16,7 @@ from fieldapp.domain.validation import MAX_PEOPLE_MET
 from fieldapp.domain.values import as_utc
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
-from fieldapp.records import venues, visits
-from fieldapp.security import users
+from fieldapp.records import team, venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, SearchCombo, language_labels
 from fieldapp.ui.materials_form import MaterialsEditor
@@ -29,11 +28,8 @@ MAX_VENUES = 5000
 
 
 def team_members(session: Session) -> list[User]:
-    """Who can be ticked as team: every active user for those who may list users, else oneself
-    (there is no service yet that lists colleagues to an outreach worker)."""
-    if session.can("users"):
-        return [user for user in users.list_all(session) if user.active or user.id == session.user.id]
-    return [session.user]
+    """Who can be ticked as team: every active colleague."""
+    return team.team_members(session)
 
 
 class MomentEdit(QDateTimeEdit):

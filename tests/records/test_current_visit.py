@@ -25,3 +25,17 @@ def test_materials_go_to_the_latest_visit_of_the_last_hours(session) -> None:
     assert {(m.kind, m.language): m.quantity for m in stored.materials} == {("leaflet", "th"): 5,
                                                                            ("wallet_card", "ro"): 5}
     assert visits.get_visit(session, old.id).materials == ()
+
+
+def test_outreach_workers_can_name_colleagues_on_a_visit(vault_path) -> None:
+    from fieldapp.records import team
+    from fieldapp.security import vault
+    from tests.conftest import PASSPHRASE
+
+    admin, _ = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    vault.add_user(admin, "Ola", "outreach", "ola passphrase one", PASSPHRASE)
+    vault.add_user(admin, "Kim", "outreach", "kim passphrase one", PASSPHRASE)
+    admin.close()
+    ola = vault.unlock(vault_path, "Ola", "ola passphrase one")
+    assert sorted(u.name for u in team.team_members(ola)) == ["Admin", "Kim", "Ola"]
+    ola.close()
