@@ -95,10 +95,11 @@ def count_people(conn: Connection, query: PeopleQuery) -> int:
 
 
 def list_people(conn: Connection, query: PeopleQuery, offset: int = 0, limit: int = 100) -> list[Person]:
-    """People by alias, one page at a time (for a lazy list: ``count_people`` + pages)."""
+    """People by alias, one page at a time (for a lazy list: ``count_people`` + pages). The order
+    follows the ``people_alias`` index exactly, so deep pages need no sort."""
     where, args = _where(query)
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {where} ORDER BY alias_key, id LIMIT ? OFFSET ?",
-                        (*args, limit, offset))
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {where}"
+                        " ORDER BY alias_key, nationality, id LIMIT ? OFFSET ?", (*args, limit, offset))
     return [_row(r) for r in rows]
 
 
