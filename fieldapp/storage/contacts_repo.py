@@ -80,12 +80,6 @@ def delete_contact(conn: Connection, contact_id: int) -> bool:
     return True
 
 
-def contact_kinds_of(conn: Connection, person_id: int) -> dict[str, int]:
-    """How many contacts of each kind a person has."""
-    rows = conn.execute("SELECT kind, count(*) FROM contacts WHERE person_id = ? GROUP BY kind", (person_id,))
-    return dict(rows.fetchall())
-
-
 def timeline(conn: Connection, person_id: int, *, with_health: bool, with_legal: bool,
              limit: int = 1000) -> list[TimelineEntry]:
     """A person's contacts, newest first. Health and legal parts are read only when asked for:
