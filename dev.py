@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([PYTHON, "-m", "fieldapp", "demo", *argv[1:]])
     if command == "test":
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        return subprocess.call([PYTHON, "-m", "pytest", "-q", *argv[1:]], cwd=ROOT, env=env)
+        return subprocess.call([PYTHON, "-m", "pytest", "-q", "-n", "auto", *argv[1:]], cwd=ROOT, env=env)
     if command == "setup":
         return 0
     print(__doc__)

@@ -55,9 +55,12 @@ def test_cli_usage_errors(qapp, tmp_path: Path, capsys, argv) -> None:
     assert not out.exists() and capsys.readouterr().err.startswith("Error: ")
 
 
-def test_cli_with_a_vault_is_not_yet_supported(qapp, tmp_path: Path, capsys) -> None:
-    assert run("--vault", "x", "leaflet", "--lang", "th", "--out", str(tmp_path / "x.pdf")) == ExitCode.USAGE
-    assert run("leaflet", "--vault", "x", "--lang", "th", "--out", str(tmp_path / "x.pdf")) == ExitCode.USAGE
+def test_cli_with_a_missing_vault(qapp, tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("some passphrase\n"))
+    code = run("leaflet", "--vault", str(tmp_path / "none.fieldapp"), "--lang", "th", "--out", str(tmp_path / "x.pdf"))
+    assert code == ExitCode.VAULT_MISSING and not (tmp_path / "x.pdf").exists()
 
 
 def test_cli_unwritable_output(qapp, tmp_path: Path) -> None:
