@@ -67,7 +67,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.user_label = QLabel(objectName="statusUser")
         self.vault_label = QLabel(objectName="statusVault")
-        self.statusBar().addWidget(self.user_label)
+        # Permanent widgets stay visible while a message (reminder, warning) shows on the left.
+        self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.vault_label)
         self.lock_action = QAction(self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
