@@ -14,8 +14,14 @@ from fieldapp.storage.connection import connect, integrity_problems, transaction
 SAMPLES = {
     1: ("INSERT INTO settings (key, value) VALUES ('probe', '\"v1\"')",
         "SELECT value FROM settings WHERE key = 'probe'", '"v1"'),
-    2: ("INSERT INTO venues (name, kind) VALUES ('Clinic probe', 'massage_clinic')",
+    2: ("INSERT INTO venues (name, kind) VALUES ('Clinic probe', 'massage_clinic');"
+        "INSERT INTO people (reference, alias, alias_key) VALUES ('P-1', 'Probe', 'probe');"
+        "INSERT INTO contacts (person_id, kind, occurred_at) VALUES (1, 'street', '2026-01-05T20:00:00+00:00')",
         "SELECT name FROM venues WHERE kind = 'massage_clinic'", "Clinic probe"),
+    3: ("INSERT INTO referrals (person_id, reference, region, contact_setting, month, created_at, updated_at)"
+        " VALUES (1, 'R-1', 'hovedstaden', 'street', '2026-01', '2026-01-05', '2026-01-05')",
+        "SELECT status FROM referrals WHERE reference = 'R-1'", "draft"),
+    4: ("SELECT 1", "SELECT count(*) FROM contacts WHERE occurred_at >= '2026'", 1),
 }
 
 
@@ -33,7 +39,8 @@ def test_upgrade_from_every_earlier_version(tmp_path: Path, start: int) -> None:
     with transaction(conn):
         for version in range(1, start + 1):
             if version in SAMPLES:
-                conn.execute(SAMPLES[version][0])
+                for statement in SAMPLES[version][0].split(";"):
+                    conn.execute(statement)
     conn.close()
 
     conn = connect(path, key)
