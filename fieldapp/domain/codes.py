@@ -102,7 +102,7 @@ SERVICES = {
     "referral_health": N_("Referred to health care"),
     "referral_legal": N_("Referred to legal advice"),
     "referral_cmm": N_("Referred to CMM"),
-    "shelter": N_("Helped to shelter"),
+    "shelter": N_("Helped to find shelter"),
 }
 
 HEALTH_REASONS = {

@@ -14,7 +14,7 @@ REASONS = {
     "bad_signature": N_("The packet's signature does not match its content."),
     "malformed": N_("The packet's content is not well-formed JSON."),
     "schema": N_("The packet's content does not match the CMM referral format."),
-    "signer_mismatch": N_("The packet names another organisation than the one that signed it."),
+    "signer_mismatch": N_("The packet names an organisation other than the one that signed it."),
     "duplicate": N_("This packet was already received (a replay); it was not counted again."),
 }
 

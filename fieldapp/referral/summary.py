@@ -48,11 +48,13 @@ def language_words(values) -> str:
 def describe(packet: dict) -> list[str]:
     """One line per field of the packet, exactly as it will be sent."""
     consent = packet["consent"]
+    region, setting = codes.REGIONS[packet["region"]], codes.CONTACT_KINDS[packet["contact_setting"]]
+    gender, scope = codes.GENDERS[packet["gender"]], CONSENT_SCOPES[consent["scope"]]
     return [
-        _("Region: {value}").format(value=_(codes.REGIONS[packet["region"]])),
+        _("Region: {value}").format(value=_(region)),
         _("When: {value}").format(value=period_words(packet["period"])),
-        _("How you met: {value}").format(value=_(codes.CONTACT_KINDS[packet["contact_setting"]])),
-        _("Gender: {value}").format(value=_(codes.GENDERS[packet["gender"]])),
+        _("How you met: {value}").format(value=_(setting)),
+        _("Gender: {value}").format(value=_(gender)),
         _("Age group: {value}").format(value=age_words(packet["age_group"])),
         _("Nationality: {value}").format(value=nationality_words(packet["nationality"])),
         _("Languages: {value}").format(value=language_words(packet["languages"])),
@@ -62,7 +64,7 @@ def describe(packet: dict) -> list[str]:
         _("Help requested: {value}").format(value=_labels(packet["help_requested"], HELP_REQUESTED)),
         _("Immediate danger: {value}").format(value=_("yes") if packet["immediate_danger"] else _("no")),
         _("Consent: {scope}; information sheet in {language}, version {version}").format(
-            scope=_(CONSENT_SCOPES[consent["scope"]]), language=language_words([consent["sheet_language"]]),
+            scope=_(scope), language=language_words([consent["sheet_language"]]),
             version=consent["sheet_version"]),
         _("Reference: {value} (only your organisation can link it to the person)").format(
             value=packet["reference"]),
