@@ -30,7 +30,7 @@ from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
 from fieldapp.referral import service
 from fieldapp.security.session import Session
-from fieldapp.ui.check_list import CheckList
+from fieldapp.ui.code_picker import CodeChecks
 from fieldapp.ui.forms import add_row
 
 SHEET_LANGUAGES = ("th", "en", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu", "fr", "da")
@@ -78,9 +78,9 @@ class ReferralWizard(QDialog):
 
     def _build_signs(self) -> QWidget:
         page = QWidget()
-        self.indicators = CheckList(codes.INDICATORS)
-        self.forms = CheckList(codes.EXPLOITATION_FORMS)
-        self.help = CheckList(HELP_REQUESTED)
+        self.indicators = CodeChecks(codes.INDICATORS)
+        self.forms = CodeChecks(codes.EXPLOITATION_FORMS)
+        self.help = CodeChecks(HELP_REQUESTED)
         self.region = QComboBox(objectName="regionCombo")
         for code in codes.REGIONS:
             self.region.addItem(code, code)
