@@ -28,6 +28,7 @@ from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import day_text, nationality_labels
 from fieldapp.ui.contact_form import ContactForm
 from fieldapp.ui.follow_ups_form import FollowUpsTab
+from fieldapp.ui.person_actions import PersonActions
 from fieldapp.ui.person_form import PersonForm
 from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table
 from fieldapp.ui.table_model import Column, LazyTableModel
@@ -78,6 +79,8 @@ class PeopleTab(QWidget):
             buttons.addWidget(button)
         column.addLayout(buttons)
         column.addWidget(self.message)
+        self.actions = PersonActions(self._session, lambda: self.panel.person, self._erased)
+        column.addWidget(self.actions)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.panel)
@@ -106,6 +109,7 @@ class PeopleTab(QWidget):
         self.delete_button.setText(_("&Delete"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
         self.panel.retranslate()
+        self.actions.retranslate()
         self._show_count()
 
     def focus_search(self) -> None:
@@ -178,6 +182,10 @@ class PeopleTab(QWidget):
         if self._run(lambda: people.merge_people(self._session, keep.id, drop.id), _("People merged.")):
             self.reload()
             self.show_person(keep.id)
+
+    def _erased(self) -> None:
+        self.panel.show_person(None)
+        self.reload()
 
     def _run(self, action, done_text: str) -> bool:
         try:
