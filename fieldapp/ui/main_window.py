@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._connect()
         self.retranslate()
+        self.unlock_page.reset()          # focus where the user types first
         i18n.add_listener(self._language_changed)
 
     # -- construction -------------------------------------------------------------------------

@@ -99,6 +99,8 @@ class UnlockPage(QWidget):
             self.demo_label.setText(_("This is a demo vault with synthetic data. User: {user}, passphrase: {pp}")
                                     .format(user=DEMO_USER, pp=DEMO_PASSPHRASE))
             self.demo_label.show()
+            if not self.user_edit.text():
+                self.user_edit.setText(DEMO_USER)
         else:
             self.demo_label.hide()
         if not exists:
