@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from fieldapp.security import vault
 from fieldapp.ui.main_window import MainWindow
@@ -152,3 +152,17 @@ def test_organisation_details_make_real_leaflets_possible(qtbot, unlocked) -> No
     org = organisation.load(unlocked.session)
     assert org.can_print_for_real() and org.contact_lines[0].value == "+45 12 34 56 78"
     assert org.hotline == "+45 12 34 56 78"
+
+
+def test_lock_closes_a_half_filled_form_without_asking(qtbot, unlocked) -> None:
+    from fieldapp.ui.record_form import RecordForm
+
+    unlocked.nav.setCurrentRow(0)
+    visits_tab = next(w for w in unlocked.pages["visits"].findChildren(QWidget) if hasattr(w, "new_visit"))
+    visits_tab.new_visit()
+    forms = [w for w in unlocked.findChildren(RecordForm) if w.isVisible()]
+    assert forms
+    forms[0].dirty = True                      # as if something was typed
+    unlocked.lock()                            # a prompt here would fail the test (un-mocked dialog)
+    assert unlocked.session is None
+    assert not any(w.isVisible() for w in unlocked.findChildren(RecordForm))
