@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlcipher3
 
 from fieldapp.errors import NotAVault, StorageIOError, VaultInUse
+from fieldapp.i18n import _
 
 PAGE_SIZE = 4096
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
@@ -41,7 +42,12 @@ def connect(path: Path, data_key: bytes, *, read_only: bool = False, create: boo
     except sqlcipher3.DatabaseError as exc:
         conn.close()
         raise NotAVault() from exc
-    _configure(conn, read_only=read_only)
+    try:
+        _configure(conn, read_only=read_only)
+    except sqlcipher3.Error as exc:     # e.g. a read-only file or folder: WAL cannot be set up
+        conn.close()
+        raise StorageIOError(_("The vault cannot be written here (a read-only file, folder or drive?). "
+                               "Copy it to a writable place.")) from exc
     return conn
 
 
@@ -117,7 +123,10 @@ class VaultLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self._path, os.O_RDONLY)
+        try:
+            fd = os.open(self._path, os.O_RDONLY)
+        except OSError as exc:
+            raise StorageIOError(_("The vault file could not be opened: check that you may read it.")) from exc
         try:
             _lock_fd(fd)
         except OSError as exc:

@@ -260,3 +260,40 @@ def test_copy_of_a_vault_opens_elsewhere(vault_path: Path, tmp_path: Path) -> No
     opened = vault.unlock(other, "Admin", PASSPHRASE)
     assert settings_repo.get(opened.conn, "probe") == "value"
     opened.close()
+
+
+def test_unreadable_vault_file_gets_a_clear_error(vault_path: Path, monkeypatch) -> None:
+    from fieldapp.errors import StorageIOError
+    from fieldapp.storage import connection
+
+    _closed_vault(vault_path)
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(connection.os, "open", refuse)
+    with pytest.raises(StorageIOError) as raised:
+        vault.unlock(vault_path, "Admin", PASSPHRASE)
+    assert "read" in raised.value.message
+
+
+def test_vault_that_cannot_be_written_gets_a_clear_error(vault_path: Path, monkeypatch) -> None:
+    """A read-only file, folder or drive: SQLite cannot set up its WAL (simulated: root may write anyway)."""
+    import sqlcipher3
+
+    from fieldapp.errors import StorageIOError
+    from fieldapp.storage import connection
+
+    _closed_vault(vault_path)
+    before = _fingerprint(vault_path.parent)
+
+    def readonly(conn, *, read_only):
+        raise sqlcipher3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(connection, "_configure", readonly)
+    with pytest.raises(StorageIOError) as raised:
+        vault.unlock(vault_path, "Admin", PASSPHRASE)
+    assert "read-only" in raised.value.message
+    assert _fingerprint(vault_path.parent) == before
+    monkeypatch.undo()
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()      # the lock was released
