@@ -70,6 +70,12 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         raise StorageIOError() from exc
     try:
         yield conn
+    except sqlcipher3.OperationalError as exc:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        if _is_storage_fault(exc):
+            raise StorageIOError() from exc
+        raise
     except BaseException:
         with contextlib.suppress(sqlcipher3.Error):
             conn.execute("ROLLBACK")
@@ -80,6 +86,15 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         with contextlib.suppress(sqlcipher3.Error):
             conn.execute("ROLLBACK")
         raise StorageIOError() from exc
+
+
+_STORAGE_FAULTS = ("full", "disk i/o", "readonly", "read-only", "unable to open", "locked")
+
+
+def _is_storage_fault(exc: sqlcipher3.OperationalError) -> bool:
+    """Errors of the disk or the file (not of our SQL): shown as "could not be written"."""
+    text = str(exc).lower()
+    return any(fault in text for fault in _STORAGE_FAULTS)
 
 
 def close_connection(conn: Connection) -> None:

@@ -66,3 +66,20 @@ def test_full_disk_during_save_keeps_vault_intact(session) -> None:
     assert integrity_problems(conn, full=True) == []
     conn.close()
     assert names == ["before"]                 # the big record was not saved, not even in part
+
+
+def test_disk_fault_inside_a_save_is_a_clear_error(session) -> None:
+    """A write that fails in the middle of a save (not only at commit) is rolled back and reported."""
+    import pytest
+    import sqlcipher3
+
+    from fieldapp.errors import StorageIOError
+
+    with pytest.raises(StorageIOError):
+        with session.write() as conn:
+            conn.execute("INSERT INTO venues (name, kind) VALUES ('half', 'other')")
+            raise sqlcipher3.OperationalError("database or disk is full")
+    assert session.conn.execute("SELECT count(*) FROM venues").fetchone()[0] == 0
+    with pytest.raises(sqlcipher3.OperationalError):            # our own SQL mistakes stay visible
+        with session.write() as conn:
+            conn.execute("SELECT * FROM no_such_table")
