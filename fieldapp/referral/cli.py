@@ -74,6 +74,12 @@ def _intake_commands(sub) -> None:
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help=_("default: cmm-tls.key beside the store"))
     serve.set_defaults(handler=cmd_serve)
 
+    figures = sub.add_parser("figures", help=_("open an organisation's sealed figures (.cmmagg) and print them"))
+    _store_arg(figures)
+    _key_arg(figures)
+    figures.add_argument("--file", type=Path, required=True, metavar="FILE")
+    figures.set_defaults(handler=cmd_figures)
+
     table = sub.add_parser("table", help=_("the national table of received referrals"))
     _store_arg(table)
     table.add_argument("--csv", type=Path, required=True, metavar="FILE")
@@ -200,6 +206,27 @@ def cmd_receive(args) -> int:
     accepted = sum(r.accepted for r in results)
     print(_("{accepted} accepted, {rejected} rejected").format(accepted=accepted, rejected=len(results) - accepted))
     return ExitCode.INVALID_INPUT if refused else ExitCode.OK
+
+
+@guarded
+def cmd_figures(args) -> int:
+    from fieldapp.referral.aggregate import as_text, open_aggregate
+    from fieldapp.referral.crypto import Rejected
+    from fieldapp.storage import intake_store
+
+    if not args.file.is_file():
+        raise InvalidInput(_("The file {path} does not exist.").format(path=args.file))
+    conn, intake = _intake_session(args)
+    try:
+        content = open_aggregate(args.file.read_bytes(), intake.secret, intake_store.all_org_keys(conn))
+    except Rejected as refusal:
+        print(_("rejected  {source}: {reason}").format(source=args.file.name, reason=refusal.message),
+              file=sys.stderr)
+        return ExitCode.INVALID_INPUT
+    finally:
+        intake_store.close(conn)
+    print(as_text(content))
+    return ExitCode.OK
 
 
 @guarded

@@ -25,8 +25,10 @@ def register(subparsers) -> None:
     parser.add_argument("--user", help=_("user name (default: try every user)"))
     parser.add_argument("--from", dest="start", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD"))
     parser.add_argument("--to", dest="end", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD"))
-    parser.add_argument("--format", choices=("pdf", "csv"), required=True, help=_("the file format"))
-    parser.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the file to write"))
+    parser.add_argument("--format", choices=("pdf", "csv", "cmm"), required=True,
+                        help=_("the file format; cmm seals the anonymised figures to CMM's key"))
+    parser.add_argument("--out", type=Path, required=True, metavar="FILE",
+                        help=_("the file to write (for cmm: the folder)"))
     parser.add_argument("--exact", action="store_true",
                         help=_("exact counts (coordinators only; the file is marked internal)"))
     parser.set_defaults(handler=cmd_report)
@@ -54,13 +56,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     session = unlock(vault_path(args), args.user, read_secret(_("Passphrase: ")))
     try:
-        if args.exact and not session.can("reports_exact"):
-            raise PermissionDenied(_("Only coordinators may write exact counts."))
+        if args.exact and (args.format == "cmm" or not session.can("reports_exact")):
+            raise PermissionDenied(_("Only coordinators may write exact counts, and never for CMM."))
+        if args.format == "cmm":
+            from fieldapp.referral.aggregate import seal_to_folder
+
+            args.out = seal_to_folder(session, *period, args.out)
+            return _written(args)
         report = service.build_report(session, *period)
         write = export.write_pdf if args.format == "pdf" else export.write_csv
         write(session, report, args.out, exact=args.exact)
     finally:
         session.close()
+    return _written(args)
+
+
+def _written(args: argparse.Namespace) -> int:
     print(_("Report written to {path}").format(path=args.out))
     if args.exact:
         print(_("The file holds exact counts and is marked internal: do not share it."), file=sys.stderr)

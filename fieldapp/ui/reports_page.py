@@ -123,12 +123,13 @@ class ReportsPage(QWidget):
         self.show_button = QPushButton(objectName="showReport")
         self.pdf_button = QPushButton(objectName="exportPdf")
         self.csv_button = QPushButton(objectName="exportCsv")
+        self.cmm_button = QPushButton(objectName="sealForCmm")
         form = QFormLayout()
         self.from_label = add_row(form, self.from_edit)
         self.to_label = add_row(form, self.to_edit)
         self.report_label = add_row(form, self.report_combo)
         buttons = QHBoxLayout()
-        for widget in (self.exact_check, self.show_button, self.pdf_button, self.csv_button):
+        for widget in (self.exact_check, self.show_button, self.pdf_button, self.csv_button, self.cmm_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         self.status = QLabel(objectName="reportStatus", wordWrap=True)
@@ -151,6 +152,7 @@ class ReportsPage(QWidget):
         self.exact_check.toggled.connect(self.refresh)
         self.pdf_button.clicked.connect(lambda: self._export("pdf"))
         self.csv_button.clicked.connect(lambda: self._export("csv"))
+        self.cmm_button.clicked.connect(self.seal_for_cmm)
 
     def retranslate(self) -> None:
         self.heading.setText("<h2>" + _("Reports") + "</h2>")
@@ -161,6 +163,7 @@ class ReportsPage(QWidget):
         self.show_button.setText(_("&Show"))
         self.pdf_button.setText(_("Export &PDF…"))
         self.csv_button.setText(_("Export &CSV…"))
+        self.cmm_button.setText(_("Seal figures for C&MM…"))
         self._fill_combo()
         self.refresh()
 
@@ -259,3 +262,18 @@ class ReportsPage(QWidget):
     def _exported(self, path: str) -> None:
         self.status.setText(_("Report written to {path} (small counts hidden).").format(path=path))
         self.exported.emit(path)
+
+    def seal_for_cmm(self) -> None:
+        """The anonymised figures of the period, sealed to CMM's key, into a chosen folder."""
+        from fieldapp.referral.aggregate import seal_to_folder
+
+        folder = QFileDialog.getExistingDirectory(self, _("Choose the folder for CMM (for example a USB stick)"))
+        if not folder:
+            return
+        try:
+            path = seal_to_folder(self._session, *self.period(), Path(folder))
+        except FieldappError as error:
+            self.status.setText(error.message)
+            return
+        self.status.setText(_("Sealed for CMM: {name}. Only CMM can open it.").format(name=path.name))
+        self.exported.emit(str(path))

@@ -55,3 +55,31 @@ def test_audit_verify_backup_restore_retention_wipe(tmp_path: Path) -> None:
     assert run("wipe", "--vault", str(path), "--yes").returncode == 0
     assert not path.exists() and not Path(str(path) + ".keys").exists()
     assert run("check", "--vault", str(path), stdin=PP).returncode == ExitCode.VAULT_MISSING
+
+
+def test_sealed_figures_for_cmm_on_the_command_line(tmp_path: Path) -> None:
+    from fieldapp.referral import config
+    from fieldapp.security.vault import unlock
+
+    cmm_pass = "cmm desk passphrase 2026\n"
+    desk, usb, path = tmp_path / "cmm", tmp_path / "usb", tmp_path / "v.fieldapp"
+    usb.mkdir()
+    _init(path)
+    assert run("intake", "keygen", "--out", str(desk), stdin=cmm_pass).returncode == 0
+    session = unlock(path, "Admin", PASSPHRASE)
+    config.import_cmm_key(session, (desk / "cmm-public.json").read_bytes())
+    session.close()
+    assert run("org-key", "--vault", str(path), "--out", str(tmp_path / "org.json"), stdin=PP).returncode == 0
+    store = ["--store", str(desk / "intake.store")]
+    assert run("intake", "register", *store, "--org-key", str(tmp_path / "org.json"), stdin=cmm_pass).returncode == 0
+    exact = run("report", "--vault", str(path), "--from", "2026-01-01", "--to", "2026-12-31", "--format", "cmm",
+                "--out", str(usb), "--exact", stdin=PP)
+    assert exact.returncode == ExitCode.PERMISSION and list(usb.iterdir()) == []
+    sealed = run("report", "--vault", str(path), "--from", "2026-01-01", "--to", "2026-12-31", "--format", "cmm",
+                 "--out", str(usb), stdin=PP)
+    assert sealed.returncode == 0, sealed.stderr
+    packet = next(usb.glob("*.cmmagg"))
+    opened = run("intake", "figures", *store, "--file", str(packet), stdin=cmm_pass)
+    assert opened.returncode == 0 and "key_figures" in opened.stdout
+    packet.write_bytes(packet.read_bytes()[:-5])
+    assert run("intake", "figures", *store, "--file", str(packet), stdin=cmm_pass).returncode == ExitCode.INVALID_INPUT

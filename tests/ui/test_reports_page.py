@@ -95,3 +95,19 @@ def test_cancelled_export_writes_nothing(page, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a: ("", "")))
     qtbot.mouseClick(page.csv_button, Qt.MouseButton.LeftButton)
     assert list(tmp_path.glob("*.csv")) == []
+
+
+def test_seal_figures_for_cmm(qtbot, session, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from fieldapp.ui.reports_page import ReportsPage
+    from tests.referral.helpers import setup_channel
+
+    page = ReportsPage(session)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path)))
+    page.seal_for_cmm()
+    assert "CMM" in page.status.text() and not list(tmp_path.glob("*.cmmagg"))     # no CMM key yet
+    setup_channel(session)
+    page.seal_for_cmm()
+    assert len(list(tmp_path.glob("*.cmmagg"))) == 1 and "Only CMM" in page.status.text()
