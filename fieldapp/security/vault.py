@@ -158,10 +158,10 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     path = Path(path)
     lock, side = _preflight(path)
     try:
-        backoff.check_allowed(side)
-        if wipe.is_wipe_passphrase(side, passphrase):
+        if wipe.is_wipe_passphrase(side, passphrase):   # before the back-off: a duress wipe never waits
             wipe.wipe_files(path)
             raise WrongPassphrase()
+        backoff.check_allowed(side)
         try:
             slot_id, data_key = _data_key_for_user(side, user_name, passphrase)
         except WrongPassphrase as error:

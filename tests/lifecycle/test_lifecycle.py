@@ -261,3 +261,19 @@ def test_policy_validation(session) -> None:
         retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=0))
     retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=12, automatic=True))
     assert retention.load_policy(session).people_inactive_months == 12
+
+
+def test_wipe_passphrase_works_even_while_unlocking_must_wait(session, monkeypatch) -> None:
+    path = session.path
+    session.close()
+    wipe.set_wipe_passphrase(path, "duress words for wiping")
+    now = [2_000_000.0]
+    monkeypatch.setattr(backoff, "clock", lambda: now[0])
+    for _attempt in range(4):
+        with pytest.raises((WrongPassphrase, backoff.TooManyAttempts)):
+            vault.unlock(path, "Admin", "wrong passphrase")
+    with pytest.raises(backoff.TooManyAttempts):
+        vault.unlock(path, "Admin", PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(path, "Admin", "duress words for wiping")
+    assert not any(p.exists() for p in wipe.vault_files(path))
