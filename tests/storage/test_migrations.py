@@ -61,8 +61,9 @@ def test_failed_migration_leaves_the_previous_version(tmp_path: Path, monkeypatc
     monkeypatch.setattr(migrations, "all_migrations", lambda: [_first(), broken])
     from fieldapp.errors import StorageIOError
 
-    with pytest.raises(StorageIOError):
+    with pytest.raises(StorageIOError) as raised:
         migrations.migrate(conn, target=2)
+    assert "upgraded" in raised.value.message
     assert migrations.schema_version(conn) == 1
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'venues'").fetchone()[0] == 0
     conn.close()

@@ -63,4 +63,7 @@ def _apply(conn: sqlcipher3.Connection, migration: Migration) -> None:
     except sqlcipher3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise StorageIOError() from exc
+        if isinstance(exc, sqlcipher3.OperationalError) and "full" in str(exc).lower():
+            raise StorageIOError() from exc
+        raise StorageIOError(_("The vault could not be upgraded to this version of fieldapp; it was left as "
+                               "it was. Restore a backup or ask for help.")) from exc
