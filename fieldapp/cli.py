@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from fieldapp import __version__, paths
-from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.cli_support import guarded, read_secret, unlocked, vault_path
 from fieldapp.domain.codes import ROLES
 from fieldapp.errors import ExitCode, IntegrityError, InvalidInput, VaultExists
 from fieldapp.i18n import _
@@ -95,15 +95,10 @@ def cmd_demo(args) -> int:
 
 @guarded
 def cmd_check(args) -> int:
-    from fieldapp.security.vault import unlock
     from fieldapp.storage.connection import integrity_problems
 
-    passphrase = read_secret(_("Passphrase: "))
-    session = unlock(Path(args.vault).expanduser(), args.user, passphrase)
-    try:
+    with unlocked(args) as session:
         problems = integrity_problems(session.conn, full=True)
-    finally:
-        session.close()
     if problems:
         print(_("Integrity check failed:"), file=sys.stderr)
         for problem in problems[:20]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from fieldapp import paths
@@ -50,3 +51,21 @@ def guarded(handler: Callable[..., int]) -> Callable[..., int]:
             return ExitCode.FAILURE
 
     return run
+
+
+def add_vault_args(parser) -> None:
+    """``--vault`` and ``--user``, the same for every command that unlocks a vault."""
+    parser.add_argument("--vault", metavar="PATH", help=_("the vault file"))
+    parser.add_argument("--user", help=_("your user name (default: try every user)"))
+
+
+@contextlib.contextmanager
+def unlocked(args) -> Iterator:
+    """The vault of ``args`` unlocked with a passphrase from stdin; locked again afterwards."""
+    from fieldapp.security.vault import unlock
+
+    session = unlock(vault_path(args), getattr(args, "user", None), read_secret(_("Passphrase: ")))
+    try:
+        yield session
+    finally:
+        session.close()

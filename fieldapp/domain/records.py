@@ -6,7 +6,7 @@ Plain dataclasses; ``id`` is None until the record is stored. Times are timezone
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 
@@ -111,4 +111,3 @@ class User:
     active: bool = True
     id: int | None = None
     created_at: datetime | None = None
-    extra: dict = field(default_factory=dict)

@@ -39,14 +39,10 @@ def _organisation(args):
 
     if not getattr(args, "vault", None):
         return organisation.sample()
-    from fieldapp.cli_support import read_secret, vault_path
-    from fieldapp.security.vault import unlock
+    from fieldapp.cli_support import unlocked
 
-    session = unlock(vault_path(args), getattr(args, "user", None), read_secret(_("Passphrase: ")))
-    try:
+    with unlocked(args) as session:
         return organisation.load(session)
-    finally:
-        session.close()
 
 
 @guarded

@@ -5,45 +5,28 @@ Passphrases are read from standard input, one per line, in the order the command
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
-from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked, vault_path
 from fieldapp.domain.codes import ROLES
 from fieldapp.errors import ExitCode, IntegrityError, InvalidInput, VaultMissing
 from fieldapp.i18n import _
 from fieldapp.security import vault
-from fieldapp.security.session import Session
-
-
-@contextlib.contextmanager
-def _session(args) -> Iterator[Session]:
-    session = vault.unlock(vault_path(args), getattr(args, "user", None), read_secret(_("Passphrase: ")))
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-def _vault_args(parser) -> None:
-    parser.add_argument("--vault", metavar="PATH", help=_("the vault file"))
-    parser.add_argument("--user", help=_("your user name (default: try every user)"))
 
 
 def register(sub) -> None:
     _register_users(sub)
     audit = sub.add_parser("audit", help=_("check the audit trail")).add_subparsers(dest="audit_cmd", required=True)
     verify = audit.add_parser("verify", help=_("detect edited or removed audit events"))
-    _vault_args(verify)
+    add_vault_args(verify)
     verify.set_defaults(handler=cmd_audit_verify)
     backup = sub.add_parser("backup", help=_("write a verified, encrypted backup to a folder"))
-    _vault_args(backup)
+    add_vault_args(backup)
     backup.add_argument("--out", required=True, metavar="DIR", help=_("the backup folder"))
     backup.set_defaults(handler=cmd_backup)
     restore = sub.add_parser("restore", help=_("restore a backup as a vault"))
     restore.add_argument("--from", dest="source", required=True, metavar="FILE", help=_("the backup file"))
-    _vault_args(restore)
+    add_vault_args(restore)
     restore.add_argument("--recovery-key", action="store_true", help=_("read the recovery key instead"))
     restore.set_defaults(handler=cmd_restore)
     _register_retention(sub)
@@ -56,15 +39,15 @@ def register(sub) -> None:
 def _register_users(sub) -> None:
     users = sub.add_parser("user", help=_("manage users")).add_subparsers(dest="user_cmd", required=True)
     add = users.add_parser("add", help=_("add a user (admin passphrase, then the new passphrase, on stdin)"))
-    _vault_args(add)
+    add_vault_args(add)
     add.add_argument("--name", required=True, help=_("the new user's name"))
     add.add_argument("--role", required=True, choices=sorted(ROLES), help=_("the new user's role"))
     add.set_defaults(handler=cmd_user_add)
     listing = users.add_parser("list", help=_("list users"))
-    _vault_args(listing)
+    add_vault_args(listing)
     listing.set_defaults(handler=cmd_user_list)
     deactivate = users.add_parser("deactivate", help=_("stop a user from unlocking"))
-    _vault_args(deactivate)
+    add_vault_args(deactivate)
     deactivate.add_argument("--name", required=True, help=_("the user to deactivate"))
     deactivate.set_defaults(handler=cmd_user_deactivate)
 
@@ -75,7 +58,7 @@ def _register_retention(sub) -> None:
     for name, handler, text in (("preview", cmd_retention_preview, _("show what would be deleted")),
                                 ("run", cmd_retention_run, _("delete it now"))):
         parser = actions.add_parser(name, help=text)
-        _vault_args(parser)
+        add_vault_args(parser)
         parser.set_defaults(handler=handler)
 
 
@@ -98,7 +81,7 @@ def cmd_user_add(args) -> int:
 def cmd_user_list(args) -> int:
     from fieldapp.security import users
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         for user in users.list_all(session):
             state = _("active") if user.active else _("deactivated")
             print(f"{user.id}\t{user.name}\t{user.role}\t{state}")
@@ -109,7 +92,7 @@ def cmd_user_list(args) -> int:
 def cmd_user_deactivate(args) -> int:
     from fieldapp.security import users
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         match = [u for u in users.list_all(session) if u.name.casefold() == args.name.strip().casefold()]
         if not match:
             raise InvalidInput(_("There is no such user."))
@@ -122,7 +105,7 @@ def cmd_user_deactivate(args) -> int:
 def cmd_audit_verify(args) -> int:
     from fieldapp.security.audit import verify
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         report = verify(session)
     print(report.describe())
     return ExitCode.OK if report.ok else IntegrityError.exit_code
@@ -132,7 +115,7 @@ def cmd_audit_verify(args) -> int:
 def cmd_backup(args) -> int:
     from fieldapp.lifecycle.backup import backup_to
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         result = backup_to(session, Path(args.out).expanduser(),
                            lambda done, total, stage: print(f"[{done}/{total}] {stage}", flush=True))
     print(_("Backup written and verified: {path}").format(path=result.path))
@@ -161,7 +144,7 @@ def _print_plan(plan) -> None:
 def cmd_retention_preview(args) -> int:
     from fieldapp.lifecycle import retention
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         _print_plan(retention.preview(session))
     return ExitCode.OK
 
@@ -170,7 +153,7 @@ def cmd_retention_preview(args) -> int:
 def cmd_retention_run(args) -> int:
     from fieldapp.lifecycle import retention
 
-    with _session(args) as session:
+    with unlocked(args) as session:
         plan = retention.run(session)
     _print_plan(plan)
     print(_("Deleted."))

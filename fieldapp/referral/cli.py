@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.security.passphrase import strength
@@ -20,22 +20,17 @@ from fieldapp.security.passphrase import strength
 def register(subparsers) -> None:
     """Add ``sync``, ``org-key`` and ``intake`` to a parser's sub-parsers."""
     sync = subparsers.add_parser("sync", help=_("deliver queued referral packets to CMM"))
-    _vault_args(sync)
+    add_vault_args(sync)
     sync.add_argument("--to-folder", type=Path, metavar="DIR", help=_("write the packets to this folder instead"))
     sync.set_defaults(handler=cmd_sync)
 
     org_key = subparsers.add_parser("org-key", help=_("export the organisation's public signing key for CMM"))
-    _vault_args(org_key)
+    add_vault_args(org_key)
     org_key.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the key file to write"))
     org_key.set_defaults(handler=cmd_org_key)
 
     intake = subparsers.add_parser("intake", help=_("CMM's side: keys, registering NGOs, receiving, the table"))
     _intake_commands(intake.add_subparsers(dest="intake_command", metavar="COMMAND", required=True))
-
-
-def _vault_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--vault", metavar="PATH", help=_("the vault file"))
-    parser.add_argument("--user", help=_("user name (default: try every user)"))
 
 
 def _store_arg(parser: argparse.ArgumentParser) -> None:
@@ -89,21 +84,12 @@ def _intake_commands(sub) -> None:
 
 # -- the NGO's side --------------------------------------------------------------------------------
 
-def _unlock(args):
-    from fieldapp.security.vault import unlock
-
-    return unlock(vault_path(args), args.user, read_secret(_("Passphrase: ")))
-
-
 @guarded
 def cmd_sync(args) -> int:
     from fieldapp.referral.sync import sync
 
-    session = _unlock(args)
-    try:
+    with unlocked(args) as session:
         report = sync(session, progress=None, to_folder=args.to_folder)
-    finally:
-        session.close()
     for line in report.lines():
         print(line)
     return ExitCode.IO_ERROR if report.failed else ExitCode.OK
@@ -114,12 +100,9 @@ def cmd_org_key(args) -> int:
     from fieldapp.referral import config
     from fieldapp.storage.atomic import write_atomic
 
-    session = _unlock(args)
-    try:
+    with unlocked(args) as session:
         fingerprint = config.ensure_org_key(session)
         write_atomic(args.out, config.export_org_key(session), mode=0o644)
-    finally:
-        session.close()
     print(_("Organisation key written to {path}").format(path=args.out))
     print(_("Fingerprint (read it to CMM by phone): {fingerprint}").format(fingerprint=fingerprint))
     return ExitCode.OK

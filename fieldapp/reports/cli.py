@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from fieldapp.cli_support import guarded, read_secret, vault_path
+from fieldapp.cli_support import add_vault_args, guarded, unlocked
 from fieldapp.errors import ExitCode, PermissionDenied
 from fieldapp.i18n import _
 
@@ -21,8 +21,7 @@ from fieldapp.i18n import _
 def register(subparsers) -> None:
     """Add ``report`` to a parser's sub-parsers."""
     parser = subparsers.add_parser("report", help=_("write a report for a period as PDF or CSV"))
-    parser.add_argument("--vault", metavar="PATH", help=_("the vault file"))
-    parser.add_argument("--user", help=_("user name (default: try every user)"))
+    add_vault_args(parser)
     parser.add_argument("--from", dest="start", required=True, metavar="DATE", help=_("first day, YYYY-MM-DD"))
     parser.add_argument("--to", dest="end", required=True, metavar="DATE", help=_("last day, YYYY-MM-DD"))
     parser.add_argument("--format", choices=("pdf", "csv", "cmm"), required=True,
@@ -48,14 +47,12 @@ def parse_period(start: str, end: str) -> tuple[date, date] | str:
 @guarded
 def cmd_report(args: argparse.Namespace) -> int:
     from fieldapp.reports import export, service
-    from fieldapp.security.vault import unlock
 
     period = parse_period(args.start, args.end)
     if isinstance(period, str):
         print(_("Error: {message}").format(message=period), file=sys.stderr)
         return ExitCode.USAGE
-    session = unlock(vault_path(args), args.user, read_secret(_("Passphrase: ")))
-    try:
+    with unlocked(args) as session:
         if args.exact and (args.format == "cmm" or not session.can("reports_exact")):
             raise PermissionDenied(_("Only coordinators may write exact counts, and never for CMM."))
         if args.format == "cmm":
@@ -66,8 +63,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         report = service.build_report(session, *period)
         write = export.write_pdf if args.format == "pdf" else export.write_csv
         write(session, report, args.out, exact=args.exact)
-    finally:
-        session.close()
     return _written(args)
 
 

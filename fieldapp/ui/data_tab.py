@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.errors import FieldappError
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.lifecycle import backup, retention
 from fieldapp.security import wipe
 from fieldapp.security.session import Session
@@ -127,7 +127,7 @@ class DataTab(QWidget):
             text = _("No backup has been made yet.")
         else:
             days = (datetime.now(UTC) - datetime.fromisoformat(last)).days
-            text = _("Last backup: {days} days ago.").format(days=days)
+            text = ngettext("Last backup: {count} day ago.", "Last backup: {count} days ago.", days).format(count=days)
         if backup.backup_overdue(self._session):
             text += " " + _("Please make a backup.")
         self.backup_status.setText(text)

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.codes import REGIONS
 from fieldapp.domain.organisation import ContactLine, Organisation
-from fieldapp.i18n import _
+from fieldapp.i18n import N_, _
 from fieldapp.records import organisation
 from fieldapp.security.session import Session
 from fieldapp.ui.forms import add_row
 
-KINDS = ("phone", "address", "web", "email", "hours")
+KINDS = {"phone": N_("Phone"), "address": N_("Address"), "web": N_("Web"), "email": N_("E-mail"),
+         "hours": N_("Opening hours")}
 PHONE = re.compile(r"\+?[0-9][0-9 ]{5,20}")
 
 
@@ -71,8 +72,8 @@ class OrganisationTab(QWidget):
         self.lines.setItem(row, 0, QTableWidgetItem(line.label))
         self.lines.setItem(row, 1, QTableWidgetItem(line.value))
         kind = QComboBox()
-        for code in KINDS:
-            kind.addItem(code, code)
+        for code, label in KINDS.items():
+            kind.addItem(_(label), code)
         kind.setCurrentIndex(max(kind.findData(line.kind), 0))
         self.lines.setCellWidget(row, 2, kind)
 
@@ -92,6 +93,10 @@ class OrganisationTab(QWidget):
             label.setText(text)
         for i in range(self.region_combo.count()):
             self.region_combo.setItemText(i, _(REGIONS[self.region_combo.itemData(i)]))
+        for row in range(self.lines.rowCount()):
+            combo = self.lines.cellWidget(row, 2)
+            for i in range(combo.count()):
+                combo.setItemText(i, _(KINDS[combo.itemData(i)]))
         self.lines.setHorizontalHeaderLabels([_("Label on the leaflet"), _("Number, address or hours"), _("Kind")])
         self.add_line_button.setText(_("Add a contact line"))
         self.remove_line_button.setText(_("Remove the selected line"))
