@@ -19,7 +19,6 @@ from fieldapp.i18n import _
 from fieldapp.security import vault as vault_keys
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, backup, settings_repo, sidecar
-from fieldapp.storage.atomic import write_atomic
 
 Progress = Callable[[int, int, str], None]
 LAST_BACKUP_KEY = "last_backup_at"
@@ -38,7 +37,10 @@ def _noop(_done: int, _total: int, _stage: str) -> None:
 
 
 def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> BackupResult:
-    """Write, verify and record a backup in ``folder``; raises StorageIOError and leaves no half file."""
+    """Write, verify and record a backup in ``folder``; raises StorageIOError and leaves no half file.
+
+    Needs the "backup" capability: a backup opens with any user's passphrase, so it is a full copy."""
+    session.require("backup")
     folder = Path(folder)
     if not folder.is_dir():
         raise StorageIOError(_("The backup folder does not exist or is not a folder."))
@@ -47,7 +49,7 @@ def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> Bac
     progress(0, 3, _("Writing the encrypted copy ..."))
     backup.copy_encrypted(session.conn, dest)
     try:
-        write_atomic(sidecar.sidecar_path(dest), sidecar.sidecar_path(session.path).read_bytes())
+        sidecar.copy_key_file(session.path, dest)
         progress(1, 3, _("Checking the copy ..."))
         counts = backup.table_counts(session.conn)
         problems = backup.verify_copy(dest, bytes(session.data_key), counts)
@@ -71,6 +73,8 @@ def _remove_backup(dest: Path) -> None:
 
 
 def backup_overdue(session: Session, now: datetime | None = None) -> bool:
+    """Whether the reminder to back up is due (every user sees it; only some may act on it)."""
+    session.require("records")
     last = settings_repo.get(session.conn, LAST_BACKUP_KEY)
     if last is None:
         return True
@@ -95,9 +99,10 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     try:
         shutil.copyfile(backup_file, tmp)
         tmp.chmod(0o600)
-        write_atomic(sidecar.sidecar_path(vault_path), sidecar.sidecar_path(backup_file).read_bytes())
+        sidecar.copy_key_file(backup_file, vault_path)
         tmp.replace(vault_path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    except (OSError, StorageIOError) as exc:
+        for leftover in (tmp, sidecar.sidecar_path(vault_path)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         raise StorageIOError() from exc

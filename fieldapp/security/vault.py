@@ -17,10 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from fieldapp.domain.records import User
-from fieldapp.errors import NotAVault, PermissionDenied, VaultExists, VaultMissing, WrongPassphrase
+from fieldapp.errors import (
+    InvalidInput,
+    NotAVault,
+    PermissionDenied,
+    VaultExists,
+    VaultMissing,
+    WrongPassphrase,
+)
 from fieldapp.i18n import _
 from fieldapp.security import backoff, keys, wipe
 from fieldapp.security.keys import KdfParams
@@ -37,6 +46,7 @@ from fieldapp.storage.connection import (
 from fieldapp.storage.sidecar import Sidecar, Slot
 
 RECOVERY_SLOT = "recovery"
+T = TypeVar("T")
 
 
 def _context(vault_id: str, slot_id: str) -> bytes:
@@ -87,7 +97,7 @@ def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo
         with transaction(conn):
             user = users_repo.insert_user(conn, User(name=user_name.strip(), role=role), slot_id)
             audit_repo.append(conn, user.id, "vault.create")
-        sidecar.write(path, side)
+        sidecar.write(path, side, create=True)
     except BaseException:
         conn.close()
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -122,13 +132,25 @@ def _data_key_for_user(side: Sidecar, user_name: str | None, passphrase: str) ->
     slot_id = keys.lookup_id(side.lookup_salt, user_name)
     slot = side.slots.get(slot_id)
     if slot is None:
-        # Spend the same time as a real attempt, so timing does not tell which names exist.
-        keys.derive(passphrase, keys.new_salt(), keys.default_params())
+        _spend_like_a_slot(side, slot_id, passphrase)
         raise WrongPassphrase()
     data_key = _open_slot(side, slot_id, slot, passphrase)
     if data_key is None:
         raise WrongPassphrase()
     return slot_id, data_key
+
+
+def _spend_like_a_slot(side: Sidecar, slot_id: str, passphrase: str) -> None:
+    """Spend the time of a real attempt, so timing does not tell which names exist.
+
+    The parameters are those of an existing slot chosen by the (unknown) name's slot id, so an
+    unknown name costs what a known name costs even when slots were made with other parameters.
+    """
+    params = keys.default_params()
+    known = [s.kdf for _i, s in sorted(side.slots.items()) if s.kdf.at_least_floor()]
+    if known:
+        params = known[int(slot_id[:8], 16) % len(known)]
+    keys.derive(passphrase, keys.new_salt(), params)
 
 
 def _data_key_any_user(side: Sidecar, passphrase: str) -> tuple[str, bytes]:
@@ -149,6 +171,22 @@ def _data_key_for_recovery(side: Sidecar, recovery_key: str) -> bytes:
     return data_key
 
 
+def _gated(path: Path, side: Sidecar, secret: str, unwrap: Callable[[], T]) -> T:
+    """The one gate in front of every unwrap: unlock, restore, check, reset, every command.
+
+    The wipe passphrase is tried first (a duress wipe never waits), then the back-off; a failed
+    unwrap is counted in this file's own key file (a backup counts in its own) and may wipe.
+    """
+    if wipe.is_wipe_passphrase(side, secret):
+        wipe.wipe_files(path)
+        raise WrongPassphrase()
+    backoff.check_allowed(side)
+    try:
+        return unwrap()
+    except WrongPassphrase as error:
+        raise backoff.record_failure(path, side, error) from None
+
+
 def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     """Open the vault for one user, or raise one of the errors in the module docstring.
 
@@ -158,14 +196,8 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     path = Path(path)
     lock, side = _preflight(path)
     try:
-        if wipe.is_wipe_passphrase(side, passphrase):   # before the back-off: a duress wipe never waits
-            wipe.wipe_files(path)
-            raise WrongPassphrase()
-        backoff.check_allowed(side)
-        try:
-            slot_id, data_key = _data_key_for_user(side, user_name, passphrase)
-        except WrongPassphrase as error:
-            raise backoff.record_failure(path, side, error) from None
+        slot_id, data_key = _gated(path, side, passphrase,
+                                   lambda: _data_key_for_user(side, user_name, passphrase))
         conn, read_only, warnings = _open_checked(path, data_key)
         user = _active_user(conn, slot_id)
     except BaseException:
@@ -225,7 +257,8 @@ def _open_checked(path: Path, data_key: bytes):
 def change_passphrase(session: Session, old: str, new: str) -> None:
     """Re-wrap the signed-in user's slot; the data itself is not re-encrypted."""
     side = sidecar.read(session.path)
-    slot_id, data_key = _data_key_for_user(side, session.user.name, old)
+    slot_id, data_key = _gated(session.path, side, old, lambda: _data_key_for_user(side, session.user.name, old))
+    _refuse_wipe_passphrase(side, new)
     side.slots[slot_id] = _make_slot(side, slot_id, new, data_key, keys.default_params())
     sidecar.write(session.path, side)
     session.audit("user.passphrase_changed", "user", session.user.id)
@@ -236,7 +269,9 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     """Add a user with their own passphrase; needs the admin's passphrase to reach the data key."""
     session.require("users")
     side = sidecar.read(session.path)
-    _slot_id, data_key = _data_key_for_user(side, session.user.name, admin_passphrase)
+    _slot_id, data_key = _gated(session.path, side, admin_passphrase,
+                                lambda: _data_key_for_user(side, session.user.name, admin_passphrase))
+    _refuse_wipe_passphrase(side, passphrase)
     slot_id = keys.lookup_id(side.lookup_salt, name)
     if slot_id in side.slots:
         raise VaultExists(_("A user with this name already exists."))
@@ -248,14 +283,51 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     return user
 
 
+def _refuse_wipe_passphrase(side: Sidecar, passphrase: str) -> None:
+    """A user's passphrase may never be the wipe passphrase: an ordinary unlock would destroy the vault."""
+    if wipe.is_wipe_passphrase(side, passphrase):
+        raise InvalidInput(_("This passphrase cannot be used. Choose another one."))
+
+
+def secret_opens_any_slot(side: Sidecar, secret: str) -> bool:
+    """Whether ``secret`` unwraps any user's slot or the recovery key (one key derivation per slot)."""
+    for slot_id, slot in side.slots.items():
+        if slot.kdf.at_least_floor() and _open_slot(side, slot_id, slot, secret) is not None:
+            return True
+    recovery = side.recovery
+    return (recovery is not None and recovery.kdf.at_least_floor()
+            and _open_slot(side, RECOVERY_SLOT, recovery, keys.normalise_recovery_key(secret)) is not None)
+
+
+def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: int | None = None) -> None:
+    """Set (a text), remove ("") or keep (None) the wipe passphrase, and the failure limit (0 = off).
+
+    Needs the admin's "wipe" capability. A wipe passphrase that opens any user's slot or the
+    recovery key is refused: an ordinary unlock would then destroy the vault.
+    """
+    session.require("wipe")
+    side = sidecar.read(session.path)
+    if passphrase:
+        if secret_opens_any_slot(side, passphrase):
+            raise InvalidInput(_("The wipe passphrase must differ from every user's passphrase "
+                                 "and from the recovery key."))
+        side.wipe_check = wipe.wipe_check_for(passphrase)
+    elif passphrase is not None:
+        side.wipe_check = None
+    if wipe_after is not None:
+        side.wipe_after = max(0, int(wipe_after))
+    sidecar.write(session.path, side)
+    session.audit("settings.wipe")
+
+
 def open_data_key(path: Path, secret: str, *, user_name: str | None = None, recovery: bool = False) -> bytes:
     """The data key of a closed vault or backup, from a passphrase or the recovery key (no session)."""
     path = Path(path)
     lock, side = _preflight(path)
     try:
         if recovery:
-            return _data_key_for_recovery(side, secret)
-        return _data_key_for_user(side, user_name, secret)[1]
+            return _gated(path, side, secret, lambda: _data_key_for_recovery(side, secret))
+        return _gated(path, side, secret, lambda: _data_key_for_user(side, user_name, secret))[1]
     finally:
         lock.release()
 
@@ -265,7 +337,8 @@ def reset_with_recovery(path: Path, recovery_key: str, user_name: str, new_passp
     path = Path(path)
     lock, side = _preflight(path)
     try:
-        data_key = _data_key_for_recovery(side, recovery_key)
+        data_key = _gated(path, side, recovery_key, lambda: _data_key_for_recovery(side, recovery_key))
+        _refuse_wipe_passphrase(side, new_passphrase)
         conn, read_only, _warnings = _open_checked(path, data_key)
         slot_id = keys.lookup_id(side.lookup_salt, user_name)
         user = users_repo.user_by_lookup(conn, slot_id)

@@ -1,11 +1,20 @@
 """Panic wipe: destroy the key material first (that alone makes the data unreadable), then the
-database files. Afterwards neither a passphrase nor the recovery key opens anything."""
+database files.
+
+Every file is overwritten over its whole length, in place, and flushed to disk before it is
+unlinked: the key file (both header copies), the WAL, the shared-memory file, the database, and
+any half-written copy the app left beside them. On a file system that writes in place (ext4,
+NTFS, FAT on a stick) no block of these files keeps its old content. The limits (SSD wear
+levelling, copy-on-write file systems, copies elsewhere) are in docs/security.md.
+Afterwards neither a passphrase nor the recovery key opens anything.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hmac
 import os
+import stat
 from pathlib import Path
 
 from fieldapp.security import keys
@@ -13,43 +22,61 @@ from fieldapp.storage import sidecar
 from fieldapp.storage.atomic import fsync_dir
 from fieldapp.storage.sidecar import Sidecar, Slot
 
-_HEAD_BYTES = 1 << 20   # overwrite the first MiB of each file (salt, schema, first pages)
+_CHUNK = 1 << 20
+_BINARY = getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def vault_files(path: Path) -> list[Path]:
+    """The vault's own files, key file first; half-written copies the app may have left beside them."""
     path = Path(path)
-    return [sidecar.sidecar_path(path), path, path.with_name(path.name + "-wal"),
-            path.with_name(path.name + "-shm")]
+    return [sidecar.sidecar_path(path), path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"), path,
+            path.with_name(f".{path.name}.restoring"), path.with_name(f".{path.name}.partial")]
+
+
+def _overwrite(fd: int, size: int) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    zeros = bytes(_CHUNK)
+    left = size
+    while left > 0:
+        left -= os.write(fd, zeros[:min(left, _CHUNK)])
+    os.fsync(fd)
 
 
 def _shred(file: Path) -> None:
-    with contextlib.suppress(FileNotFoundError, PermissionError):
-        size = file.stat().st_size
-        with file.open("r+b") as handle:
-            handle.write(os.urandom(min(size, _HEAD_BYTES)))
-            handle.flush()
-            os.fsync(handle.fileno())
+    """Overwrite a regular file in place and unlink it; a link is only unlinked, never followed."""
+    try:
+        fd = os.open(file, os.O_RDWR | _BINARY | _NOFOLLOW)
+    except FileNotFoundError:
+        return
+    except OSError:
+        with contextlib.suppress(OSError):
+            file.unlink()              # a symbolic link, or a file we may not write: remove the name
+        return
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode):
+            with contextlib.suppress(OSError):
+                _overwrite(fd, info.st_size)
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
         file.unlink()
 
 
 def wipe_files(path: Path) -> None:
-    """Overwrite and remove the sidecar (all wrapped keys) first, then the database files."""
+    """Overwrite and remove the key file (all wrapped keys) first, then the database files."""
     for file in vault_files(path):
         _shred(file)
     with contextlib.suppress(OSError):
         fsync_dir(Path(path).parent)
 
 
-def set_wipe_passphrase(path: Path, passphrase: str | None, wipe_after: int | None = None) -> None:
-    """Configure the wipe passphrase (None removes it) and the failure limit (0 = off)."""
-    side = sidecar.read(path)
-    if passphrase is not None:
-        salt = keys.new_salt()
-        params = keys.default_params()
-        side.wipe_check = Slot(salt, params, keys.derive(passphrase, salt, params)) if passphrase else None
-    if wipe_after is not None:
-        side.wipe_after = max(0, int(wipe_after))
-    sidecar.write(path, side)
+def wipe_check_for(passphrase: str) -> Slot:
+    """The stored form of a wipe passphrase: a salted argon2id tag, never the passphrase."""
+    salt, params = keys.new_salt(), keys.default_params()
+    return Slot(salt, params, keys.derive(passphrase, salt, params))
 
 
 def is_wipe_passphrase(side: Sidecar, passphrase: str) -> bool:

@@ -1,20 +1,42 @@
-"""The key sidecar: wrapped copies of the data key, one per user and one for the recovery key.
+"""The key file: wrapped copies of the data key, one per user and one for the recovery key.
 
-It sits beside the database (``<vault>.keys``), holds no personal data (slots are keyed by an
-opaque id derived from the user name) and is JSON so that KDF parameters can be raised later.
+It sits beside the database (``<vault>.keys``) and holds no personal data (slots are keyed by an
+opaque id derived from the user name). Its payload is JSON, so KDF parameters can be raised later.
+
+The file *forgets*: it has one fixed size and is only ever rewritten in place, never by
+write-and-rename, so an earlier version (a removed slot, an old wrap) is not left behind in free
+disk blocks. As in LUKS2 it holds two copies of the header, each with a sequence number and a
+checksum. An update rewrites copy A, then copy B, each flushed to disk before the next: a crash
+in the middle leaves one whole copy, and the reader takes the valid copy with the highest sequence
+number. Counters that change often (failed unlocks, the audit anchor) live in the same copies, so
+they too are written over the same blocks.
+
+A key file of the first format (plain JSON, ``fieldapp-keys/1``) is still read; the next write
+converts it in place, from offset 0, over its old bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldapp.errors import NotAVault
+from fieldapp.errors import NotAVault, StorageIOError
 from fieldapp.security.keys import KdfParams, b64, unb64
-from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage.atomic import fsync_dir
 
 FORMAT = "fieldapp-keys/1"
+MAGIC = b"FAKEYS01"
+AREA_BYTES = 128 * 1024
+FILE_BYTES = 2 * AREA_BYTES
+_HEAD = struct.Struct("<8sQI")           # magic, sequence number, payload length
+_SUM_BYTES = 32
+_PAYLOAD_MAX = AREA_BYTES - _HEAD.size - _SUM_BYTES
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 @dataclass
@@ -42,6 +64,7 @@ class Sidecar:
     wipe_after: int = 0                                      # wipe after this many failures; 0 = never
     wipe_check: Slot | None = None                           # the optional wipe passphrase, as a KDF tag
     audit_head: dict = field(default_factory=dict)          # {"count": n, "hash": h} at the last lock
+    sequence: int = 0                                        # of the header copy this was read from
 
     def to_bytes(self) -> bytes:
         data = {
@@ -52,7 +75,7 @@ class Sidecar:
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
             "audit_head": self.audit_head,
         }
-        return json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
+        return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Sidecar:
@@ -79,16 +102,98 @@ def sidecar_path(vault: Path) -> Path:
     return vault.with_name(vault.name + ".keys")
 
 
+def _checksum(head: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(head + payload, digest_size=_SUM_BYTES, person=b"fieldapp-keys").digest()
+
+
+def encode_area(payload: bytes, sequence: int) -> bytes:
+    """One header copy: magic, sequence, length, checksum, payload, zeros to the area's end."""
+    if len(payload) > _PAYLOAD_MAX:
+        raise StorageIOError()
+    head = _HEAD.pack(MAGIC, sequence, len(payload))
+    area = head + _checksum(head, payload) + payload
+    return area + bytes(AREA_BYTES - len(area))
+
+
+def decode_area(area: bytes) -> tuple[int, bytes] | None:
+    """(sequence, payload) of a whole, unchanged header copy; None for a torn or damaged one."""
+    if len(area) < _HEAD.size + _SUM_BYTES:
+        return None
+    magic, sequence, length = _HEAD.unpack_from(area)
+    start = _HEAD.size + _SUM_BYTES
+    if magic != MAGIC or length > _PAYLOAD_MAX or start + length > len(area):
+        return None
+    payload = area[start:start + length]
+    if area[_HEAD.size:start] != _checksum(area[:_HEAD.size], payload):
+        return None
+    return sequence, payload
+
+
 def read(vault: Path) -> Sidecar:
-    path = sidecar_path(vault)
+    """The newest whole header copy; NotAVault when there is none (missing, foreign or damaged)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise NotAVault() from exc
+        with sidecar_path(vault).open("rb") as handle:
+            raw = handle.read(FILE_BYTES + 1)
     except OSError as exc:
         raise NotAVault() from exc
-    return Sidecar.from_bytes(raw)
+    if raw[:1] == b"{":                                     # the first format, plain JSON
+        return Sidecar.from_bytes(raw)
+    copies = [decode_area(raw[i:i + AREA_BYTES]) for i in (0, AREA_BYTES)]
+    valid = sorted((c for c in copies if c is not None), key=lambda c: c[0], reverse=True)
+    for sequence, payload in valid:
+        with contextlib.suppress(NotAVault):
+            side = Sidecar.from_bytes(payload)
+            side.sequence = sequence
+            return side
+    raise NotAVault()
 
 
-def write(vault: Path, sidecar: Sidecar) -> None:
-    write_atomic(sidecar_path(vault), sidecar.to_bytes())
+def write(vault: Path, sidecar: Sidecar, *, create: bool = False) -> None:
+    """Rewrite both header copies in place (A, then B, each flushed).
+
+    Only ``create`` makes a new file (and refuses an existing one): after a panic wipe, a session
+    still closing must not bring a key file back.
+    """
+    path = sidecar_path(vault)
+    sidecar.sequence += 1
+    area = encode_area(sidecar.to_bytes(), sidecar.sequence)
+    flags = os.O_RDWR | _BINARY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | (os.O_CREAT | os.O_EXCL if create else 0), 0o600)
+    except OSError as exc:
+        raise StorageIOError() from exc
+    try:
+        for offset in (0, AREA_BYTES):
+            _write_at(fd, area, offset)
+            os.fsync(fd)
+        _forget_tail(fd)
+    except OSError as exc:
+        raise StorageIOError() from exc
+    finally:
+        os.close(fd)
+    if create:
+        with contextlib.suppress(OSError):
+            fsync_dir(path.parent)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    os.lseek(fd, offset, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _forget_tail(fd: int) -> None:
+    """A longer file of the first format: overwrite what lies past the two copies, then cut it off."""
+    size = os.fstat(fd).st_size
+    if size > FILE_BYTES:
+        _write_at(fd, bytes(size - FILE_BYTES), FILE_BYTES)
+        os.fsync(fd)
+        os.ftruncate(fd, FILE_BYTES)
+
+
+def copy_key_file(source_vault: Path, dest_vault: Path) -> None:
+    """A new key file for a copy of the vault (a backup, a restore): only the newest header, fresh file."""
+    side = read(source_vault)
+    side.failed_at = []
+    write(dest_vault, side, create=True)

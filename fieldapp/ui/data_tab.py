@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.lifecycle import backup, retention
-from fieldapp.security import wipe
+from fieldapp.security import vault
 from fieldapp.security.session import Session
 from fieldapp.storage import settings_repo
 from fieldapp.ui.forms import add_row
@@ -173,11 +173,17 @@ class DataTab(QWidget):
         self.retention_result.setText(_("{people} people and {visits} visits were deleted.").format(
             people=len(done.people), visits=len(done.visits)))
 
-    def save_wipe_settings(self) -> None:
+    def save_wipe_settings(self) -> Task:
+        """Checked against every slot off the GUI thread (one key derivation per user)."""
         text = self.wipe_pass.text()
-        wipe.set_wipe_passphrase(self._session.path, text if text else None, self.wipe_after.value())
         self.wipe_pass.clear()
-        self.wipe_message.setText(_("Emergency settings saved."))
+        after = self.wipe_after.value()
+        self.task = Task(self, _("Checking the wipe passphrase ..."),
+                         lambda _progress: vault.set_wipe_passphrase(self._session, text or None, after))
+        self.task.finished_ok.connect(lambda _result: self.wipe_message.setText(_("Emergency settings saved.")))
+        self.task.finished_error.connect(self.wipe_message.setText)
+        self.task.start()
+        return self.task
 
     def confirm_panic_wipe(self) -> None:
         answer = QMessageBox.warning(

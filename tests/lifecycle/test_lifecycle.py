@@ -71,9 +71,9 @@ def test_wrong_passphrases_across_restarts_slow_down_and_leave_vault_unchanged(s
 
 def test_optional_wipe_after_failures_warns_first(session, monkeypatch) -> None:
     path = session.path
+    vault.set_wipe_passphrase(session, None, wipe_after=4)
     session.close()
     monkeypatch.setattr(backoff, "delay_after", lambda failures: 0.0)
-    wipe.set_wipe_passphrase(path, None, wipe_after=4)
     messages = []
     for _attempt in range(4):
         with pytest.raises(WrongPassphrase) as raised:
@@ -85,8 +85,8 @@ def test_optional_wipe_after_failures_warns_first(session, monkeypatch) -> None:
 
 def test_wipe_passphrase_at_unlock_destroys_the_vault(session) -> None:
     path = session.path
+    vault.set_wipe_passphrase(session, "duress words for wiping")
     session.close()
-    wipe.set_wipe_passphrase(path, "duress words for wiping")
     with pytest.raises(WrongPassphrase):
         vault.unlock(path, "Admin", "duress words for wiping")
     assert not any(p.exists() for p in wipe.vault_files(path))
@@ -265,8 +265,8 @@ def test_policy_validation(session) -> None:
 
 def test_wipe_passphrase_works_even_while_unlocking_must_wait(session, monkeypatch) -> None:
     path = session.path
+    vault.set_wipe_passphrase(session, "duress words for wiping")
     session.close()
-    wipe.set_wipe_passphrase(path, "duress words for wiping")
     now = [2_000_000.0]
     monkeypatch.setattr(backoff, "clock", lambda: now[0])
     for _attempt in range(4):

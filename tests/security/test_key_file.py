@@ -1,0 +1,136 @@
+"""The key file forgets: one fixed size, rewritten in place, two header copies that survive a torn write."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from fieldapp.errors import NotAVault, WrongPassphrase
+from fieldapp.security import users, vault, wipe
+from fieldapp.storage import sidecar
+from tests.conftest import PASSPHRASE
+
+OLA = "ola's own passphrase 7"
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_dev, info.st_size
+
+
+def test_every_change_rewrites_the_same_file_in_place(vault_path: Path) -> None:
+    session, _recovery = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    key_file = sidecar.sidecar_path(vault_path)
+    first = _identity(key_file)
+    assert first[2] == sidecar.FILE_BYTES
+    ola = users.add(session, "Ola", "outreach", OLA, PASSPHRASE)
+    users.deactivate(session, ola.id)
+    vault.change_passphrase(session, PASSPHRASE, PASSPHRASE + " again")
+    session.close()
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(vault_path, "Admin", "wrong")
+    vault.unlock(vault_path, "Admin", PASSPHRASE + " again").close()
+    assert _identity(key_file) == first                     # same inode, same size: never renamed over
+    assert sorted(p.name for p in vault_path.parent.iterdir()) == [vault_path.name, key_file.name]
+    assert sidecar.read(vault_path).sequence >= 7
+
+
+def test_a_removed_slot_leaves_no_byte_of_its_wrap_in_either_copy(vault_path: Path) -> None:
+    session, _recovery = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    ola = users.add(session, "Ola", "outreach", OLA, PASSPHRASE)
+    side = sidecar.read(vault_path)
+    wrapped = [s.wrapped for k, s in side.slots.items() if k != vault.keys.lookup_id(side.lookup_salt, "Admin")]
+    assert len(wrapped) == 1
+    encoded = sidecar.Slot(b"", side.recovery.kdf, wrapped[0]).to_json()["wrapped"].encode()
+    assert encoded in sidecar.sidecar_path(vault_path).read_bytes()
+    users.deactivate(session, ola.id)
+    session.close()
+    assert encoded not in sidecar.sidecar_path(vault_path).read_bytes()
+
+
+def _torn(area: bytes) -> bytes:
+    """What a crash in the middle of writing an area leaves: the first half new, the rest zeros."""
+    half = len(area) // 2
+    return area[:64] + bytes(half - 64) + area[half:]
+
+
+@pytest.mark.parametrize("torn_copy", [0, 1])
+def test_a_torn_copy_falls_back_to_the_other(vault_path: Path, torn_copy: int) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    key_file = sidecar.sidecar_path(vault_path)
+    raw = bytearray(key_file.read_bytes())
+    start = torn_copy * sidecar.AREA_BYTES
+    raw[start + 60:start + 200] = os.urandom(140)           # inside the checksummed header and payload
+    key_file.write_bytes(bytes(raw))
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()
+    assert sidecar.decode_area(key_file.read_bytes()[start:start + sidecar.AREA_BYTES]) is not None
+
+
+def test_crash_between_the_two_copies_keeps_the_newer_whole_copy(vault_path: Path, monkeypatch) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    before = sidecar.read(vault_path)
+    calls = []
+    real_write_at = sidecar._write_at
+
+    def crash_on_second_copy(fd, data, offset):
+        calls.append(offset)
+        if offset == sidecar.AREA_BYTES:
+            real_write_at(fd, data[:1000], offset)       # B is torn
+            raise OSError(5, "simulated power cut")
+        real_write_at(fd, data, offset)
+
+    monkeypatch.setattr(sidecar, "_write_at", crash_on_second_copy)
+    before.wipe_after = 9
+    with pytest.raises(Exception):  # noqa: B017 - StorageIOError: the write did not finish
+        sidecar.write(vault_path, before)
+    monkeypatch.undo()
+    after = sidecar.read(vault_path)
+    assert calls == [0, sidecar.AREA_BYTES] and after.wipe_after == 9   # copy A, whole and newer, is taken
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()
+
+
+def test_both_copies_damaged_is_not_a_vault_and_not_a_wrong_passphrase(vault_path: Path) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    key_file = sidecar.sidecar_path(vault_path)
+    raw = bytearray(key_file.read_bytes())
+    for start in (0, sidecar.AREA_BYTES):
+        raw[start + 8] ^= 0xFF                               # the sequence number: checksum fails
+    key_file.write_bytes(bytes(raw))
+    with pytest.raises(NotAVault):
+        vault.unlock(vault_path, "Admin", PASSPHRASE)
+
+
+def test_a_first_format_key_file_is_converted_over_its_own_bytes(vault_path: Path) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    key_file = sidecar.sidecar_path(vault_path)
+    legacy = json.dumps(json.loads(sidecar.read(vault_path).to_bytes()), indent=1).encode()
+    key_file.write_bytes(legacy)
+    inode = key_file.stat().st_ino
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()
+    raw = key_file.read_bytes()
+    assert key_file.stat().st_ino == inode and len(raw) == sidecar.FILE_BYTES
+    assert raw.startswith(sidecar.MAGIC) and legacy[:64] not in raw
+
+
+def test_a_closing_session_does_not_bring_back_a_wiped_key_file(vault_path: Path) -> None:
+    session, _recovery = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    wipe.wipe_files(vault_path)                      # e.g. `fieldapp wipe --yes` from another terminal
+    session.close()
+    assert not sidecar.sidecar_path(vault_path).exists()
+
+
+def test_wipe_overwrites_in_place_and_never_follows_a_link(vault_path: Path, tmp_path: Path) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    bystander = tmp_path / "bystander.txt"
+    bystander.write_text("not the vault's")
+    wal = vault_path.with_name(vault_path.name + "-wal")
+    wal.symlink_to(bystander)
+    handle = sidecar.sidecar_path(vault_path).open("rb")     # a reader still holding the old inode
+    wipe.wipe_files(vault_path)
+    assert handle.read() == bytes(sidecar.FILE_BYTES)        # its blocks were overwritten, not only unlinked
+    handle.close()
+    assert bystander.read_text() == "not the vault's"
+    assert sorted(p.name for p in vault_path.parent.iterdir()) == []
