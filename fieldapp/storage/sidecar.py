@@ -29,7 +29,8 @@ from fieldapp.errors import NotAVault, StorageIOError
 from fieldapp.security.keys import KdfParams, b64, unb64
 from fieldapp.storage.atomic import fsync_dir
 
-FORMAT = "fieldapp-keys/1"
+FORMAT = "fieldapp-keys/2"
+_READABLE = {"fieldapp-keys/1", FORMAT}      # /1 is the plain-JSON first format
 MAGIC = b"FAKEYS01"
 AREA_BYTES = 128 * 1024
 FILE_BYTES = 2 * AREA_BYTES
@@ -81,7 +82,7 @@ class Sidecar:
     def from_bytes(cls, raw: bytes) -> Sidecar:
         try:
             data = json.loads(raw.decode("utf-8"))
-            if data.get("format") != FORMAT:
+            if data.get("format") not in _READABLE:
                 raise ValueError("format")
             recovery, wipe_check = data.get("recovery"), data.get("wipe_check")
             return cls(
