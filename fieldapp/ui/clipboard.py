@@ -1,10 +1,14 @@
 """Copying sensitive values: kept out of clipboard history and managers where the platform has a hint,
-and cleared after 30 seconds or on lock (only if the clipboard still holds what we put there)."""
+and cleared after 30 seconds or on lock (only if the clipboard still holds what we put there).
+
+``SensitiveCopyFilter`` routes the user's own Copy and Cut (the keys and the context menu) in every
+text field and table through one ``SensitiveClipboard``, so a field added later needs nothing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QObject, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 CLEAR_AFTER_MS = 30_000
 
@@ -35,3 +39,101 @@ class SensitiveClipboard(QObject):
             clipboard.clear()
         self._text = None
         self._timer.stop()
+
+
+_TEXT_EDITS = (QPlainTextEdit, QTextEdit)           # QTextBrowser is a QTextEdit
+
+
+def copy_target(watched: QObject) -> QWidget | None:
+    """The text field or table whose selection a Copy sent to ``watched`` would take, if any.
+
+    A password field is left out: Qt copies nothing from it, and neither do we."""
+    if isinstance(watched, QComboBox):
+        watched = watched.lineEdit()                 # an editable combo forwards its keys directly
+    elif isinstance(watched, QWidget) and isinstance(watched.parent(), _TEXT_EDITS) \
+            and watched.parent().viewport() is watched:
+        watched = watched.parent()                   # a text edit's context menu arrives at its viewport
+    if isinstance(watched, QLineEdit):
+        return watched if watched.echoMode() == QLineEdit.EchoMode.Normal else None
+    return watched if isinstance(watched, (*_TEXT_EDITS, QAbstractItemView)) else None
+
+
+def selected_text(widget: QWidget) -> str:
+    """What Qt itself would copy: the selected text, or a table's current cell."""
+    if isinstance(widget, QLineEdit):
+        return widget.selectedText()
+    if isinstance(widget, _TEXT_EDITS):
+        return widget.textCursor().selection().toPlainText()
+    value = widget.currentIndex().data(Qt.ItemDataRole.DisplayRole)
+    return "" if value is None else str(value)
+
+
+class SensitiveCopyFilter(QObject):
+    """An application event filter, installed while the vault is unlocked. It takes over Copy and
+    Cut before the widget sees them, so Qt's own plain copy never runs; everything else passes."""
+
+    def __init__(self, clipboard: SensitiveClipboard, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clipboard = clipboard
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return self._key(watched, event)
+        if kind == QEvent.Type.ContextMenu:
+            return self._context_menu(watched, event)
+        return False
+
+    def _key(self, watched: QObject, event) -> bool:
+        cut = event.matches(QKeySequence.StandardKey.Cut)
+        if not (cut or event.matches(QKeySequence.StandardKey.Copy)):
+            return False
+        target = copy_target(watched)
+        if target is None:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()                           # the keys stay the field's, never a window shortcut's
+        elif cut:
+            self.cut(target)
+        else:
+            self.copy(target)
+        return True
+
+    def copy(self, widget: QWidget) -> None:
+        text = selected_text(widget)
+        if text:
+            self._clipboard.copy(text)
+
+    def cut(self, widget: QWidget) -> None:
+        """Copy, then remove the selection as the field's own Cut would (one undo step)."""
+        if isinstance(widget, QLineEdit) and not widget.isReadOnly() and widget.hasSelectedText():
+            self._clipboard.copy(widget.selectedText())
+            widget.del_()                            # emits textEdited, so a form notices the change
+        elif isinstance(widget, _TEXT_EDITS) and not widget.isReadOnly() and widget.textCursor().hasSelection():
+            cursor = widget.textCursor()
+            self._clipboard.copy(cursor.selection().toPlainText())
+            cursor.removeSelectedText()
+            widget.setTextCursor(cursor)
+
+    def _context_menu(self, watched: QObject, event) -> bool:
+        """The field's standard menu, with its Copy and Cut calling ours."""
+        target = copy_target(watched)
+        if not isinstance(target, (QLineEdit, *_TEXT_EDITS)) \
+                or target.contextMenuPolicy() != Qt.ContextMenuPolicy.DefaultContextMenu:
+            return False                             # a field with its own menu keeps it
+        menu = target.createStandardContextMenu()
+        for action in menu.actions():
+            if action.objectName() in ("edit-copy", "edit-cut"):
+                # Qt's action is connected to the plain copy. The slot finds the field through the
+                # action's menu: a lambda holding the field crashes PySide when the menu is deleted.
+                action.triggered.disconnect()
+                action.triggered.connect(self._menu_chosen)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
+        return True
+
+    def _menu_chosen(self) -> None:
+        action = self.sender()
+        target = copy_target(action.parent().parentWidget())     # action -> menu -> field
+        if target is not None:
+            (self.cut if action.objectName() == "edit-cut" else self.copy)(target)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from fieldapp import i18n
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
-from fieldapp.ui.clipboard import SensitiveClipboard
+from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.pages import page_specs
@@ -45,7 +45,8 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.idle = IdleWatcher(300, self)
         self.platform_lock = PlatformLockWatcher(self)
-        self.clipboard = SensitiveClipboard(self)
+        self.clipboard = SensitiveClipboard(self)          # the one every copy of vault data goes through
+        self.copy_filter = SensitiveCopyFilter(self.clipboard, self)
         self._build()
         self._connect()
         self.retranslate()
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.idle.idle_expired.connect(self.lock)
         self.platform_lock.lock_requested.connect(self._lock_if_open)
+        QApplication.instance().aboutToQuit.connect(self._quitting)
 
     def retranslate(self) -> None:
         self.setWindowTitle("fieldapp")   # never personal data in a title
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
         self.idle.set_timeout(idle_minutes(session) * 60)
+        # The filter installed last runs first: the idle watcher must see the Ctrl+C the copy filter takes.
+        QApplication.instance().installEventFilter(self.copy_filter)
         QApplication.instance().installEventFilter(self.idle)
         self.idle.start()
         self._update_status()
@@ -160,6 +164,7 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         """Hide all data and forget the key."""
         self._close_dialogs()
+        QApplication.instance().removeEventFilter(self.copy_filter)
         self.clipboard.clear()
         self.idle.stop()
         QApplication.instance().removeEventFilter(self.idle)
@@ -212,9 +217,15 @@ class MainWindow(QMainWindow):
             self.unlock_page.user_edit.setText(dialog.session.user.name)
             self.open_session(dialog.session)
 
+    def _quitting(self) -> None:
+        """Quitting without closing the window (the desktop session ends) locks too."""
+        self._lock_if_open()
+        self.clipboard.clear()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.session is not None:
             self.lock()
+        self.clipboard.clear()
         i18n.remove_listener(self._language_changed)
         super().closeEvent(event)
 

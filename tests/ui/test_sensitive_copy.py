@@ -1,0 +1,193 @@
+"""Copying personal data with real keys and menus: the copy carries the clipboard managers' hints,
+Cut still removes the text, and every way of locking (or quitting) clears what the app put on the
+clipboard, and only that."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QWidget
+
+from fieldapp.domain.records import Person
+from fieldapp.records import people
+from fieldapp.security import vault
+from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
+from fieldapp.ui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+PHONE = "+45 61 72 83 94"
+HINTS = ("x-kde-passwordManagerHint", "ExcludeClipboardContentFromMonitorProcessing")
+
+
+def clipboard_text() -> str:
+    return QGuiApplication.clipboard().text()
+
+
+def assert_hinted_copy(text: str) -> None:
+    data = QGuiApplication.clipboard().mimeData()
+    assert data.text() == text
+    assert all(data.hasFormat(hint) for hint in HINTS), data.formats()
+
+
+def menu_action(qtbot, widget: QWidget, name: str) -> None:
+    """Open the context menu as a right click does and choose ``name`` (``edit-copy``, ``edit-cut``)."""
+    point = QPoint(5, 5)
+    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
+                                                     widget.mapToGlobal(point)))
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+    menu = QApplication.activePopupWidget()
+    [action] = [action for action in menu.actions() if action.objectName() == name]
+    assert action.isEnabled()
+    action.trigger()
+    menu.close()
+
+
+@pytest.fixture
+def window(qtbot, vault_path: Path):
+    session, _recovery = vault.create_vault(vault_path, "Anna", "admin", PASSPHRASE)
+    people.create_person(session, Person(alias="Lin", phone=PHONE, phone_consent=True))
+    session.close()
+    win = MainWindow(vault_path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.keyClicks(win.unlock_page.user_edit, "Anna")
+    qtbot.keyClicks(win.unlock_page.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(win.unlock_page.passphrase_edit, Qt.Key.Key_Return)
+    assert win.session is not None
+    rect = win.nav.visualItemRect(win.nav.item(1))
+    qtbot.mouseClick(win.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    yield win
+    if win.session is not None:
+        win.lock()
+    QGuiApplication.clipboard().clear()
+
+
+def open_new_person(qtbot, win: MainWindow):
+    tab = win.pages["people"].people_tab
+    tab.search_edit.setFocus()
+    qtbot.keyClick(tab.search_edit, Qt.Key.Key_N, CTRL)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is tab.form)
+    return tab.form
+
+
+def copy_from_people_table(qtbot, win: MainWindow) -> None:
+    table = win.pages["people"].people_tab.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(table.model().index(0, 0)).center())
+    qtbot.keyClick(table, Qt.Key.Key_C, CTRL)
+    assert_hinted_copy("Lin")
+
+
+def test_person_form_copy_and_cut_are_hinted_and_lock_clears_them(qtbot, window) -> None:
+    form = open_new_person(qtbot, window)
+    qtbot.keyClick(form.consent_check, Qt.Key.Key_Space)
+    qtbot.keyClicks(form.phone_edit, PHONE)
+    qtbot.keyClick(form.phone_edit, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(form.phone_edit, Qt.Key.Key_C, CTRL)
+    assert_hinted_copy(PHONE)
+    assert form.phone_edit.text() == PHONE
+
+    QGuiApplication.clipboard().clear()
+    menu_action(qtbot, form.phone_edit, "edit-copy")
+    assert_hinted_copy(PHONE)
+
+    qtbot.keyClick(form.phone_edit, Qt.Key.Key_X, CTRL)
+    assert form.phone_edit.text() == "" and form.dirty
+    assert_hinted_copy(PHONE)
+
+    qtbot.keyClicks(form.alias_edit, "Mai")
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_A, CTRL)
+    menu_action(qtbot, form.alias_edit, "edit-cut")
+    assert form.alias_edit.text() == ""
+    assert_hinted_copy("Mai")
+
+    window.lock_action.trigger()                     # Vault > Lock: the form goes, and the copy with it
+    assert window.session is None and clipboard_text() == ""
+
+
+@pytest.mark.parametrize("way", ["ctrl_l", "idle", "platform"])
+def test_every_way_of_locking_clears_a_copied_table_cell(qtbot, window, way: str) -> None:
+    copy_from_people_table(qtbot, window)
+    if way == "ctrl_l":
+        qtbot.keyClick(window.pages["people"].people_tab.table, Qt.Key.Key_L, CTRL)
+    elif way == "idle":
+        window.idle.set_timeout(0.3)
+        with qtbot.waitSignal(window.locked, timeout=5000):
+            pass
+    else:
+        window.platform_lock.on_platform_event(True)
+    assert window.session is None and clipboard_text() == ""
+
+
+def test_lock_leaves_what_was_copied_elsewhere_afterwards(qtbot, window) -> None:
+    copy_from_people_table(qtbot, window)
+    QGuiApplication.clipboard().setText("bus times")  # copied in another program
+    qtbot.keyClick(window.pages["people"].people_tab.table, Qt.Key.Key_L, CTRL)
+    assert window.session is None and clipboard_text() == "bus times"
+
+
+def test_quitting_clears_the_copy(qtbot, window) -> None:
+    copy_from_people_table(qtbot, window)
+    window.quit_action.trigger()                     # Vault > Quit
+    assert not window.isVisible() and window.session is None and clipboard_text() == ""
+
+
+@pytest.fixture
+def copy_filter(qtbot):
+    clipboard = SensitiveClipboard()
+    watcher = SensitiveCopyFilter(clipboard)
+    QApplication.instance().installEventFilter(watcher)
+    yield watcher
+    QApplication.instance().removeEventFilter(watcher)
+    clipboard.clear()
+
+
+def test_free_text_copy_and_cut_by_keys_and_menu(qtbot, copy_filter) -> None:
+    notes = QPlainTextEdit()
+    qtbot.addWidget(notes)
+    notes.show()
+    qtbot.keyClicks(notes, "met at the station")
+    qtbot.keyClick(notes, Qt.Key.Key_A, CTRL)
+    menu_action(qtbot, notes.viewport(), "edit-copy")  # a right click arrives at the viewport
+    assert_hinted_copy("met at the station")
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(notes, Qt.Key.Key_X, CTRL)
+    assert_hinted_copy("met at the station")
+    assert notes.toPlainText() == ""
+    qtbot.keyClick(notes, Qt.Key.Key_Z, CTRL)         # Cut stays one undo step
+    assert notes.toPlainText() == "met at the station"
+
+
+def test_read_only_and_password_fields_keep_qt_rules(qtbot, copy_filter) -> None:
+    shown, secret = QLineEdit("Lin"), QLineEdit("hunter2")
+    shown.setReadOnly(True)
+    secret.setEchoMode(QLineEdit.EchoMode.Password)
+    for edit in (shown, secret):
+        qtbot.addWidget(edit)
+        edit.show()
+        edit.selectAll()
+    QGuiApplication.clipboard().setText("before")
+    qtbot.keyClick(shown, Qt.Key.Key_X, CTRL)
+    assert shown.text() == "Lin" and clipboard_text() == "before"   # nothing to cut from a read-only field
+    qtbot.keyClick(secret, Qt.Key.Key_C, CTRL)
+    assert clipboard_text() == "before"                             # a passphrase is never copied
+    qtbot.keyClick(shown, Qt.Key.Key_C, CTRL)
+    assert_hinted_copy("Lin")
+
+
+def test_typed_text_in_an_editable_list_is_copied_with_hints(qtbot, copy_filter) -> None:
+    person = QComboBox()
+    person.setEditable(True)
+    qtbot.addWidget(person)
+    person.show()
+    qtbot.keyClicks(person, "Lin")
+    qtbot.keyClick(person, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(person, Qt.Key.Key_C, CTRL)
+    assert_hinted_copy("Lin")
