@@ -2,6 +2,10 @@
 
 The policy lives in the vault. A preview shows what a run would delete; a run can be started by
 hand or, when switched on, once a day at unlock.
+
+Every user may read the policy and preview it. Changing the policy needs "settings" and a run by
+hand needs "retention" (administrators). The scheduled run happens at any user's unlock, but only
+when an administrator switched it on, at most once a day, and it deletes only what the policy says.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class RetentionPlan:
 
 
 def load_policy(session: Session) -> RetentionPolicy:
+    session.require("records")
     data = settings_repo.get(session.conn, POLICY_KEY) or {}
     return RetentionPolicy(**{k: v for k, v in data.items() if k in RetentionPolicy.__dataclass_fields__})
 
@@ -60,6 +65,7 @@ def _months_before(today: date, months: int) -> date:
 
 
 def preview(session: Session, today: date | None = None) -> RetentionPlan:
+    session.require("records")
     policy = load_policy(session)
     today = today or datetime.now(UTC).date()
     people_cutoff = _months_before(today, policy.people_inactive_months)
@@ -72,7 +78,11 @@ def preview(session: Session, today: date | None = None) -> RetentionPlan:
 
 def run(session: Session, today: date | None = None) -> RetentionPlan:
     """Delete what the preview shows, in one transaction, then rebuild the file."""
-    session.require("records")
+    session.require("retention")
+    return _run(session, today)
+
+
+def _run(session: Session, today: date | None = None) -> RetentionPlan:
     plan = preview(session, today)
     with session.write() as conn:
         retention_repo.delete_people(conn, plan.people)
@@ -86,9 +96,10 @@ def run(session: Session, today: date | None = None) -> RetentionPlan:
 
 def run_if_due(session: Session) -> RetentionPlan | None:
     """The scheduled run: at most once a day, only when switched on."""
+    session.require("records")
     if session.read_only or not load_policy(session).automatic:
         return None
     last = settings_repo.get(session.conn, LAST_RUN_KEY)
     if last and datetime.now(UTC) - datetime.fromisoformat(last) < timedelta(days=1):
         return None
-    return run(session)
+    return _run(session)

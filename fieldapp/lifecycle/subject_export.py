@@ -37,6 +37,7 @@ def _plain(value):
 
 
 def collect(session: Session, person_id: int) -> dict:
+    session.require("records")
     person = people.get_person(session, person_id)
     if person is None:
         raise InvalidInput(_("This person no longer exists."))
@@ -77,6 +78,7 @@ def decrypt(raw: bytes, passphrase: str) -> dict:
 
 def export_person(session: Session, person_id: int, folder: Path, passphrase: str) -> Path:
     """Write ``<reference>.fieldapp-export`` (encrypted) into ``folder``; nothing else touches the disk."""
+    session.require("records")
     data = collect(session, person_id)
     reference = data["person"]["reference"] or f"person-{person_id}"
     encrypted = Path(folder) / f"{reference}.fieldapp-export"
@@ -87,6 +89,7 @@ def export_person(session: Session, person_id: int, folder: Path, passphrase: st
 
 def printable(session: Session, person_id: int) -> bytes:
     """The same content as a PDF, in memory, for the print dialog (it is not written to disk here)."""
+    session.require("records")
     data = collect(session, person_id)
     session.audit("person.export_print", "person", person_id)
     return render_pdf(data)

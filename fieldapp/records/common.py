@@ -30,6 +30,7 @@ def missing() -> InvalidInput:
 
 def audit(session: Session, conn: Connection, action: str, entity: str, entity_id: int | None) -> None:
     """An audit event in the transaction of the change (ids only, never personal data)."""
+    session.require("records")
     audit_repo.append(conn, session.user.id, action, entity, entity_id)
 
 

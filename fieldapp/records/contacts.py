@@ -25,6 +25,7 @@ RESTRICTED_KINDS = {"health": "health", "legal": "legal"}
 
 def may_see(session: Session, kind: str) -> bool:
     """Whether the signed-in user may see the details of a contact of this kind."""
+    session.require("records")
     capability = RESTRICTED_KINDS.get(kind)
     return capability is None or session.can(capability)
 
@@ -75,11 +76,13 @@ def save_in(session: Session, conn: Connection, contact: Contact,
 def create_contact(session: Session, contact: Contact) -> Contact:
     """Log a contact (without an id). Health and legal contacts with their details go through
     ``health.save_health_contact`` and ``legal.save_legal_session``."""
+    session.require("records")
     with session.write() as conn:
         return save_in(session, conn, replace(contact, id=None))
 
 
 def update_contact(session: Session, contact: Contact) -> Contact:
+    session.require("records")
     if contact.id is None:
         raise missing()
     with session.write() as conn:

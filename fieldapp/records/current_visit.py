@@ -17,6 +17,7 @@ CURRENT_WITHIN = timedelta(hours=12)
 
 
 def current_visit(session: Session, now: datetime | None = None) -> Visit | None:
+    session.require("records")
     now = now or datetime.now(UTC)
     since = (now - CURRENT_WITHIN).date()
     rows = visits.list_visits(session, VisitFilter(since=since, worker_id=session.user.id), 0, 20)
@@ -27,6 +28,7 @@ def current_visit(session: Session, now: datetime | None = None) -> Visit | None
 def add_materials(session: Session, handed_out: list[tuple[str, str, int]],
                   now: datetime | None = None) -> Visit | None:
     """Add (kind, language, quantity) to the current visit; None when there is no current visit."""
+    session.require("records")
     visit = current_visit(session, now)
     if visit is None:
         return None

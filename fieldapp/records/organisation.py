@@ -32,6 +32,7 @@ def sample() -> Organisation:
 
 
 def load(session: Session) -> Organisation:
+    session.require("records")
     data = settings_repo.get(session.conn, _KEY)
     if data is None:
         return sample() if session.demo else Organisation()

@@ -24,6 +24,7 @@ SUFFIX = ".cmmagg"
 def build(session: Session, start: date, end: date) -> dict:
     from fieldapp.reports.service import aggregate_packet
 
+    session.require("records")
     body = aggregate_packet(session, start, end)
     return {"schema": SCHEMA, "packet_id": packet.new_packet_id(), "org": config.org_id(session), **body}
 
@@ -31,6 +32,7 @@ def build(session: Session, start: date, end: date) -> dict:
 def seal_to_folder(session: Session, start: date, end: date, folder: Path | None = None) -> Path:
     """Seal the aggregate for ``[start, end]`` and write ``<id>.cmmagg`` into ``folder`` (default: the
     configured delivery folder). Raises our errors when CMM's key or the folder is missing."""
+    session.require("records")
     cmm = config.require_cmm_key(session)
     target = Path(folder) if folder else Path(config.transport(session).folder or "")
     if not str(target) or not target.is_dir():

@@ -1,5 +1,6 @@
 """The referral channel's settings, kept in the vault: the organisation's signing key, CMM's public
-key, the transport and k. Changing them needs the "settings" capability (administrators)."""
+key, the transport and k. Reading them needs "records" (every worker refers people); changing them
+needs the "settings" capability (administrators)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ class TransportSettings:
 
 def ensure_org_key(session: Session) -> str:
     """Create the organisation's Ed25519 signing key once; returns its fingerprint."""
+    session.require("records")
     seed = settings_repo.get(session.conn, ORG_SEED)
     if seed is None:
-        session.require("records")
         with session.write() as conn:
             if settings_repo.get(conn, ORG_SEED) is None:
                 settings_repo.put(conn, ORG_SEED, keys.b64(crypto.new_signing_seed()))
@@ -52,17 +53,20 @@ def ensure_org_key(session: Session) -> str:
 
 
 def org_seed(session: Session) -> bytes:
+    session.require("records")
     ensure_org_key(session)
     return keys.unb64(settings_repo.get(session.conn, ORG_SEED))
 
 
 def org_id(session: Session) -> str:
     """The organisation's id in packets: the key id of its signing key (32 hex digits)."""
+    session.require("records")
     return crypto.key_id(crypto.org_public(org_seed(session))).hex()
 
 
 def export_org_key(session: Session) -> bytes:
     """The public signing key file for CMM to register (no secret in it)."""
+    session.require("records")
     seed = org_seed(session)
     session.audit("referral.org_key_exported")
     return crypto.org_key_file(seed, organisation.load(session).name)
@@ -88,11 +92,13 @@ def import_cmm_key(session: Session, raw: bytes) -> CmmPublic:
 
 
 def cmm_key(session: Session) -> CmmPublic | None:
+    session.require("records")
     data = settings_repo.get(session.conn, CMM_KEY)
     return CmmPublic.from_json(data) if data else None
 
 
 def require_cmm_key(session: Session) -> CmmPublic:
+    session.require("records")
     public = cmm_key(session)
     if public is None:
         raise NoCmmKey()
@@ -100,6 +106,7 @@ def require_cmm_key(session: Session) -> CmmPublic:
 
 
 def get_k(session: Session) -> int:
+    session.require("records")
     return int(settings_repo.get(session.conn, K_VALUE, DEFAULT_K))
 
 
@@ -113,6 +120,7 @@ def set_k(session: Session, k: int) -> None:
 
 
 def transport(session: Session) -> TransportSettings:
+    session.require("records")
     data = settings_repo.get(session.conn, TRANSPORT) or {}
     known = {k: v for k, v in data.items() if k in TransportSettings.__dataclass_fields__}
     return TransportSettings(**known)

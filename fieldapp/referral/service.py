@@ -191,6 +191,7 @@ def seal(session: Session, referral_id: int, *, exact: bool = False, reason: str
     and audited, never sent. With ``seen`` (the preview the worker confirmed) sealing refuses if
     anything changed since. Returns the packet id.
     """
+    session.require("records")
     cmm = config.require_cmm_key(session)
     view = preview(session, referral_id, exact=exact)
     reason = " ".join(reason.split())
@@ -233,6 +234,8 @@ def queue(session: Session, referral_id: int) -> None:
 
 def seal_and_queue(session: Session, referral_id: int, *, exact: bool = False, reason: str = "",
                    seen: Preview | None = None) -> str:
+    """Seal and queue in one step; refused before sealing when this user may not queue."""
+    _require_send(session)
     packet_id = seal(session, referral_id, exact=exact, reason=reason, seen=seen)
     queue(session, referral_id)
     return packet_id

@@ -64,6 +64,7 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
 
     Returns the receipt's outcome, or None when it is not a valid receipt for one of our packets.
     An acknowledged packet is never set back."""
+    _require_send(session)
     receipt = crypto.verify_receipt(raw, cmm)
     if receipt is None or schema.receipt_problems(receipt):
         return None

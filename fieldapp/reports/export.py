@@ -94,6 +94,7 @@ def csv_text(report: Report, parts: list[ShownSection], *, exact: bool) -> str:
 
 
 def write_csv(session: Session, report: Report, path: Path, *, exact: bool = False) -> None:
+    session.require("reports_exact" if exact else "records")
     parts = shown(session, report, exact_counts=exact)
     write_atomic(Path(path), csv_text(report, parts, exact=exact).encode("utf-8-sig"))
     session.audit("report_export_csv" + ("_exact" if exact else ""), "report")
@@ -182,6 +183,7 @@ def _page(canvas, doc, *, font: str, exact: bool, heading: str) -> None:
 
 def write_pdf(session: Session, report: Report, path: Path, *, exact: bool = False,
               progress: Progress | None = None) -> None:
+    session.require("reports_exact" if exact else "records")
     parts = shown(session, report, exact_counts=exact)
     write_atomic(Path(path), pdf_bytes(report, parts, exact=exact, progress=progress))
     session.audit("report_export_pdf" + ("_exact" if exact else ""), "report")

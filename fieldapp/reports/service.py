@@ -3,9 +3,9 @@ anonymised aggregate packet for CMM.
 
 Roles (checked here, not only in the UI): everyone with the ``records`` capability sees the
 activity, people, referral and material sections; the health section needs ``health``; the legal
-pilot section needs ``legal`` or the coordinator role (coordinators evaluate the pilot; no new
-capability in ``roles.py``). Exact counts need ``reports_exact`` (coordinators) and are only for
-the screen: every file and packet is suppressed (an ``--exact`` file carries an INTERNAL mark).
+pilot section needs ``reports_legal`` (legal advisers, and coordinators who evaluate the pilot).
+Exact counts need ``reports_exact`` (coordinators) and are only for the screen: every file and
+packet is suppressed (an ``--exact`` file carries an INTERNAL mark).
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ def section_titles() -> dict[str, str]:
 
 
 def may_see_legal(session: Session) -> bool:
-    return session.can("legal") or session.user.role == "coordinator"
+    session.require("records")
+    return session.can("reports_legal")
 
 
 def available_sections(session: Session) -> tuple[str, ...]:
     """The sections this user may see, in report order."""
+    session.require("records")
     allowed = {"activity", "people", "materials"}
     if report_repo.has_table(session.conn, "referrals"):
         allowed.add("referrals")
@@ -77,6 +79,7 @@ def build_report(session: Session, start: date, end: date, sections: tuple[str, 
                  *, k: int = DEFAULT_K) -> Report:
     """Exact counts for the period and the same period a year earlier, for the sections asked
     (default: every section the user may see). Raises PermissionDenied for a restricted section."""
+    session.require("records")
     wanted = available_sections(session) if sections is None else tuple(sections)
     _check(session, start, end, wanted)
     prev_start, prev_end = previous_period(start, end)
@@ -101,6 +104,7 @@ class ShownSection:
 
 def shown(session: Session, report: Report, *, exact_counts: bool = False) -> list[ShownSection]:
     """The report's tables as they may be shown: suppressed, or exact for a coordinator on screen."""
+    session.require("records")
     if exact_counts:
         session.require("reports_exact")
     show = exact if exact_counts else (lambda table: protect(table, report.k))
@@ -110,6 +114,7 @@ def shown(session: Session, report: Report, *, exact_counts: bool = False) -> li
 def aggregate_packet(session: Session, start: date, end: date, *, k: int = DEFAULT_K) -> dict:
     """An anonymised, suppressed aggregate for CMM (JSON-able): the activity, people, referral and
     material sections, never health or legal details, each hidden figure as ``"<k"`` or ``"x"``."""
+    session.require("records")
     wanted = tuple(key for key in ("activity", "people", "referrals", "materials")
                    if key in available_sections(session))
     report = build_report(session, start, end, wanted, k=k)

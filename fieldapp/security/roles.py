@@ -1,4 +1,8 @@
-"""What each role may do. Services check these; the UI only follows them."""
+"""What each role may do. Services check these; the UI only follows them.
+
+Every public service function that takes a session checks one capability before it reads or writes
+anything; ``tests/security/test_capabilities.py`` holds the table of which one.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from fieldapp.errors import PermissionDenied
 CAPABILITIES: dict[str, frozenset[str]] = {
     "outreach": frozenset({"records"}),
     "health": frozenset({"records", "health"}),
-    "legal": frozenset({"records", "legal"}),
-    "coordinator": frozenset({"records", "reports_exact", "referrals_send"}),
-    "admin": frozenset({"records", "users", "settings", "referrals_send", "backup", "wipe", "audit"}),
+    "legal": frozenset({"records", "legal", "reports_legal"}),
+    # Coordinators evaluate the legal pilot from its figures, never from its sessions.
+    "coordinator": frozenset({"records", "reports_exact", "reports_legal", "referrals_send"}),
+    "admin": frozenset({"records", "users", "settings", "referrals_send", "backup", "retention", "wipe", "audit"}),
 }
 
 

@@ -18,6 +18,7 @@ def _check_role(role: str) -> None:
 
 
 def add(session: Session, name: str, role: str, passphrase: str, admin_passphrase: str) -> User:
+    session.require("users")
     _check_role(role)
     if not name.strip():
         raise InvalidInput(_("Type a user name."))
