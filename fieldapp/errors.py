@@ -23,6 +23,7 @@ class ExitCode:
     IO_ERROR = 10
     ALREADY_EXISTS = 11
     TOO_SOON = 12
+    NEEDS_UPGRADE = 13
 
 
 class FieldappError(Exception):
@@ -85,6 +86,16 @@ class PermissionDenied(FieldappError):
 
     def default_message(self) -> str:
         return _("Your role does not allow this.")
+
+
+class NeedsUpgrade(FieldappError):
+    """A one-key vault of an earlier version: an administrator must upgrade it before anyone uses it."""
+
+    exit_code = ExitCode.NEEDS_UPGRADE
+
+    def default_message(self) -> str:
+        return _("This vault was made by an earlier version of fieldapp and must first be upgraded by an "
+                 "administrator. Ask an administrator to open it once.")
 
 
 class InvalidInput(FieldappError):

@@ -8,17 +8,18 @@ user's passphrase or the recovery key, and with nothing else.
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fieldapp.errors import IntegrityError, StorageIOError, VaultExists
+from fieldapp.errors import IntegrityError, NotAVault, StorageIOError, VaultExists
 from fieldapp.i18n import _
 from fieldapp.security import vault as vault_keys
+from fieldapp.security.hierarchy import CORE
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, backup, settings_repo, sidecar
+from fieldapp.storage import audit_repo, backup, compartments, settings_repo, sidecar
+from fieldapp.storage.connection import connect
 
 Progress = Callable[[int, int, str], None]
 LAST_BACKUP_KEY = "last_backup_at"
@@ -39,7 +40,9 @@ def _noop(_done: int, _total: int, _stage: str) -> None:
 def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> BackupResult:
     """Write, verify and record a backup in ``folder``; raises StorageIOError and leaves no half file.
 
-    Needs the "backup" capability: a backup opens with any user's passphrase, so it is a full copy."""
+    Needs the "backup" capability: a backup opens with any user's passphrase, so it is a full copy.
+    Each compartment is copied encrypted with its own key, from a connection of its own (``VACUUM
+    health INTO`` on the shared connection would write it with the core file's key)."""
     session.require("backup")
     folder = Path(folder)
     if not folder.is_dir():
@@ -47,14 +50,14 @@ def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> Bac
     name = f"fieldapp-backup-{datetime.now(UTC):%Y%m%d-%H%M%S}.fieldapp"
     dest = folder / name
     progress(0, 3, _("Writing the encrypted copy ..."))
-    backup.copy_encrypted(session.conn, dest)
     try:
-        sidecar.copy_key_file(session.path, dest)
+        counts = _copy_all(session, dest)
         progress(1, 3, _("Checking the copy ..."))
-        counts = backup.table_counts(session.conn)
-        problems = backup.verify_copy(dest, bytes(session.data_key), counts)
-        if problems:
+        if _problems(dest, session.keys, counts):
             raise StorageIOError(_("The backup could not be verified. Try another drive."))
+    except NotAVault as exc:
+        _remove_backup(dest)
+        raise StorageIOError(_("The backup could not be verified. Try another drive.")) from exc
     except (OSError, StorageIOError):
         _remove_backup(dest)
         raise
@@ -63,13 +66,66 @@ def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> Bac
         settings_repo.put(conn, LAST_BACKUP_KEY, datetime.now(UTC).isoformat())
         audit_repo.append(conn, session.user.id, "backup")
     progress(3, 3, _("Done"))
-    return BackupResult(dest, dest.stat().st_size, counts)
+    return BackupResult(dest, sum(f.stat().st_size for f in _backup_files(dest) if f.exists()), counts["main"])
+
+
+def _copy_all(session: Session, dest: Path) -> dict[str, dict[str, int]]:
+    """Copy the core file, every compartment file and the key file; returns row counts per file."""
+    backup.copy_encrypted(session.conn, dest)
+    counts = {"main": backup.table_counts(session.conn)}
+    for name in compartments.FILE_COMPARTMENTS:
+        source = compartments.compartment_path(session.path, name)
+        target = compartments.compartment_path(dest, name)
+        if name in session.keys:
+            conn = connect(source, bytes(session.keys[name]))
+            try:
+                backup.copy_encrypted(conn, target)
+                counts[name] = backup.table_counts(conn)
+            finally:
+                conn.close()
+        elif source.exists():
+            backup.copy_file(source, target)        # a key this user does not hold: copied as it is
+    sidecar.copy_key_file(session.path, dest)
+    return counts
+
+
+def _problems(dest: Path, held: dict[str, bytearray], counts: dict[str, dict[str, int]] | None) -> list[str]:
+    """Check each copied file that a held key opens (with the expected row counts when given)."""
+    problems = backup.verify_copy(dest, bytes(held[CORE]), counts["main"] if counts else None)
+    for name in compartments.FILE_COMPARTMENTS:
+        path = compartments.compartment_path(dest, name)
+        if name in held and path.exists():
+            expected = counts.get(name) if counts else None
+            problems += backup.verify_copy(path, bytes(held[name]), expected)
+    return problems
+
+
+def _backup_files(dest: Path) -> list[Path]:
+    return [dest, sidecar.sidecar_path(dest),
+            *(compartments.compartment_path(dest, name) for name in compartments.FILE_COMPARTMENTS)]
 
 
 def _remove_backup(dest: Path) -> None:
-    for file in (dest, sidecar.sidecar_path(dest)):
+    for file in _backup_files(dest):
         with contextlib.suppress(FileNotFoundError):
             file.unlink()
+
+
+def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> Path:
+    """The verified copy written beside a one-key vault before it is upgraded (kept; panic wipe
+    destroys it with the vault)."""
+    dest = vault.with_name(vault.name + ".pre-upgrade")
+    if dest.exists():
+        return dest                                  # an upgrade cut short: the first copy is the one to keep
+    backup.copy_encrypted(conn, dest)
+    try:
+        sidecar.copy_key_file(vault, dest)
+        if backup.verify_copy(dest, core_key, backup.table_counts(conn)):
+            raise StorageIOError(_("The backup could not be verified. Try another drive."))
+    except (OSError, StorageIOError):
+        _remove_backup(dest)
+        raise
+    return dest
 
 
 def backup_overdue(session: Session, now: datetime | None = None) -> bool:
@@ -86,23 +142,29 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
             recovery: bool = False) -> None:
     """Check a backup with a passphrase (or the recovery key), then put it in place as the vault.
 
-    Refuses to overwrite an existing vault; a damaged or foreign backup is refused unchanged.
+    Refuses to overwrite an existing vault; a damaged or foreign backup is refused unchanged. Every
+    file the secret's keys open is checked; compartment files it cannot open are copied as they are.
     """
     backup_file, vault_path = Path(backup_file), Path(vault_path)
-    if vault_path.exists() or sidecar.sidecar_path(vault_path).exists():
+    if any(f.exists() for f in _backup_files(vault_path)):
         raise VaultExists()
-    data_key = vault_keys.open_data_key(backup_file, secret, user_name=user_name, recovery=recovery)
-    if backup.verify_copy(backup_file, data_key):
-        raise IntegrityError(_("The backup is damaged. It was not restored."))
-    vault_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = vault_path.with_name(f".{vault_path.name}.restoring")
+    opened = vault_keys.open_keys(backup_file, secret, user_name=user_name, recovery=recovery)
     try:
-        shutil.copyfile(backup_file, tmp)
-        tmp.chmod(0o600)
+        if _problems(backup_file, opened.keys, None):
+            raise IntegrityError(_("The backup is damaged. It was not restored."))
+    except NotAVault as exc:
+        raise IntegrityError(_("The backup is damaged. It was not restored.")) from exc
+    finally:
+        opened.forget()
+    vault_path.parent.mkdir(parents=True, exist_ok=True)
+    pairs = [(compartments.compartment_path(backup_file, n), compartments.compartment_path(vault_path, n))
+             for n in compartments.FILE_COMPARTMENTS]
+    try:
+        for source, target in pairs:
+            if source.exists():
+                backup.copy_file(source, target)
         sidecar.copy_key_file(backup_file, vault_path)
-        tmp.replace(vault_path)
+        backup.copy_file(backup_file, vault_path)          # the core file last: the vault exists once it is whole
     except (OSError, StorageIOError) as exc:
-        for leftover in (tmp, sidecar.sidecar_path(vault_path)):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        _remove_backup(vault_path)
         raise StorageIOError() from exc

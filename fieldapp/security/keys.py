@@ -1,4 +1,4 @@
-"""Key derivation and key wrapping.
+"""Key derivation, key wrapping, and the members' key pairs.
 
 The vault's data key is 32 random bytes. A user's passphrase (or the recovery key) derives a
 key-encryption key with argon2id, which wraps the data key with XChaCha20-Poly1305. The wrap is
@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 
 from argon2.low_level import Type, hash_secret_raw
 from nacl import bindings, exceptions
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.signing import SigningKey, VerifyKey
 
 KEY_BYTES = 32
 SALT_BYTES = 16
@@ -76,12 +78,17 @@ def wrap(kek: bytes, data_key: bytes, context: bytes) -> bytes:
 
 def unwrap(kek: bytes, wrapped: bytes, context: bytes) -> bytes | None:
     """The data key, or None when the key-encryption key or the context is wrong (or tampered)."""
+    key = unwrap_bytes(kek, wrapped, context)
+    return key if key is not None and len(key) == KEY_BYTES else None
+
+
+def unwrap_bytes(kek: bytes, wrapped: bytes, context: bytes) -> bytes | None:
+    """What ``wrap`` wrapped, or None when the key, the context or the bytes are not right."""
     nonce, sealed = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
     try:
-        key = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, context, nonce, kek)
+        return bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, context, nonce, kek)
     except (exceptions.CryptoError, ValueError, TypeError):
         return None
-    return key if len(key) == KEY_BYTES else None
 
 
 def lookup_id(lookup_salt: bytes, user_name: str) -> str:
@@ -116,3 +123,60 @@ def b64(data: bytes) -> str:
 
 def unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+# -- member key pairs: X25519 (keys are sealed to it) and Ed25519 (events and grants are signed) --
+
+BOX_SECRET_BYTES = 32
+SIGN_SEED_BYTES = 32
+
+
+@dataclass(frozen=True)
+class MemberKeys:
+    """A member's private halves, as unwrapped at unlock; the public halves follow from them."""
+
+    box_secret: bytes
+    sign_seed: bytes
+
+    @classmethod
+    def generate(cls) -> MemberKeys:
+        return cls(secrets.token_bytes(BOX_SECRET_BYTES), secrets.token_bytes(SIGN_SEED_BYTES))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> MemberKeys:
+        if len(raw) != BOX_SECRET_BYTES + SIGN_SEED_BYTES:
+            raise ValueError("member keys")
+        return cls(raw[:BOX_SECRET_BYTES], raw[BOX_SECRET_BYTES:])
+
+    def to_bytes(self) -> bytes:
+        return self.box_secret + self.sign_seed
+
+    @property
+    def box_public(self) -> bytes:
+        return bytes(PrivateKey(self.box_secret).public_key)
+
+    @property
+    def sign_public(self) -> bytes:
+        return bytes(SigningKey(self.sign_seed).verify_key)
+
+    def unseal(self, sealed: bytes) -> bytes | None:
+        try:
+            return SealedBox(PrivateKey(self.box_secret)).decrypt(sealed)
+        except (exceptions.CryptoError, ValueError, TypeError):
+            return None
+
+    def sign(self, message: bytes) -> bytes:
+        return SigningKey(self.sign_seed).sign(message).signature
+
+
+def seal_to(box_public: bytes, secret: bytes) -> bytes:
+    """Encrypt ``secret`` so only the holder of the matching X25519 private key can read it."""
+    return SealedBox(PublicKey(box_public)).encrypt(secret)
+
+
+def signature_ok(sign_public: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(sign_public).verify(message, signature)
+    except (exceptions.BadSignatureError, ValueError, TypeError):
+        return False
+    return True

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldapp.domain.records import User
-from fieldapp.errors import IntegrityError
-from fieldapp.security import roles
+from fieldapp.errors import IntegrityError, PermissionDenied
+from fieldapp.security import hierarchy, roles
+from fieldapp.security.keys import MemberKeys
 from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.connection import Connection, VaultLock, close_connection, transaction
 
@@ -26,17 +27,30 @@ class Session:
     read_only: bool = False
     demo: bool = False
     warnings: list[str] = field(default_factory=list)
-    data_key: bytearray = field(default_factory=bytearray, repr=False)
+    keys: dict[str, bytearray] = field(default_factory=dict, repr=False)   # compartment -> key held
+    member: MemberKeys | None = field(default=None, repr=False)             # the user's private keys
+    slot_id: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.lock.held
 
+    @property
+    def data_key(self) -> bytearray:
+        """The core compartment's key (the vault file's own key)."""
+        return self.keys.get(hierarchy.CORE, bytearray())
+
+    def holds(self, compartment: str) -> bool:
+        return compartment in self.keys
+
     def can(self, capability: str) -> bool:
-        return roles.can(self.user.role, capability)
+        """The role must allow it and, where a key stands behind it, the key must be held: a role
+        edited in a table grants nothing without the key."""
+        return roles.can(self.user.role, capability) and self.holds(hierarchy.key_for(capability))
 
     def require(self, capability: str) -> None:
-        roles.require(self.user.role, capability)
+        if not self.can(capability):
+            raise PermissionDenied()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -63,7 +77,10 @@ class Session:
             self._anchor_audit()
             close_connection(self.conn)
         finally:
-            self.data_key[:] = bytes(len(self.data_key))
+            for key in self.keys.values():
+                key[:] = bytes(len(key))
+            self.keys = {}
+            self.member = None
             self.lock.release()
 
     def _anchor_audit(self) -> None:

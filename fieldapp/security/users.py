@@ -6,7 +6,7 @@ from fieldapp.domain.codes import ROLES
 from fieldapp.domain.records import User
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.security import vault
+from fieldapp.security import rotation, vault
 from fieldapp.security.passphrase import strength
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, sidecar, users_repo
@@ -35,7 +35,10 @@ def list_all(session: Session) -> list[User]:
 
 
 def deactivate(session: Session, user_id: int) -> None:
-    """The user can no longer unlock: their key slot is removed and they are marked inactive."""
+    """The user can no longer unlock, and nothing they may have kept opens the live vault: their slot
+    is removed and every key they held is rotated (the files re-encrypted with new keys).
+
+    Backups made before stay readable with their old passphrase: the Users tab says so."""
     session.require("users")
     if user_id == session.user.id:
         raise InvalidInput(_("You cannot deactivate yourself."))
@@ -43,16 +46,26 @@ def deactivate(session: Session, user_id: int) -> None:
     if lookup is None:
         raise InvalidInput(_("There is no such user."))
     side = sidecar.read(session.path)
-    side.slots.pop(lookup, None)
+    held = rotation.remove_member(side, lookup)
     with session.write() as conn:
         users_repo.set_active(conn, user_id, False)
         audit_repo.append(conn, session.user.id, "user.deactivate", "user", user_id)
-        sidecar.write(session.path, side)
+    rotation.rotate(session, side, held)
+    session.audit("keys.rotate", "user", user_id)
 
 
 def set_role(session: Session, user_id: int, role: str) -> None:
+    """A new role is a new set of keys: the missing ones are sealed to the member, and the ones the
+    new role does not hold are taken back and rotated."""
     session.require("users")
     _check_role(role)
+    lookup = users_repo.lookup_of(session.conn, user_id)
+    if lookup is None:
+        raise InvalidInput(_("There is no such user."))
+    side = sidecar.read(session.path)
+    rotation.grant_role(session, side, lookup, role)
+    surplus = rotation.take_back(side, lookup, role)
     with session.write() as conn:
         users_repo.set_role(conn, user_id, role)
         audit_repo.append(conn, session.user.id, "user.role", "user", user_id)
+    rotation.rotate(session, side, surplus)

@@ -1,29 +1,34 @@
-"""Create, unlock and re-key vaults.
+"""Create, unlock and upgrade vaults.
 
-A vault is ``<name>`` (the SQLCipher database, keyed with a random data key in raw-key mode) and
-``<name>.keys`` (the sidecar of wrapped data keys). Errors are told apart here, because SQLCipher
-answers every one of them with "file is not a database":
+A vault is ``<name>`` (the core compartment: a SQLCipher file keyed with its own random key in
+raw-key mode), ``<name>.health`` and ``<name>.legal`` (compartment files with keys of their own)
+and ``<name>.keys`` (the key file: members and the compartment keys sealed to them; see
+``hierarchy``). A user's session attaches only the compartments whose keys their slot holds.
+
+Errors are told apart here, because SQLCipher answers every one of them with "file is not a
+database":
 
 - no database file                         -> VaultMissing
 - another process holds the vault          -> VaultInUse
 - empty, plain SQLite, not whole pages,
-  missing or malformed sidecar             -> NotAVault (nothing is decrypted, nothing written)
+  missing or malformed key file            -> NotAVault (nothing is decrypted, nothing written)
 - the authenticated unwrap fails           -> WrongPassphrase
 - the key unwraps but the file won't read  -> NotAVault (a damaged or foreign file)
 - it reads but fails its integrity checks  -> opened read-only with a warning
+- a one-key vault of the first kind        -> NeedsUpgrade (an admin upgrades it: ``upgrade``)
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from fieldapp.domain.records import User
 from fieldapp.errors import (
+    IntegrityError,
     InvalidInput,
+    NeedsUpgrade,
     NotAVault,
     PermissionDenied,
     VaultExists,
@@ -31,11 +36,14 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.i18n import _
-from fieldapp.security import backoff, keys, wipe
+from fieldapp.security import backoff, hierarchy, keys, slots, wipe
+from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
 from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, migrations, sidecar, users_repo
+from fieldapp.security.slots import Opened
+from fieldapp.storage import audit_repo, compartments, migrations, sidecar, users_repo
 from fieldapp.storage.connection import (
+    Connection,
     DatabaseError,
     VaultLock,
     connect,
@@ -43,27 +51,9 @@ from fieldapp.storage.connection import (
     looks_like_vault_file,
     transaction,
 )
-from fieldapp.storage.sidecar import Sidecar, Slot
+from fieldapp.storage.sidecar import Sidecar
 
-RECOVERY_SLOT = "recovery"
-T = TypeVar("T")
-
-
-def _context(vault_id: str, slot_id: str) -> bytes:
-    return f"fieldapp-slot/1|{vault_id}|{slot_id}".encode()
-
-
-def _make_slot(side: Sidecar, slot_id: str, secret: str, data_key: bytes, params: KdfParams) -> Slot:
-    salt = keys.new_salt()
-    kek = keys.derive(secret, salt, params)
-    return Slot(salt, params, keys.wrap(kek, data_key, _context(side.vault_id, slot_id)))
-
-
-def _open_slot(side: Sidecar, slot_id: str, slot: Slot, secret: str) -> bytes | None:
-    if not slot.kdf.at_least_floor():
-        raise NotAVault()
-    kek = keys.derive(secret, slot.salt, slot.kdf)
-    return keys.unwrap(kek, slot.wrapped, _context(side.vault_id, slot_id))
+RECOVERY_SLOT = hierarchy.RECOVERY
 
 
 def vault_exists(path: Path) -> bool:
@@ -78,35 +68,56 @@ def is_demo(path: Path) -> bool:
 
 def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo: bool = False,
                  params: KdfParams | None = None) -> tuple[Session, str]:
-    """A new vault with its first user; returns the open session and the recovery key (shown once)."""
+    """A new vault with its first user; returns the open session and the recovery key (shown once).
+
+    Every compartment gets its own key; the recovery key holds them all, the first user those of
+    their role.
+    """
     path = Path(path)
     if path.exists() or sidecar.sidecar_path(path).exists():
         raise VaultExists()
     params = params or keys.default_params()
-    data_key = keys.new_data_key()
     side = Sidecar(vault_id=secrets.token_hex(16), lookup_salt=keys.new_salt(), demo=demo)
     slot_id = keys.lookup_id(side.lookup_salt, user_name)
-    side.slots[slot_id] = _make_slot(side, slot_id, passphrase, data_key, params)
+    member, member_keys = hierarchy.new_member(side, slot_id, passphrase, params)
     recovery_key = keys.new_recovery_key()
-    side.recovery = _make_slot(side, RECOVERY_SLOT, recovery_key, data_key, params)
+    side.members = {slot_id: member, RECOVERY_SLOT: hierarchy.new_member(side, RECOVERY_SLOT, recovery_key, params)[0]}
+    all_keys = {name: bytearray(keys.new_data_key()) for name in hierarchy.COMPARTMENTS}
+    for name, key in all_keys.items():
+        hierarchy.grant(side, name, key, {RECOVERY_SLOT} | ({slot_id} if name in ROLE_KEYS[role] else set()))
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path, data_key, create=True)
+    conn = connect(path, all_keys[CORE], create=True)
     path.chmod(0o600)
     try:
         migrations.migrate(conn)
+        _make_compartments(conn, path, all_keys)
         with transaction(conn):
             user = users_repo.insert_user(conn, User(name=user_name.strip(), role=role), slot_id)
             audit_repo.append(conn, user.id, "vault.create")
         sidecar.write(path, side, create=True)
     except BaseException:
         conn.close()
-        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        for leftover in wipe.vault_files(path):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise
+    held = {name: key for name, key in all_keys.items() if name in ROLE_KEYS[role]}
+    for name in set(FILE_COMPARTMENTS) - set(held):
+        compartments.detach(conn, name)
+    for name, key in all_keys.items():
+        if name not in held:
+            key[:] = bytes(len(key))
     lock = VaultLock(path)
     lock.acquire()
-    return Session(path, conn, user, lock, demo=demo, data_key=bytearray(data_key)), recovery_key
+    session = Session(path, conn, user, lock, demo=demo, keys=held, member=member_keys, slot_id=slot_id)
+    return session, recovery_key
+
+
+def _make_compartments(conn: Connection, path: Path, all_keys: dict[str, bytearray]) -> None:
+    """Create each compartment file and move its (new, or upgraded) tables out of the core file."""
+    for name in FILE_COMPARTMENTS:
+        compartments.attach(conn, path, name, all_keys[name], create=True)
+        compartments.move_out_of_main(conn, name)
 
 
 def _preflight(path: Path) -> tuple[VaultLock, Sidecar]:
@@ -126,102 +137,130 @@ def _preflight(path: Path) -> tuple[VaultLock, Sidecar]:
     return lock, side
 
 
-def _data_key_for_user(side: Sidecar, user_name: str | None, passphrase: str) -> tuple[str, bytes]:
-    if user_name is None:
-        return _data_key_any_user(side, passphrase)
-    slot_id = keys.lookup_id(side.lookup_salt, user_name)
-    slot = side.slots.get(slot_id)
-    if slot is None:
-        _spend_like_a_slot(side, slot_id, passphrase)
-        raise WrongPassphrase()
-    data_key = _open_slot(side, slot_id, slot, passphrase)
-    if data_key is None:
-        raise WrongPassphrase()
-    return slot_id, data_key
-
-
-def _spend_like_a_slot(side: Sidecar, slot_id: str, passphrase: str) -> None:
-    """Spend the time of a real attempt, so timing does not tell which names exist.
-
-    The parameters are those of an existing slot chosen by the (unknown) name's slot id, so an
-    unknown name costs what a known name costs even when slots were made with other parameters.
-    """
-    params = keys.default_params()
-    known = [s.kdf for _i, s in sorted(side.slots.items()) if s.kdf.at_least_floor()]
-    if known:
-        params = known[int(slot_id[:8], 16) % len(known)]
-    keys.derive(passphrase, keys.new_salt(), params)
-
-
-def _data_key_any_user(side: Sidecar, passphrase: str) -> tuple[str, bytes]:
-    """Try the passphrase on every user slot (the command line, when no user name is given)."""
-    for slot_id, slot in side.slots.items():
-        data_key = _open_slot(side, slot_id, slot, passphrase)
-        if data_key is not None:
-            return slot_id, data_key
-    raise WrongPassphrase()
-
-
-def _data_key_for_recovery(side: Sidecar, recovery_key: str) -> bytes:
-    if side.recovery is None:
-        raise WrongPassphrase()
-    data_key = _open_slot(side, RECOVERY_SLOT, side.recovery, keys.normalise_recovery_key(recovery_key))
-    if data_key is None:
-        raise WrongPassphrase(_("The recovery key is not right. Check it and try again."))
-    return data_key
-
-
-def _gated(path: Path, side: Sidecar, secret: str, unwrap: Callable[[], T]) -> T:
-    """The one gate in front of every unwrap: unlock, restore, check, reset, every command.
-
-    The wipe passphrase is tried first (a duress wipe never waits), then the back-off; a failed
-    unwrap is counted in this file's own key file (a backup counts in its own) and may wipe.
-    """
-    if wipe.is_wipe_passphrase(side, secret):
-        wipe.wipe_files(path)
-        raise WrongPassphrase()
-    backoff.check_allowed(side)
-    try:
-        return unwrap()
-    except WrongPassphrase as error:
-        raise backoff.record_failure(path, side, error) from None
-
-
 def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     """Open the vault for one user, or raise one of the errors in the module docstring.
 
     Without a user name every user's slot is tried (slower: one key derivation per user).
-    Wrong passphrases are counted in the sidecar and slow further attempts (see backoff).
+    Wrong passphrases are counted in the key file and slow further attempts (see backoff).
     """
     path = Path(path)
     lock, side = _preflight(path)
+    opened: Opened | None = None
     try:
-        slot_id, data_key = _gated(path, side, passphrase,
-                                   lambda: _data_key_for_user(side, user_name, passphrase))
-        conn, read_only, warnings = _open_checked(path, data_key)
-        user = _active_user(conn, slot_id)
+        opened = slots.gated(path, side, passphrase, lambda: slots.for_user(side, user_name, passphrase))
+        if side.legacy:
+            raise NeedsUpgrade()
+        session = _open_session(path, side, opened, lock)
     except BaseException:
+        if opened is not None:
+            opened.forget()
         lock.release()
         raise
-    session = Session(path, conn, user, lock, read_only=read_only, demo=side.demo, warnings=warnings,
-                      data_key=bytearray(data_key))
+    if opened.member is None and not session.read_only:
+        _enrol_first_kind_slot(session, side, passphrase)
     _audit_unlock(session, backoff.take_failures(path, side))
     return session
 
 
-def _active_user(conn, slot_id: str) -> User:
+def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) -> Session:
+    conn, read_only, warnings = _open_core(path, side, opened)
+    try:
+        user = _active_user(conn, opened.slot_id)
+        _attach_held(conn, path, side, opened, read_only=read_only)
+        if not read_only:
+            _settle_rotations(conn, path, side, opened)
+            with transaction(conn):
+                compartments.drop_orphans(conn)    # rows of contacts deleted by someone without this key
+    except BaseException:
+        conn.close()
+        raise
+    return Session(path, conn, user, lock, read_only=read_only, demo=side.demo, warnings=warnings,
+                   keys=opened.keys, member=opened.member, slot_id=opened.slot_id)
+
+
+def _open_core(path: Path, side: Sidecar, opened: Opened):
+    """The core file with the current key, or with a rotation's new key when a crash came after
+    its rekey and before the key file said so (the rotation is then finished here)."""
+    current, pending = opened.keys.get(CORE), opened.pending.get(CORE)
+    if current is None:
+        raise NotAVault()
+    try:
+        return _open_checked(path, current)
+    except NotAVault:
+        if pending is None:
+            raise
+    result = _open_checked(path, pending)
+    _promote(side, opened, CORE)
+    sidecar.write(path, side)
+    return result
+
+
+def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *, read_only: bool) -> None:
+    changed = False
+    for name in FILE_COMPARTMENTS:
+        key = opened.keys.get(name)
+        if key is None:
+            continue
+        missing = not compartments.compartment_path(path, name).exists()
+        if missing and read_only:
+            continue
+        try:
+            compartments.attach(conn, path, name, key, create=missing, read_only=read_only)
+        except NotAVault:
+            pending = opened.pending.get(name)
+            if pending is None:
+                raise
+            compartments.attach(conn, path, name, pending, read_only=read_only)
+            _promote(side, opened, name)
+            changed = True
+        if not read_only:
+            compartments.move_out_of_main(conn, name)      # an upgrade cut short finishes here
+    if changed:
+        sidecar.write(path, side)
+
+
+def _promote(side: Sidecar, opened: Opened, name: str) -> None:
+    hierarchy.finish_rotation(side, name)
+    old = opened.keys.get(name)
+    if old is not None:
+        old[:] = bytes(len(old))
+    opened.keys[name] = opened.pending.pop(name)
+
+
+def _settle_rotations(conn: Connection, path: Path, side: Sidecar, opened: Opened) -> None:
+    """Apply every rotation written to the key file but not yet to the files (rekey, then record)."""
+    if not opened.pending:
+        return
+    for name in sorted(opened.pending):
+        if name == CORE:
+            compartments.rekey(conn, "main", opened.pending[name])
+        elif name in FILE_COMPARTMENTS and name in compartments.attached(conn):
+            compartments.rekey(conn, name, opened.pending[name])
+        _promote(side, opened, name)
+    sidecar.write(path, side)
+
+
+def _active_user(conn: Connection, slot_id: str) -> User:
     try:
         user = users_repo.user_by_lookup(conn, slot_id)
     except DatabaseError as exc:          # a damaged page the quick check did not reach
-        conn.close()
         raise NotAVault() from exc
     if user is None:
-        conn.close()
         raise NotAVault()
     if not user.active:
-        conn.close()
         raise PermissionDenied(_("This account has been deactivated. Ask an administrator."))
     return user
+
+
+def _enrol_first_kind_slot(session: Session, side: Sidecar, passphrase: str) -> None:
+    """A user whose slot still wraps the one core key (after an upgrade) gets key pairs now; the
+    compartments of their role follow when an admin grants them (Settings > Users)."""
+    member, member_keys = hierarchy.new_member(side, session.slot_id, passphrase, keys.default_params())
+    side.members[session.slot_id] = member
+    hierarchy.grant(side, CORE, session.keys[CORE], {session.slot_id})
+    side.slots.pop(session.slot_id, None)
+    sidecar.write(session.path, side)
+    session.member = member_keys
 
 
 def _audit_unlock(session: Session, failures: list[float]) -> None:
@@ -254,49 +293,109 @@ def _open_checked(path: Path, data_key: bytes):
     return conn, False, []
 
 
+def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session, str]:
+    """Upgrade a one-key vault of the first kind to compartments (an admin only); returns the open
+    session and the NEW recovery key (the old one no longer opens anything).
+
+    A verified backup is written beside the vault first (``<vault>.pre-upgrade``). The key file is
+    rewritten with the new keys before any table moves, so a crash half-way finishes at the next
+    unlock. Other users' slots keep the core key only; their role's other keys follow when an
+    admin grants them.
+    """
+    from fieldapp.lifecycle.backup import pre_upgrade_backup
+
+    path = Path(path)
+    lock, side = _preflight(path)
+    opened: Opened | None = None
+    conn = None
+    try:
+        if not side.legacy:
+            raise InvalidInput(_("This vault is already up to date."))
+        opened = slots.gated(path, side, passphrase, lambda: slots.for_user(side, user_name, passphrase))
+        conn, read_only, _warnings = _open_checked(path, opened.keys[CORE])
+        if read_only:
+            raise IntegrityError()
+        user = _active_user(conn, opened.slot_id)
+        if user.role != "admin":
+            raise NeedsUpgrade()
+        pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
+        recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase)
+        sidecar.write(path, side)
+        _make_compartments(conn, path, all_keys)
+        with transaction(conn):
+            audit_repo.append(conn, user.id, "vault.upgrade")
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        if opened is not None:
+            opened.forget()
+        lock.release()
+        raise
+    session = Session(path, conn, user, lock, demo=side.demo, keys=all_keys, member=member_keys,
+                      slot_id=opened.slot_id)
+    return session, recovery_key
+
+
+def _new_hierarchy(side: Sidecar, opened: Opened, passphrase: str):
+    """Members for the upgrading admin and a new recovery key; the core key stays the old data key
+    (the other users' slots still wrap it), every other compartment gets a new key."""
+    params = keys.default_params()
+    member, member_keys = hierarchy.new_member(side, opened.slot_id, passphrase, params)
+    recovery_key = keys.new_recovery_key()
+    side.members = {opened.slot_id: member,
+                    RECOVERY_SLOT: hierarchy.new_member(side, RECOVERY_SLOT, recovery_key, params)[0]}
+    side.slots.pop(opened.slot_id, None)
+    side.recovery = None
+    all_keys = {CORE: opened.keys[CORE]}
+    all_keys.update({name: bytearray(keys.new_data_key()) for name in hierarchy.COMPARTMENTS if name != CORE})
+    for name, key in all_keys.items():
+        hierarchy.grant(side, name, key, {RECOVERY_SLOT, opened.slot_id})
+    return recovery_key, member_keys, all_keys
+
+
 def change_passphrase(session: Session, old: str, new: str) -> None:
-    """Re-wrap the signed-in user's slot; the data itself is not re-encrypted."""
+    """Re-wrap the signed-in user's private keys; the keys and the data stay as they are."""
+    session.require("records")
     side = sidecar.read(session.path)
-    slot_id, data_key = _gated(session.path, side, old, lambda: _data_key_for_user(side, session.user.name, old))
-    _refuse_wipe_passphrase(side, new)
-    side.slots[slot_id] = _make_slot(side, slot_id, new, data_key, keys.default_params())
-    sidecar.write(session.path, side)
+    opened = slots.gated(session.path, side, old, lambda: slots.for_user(side, session.user.name, old))
+    try:
+        slots.refuse_wipe_passphrase(side, new)
+        if opened.member is None:
+            side.slots[opened.slot_id] = slots.make_legacy_slot(side, opened.slot_id, new,
+                                                                bytes(opened.keys[CORE]), keys.default_params())
+        else:
+            side.members[opened.slot_id] = hierarchy.new_member(side, opened.slot_id, new, keys.default_params(),
+                                                                opened.member)[0]
+        sidecar.write(session.path, side)
+    finally:
+        opened.forget()
     session.audit("user.passphrase_changed", "user", session.user.id)
 
 
 def add_user(session: Session, name: str, role: str, passphrase: str, admin_passphrase: str,
              *, params: KdfParams | None = None) -> User:
-    """Add a user with their own passphrase; needs the admin's passphrase to reach the data key."""
+    """Add a member: new key pairs wrapped by their passphrase, and the keys of their role sealed to
+    them from the admin's own keys. The admin's passphrase is asked again (through the gate)."""
     session.require("users")
     side = sidecar.read(session.path)
-    _slot_id, data_key = _gated(session.path, side, admin_passphrase,
-                                lambda: _data_key_for_user(side, session.user.name, admin_passphrase))
-    _refuse_wipe_passphrase(side, passphrase)
+    opened = slots.gated(session.path, side, admin_passphrase,
+                         lambda: slots.for_user(side, session.user.name, admin_passphrase))
+    opened.forget()
+    slots.refuse_wipe_passphrase(side, passphrase)
     slot_id = keys.lookup_id(side.lookup_salt, name)
-    if slot_id in side.slots:
+    if slot_id in side.members or slot_id in side.slots:
         raise VaultExists(_("A user with this name already exists."))
-    side.slots[slot_id] = _make_slot(side, slot_id, passphrase, data_key, params or keys.default_params())
+    missing = ROLE_KEYS[role] - set(session.keys)
+    if missing:
+        raise PermissionDenied()
+    side.members[slot_id] = hierarchy.new_member(side, slot_id, passphrase, params or keys.default_params())[0]
+    for compartment in ROLE_KEYS[role]:
+        hierarchy.grant(side, compartment, session.keys[compartment], {slot_id})
     with session.write() as conn:
         user = users_repo.insert_user(conn, User(name=name.strip(), role=role), slot_id)
         audit_repo.append(conn, session.user.id, "user.add", "user", user.id)
         sidecar.write(session.path, side)
     return user
-
-
-def _refuse_wipe_passphrase(side: Sidecar, passphrase: str) -> None:
-    """A user's passphrase may never be the wipe passphrase: an ordinary unlock would destroy the vault."""
-    if wipe.is_wipe_passphrase(side, passphrase):
-        raise InvalidInput(_("This passphrase cannot be used. Choose another one."))
-
-
-def secret_opens_any_slot(side: Sidecar, secret: str) -> bool:
-    """Whether ``secret`` unwraps any user's slot or the recovery key (one key derivation per slot)."""
-    for slot_id, slot in side.slots.items():
-        if slot.kdf.at_least_floor() and _open_slot(side, slot_id, slot, secret) is not None:
-            return True
-    recovery = side.recovery
-    return (recovery is not None and recovery.kdf.at_least_floor()
-            and _open_slot(side, RECOVERY_SLOT, recovery, keys.normalise_recovery_key(secret)) is not None)
 
 
 def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: int | None = None) -> None:
@@ -308,7 +407,7 @@ def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: in
     session.require("wipe")
     side = sidecar.read(session.path)
     if passphrase:
-        if secret_opens_any_slot(side, passphrase):
+        if slots.secret_opens_any_slot(side, passphrase):
             raise InvalidInput(_("The wipe passphrase must differ from every user's passphrase "
                                  "and from the recovery key."))
         side.wipe_check = wipe.wipe_check_for(passphrase)
@@ -320,36 +419,63 @@ def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: in
     session.audit("settings.wipe")
 
 
-def open_data_key(path: Path, secret: str, *, user_name: str | None = None, recovery: bool = False) -> bytes:
-    """The data key of a closed vault or backup, from a passphrase or the recovery key (no session)."""
+def open_keys(path: Path, secret: str, *, user_name: str | None = None, recovery: bool = False) -> Opened:
+    """The keys a passphrase (or the recovery key) opens in a closed vault or backup, through the gate."""
     path = Path(path)
     lock, side = _preflight(path)
     try:
         if recovery:
-            return _gated(path, side, secret, lambda: _data_key_for_recovery(side, secret))
-        return _gated(path, side, secret, lambda: _data_key_for_user(side, user_name, secret))[1]
+            return slots.gated(path, side, secret, lambda: slots.for_recovery(side, secret))
+        return slots.gated(path, side, secret, lambda: slots.for_user(side, user_name, secret))
     finally:
         lock.release()
+
+
+def open_data_key(path: Path, secret: str, *, user_name: str | None = None, recovery: bool = False) -> bytes:
+    """The core key of a closed vault or backup (no session)."""
+    opened = open_keys(path, secret, user_name=user_name, recovery=recovery)
+    core = bytes(opened.keys[CORE])
+    opened.forget()
+    return core
 
 
 def reset_with_recovery(path: Path, recovery_key: str, user_name: str, new_passphrase: str) -> None:
-    """Give an existing user a new passphrase using the printed recovery key."""
+    """Give an existing user a new passphrase using the printed recovery key: new key pairs, and the
+    keys of their role sealed to them again from the recovery key's own."""
     path = Path(path)
     lock, side = _preflight(path)
+    opened: Opened | None = None
     try:
-        data_key = _gated(path, side, recovery_key, lambda: _data_key_for_recovery(side, recovery_key))
-        _refuse_wipe_passphrase(side, new_passphrase)
-        conn, read_only, _warnings = _open_checked(path, data_key)
-        slot_id = keys.lookup_id(side.lookup_salt, user_name)
-        user = users_repo.user_by_lookup(conn, slot_id)
-        if user is None:
+        opened = slots.gated(path, side, recovery_key, lambda: slots.for_recovery(side, recovery_key))
+        slots.refuse_wipe_passphrase(side, new_passphrase)
+        conn, read_only, _warnings = _open_core(path, side, opened)
+        try:
+            user = users_repo.user_by_lookup(conn, keys.lookup_id(side.lookup_salt, user_name))
+            if user is None:
+                raise WrongPassphrase(_("There is no user with this name in the vault."))
+            _reset_slot(side, opened, user, new_passphrase)
+            sidecar.write(path, side)
+            if not read_only:
+                with transaction(conn):
+                    audit_repo.append(conn, user.id, "user.passphrase_reset_by_recovery", "user", user.id)
+        finally:
             conn.close()
-            raise WrongPassphrase(_("There is no user with this name in the vault."))
-        side.slots[slot_id] = _make_slot(side, slot_id, new_passphrase, data_key, keys.default_params())
-        sidecar.write(path, side)
-        if not read_only:
-            with transaction(conn):
-                audit_repo.append(conn, user.id, "user.passphrase_reset_by_recovery", "user", user.id)
-        conn.close()
     finally:
+        if opened is not None:
+            opened.forget()
         lock.release()
+
+
+def _reset_slot(side: Sidecar, opened: Opened, user: User, new_passphrase: str) -> None:
+    slot_id = keys.lookup_id(side.lookup_salt, user.name)
+    params = keys.default_params()
+    if side.legacy:
+        side.slots[slot_id] = slots.make_legacy_slot(side, slot_id, new_passphrase, bytes(opened.keys[CORE]), params)
+        return
+    for grant_of in side.grants.values():
+        grant_of.sealed.pop(slot_id, None)
+    side.slots.pop(slot_id, None)
+    side.members[slot_id] = hierarchy.new_member(side, slot_id, new_passphrase, params)[0]
+    for compartment in ROLE_KEYS.get(user.role, frozenset({CORE})):
+        if compartment in opened.keys:
+            hierarchy.grant(side, compartment, opened.keys[compartment], {slot_id})

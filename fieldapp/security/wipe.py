@@ -27,12 +27,28 @@ _BINARY = getattr(os, "O_BINARY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
+COMPARTMENT_SUFFIXES = (".health", ".legal")
+PRE_UPGRADE_SUFFIX = ".pre-upgrade"
+
+
+def _with_journals(file: Path) -> list[Path]:
+    return [file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm"), file]
+
+
 def vault_files(path: Path) -> list[Path]:
-    """The vault's own files, key file first; half-written copies the app may have left beside them."""
+    """Every file of the vault, key file first: the core file and each compartment file with their
+    WAL and shared memory, the verified copy the app wrote before an upgrade (with its key file),
+    and half-written copies the app may have left beside them."""
     path = Path(path)
-    return [sidecar.sidecar_path(path), path.with_name(path.name + "-wal"),
-            path.with_name(path.name + "-shm"), path,
-            path.with_name(f".{path.name}.restoring"), path.with_name(f".{path.name}.partial")]
+    files = [sidecar.sidecar_path(path), *_with_journals(path)]
+    for suffix in COMPARTMENT_SUFFIXES:
+        files += _with_journals(path.with_name(path.name + suffix))
+    pre = path.with_name(path.name + PRE_UPGRADE_SUFFIX)
+    files += [sidecar.sidecar_path(pre), pre]
+    files += [path.with_name(f".{path.name}.restoring"), path.with_name(f".{path.name}.partial")]
+    for suffix in COMPARTMENT_SUFFIXES:
+        files.append(path.with_name(f".{path.name}{suffix}.restoring"))
+    return files
 
 
 def _overwrite(fd: int, size: int) -> None:

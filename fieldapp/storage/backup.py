@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import sqlcipher3
@@ -36,6 +37,27 @@ def copy_encrypted(conn: Connection, dest: Path) -> None:
         os.replace(tmp, dest)
         fsync_dir(dest.parent)
     except (sqlcipher3.Error, OSError) as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise StorageIOError() from exc
+
+
+def copy_file(source: Path, dest: Path) -> None:
+    """Copy an (encrypted) file whole or not at all: owner-only temp file, fsync, atomic rename."""
+    source, dest = Path(source), Path(dest)
+    tmp = dest.with_name(f".{dest.name}.restoring")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()                                   # a copy cut short before (never followed: unlink)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, 0o600)
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+        fsync_dir(dest.parent)
+    except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise StorageIOError() from exc

@@ -98,9 +98,11 @@ def _is_storage_fault(exc: sqlcipher3.OperationalError) -> bool:
 
 
 def close_connection(conn: Connection) -> None:
-    """Fold the WAL back into the database and close; the -wal and -shm files go away."""
+    """Fold each file's WAL back into it (the vault and every attached compartment) and close."""
     with contextlib.suppress(sqlcipher3.Error):
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for _seq, schema, _file in conn.execute("PRAGMA database_list").fetchall():
+            if schema != "temp":
+                conn.execute(f"PRAGMA {schema}.wal_checkpoint(TRUNCATE)")
     conn.close()
 
 

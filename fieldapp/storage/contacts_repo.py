@@ -18,7 +18,7 @@ from fieldapp.domain.values import (
     moment_text,
     split_codes,
 )
-from fieldapp.storage import health_repo, legal_repo
+from fieldapp.storage import compartments, health_repo, legal_repo
 from fieldapp.storage.connection import Connection
 from fieldapp.storage.people_repo import refresh_contact_dates
 
@@ -76,6 +76,7 @@ def delete_contact(conn: Connection, contact_id: int) -> bool:
     if row is None:
         return False
     conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+    compartments.drop_orphans(conn)
     refresh_contact_dates(conn, [row[0]])
     return True
 

@@ -9,6 +9,7 @@ from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.queries import PeopleQuery
 from fieldapp.domain.records import Person
 from fieldapp.domain.values import date_from_text, join_codes, split_codes
+from fieldapp.storage import compartments
 from fieldapp.storage.connection import Connection
 
 _COLUMNS = ("id, reference, alias, gender, age_estimate, birth_year, nationality, languages, phone, phone_consent,"
@@ -59,7 +60,9 @@ def get_person(conn: Connection, person_id: int) -> Person | None:
 
 def delete_person(conn: Connection, person_id: int) -> bool:
     """Delete a person; their contacts and health and legal parts go with them."""
-    return conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
+    deleted = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
+    compartments.drop_orphans(conn)
+    return deleted
 
 
 def refresh_contact_dates(conn: Connection, person_ids: Iterable[int] | None = None) -> None:

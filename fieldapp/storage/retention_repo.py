@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fieldapp.storage import compartments
 from fieldapp.storage.connection import Connection
 
 
@@ -21,6 +22,7 @@ def visits_before(conn: Connection, cutoff_iso: str) -> list[int]:
 def delete_people(conn: Connection, ids: list[int]) -> int:
     """Delete people; their contacts, health contacts and legal sessions go with them (cascade)."""
     conn.executemany("DELETE FROM people WHERE id = ?", [(i,) for i in ids])
+    compartments.drop_orphans(conn)
     return len(ids)
 
 

@@ -55,26 +55,71 @@ class Slot:
 
 
 @dataclass
+class Member:
+    """A key slot of the second kind: the passphrase (or the recovery key) wraps the member's private
+    X25519 and Ed25519 keys; compartment keys are sealed to the public half, so they can be granted
+    and rotated without the member's passphrase."""
+
+    salt: bytes
+    kdf: KdfParams
+    wrapped: bytes
+    box_public: bytes
+    sign_public: bytes
+
+    def to_json(self) -> dict:
+        return {"salt": b64(self.salt), "kdf": self.kdf.to_json(), "wrapped": b64(self.wrapped),
+                "box_public": b64(self.box_public), "sign_public": b64(self.sign_public)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Member:
+        return cls(unb64(data["salt"]), KdfParams(**data["kdf"]), unb64(data["wrapped"]),
+                   unb64(data["box_public"]), unb64(data["sign_public"]))
+
+
+@dataclass
+class Grant:
+    """One compartment key at one epoch, sealed to each member (slot id) who holds it."""
+
+    epoch: int
+    sealed: dict[str, bytes] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"epoch": self.epoch, "sealed": {k: b64(v) for k, v in sorted(self.sealed.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Grant:
+        return cls(int(data["epoch"]), {str(k): unb64(v) for k, v in data["sealed"].items()})
+
+
+def _map_json(items: dict) -> dict:
+    return {k: v.to_json() for k, v in sorted(items.items())}
+
+
+@dataclass
 class Sidecar:
     vault_id: str
     lookup_salt: bytes
-    slots: dict[str, Slot] = field(default_factory=dict)
-    recovery: Slot | None = None
+    slots: dict[str, Slot] = field(default_factory=dict)     # first kind: the data key wrapped directly
+    recovery: Slot | None = None                              # first kind, for the recovery key
     demo: bool = False
     failed_at: list[float] = field(default_factory=list)   # times of consecutive failed unlocks
     wipe_after: int = 0                                      # wipe after this many failures; 0 = never
     wipe_check: Slot | None = None                           # the optional wipe passphrase, as a KDF tag
     audit_head: dict = field(default_factory=dict)          # {"count": n, "hash": h} at the last lock
+    members: dict[str, Member] = field(default_factory=dict)   # second kind, by slot id ("recovery" too)
+    grants: dict[str, Grant] = field(default_factory=dict)     # compartment name -> sealed keys
+    pending: dict[str, Grant] = field(default_factory=dict)    # a rotation written before its rekey
     sequence: int = 0                                        # of the header copy this was read from
 
     def to_bytes(self) -> bytes:
         data = {
             "format": FORMAT, "vault_id": self.vault_id, "lookup_salt": b64(self.lookup_salt),
-            "demo": self.demo, "slots": {k: s.to_json() for k, s in self.slots.items()},
+            "demo": self.demo, "slots": _map_json(self.slots),
             "recovery": self.recovery.to_json() if self.recovery else None,
             "failed_at": self.failed_at, "wipe_after": self.wipe_after,
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
-            "audit_head": self.audit_head,
+            "audit_head": self.audit_head, "members": _map_json(self.members),
+            "grants": _map_json(self.grants), "pending": _map_json(self.pending),
         }
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
@@ -94,9 +139,17 @@ class Sidecar:
                 wipe_after=int(data.get("wipe_after", 0)),
                 wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
                 audit_head=dict(data.get("audit_head") or {}),
+                members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
+                grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
+                pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise NotAVault() from exc
+
+    @property
+    def legacy(self) -> bool:
+        """A vault of the first kind: one data key, wrapped directly by each passphrase."""
+        return not self.members
 
 
 def sidecar_path(vault: Path) -> Path:

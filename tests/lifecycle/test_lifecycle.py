@@ -187,7 +187,8 @@ def test_backup_is_encrypted_verified_and_restores_elsewhere(vault_path: Path, t
     session.close()
     data = result.path.read_bytes()
     assert not data.startswith(b"SQLite format 3") and SENTINEL.encode() not in data
-    assert sorted(p.name for p in usb.iterdir()) == sorted([result.path.name, result.path.name + ".keys"])
+    assert sorted(p.name for p in usb.iterdir()) == sorted(
+        result.path.name + suffix for suffix in ("", ".keys", ".health", ".legal"))
 
     other = tmp_path / "other-laptop" / "vault.fieldapp"
     backup.restore(result.path, other, PASSPHRASE, user_name="Admin")

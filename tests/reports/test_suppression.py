@@ -125,7 +125,9 @@ tables = st.integers(1, 3).flatmap(lambda rows: st.integers(1, 3).flatmap(
                           min_size=rows, max_size=rows)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Fixed examples: the oracle above is a backtracking search, and a rare random withheld table makes it run
+# for minutes. The 150 examples are the same on every run.
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(tables, st.sampled_from([(True, True), (False, True), (True, False), (False, False)]))
 def test_no_small_figure_and_nothing_recoverable(cells, flags):
     shown = protect(_table(cells, *flags), K)
@@ -147,7 +149,7 @@ def _true_value(table, entry):
     return table.col_total(entry[1]) if entry[0] == "k" else table.grand_total()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(tables)
 def test_every_line_with_a_hidden_figure_has_another(cells):
     """The simple margin rule: a row or column (with its shown total) never has exactly one hidden figure."""

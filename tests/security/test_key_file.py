@@ -34,7 +34,8 @@ def test_every_change_rewrites_the_same_file_in_place(vault_path: Path) -> None:
         vault.unlock(vault_path, "Admin", "wrong")
     vault.unlock(vault_path, "Admin", PASSPHRASE + " again").close()
     assert _identity(key_file) == first                     # same inode, same size: never renamed over
-    assert sorted(p.name for p in vault_path.parent.iterdir()) == [vault_path.name, key_file.name]
+    assert sorted(p.name for p in vault_path.parent.iterdir()) == sorted(
+        [vault_path.name, key_file.name, vault_path.name + ".health", vault_path.name + ".legal"])
     assert sidecar.read(vault_path).sequence >= 7
 
 
@@ -42,13 +43,18 @@ def test_a_removed_slot_leaves_no_byte_of_its_wrap_in_either_copy(vault_path: Pa
     session, _recovery = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
     ola = users.add(session, "Ola", "outreach", OLA, PASSPHRASE)
     side = sidecar.read(vault_path)
-    wrapped = [s.wrapped for k, s in side.slots.items() if k != vault.keys.lookup_id(side.lookup_salt, "Admin")]
-    assert len(wrapped) == 1
-    encoded = sidecar.Slot(b"", side.recovery.kdf, wrapped[0]).to_json()["wrapped"].encode()
-    assert encoded in sidecar.sidecar_path(vault_path).read_bytes()
+    slot_id = vault.keys.lookup_id(side.lookup_salt, "Ola")
+    slot = side.members[slot_id].to_json()
+    pieces = [slot["wrapped"].encode(), slot["box_public"].encode()]
+    pieces += [sidecar.Grant(1, {"x": sealed}).to_json()["sealed"]["x"].encode()
+               for g in side.grants.values() for s_id, sealed in g.sealed.items() if s_id == slot_id]
+    assert len(pieces) == 3                                  # wrapped keys, public key, the core key sealed to Ola
+    raw = sidecar.sidecar_path(vault_path).read_bytes()
+    assert all(piece in raw for piece in pieces)
     users.deactivate(session, ola.id)
     session.close()
-    assert encoded not in sidecar.sidecar_path(vault_path).read_bytes()
+    raw = sidecar.sidecar_path(vault_path).read_bytes()
+    assert not any(piece in raw for piece in pieces)
 
 
 def _torn(area: bytes) -> bytes:

@@ -60,10 +60,10 @@ def test_connection_settings(session) -> None:
 def test_sidecar_holds_no_names_and_kdf_at_least_floor(vault_path: Path) -> None:
     _closed_vault(vault_path)
     raw = sidecar.sidecar_path(vault_path).read_bytes()
-    assert b"Admin" not in raw and b"admin" not in raw
+    assert b"Admin" not in raw and b"\"admin\":{\"salt" not in raw      # no user name, no role
     side = sidecar.read(vault_path)
-    assert all(slot.kdf.at_least_floor() for slot in side.slots.values())
-    assert side.recovery is not None and side.recovery.kdf.at_least_floor()
+    assert side.members and all(member.kdf.at_least_floor() for member in side.members.values())
+    assert "recovery" in side.members and not side.slots
 
 
 def test_wrong_passphrase_and_unknown_user_change_nothing(vault_path: Path) -> None:
@@ -244,8 +244,8 @@ def test_tampered_sidecar_is_not_a_wrong_passphrase(vault_path: Path) -> None:
 def test_weakened_kdf_parameters_are_refused(vault_path: Path) -> None:
     _closed_vault(vault_path)
     side = sidecar.read(vault_path)
-    for slot in side.slots.values():
-        slot.kdf = keys.KdfParams(memory_kib=8, time_cost=1, parallelism=1)
+    for member in side.members.values():
+        member.kdf = keys.KdfParams(memory_kib=8, time_cost=1, parallelism=1)
     sidecar.write(vault_path, side)
     with pytest.raises(NotAVault):
         vault.unlock(vault_path, "Admin", PASSPHRASE)

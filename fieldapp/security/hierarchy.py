@@ -1,0 +1,151 @@
+"""The key hierarchy in the key file: members, and compartment keys sealed to them.
+
+A member (a user, or the recovery key) has an X25519 key pair and an Ed25519 signing key. The
+passphrase derives (argon2id) a key that wraps the private halves, bound to the vault and the slot.
+Each compartment (core, health, legal, admin) has its own random key at an epoch, sealed to the
+X25519 public key of every member whose role holds it. So a role is the set of keys it holds, and
+an admin can grant, re-role and rotate without anyone's passphrase. Nothing here reads the database.
+
+See docs/design/keys.md.
+"""
+
+from __future__ import annotations
+
+from fieldapp.errors import NotAVault
+from fieldapp.security import keys
+from fieldapp.security.keys import KdfParams, MemberKeys
+from fieldapp.storage.compartments import FILE_COMPARTMENTS
+from fieldapp.storage.sidecar import Grant, Member, Sidecar
+
+__all__ = ["FILE_COMPARTMENTS"]
+
+RECOVERY = "recovery"
+CORE, HEALTH, LEGAL, ADMIN = "core", "health", "legal", "admin"
+COMPARTMENTS = (CORE, HEALTH, LEGAL, ADMIN)
+
+# Which compartment keys each role holds. The admin holds every key: an admin adds members and
+# rotates keys for everyone else, which needs the keys (the UI still keeps health and legal
+# details from the admin's screens). The recovery key holds every key.
+ROLE_KEYS: dict[str, frozenset[str]] = {
+    "outreach": frozenset({CORE}),
+    "health": frozenset({CORE, HEALTH}),
+    "legal": frozenset({CORE, LEGAL}),
+    "coordinator": frozenset({CORE}),
+    "admin": frozenset(COMPARTMENTS),
+}
+
+
+# The key that stands behind a capability; the rest need the core key.
+CAPABILITY_KEYS: dict[str, str] = {
+    "health": HEALTH, "legal": LEGAL, "reports_legal": LEGAL,
+    "users": ADMIN, "settings": ADMIN, "backup": ADMIN, "retention": ADMIN, "wipe": ADMIN, "audit": ADMIN,
+}
+
+
+def key_for(capability: str) -> str:
+    return CAPABILITY_KEYS.get(capability, CORE)
+
+
+def _member_context(side: Sidecar, slot_id: str) -> bytes:
+    return f"fieldapp-member/1|{side.vault_id}|{slot_id}".encode()
+
+
+def _grant_prefix(side: Sidecar, name: str, epoch: int) -> bytes:
+    return f"fieldapp-grant/1|{side.vault_id}|{name}|{epoch}|".encode()
+
+
+def new_member(side: Sidecar, slot_id: str, secret: str, params: KdfParams,
+               member_keys: MemberKeys | None = None) -> tuple[Member, MemberKeys]:
+    """A member slot for ``secret``; new key pairs unless ``member_keys`` are given (a re-wrap)."""
+    member_keys = member_keys or MemberKeys.generate()
+    salt = keys.new_salt()
+    kek = keys.derive(secret, salt, params)
+    wrapped = keys.wrap(kek, member_keys.to_bytes(), _member_context(side, slot_id))
+    return Member(salt, params, wrapped, member_keys.box_public, member_keys.sign_public), member_keys
+
+
+def open_member(side: Sidecar, slot_id: str, member: Member, secret: str) -> MemberKeys | None:
+    """The member's private keys, or None for a wrong secret; NotAVault for a weakened or forged slot."""
+    if not member.kdf.at_least_floor():
+        raise NotAVault()
+    kek = keys.derive(secret, member.salt, member.kdf)
+    raw = keys.unwrap_bytes(kek, member.wrapped, _member_context(side, slot_id))
+    if raw is None:
+        return None
+    try:
+        opened = MemberKeys.from_bytes(raw)
+    except ValueError as exc:
+        raise NotAVault() from exc
+    if opened.box_public != member.box_public or opened.sign_public != member.sign_public:
+        raise NotAVault()              # the public halves were swapped: not this member's slot
+    return opened
+
+
+def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, member: Member) -> bytes:
+    return keys.seal_to(member.box_public, _grant_prefix(side, name, epoch) + bytes(key))
+
+
+def open_grants(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
+    """Every compartment key sealed to this member, at its current epoch."""
+    held: dict[str, bytearray] = {}
+    for name, grant in side.grants.items():
+        key = _open_sealed(side, name, grant, slot_id, member_keys)
+        if key is not None:
+            held[name] = key
+    return held
+
+
+def open_pending(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
+    """Keys of a rotation written but perhaps not yet applied (see vault._finish_rotations)."""
+    pending: dict[str, bytearray] = {}
+    for name, grant in side.pending.items():
+        key = _open_sealed(side, name, grant, slot_id, member_keys)
+        if key is not None:
+            pending[name] = key
+    return pending
+
+
+def _open_sealed(side: Sidecar, name: str, grant: Grant, slot_id: str,
+                 member_keys: MemberKeys) -> bytearray | None:
+    sealed = grant.sealed.get(slot_id)
+    if sealed is None:
+        return None
+    plain = member_keys.unseal(sealed)
+    prefix = _grant_prefix(side, name, grant.epoch)
+    if plain is None or not plain.startswith(prefix) or len(plain) != len(prefix) + keys.KEY_BYTES:
+        return None
+    return bytearray(plain[len(prefix):])
+
+
+def grant(side: Sidecar, name: str, key: bytes, slot_ids: set[str] | list[str]) -> None:
+    """Seal the current key of compartment ``name`` to each of ``slot_ids`` (members of this file)."""
+    current = side.grants.setdefault(name, Grant(epoch=1))
+    for slot_id in slot_ids:
+        current.sealed[slot_id] = seal_for(side, name, current.epoch, key, side.members[slot_id])
+
+
+def holders(side: Sidecar, name: str) -> set[str]:
+    grant_of = side.grants.get(name)
+    return set(grant_of.sealed) if grant_of else set()
+
+
+def held_by(side: Sidecar, slot_id: str) -> set[str]:
+    return {name for name, g in side.grants.items() if slot_id in g.sealed}
+
+
+def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str]) -> Grant:
+    """The next epoch of ``name``, sealed to ``keep`` only; stored as pending until the rekey is done."""
+    epoch = side.grants[name].epoch + 1 if name in side.grants else 1
+    sealed = {slot_id: seal_for(side, name, epoch, new_key, side.members[slot_id])
+              for slot_id in sorted(keep) if slot_id in side.members}
+    side.pending[name] = Grant(epoch, sealed)
+    return side.pending[name]
+
+
+def finish_rotation(side: Sidecar, name: str) -> None:
+    """The rekey is done: the pending epoch becomes the current one; earlier sealed copies are gone."""
+    side.grants[name] = side.pending.pop(name)
+
+
+def abandon_rotation(side: Sidecar, name: str) -> None:
+    side.pending.pop(name, None)
