@@ -1,0 +1,212 @@
+"""A role is the set of keys it holds: what an insider with a passphrase and their own SQL can and
+cannot reach, and what a colleague who left keeps after deactivation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fieldapp.domain.records import Contact, HealthContact, Person
+from fieldapp.errors import NotAVault, PermissionDenied, WrongPassphrase
+from fieldapp.lifecycle import backup
+from fieldapp.records import health, people
+from fieldapp.security import users, vault
+from fieldapp.storage import compartments, sidecar
+from fieldapp.storage.connection import connect, transaction
+from tests.conftest import PASSPHRASE
+
+NURSE, OLA = "nurse passphrase one", "ola passphrase one"
+SECRET = "Disclosed-Assault-4471"
+
+
+def _team(path: Path):
+    """Admin, a nurse (health) and Ola (outreach); a health contact holding a sentinel note."""
+    admin, recovery_key = vault.create_vault(path, "Admin", "admin", PASSPHRASE)
+    vault.add_user(admin, "Nurse", "health", NURSE, PASSPHRASE)
+    ola = vault.add_user(admin, "Ola", "outreach", OLA, PASSPHRASE)
+    admin.close()
+    nurse = vault.unlock(path, "Nurse", NURSE)
+    person = people.create_person(nurse, Person(alias="Mali", gender="woman", nationality="TH"))
+    when = datetime.now(UTC) - timedelta(days=2)
+    health.save_health_contact(nurse, Contact(person_id=person.id, kind="health", occurred_at=when),
+                               HealthContact(contact_id=0, reason="injury", note=SECRET))
+    nurse.close()
+    return ola, recovery_key
+
+
+def _every_key_file_key(path: Path, passphrase: str, user: str) -> list[bytes]:
+    """Every key the insider's passphrase opens, as an attacker with the files would collect them."""
+    opened = vault.open_keys(path, passphrase, user_name=user)
+    return [bytes(k) for k in (*opened.keys.values(), *opened.pending.values())]
+
+
+def test_an_outreach_passphrase_and_own_sql_reach_no_health_row(vault_path: Path) -> None:
+    _team(vault_path)
+    held = vault.open_keys(vault_path, OLA, user_name="Ola")
+    assert set(held.keys) == {"core"}
+    conn = connect(vault_path, bytes(held.keys["core"]))
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "health_contacts" not in tables and "legal_sessions" not in tables and "people" in tables
+    conn.close()
+    health_file = compartments.compartment_path(vault_path, "health")
+    assert SECRET.encode() not in health_file.read_bytes() and SECRET.encode() not in vault_path.read_bytes()
+    for key in _every_key_file_key(vault_path, OLA, "Ola"):
+        with pytest.raises(NotAVault):
+            connect(health_file, key, read_only=True)
+    session = vault.unlock(vault_path, "Ola", OLA)
+    assert compartments.attached(session.conn) == set()
+    with pytest.raises(Exception, match="no such table"):
+        session.conn.execute("SELECT note FROM health_contacts").fetchall()
+    session.close()
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)                # the key holder still reads it
+    assert nurse.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    nurse.close()
+
+
+def test_a_role_edited_in_the_table_grants_no_key(vault_path: Path) -> None:
+    ola, _recovery = _team(vault_path)
+    key = vault.open_data_key(vault_path, OLA, user_name="Ola")
+    conn = connect(vault_path, key)
+    with transaction(conn):
+        conn.execute("UPDATE users SET role = 'admin' WHERE id = ?", (ola.id,))
+    conn.close()
+    session = vault.unlock(vault_path, "Ola", OLA)
+    try:
+        assert session.user.role == "admin" and set(session.keys) == {"core"}
+        assert not session.can("health") and not session.can("users") and not session.can("backup")
+        with pytest.raises(PermissionDenied):
+            users.add(session, "Eve", "health", "eve passphrase one two", OLA)
+        with pytest.raises(PermissionDenied):
+            backup.backup_to(session, vault_path.parent)
+        assert compartments.attached(session.conn) == set()
+    finally:
+        session.close()
+    assert "Eve" not in [u.name for u in _admin_list(vault_path)]
+
+
+def test_each_file_opens_with_its_own_key_and_no_other(vault_path: Path) -> None:
+    _team(vault_path)
+    held = vault.open_keys(vault_path, PASSPHRASE, user_name="Admin").keys
+    files = {"core": vault_path, "health": compartments.compartment_path(vault_path, "health"),
+             "legal": compartments.compartment_path(vault_path, "legal")}
+    for name, file in files.items():
+        for key_name in ("core", "health", "legal"):
+            if key_name == name:
+                connect(file, bytes(held[key_name]), read_only=True).close()
+            else:
+                with pytest.raises(NotAVault):
+                    connect(file, bytes(held[key_name]), read_only=True)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        for schema in ("main", "health", "legal"):       # every pragma set per file, not only on the main one
+            assert admin.conn.execute(f"PRAGMA {schema}.journal_mode").fetchone()[0] == "wal"
+            assert admin.conn.execute(f"PRAGMA {schema}.secure_delete").fetchone()[0] == 1
+            assert admin.conn.execute(f"PRAGMA {schema}.synchronous").fetchone()[0] == 2
+    finally:
+        admin.close()
+
+
+def _admin_list(path: Path):
+    admin = vault.unlock(path, "Admin", PASSPHRASE)
+    try:
+        return users.list_all(admin)
+    finally:
+        admin.close()
+
+
+def test_a_deactivated_user_keeps_nothing_that_opens_the_live_vault(vault_path: Path, tmp_path: Path) -> None:
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    old_usb, new_usb = tmp_path / "old-usb", tmp_path / "new-usb"
+    old_usb.mkdir()
+    new_usb.mkdir()
+    old_backup = backup.backup_to(admin, old_usb).path
+    nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
+    before = sidecar.read(vault_path).grants
+    users.deactivate(admin, nurse_id)
+    after = sidecar.read(vault_path)
+    assert after.grants["core"].epoch == before["core"].epoch + 1
+    assert after.grants["health"].epoch == before["health"].epoch + 1
+    assert after.grants["legal"].epoch == before["legal"].epoch      # the nurse never held it
+    assert not after.pending
+    new_backup = backup.backup_to(admin, new_usb).path
+    admin.close()
+
+    # What the nurse kept: the old backup, which their passphrase still opens (as documented) ...
+    stolen = _every_key_file_key(old_backup, NURSE, "Nurse")
+    assert len(stolen) == 2
+    # ... but none of those keys opens the live vault, its health file, or a backup made afterwards.
+    targets = [vault_path, compartments.compartment_path(vault_path, "health"), new_backup,
+               compartments.compartment_path(new_backup, "health")]
+    for target in targets:
+        for key in stolen:
+            with pytest.raises(NotAVault):
+                connect(target, key, read_only=True)
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(vault_path, "Nurse", NURSE)
+    with pytest.raises(WrongPassphrase):
+        vault.open_keys(new_backup, NURSE, user_name="Nurse")
+    # Everyone else carries on with the new keys.
+    ola = vault.unlock(vault_path, "Ola", OLA)
+    assert ola.conn.execute("SELECT count(*) FROM people").fetchone()[0] == 1
+    ola.close()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    assert admin.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    admin.close()
+
+
+def test_re_roling_takes_back_and_rotates_the_keys_of_the_old_role(vault_path: Path) -> None:
+    _team(vault_path)
+    old_health = vault.open_keys(vault_path, NURSE, user_name="Nurse").keys["health"]
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
+    users.set_role(admin, nurse_id, "legal")
+    admin.close()
+    moved = vault.unlock(vault_path, "Nurse", NURSE)
+    try:
+        assert set(moved.keys) == {"core", "legal"} and not moved.can("health") and moved.can("legal")
+    finally:
+        moved.close()
+    with pytest.raises(NotAVault):
+        connect(compartments.compartment_path(vault_path, "health"), bytes(old_health), read_only=True)
+
+
+_KILL_MID_ROTATION = textwrap.dedent("""
+    import os, signal, sys
+    from fieldapp.security import hierarchy, users, vault
+
+    real_finish = hierarchy.finish_rotation
+    def killed(side, name):
+        if name == sys.argv[2]:                       # the files are re-encrypted, the key file not told yet
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_finish(side, name)
+    hierarchy.finish_rotation = killed
+    admin = vault.unlock(sys.argv[1], "Admin", sys.argv[3])
+    nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
+    users.deactivate(admin, nurse.id)
+""")
+
+
+@pytest.mark.parametrize("killed_at", ["core", "health"])
+def test_a_kill_in_the_middle_of_a_rotation_strands_nothing(vault_path: Path, killed_at: str) -> None:
+    _team(vault_path)
+    result = subprocess.run([sys.executable, "-c", _KILL_MID_ROTATION, str(vault_path), killed_at, PASSPHRASE],
+                            capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert result.returncode == -9, result.stderr
+    assert sidecar.read(vault_path).pending                   # the new keys were written before the rekey
+    ola = vault.unlock(vault_path, "Ola", OLA)                # any remaining member finishes the rotation
+    ola.close()
+    side = sidecar.read(vault_path)
+    assert "core" not in side.pending                         # Ola holds only the core key: that part is done
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    assert admin.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    admin.close()
+    assert not sidecar.read(vault_path).pending
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(vault_path, "Nurse", NURSE)
