@@ -166,7 +166,7 @@ def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) ->
     conn, read_only, warnings = _open_core(path, side, opened)
     try:
         user = _active_user(conn, opened.slot_id)
-        _attach_held(conn, path, side, opened, read_only=read_only)
+        _attach_held(conn, path, side, opened, read_only=read_only, warnings=warnings)
         if not read_only:
             _settle_rotations(conn, path, side, opened)
             with transaction(conn):
@@ -195,7 +195,9 @@ def _open_core(path: Path, side: Sidecar, opened: Opened):
     return result
 
 
-def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *, read_only: bool) -> None:
+def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *, read_only: bool,
+                 warnings: list[str]) -> None:
+    """Attach each compartment this member holds; a damaged one is left out with a warning."""
     changed = False
     for name in FILE_COMPARTMENTS:
         key = opened.keys.get(name)
@@ -213,6 +215,12 @@ def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *,
             compartments.attach(conn, path, name, pending, read_only=read_only)
             _promote(side, opened, name)
             changed = True
+        if integrity_problems(conn, schema=name):
+            compartments.detach(conn, name)
+            opened.keys.pop(name)[:] = bytes(keys.KEY_BYTES)
+            warnings.append(_("Some restricted records failed their integrity check and were not opened. "
+                              "Restore a backup or ask for help."))
+            continue
         if not read_only:
             compartments.move_out_of_main(conn, name)      # an upgrade cut short finishes here
     if changed:

@@ -106,14 +106,14 @@ def close_connection(conn: Connection) -> None:
     conn.close()
 
 
-def integrity_problems(conn: Connection, *, full: bool = False) -> list[str]:
-    """Rows reported by (quick|integrity)_check and cipher_integrity_check; empty when healthy."""
+def integrity_problems(conn: Connection, *, full: bool = False, schema: str = "main") -> list[str]:
+    """Rows reported by (quick|integrity)_check and cipher_integrity_check of one file; empty when healthy."""
     problems: list[str] = []
     check = "integrity_check" if full else "quick_check"
     try:
-        rows = conn.execute(f"PRAGMA {check}").fetchall()
+        rows = conn.execute(f"PRAGMA {schema}.{check}").fetchall()
         problems += [str(r[0]) for r in rows if r[0] != "ok"]
-        problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        problems += [str(r[0]) for r in conn.execute(f"PRAGMA {schema}.cipher_integrity_check").fetchall()]
     except sqlcipher3.DatabaseError as exc:
         problems.append(type(exc).__name__)
     return problems

@@ -210,3 +210,18 @@ def test_a_kill_in_the_middle_of_a_rotation_strands_nothing(vault_path: Path, ki
     assert not sidecar.read(vault_path).pending
     with pytest.raises(WrongPassphrase):
         vault.unlock(vault_path, "Nurse", NURSE)
+
+
+def test_a_damaged_compartment_is_left_out_with_a_warning(vault_path: Path) -> None:
+    _team(vault_path)
+    health_file = compartments.compartment_path(vault_path, "health")
+    raw = bytearray(health_file.read_bytes())
+    raw[4096 + 100] ^= 0xFF                                    # one bit of the second page
+    health_file.write_bytes(bytes(raw))
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    try:
+        assert nurse.warnings and not nurse.can("health") and "health" not in compartments.attached(nurse.conn)
+        assert nurse.conn.execute("SELECT count(*) FROM people").fetchone()[0] == 1   # the rest still works
+    finally:
+        nurse.close()
+    assert health_file.read_bytes() == bytes(raw)                # and nothing was written over it
