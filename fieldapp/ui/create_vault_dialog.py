@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -74,28 +76,17 @@ class CreateVaultDialog(QDialog):
         return page
 
     def _build_recovery(self) -> QWidget:
-        page = QWidget()
-        self.recovery_intro = QLabel()
-        self.recovery_intro.setWordWrap(True)
-        self.recovery_label = QLabel(objectName="recoveryKey")
-        font = QFont("monospace")
-        font.setPointSize(16)
-        self.recovery_label.setFont(font)
-        self.stored_check = QCheckBox(objectName="storedCheck")
-        self.done_button = QPushButton(objectName="recoveryDoneButton")
-        self.done_button.setEnabled(False)
-        layout = QVBoxLayout(page)
-        for widget in (self.recovery_intro, self.recovery_label, self.stored_check, self.done_button):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        return page
+        self.recovery = RecoveryKeyPanel()
+        # The names the flow and its tests use for the panel's parts.
+        self.recovery_intro, self.recovery_label = self.recovery.intro, self.recovery.key_label
+        self.stored_check, self.done_button = self.recovery.stored_check, self.recovery.done_button
+        return self.recovery
 
     def _connect(self) -> None:
         self.pass_edit.textChanged.connect(self._update_strength)
         self.create_button.clicked.connect(self.create)
         self.repeat_edit.returnPressed.connect(self.create)
-        self.stored_check.toggled.connect(self.done_button.setEnabled)
-        self.done_button.clicked.connect(self.accept)
+        self.recovery.acknowledged.connect(self.accept)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Create a vault"))
@@ -105,12 +96,7 @@ class CreateVaultDialog(QDialog):
         for label, text in zip(self.labels, texts, strict=True):
             label.setText(text)
         self.create_button.setText(_("&Create vault"))
-        self.recovery_intro.setText(_(
-            "This is the recovery key. It opens the vault if a passphrase is forgotten. It is shown only "
-            "now: print it or write it down, and keep it in a locked place away from this laptop "
-            "(for example the office safe). Never keep it in the laptop bag."))
-        self.stored_check.setText(_("I have written down or printed the recovery key"))
-        self.done_button.setText(_("&Continue"))
+        self.recovery.retranslate()
         self._update_strength(self.pass_edit.text())
 
     def _update_strength(self, text: str) -> None:
@@ -135,7 +121,7 @@ class CreateVaultDialog(QDialog):
         except OSError:
             self.error_label.setText(_("The vault could not be written here. Check the folder and free space."))
             return
-        self.recovery_label.setText(recovery_key)
+        self.recovery.show_key(recovery_key)
         self.stack.setCurrentIndex(1)
 
     def _problem(self, name: str, passphrase: str) -> str:
@@ -156,3 +142,72 @@ class CreateVaultDialog(QDialog):
                 self.accept()
             return
         super().reject()
+
+
+class RecoveryKeyPanel(QWidget):
+    """The recovery key, shown once, with a box to tick before ``acknowledged`` can be given."""
+
+    acknowledged = Signal()
+
+    def __init__(self, intro: Callable[[], str] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._intro_text = intro or _first_key_intro
+        self.intro = QLabel(objectName="recoveryIntro")
+        self.intro.setWordWrap(True)
+        self.key_label = QLabel(objectName="recoveryKey")
+        font = QFont("monospace")
+        font.setPointSize(16)
+        self.key_label.setFont(font)
+        self.stored_check = QCheckBox(objectName="storedCheck")
+        self.done_button = QPushButton(objectName="recoveryDoneButton")
+        self.done_button.setEnabled(False)
+        self.done_button.setAutoDefault(True)
+        layout = QVBoxLayout(self)
+        for widget in (self.intro, self.key_label, self.stored_check, self.done_button):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.stored_check.toggled.connect(self.done_button.setEnabled)
+        self.done_button.clicked.connect(self.acknowledged)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.intro.setText(self._intro_text())
+        self.stored_check.setText(_("I have written down or printed the recovery key"))
+        self.done_button.setText(_("&Continue"))
+
+    def show_key(self, recovery_key: str) -> None:
+        self.key_label.setText(recovery_key)
+        self.stored_check.setChecked(False)
+        self.stored_check.setFocus()
+
+
+def _first_key_intro() -> str:
+    return _("This is the recovery key. It opens the vault if a passphrase is forgotten. It is shown only "
+             "now: print it or write it down, and keep it in a locked place away from this laptop "
+             "(for example the office safe). Never keep it in the laptop bag.")
+
+
+def _new_key_intro() -> str:
+    return _("This is the vault's NEW recovery key. The recovery key printed before no longer opens "
+             "anything: destroy it. The new one is shown only now: print it or write it down, and keep it "
+             "in a locked place away from this laptop (for example the office safe).")
+
+
+class RecoveryKeyDialog(QDialog):
+    """The new recovery key after an upgrade; it closes only once the key is acknowledged."""
+
+    def __init__(self, recovery_key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModal(True)
+        self.setWindowTitle(_("New recovery key"))
+        self.panel = RecoveryKeyPanel(_new_key_intro)
+        self.panel.show_key(recovery_key)
+        self.panel.acknowledged.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panel)
+        self.resize(520, 320)
+
+    def reject(self) -> None:
+        # Escape or the close button must not skip past a key that is shown only once.
+        if self.panel.stored_check.isChecked():
+            self.accept()

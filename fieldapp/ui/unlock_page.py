@@ -1,12 +1,18 @@
-"""The lock screen: user name and passphrase. Shows the demo passphrase on a demo vault only."""
+"""The lock screen: user name and passphrase. Shows the demo passphrase on a demo vault only.
+
+A vault of an earlier version (one key for everything) is not opened: the page explains and offers
+the one-time upgrade, which an administrator runs with the user name and passphrase typed here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -14,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.errors import FieldappError
+from fieldapp.errors import FieldappError, NeedsUpgrade
 from fieldapp.i18n import _
 from fieldapp.security import vault
 from fieldapp.security.session import Session
+from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
 from fieldapp.ui.forms import add_row
+from fieldapp.ui.tasks import Task
 
 
 class UnlockPage(QWidget):
@@ -28,6 +36,8 @@ class UnlockPage(QWidget):
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._path = path
+        self.task: Task | None = None
+        self.recovery_key_dialog: RecoveryKeyDialog | None = None
         self._build()
         self._connect()
         self.retranslate()
@@ -64,12 +74,32 @@ class UnlockPage(QWidget):
         for widget in (self.title, self.demo_label):
             inner.addWidget(widget)
         inner.addLayout(self._form)
-        for widget in (self.unlock_button, self.error_label, self.create_button, self.recovery_button):
+        for widget in (self.unlock_button, self.error_label, self._build_upgrade_offer(), self.create_button,
+                       self.recovery_button):
             inner.addWidget(widget)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
+
+    def _build_upgrade_offer(self) -> QWidget:
+        self.upgrade_box = QWidget(objectName="upgradeOffer")
+        self.upgrade_text = QLabel(objectName="upgradeText")
+        self.upgrade_text.setWordWrap(True)
+        self.upgrade_button = QPushButton(objectName="upgradeButton")
+        self.upgrade_cancel_button = QPushButton(objectName="upgradeCancelButton")
+        for button in (self.upgrade_button, self.upgrade_cancel_button):
+            button.setAutoDefault(True)        # Enter presses the focused one
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.upgrade_cancel_button)
+        buttons.addWidget(self.upgrade_button)
+        layout = QVBoxLayout(self.upgrade_box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.upgrade_text)
+        layout.addLayout(buttons)
+        self.upgrade_box.hide()
+        return self.upgrade_box
 
     def _connect(self) -> None:
         self.unlock_button.clicked.connect(self.try_unlock)
@@ -77,6 +107,10 @@ class UnlockPage(QWidget):
         self.user_edit.returnPressed.connect(self.passphrase_edit.setFocus)
         self.create_button.clicked.connect(self.create_requested)
         self.recovery_button.clicked.connect(self.start_recovery)
+        self.upgrade_button.clicked.connect(self.start_upgrade)
+        self.upgrade_cancel_button.clicked.connect(self.cancel_upgrade)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.upgrade_box, self.cancel_upgrade,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def retranslate(self) -> None:
         self.title.setText(_("<h2>fieldapp is locked</h2>"))
@@ -85,6 +119,13 @@ class UnlockPage(QWidget):
         self.unlock_button.setText(_("&Unlock"))
         self.create_button.setText(_("Create a new vault ..."))
         self.recovery_button.setText(_("Forgot your passphrase? Use the recovery key ..."))
+        self.upgrade_text.setText(_(
+            "<b>This vault was made by an earlier version of fieldapp.</b> An administrator upgrades it "
+            "once, here, with their own user name and passphrase; after that everyone unlocks as before. "
+            "A verified copy of the vault as it is now is kept beside it first. At the end a NEW recovery "
+            "key is shown: write it down, because the recovery key printed before stops working."))
+        self.upgrade_button.setText(_("&Upgrade now"))
+        self.upgrade_cancel_button.setText(_("Cancel"))
         self.refresh_state()
 
     def refresh_state(self) -> None:
@@ -116,6 +157,7 @@ class UnlockPage(QWidget):
         self.recovery_dialog.open()
 
     def reset(self) -> None:
+        self.upgrade_box.hide()
         self.passphrase_edit.clear()
         self.error_label.clear()
         self.refresh_state()
@@ -131,6 +173,9 @@ class UnlockPage(QWidget):
         self.repaint()
         try:
             session: Session = vault.unlock(self._path, user, passphrase)
+        except NeedsUpgrade:
+            self._offer_upgrade()
+            return
         except FieldappError as error:
             self.error_label.setText(error.message)
             self.passphrase_edit.selectAll()
@@ -140,4 +185,51 @@ class UnlockPage(QWidget):
             self.unlock_button.setEnabled(vault.vault_exists(self._path))
         self.passphrase_edit.clear()
         self.error_label.clear()
+        self.unlocked.emit(session)
+
+    # -- the one-time upgrade of an earlier version's vault ------------------------------------
+    def _offer_upgrade(self) -> None:
+        self.error_label.clear()
+        self.upgrade_box.show()
+        self.upgrade_button.setEnabled(True)
+        self.upgrade_button.setFocus()
+
+    def cancel_upgrade(self) -> None:
+        self.upgrade_box.hide()
+        self.passphrase_edit.setFocus()
+
+    def start_upgrade(self) -> None:
+        """Upgrade off the GUI thread (a verified copy is written first), then show the new key."""
+        user, passphrase = self.user_edit.text().strip(), self.passphrase_edit.text()
+        if not user or not passphrase:
+            self.error_label.setText(_("Type your user name and passphrase."))
+            return
+        self.upgrade_button.setEnabled(False)
+        self.error_label.setText(_("Upgrading the vault ..."))
+        path = self._path
+        self.task = Task(self, _("Upgrading the vault and keeping a verified copy ..."),
+                         lambda _progress: vault.upgrade(path, user, passphrase))
+        self.task.finished_ok.connect(self._upgraded)
+        self.task.finished_error.connect(self._upgrade_failed)
+        self.task.start()
+
+    def _upgrade_failed(self, message: str) -> None:
+        self.upgrade_box.hide()
+        self.error_label.setText(message)
+        self.passphrase_edit.selectAll()
+        self.passphrase_edit.setFocus()
+
+    def _upgraded(self, result: tuple[Session, str]) -> None:
+        session, recovery_key = result
+        self.upgrade_box.hide()
+        self.passphrase_edit.clear()
+        self.error_label.clear()
+        self.recovery_key_dialog = RecoveryKeyDialog(recovery_key, self)
+        self.recovery_key_dialog.accepted.connect(lambda: self._key_acknowledged(session))
+        self.recovery_key_dialog.open()
+
+    def _key_acknowledged(self, session: Session) -> None:
+        dialog, self.recovery_key_dialog = self.recovery_key_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()           # the key is not kept in a hidden widget
         self.unlocked.emit(session)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -22,12 +23,14 @@ from fieldapp.security import users
 from fieldapp.security.session import Session
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
+from fieldapp.ui.tasks import Task
 
 
 class UsersTab(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self.task: Task | None = None
         self._build()
         self._connect()
         self.retranslate()
@@ -111,10 +114,34 @@ class UsersTab(QWidget):
         for edit in (self.pass_edit, self.repeat_edit, self.admin_edit):
             edit.clear()
 
-    def deactivate_selected(self) -> None:
+    def deactivate_selected(self) -> Task | None:
+        """Asks first; then rotates the person's keys off the GUI thread (every file is re-encrypted)."""
         user = self._selected()
-        if user is not None:
-            self._run(lambda: users.deactivate(self._session, user.id), _("User deactivated."))
+        if user is None or not self._confirm_deactivate(user.name):
+            return None
+        session = self._session
+        self.task = Task(self, _("Deactivating the user and re-encrypting the vault ..."),
+                         lambda _progress: users.deactivate(session, user.id))
+        self.task.finished_ok.connect(lambda _result: self._deactivated())
+        self.task.finished_error.connect(self.message.setText)
+        self.task.start()
+        return self.task
+
+    def _confirm_deactivate(self, name: str) -> bool:
+        answer = QMessageBox.question(
+            self, _("Deactivate user"),
+            _("Deactivate {name}? They can no longer unlock this vault.\n\n"
+              "Every key {name} held is rotated and all the vault's files are re-encrypted with new keys. "
+              "This may take a moment.\n\n"
+              "Backups made before today can still be opened with {name}'s old passphrase: destroy them, "
+              "or keep them somewhere safe that {name} cannot reach.").format(name=name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _deactivated(self) -> None:
+        self.message.setText(_("User deactivated."))
+        self.reload()
 
     def set_role_of_selected(self) -> None:
         user = self._selected()
