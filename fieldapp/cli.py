@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--user", help=_("user name (default: try every user)"))
     check.set_defaults(handler=cmd_check)
 
+    upgrade = sub.add_parser("upgrade", help=_("upgrade a vault of an earlier version (administrators, once)"))
+    _add_vault_arg(upgrade, required=True)
+    upgrade.add_argument("--user", help=_("your user name (default: try every user)"))
+    upgrade.set_defaults(handler=cmd_upgrade)
+
     for register in _feature_commands():
         register(sub)
     return parser
@@ -105,6 +110,23 @@ def cmd_check(args) -> int:
             print(f"  {problem}", file=sys.stderr)
         return IntegrityError.exit_code
     print(_("Integrity check passed."))
+    return ExitCode.OK
+
+
+@guarded
+def cmd_upgrade(args) -> int:
+    """Exit 13 for someone who is not an administrator, 9 when the vault is already up to date."""
+    from fieldapp.security.vault import upgrade
+
+    path = Path(args.vault).expanduser()
+    session, recovery_key = upgrade(path, args.user, read_secret(_("Passphrase: ")))
+    session.close()
+    print(_("The vault was upgraded. A verified copy of it as it was is kept beside it: {name}")
+          .format(name=path.name + ".pre-upgrade"))
+    print(_("NEW recovery key (shown only now). Write it down or print it and store it in a safe, "
+            "locked place away from this computer. The recovery key printed before no longer works: "
+            "destroy it."))
+    print(recovery_key)
     return ExitCode.OK
 
 
