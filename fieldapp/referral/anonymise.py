@@ -47,3 +47,11 @@ def exact_only(target: QuasiRow, rows: list[QuasiRow], k: int) -> Generalisation
     exact = _qi(target, Levels())
     count = count_sharing(rows, target, Levels())
     return Generalisation(k=k, exact=exact, exact_count=count, result=exact, count=count)
+
+
+def at_steps(target: QuasiRow, rows: list[QuasiRow], k: int, steps: tuple[str, ...]) -> Generalisation:
+    """The same detail given up as ``steps`` (a sealed referral's), counted against today's rows."""
+    levels = dict(STEPS)[steps[-1]] if steps else Levels()
+    return Generalisation(k=k, exact=_qi(target, Levels()), exact_count=count_sharing(rows, target, Levels()),
+                          result=_qi(target, levels), count=count_sharing(rows, target, levels),
+                          steps=tuple(steps), levels=levels)

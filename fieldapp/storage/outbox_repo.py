@@ -78,6 +78,23 @@ def sealed_bytes(conn: Connection, packet_id: str) -> bytes | None:
     return bytes(row[0]) if row and row[0] is not None else None
 
 
+def not_acknowledged(conn: Connection, statuses: tuple[str, ...]) -> list[tuple[str, int]]:
+    """(packet id, referral id) of every packet with one of ``statuses`` that CMM has not acknowledged
+    and whose consent stands, oldest first."""
+    marks = ", ".join("?" for _ in statuses)
+    rows = conn.execute(
+        "SELECT o.packet_id, o.referral_id FROM outbox o JOIN referrals r ON r.id = o.referral_id"
+        " LEFT JOIN referral_consents c ON c.referral_id = r.id"
+        f" WHERE r.status IN ({marks}) AND o.acknowledged_at IS NULL AND c.withdrawn_at IS NULL"
+        " ORDER BY o.sealed_at, o.packet_id", statuses)
+    return [(row[0], row[1]) for row in rows]
+
+
+def replace_sealed(conn: Connection, packet_id: str, sealed: bytes, digest: str) -> None:
+    """Put a re-signed packet in place of the old one; its id, status and delivery history stay."""
+    conn.execute("UPDATE outbox SET sealed = ?, digest = ? WHERE packet_id = ?", (sealed, digest, packet_id))
+
+
 def record_attempt(conn: Connection, packet_id: str, transport: str, error: str) -> None:
     conn.execute("UPDATE outbox SET attempts = attempts + 1, transport = ?, last_error = ? WHERE packet_id = ?",
                  (transport, error, packet_id))

@@ -105,6 +105,8 @@ NEEDS: dict[str, str] = {
     "referral.config.set_k": "settings",
     "referral.config.set_transport": "settings",
     "referral.config.transport": "records",
+    "referral.org_rotation.rotate_org_key": "users",
+    "referral.org_rotation.rotation_statement": "users",
     "referral.service.create_draft": "records",
     "referral.service.get": "records",
     "referral.service.list_outbox": "records",
