@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError, PermissionDenied
+from fieldapp.security import audit as audit_trail
 from fieldapp.security import hierarchy, roles
 from fieldapp.security.keys import MemberKeys
 from fieldapp.storage import audit_repo, sidecar
@@ -30,6 +31,7 @@ class Session:
     keys: dict[str, bytearray] = field(default_factory=dict, repr=False)   # compartment -> key held
     member: MemberKeys | None = field(default=None, repr=False)             # the user's private keys
     slot_id: str = ""
+    signers_key: bytearray = field(default_factory=bytearray, repr=False)   # signers-map MAC key at unlock
 
     @property
     def is_open(self) -> bool:
@@ -67,6 +69,17 @@ class Session:
         with self.write() as conn:
             audit_repo.append(conn, self.user.id, action, entity, entity_id)
 
+    def start_signing(self) -> None:
+        """Sign this session's events from now on; an admin's session also adds new members to the
+        signers map (security.audit)."""
+        if self.member is None or self.read_only:
+            return
+        audit_repo.bind_signer(self.conn, self.slot_id, self.member.sign)
+        admin_key = self.keys.get(hierarchy.ADMIN)
+        if admin_key is not None:
+            self.signers_key = bytearray(audit_trail.mac_key(admin_key))
+            audit_trail.update_signers(self.conn, self.path, admin_key, self.slot_id)
+
     def close(self, *, audit_lock: bool = True) -> None:
         if not self.lock.held:
             return
@@ -75,19 +88,27 @@ class Session:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
             self._anchor_audit()
+            audit_repo.unbind_signer(self.conn)
             close_connection(self.conn)
         finally:
-            for key in self.keys.values():
+            audit_repo.unbind_signer(self.conn)
+            for key in (*self.keys.values(), self.signers_key):
                 key[:] = bytes(len(key))
             self.keys = {}
             self.member = None
             self.lock.release()
 
     def _anchor_audit(self) -> None:
-        """Keep the audit chain's head in the sidecar, so removing the newest events shows."""
+        """Keep the audit chain's head in the sidecar, so removing the newest events shows; an admin
+        also records each signer's newest event in the signers map."""
         if self.read_only:
             return
         with contextlib.suppress(Exception):
             side = sidecar.read(self.path)
             side.audit_head = audit_repo.head(self.conn)
+            admin_key = self.keys.get(hierarchy.ADMIN)
+            if admin_key is not None:
+                with contextlib.suppress(Exception):      # the anchor is written even if this fails
+                    audit_trail.refresh_signers(self.conn, side, admin_key, self.slot_id,
+                                                earlier_keys=[bytes(self.signers_key)], witness=True)
             sidecar.write(self.path, side)

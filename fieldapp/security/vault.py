@@ -36,7 +36,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.i18n import _
-from fieldapp.security import backoff, hierarchy, keys, slots, wipe
+from fieldapp.security import audit, backoff, hierarchy, keys, slots, wipe
 from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
 from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
@@ -93,9 +93,11 @@ def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo
         _make_compartments(conn, path, all_keys)
         with transaction(conn):
             user = users_repo.insert_user(conn, User(name=user_name.strip(), role=role), slot_id)
+            audit_repo.bind_signer(conn, slot_id, member_keys.sign)
             audit_repo.append(conn, user.id, "vault.create")
         sidecar.write(path, side, create=True)
     except BaseException:
+        audit_repo.unbind_signer(conn)
         conn.close()
         for leftover in wipe.vault_files(path):
             with contextlib.suppress(FileNotFoundError):
@@ -110,6 +112,7 @@ def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo
     lock = VaultLock(path)
     lock.acquire()
     session = Session(path, conn, user, lock, demo=demo, keys=held, member=member_keys, slot_id=slot_id)
+    session.start_signing()
     return session, recovery_key
 
 
@@ -158,7 +161,9 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
         raise
     if opened.member is None and not session.read_only:
         _enrol_first_kind_slot(session, side, passphrase)
-    _audit_unlock(session, backoff.take_failures(path, side))
+    failures = backoff.take_failures(path, side)
+    session.start_signing()
+    _audit_unlock(session, failures)
     return session
 
 
@@ -330,10 +335,12 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
         recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase)
         sidecar.write(path, side)
         _make_compartments(conn, path, all_keys)
+        audit_repo.bind_signer(conn, opened.slot_id, member_keys.sign)
         with transaction(conn):
             audit_repo.append(conn, user.id, "vault.upgrade")
     except BaseException:
         if conn is not None:
+            audit_repo.unbind_signer(conn)
             conn.close()
         if opened is not None:
             opened.forget()
@@ -341,6 +348,7 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
         raise
     session = Session(path, conn, user, lock, demo=side.demo, keys=all_keys, member=member_keys,
                       slot_id=opened.slot_id)
+    session.start_signing()
     return session, recovery_key
 
 
@@ -462,11 +470,13 @@ def reset_with_recovery(path: Path, recovery_key: str, user_name: str, new_passp
             if user is None:
                 raise WrongPassphrase(_("There is no user with this name in the vault."))
             _reset_slot(side, opened, user, new_passphrase)
+            audit.recovery_reset(conn, side, opened, keys.lookup_id(side.lookup_salt, user.name))
             sidecar.write(path, side)
             if not read_only:
                 with transaction(conn):
                     audit_repo.append(conn, user.id, "user.passphrase_reset_by_recovery", "user", user.id)
         finally:
+            audit_repo.unbind_signer(conn)
             conn.close()
     finally:
         if opened is not None:

@@ -1,17 +1,27 @@
 """The audit trail: append-only events, each chained by hash to the one before.
 
-Events name who, what and which record, never personal data.
+Events name who, what and which record, never personal data. When a signer is bound to the
+connection (``bind_signer``, done where a session starts), every new event also names that member,
+links to the member's own previous event and carries their signature over both; the checks are in
+``fieldapp.security.audit``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fieldapp.storage.connection import Connection
 
 GENESIS = "0" * 64
+SIGNED_PREFIX = b"fieldapp-audit/1|"
+
+# The member signing each open connection's events: id(conn) -> (conn, slot id, sign). The connection
+# itself is kept in the entry so its id cannot be reused while the entry exists (sqlcipher3
+# connections take no weak references); ``unbind_signer`` removes it when the session closes.
+_signers: dict[int, tuple[Connection, str, Callable[[bytes], bytes]]] = {}
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,43 @@ class AuditEvent:
     entity_id: int | None
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class SignedRow:
+    """An event as the verifier reads it: its stored hash, and its signature fields (None if unsigned)."""
+
+    event: AuditEvent
+    signer: str | None
+    signer_prev: str | None
+    signature: bytes | None
+
+
+def bind_signer(conn: Connection, slot_id: str, sign: Callable[[bytes], bytes]) -> None:
+    """Sign every event appended through ``conn`` from now on with ``sign``, as member ``slot_id``."""
+    _signers[id(conn)] = (conn, slot_id, sign)
+
+
+def unbind_signer(conn: Connection) -> None:
+    entry = _signers.get(id(conn))
+    if entry is not None and entry[0] is conn:
+        del _signers[id(conn)]
+
+
+def _bound(conn: Connection) -> tuple[str, Callable[[bytes], bytes]] | None:
+    entry = _signers.get(id(conn))
+    return (entry[1], entry[2]) if entry is not None and entry[0] is conn else None
+
+
+def signed_message(digest: str, signer: str, signer_prev: str) -> bytes:
+    """What a signer signs: the event's hash (which covers the global link, time, user, action and
+    entity), the signer's slot id and the hash of their previous event."""
+    return SIGNED_PREFIX + "|".join([digest, signer, signer_prev]).encode("utf-8")
+
+
+def event_digest(event: AuditEvent) -> str:
+    """The hash an event's stored fields give (compare with ``event.hash``)."""
+    return _digest(event.prev_hash, event.at, event.user_id, event.action, event.entity, event.entity_id)
 
 
 def _digest(prev_hash: str, at: str, user_id, action: str, entity: str, entity_id) -> str:
@@ -41,11 +88,47 @@ def append(conn: Connection, user_id: int | None, action: str, entity: str = "",
     prev = row[0] if row else GENESIS
     moment = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
     stamp = moment.isoformat(timespec="microseconds")
+    digest = _digest(prev, stamp, user_id, action, entity, entity_id)
+    signer = signer_prev = signature = None
+    bound = _bound(conn)
+    if bound is not None:
+        signer, sign = bound
+        signer_prev = last_of_signer(conn, signer)
+        signature = sign(signed_message(digest, signer, signer_prev))
     conn.execute(
-        "INSERT INTO audit_events (at, user_id, action, entity, entity_id, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (stamp, user_id, action, entity, entity_id, prev, _digest(prev, stamp, user_id, action, entity, entity_id)),
+        "INSERT INTO audit_events (at, user_id, action, entity, entity_id, prev_hash, hash,"
+        " signer, signer_prev, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (stamp, user_id, action, entity, entity_id, prev, digest, signer, signer_prev, signature),
     )
+
+
+def last_of_signer(conn: Connection, signer: str) -> str:
+    """The hash of the signer's newest event, or GENESIS before their first."""
+    row = conn.execute("SELECT hash FROM audit_events WHERE signer = ? ORDER BY id DESC LIMIT 1",
+                       (signer,)).fetchone()
+    return row[0] if row else GENESIS
+
+
+def signed_by_others(conn: Connection, slot_id: str) -> bool:
+    """Whether any event is signed by a member other than ``slot_id``."""
+    return conn.execute("SELECT 1 FROM audit_events WHERE signer IS NOT NULL AND signer != ? LIMIT 1",
+                        (slot_id,)).fetchone() is not None
+
+
+def signer_heads(conn: Connection) -> dict[str, str]:
+    """Each signer's newest event hash."""
+    rows = conn.execute("SELECT signer, hash FROM audit_events WHERE id IN"
+                        " (SELECT max(id) FROM audit_events WHERE signer IS NOT NULL GROUP BY signer)")
+    return {signer: digest for signer, digest in rows}
+
+
+def signed_rows(conn: Connection) -> Iterator[SignedRow]:
+    """Every event, oldest first, with its signature fields."""
+    for row in conn.execute(
+            "SELECT id, at, user_id, action, entity, entity_id, prev_hash, hash, signer, signer_prev, signature"
+            " FROM audit_events ORDER BY id"):
+        signature = bytes(row[10]) if row[10] is not None else None
+        yield SignedRow(AuditEvent(*row[:8]), row[8], row[9], signature)
 
 
 def events(conn: Connection, limit: int = 1000, offset: int = 0, action: str = "") -> list[AuditEvent]:

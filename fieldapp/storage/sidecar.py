@@ -109,6 +109,8 @@ class Sidecar:
     members: dict[str, Member] = field(default_factory=dict)   # second kind, by slot id ("recovery" too)
     grants: dict[str, Grant] = field(default_factory=dict)     # compartment name -> sealed keys
     pending: dict[str, Grant] = field(default_factory=dict)    # a rotation written before its rekey
+    signers: dict[str, dict] = field(default_factory=dict)     # audit signers by slot id (security.audit)
+    signers_mac: str = ""                                     # their MAC under the admin key
     sequence: int = 0                                        # of the header copy this was read from
 
     def to_bytes(self) -> bytes:
@@ -120,6 +122,7 @@ class Sidecar:
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
             "audit_head": self.audit_head, "members": _map_json(self.members),
             "grants": _map_json(self.grants), "pending": _map_json(self.pending),
+            "signers": self.signers, "signers_mac": self.signers_mac,
         }
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
@@ -142,6 +145,8 @@ class Sidecar:
                 members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
                 grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
                 pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},
+                signers={str(k): dict(v) for k, v in (data.get("signers") or {}).items()},
+                signers_mac=str(data.get("signers_mac") or ""),
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise NotAVault() from exc
