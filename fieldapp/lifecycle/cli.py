@@ -96,8 +96,11 @@ def cmd_user_deactivate(args) -> int:
         match = [u for u in users.list_all(session) if u.name.casefold() == args.name.strip().casefold()]
         if not match:
             raise InvalidInput(_("There is no such user."))
-        users.deactivate(session, match[0].id)
+        statement = users.deactivate(session, match[0].id)
     print(_("User deactivated: {name}").format(name=match[0].name))
+    if statement is not None:
+        print(_("The organisation's referral signing key was replaced. Send this statement to CMM and confirm "
+                "the new key's fingerprint with them by phone: {path}").format(path=statement))
     return ExitCode.OK
 
 

@@ -81,8 +81,17 @@ def open_member(side: Sidecar, slot_id: str, member: Member, secret: str) -> Mem
     return opened
 
 
-def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, member: Member) -> bytes:
-    return keys.seal_to(member.box_public, _grant_prefix(side, name, epoch) + bytes(key))
+def public_of(side: Sidecar, slot_id: str) -> bytes:
+    """The X25519 public key to seal to: the one an admin vouched for in the member list (see
+    ``membership``), else the one in the member's slot (a member enrolled since the last admin action)."""
+    entry = side.membership.get(slot_id)
+    if entry and entry.get("box_public"):
+        return keys.unb64(entry["box_public"])
+    return side.members[slot_id].box_public
+
+
+def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, slot_id: str) -> bytes:
+    return keys.seal_to(public_of(side, slot_id), _grant_prefix(side, name, epoch) + bytes(key))
 
 
 def open_grants(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
@@ -121,7 +130,7 @@ def grant(side: Sidecar, name: str, key: bytes, slot_ids: set[str] | list[str]) 
     """Seal the current key of compartment ``name`` to each of ``slot_ids`` (members of this file)."""
     current = side.grants.setdefault(name, Grant(epoch=1))
     for slot_id in slot_ids:
-        current.sealed[slot_id] = seal_for(side, name, current.epoch, key, side.members[slot_id])
+        current.sealed[slot_id] = seal_for(side, name, current.epoch, key, slot_id)
 
 
 def holders(side: Sidecar, name: str) -> set[str]:
@@ -136,7 +145,7 @@ def held_by(side: Sidecar, slot_id: str) -> set[str]:
 def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str]) -> Grant:
     """The next epoch of ``name``, sealed to ``keep`` only; stored as pending until the rekey is done."""
     epoch = side.grants[name].epoch + 1 if name in side.grants else 1
-    sealed = {slot_id: seal_for(side, name, epoch, new_key, side.members[slot_id])
+    sealed = {slot_id: seal_for(side, name, epoch, new_key, slot_id)
               for slot_id in sorted(keep) if slot_id in side.members}
     side.pending[name] = Grant(epoch, sealed)
     return side.pending[name]

@@ -11,18 +11,24 @@ any point strands nothing: the next unlock by a remaining member finishes the ro
 from __future__ import annotations
 
 from fieldapp.errors import PermissionDenied
-from fieldapp.security import hierarchy, keys
-from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS
+from fieldapp.security import hierarchy, keys, membership
+from fieldapp.security.hierarchy import ADMIN, CORE, FILE_COMPARTMENTS
 from fieldapp.security.session import Session
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.sidecar import Sidecar
 
 
-def remove_member(side: Sidecar, slot_id: str) -> set[str]:
-    """Drop a member's slot and every key sealed to them; returns the compartments they held."""
-    held = hierarchy.held_by(side, slot_id)
+def remove_member(session: Session, side: Sidecar, slot_id: str) -> set[str]:
+    """Drop a member's slot, every key sealed to them and the admin's word for them; returns the
+    compartments to rotate (those their role held and those sealed to them, whatever the role said)."""
+    session.require("users")
+    membership.verify(side, session.keys[ADMIN])
+    role = membership.role_of(side, slot_id)
+    held = hierarchy.held_by(side, slot_id) | set(hierarchy.ROLE_KEYS.get(role or "", frozenset()))
     if slot_id in side.slots:
         held.add(CORE)                         # a slot of the first kind wraps the core key itself
+    membership.forget(side, slot_id)
+    membership.seal_list(side, session.keys[ADMIN])
     side.members.pop(slot_id, None)
     side.slots.pop(slot_id, None)
     for grant_of in side.grants.values():
@@ -38,9 +44,10 @@ def rotate(session: Session, side: Sidecar, names: set[str]) -> None:
         return
     if not names <= set(session.keys):
         raise PermissionDenied()
+    membership.verify(side, session.keys[ADMIN])
     fresh = {name: bytearray(keys.new_data_key()) for name in names}
-    for name in sorted(names):
-        hierarchy.plan_rotation(side, name, fresh[name], hierarchy.holders(side, name))
+    for name in sorted(names):                 # sealed to whom the admin vouched for, never to the file's say
+        hierarchy.plan_rotation(side, name, fresh[name], membership.keep_for(side, name))
     if CORE in names:
         side.slots.clear()          # first-kind slots wrap the old core key: those users need a new passphrase
     sidecar.write(session.path, side)
@@ -53,6 +60,8 @@ def rotate(session: Session, side: Sidecar, names: set[str]) -> None:
         old = session.keys[name]
         old[:] = bytes(len(old))
         session.keys[name] = fresh[name]
+    if ADMIN in names:
+        membership.seal_list(side, session.keys[ADMIN])   # the admin's word, under the new administration key
     sidecar.write(session.path, side)
 
 
@@ -60,8 +69,12 @@ def grant_role(session: Session, side: Sidecar, slot_id: str, role: str) -> bool
     """Seal the keys of ``role`` to a member from the session's own; False if they have no key pair yet
     (a slot of the first kind: they get it at their next unlock, then an admin grants again)."""
     session.require("users")
-    if slot_id not in side.members:
+    membership.verify(side, session.keys[ADMIN])
+    if slot_id not in side.members or slot_id not in side.membership:
         return False
+    membership.set_role(side, slot_id, role)
+    membership.vouch_keys_once(side, slot_id)
+    membership.seal_list(side, session.keys[ADMIN])
     for name in hierarchy.ROLE_KEYS[role]:
         if name not in session.keys:
             raise PermissionDenied()

@@ -33,8 +33,14 @@ class Opened:
     pending: dict[str, bytearray] = field(default_factory=dict)
 
     def forget(self) -> None:
-        for key in (*self.keys.values(), *self.pending.values()):
+        for key in self.keys.values():
             key[:] = bytes(len(key))
+        self.forget_pending()
+
+    def forget_pending(self) -> None:
+        for key in self.pending.values():
+            key[:] = bytes(len(key))
+        self.pending = {}
 
 
 def legacy_context(vault_id: str, slot_id: str) -> bytes:

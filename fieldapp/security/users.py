@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fieldapp.domain.codes import ROLES
 from fieldapp.domain.records import User
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.security import rotation, vault
+from fieldapp.referral import org_rotation
+from fieldapp.security import membership, rotation, vault
+from fieldapp.security.hierarchy import ADMIN
 from fieldapp.security.passphrase import strength
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, sidecar, users_repo
+
+STATEMENT_FOLDER = "cmm-key-rotation"
 
 
 def _check_role(role: str) -> None:
@@ -34,24 +40,39 @@ def list_all(session: Session) -> list[User]:
     return users_repo.list_users(session.conn)
 
 
-def deactivate(session: Session, user_id: int) -> None:
+def _slot_of(session: Session, side, user_id: int) -> str:
+    """The member's slot as the admin-vouched list of members has it (never the users table's say)."""
+    membership.verify(side, session.keys[ADMIN])
+    slot = membership.slot_of(side, user_id)
+    if slot is None:
+        raise InvalidInput(_("There is no such user."))
+    return slot
+
+
+def deactivate(session: Session, user_id: int) -> Path | None:
     """The user can no longer unlock, and nothing they may have kept opens the live vault: their slot
-    is removed and every key they held is rotated (the files re-encrypted with new keys).
+    is removed and every key they held is rotated (the files re-encrypted with new keys), and the
+    organisation's referral signing key is replaced. Returns the key-rotation statement for CMM
+    (beside the vault, in ``cmm-key-rotation/``), or None when the organisation has no signing key.
 
     Backups made before stay readable with their old passphrase: the Users tab says so."""
     session.require("users")
     if user_id == session.user.id:
         raise InvalidInput(_("You cannot deactivate yourself."))
-    lookup = users_repo.lookup_of(session.conn, user_id)
-    if lookup is None:
-        raise InvalidInput(_("There is no such user."))
     side = sidecar.read(session.path)
-    held = rotation.remove_member(side, lookup)
+    lookup = _slot_of(session, side, user_id)
+    held = rotation.remove_member(session, side, lookup)
+    rotation.rotate(session, side, held)      # the slot goes and the keys turn before the list says so
     with session.write() as conn:
         users_repo.set_active(conn, user_id, False)
         audit_repo.append(conn, session.user.id, "user.deactivate", "user", user_id)
-    rotation.rotate(session, side, held)
-    session.audit("keys.rotate", "user", user_id)
+        audit_repo.append(conn, session.user.id, "keys.rotate", "user", user_id)
+    statement = org_rotation.rotate_org_key(session)     # they may have kept the referral signing key too
+    if statement is None:
+        return None
+    folder = session.path.parent / STATEMENT_FOLDER
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return org_rotation.write_statement(statement, folder)
 
 
 def set_role(session: Session, user_id: int, role: str) -> None:
@@ -59,10 +80,8 @@ def set_role(session: Session, user_id: int, role: str) -> None:
     new role does not hold are taken back and rotated."""
     session.require("users")
     _check_role(role)
-    lookup = users_repo.lookup_of(session.conn, user_id)
-    if lookup is None:
-        raise InvalidInput(_("There is no such user."))
     side = sidecar.read(session.path)
+    lookup = _slot_of(session, side, user_id)
     rotation.grant_role(session, side, lookup, role)
     surplus = rotation.take_back(side, lookup, role)
     with session.write() as conn:

@@ -36,7 +36,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.i18n import _
-from fieldapp.security import audit, backoff, hierarchy, keys, slots, wipe
+from fieldapp.security import audit, backoff, hierarchy, keys, membership, slots, wipe
 from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
 from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
@@ -46,6 +46,7 @@ from fieldapp.storage.connection import (
     Connection,
     DatabaseError,
     VaultLock,
+    close_connection,
     connect,
     integrity_problems,
     looks_like_vault_file,
@@ -95,6 +96,9 @@ def create_vault(path: Path, user_name: str, role: str, passphrase: str, *, demo
             user = users_repo.insert_user(conn, User(name=user_name.strip(), role=role), slot_id)
             audit_repo.bind_signer(conn, slot_id, member_keys.sign)
             audit_repo.append(conn, user.id, "vault.create")
+        membership.record(side, slot_id, user.id, role)
+        membership.record(side, RECOVERY_SLOT, None, membership.RECOVERY_ROLE)
+        membership.seal_list(side, all_keys[hierarchy.ADMIN])
         sidecar.write(path, side, create=True)
     except BaseException:
         audit_repo.unbind_signer(conn)
@@ -164,6 +168,8 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     failures = backoff.take_failures(path, side)
     session.start_signing()
     _audit_unlock(session, failures)
+    if not session.read_only:
+        _run_due_rotations(session)
     return session
 
 
@@ -173,7 +179,7 @@ def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) ->
         user = _active_user(conn, opened.slot_id)
         _attach_held(conn, path, side, opened, read_only=read_only, warnings=warnings)
         if not read_only:
-            _settle_rotations(conn, path, side, opened)
+            _settle_rotations(path, side, opened)
             with transaction(conn):
                 compartments.drop_orphans(conn)    # rows of contacts deleted by someone without this key
     except BaseException:
@@ -215,21 +221,33 @@ def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *,
             compartments.attach(conn, path, name, key, create=missing, read_only=read_only)
         except NotAVault:
             pending = opened.pending.get(name)
-            if pending is None:
-                raise
-            compartments.attach(conn, path, name, pending, read_only=read_only)
-            _promote(side, opened, name)
+            try:
+                if pending is None:
+                    raise
+                compartments.attach(conn, path, name, pending, read_only=read_only)
+            except NotAVault:
+                _leave_out(opened, name, warnings)
+                continue
+            _promote(side, opened, name)        # a crash came after the rekey: the new key is the one
             changed = True
         if integrity_problems(conn, schema=name):
             compartments.detach(conn, name)
-            opened.keys.pop(name)[:] = bytes(keys.KEY_BYTES)
-            warnings.append(_("Some restricted records failed their integrity check and were not opened. "
-                              "Restore a backup or ask for help."))
+            _leave_out(opened, name, warnings)
             continue
         if not read_only:
             compartments.move_out_of_main(conn, name)      # an upgrade cut short finishes here
     if changed:
         sidecar.write(path, side)
+
+
+def _leave_out(opened: Opened, name: str, warnings: list[str]) -> None:
+    """A compartment that does not open or fails its checks: the rest of the vault still opens."""
+    opened.keys.pop(name)[:] = bytes(keys.KEY_BYTES)
+    pending = opened.pending.pop(name, None)
+    if pending is not None:
+        pending[:] = bytes(len(pending))
+    warnings.append(_("Some restricted records failed their integrity check and were not opened. "
+                      "Restore a backup or ask for help."))
 
 
 def _promote(side: Sidecar, opened: Opened, name: str) -> None:
@@ -240,17 +258,32 @@ def _promote(side: Sidecar, opened: Opened, name: str) -> None:
     opened.keys[name] = opened.pending.pop(name)
 
 
-def _settle_rotations(conn: Connection, path: Path, side: Sidecar, opened: Opened) -> None:
-    """Apply every rotation written to the key file but not yet to the files (rekey, then record)."""
+def _settle_rotations(path: Path, side: Sidecar, opened: Opened) -> None:
+    """A pending rotation whose file still opens with the current key was cut short before its rekey
+    (or was forged by someone who can write the key file). A key taken from the file is never used to
+    re-encrypt anything: the pending keys are dropped and the rotation is marked due, so the next admin
+    runs it again with keys made in their own process (``_run_due_rotations``)."""
     if not opened.pending:
         return
     for name in sorted(opened.pending):
-        if name == CORE:
-            compartments.rekey(conn, "main", opened.pending[name])
-        elif name in FILE_COMPARTMENTS and name in compartments.attached(conn):
-            compartments.rekey(conn, name, opened.pending[name])
-        _promote(side, opened, name)
+        side.pending.pop(name, None)
+        if name not in side.rotation_due:
+            side.rotation_due.append(name)
+    opened.forget_pending()
     sidecar.write(path, side)
+
+
+def _run_due_rotations(session: Session) -> None:
+    """An admin's unlock finishes the rotations a crash cut short (new keys, rekey, record)."""
+    from fieldapp.security import rotation
+
+    side = sidecar.read(session.path)
+    due = {name for name in side.rotation_due if name in session.keys} | (set(side.pending) & set(session.keys))
+    if not due or not session.can("users"):
+        return
+    side.pending = {name: grant for name, grant in side.pending.items() if name not in due}
+    side.rotation_due = [name for name in side.rotation_due if name not in due]
+    rotation.rotate(session, side, due)
 
 
 def _active_user(conn: Connection, slot_id: str) -> User:
@@ -325,14 +358,18 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
         if not side.legacy:
             raise InvalidInput(_("This vault is already up to date."))
         opened = slots.gated(path, side, passphrase, lambda: slots.for_user(side, user_name, passphrase))
+        conn = connect(path, opened.keys[CORE])          # the role first: a refusal migrates nothing
+        try:
+            user = _active_user(conn, opened.slot_id)
+        finally:
+            close_connection(conn)
+        if user.role != "admin":
+            raise NeedsUpgrade()
         conn, read_only, _warnings = _open_checked(path, opened.keys[CORE])
         if read_only:
             raise IntegrityError()
-        user = _active_user(conn, opened.slot_id)
-        if user.role != "admin":
-            raise NeedsUpgrade()
         pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
-        recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase)
+        recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase, conn)
         sidecar.write(path, side)
         _make_compartments(conn, path, all_keys)
         audit_repo.bind_signer(conn, opened.slot_id, member_keys.sign)
@@ -352,7 +389,7 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
     return session, recovery_key
 
 
-def _new_hierarchy(side: Sidecar, opened: Opened, passphrase: str):
+def _new_hierarchy(side: Sidecar, opened: Opened, passphrase: str, conn: Connection):
     """Members for the upgrading admin and a new recovery key; the core key stays the old data key
     (the other users' slots still wrap it), every other compartment gets a new key."""
     params = keys.default_params()
@@ -366,6 +403,12 @@ def _new_hierarchy(side: Sidecar, opened: Opened, passphrase: str):
     all_keys.update({name: bytearray(keys.new_data_key()) for name in hierarchy.COMPARTMENTS if name != CORE})
     for name, key in all_keys.items():
         hierarchy.grant(side, name, key, {RECOVERY_SLOT, opened.slot_id})
+    for user in users_repo.list_users(conn):     # the admin vouches for the users as the one-key vault had them
+        slot_id = users_repo.lookup_of(conn, user.id)
+        if slot_id == opened.slot_id or (user.active and slot_id in side.slots):
+            membership.record(side, slot_id, user.id, user.role)
+    membership.record(side, RECOVERY_SLOT, None, membership.RECOVERY_ROLE)
+    membership.seal_list(side, all_keys[hierarchy.ADMIN])
     return recovery_key, member_keys, all_keys
 
 
@@ -404,12 +447,15 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     missing = ROLE_KEYS[role] - set(session.keys)
     if missing:
         raise PermissionDenied()
+    membership.verify(side, session.keys[hierarchy.ADMIN])
     side.members[slot_id] = hierarchy.new_member(side, slot_id, passphrase, params or keys.default_params())[0]
     for compartment in ROLE_KEYS[role]:
         hierarchy.grant(side, compartment, session.keys[compartment], {slot_id})
     with session.write() as conn:
         user = users_repo.insert_user(conn, User(name=name.strip(), role=role), slot_id)
         audit_repo.append(conn, session.user.id, "user.add", "user", user.id)
+        membership.record(side, slot_id, user.id, role)
+        membership.seal_list(side, session.keys[hierarchy.ADMIN])
         sidecar.write(session.path, side)
     return user
 
@@ -490,10 +536,15 @@ def _reset_slot(side: Sidecar, opened: Opened, user: User, new_passphrase: str) 
     if side.legacy:
         side.slots[slot_id] = slots.make_legacy_slot(side, slot_id, new_passphrase, bytes(opened.keys[CORE]), params)
         return
+    membership.verify(side, opened.keys[hierarchy.ADMIN])
+    role, user_id = membership.role_of(side, slot_id), side.membership.get(slot_id, {}).get("user_id")
+    if role is None or user_id != user.id:          # the role comes from the admin's list, never from a table row
+        raise WrongPassphrase(_("There is no user with this name in the vault."))
     for grant_of in side.grants.values():
         grant_of.sealed.pop(slot_id, None)
     side.slots.pop(slot_id, None)
     side.members[slot_id] = hierarchy.new_member(side, slot_id, new_passphrase, params)[0]
-    for compartment in ROLE_KEYS.get(user.role, frozenset({CORE})):
-        if compartment in opened.keys:
-            hierarchy.grant(side, compartment, opened.keys[compartment], {slot_id})
+    membership.record(side, slot_id, user_id, role)
+    membership.seal_list(side, opened.keys[hierarchy.ADMIN])
+    for compartment in ROLE_KEYS[role]:
+        hierarchy.grant(side, compartment, opened.keys[compartment], {slot_id})

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass, field
@@ -40,6 +41,46 @@ _PAYLOAD_MAX = AREA_BYTES - _HEAD.size - _SUM_BYTES
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
+_KDF_LIMITS = {"memory_kib": 4 * 1024 * 1024, "time_cost": 16, "parallelism": 16}
+
+
+def _kdf(data: dict) -> KdfParams:
+    """KDF parameters from a hostile file: whole numbers within bounds, or ValueError (never a hang)."""
+    values = {}
+    for name, limit in _KDF_LIMITS.items():
+        value = data[name]
+        if type(value) is not int or not 1 <= value <= limit:
+            raise ValueError(name)
+        values[name] = value
+    return KdfParams(**values)
+
+
+def _bytes(text: str, size: int | None = None) -> bytes:
+    raw = unb64(text)
+    if size is not None and len(raw) != size:
+        raise ValueError("length")
+    return raw
+
+
+def _moment(value) -> float:
+    moment = float(value)
+    if not math.isfinite(moment):
+        raise ValueError("time")
+    return moment
+
+
+def _entry(data: dict) -> dict:
+    """One vouched-for member from a hostile file: exactly these fields, of these types."""
+    user_id = data["user_id"]
+    if user_id is not None and type(user_id) is not int:
+        raise ValueError("user_id")
+    entry = {"user_id": user_id, "role": data["role"], "box_public": data["box_public"],
+             "sign_public": data["sign_public"]}
+    if not all(isinstance(entry[k], str) for k in ("role", "box_public", "sign_public")):
+        raise ValueError("member entry")
+    return entry
+
+
 @dataclass
 class Slot:
     salt: bytes
@@ -51,7 +92,7 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: dict) -> Slot:
-        return cls(unb64(data["salt"]), KdfParams(**data["kdf"]), unb64(data["wrapped"]))
+        return cls(_bytes(data["salt"], 16), _kdf(data["kdf"]), _bytes(data["wrapped"]))
 
 
 @dataclass
@@ -72,8 +113,8 @@ class Member:
 
     @classmethod
     def from_json(cls, data: dict) -> Member:
-        return cls(unb64(data["salt"]), KdfParams(**data["kdf"]), unb64(data["wrapped"]),
-                   unb64(data["box_public"]), unb64(data["sign_public"]))
+        return cls(_bytes(data["salt"], 16), _kdf(data["kdf"]), _bytes(data["wrapped"]),
+                   _bytes(data["box_public"], 32), _bytes(data["sign_public"], 32))
 
 
 @dataclass
@@ -88,7 +129,10 @@ class Grant:
 
     @classmethod
     def from_json(cls, data: dict) -> Grant:
-        return cls(int(data["epoch"]), {str(k): unb64(v) for k, v in data["sealed"].items()})
+        epoch = data["epoch"]
+        if type(epoch) is not int or not 1 <= epoch < 2**31:
+            raise ValueError("epoch")
+        return cls(epoch, {str(k): _bytes(v) for k, v in data["sealed"].items()})
 
 
 def _map_json(items: dict) -> dict:
@@ -109,6 +153,9 @@ class Sidecar:
     members: dict[str, Member] = field(default_factory=dict)   # second kind, by slot id ("recovery" too)
     grants: dict[str, Grant] = field(default_factory=dict)     # compartment name -> sealed keys
     pending: dict[str, Grant] = field(default_factory=dict)    # a rotation written before its rekey
+    rotation_due: list[str] = field(default_factory=list)      # rotations an admin must run again
+    membership: dict[str, dict] = field(default_factory=dict)  # what an admin vouches for (security.membership)
+    membership_mac: str = ""                                   # its MAC under the administration key
     signers: dict[str, dict] = field(default_factory=dict)     # audit signers by slot id (security.audit)
     signers_mac: str = ""                                     # their MAC under the admin key
     sequence: int = 0                                        # of the header copy this was read from
@@ -122,6 +169,8 @@ class Sidecar:
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
             "audit_head": self.audit_head, "members": _map_json(self.members),
             "grants": _map_json(self.grants), "pending": _map_json(self.pending),
+            "rotation_due": sorted(set(self.rotation_due)),
+            "membership": self.membership, "membership_mac": self.membership_mac,
             "signers": self.signers, "signers_mac": self.signers_mac,
         }
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
@@ -138,17 +187,20 @@ class Sidecar:
                 slots={str(k): Slot.from_json(v) for k, v in data["slots"].items()},
                 recovery=Slot.from_json(recovery) if recovery else None,
                 demo=bool(data.get("demo", False)),
-                failed_at=[float(t) for t in data.get("failed_at", [])],
+                failed_at=[_moment(t) for t in data.get("failed_at", [])][-100:],
                 wipe_after=int(data.get("wipe_after", 0)),
                 wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
                 audit_head=dict(data.get("audit_head") or {}),
                 members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
                 grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
                 pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},
+                rotation_due=[str(n) for n in data.get("rotation_due") or []],
+                membership={str(k): _entry(v) for k, v in (data.get("membership") or {}).items()},
+                membership_mac=str(data.get("membership_mac") or ""),
                 signers={str(k): dict(v) for k, v in (data.get("signers") or {}).items()},
                 signers_mac=str(data.get("signers_mac") or ""),
             )
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, OverflowError) as exc:
             raise NotAVault() from exc
 
     @property

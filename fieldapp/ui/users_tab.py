@@ -122,7 +122,7 @@ class UsersTab(QWidget):
         session = self._session
         self.task = Task(self, _("Deactivating the user and re-encrypting the vault ..."),
                          lambda _progress: users.deactivate(session, user.id))
-        self.task.finished_ok.connect(lambda _result: self._deactivated())
+        self.task.finished_ok.connect(self._deactivated)
         self.task.finished_error.connect(self.message.setText)
         self.task.start()
         return self.task
@@ -139,8 +139,12 @@ class UsersTab(QWidget):
             QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _deactivated(self) -> None:
-        self.message.setText(_("User deactivated."))
+    def _deactivated(self, statement=None) -> None:
+        text = _("User deactivated.")
+        if statement is not None:
+            text += " " + _("The organisation's referral signing key was replaced. Send this statement to CMM "
+                            "and confirm the new key's fingerprint with them by phone: {path}").format(path=statement)
+        self.message.setText(text)
         self.reload()
 
     def set_role_of_selected(self) -> None:

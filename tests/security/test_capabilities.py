@@ -129,6 +129,7 @@ NEEDS: dict[str, str] = {
     "security.audit.events": "audit",
     "security.audit.verify": "audit",
     "security.rotation.grant_role": "users",
+    "security.rotation.remove_member": "users",
     "security.rotation.rotate": "users",
     "security.users.add": "users",
     "security.users.deactivate": "users",

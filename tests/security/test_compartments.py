@@ -225,3 +225,137 @@ def test_a_damaged_compartment_is_left_out_with_a_warning(vault_path: Path) -> N
     finally:
         nurse.close()
     assert health_file.read_bytes() == bytes(raw)                # and nothing was written over it
+
+
+@pytest.mark.parametrize("sealed_to", ["every holder", "the insider only"])
+def test_a_forged_rotation_in_the_key_file_hands_the_insider_nothing(vault_path: Path, sealed_to: str) -> None:
+    from fieldapp.security import hierarchy
+
+    _team(vault_path)
+    side = sidecar.read(vault_path)
+    ola_slot = hierarchy.keys.lookup_id(side.lookup_salt, "Ola")
+    mine = os.urandom(32)
+    holders = hierarchy.holders(side, "health") if sealed_to == "every holder" else set()
+    hierarchy.plan_rotation(side, "health", mine, holders | {ola_slot})
+    sidecar.write(vault_path, side)                     # what Ola can do with the files and her own Python
+    for name, passphrase in (("Ola", OLA), ("Nurse", NURSE)):
+        vault.unlock(vault_path, name, passphrase).close()
+    health_file = compartments.compartment_path(vault_path, "health")
+    with pytest.raises(NotAVault):
+        connect(health_file, mine, read_only=True)      # nothing was re-encrypted to the insider's key
+    assert "health" not in sidecar.read(vault_path).pending
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    assert nurse.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    nurse.close()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)  # the admin runs the due rotation with fresh keys
+    admin.close()
+    side = sidecar.read(vault_path)
+    assert not side.rotation_due and not side.pending and ola_slot not in side.grants["health"].sealed
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    assert nurse.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    nurse.close()
+
+
+def _as_ola(path: Path, sql: str, params: tuple = ()) -> None:
+    """Ola's own SQL on the core file, with the core key her passphrase opens."""
+    conn = connect(path, vault.open_data_key(path, OLA, user_name="Ola"))
+    with transaction(conn):
+        conn.execute(sql, params)
+    conn.close()
+
+
+def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path) -> None:
+    from fieldapp.security.keys import MemberKeys
+
+    _team(vault_path)
+    mine = MemberKeys.generate()
+    side = sidecar.read(vault_path)
+    side.members["recovery"].box_public = mine.box_public     # Ola's key where the recovery key's was
+    sidecar.write(vault_path, side)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
+    users.deactivate(admin, nurse_id)                          # a rotation seals new keys to the recovery key
+    admin.close()
+    sealed = sidecar.read(vault_path).grants["health"].sealed["recovery"]
+    assert mine.unseal(sealed) is None                          # sealed to the key the admin vouched for
+
+
+def test_the_users_table_cannot_redirect_an_admin_action(vault_path: Path) -> None:
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    vault.add_user(admin, "Sam", "outreach", "sam passphrase one", PASSPHRASE)
+    ids = {u.name: u.id for u in users.list_all(admin)}
+    admin.close()
+    ola_slot = sidecar.read(vault_path).membership
+    ola_slot = next(slot for slot, entry in ola_slot.items() if entry["user_id"] == ids["Ola"])
+    _as_ola(vault_path, "UPDATE users SET lookup_id = 'elsewhere' WHERE id = ?", (ids["Ola"],))
+    _as_ola(vault_path, "UPDATE users SET lookup_id = ? WHERE id = ?", (ola_slot, ids["Sam"]))
+    _as_ola(vault_path, "UPDATE users SET lookup_id = 'nowhere' WHERE id = ?", (ids["Nurse"],))
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    users.set_role(admin, ids["Sam"], "health")                # Sam gets health, not whoever the row points at
+    users.deactivate(admin, ids["Nurse"])                      # and the nurse is revoked all the same
+    admin.close()
+    assert set(vault.open_keys(vault_path, OLA, user_name="Ola").keys) == {"core"}
+    assert "health" in vault.open_keys(vault_path, "sam passphrase one", user_name="Sam").keys
+    with pytest.raises(WrongPassphrase):
+        vault.open_keys(vault_path, NURSE, user_name="Nurse")
+
+
+def test_a_recovery_reset_gives_the_role_the_admin_vouched_for(vault_path: Path) -> None:
+    _ola, recovery_key = _team(vault_path)
+    _as_ola(vault_path, "UPDATE users SET role = 'admin' WHERE name = 'Ola'")
+    vault.reset_with_recovery(vault_path, recovery_key, "Ola", "ola's brand new passphrase")
+    assert set(vault.open_keys(vault_path, "ola's brand new passphrase", user_name="Ola").keys) == {"core"}
+
+
+def test_a_forged_member_list_stops_every_admin_action(vault_path: Path) -> None:
+    from fieldapp.errors import IntegrityError
+
+    _team(vault_path)
+    side = sidecar.read(vault_path)
+    ola_slot = next(slot for slot, entry in side.membership.items() if entry["role"] == "outreach")
+    side.membership[ola_slot]["role"] = "health"              # Ola vouches for herself
+    sidecar.write(vault_path, side)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        ola_id = side.membership[ola_slot]["user_id"]
+        with pytest.raises(IntegrityError):
+            users.set_role(admin, ola_id, "outreach")
+        with pytest.raises(IntegrityError):
+            vault.add_user(admin, "Eve", "health", "eve passphrase one two", PASSPHRASE)
+    finally:
+        admin.close()
+    assert set(vault.open_keys(vault_path, OLA, user_name="Ola").keys) == {"core"}
+
+
+def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(vault_path: Path) -> None:
+    from fieldapp.referral import config
+
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    before = config.ensure_org_key(admin)
+    nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
+    statement = users.deactivate(admin, nurse_id)
+    after = config.ensure_org_key(admin)
+    admin.close()
+    assert before != after and statement is not None and statement.is_file()
+    assert before in statement.read_text() and after in statement.read_text()
+
+
+def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path) -> None:
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    second = vault.add_user(admin, "Second", "admin", "second admin passphrase", PASSPHRASE)
+    users.deactivate(admin, second.id)                      # every key turns, the administration key too
+    vault.add_user(admin, "Kim", "outreach", "kim passphrase one", PASSPHRASE)
+    admin.close()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        assert {u.name for u in users.list_all(admin)} >= {"Kim", "Second"}
+        from fieldapp.security import audit
+
+        assert audit.verify(admin).ok
+    finally:
+        admin.close()
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(vault_path, "Second", "second admin passphrase")

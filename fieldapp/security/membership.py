@@ -1,0 +1,99 @@
+"""The list of members an admin vouches for: which user each slot is, their role and their public keys.
+
+It lives in the key file with a MAC made with the administration key, which only admins and the
+recovery key hold. Every action that hands out keys (adding a member, a new role, a rotation, a
+reset with the recovery key) checks the MAC first and takes the member's role and public key from
+this list, never from a table row or an unauthenticated key-file field: an insider who edits the
+users table, a slot's public key or the sealed copies gains nothing from the next admin action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from fieldapp.errors import IntegrityError
+from fieldapp.i18n import _
+from fieldapp.security import hierarchy
+from fieldapp.security.keys import b64, unb64
+from fieldapp.storage.sidecar import Sidecar
+
+RECOVERY_ROLE = "recovery"
+
+
+def _canonical(side: Sidecar) -> bytes:
+    body = {"vault_id": side.vault_id, "members": side.membership}
+    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def _mac(side: Sidecar, admin_key: bytes) -> str:
+    return hashlib.blake2b(_canonical(side), key=bytes(admin_key), digest_size=32,
+                           person=b"fieldapp-members").hexdigest()
+
+
+def seal_list(side: Sidecar, admin_key: bytes) -> None:
+    side.membership_mac = _mac(side, admin_key)
+
+
+def verify(side: Sidecar, admin_key: bytes) -> None:
+    """IntegrityError unless the list is exactly what an admin last wrote."""
+    if not side.membership_mac or not hmac.compare_digest(side.membership_mac, _mac(side, admin_key)):
+        raise IntegrityError(_("The list of members in the key file was changed outside the app. "
+                               "No keys were handed out. Restore a backup or ask for help."))
+
+
+def record(side: Sidecar, slot_id: str, user_id: int | None, role: str) -> None:
+    """Vouch for a member as they are in the key file now (their public keys, if they have any yet)."""
+    member = side.members.get(slot_id)
+    side.membership[slot_id] = {
+        "user_id": user_id, "role": role,
+        "box_public": b64(member.box_public) if member else "",
+        "sign_public": b64(member.sign_public) if member else "",
+    }
+
+
+def vouch_keys_once(side: Sidecar, slot_id: str) -> None:
+    """A member enrolled since the upgrade has public keys the admin has not vouched for yet: the
+    admin's first grant does (trust on first use); keys already vouched for are never replaced."""
+    entry, member = side.membership[slot_id], side.members.get(slot_id)
+    if member is not None and not entry.get("box_public"):
+        entry["box_public"], entry["sign_public"] = b64(member.box_public), b64(member.sign_public)
+
+
+def forget(side: Sidecar, slot_id: str) -> None:
+    side.membership.pop(slot_id, None)
+
+
+def slot_of(side: Sidecar, user_id: int) -> str | None:
+    found = [slot for slot, entry in side.membership.items() if entry.get("user_id") == user_id]
+    return found[0] if len(found) == 1 else None
+
+
+def role_of(side: Sidecar, slot_id: str) -> str | None:
+    entry = side.membership.get(slot_id)
+    return entry["role"] if entry else None
+
+
+def set_role(side: Sidecar, slot_id: str, role: str) -> None:
+    side.membership[slot_id]["role"] = role
+
+
+def box_public(side: Sidecar, slot_id: str) -> bytes | None:
+    """The public key the admin vouched for; for a member enrolled since (after an upgrade), the one
+    in their slot, which the admin's next grant then vouches for."""
+    entry = side.membership.get(slot_id)
+    if entry and entry.get("box_public"):
+        return unb64(entry["box_public"])
+    member = side.members.get(slot_id)
+    return member.box_public if member else None
+
+
+def keep_for(side: Sidecar, compartment: str) -> set[str]:
+    """Who must hold ``compartment``: the vouched-for members whose role holds it, and the recovery key."""
+    keep = {hierarchy.RECOVERY} if hierarchy.RECOVERY in side.members else set()
+    for slot_id, entry in side.membership.items():
+        role = entry.get("role")
+        if slot_id in side.members and role in hierarchy.ROLE_KEYS and compartment in hierarchy.ROLE_KEYS[role]:
+            keep.add(slot_id)
+    return keep
