@@ -121,8 +121,8 @@ def cmd_upgrade(args) -> int:
     path = Path(args.vault).expanduser()
     session, recovery_key = upgrade(path, args.user, read_secret(_("Passphrase: ")))
     session.close()
-    print(_("The vault was upgraded. A verified copy of it as it was is kept beside it: {name}")
-          .format(name=path.name + ".pre-upgrade"))
+    print(_("The vault was upgraded. The verified copy made first was destroyed once every record was in "
+            "its new place."))
     print(_("NEW recovery key (shown only now). Write it down or print it and store it in a safe, "
             "locked place away from this computer. The recovery key printed before no longer works: "
             "destroy it."))

@@ -111,21 +111,22 @@ def _remove_backup(dest: Path) -> None:
             file.unlink()
 
 
-def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> Path:
-    """The verified copy written beside a one-key vault before it is upgraded (kept; panic wipe
-    destroys it with the vault)."""
+def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> dict[str, int]:
+    """The verified copy written beside a one-key vault before it is upgraded; returns the row counts
+    it was verified against (the upgrade destroys the copy once its rows are all in place)."""
     dest = vault.with_name(vault.name + ".pre-upgrade")
+    counts = backup.table_counts(conn)
     if dest.exists():
-        return dest                                  # an upgrade cut short: the first copy is the one to keep
+        return counts                                # an upgrade cut short: the first copy is the one to keep
     backup.copy_encrypted(conn, dest)
     try:
         sidecar.copy_key_file(vault, dest)
-        if backup.verify_copy(dest, core_key, backup.table_counts(conn)):
+        if backup.verify_copy(dest, core_key, counts):
             raise StorageIOError(_("The backup could not be verified. Try another drive."))
     except (OSError, StorageIOError):
         _remove_backup(dest)
         raise
-    return dest
+    return counts
 
 
 def backup_overdue(session: Session, now: datetime | None = None) -> bool:

@@ -343,7 +343,9 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
     """Upgrade a one-key vault of the first kind to compartments (an admin only); returns the open
     session and the NEW recovery key (the old one no longer opens anything).
 
-    A verified backup is written beside the vault first (``<vault>.pre-upgrade``). The key file is
+    A verified backup is written beside the vault first (``<vault>.pre-upgrade``), and destroyed in
+    place once every health and legal row is counted in its new file (it is under the old key, which
+    every earlier user held; if the counts differ it is kept for an admin to look at). The key file is
     rewritten with the new keys before any table moves, so a crash half-way finishes at the next
     unlock. Other users' slots keep the core key only; their role's other keys follow when an
     admin grants them.
@@ -368,13 +370,16 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
         conn, read_only, _warnings = _open_checked(path, opened.keys[CORE])
         if read_only:
             raise IntegrityError()
-        pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
+        before = pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
         recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase, conn)
         sidecar.write(path, side)
         _make_compartments(conn, path, all_keys)
         audit_repo.bind_signer(conn, opened.slot_id, member_keys.sign)
         with transaction(conn):
             audit_repo.append(conn, user.id, "vault.upgrade")
+        if compartments.moved_whole(conn, before):
+            # Under the old key that every earlier user held: destroyed once every row is in place.
+            wipe.destroy_copy(path.with_name(path.name + wipe.PRE_UPGRADE_SUFFIX))
     except BaseException:
         if conn is not None:
             audit_repo.unbind_signer(conn)

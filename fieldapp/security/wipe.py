@@ -81,6 +81,12 @@ def _shred(file: Path) -> None:
         file.unlink()
 
 
+def destroy_copy(copy: Path) -> None:
+    """Overwrite in place and remove a copy the app made (and its key file)."""
+    for file in (sidecar.sidecar_path(copy), copy):
+        _shred(file)
+
+
 def wipe_files(path: Path) -> None:
     """Overwrite and remove the key file (all wrapped keys) first, then the database files."""
     for file in vault_files(path):

@@ -142,6 +142,15 @@ def move_out_of_main(conn: Connection, name: str) -> None:
             raise StorageIOError() from exc
 
 
+def moved_whole(conn: Connection, before: dict[str, int]) -> bool:
+    """Whether every compartment table holds the rows the core file had before the move."""
+    for name in FILE_COMPARTMENTS:
+        for table in TABLES[name]:
+            if table in before and conn.execute(f"SELECT count(*) FROM {name}.{table}").fetchone()[0] != before[table]:
+                return False
+    return True
+
+
 def rekey(conn: Connection, name: str, new_key: bytes) -> None:
     """Re-encrypt a whole file (``main`` or an attached compartment) with a new key, then fold its WAL."""
     schema = "" if name == "main" else f"{name}."

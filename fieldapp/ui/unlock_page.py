@@ -122,7 +122,8 @@ class UnlockPage(QWidget):
         self.upgrade_text.setText(_(
             "<b>This vault was made by an earlier version of fieldapp.</b> An administrator upgrades it "
             "once, here, with their own user name and passphrase; after that everyone unlocks as before. "
-            "A verified copy of the vault as it is now is kept beside it first. At the end a NEW recovery "
+            "A verified copy of the vault as it is now is written beside it first, and destroyed once every "
+            "record is in its new place. At the end a NEW recovery "
             "key is shown: write it down, because the recovery key printed before stops working."))
         self.upgrade_button.setText(_("&Upgrade now"))
         self.upgrade_cancel_button.setText(_("Cancel"))

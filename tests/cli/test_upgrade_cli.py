@@ -40,7 +40,7 @@ def test_upgrade_prints_a_new_recovery_key_that_works(old_vault: Path) -> None:
     keys = _recovery_lines(result.stdout)
     assert len(keys) == 1
     assert old_vault.with_name(old_vault.name + ".health").exists()
-    assert old_vault.with_name(old_vault.name + ".pre-upgrade").exists()
+    assert not old_vault.with_name(old_vault.name + ".pre-upgrade").exists()   # destroyed once all moved
     vault.reset_with_recovery(old_vault, keys[0], USER, "a brand new passphrase here")
     session = vault.unlock(old_vault, USER, "a brand new passphrase here")
     assert session.user.role == "admin"

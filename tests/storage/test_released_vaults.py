@@ -44,8 +44,8 @@ def test_kept_vault_opens_upgrades_and_keeps_its_records(tmp_path: Path, version
         session.close()
     for name in ("health", "legal"):                         # the compartments are files of their own now
         assert copy.with_name(f"{copy.name}.{name}").is_file()
-    pre = copy.with_name(copy.name + ".pre-upgrade")        # the verified copy made before the upgrade
-    assert vault.open_data_key(pre, passphrase, user_name=user)
+    pre = copy.with_name(copy.name + ".pre-upgrade")        # the verified copy under the old key: destroyed
+    assert not pre.exists() and not pre.with_name(pre.name + ".keys").exists()
     with pytest.raises(WrongPassphrase):                     # the old printed recovery key opens nothing now
         vault.reset_with_recovery(copy, recovery_key, user, "a new passphrase after upgrade")
     vault.reset_with_recovery(copy, new_recovery_key, user, "a new passphrase after upgrade")

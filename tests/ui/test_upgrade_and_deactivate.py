@@ -66,7 +66,7 @@ def test_admin_upgrades_from_the_lock_screen_and_the_app_opens(qtbot, old_vault:
     assert USER in win.user_label.text() and win.nav.count() > 0
     assert page.passphrase_edit.text() == ""
     assert old_vault.with_name(old_vault.name + ".health").exists()
-    assert old_vault.with_name(old_vault.name + ".pre-upgrade").exists()
+    assert not old_vault.with_name(old_vault.name + ".pre-upgrade").exists()   # destroyed once all moved
     win.lock()
     vault.reset_with_recovery(old_vault, recovery, USER, "a brand new passphrase here")
     vault.unlock(old_vault, USER, "a brand new passphrase here").close()
