@@ -140,3 +140,24 @@ def test_wipe_overwrites_in_place_and_never_follows_a_link(vault_path: Path, tmp
     handle.close()
     assert bystander.read_text() == "not the vault's"
     assert sorted(p.name for p in vault_path.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    (("members", "*", "kdf", "time_cost"), 10**9),             # would hang the key derivation
+    (("members", "*", "kdf", "memory_kib"), 2**40),            # would overflow
+    (("members", "*", "kdf", "memory_kib"), "65536"),          # the wrong type
+    (("members", "*", "salt"), ""),                            # an empty salt
+    (("failed_at",), [float("inf")]),
+    (("grants", "core", "epoch"), 2**40),
+])
+def test_hostile_values_in_the_key_file_are_not_a_vault(vault_path: Path, where: tuple, value) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    data = json.loads(sidecar.read(vault_path).to_bytes())
+    target = data
+    for step in where[:-1]:
+        target = next(iter(target.values())) if step == "*" else target[step]
+    target[where[-1]] = value
+    area = sidecar.encode_area(json.dumps(data).encode(), 99)   # a whole, checksummed copy: only the values lie
+    sidecar.sidecar_path(vault_path).write_bytes(area + area)
+    with pytest.raises(NotAVault):
+        vault.unlock(vault_path, "Admin", PASSPHRASE)
