@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlcipher3
 
 from fieldapp.errors import NotAVault, StorageIOError
-from fieldapp.storage.connection import Connection
+from fieldapp.storage.connection import Connection, file_uri
 
 FILE_COMPARTMENTS = ("health", "legal")
 
@@ -75,7 +75,7 @@ def attach(conn: Connection, vault: Path, name: str, key: bytes, *, create: bool
     if not create and not path.is_file():
         raise NotAVault()
     mode = "ro" if read_only else ("rwc" if create else "rw")
-    uri = f"file:{path.resolve().as_posix()}?mode={mode}"
+    uri = file_uri(path, mode)
     try:
         conn.execute("ATTACH DATABASE ? AS " + name + " KEY ?", (uri, key_literal(key)))
     except sqlcipher3.Error as exc:

@@ -11,6 +11,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlcipher3
 
@@ -29,10 +30,15 @@ def _key_pragma(data_key: bytes) -> str:
     return f"PRAGMA key = \"x'{data_key.hex()}'\""
 
 
+def file_uri(path: Path, mode: str) -> str:
+    """A SQLite URI for a file; the path is percent-encoded, so a folder named with ?, # or % works."""
+    return f"file:{quote(Path(path).resolve().as_posix(), safe='/')}?mode={mode}"
+
+
 def connect(path: Path, data_key: bytes, *, read_only: bool = False, create: bool = False) -> Connection:
     """A keyed connection that has read the schema, or NotAVault if the file does not decrypt."""
     mode = "ro" if read_only else ("rwc" if create else "rw")
-    uri = f"file:{Path(path).resolve().as_posix()}?mode={mode}"
+    uri = file_uri(path, mode)
     conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_memory_security = ON")

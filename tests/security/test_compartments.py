@@ -359,3 +359,16 @@ def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path) -> N
         admin.close()
     with pytest.raises(WrongPassphrase):
         vault.unlock(vault_path, "Second", "second admin passphrase")
+
+
+def test_a_vault_in_a_folder_named_with_uri_characters(tmp_path: Path) -> None:
+    path = tmp_path / "team ?#% 50% & more" / "v.fieldapp"
+    _team(path)
+    nurse = vault.unlock(path, "Nurse", NURSE)
+    try:
+        assert nurse.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == SECRET
+    finally:
+        nurse.close()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["v.fieldapp", "v.fieldapp.health", "v.fieldapp.keys",
+                                                             "v.fieldapp.legal"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.parent.name]     # nothing written at a cut-off name
