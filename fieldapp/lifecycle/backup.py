@@ -16,6 +16,7 @@ from pathlib import Path
 from fieldapp.errors import IntegrityError, NotAVault, StorageIOError, VaultExists
 from fieldapp.i18n import _
 from fieldapp.security import vault as vault_keys
+from fieldapp.security import wipe
 from fieldapp.security.hierarchy import CORE
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, backup, compartments, settings_repo, sidecar
@@ -147,7 +148,7 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     file the secret's keys open is checked; compartment files it cannot open are copied as they are.
     """
     backup_file, vault_path = Path(backup_file), Path(vault_path)
-    if any(f.exists() for f in _backup_files(vault_path)):
+    if vault_path.exists():
         raise VaultExists()
     opened = vault_keys.open_keys(backup_file, secret, user_name=user_name, recovery=recovery)
     try:
@@ -158,6 +159,8 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     finally:
         opened.forget()
     vault_path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in _backup_files(vault_path)[1:]:       # a restore cut short left these without a core file
+        wipe.shred(leftover)
     pairs = [(compartments.compartment_path(backup_file, n), compartments.compartment_path(vault_path, n))
              for n in compartments.FILE_COMPARTMENTS]
     try:

@@ -81,6 +81,11 @@ def _shred(file: Path) -> None:
         file.unlink()
 
 
+def shred(file: Path) -> None:
+    """Overwrite one file in place over its whole length and remove it (a link is only removed)."""
+    _shred(Path(file))
+
+
 def destroy_copy(copy: Path) -> None:
     """Overwrite in place and remove a copy the app made (and its key file)."""
     for file in (sidecar.sidecar_path(copy), copy):

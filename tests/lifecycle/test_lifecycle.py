@@ -278,3 +278,19 @@ def test_wipe_passphrase_works_even_while_unlocking_must_wait(session, monkeypat
     with pytest.raises(WrongPassphrase):
         vault.unlock(path, "Admin", "duress words for wiping")
     assert not any(p.exists() for p in wipe.vault_files(path))
+
+
+def test_a_restore_cut_short_does_not_block_the_next(session, tmp_path: Path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    made = backup.backup_to(session, usb).path
+    session.close()
+    target = tmp_path / "laptop" / "vault.fieldapp"
+    target.parent.mkdir()
+    for suffix in (".keys", ".health"):                      # what a kill before the core file leaves
+        target.with_name(target.name + suffix).write_bytes(b"half")
+    with pytest.raises(WrongPassphrase):
+        backup.restore(made, target, "not the passphrase", user_name="Admin")
+    assert target.with_name(target.name + ".keys").read_bytes() == b"half"      # a refused restore touches nothing
+    backup.restore(made, target, PASSPHRASE, user_name="Admin")
+    vault.unlock(target, "Admin", PASSPHRASE).close()
