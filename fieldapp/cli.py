@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--user", help=_("your user name (default: try every user)"))
     upgrade.set_defaults(handler=cmd_upgrade)
 
+    recovery = sub.add_parser("recovery-key", help=_("make a new recovery key (administrators); the old one "
+                                                      "stops working"))
+    _add_vault_arg(recovery, required=True)
+    recovery.add_argument("--user", help=_("your user name (default: try every user)"))
+    recovery.set_defaults(handler=cmd_recovery_key)
+
     for register in _feature_commands():
         register(sub)
     return parser
@@ -120,13 +126,36 @@ def cmd_upgrade(args) -> int:
 
     path = Path(args.vault).expanduser()
     session, recovery_key = upgrade(path, args.user, read_secret(_("Passphrase: ")))
-    session.close()
-    print(_("The vault was upgraded. The verified copy made first was destroyed once every record was in "
-            "its new place."))
+    try:
+        print(_("The vault was upgraded. The verified copy made first was destroyed once every record was in "
+                "its new place."))
+        _print_new_recovery_key(session, recovery_key)
+    finally:
+        session.close()
+    return ExitCode.OK
+
+
+def _print_new_recovery_key(session, recovery_key: str) -> None:
+    from fieldapp.security.vault import confirm_recovery_key
+
     print(_("NEW recovery key (shown only now). Write it down or print it and store it in a safe, "
             "locked place away from this computer. The recovery key printed before no longer works: "
             "destroy it."))
-    print(recovery_key)
+    print(recovery_key, flush=True)
+    confirm_recovery_key(session)
+
+
+@guarded
+def cmd_recovery_key(args) -> int:
+    """A new recovery key (administrators); the one printed before stops working."""
+    from fieldapp.security.vault import new_recovery_key, unlock
+
+    passphrase = read_secret(_("Passphrase: "))
+    session = unlock(vault_path(args), args.user, passphrase)
+    try:
+        _print_new_recovery_key(session, new_recovery_key(session, passphrase))
+    finally:
+        session.close()
     return ExitCode.OK
 
 

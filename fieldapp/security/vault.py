@@ -170,6 +170,9 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
     _audit_unlock(session, failures)
     if not session.read_only:
         _run_due_rotations(session)
+    if side.recovery_unconfirmed and session.can("users"):
+        session.warnings.append(_("The vault's recovery key was never confirmed as written down. Make a new "
+                                  "one now: Settings > Users > New recovery key."))
     return session
 
 
@@ -414,6 +417,7 @@ def _new_hierarchy(side: Sidecar, opened: Opened, passphrase: str, conn: Connect
             membership.record(side, slot_id, user.id, user.role)
     membership.record(side, RECOVERY_SLOT, None, membership.RECOVERY_ROLE)
     membership.seal_list(side, all_keys[hierarchy.ADMIN])
+    side.recovery_unconfirmed = True      # until the new key is seen written down (a crash may come first)
     return recovery_key, member_keys, all_keys
 
 
@@ -463,6 +467,42 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
         membership.seal_list(side, session.keys[hierarchy.ADMIN])
         sidecar.write(session.path, side)
     return user
+
+
+def new_recovery_key(session: Session, admin_passphrase: str) -> str:
+    """A new recovery key (admins, who hold every key): a new recovery member with every compartment
+    key sealed to it; the key printed before opens nothing afterwards. Shown once by the caller, who
+    then calls ``confirm_recovery_key``."""
+    session.require("users")
+    side = sidecar.read(session.path)
+    opened = slots.gated(session.path, side, admin_passphrase,
+                         lambda: slots.for_user(side, session.user.name, admin_passphrase))
+    opened.forget()
+    if set(hierarchy.COMPARTMENTS) - set(session.keys):
+        raise PermissionDenied()
+    membership.verify(side, session.keys[hierarchy.ADMIN])
+    recovery_key = keys.new_recovery_key()
+    side.members[RECOVERY_SLOT] = hierarchy.new_member(side, RECOVERY_SLOT, recovery_key, keys.default_params())[0]
+    membership.forget(side, RECOVERY_SLOT)
+    membership.record(side, RECOVERY_SLOT, None, membership.RECOVERY_ROLE)
+    membership.seal_list(side, session.keys[hierarchy.ADMIN])
+    for name in hierarchy.COMPARTMENTS:
+        hierarchy.grant(side, name, session.keys[name], {RECOVERY_SLOT})
+    side.recovery_unconfirmed = True
+    audit.refresh_signers(session.conn, side, session.keys[hierarchy.ADMIN], session.slot_id,
+                          renewed=frozenset({RECOVERY_SLOT}))
+    sidecar.write(session.path, side)
+    session.audit("recovery_key.new")
+    return recovery_key
+
+
+def confirm_recovery_key(session: Session) -> None:
+    """The admin has seen the new recovery key written down or printed."""
+    session.require("users")
+    side = sidecar.read(session.path)
+    if side.recovery_unconfirmed:
+        side.recovery_unconfirmed = False
+        sidecar.write(session.path, side)
 
 
 def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: int | None = None) -> None:

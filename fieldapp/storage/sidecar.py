@@ -156,6 +156,7 @@ class Sidecar:
     rotation_due: list[str] = field(default_factory=list)      # rotations an admin must run again
     membership: dict[str, dict] = field(default_factory=dict)  # what an admin vouches for (security.membership)
     membership_mac: str = ""                                   # its MAC under the administration key
+    recovery_unconfirmed: bool = False                         # a new recovery key not yet seen written down
     signers: dict[str, dict] = field(default_factory=dict)     # audit signers by slot id (security.audit)
     signers_mac: str = ""                                     # their MAC under the admin key
     sequence: int = 0                                        # of the header copy this was read from
@@ -171,6 +172,7 @@ class Sidecar:
             "grants": _map_json(self.grants), "pending": _map_json(self.pending),
             "rotation_due": sorted(set(self.rotation_due)),
             "membership": self.membership, "membership_mac": self.membership_mac,
+            "recovery_unconfirmed": self.recovery_unconfirmed,
             "signers": self.signers, "signers_mac": self.signers_mac,
         }
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
@@ -197,6 +199,7 @@ class Sidecar:
                 rotation_due=[str(n) for n in data.get("rotation_due") or []],
                 membership={str(k): _entry(v) for k, v in (data.get("membership") or {}).items()},
                 membership_mac=str(data.get("membership_mac") or ""),
+                recovery_unconfirmed=data.get("recovery_unconfirmed") is True,
                 signers={str(k): dict(v) for k, v in (data.get("signers") or {}).items()},
                 signers_mac=str(data.get("signers_mac") or ""),
             )

@@ -233,4 +233,5 @@ class UnlockPage(QWidget):
         dialog, self.recovery_key_dialog = self.recovery_key_dialog, None
         if dialog is not None:
             dialog.deleteLater()           # the key is not kept in a hidden widget
+        vault.confirm_recovery_key(session)
         self.unlocked.emit(session)

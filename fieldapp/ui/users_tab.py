@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 from fieldapp.domain.codes import ROLES
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
-from fieldapp.security import users
+from fieldapp.security import users, vault
 from fieldapp.security.session import Session
+from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
@@ -60,10 +61,12 @@ class UsersTab(QWidget):
         self.add_button = QPushButton(objectName="addUserButton")
         self.deactivate_button = QPushButton(objectName="deactivateButton")
         self.set_role_button = QPushButton(objectName="setRoleButton")
+        self.recovery_button = QPushButton(objectName="newRecoveryKeyButton")
+        self.recovery_dialog: RecoveryKeyDialog | None = None
         self.message = QLabel(objectName="usersMessage")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.set_role_button, self.deactivate_button):
+        for button in (self.add_button, self.set_role_button, self.deactivate_button, self.recovery_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -73,6 +76,7 @@ class UsersTab(QWidget):
 
     def _connect(self) -> None:
         self.add_button.clicked.connect(self.add_user)
+        self.recovery_button.clicked.connect(self.new_recovery_key)
         self.deactivate_button.clicked.connect(self.deactivate_selected)
         self.set_role_button.clicked.connect(self.set_role_of_selected)
 
@@ -84,6 +88,9 @@ class UsersTab(QWidget):
             self.role_combo.setItemText(i, _(ROLES[self.role_combo.itemData(i)]))
         self.add_button.setText(_("&Add user"))
         self.deactivate_button.setText(_("&Deactivate selected"))
+        self.recovery_button.setText(_("New &recovery key ..."))
+        self.recovery_button.setToolTip(_("Type your own passphrase below first. The recovery key printed "
+                                          "before stops working."))
         self.set_role_button.setText(_("Give selected the role"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 2)
 
@@ -113,6 +120,30 @@ class UsersTab(QWidget):
                                     self.admin_edit.text()), _("User added."))
         for edit in (self.pass_edit, self.repeat_edit, self.admin_edit):
             edit.clear()
+
+    def new_recovery_key(self) -> None:
+        """A new recovery key with the admin's passphrase from the form; shown until acknowledged."""
+        passphrase = self.admin_edit.text()
+        self.admin_edit.clear()
+        if not passphrase:
+            self.message.setText(_("Type your own passphrase first."))
+            self.admin_edit.setFocus()
+            return
+        try:
+            recovery_key = vault.new_recovery_key(self._session, passphrase)
+        except FieldappError as error:
+            self.message.setText(error.message)
+            return
+        self.recovery_dialog = RecoveryKeyDialog(recovery_key, self)
+        self.recovery_dialog.accepted.connect(self._recovery_key_stored)
+        self.recovery_dialog.open()
+
+    def _recovery_key_stored(self) -> None:
+        dialog, self.recovery_dialog = self.recovery_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()           # the key is not kept in a hidden widget
+        vault.confirm_recovery_key(self._session)
+        self.message.setText(_("New recovery key made. The one printed before no longer works: destroy it."))
 
     def deactivate_selected(self) -> Task | None:
         """Asks first; then rotates the person's keys off the GUI thread (every file is re-encrypted)."""

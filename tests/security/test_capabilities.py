@@ -136,6 +136,8 @@ NEEDS: dict[str, str] = {
     "security.users.list_all": "users",
     "security.users.set_role": "users",
     "security.vault.add_user": "users",
+    "security.vault.confirm_recovery_key": "users",
+    "security.vault.new_recovery_key": "users",
     "security.vault.change_passphrase": "records",
     "security.vault.set_wipe_passphrase": "wipe",
 }

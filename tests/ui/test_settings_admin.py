@@ -166,3 +166,22 @@ def test_lock_closes_a_half_filled_form_without_asking(qtbot, unlocked) -> None:
     unlocked.lock()                            # a prompt here would fail the test (un-mocked dialog)
     assert unlocked.session is None
     assert not any(w.isVisible() for w in unlocked.findChildren(RecordForm))
+
+
+def test_admin_makes_a_new_recovery_key_from_the_users_tab(qtbot, unlocked, vault_path: Path) -> None:
+    tab = unlocked.pages["settings"].extra_tabs["users"]
+    qtbot.mouseClick(tab.recovery_button, Qt.MouseButton.LeftButton)
+    assert "passphrase" in tab.message.text() and tab.recovery_dialog is None      # asks for it first
+    qtbot.keyClicks(tab.admin_edit, PASSPHRASE)
+    qtbot.mouseClick(tab.recovery_button, Qt.MouseButton.LeftButton)
+    dialog = tab.recovery_dialog
+    assert dialog is not None and dialog.isVisible() and tab.admin_edit.text() == ""
+    new_key = dialog.panel.key_label.text()
+    qtbot.mouseClick(dialog.panel.stored_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.panel.done_button, Qt.MouseButton.LeftButton)
+    assert "no longer works" in tab.message.text()
+    unlocked.lock()
+    from fieldapp.storage import sidecar
+
+    assert not sidecar.read(vault_path).recovery_unconfirmed
+    vault.reset_with_recovery(vault_path, new_key, "Anna", "a brand new passphrase one")
