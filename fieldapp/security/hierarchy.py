@@ -96,22 +96,18 @@ def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, slot_id: str) -> 
 
 def open_grants(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
     """Every compartment key sealed to this member, at its current epoch."""
-    held: dict[str, bytearray] = {}
-    for name, grant in side.grants.items():
-        key = _open_sealed(side, name, grant, slot_id, member_keys)
-        if key is not None:
-            held[name] = key
-    return held
+    return _open_each(side, side.grants, slot_id, member_keys)
 
 
 def open_pending(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
-    """Keys of a rotation written but perhaps not yet applied (see vault._finish_rotations)."""
-    pending: dict[str, bytearray] = {}
-    for name, grant in side.pending.items():
-        key = _open_sealed(side, name, grant, slot_id, member_keys)
-        if key is not None:
-            pending[name] = key
-    return pending
+    """Keys of a rotation written but perhaps not yet applied (see vault._settle_rotations)."""
+    return _open_each(side, side.pending, slot_id, member_keys)
+
+
+def _open_each(side: Sidecar, grants: dict[str, Grant], slot_id: str,
+               member_keys: MemberKeys) -> dict[str, bytearray]:
+    opened = {name: _open_sealed(side, name, grant, slot_id, member_keys) for name, grant in grants.items()}
+    return {name: key for name, key in opened.items() if key is not None}
 
 
 def _open_sealed(side: Sidecar, name: str, grant: Grant, slot_id: str,
