@@ -77,9 +77,15 @@ class UnlockPage(QWidget):
         for widget in (self.unlock_button, self.error_label, self._build_upgrade_offer(), self.create_button,
                        self.recovery_button):
             inner.addWidget(widget)
+        # Centred by stretches, not by an alignment flag: an aligned item gets its size hint only, so
+        # wrapped text (the upgrade offer, a long error) would be cut off instead of growing the box.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 4)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
     def _build_upgrade_offer(self) -> QWidget:

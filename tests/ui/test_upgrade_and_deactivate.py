@@ -133,3 +133,14 @@ def test_deactivate_asks_mentions_backups_and_the_user_can_no_longer_unlock(
     win.lock()
     with pytest.raises((WrongPassphrase, PermissionDenied)):    # the slot is gone
         vault.unlock(vault_path, "Ola", "ola passphrase one")
+
+
+def test_the_upgrade_offer_is_shown_whole(qtbot, old_vault: Path) -> None:
+    win = _window(qtbot, old_vault)
+    win.resize(1100, 750)
+    page = win.unlock_page
+    _type_and_unlock(qtbot, win, USER, OLD_PASSPHRASE)
+    label = page.upgrade_text
+    qtbot.waitUntil(lambda: label.isVisible() and label.width() > 0)
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))   # no line cut off
+    assert page.upgrade_button.geometry().top() >= label.geometry().bottom() - 1
