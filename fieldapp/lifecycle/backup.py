@@ -93,9 +93,12 @@ def _copy_all(session: Session, dest: Path) -> dict[str, dict[str, int]]:
 def _problems(dest: Path, held: dict[str, bytearray], counts: dict[str, dict[str, int]] | None) -> list[str]:
     """Check each copied file that a held key opens (with the expected row counts when given)."""
     problems = backup.verify_copy(dest, bytes(held[CORE]), counts["main"] if counts else None)
+    named = sidecar.read(dest).grants
     for name in compartments.FILE_COMPARTMENTS:
         path = compartments.compartment_path(dest, name)
-        if name in held and path.exists():
+        if name in named and not path.exists():
+            problems.append(f"{name} missing")      # a backup without a file its key file names is not whole
+        elif name in held and path.exists():
             expected = counts.get(name) if counts else None
             problems += backup.verify_copy(path, bytes(held[name]), expected)
     return problems

@@ -11,6 +11,9 @@ See docs/design/keys.md.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from fieldapp.errors import NotAVault
 from fieldapp.security import keys
 from fieldapp.security.keys import KdfParams, MemberKeys
@@ -138,13 +141,29 @@ def held_by(side: Sidecar, slot_id: str) -> set[str]:
     return {name for name, g in side.grants.items() if slot_id in g.sealed}
 
 
-def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str]) -> Grant:
-    """The next epoch of ``name``, sealed to ``keep`` only; stored as pending until the rekey is done."""
+def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str], current_key: bytes) -> Grant:
+    """The next epoch of ``name``, sealed to ``keep`` only; stored as pending until the rekey is done.
+
+    The pending epoch carries a proof made with the key it replaces, so that only someone who holds
+    that key can write a pending key that the members will later accept (see ``rotation_proven``)."""
     epoch = side.grants[name].epoch + 1 if name in side.grants else 1
     sealed = {slot_id: seal_for(side, name, epoch, new_key, slot_id)
               for slot_id in sorted(keep) if slot_id in side.members}
-    side.pending[name] = Grant(epoch, sealed)
+    side.pending[name] = Grant(epoch, sealed, _proof(side, name, epoch, new_key, current_key))
     return side.pending[name]
+
+
+def _proof(side: Sidecar, name: str, epoch: int, new_key: bytes, current_key: bytes) -> bytes:
+    message = _grant_prefix(side, name, epoch) + hashlib.sha256(bytes(new_key)).digest()
+    return hashlib.blake2b(message, key=bytes(current_key), digest_size=32, person=b"fieldapp-rotate").digest()
+
+
+def rotation_proven(side: Sidecar, name: str, current_key: bytes, new_key: bytes) -> bool:
+    """Whether the pending key of ``name`` was written by someone who held ``current_key``: a file
+    planted under a key of the attacker's choosing, with a pending entry to match, is refused."""
+    pending = side.pending.get(name)
+    return pending is not None and hmac.compare_digest(
+        pending.proof, _proof(side, name, pending.epoch, new_key, current_key))
 
 
 def finish_rotation(side: Sidecar, name: str) -> None:

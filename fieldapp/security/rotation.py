@@ -47,7 +47,7 @@ def rotate(session: Session, side: Sidecar, names: set[str]) -> None:
     membership.verify(side, session.keys[ADMIN])
     fresh = {name: bytearray(keys.new_data_key()) for name in names}
     for name in sorted(names):                 # sealed to whom the admin vouched for, never to the file's say
-        hierarchy.plan_rotation(side, name, fresh[name], membership.keep_for(side, name))
+        hierarchy.plan_rotation(side, name, fresh[name], membership.keep_for(side, name), session.keys[name])
     if CORE in names:
         side.slots.clear()          # first-kind slots wrap the old core key: those users need a new passphrase
     sidecar.write(session.path, side)

@@ -201,7 +201,7 @@ def _open_core(path: Path, side: Sidecar, opened: Opened):
     try:
         return _open_checked(path, current)
     except NotAVault:
-        if pending is None:
+        if pending is None or not hierarchy.rotation_proven(side, CORE, current, pending):
             raise
     result = _open_checked(path, pending)
     _promote(side, opened, CORE)
@@ -218,14 +218,15 @@ def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *,
         if key is None:
             continue
         missing = not compartments.compartment_path(path, name).exists()
-        if missing and read_only:
+        if missing and (read_only or not compartments.still_in_main(conn, name)):
+            _leave_out(opened, name, warnings)      # never an empty file in place of records that existed
             continue
         try:
             compartments.attach(conn, path, name, key, create=missing, read_only=read_only)
         except NotAVault:
             pending = opened.pending.get(name)
             try:
-                if pending is None:
+                if pending is None or not hierarchy.rotation_proven(side, name, key, pending):
                     raise
                 compartments.attach(conn, path, name, pending, read_only=read_only)
             except NotAVault:

@@ -121,6 +121,12 @@ def drop_orphans(conn: Connection) -> int:
     return removed
 
 
+def still_in_main(conn: Connection, name: str) -> bool:
+    """Whether the core file still holds a compartment's tables (an upgrade cut short before the move)."""
+    present = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    return any(table in present for table in TABLES[name])
+
+
 def move_out_of_main(conn: Connection, name: str) -> None:
     """Move a compartment's tables from the main file into its attached file (the upgrade of a
     one-key vault, and the last step of creating one). Safe to run again after a crash: rows

@@ -123,16 +123,21 @@ class Grant:
 
     epoch: int
     sealed: dict[str, bytes] = field(default_factory=dict)
+    proof: bytes = b""          # a pending epoch: its new key MACed with the key it replaces
 
     def to_json(self) -> dict:
-        return {"epoch": self.epoch, "sealed": {k: b64(v) for k, v in sorted(self.sealed.items())}}
+        data = {"epoch": self.epoch, "sealed": {k: b64(v) for k, v in sorted(self.sealed.items())}}
+        if self.proof:
+            data["proof"] = b64(self.proof)
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Grant:
         epoch = data["epoch"]
         if type(epoch) is not int or not 1 <= epoch < 2**31:
             raise ValueError("epoch")
-        return cls(epoch, {str(k): _bytes(v) for k, v in data["sealed"].items()})
+        proof = _bytes(data["proof"], 32) if data.get("proof") else b""
+        return cls(epoch, {str(k): _bytes(v) for k, v in data["sealed"].items()}, proof)
 
 
 def _map_json(items: dict) -> dict:

@@ -236,7 +236,7 @@ def test_a_forged_rotation_in_the_key_file_hands_the_insider_nothing(vault_path:
     ola_slot = hierarchy.keys.lookup_id(side.lookup_salt, "Ola")
     mine = os.urandom(32)
     holders = hierarchy.holders(side, "health") if sealed_to == "every holder" else set()
-    hierarchy.plan_rotation(side, "health", mine, holders | {ola_slot})
+    hierarchy.plan_rotation(side, "health", mine, holders | {ola_slot}, os.urandom(32))   # she lacks the key
     sidecar.write(vault_path, side)                     # what Ola can do with the files and her own Python
     for name, passphrase in (("Ola", OLA), ("Nurse", NURSE)):
         vault.unlock(vault_path, name, passphrase).close()
@@ -372,3 +372,48 @@ def test_a_vault_in_a_folder_named_with_uri_characters(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == ["v.fieldapp", "v.fieldapp.health", "v.fieldapp.keys",
                                                              "v.fieldapp.legal"]
     assert [p.name for p in tmp_path.iterdir()] == [path.parent.name]     # nothing written at a cut-off name
+
+
+def test_a_missing_compartment_file_is_never_replaced_by_an_empty_one(vault_path: Path, tmp_path: Path) -> None:
+    from fieldapp.errors import IntegrityError
+
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    made = backup.backup_to(admin, usb).path
+    admin.close()
+    compartments.compartment_path(made, "health").unlink()
+    with pytest.raises(IntegrityError):                        # a backup without its health file is not whole
+        backup.restore(made, tmp_path / "elsewhere" / "v.fieldapp", PASSPHRASE, user_name="Admin")
+    health_file = compartments.compartment_path(vault_path, "health")
+    health_file.rename(tmp_path / "aside")
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    try:
+        assert nurse.warnings and not nurse.can("health")
+    finally:
+        nurse.close()
+    assert not health_file.exists()                            # no empty file took its place
+
+
+def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_path: Path) -> None:
+    from fieldapp.security import hierarchy
+
+    _team(vault_path)
+    mine = os.urandom(32)
+    health_file = compartments.compartment_path(vault_path, "health")
+    health_file.rename(tmp_path / "aside")
+    planted = connect(health_file, mine, create=True)          # an empty health file under Ola's key
+    planted.executescript(compartments.SCHEMA["health"].replace("health.", ""))
+    planted.close()
+    side = sidecar.read(vault_path)
+    side.pending["health"] = sidecar.Grant(side.grants["health"].epoch + 1, {
+        slot: hierarchy.seal_for(side, "health", side.grants["health"].epoch + 1, mine, slot)
+        for slot in side.grants["health"].sealed}, os.urandom(32))
+    sidecar.write(vault_path, side)
+    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    try:
+        assert nurse.warnings and "health" not in nurse.keys      # left out, never adopted
+    finally:
+        nurse.close()
+    assert "health" in sidecar.read(vault_path).grants and sidecar.read(vault_path).grants["health"].epoch == 1
