@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fieldapp.errors import IntegrityError
 from fieldapp.i18n import _, ngettext
+from fieldapp.security import membership
 from fieldapp.security.hierarchy import ADMIN, RECOVERY
-from fieldapp.security.keys import b64, signature_ok, unb64
-from fieldapp.storage import audit_repo, sidecar, users_repo
+from fieldapp.security.keys import signature_ok, unb64
+from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.audit_repo import GENESIS, SignedRow
 from fieldapp.storage.connection import Connection
 from fieldapp.storage.sidecar import Sidecar
@@ -139,19 +141,10 @@ def refresh_signers(conn: Connection, side: Sidecar, admin_key: bytes | bytearra
     while no other member has signed events. Returns whether the map was updated.
     """
     current = mac_key(admin_key)
-    if side.signers or side.signers_mac:
-        if not _mac_ok(side, [current, *earlier_keys]):
-            return False
-    elif audit_repo.signed_by_others(conn, own_slot):
+    if not _may_refresh(conn, side, admin_key, [current, *earlier_keys], own_slot):
         return False
     signers = copy.deepcopy(side.signers)      # the key file changes only as a whole, MAC included
-    for slot_id, member in sorted(side.members.items()):
-        key = b64(member.sign_public)
-        entry = signers.get(slot_id)
-        if entry is None:
-            signers[slot_id] = {"keys": [key], "user": _user_of(conn, slot_id)}
-        elif slot_id in renewed and key not in entry["keys"]:
-            entry["keys"].append(key)         # the old key stays: the member's earlier events use it
+    _add_vouched(signers, side, renewed)
     if witness:
         for signer, head in audit_repo.signer_heads(conn).items():
             if signer in signers:
@@ -160,11 +153,30 @@ def refresh_signers(conn: Connection, side: Sidecar, admin_key: bytes | bytearra
     return True
 
 
-def _user_of(conn: Connection, slot_id: str) -> int | None:
-    if slot_id == RECOVERY:
-        return None
-    user = users_repo.user_by_lookup(conn, slot_id)
-    return user.id if user else None
+def _may_refresh(conn: Connection, side: Sidecar, admin_key: bytes | bytearray, mac_keys: list[bytes],
+                 own_slot: str) -> bool:
+    if side.signers or side.signers_mac:
+        if not _mac_ok(side, mac_keys):
+            return False
+    elif audit_repo.signed_by_others(conn, own_slot):
+        return False
+    try:
+        membership.verify(side, admin_key)    # signers come from the members an admin vouched for
+    except IntegrityError:
+        return False
+    return True
+
+
+def _add_vouched(signers: dict[str, dict], side: Sidecar, renewed: frozenset[str]) -> None:
+    for slot_id, vouched in sorted(side.membership.items()):
+        key = vouched.get("sign_public")
+        if not key:
+            continue                          # enrolled in person later, with keys the admin vouches for
+        entry = signers.get(slot_id)
+        if entry is None:
+            signers[slot_id] = {"keys": [key], "user": vouched.get("user_id")}
+        elif slot_id in renewed and key not in entry["keys"]:
+            entry["keys"].append(key)         # the old key stays: the member's earlier events use it
 
 
 def update_signers(conn: Connection, path: Path, admin_key: bytes | bytearray, own_slot: str) -> None:

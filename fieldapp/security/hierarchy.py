@@ -86,11 +86,14 @@ def open_member(side: Sidecar, slot_id: str, member: Member, secret: str) -> Mem
 
 def public_of(side: Sidecar, slot_id: str) -> bytes:
     """The X25519 public key to seal to: the one an admin vouched for in the member list (see
-    ``membership``), else the one in the member's slot (a member enrolled since the last admin action)."""
+    ``membership``). Only a member the current admin action is creating, not listed yet, is sealed to
+    with the key made in this process. A listed member without a vouched key gets nothing."""
     entry = side.membership.get(slot_id)
-    if entry and entry.get("box_public"):
-        return keys.unb64(entry["box_public"])
-    return side.members[slot_id].box_public
+    if entry is None:
+        return side.members[slot_id].box_public
+    if not entry.get("box_public"):
+        raise KeyError(slot_id)
+    return keys.unb64(entry["box_public"])
 
 
 def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, slot_id: str) -> bytes:

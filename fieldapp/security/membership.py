@@ -16,7 +16,7 @@ import json
 from fieldapp.errors import IntegrityError
 from fieldapp.i18n import _
 from fieldapp.security import hierarchy
-from fieldapp.security.keys import b64, unb64
+from fieldapp.security.keys import b64
 from fieldapp.storage.sidecar import Sidecar
 
 RECOVERY_ROLE = "recovery"
@@ -53,12 +53,11 @@ def record(side: Sidecar, slot_id: str, user_id: int | None, role: str) -> None:
     }
 
 
-def vouch_keys_once(side: Sidecar, slot_id: str) -> None:
-    """A member enrolled since the upgrade has public keys the admin has not vouched for yet: the
-    admin's first grant does (trust on first use); keys already vouched for are never replaced."""
-    entry, member = side.membership[slot_id], side.members.get(slot_id)
-    if member is not None and not entry.get("box_public"):
-        entry["box_public"], entry["sign_public"] = b64(member.box_public), b64(member.sign_public)
+def awaits_enrolment(side: Sidecar, slot_id: str) -> bool:
+    """A user of an upgraded one-key vault: listed by the admin at the upgrade, still on a slot of the
+    first kind (core only), with no public keys yet. An admin enrols them in person (Add user, same name)."""
+    entry = side.membership.get(slot_id)
+    return entry is not None and not entry.get("box_public") and slot_id in side.slots
 
 
 def forget(side: Sidecar, slot_id: str) -> None:
@@ -79,21 +78,13 @@ def set_role(side: Sidecar, slot_id: str, role: str) -> None:
     side.membership[slot_id]["role"] = role
 
 
-def box_public(side: Sidecar, slot_id: str) -> bytes | None:
-    """The public key the admin vouched for; for a member enrolled since (after an upgrade), the one
-    in their slot, which the admin's next grant then vouches for."""
-    entry = side.membership.get(slot_id)
-    if entry and entry.get("box_public"):
-        return unb64(entry["box_public"])
-    member = side.members.get(slot_id)
-    return member.box_public if member else None
-
-
 def keep_for(side: Sidecar, compartment: str) -> set[str]:
     """Who must hold ``compartment``: the vouched-for members whose role holds it, and the recovery key."""
     keep = {hierarchy.RECOVERY} if hierarchy.RECOVERY in side.members else set()
     for slot_id, entry in side.membership.items():
         role = entry.get("role")
-        if slot_id in side.members and role in hierarchy.ROLE_KEYS and compartment in hierarchy.ROLE_KEYS[role]:
+        vouched = bool(entry.get("box_public"))
+        if vouched and slot_id in side.members and role in hierarchy.ROLE_KEYS \
+                and compartment in hierarchy.ROLE_KEYS[role]:
             keep.add(slot_id)
     return keep

@@ -70,11 +70,10 @@ def grant_role(session: Session, side: Sidecar, slot_id: str, role: str) -> bool
     (a slot of the first kind: they get it at their next unlock, then an admin grants again)."""
     session.require("users")
     membership.verify(side, session.keys[ADMIN])
-    if slot_id not in side.members or slot_id not in side.membership:
-        return False
     membership.set_role(side, slot_id, role)
-    membership.vouch_keys_once(side, slot_id)
     membership.seal_list(side, session.keys[ADMIN])
+    if slot_id not in side.members or not side.membership[slot_id].get("box_public"):
+        return False           # a slot of the first kind: the admin enrols them again (Add user, same name)
     for name in hierarchy.ROLE_KEYS[role]:
         if name not in session.keys:
             raise PermissionDenied()

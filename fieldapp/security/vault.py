@@ -26,6 +26,7 @@ from pathlib import Path
 
 from fieldapp.domain.records import User
 from fieldapp.errors import (
+    FieldappError,
     IntegrityError,
     InvalidInput,
     NeedsUpgrade,
@@ -36,7 +37,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.i18n import _
-from fieldapp.security import audit, backoff, hierarchy, keys, membership, slots, wipe
+from fieldapp.security import audit, backoff, hierarchy, keys, membership, rotation, slots, wipe
 from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
 from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
@@ -163,17 +164,32 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
             opened.forget()
         lock.release()
         raise
-    if opened.member is None and not session.read_only:
-        _enrol_first_kind_slot(session, side, passphrase)
-    failures = backoff.take_failures(path, side)
-    session.start_signing()
-    _audit_unlock(session, failures)
-    if not session.read_only:
+    try:
+        failures = backoff.take_failures(path, side)
+        session.start_signing()
+        _audit_unlock(session, failures)
+    except BaseException:
+        session.close(audit_lock=False)              # never leave the vault locked by a half-open session
+        raise
+    if not session.read_only and session.can("users"):
+        _admin_checks(session, side)
+    return session
+
+
+def _admin_checks(session: Session, side: Sidecar) -> None:
+    """At an admin's unlock: finish rotations a crash cut short, destroy a pre-upgrade copy an upgrade
+    cut short left behind, and say what needs the admin; a problem here is a warning, never a lock-out."""
+    try:
+        membership.verify(side, session.keys[hierarchy.ADMIN])
         _run_due_rotations(session)
-    if side.recovery_unconfirmed and session.can("users"):
+        pre = session.path.with_name(session.path.name + wipe.PRE_UPGRADE_SUFFIX)
+        if pre.exists() and not any(compartments.still_in_main(session.conn, n) for n in FILE_COMPARTMENTS):
+            wipe.destroy_copy(pre)
+    except FieldappError as error:
+        session.warnings.append(error.message)
+    if side.recovery_unconfirmed:
         session.warnings.append(_("The vault's recovery key was never confirmed as written down. Make a new "
                                   "one now: Settings > Users > New recovery key."))
-    return session
 
 
 def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) -> Session:
@@ -300,17 +316,6 @@ def _active_user(conn: Connection, slot_id: str) -> User:
     if not user.active:
         raise PermissionDenied(_("This account has been deactivated. Ask an administrator."))
     return user
-
-
-def _enrol_first_kind_slot(session: Session, side: Sidecar, passphrase: str) -> None:
-    """A user whose slot still wraps the one core key (after an upgrade) gets key pairs now; the
-    compartments of their role follow when an admin grants them (Settings > Users)."""
-    member, member_keys = hierarchy.new_member(side, session.slot_id, passphrase, keys.default_params())
-    side.members[session.slot_id] = member
-    hierarchy.grant(side, CORE, session.keys[CORE], {session.slot_id})
-    side.slots.pop(session.slot_id, None)
-    sidecar.write(session.path, side)
-    session.member = member_keys
 
 
 def _audit_unlock(session: Session, failures: list[float]) -> None:
@@ -452,28 +457,36 @@ def add_user(session: Session, name: str, role: str, passphrase: str, admin_pass
     opened.forget()
     slots.refuse_wipe_passphrase(side, passphrase)
     slot_id = keys.lookup_id(side.lookup_salt, name)
-    if slot_id in side.members or slot_id in side.slots:
-        raise VaultExists(_("A user with this name already exists."))
-    missing = ROLE_KEYS[role] - set(session.keys)
-    if missing:
+    if ROLE_KEYS[role] - set(session.keys):
         raise PermissionDenied()
     membership.verify(side, session.keys[hierarchy.ADMIN])
+    enrolling = membership.awaits_enrolment(side, slot_id)
+    if (slot_id in side.members or slot_id in side.slots) and not enrolling:
+        raise VaultExists(_("A user with this name already exists."))
+    side.slots.pop(slot_id, None)
     side.members[slot_id] = hierarchy.new_member(side, slot_id, passphrase, params or keys.default_params())[0]
+    user_id = side.membership[slot_id]["user_id"] if enrolling else None
+    membership.forget(side, slot_id)                   # not listed while its keys are sealed in this process
     for compartment in ROLE_KEYS[role]:
         hierarchy.grant(side, compartment, session.keys[compartment], {slot_id})
     with session.write() as conn:
-        user = users_repo.insert_user(conn, User(name=name.strip(), role=role), slot_id)
-        audit_repo.append(conn, session.user.id, "user.add", "user", user.id)
-        membership.record(side, slot_id, user.id, role)
+        if enrolling:      # a user of an upgraded one-key vault, enrolled again in person with their role's keys
+            users_repo.set_role(conn, user_id, role)
+            user = users_repo.user_by_lookup(conn, slot_id) or User(name=name.strip(), role=role, id=user_id)
+            audit_repo.append(conn, session.user.id, "user.enrol", "user", user_id)
+        else:
+            user = users_repo.insert_user(conn, User(name=name.strip(), role=role), slot_id)
+            audit_repo.append(conn, session.user.id, "user.add", "user", user.id)
+        membership.record(side, slot_id, user_id if enrolling else user.id, role)
         membership.seal_list(side, session.keys[hierarchy.ADMIN])
         sidecar.write(session.path, side)
     return user
 
 
 def new_recovery_key(session: Session, admin_passphrase: str) -> str:
-    """A new recovery key (admins, who hold every key): a new recovery member with every compartment
-    key sealed to it; the key printed before opens nothing afterwards. Shown once by the caller, who
-    then calls ``confirm_recovery_key``."""
+    """A new recovery key (admins, who hold every key): a new recovery member, and every compartment
+    key rotated and sealed to it and the other members, so the key printed before opens nothing, even
+    with an older copy of the key file. Shown once by the caller, who then calls ``confirm_recovery_key``."""
     session.require("users")
     side = sidecar.read(session.path)
     opened = slots.gated(session.path, side, admin_passphrase,
@@ -487,12 +500,11 @@ def new_recovery_key(session: Session, admin_passphrase: str) -> str:
     membership.forget(side, RECOVERY_SLOT)
     membership.record(side, RECOVERY_SLOT, None, membership.RECOVERY_ROLE)
     membership.seal_list(side, session.keys[hierarchy.ADMIN])
-    for name in hierarchy.COMPARTMENTS:
-        hierarchy.grant(side, name, session.keys[name], {RECOVERY_SLOT})
     side.recovery_unconfirmed = True
     audit.refresh_signers(session.conn, side, session.keys[hierarchy.ADMIN], session.slot_id,
                           renewed=frozenset({RECOVERY_SLOT}))
-    sidecar.write(session.path, side)
+    # Every key turns too: the old paper with an old copy of the key file must open nothing live.
+    rotation.rotate(session, side, set(hierarchy.COMPARTMENTS))
     session.audit("recovery_key.new")
     return recovery_key
 

@@ -41,7 +41,10 @@ _PAYLOAD_MAX = AREA_BYTES - _HEAD.size - _SUM_BYTES
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
-_KDF_LIMITS = {"memory_kib": 4 * 1024 * 1024, "time_cost": 16, "parallelism": 16}
+# Read from a file anyone may have written: at most 1 GiB and 10 passes, so a hostile slot costs seconds,
+# not minutes (today's parameters are 256 MiB and 3 passes).
+_KDF_LIMITS = {"memory_kib": 1024 * 1024, "time_cost": 10, "parallelism": 16}
+_HEX = frozenset("0123456789abcdef")
 
 
 def _kdf(data: dict) -> KdfParams:
@@ -53,6 +56,35 @@ def _kdf(data: dict) -> KdfParams:
             raise ValueError(name)
         values[name] = value
     return KdfParams(**values)
+
+
+def _mac(text) -> str:
+    if not isinstance(text, str) or (text and (len(text) != 64 or not set(text) <= _HEX)):
+        raise ValueError("mac")
+    return text
+
+
+def _head(data: dict) -> dict:
+    if not data:
+        return {}
+    count, digest = data["count"], data["hash"]
+    if type(count) is not int or not isinstance(digest, str):
+        raise ValueError("audit head")
+    return {"count": count, "hash": digest}
+
+
+def _signer(data: dict) -> dict:
+    keys_, user = data["keys"], data.get("user")
+    if not isinstance(keys_, list) or not all(isinstance(k, str) for k in keys_):
+        raise ValueError("signer keys")
+    if user is not None and type(user) is not int:
+        raise ValueError("signer user")
+    entry = {"keys": list(keys_), "user": user}
+    if "head" in data:
+        if not isinstance(data["head"], str):
+            raise ValueError("signer head")
+        entry["head"] = data["head"]
+    return entry
 
 
 def _bytes(text: str, size: int | None = None) -> bytes:
@@ -197,18 +229,19 @@ class Sidecar:
                 failed_at=[_moment(t) for t in data.get("failed_at", [])][-100:],
                 wipe_after=int(data.get("wipe_after", 0)),
                 wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
-                audit_head=dict(data.get("audit_head") or {}),
+                audit_head=_head(data.get("audit_head") or {}),
                 members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
                 grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
                 pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},
                 rotation_due=[str(n) for n in data.get("rotation_due") or []],
                 membership={str(k): _entry(v) for k, v in (data.get("membership") or {}).items()},
-                membership_mac=str(data.get("membership_mac") or ""),
+                membership_mac=_mac(data.get("membership_mac") or ""),
                 recovery_unconfirmed=data.get("recovery_unconfirmed") is True,
-                signers={str(k): dict(v) for k, v in (data.get("signers") or {}).items()},
-                signers_mac=str(data.get("signers_mac") or ""),
+                signers={str(k): _signer(v) for k, v in (data.get("signers") or {}).items()},
+                signers_mac=_mac(data.get("signers_mac") or ""),
             )
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, OverflowError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, OverflowError,
+                RecursionError) as exc:
             raise NotAVault() from exc
 
     @property

@@ -417,3 +417,18 @@ def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_pa
     finally:
         nurse.close()
     assert "health" in sidecar.read(vault_path).grants and sidecar.read(vault_path).grants["health"].epoch == 1
+
+
+def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_path: Path) -> None:
+    from fieldapp.security import hierarchy
+    from fieldapp.security.keys import MemberKeys
+
+    _team(vault_path)
+    side = sidecar.read(vault_path)
+    fake = "f" * 32
+    side.members[fake] = hierarchy.new_member(side, fake, "ola knows this", hierarchy.keys.FLOOR,
+                                              MemberKeys.generate())[0]
+    sidecar.write(vault_path, side)
+    _as_ola(vault_path, "UPDATE users SET lookup_id = ? WHERE name = 'Nurse'", (fake,))
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()
+    assert fake not in sidecar.read(vault_path).signers

@@ -161,3 +161,23 @@ def test_hostile_values_in_the_key_file_are_not_a_vault(vault_path: Path, where:
     sidecar.sidecar_path(vault_path).write_bytes(area + area)
     with pytest.raises(NotAVault):
         vault.unlock(vault_path, "Admin", PASSPHRASE)
+
+
+@pytest.mark.parametrize("change", ["deep nesting", "non-hex member MAC", "signers head a list", "audit count text"])
+def test_more_hostile_key_files_are_not_a_vault(vault_path: Path, change: str) -> None:
+    vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)[0].close()
+    data = json.loads(sidecar.read(vault_path).to_bytes())
+    if change == "deep nesting":
+        raw = json.dumps(data)[:-1].encode() + b',"x":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    else:
+        if change == "non-hex member MAC":
+            data["membership_mac"] = "\u00e6" * 64
+        elif change == "signers head a list":
+            data["signers"] = {"s": {"keys": [], "user": None, "head": []}}
+        else:
+            data["audit_head"] = {"count": "x", "hash": "0" * 64}
+        raw = json.dumps(data).encode()
+    area = sidecar.encode_area(raw, 99)
+    sidecar.sidecar_path(vault_path).write_bytes(area + area)
+    with pytest.raises(NotAVault):
+        vault.unlock(vault_path, "Admin", PASSPHRASE)

@@ -76,3 +76,22 @@ def test_recovery_key_on_the_command_line(tmp_path: Path) -> None:
     assert not sidecar.read(path).recovery_unconfirmed
     vault.reset_with_recovery(path, new_key, "Ola", "ola's brand new passphrase")
     assert set(vault.open_keys(path, "ola's brand new passphrase", user_name="Ola").keys) == {"core"}
+
+
+def test_the_old_paper_with_an_old_key_file_opens_nothing_live(vault_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from fieldapp.storage import compartments
+    from fieldapp.storage.connection import connect
+
+    admin, old_key = vault.create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    old_copy = tmp_path / "old" / vault_path.name
+    old_copy.parent.mkdir()
+    shutil.copy(sidecar.sidecar_path(vault_path), sidecar.sidecar_path(old_copy))
+    shutil.copy(vault_path, old_copy)
+    vault.new_recovery_key(admin, PASSPHRASE)
+    admin.close()
+    stolen = vault.open_keys(old_copy, old_key, recovery=True).keys
+    for name, file in (("core", vault_path), ("health", compartments.compartment_path(vault_path, "health"))):
+        with pytest.raises(Exception, match="not a fieldapp vault|damaged"):
+            connect(file, bytes(stolen[name]), read_only=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.domain.records import User
-from fieldapp.errors import NeedsUpgrade, NotAVault
+from fieldapp.errors import NeedsUpgrade, NotAVault, WrongPassphrase
 from fieldapp.security import keys, slots, users, vault
 from fieldapp.storage import compartments, migrations, sidecar, users_repo
 from fieldapp.storage.connection import connect, transaction
@@ -67,15 +67,47 @@ def test_only_an_admin_upgrades_and_the_others_follow(vault_path: Path) -> None:
     nurse = vault.unlock(vault_path, "Nurse", NURSE)                # the old slot still opens the core
     assert set(nurse.keys) == {"core"} and not nurse.can("health")
     nurse.close()
-    assert not sidecar.read(vault_path).slots.get(keys.lookup_id(sidecar.read(vault_path).lookup_salt, "Nurse"))
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
-    users.set_role(admin, nurse_id, "health")                      # the admin grants the role's keys
+    users.set_role(admin, nurse_id, "health")                      # no public key vouched for yet: no key sealed
+    assert set(vault_keys_of(admin, "Nurse", NURSE)) == {"core"}
+    enrolled = vault.add_user(admin, "Nurse", "health", "nurse's new passphrase", PASSPHRASE)   # in person
+    assert enrolled.id == nurse_id
     admin.close()
-    nurse = vault.unlock(vault_path, "Nurse", NURSE)
+    nurse = vault.unlock(vault_path, "Nurse", "nurse's new passphrase")
     assert nurse.can("health") and nurse.conn.execute("SELECT note FROM health_contacts").fetchone()[0] == NOTE
     nurse.close()
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(vault_path, "Nurse", NURSE)
 
     ola_key = vault.open_data_key(vault_path, OLA, user_name="Ola")  # an outreach slot of the first kind
     with pytest.raises(NotAVault):
         connect(compartments.compartment_path(vault_path, "health"), ola_key, read_only=True)
+
+
+def vault_keys_of(admin, name: str, passphrase: str) -> set[str]:
+    """The compartments a user's slot opens, read while the admin's session holds the vault."""
+    side = sidecar.read(admin.path)
+    opened = slots.open_slot(side, keys.lookup_id(side.lookup_salt, name), passphrase)
+    return set(opened.keys) if opened else set()
+
+
+def test_after_an_upgrade_a_key_planted_on_a_colleagues_slot_receives_nothing(vault_path: Path) -> None:
+    from fieldapp.security import hierarchy
+    from fieldapp.security.keys import MemberKeys
+
+    _first_kind_vault(vault_path)
+    vault.upgrade(vault_path, "Admin", PASSPHRASE)[0].close()
+    mine = MemberKeys.generate()
+    side = sidecar.read(vault_path)
+    nurse_slot = keys.lookup_id(side.lookup_salt, "Nurse")
+    side.members[nurse_slot] = hierarchy.new_member(side, nurse_slot, "ola knows this", keys.FLOOR, mine)[0]
+    side.rotation_due = ["health"]                                  # and a rotation for the admin to run
+    sidecar.write(vault_path, side)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
+    users.set_role(admin, nurse_id, "health")
+    admin.close()
+    side = sidecar.read(vault_path)
+    assert nurse_slot not in side.grants["health"].sealed and "health" not in side.rotation_due
+    assert all(mine.unseal(sealed) is None for grant in side.grants.values() for sealed in grant.sealed.values())
