@@ -23,7 +23,10 @@ RECOVERY_ROLE = "recovery"
 
 
 def _canonical(side: Sidecar) -> bytes:
-    body = {"vault_id": side.vault_id, "members": side.membership}
+    """What the admin vouches for: the members, and the emergency settings (so that nobody with the files
+    can switch the duress wipe off unseen)."""
+    wipe = {"after": side.wipe_after, "check": side.wipe_check.to_json() if side.wipe_check else None}
+    body = {"vault_id": side.vault_id, "members": side.membership, "wipe": wipe}
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
@@ -39,8 +42,8 @@ def seal_list(side: Sidecar, admin_key: bytes) -> None:
 def verify(side: Sidecar, admin_key: bytes) -> None:
     """IntegrityError unless the list is exactly what an admin last wrote."""
     if not side.membership_mac or not hmac.compare_digest(side.membership_mac, _mac(side, admin_key)):
-        raise IntegrityError(_("The list of members in the key file was changed outside the app. "
-                               "No keys were handed out. Restore a backup or ask for help."))
+        raise IntegrityError(_("The list of members or the emergency settings in the key file were changed "
+                               "outside the app. No keys were handed out. Restore a backup or ask for help."))
 
 
 def record(side: Sidecar, slot_id: str, user_id: int | None, role: str) -> None:

@@ -526,6 +526,7 @@ def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: in
     """
     session.require("wipe")
     side = sidecar.read(session.path)
+    membership.verify(side, session.keys[hierarchy.ADMIN])
     if passphrase:
         if slots.secret_opens_any_slot(side, passphrase):
             raise InvalidInput(_("The wipe passphrase must differ from every user's passphrase "
@@ -535,6 +536,7 @@ def set_wipe_passphrase(session: Session, passphrase: str | None, wipe_after: in
         side.wipe_check = None
     if wipe_after is not None:
         side.wipe_after = max(0, int(wipe_after))
+    membership.seal_list(side, session.keys[hierarchy.ADMIN])
     sidecar.write(session.path, side)
     session.audit("settings.wipe")
 

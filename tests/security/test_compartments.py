@@ -432,3 +432,21 @@ def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_
     _as_ola(vault_path, "UPDATE users SET lookup_id = ? WHERE name = 'Nurse'", (fake,))
     vault.unlock(vault_path, "Admin", PASSPHRASE).close()
     assert fake not in sidecar.read(vault_path).signers
+
+
+def test_switching_the_duress_wipe_off_in_the_key_file_is_reported_to_admins(vault_path: Path) -> None:
+    _team(vault_path)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    vault.set_wipe_passphrase(admin, "duress words for wiping", wipe_after=5)
+    admin.close()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    assert not admin.warnings
+    admin.close()
+    side = sidecar.read(vault_path)
+    side.wipe_check, side.wipe_after = None, 0                  # what an insider with the files can write
+    sidecar.write(vault_path, side)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        assert any("emergency settings" in warning for warning in admin.warnings)
+    finally:
+        admin.close()
