@@ -8,6 +8,7 @@ user's passphrase or the recovery key, and with nothing else.
 from __future__ import annotations
 
 import contextlib
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +105,20 @@ def _problems(dest: Path, held: dict[str, bytearray], counts: dict[str, dict[str
     return problems
 
 
+def _only_regular_files(backup_file: Path) -> None:
+    """A backup on a stick someone else prepared: no link, FIFO or device among its files (any of them
+    could hang the restore or make it read what is not the backup)."""
+    for file in _backup_files(backup_file):
+        try:
+            mode = file.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise NotAVault() from exc
+        if not stat.S_ISREG(mode):
+            raise NotAVault()
+
+
 def _backup_files(dest: Path) -> list[Path]:
     return [dest, sidecar.sidecar_path(dest),
             *(compartments.compartment_path(dest, name) for name in compartments.FILE_COMPARTMENTS)]
@@ -118,7 +133,7 @@ def _remove_backup(dest: Path) -> None:
 def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> dict[str, int]:
     """The verified copy written beside a one-key vault before it is upgraded; returns the row counts
     it was verified against (the upgrade destroys the copy once its rows are all in place)."""
-    dest = vault.with_name(vault.name + ".pre-upgrade")
+    dest = vault.with_name(vault.name + wipe.PRE_UPGRADE_SUFFIX)
     counts = backup.table_counts(conn)
     if dest.exists():
         return counts                                # an upgrade cut short: the first copy is the one to keep
@@ -153,6 +168,7 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     backup_file, vault_path = Path(backup_file), Path(vault_path)
     if vault_path.exists():
         raise VaultExists()
+    _only_regular_files(backup_file)
     opened = vault_keys.open_keys(backup_file, secret, user_name=user_name, recovery=recovery)
     try:
         if _problems(backup_file, opened.keys, None):

@@ -182,8 +182,9 @@ def _add_vouched(signers: dict[str, dict], side: Sidecar, renewed: frozenset[str
 def update_signers(conn: Connection, path: Path, admin_key: bytes | bytearray, own_slot: str) -> None:
     """At an admin's unlock: add new members to the signers map (see ``refresh_signers``)."""
     side = sidecar.read(path)
-    if refresh_signers(conn, side, admin_key, own_slot):
-        sidecar.write(path, side)
+    before = (copy.deepcopy(side.signers), side.signers_mac)
+    if refresh_signers(conn, side, admin_key, own_slot) and (side.signers, side.signers_mac) != before:
+        sidecar.write(path, side)             # not on every unlock: only when a member was added
 
 
 def recovery_reset(conn: Connection, side: Sidecar, opened: Opened, slot_id: str) -> None:

@@ -173,6 +173,3 @@ def finish_rotation(side: Sidecar, name: str) -> None:
     """The rekey is done: the pending epoch becomes the current one; earlier sealed copies are gone."""
     side.grants[name] = side.pending.pop(name)
 
-
-def abandon_rotation(side: Sidecar, name: str) -> None:
-    side.pending.pop(name, None)

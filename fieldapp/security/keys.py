@@ -1,10 +1,11 @@
 """Key derivation, key wrapping, and the members' key pairs.
 
-The vault's data key is 32 random bytes. A user's passphrase (or the recovery key) derives a
-key-encryption key with argon2id, which wraps the data key with XChaCha20-Poly1305. The wrap is
-bound to the vault and the slot through the associated data, so slots cannot be swapped between
-users or vaults. Only an authentic unwrap returns the key: that is what tells a wrong
-passphrase apart from a damaged file.
+Each compartment key is 32 random bytes. A user's passphrase (or the recovery key) derives a
+key-encryption key with argon2id, which wraps the member's private X25519 and Ed25519 keys (in a
+vault of the first kind: the one data key) with XChaCha20-Poly1305. The wrap is bound to the vault
+and the slot through the associated data, so slots cannot be swapped between users or vaults. Only
+an authentic unwrap returns the keys: that is what tells a wrong passphrase apart from a damaged
+file.
 """
 
 from __future__ import annotations

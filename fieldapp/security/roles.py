@@ -6,8 +6,6 @@ anything; ``tests/security/test_capabilities.py`` holds the table of which one.
 
 from __future__ import annotations
 
-from fieldapp.errors import PermissionDenied
-
 CAPABILITIES: dict[str, frozenset[str]] = {
     "outreach": frozenset({"records"}),
     "health": frozenset({"records", "health"}),
@@ -21,7 +19,3 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 def can(role: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(role, frozenset())
 
-
-def require(role: str, capability: str) -> None:
-    if not can(role, capability):
-        raise PermissionDenied()

@@ -66,8 +66,8 @@ def rotate(session: Session, side: Sidecar, names: set[str]) -> None:
 
 
 def grant_role(session: Session, side: Sidecar, slot_id: str, role: str) -> bool:
-    """Seal the keys of ``role`` to a member from the session's own; False if they have no key pair yet
-    (a slot of the first kind: they get it at their next unlock, then an admin grants again)."""
+    """Seal the keys of ``role`` to a member from the session's own; False if the admin has vouched for no
+    key pair of theirs yet (a user of an upgraded vault: the admin enrols them again, Add user, same name)."""
     session.require("users")
     membership.verify(side, session.keys[ADMIN])
     membership.set_role(side, slot_id, role)

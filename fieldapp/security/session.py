@@ -88,7 +88,6 @@ class Session:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
             self._anchor_audit()
-            audit_repo.unbind_signer(self.conn)
             close_connection(self.conn)
         finally:
             audit_repo.unbind_signer(self.conn)

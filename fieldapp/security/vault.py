@@ -295,8 +295,6 @@ def _settle_rotations(path: Path, side: Sidecar, opened: Opened) -> None:
 
 def _run_due_rotations(session: Session) -> None:
     """An admin's unlock finishes the rotations a crash cut short (new keys, rekey, record)."""
-    from fieldapp.security import rotation
-
     side = sidecar.read(session.path)
     due = {name for name in side.rotation_due if name in session.keys} | (set(side.pending) & set(session.keys))
     if not due or not session.can("users"):

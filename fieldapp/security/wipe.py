@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 
 from fieldapp.security import keys
-from fieldapp.storage import sidecar
+from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.atomic import fsync_dir
 from fieldapp.storage.sidecar import Sidecar, Slot
 
@@ -27,7 +27,6 @@ _BINARY = getattr(os, "O_BINARY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-COMPARTMENT_SUFFIXES = (".health", ".legal")
 PRE_UPGRADE_SUFFIX = ".pre-upgrade"
 
 
@@ -40,14 +39,13 @@ def vault_files(path: Path) -> list[Path]:
     WAL and shared memory, the verified copy the app wrote before an upgrade (with its key file),
     and half-written copies the app may have left beside them."""
     path = Path(path)
+    parts = [compartments.compartment_path(path, name) for name in compartments.FILE_COMPARTMENTS]
     files = [sidecar.sidecar_path(path), *_with_journals(path)]
-    for suffix in COMPARTMENT_SUFFIXES:
-        files += _with_journals(path.with_name(path.name + suffix))
+    for part in parts:
+        files += _with_journals(part)
     pre = path.with_name(path.name + PRE_UPGRADE_SUFFIX)
-    files += [sidecar.sidecar_path(pre), pre]
-    files += [path.with_name(f".{path.name}.restoring"), path.with_name(f".{path.name}.partial")]
-    for suffix in COMPARTMENT_SUFFIXES:
-        files.append(path.with_name(f".{path.name}{suffix}.restoring"))
+    files += [sidecar.sidecar_path(pre), pre, path.with_name(f".{path.name}.partial")]
+    files += [file.with_name(f".{file.name}.restoring") for file in (path, *parts)]
     return files
 
 

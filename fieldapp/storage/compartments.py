@@ -121,9 +121,13 @@ def drop_orphans(conn: Connection) -> int:
     return removed
 
 
+def _main_tables(conn: Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+
+
 def still_in_main(conn: Connection, name: str) -> bool:
     """Whether the core file still holds a compartment's tables (an upgrade cut short before the move)."""
-    present = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    present = _main_tables(conn)
     return any(table in present for table in TABLES[name])
 
 
@@ -131,7 +135,7 @@ def move_out_of_main(conn: Connection, name: str) -> None:
     """Move a compartment's tables from the main file into its attached file (the upgrade of a
     one-key vault, and the last step of creating one). Safe to run again after a crash: rows
     already copied are kept, and the main file's tables are dropped only after the copy is saved."""
-    present = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    present = _main_tables(conn)
     for table in TABLES[name]:
         if table not in present:
             continue
@@ -167,14 +171,3 @@ def rekey(conn: Connection, name: str, new_key: bytes) -> None:
     except sqlcipher3.Error as exc:
         raise StorageIOError() from exc
 
-
-def opens_with(path: Path, key: bytes) -> bool:
-    """Whether ``key`` opens the file (read-only, nothing written)."""
-    from fieldapp.storage.connection import connect
-
-    try:
-        probe = connect(path, key, read_only=True)
-    except (NotAVault, StorageIOError):
-        return False
-    probe.close()
-    return True

@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,12 +283,23 @@ def decode_area(area: bytes) -> tuple[int, bytes] | None:
 
 
 def read(vault: Path) -> Sidecar:
-    """The newest whole header copy; NotAVault when there is none (missing, foreign or damaged)."""
+    """The newest whole header copy; NotAVault when there is none (missing, foreign or damaged).
+
+    A key file is never followed as a link and never read from a FIFO or a device: on a stick someone
+    else prepared, either could hang the app or read what is not ours."""
+    flags = os.O_RDONLY | _BINARY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with sidecar_path(vault).open("rb") as handle:
-            raw = handle.read(FILE_BYTES + 1)
+        fd = os.open(sidecar_path(vault), flags)
     except OSError as exc:
         raise NotAVault() from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotAVault()
+        raw = os.read(fd, FILE_BYTES + 1)
+    except OSError as exc:
+        raise NotAVault() from exc
+    finally:
+        os.close(fd)
     if raw[:1] == b"{":                                     # the first format, plain JSON
         return Sidecar.from_bytes(raw)
     copies = [decode_area(raw[i:i + AREA_BYTES]) for i in (0, AREA_BYTES)]

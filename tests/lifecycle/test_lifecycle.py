@@ -294,3 +294,22 @@ def test_a_restore_cut_short_does_not_block_the_next(session, tmp_path: Path) ->
     assert target.with_name(target.name + ".keys").read_bytes() == b"half"      # a refused restore touches nothing
     backup.restore(made, target, PASSPHRASE, user_name="Admin")
     vault.unlock(target, "Admin", PASSPHRASE).close()
+
+
+@pytest.mark.parametrize("odd", ["fifo key file", "linked key file", "fifo health file"])
+def test_a_backup_with_a_link_or_fifo_is_refused_at_once(session, tmp_path: Path, odd: str) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    made = backup.backup_to(session, usb).path
+    session.close()
+    victim = made.with_name(made.name + (".health" if "health" in odd else ".keys"))
+    kept = tmp_path / "kept"
+    victim.rename(kept)
+    if "fifo" in odd:
+        os.mkfifo(victim)                         # reading it would block for ever
+    else:
+        victim.symlink_to(kept)
+    target = tmp_path / "laptop" / "vault.fieldapp"
+    with pytest.raises((NotAVault, IntegrityError)):
+        backup.restore(made, target, PASSPHRASE, user_name="Admin")
+    assert not target.exists()
