@@ -12,7 +12,7 @@ from fieldapp.security.session import Session
 DEMO_REFERRALS = 3
 
 
-def prepare_demo_referrals(session: Session, person_ids: list[int]) -> list[str]:
+def prepare_demo_referrals(session: Session, person_ids: list[str]) -> list[str]:
     """Import the demo CMM key, point the folder transport at ``<vault>-outbox`` and queue referrals."""
     config.ensure_org_key(session)
     config.import_cmm_key(session, demo_public_bytes())

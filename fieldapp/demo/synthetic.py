@@ -29,13 +29,15 @@ class Staff:
     adviser: int
 
 
-@dataclass(frozen=True)
-class Offsets:
-    """Ids already used in the vault, so generated ids follow them."""
-    venue: int = 0
-    visit: int = 0
-    person: int = 0
-    contact: int = 0
+class Ids:
+    """Random 128-bit record ids drawn from their own generator: the same seed and salt give the same
+    ids (and the same data), and a new salt per load keeps two loads of one seed apart."""
+
+    def __init__(self, seed: int, salt: str = "") -> None:
+        self._rng = random.Random(f"ids:{seed}:{salt}")
+
+    def next(self) -> str:
+        return f"{self._rng.getrandbits(128):032x}"
 
 
 @dataclass
@@ -54,14 +56,14 @@ class SyntheticData:
 class _Places:
     """Venues and the visits made to them."""
 
-    def __init__(self, rng: random.Random, anchor: datetime, staff: Staff, offsets: Offsets) -> None:
-        self.rng, self.anchor, self.staff, self.offsets = rng, anchor, staff, offsets
-        self.venue_language: dict[int, tuple[str, ...]] = {}
+    def __init__(self, rng: random.Random, anchor: datetime, staff: Staff, ids: Ids) -> None:
+        self.rng, self.anchor, self.staff, self.ids = rng, anchor, staff, ids
+        self.venue_language: dict[str, tuple[str, ...]] = {}
 
     def venues(self, count: int) -> list[Venue]:
-        return [self._venue(self.offsets.venue + i + 1) for i in range(count)]
+        return [self._venue(self.ids.next(), i + 1) for i in range(count)]
 
-    def _venue(self, venue_id: int) -> Venue:
+    def _venue(self, venue_id: str, number: int) -> Venue:
         rng = self.rng
         kind, region = pick(rng, dist.VENUE_KINDS), pick(rng, dist.REGIONS)
         municipality = rng.choice(dist.MUNICIPALITIES[region])
@@ -69,17 +71,17 @@ class _Places:
         name = f"{rng.choice(dist.VENUE_WORDS)} {noun}" if kind == "massage_clinic" else f"{municipality} {noun}"
         nationality = pick(rng, dist.WOMEN_NATIONALITIES)
         self.venue_language[venue_id] = dist.LANGUAGES[nationality]
-        return Venue(id=venue_id, name=f"{name} {venue_id}", kind=kind, municipality=municipality, region=region,
+        return Venue(id=venue_id, name=f"{name} {number}", kind=kind, municipality=municipality, region=region,
                      is_open=rng.random() < 0.85, notes="")
 
     def visits(self, venues: list[Venue], count: int) -> list[Visit]:
         busy = [3 if v.kind in ("massage_clinic", "street_area") else 1 for v in venues]
         chosen = self.rng.choices(venues, busy, k=count)
-        visits = [self._visit(self.offsets.visit + i + 1, venue) for i, venue in enumerate(chosen)]
+        visits = [self._visit(self.ids.next(), venue) for venue in chosen]
         visits.sort(key=lambda v: (v.started_at, v.id))
         return visits
 
-    def _visit(self, visit_id: int, venue: Venue) -> Visit:
+    def _visit(self, visit_id: str, venue: Venue) -> Visit:
         rng = self.rng
         day = self.anchor - timedelta(days=rng.randint(1, HISTORY_DAYS))
         start = day + timedelta(hours=rng.randint(8, 20), minutes=rng.choice((0, 15, 30, 45)))
@@ -105,16 +107,16 @@ def _anchor(today: date) -> datetime:
 
 
 def generate(people: int, seed: int = 0, *, today: date | None = None, staff: Staff | None = None,
-             offsets: Offsets | None = None) -> SyntheticData:
+             salt: str = "") -> SyntheticData:
     """Venues (people/40, at least 10), visits (= people), people and contacts (5 per person on
     average) with health and legal parts, all before ``today`` and all valid."""
     rng = random.Random(seed)
-    anchor, staff, offsets = _anchor(today or date.today()), staff or Staff(1, (1,), 1), offsets or Offsets()
-    places = _Places(rng, anchor, staff, offsets)
+    anchor, staff, ids = _anchor(today or date.today()), staff or Staff(1, (1,), 1), Ids(seed, salt)
+    places = _Places(rng, anchor, staff, ids)
     data = SyntheticData()
     data.venues = places.venues(max(10, people // 40))
     data.visits = places.visits(data.venues, people)
-    maker = PeopleMaker(rng, anchor, staff, offsets)
+    maker = PeopleMaker(rng, anchor, staff, ids)
     data.people = maker.people(people)
     data.contacts, data.health, data.legal = maker.contacts(data.people, data.venues, data.visits, 5 * people)
     return data

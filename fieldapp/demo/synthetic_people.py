@@ -13,7 +13,7 @@ from fieldapp.demo.distributions import pick, pick_some
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
 
 if TYPE_CHECKING:
-    from fieldapp.demo.synthetic import Offsets, Staff
+    from fieldapp.demo.synthetic import Ids, Staff
 
 MAX_ACTIVE_DAYS = 720
 
@@ -30,20 +30,19 @@ class _Life:
 
 
 class PeopleMaker:
-    def __init__(self, rng: random.Random, anchor: datetime, staff: Staff, offsets: Offsets) -> None:
-        self.rng, self.anchor, self.staff, self.offsets = rng, anchor, staff, offsets
+    def __init__(self, rng: random.Random, anchor: datetime, staff: Staff, ids: Ids) -> None:
+        self.rng, self.anchor, self.staff, self.ids = rng, anchor, staff, ids
         self.pilot_start = datetime.combine(dist.LEGAL_PILOT_START, anchor.timetz())
         self._references: set[str] = set()
-        self._visits_at: dict[int, list[Visit]] = {}
-        self._starts_at: dict[int, list[datetime]] = {}
-        self._next_contact = offsets.contact
+        self._visits_at: dict[str, list[Visit]] = {}
+        self._starts_at: dict[str, list[datetime]] = {}
 
     # -- people ------------------------------------------------------------------------------
 
     def people(self, count: int) -> list[Person]:
-        return [self._person(self.offsets.person + i + 1) for i in range(count)]
+        return [self._person(self.ids.next()) for _ in range(count)]
 
-    def _person(self, person_id: int) -> Person:
+    def _person(self, person_id: str) -> Person:
         rng = self.rng
         gender = pick(rng, dist.GENDERS)
         nationality = pick(rng, dist.MEN_NATIONALITIES if gender == "man" else dist.WOMEN_NATIONALITIES)
@@ -124,13 +123,12 @@ class PeopleMaker:
         rng = self.rng
         kind = self._kind(life)
         visit, moment = self._when(life, kind)
-        self._next_contact += 1
         indicators = pick_some(rng, dist.INDICATORS, 3) if rng.random() < dist.INDICATORS_SEEN else ()
         exploitation = ()
         if indicators and rng.random() < 0.6:
             exploitation = (pick(rng, dist.EXPLOITATION["man" if life.person.gender == "man" else "woman"]),)
         follow_up, done = self._follow_up(moment)
-        return Contact(id=self._next_contact, person_id=life.person.id, kind=kind, occurred_at=moment,
+        return Contact(id=self.ids.next(), person_id=life.person.id, kind=kind, occurred_at=moment,
                        visit_id=visit.id if visit else None, topics=pick_some(rng, dist.TOPICS, 2),
                        services=pick_some(rng, dist.SERVICES, 2), indicators=indicators, exploitation=exploitation,
                        follow_up=follow_up, follow_up_done=done, created_by=self.staff.author,

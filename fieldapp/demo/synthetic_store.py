@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from fieldapp.demo.synthetic import Offsets, Staff, SyntheticData, generate, invalid_records
+from fieldapp.demo.synthetic import Staff, SyntheticData, generate, invalid_records
 from fieldapp.security.session import Session
 from fieldapp.storage import (
     audit_repo,
@@ -33,8 +34,7 @@ def _staff(session: Session) -> Staff:
 def store(session: Session, people: int, seed: int, progress: Callable[[int, int], None] | None,
           *, today: date | None = None) -> SyntheticData:
     report = progress or (lambda _done, _total: None)
-    offsets = Offsets(**records_stats_repo.max_ids(session.conn))
-    data = generate(people, seed, today=today, staff=_staff(session), offsets=offsets)
+    data = generate(people, seed, today=today, staff=_staff(session), salt=secrets.token_hex(8))
     report(1, STEPS)
     bad = invalid_records(data, datetime.now(UTC))
     if bad:

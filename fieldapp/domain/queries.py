@@ -20,7 +20,7 @@ class VenueFilter:
 class VisitFilter:
     since: date | None = None            # local dates, both ends included
     until: date | None = None
-    venue_id: int | None = None
+    venue_id: str | None = None
     worker_id: int | None = None         # a user in the visit's team
 
 
@@ -60,8 +60,8 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class FollowUp:
-    contact_id: int
-    person_id: int
+    contact_id: str
+    person_id: str
     alias: str
     kind: str                            # the contact's kind
     due: date

@@ -18,7 +18,7 @@ class Venue:
     region: str = ""
     is_open: bool = True
     notes: str = ""
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Material:
 
 @dataclass
 class Visit:
-    venue_id: int
+    venue_id: str
     started_at: datetime
     ended_at: datetime | None = None
     team: tuple[int, ...] = ()            # user ids
@@ -41,7 +41,7 @@ class Visit:
     observations: tuple[str, ...] = ()   # indicator codes seen at venue level
     note: str = ""
     created_by: int | None = None
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass
@@ -57,29 +57,29 @@ class Person:
     first_contact: date | None = None
     last_contact: date | None = None
     reference: str = ""                  # stable opaque internal reference
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass
 class Contact:
-    person_id: int
+    person_id: str
     kind: str
     occurred_at: datetime
-    visit_id: int | None = None
+    visit_id: str | None = None
     topics: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     follow_up: date | None = None
     note: str = ""
     created_by: int | None = None
-    id: int | None = None
+    id: str | None = None
     exploitation: tuple[str, ...] = ()   # suspected EXPLOITATION_FORMS codes
     follow_up_done: bool = False
 
 
 @dataclass
 class HealthContact:
-    contact_id: int
+    contact_id: str
     reason: str
     tests_offered: tuple[str, ...] = ()
     tests_taken: tuple[str, ...] = ()
@@ -87,12 +87,12 @@ class HealthContact:
     assaults: tuple[str, ...] = ()       # ASSAULT_KINDS codes
     assault_by: tuple[str, ...] = ()     # ASSAULT_BY codes
     note: str = ""
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass
 class LegalSession:
-    contact_id: int
+    contact_id: str
     adviser_id: int
     topics: tuple[str, ...] = ()
     interpreter: bool = False
@@ -101,7 +101,7 @@ class LegalSession:
     victims_lawyer_requested: bool = False
     outcome: str = ""
     follow_up: date | None = None
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass

@@ -60,7 +60,7 @@ class Referral:
     """What the NGO keeps about one referral. ``reference`` is random per referral and is the
     only link CMM gets back to this record."""
 
-    person_id: int
+    person_id: str
     region: str
     contact_setting: str
     month: str                                   # "YYYY-MM"
@@ -75,14 +75,14 @@ class Referral:
     created_at: datetime | None = None
     override_reason: str = ""
     generalised: tuple[str, ...] = ()
-    id: int | None = None
+    id: str | None = None
 
 
 @dataclass(frozen=True)
 class QuasiRow:
     """One person as the k-rule sees them: where and when they were met, and who they are in codes."""
 
-    person_id: int
+    person_id: str
     gender: str
     age: int | None
     nationality: str

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from fieldapp.domain import codes
+from fieldapp.domain.ids import is_record_id
 from fieldapp.domain.places import language_codes, nationality_codes
 from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
@@ -67,8 +68,14 @@ class _Checker:
         if day is not None and day > (self.now + CLOCK_SKEW).astimezone().date():
             self.add(field, _("This date is in the future."))
 
-    def reference(self, field: str, value: int | None, message: str) -> None:
-        if not isinstance(value, int) or value <= 0:
+    def reference(self, field: str, value: str | None, message: str) -> None:
+        """A record id (random, ``fieldapp.domain.ids``)."""
+        if not is_record_id(value):
+            self.add(field, message)
+
+    def member(self, field: str, value: int | None, message: str) -> None:
+        """A user id (a small number the vault gives)."""
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             self.add(field, message)
 
 
@@ -186,7 +193,7 @@ def _health(health: HealthContact, check: _Checker) -> None:
 
 
 def _legal(legal: LegalSession, check: _Checker) -> None:
-    check.reference("adviser_id", legal.adviser_id, _("Choose the adviser."))
+    check.member("adviser_id", legal.adviser_id, _("Choose the adviser."))
     check.codes("topics", legal.topics, codes.LEGAL_TOPICS)
     check.code("outcome", legal.outcome, LEGAL_OUTCOMES, optional=True)
 

@@ -6,7 +6,7 @@ from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, backup, retention_repo
 
 
-def erase_person(session: Session, person_id: int) -> None:
+def erase_person(session: Session, person_id: str) -> None:
     """Delete the person with every contact, health contact and legal session, then rebuild the file
     so the deleted content is in no free page."""
     session.require("records")

@@ -36,7 +36,7 @@ def _plain(value):
     return value
 
 
-def collect(session: Session, person_id: int) -> dict:
+def collect(session: Session, person_id: str) -> dict:
     session.require("records")
     person = people.get_person(session, person_id)
     if person is None:
@@ -76,7 +76,7 @@ def decrypt(raw: bytes, passphrase: str) -> dict:
         raise InvalidInput(_("The export could not be opened: wrong passphrase or a damaged file.")) from exc
 
 
-def export_person(session: Session, person_id: int, folder: Path, passphrase: str) -> Path:
+def export_person(session: Session, person_id: str, folder: Path, passphrase: str) -> Path:
     """Write ``<reference>.fieldapp-export`` (encrypted) into ``folder``; nothing else touches the disk."""
     session.require("records")
     data = collect(session, person_id)
@@ -87,7 +87,7 @@ def export_person(session: Session, person_id: int, folder: Path, passphrase: st
     return encrypted
 
 
-def printable(session: Session, person_id: int) -> bytes:
+def printable(session: Session, person_id: str) -> bytes:
     """The same content as a PDF, in memory, for the print dialog (it is not written to disk here)."""
     session.require("records")
     data = collect(session, person_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from fieldapp.domain.ids import is_record_id
 from fieldapp.domain.queries import FollowUp, TimelineEntry
 from fieldapp.domain.records import Contact
 from fieldapp.errors import ValidationError
@@ -42,9 +43,9 @@ def _checked(session: Session, conn: Connection, contact: Contact, extra: dict[s
     if contact.created_by is None:
         contact = replace(contact, created_by=session.user.id)
     extra = dict(extra or {})
-    if isinstance(contact.person_id, int) and people_repo.get_person(conn, contact.person_id) is None:
+    if is_record_id(contact.person_id) and people_repo.get_person(conn, contact.person_id) is None:
         extra["person_id"] = _("Choose the person.")
-    if isinstance(contact.visit_id, int) and visits_repo.get_visit(conn, contact.visit_id) is None:
+    if is_record_id(contact.visit_id) and visits_repo.get_visit(conn, contact.visit_id) is None:
         extra["visit_id"] = _("Choose the visit.")
     validate(contact, extra)
     return contact
@@ -89,7 +90,7 @@ def update_contact(session: Session, contact: Contact) -> Contact:
         return save_in(session, conn, contact)
 
 
-def delete_contact(session: Session, contact_id: int) -> None:
+def delete_contact(session: Session, contact_id: str) -> None:
     """Delete a contact (and its health or legal part); only who may see its kind may delete it."""
     session.require("records")
     with session.write() as conn:
@@ -101,7 +102,7 @@ def delete_contact(session: Session, contact_id: int) -> None:
         audit(session, conn, "contact.delete", "contact", contact_id)
 
 
-def get_contact(session: Session, contact_id: int) -> Contact | None:
+def get_contact(session: Session, contact_id: str) -> Contact | None:
     """A contact; a restricted one comes back without note, topics and services."""
     session.require("records")
     contact = contacts_repo.get_contact(session.conn, contact_id)
@@ -110,7 +111,7 @@ def get_contact(session: Session, contact_id: int) -> Contact | None:
     return _redacted(contact)
 
 
-def timeline(session: Session, person_id: int) -> list[TimelineEntry]:
+def timeline(session: Session, person_id: str) -> list[TimelineEntry]:
     """A person's contacts, newest first, with health and legal parts only for those allowed to
     see them (their reading is audited as "health.view" / "legal.view")."""
     session.require("records")
@@ -151,7 +152,7 @@ def follow_ups_pager(session: Session, until: date | None = None) -> Pager[Follo
                  lambda offset, limit: contacts_repo.follow_ups_due(session.conn, day, hidden, offset, limit))
 
 
-def complete_follow_up(session: Session, contact_id: int, done: bool = True) -> None:
+def complete_follow_up(session: Session, contact_id: str, done: bool = True) -> None:
     """Mark a contact's follow-up as done (or open again); it leaves the due list."""
     session.require("records")
     with session.write() as conn:

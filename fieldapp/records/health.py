@@ -28,7 +28,7 @@ def save_health_contact(session: Session, contact: Contact, health: HealthContac
     return stored, saved
 
 
-def get_health_contact(session: Session, contact_id: int) -> HealthContact | None:
+def get_health_contact(session: Session, contact_id: str) -> HealthContact | None:
     """The health part of a contact (audited as "health.view"); PermissionDenied for other roles."""
     session.require("health")
     health = health_repo.get_health_contact(session.conn, contact_id)
@@ -37,7 +37,7 @@ def get_health_contact(session: Session, contact_id: int) -> HealthContact | Non
     return health
 
 
-def delete_health_contact(session: Session, contact_id: int) -> None:
+def delete_health_contact(session: Session, contact_id: str) -> None:
     """Delete a health contact together with its health part."""
     session.require("health")
     contact = contacts_repo.get_contact(session.conn, contact_id)

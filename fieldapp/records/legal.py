@@ -54,7 +54,7 @@ def save_legal_session(session: Session, contact: Contact, legal: LegalSession) 
     return stored, saved
 
 
-def get_legal_session(session: Session, contact_id: int) -> LegalSession | None:
+def get_legal_session(session: Session, contact_id: str) -> LegalSession | None:
     """The legal part of a contact (audited as "legal.view"); PermissionDenied for other roles."""
     session.require("legal")
     legal = legal_repo.get_legal_session(session.conn, contact_id)
@@ -63,7 +63,7 @@ def get_legal_session(session: Session, contact_id: int) -> LegalSession | None:
     return legal
 
 
-def delete_legal_session(session: Session, contact_id: int) -> None:
+def delete_legal_session(session: Session, contact_id: str) -> None:
     """Delete a legal-advice contact together with its session."""
     session.require("legal")
     contact = contacts_repo.get_contact(session.conn, contact_id)

@@ -42,7 +42,7 @@ def update_person(session: Session, person: Person) -> Person:
     return stored
 
 
-def delete_person(session: Session, person_id: int) -> None:
+def delete_person(session: Session, person_id: str) -> None:
     """Delete a person with all their contacts (health and legal parts included)."""
     session.require("records")
     with session.write() as conn:
@@ -51,7 +51,7 @@ def delete_person(session: Session, person_id: int) -> None:
         audit(session, conn, "person.delete", "person", person_id)
 
 
-def get_person(session: Session, person_id: int) -> Person | None:
+def get_person(session: Session, person_id: str) -> Person | None:
     session.require("records")
     return people_repo.get_person(session.conn, person_id)
 

@@ -33,7 +33,7 @@ def update_venue(session: Session, venue: Venue) -> Venue:
     return stored
 
 
-def delete_venue(session: Session, venue_id: int) -> None:
+def delete_venue(session: Session, venue_id: str) -> None:
     """Delete a venue that has no visits (a venue with a history is closed instead)."""
     session.require("records")
     with session.write() as conn:
@@ -44,7 +44,7 @@ def delete_venue(session: Session, venue_id: int) -> None:
         audit(session, conn, "venue.delete", "venue", venue_id)
 
 
-def get_venue(session: Session, venue_id: int) -> Venue | None:
+def get_venue(session: Session, venue_id: str) -> Venue | None:
     session.require("records")
     return venues_repo.get_venue(session.conn, venue_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fieldapp.domain.ids import is_record_id
 from fieldapp.domain.queries import VisitFilter, VisitRow
 from fieldapp.domain.records import Visit
 from fieldapp.i18n import _
@@ -22,7 +23,7 @@ def _checked(session: Session, conn: Connection, visit: Visit) -> Visit:
     if not visit.team:
         visit = replace(visit, team=(session.user.id,))
     extra = {}
-    if isinstance(visit.venue_id, int) and venues_repo.get_venue(conn, visit.venue_id) is None:
+    if is_record_id(visit.venue_id) and venues_repo.get_venue(conn, visit.venue_id) is None:
         extra["venue_id"] = _("Choose a venue.")
     known = {user.id for user in users_repo.list_users(conn)}
     if any(user_id not in known for user_id in visit.team):
@@ -49,7 +50,7 @@ def update_visit(session: Session, visit: Visit) -> Visit:
     return stored
 
 
-def delete_visit(session: Session, visit_id: int) -> None:
+def delete_visit(session: Session, visit_id: str) -> None:
     """Delete a visit; contacts logged on it stay, no longer linked to it."""
     session.require("records")
     with session.write() as conn:
@@ -58,7 +59,7 @@ def delete_visit(session: Session, visit_id: int) -> None:
         audit(session, conn, "visit.delete", "visit", visit_id)
 
 
-def get_visit(session: Session, visit_id: int) -> Visit | None:
+def get_visit(session: Session, visit_id: str) -> Visit | None:
     session.require("records")
     return visits_repo.get_visit(session.conn, visit_id)
 

@@ -42,7 +42,7 @@ SHEET_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
 class Preview:
     """Exactly what sealing would send (apart from the random packet id), and in words."""
 
-    referral_id: int
+    referral_id: str
     packet: dict
     lines: list[str]
     generalisation: Generalisation
@@ -51,19 +51,19 @@ class Preview:
     needs_reason: bool
 
 
-def _get(session: Session, referral_id: int) -> Referral:
+def _get(session: Session, referral_id: str) -> Referral:
     referral = referral_repo.get(session.conn, referral_id)
     if referral is None:
         raise ReferralNotFound()
     return referral
 
 
-def get(session: Session, referral_id: int) -> Referral:
+def get(session: Session, referral_id: str) -> Referral:
     session.require("records")
     return _get(session, referral_id)
 
 
-def create_draft(session: Session, person_id: int) -> Referral:
+def create_draft(session: Session, person_id: str) -> Referral:
     """A draft for a person: indicators and suspected exploitation from their contacts, region and
     setting from the latest contact (else the organisation's region)."""
     session.require("records")
@@ -120,7 +120,7 @@ def update_draft(session: Session, referral: Referral) -> Referral:
     return _get(session, referral.id)
 
 
-def record_consent(session: Session, referral_id: int, scope: str, sheet_language: str,
+def record_consent(session: Session, referral_id: str, scope: str, sheet_language: str,
                    sheet_version: str) -> Consent:
     """Who consented to what, after which information sheet: recorded by the signed-in user, now."""
     session.require("records")
@@ -159,7 +159,7 @@ def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, list[QuasiRo
     return target, others, list(person["languages"])
 
 
-def preview(session: Session, referral_id: int, *, exact: bool = False) -> Preview:
+def preview(session: Session, referral_id: str, *, exact: bool = False) -> Preview:
     """The packet that sealing would send, generalised by the k-rule unless ``exact``."""
     session.require("records")
     referral = _get(session, referral_id)
@@ -183,7 +183,7 @@ def _same_content(a: dict, b: dict) -> bool:
     return {**a, "packet_id": ""} == {**b, "packet_id": ""}
 
 
-def seal(session: Session, referral_id: int, *, exact: bool = False, reason: str = "",
+def seal(session: Session, referral_id: str, *, exact: bool = False, reason: str = "",
          seen: Preview | None = None) -> str:
     """Sign and seal the packet to CMM's key and keep it in the outbox (status "sealed").
 
@@ -218,7 +218,7 @@ def _require_send(session: Session) -> None:
         session.require("referrals_send")
 
 
-def queue(session: Session, referral_id: int) -> None:
+def queue(session: Session, referral_id: str) -> None:
     """Put a sealed (or failed, or sent but never acknowledged) packet in line for the next sync."""
     _require_send(session)
     referral = _get(session, referral_id)
@@ -232,7 +232,7 @@ def queue(session: Session, referral_id: int) -> None:
         audit_repo.append(conn, session.user.id, "referral.queue", "referral", referral_id)
 
 
-def seal_and_queue(session: Session, referral_id: int, *, exact: bool = False, reason: str = "",
+def seal_and_queue(session: Session, referral_id: str, *, exact: bool = False, reason: str = "",
                    seen: Preview | None = None) -> str:
     """Seal and queue in one step; refused before sealing when this user may not queue."""
     _require_send(session)
@@ -241,7 +241,7 @@ def seal_and_queue(session: Session, referral_id: int, *, exact: bool = False, r
     return packet_id
 
 
-def withdraw(session: Session, referral_id: int) -> Referral:
+def withdraw(session: Session, referral_id: str) -> Referral:
     """Record that consent was withdrawn. A referral not yet sent is never sent: its sealed packet
     is deleted and its status becomes "withdrawn". One already sent keeps its status (tell CMM)."""
     session.require("records")
@@ -257,8 +257,8 @@ def withdraw(session: Session, referral_id: int) -> Referral:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    referral_id: int
-    person_id: int
+    referral_id: str
+    person_id: str
     status: str
     status_label: str
     immediate_danger: bool

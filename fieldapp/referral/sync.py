@@ -26,7 +26,7 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class SyncItem:
-    referral_id: int
+    referral_id: str
     packet_id: str
     reason: str = ""
 

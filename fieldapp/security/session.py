@@ -62,7 +62,7 @@ class Session:
         with transaction(self.conn) as conn:
             yield conn
 
-    def audit(self, action: str, entity: str = "", entity_id: int | None = None) -> None:
+    def audit(self, action: str, entity: str = "", entity_id: int | str | None = None) -> None:
         """Record an event in its own transaction (for views and other non-changes)."""
         if self.read_only:
             return

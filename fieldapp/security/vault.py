@@ -198,6 +198,7 @@ def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) ->
         user = _active_user(conn, opened.slot_id)
         _attach_held(conn, path, side, opened, read_only=read_only, warnings=warnings)
         if not read_only:
+            compartments.forget_id_map(conn, path)          # once every file has random ids
             _settle_rotations(path, side, opened)
             with transaction(conn):
                 compartments.drop_orphans(conn)    # rows of contacts deleted by someone without this key

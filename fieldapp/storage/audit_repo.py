@@ -31,7 +31,7 @@ class AuditEvent:
     user_id: int | None
     action: str
     entity: str
-    entity_id: int | None
+    entity_id: int | str | None
     prev_hash: str
     hash: str
 
@@ -79,7 +79,7 @@ def _digest(prev_hash: str, at: str, user_id, action: str, entity: str, entity_i
 
 
 def append(conn: Connection, user_id: int | None, action: str, entity: str = "",
-           entity_id: int | None = None, at: float | None = None) -> None:
+           entity_id: int | str | None = None, at: float | None = None) -> None:
     """Add one event; call inside the transaction that made the change it records.
 
     ``at`` (a POSIX time) is for events that happened before they could be written (failed unlocks).

@@ -24,11 +24,13 @@ from fieldapp.storage.connection import Connection, file_uri
 
 FILE_COMPARTMENTS = ("health", "legal")
 
-SCHEMA = {
-    "health": """
-CREATE TABLE IF NOT EXISTS health.health_contacts (
-    id INTEGER PRIMARY KEY,
-    contact_id INTEGER NOT NULL UNIQUE,
+# Each compartment table, written for a schema and a table name (the id upgrade builds a copy
+# under another name). Ids are random (``fieldapp.domain.ids``); contact_id names a core contact.
+_DDL = {
+    "health_contacts": """
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    id TEXT NOT NULL PRIMARY KEY DEFAULT (lower(hex(randomblob(16)))),
+    contact_id TEXT NOT NULL UNIQUE,
     reason TEXT NOT NULL,
     tests_offered TEXT NOT NULL DEFAULT '',
     tests_taken TEXT NOT NULL DEFAULT '',
@@ -38,10 +40,10 @@ CREATE TABLE IF NOT EXISTS health.health_contacts (
     note TEXT NOT NULL DEFAULT ''
 ) STRICT;
 """,
-    "legal": """
-CREATE TABLE IF NOT EXISTS legal.legal_sessions (
-    id INTEGER PRIMARY KEY,
-    contact_id INTEGER NOT NULL UNIQUE,
+    "legal_sessions": """
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    id TEXT NOT NULL PRIMARY KEY DEFAULT (lower(hex(randomblob(16)))),
+    contact_id TEXT NOT NULL UNIQUE,
     adviser_id INTEGER NOT NULL,
     topics TEXT NOT NULL DEFAULT '',
     interpreter INTEGER NOT NULL DEFAULT 0,
@@ -54,6 +56,14 @@ CREATE TABLE IF NOT EXISTS legal.legal_sessions (
 """,
 }
 TABLES = {"health": ("health_contacts",), "legal": ("legal_sessions",)}
+SCHEMA = {name: "".join(_DDL[t].format(schema=name, table=t) for t in tables) for name, tables in TABLES.items()}
+
+# Old contact numbers and their new ids, kept in the core file by the id upgrade (migration 6) until
+# every compartment file has been converted by someone holding its key.
+ID_MAP = "id_upgrade_contacts"
+# A new random 128-bit id made inside SQLite (its generator is seeded from the operating system),
+# in the form of fieldapp.domain.ids.new_id.
+SQL_NEW_ID = "lower(hex(randomblob(16)))"
 
 
 def compartment_path(vault: Path, name: str) -> Path:
@@ -86,9 +96,14 @@ def attach(conn: Connection, vault: Path, name: str, key: bytes, *, create: bool
         if create:
             conn.executescript(SCHEMA[name])
             path.chmod(0o600)
+        elif not read_only and needs_new_ids(conn, name):
+            _convert_in_own_transaction(conn, name)
     except sqlcipher3.Error as exc:
         detach(conn, name)
         raise NotAVault() from exc
+    except NotAVault:
+        detach(conn, name)
+        raise
 
 
 def _configure(conn: Connection, name: str, *, read_only: bool) -> None:
@@ -159,6 +174,78 @@ def moved_whole(conn: Connection, before: dict[str, int]) -> bool:
             if table in before and conn.execute(f"SELECT count(*) FROM {name}.{table}").fetchone()[0] != before[table]:
                 return False
     return True
+
+
+# -- the id upgrade ------------------------------------------------------------------------------
+
+def needs_new_ids(conn: Connection, schema: str) -> bool:
+    """Whether a compartment's tables in ``schema`` still have the counted ids of before migration 6."""
+    return any(_id_type(conn, schema, table) == "INTEGER" for table in _tables_in(conn, schema))
+
+
+def _tables_in(conn: Connection, schema: str) -> list[str]:
+    present = {row[0] for row in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")}
+    return [table for tables in TABLES.values() for table in tables if table in present]
+
+
+def _id_type(conn: Connection, schema: str, table: str) -> str:
+    for row in conn.execute(f"PRAGMA {schema}.table_info({table})"):
+        if row[1] == "id":
+            return str(row[2]).upper()
+    return ""
+
+
+def convert_ids(conn: Connection, schema: str) -> None:
+    """Give the compartment rows in ``schema`` random ids and point them at their contacts' new ids,
+    inside the caller's transaction. Rows whose contact is gone are orphans and are not carried over.
+    Without the core file's map nothing can be matched: NotAVault, and nothing changes."""
+    if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (ID_MAP,)).fetchone() is None:
+        raise NotAVault()
+    for table in _tables_in(conn, schema):
+        if _id_type(conn, schema, table) != "INTEGER":
+            continue
+        columns = [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info({table})")
+                   if row[1] not in ("id", "contact_id")]
+        rest = ", ".join(columns)
+        conn.execute(f"DROP TABLE IF EXISTS {schema}.{table}_new")
+        conn.execute(_DDL[table].format(schema=schema, table=f"{table}_new"))
+        conn.execute(f"INSERT INTO {schema}.{table}_new (id, contact_id, {rest})"
+                     f" SELECT {SQL_NEW_ID}, m.new, {', '.join('t.' + c for c in columns)}"
+                     f" FROM {schema}.{table} AS t JOIN main.{ID_MAP} AS m ON m.old = t.contact_id")
+        conn.execute(f"DROP TABLE {schema}.{table}")
+        conn.execute(f"ALTER TABLE {schema}.{table}_new RENAME TO {table}")
+
+
+def _convert_in_own_transaction(conn: Connection, name: str) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        convert_ids(conn, name)
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def forget_id_map(conn: Connection, vault: Path) -> None:
+    """Drop the id upgrade's map once no compartment file still needs it (every file that exists is
+    attached and converted, and the core file holds no unconverted compartment table)."""
+    if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (ID_MAP,)).fetchone() is None:
+        return
+    here = attached(conn)
+    for name in FILE_COMPARTMENTS:
+        if compartment_path(vault, name).exists() and (name not in here or needs_new_ids(conn, name)):
+            return
+    if needs_new_ids(conn, "main"):
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(f"DROP TABLE main.{ID_MAP}")
+        conn.execute("COMMIT")
+    except sqlcipher3.Error as exc:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise StorageIOError() from exc
 
 
 def rekey(conn: Connection, name: str, new_key: bytes) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import FollowUp, TimelineEntry
 from fieldapp.domain.records import Contact
 from fieldapp.domain.values import (
@@ -44,14 +45,15 @@ def _values(contact: Contact) -> tuple:
 
 
 def insert_contact(conn: Connection, contact: Contact) -> Contact:
-    cur = conn.execute(_INSERT, (contact.id, *_values(contact)))
+    contact_id = contact.id or new_id()
+    conn.execute(_INSERT, (contact_id, *_values(contact)))
     refresh_contact_dates(conn, [contact.person_id])
-    return get_contact(conn, cur.lastrowid)
+    return get_contact(conn, contact_id)
 
 
 def bulk_insert_contacts(conn: Connection, contacts: Iterable[Contact]) -> None:
     """Many contacts at once; call ``people_repo.refresh_contact_dates`` afterwards."""
-    conn.executemany(_INSERT, ((c.id, *_values(c)) for c in contacts))
+    conn.executemany(_INSERT, ((c.id or new_id(), *_values(c)) for c in contacts))
 
 
 def update_contact(conn: Connection, contact: Contact) -> Contact | None:
@@ -65,12 +67,12 @@ def update_contact(conn: Connection, contact: Contact) -> Contact | None:
     return get_contact(conn, contact.id)
 
 
-def get_contact(conn: Connection, contact_id: int) -> Contact | None:
+def get_contact(conn: Connection, contact_id: str) -> Contact | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)).fetchone()
     return _row(row) if row else None
 
 
-def delete_contact(conn: Connection, contact_id: int) -> bool:
+def delete_contact(conn: Connection, contact_id: str) -> bool:
     """Delete a contact with its health or legal part."""
     row = conn.execute("SELECT person_id FROM contacts WHERE id = ?", (contact_id,)).fetchone()
     if row is None:
@@ -81,7 +83,7 @@ def delete_contact(conn: Connection, contact_id: int) -> bool:
     return True
 
 
-def timeline(conn: Connection, person_id: int, *, with_health: bool, with_legal: bool,
+def timeline(conn: Connection, person_id: str, *, with_health: bool, with_legal: bool,
              limit: int = 1000) -> list[TimelineEntry]:
     """A person's contacts, newest first. Health and legal parts are read only when asked for:
     without them the restricted tables are not touched at all."""
@@ -134,6 +136,6 @@ def follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str, ...] 
             for r in rows]
 
 
-def set_follow_up_done(conn: Connection, contact_id: int, done: bool = True) -> bool:
+def set_follow_up_done(conn: Connection, contact_id: str, done: bool = True) -> bool:
     cur = conn.execute("UPDATE contacts SET follow_up_done = ? WHERE id = ?", (int(done), contact_id))
     return cur.rowcount > 0

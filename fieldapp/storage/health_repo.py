@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.records import HealthContact
 from fieldapp.domain.values import join_codes, split_codes
 from fieldapp.storage.connection import Connection
@@ -25,12 +26,12 @@ def _values(health: HealthContact) -> tuple:
 
 
 def insert_health_contact(conn: Connection, health: HealthContact) -> HealthContact:
-    conn.execute(_INSERT, (health.id, health.contact_id, *_values(health)))
+    conn.execute(_INSERT, (health.id or new_id(), health.contact_id, *_values(health)))
     return get_health_contact(conn, health.contact_id)
 
 
 def bulk_insert_health_contacts(conn: Connection, records: Iterable[HealthContact]) -> None:
-    conn.executemany(_INSERT, ((h.id, h.contact_id, *_values(h)) for h in records))
+    conn.executemany(_INSERT, ((h.id or new_id(), h.contact_id, *_values(h)) for h in records))
 
 
 def update_health_contact(conn: Connection, health: HealthContact) -> HealthContact | None:
@@ -41,7 +42,7 @@ def update_health_contact(conn: Connection, health: HealthContact) -> HealthCont
     return get_health_contact(conn, health.contact_id) if cur.rowcount else None
 
 
-def get_health_contact(conn: Connection, contact_id: int) -> HealthContact | None:
+def get_health_contact(conn: Connection, contact_id: str) -> HealthContact | None:
     """The health part of a contact, by the contact's id."""
     row = conn.execute(f"SELECT {COLUMNS} FROM health_contacts WHERE contact_id = ?", (contact_id,)).fetchone()
     return from_row(row) if row else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.records import LegalSession
 from fieldapp.domain.values import date_from_text, date_text, join_codes, split_codes
 from fieldapp.storage.connection import Connection
@@ -28,12 +29,12 @@ def _values(legal: LegalSession) -> tuple:
 
 
 def insert_legal_session(conn: Connection, legal: LegalSession) -> LegalSession:
-    conn.execute(_INSERT, (legal.id, legal.contact_id, *_values(legal)))
+    conn.execute(_INSERT, (legal.id or new_id(), legal.contact_id, *_values(legal)))
     return get_legal_session(conn, legal.contact_id)
 
 
 def bulk_insert_legal_sessions(conn: Connection, records: Iterable[LegalSession]) -> None:
-    conn.executemany(_INSERT, ((s.id, s.contact_id, *_values(s)) for s in records))
+    conn.executemany(_INSERT, ((s.id or new_id(), s.contact_id, *_values(s)) for s in records))
 
 
 def update_legal_session(conn: Connection, legal: LegalSession) -> LegalSession | None:
@@ -45,7 +46,7 @@ def update_legal_session(conn: Connection, legal: LegalSession) -> LegalSession 
     return get_legal_session(conn, legal.contact_id) if cur.rowcount else None
 
 
-def get_legal_session(conn: Connection, contact_id: int) -> LegalSession | None:
+def get_legal_session(conn: Connection, contact_id: str) -> LegalSession | None:
     """The legal part of a contact, by the contact's id."""
     row = conn.execute(f"SELECT {COLUMNS} FROM legal_sessions WHERE contact_id = ?", (contact_id,)).fetchone()
     return from_row(row) if row else None

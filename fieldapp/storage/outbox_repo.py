@@ -15,7 +15,7 @@ from fieldapp.storage.connection import Connection
 @dataclass(frozen=True)
 class OutboxRow:
     packet_id: str
-    referral_id: int
+    referral_id: str
     status: str
     reference: str
     attempts: int
@@ -40,12 +40,12 @@ def _row(row) -> OutboxRow:
     return OutboxRow(*row[:10], immediate_danger=bool(row[10]))
 
 
-def insert(conn: Connection, packet_id: str, referral_id: int, sealed: bytes, digest: str) -> None:
+def insert(conn: Connection, packet_id: str, referral_id: str, sealed: bytes, digest: str) -> None:
     conn.execute("INSERT INTO outbox (packet_id, referral_id, sealed, digest, sealed_at) VALUES (?, ?, ?, ?, ?)",
                  (packet_id, referral_id, sealed, digest, _now()))
 
 
-def mark_queued(conn: Connection, referral_id: int) -> None:
+def mark_queued(conn: Connection, referral_id: str) -> None:
     conn.execute("UPDATE outbox SET queued_at = ?, last_error = '' WHERE referral_id = ?", (_now(), referral_id))
 
 
@@ -54,7 +54,7 @@ def get(conn: Connection, packet_id: str) -> OutboxRow | None:
     return _row(row) if row else None
 
 
-def for_referral(conn: Connection, referral_id: int) -> OutboxRow | None:
+def for_referral(conn: Connection, referral_id: str) -> OutboxRow | None:
     row = conn.execute(f"{_SELECT} WHERE o.referral_id = ?", (referral_id,)).fetchone()
     return _row(row) if row else None
 
@@ -108,6 +108,6 @@ def mark_acknowledged(conn: Connection, packet_id: str) -> None:
     conn.execute("UPDATE outbox SET acknowledged_at = ? WHERE packet_id = ?", (_now(), packet_id))
 
 
-def delete_for_referral(conn: Connection, referral_id: int) -> None:
+def delete_for_referral(conn: Connection, referral_id: str) -> None:
     """Drop the sealed packet (secure_delete overwrites the freed pages)."""
     conn.execute("DELETE FROM outbox WHERE referral_id = ?", (referral_id,))

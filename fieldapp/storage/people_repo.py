@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterable
 
 from fieldapp.domain.aliases import alias_key
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import PeopleQuery
 from fieldapp.domain.records import Person
 from fieldapp.domain.values import date_from_text, join_codes, split_codes
@@ -37,12 +38,13 @@ def _values(person: Person) -> tuple:
 
 def insert_person(conn: Connection, person: Person) -> Person:
     """Store a new person; the reference is made here unless the person brings one."""
-    cur = conn.execute(_INSERT, (person.id, person.reference or new_reference(), *_values(person)))
-    return get_person(conn, cur.lastrowid)
+    person_id = person.id or new_id()
+    conn.execute(_INSERT, (person_id, person.reference or new_reference(), *_values(person)))
+    return get_person(conn, person_id)
 
 
 def bulk_insert_people(conn: Connection, people: Iterable[Person]) -> None:
-    conn.executemany(_INSERT, ((p.id, p.reference or new_reference(), *_values(p)) for p in people))
+    conn.executemany(_INSERT, ((p.id or new_id(), p.reference or new_reference(), *_values(p)) for p in people))
 
 
 def update_person(conn: Connection, person: Person) -> Person | None:
@@ -53,19 +55,19 @@ def update_person(conn: Connection, person: Person) -> Person | None:
     return get_person(conn, person.id) if cur.rowcount else None
 
 
-def get_person(conn: Connection, person_id: int) -> Person | None:
+def get_person(conn: Connection, person_id: str) -> Person | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)).fetchone()
     return _row(row) if row else None
 
 
-def delete_person(conn: Connection, person_id: int) -> bool:
+def delete_person(conn: Connection, person_id: str) -> bool:
     """Delete a person; their contacts and health and legal parts go with them."""
     deleted = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
     compartments.drop_orphans(conn)
     return deleted
 
 
-def refresh_contact_dates(conn: Connection, person_ids: Iterable[int] | None = None) -> None:
+def refresh_contact_dates(conn: Connection, person_ids: Iterable[str] | None = None) -> None:
     """Set first and last contact (local dates) from the contacts, for the given people or everyone."""
     sql = ("UPDATE people SET"
            " first_contact = (SELECT date(min(occurred_at), 'localtime') FROM contacts WHERE person_id = people.id),"

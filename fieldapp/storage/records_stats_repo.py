@@ -1,4 +1,4 @@
-"""Housekeeping for the field-record tables: highest ids (for bulk loads) and planner statistics."""
+"""Housekeeping for the field-record tables after bulk loads: planner statistics and index rebuilds."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ import contextlib
 from collections.abc import Iterator
 
 from fieldapp.storage.connection import Connection
-
-_TABLES = {"venue": "venues", "visit": "visits", "person": "people", "contact": "contacts"}
-
-
-def max_ids(conn: Connection) -> dict[str, int]:
-    """The highest id in use per record kind (0 for an empty table)."""
-    return {kind: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-            for kind, table in _TABLES.items()}
 
 
 def analyse(conn: Connection) -> None:

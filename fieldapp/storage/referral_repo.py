@@ -7,6 +7,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.referral import Consent, Referral
 from fieldapp.storage.connection import Connection
 
@@ -33,7 +34,7 @@ def join_codes(codes) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -50,14 +51,15 @@ def _row_to_referral(row, consent: Consent | None) -> Referral:
 
 def insert(conn: Connection, referral: Referral) -> Referral:
     now = _now()
-    cur = conn.execute(
-        "INSERT INTO referrals (person_id, reference, status, region, contact_setting, month, indicators,"
+    referral_id = referral.id or new_id()
+    conn.execute(
+        "INSERT INTO referrals (id, person_id, reference, status, region, contact_setting, month, indicators,"
         " exploitation_forms, help_requested, immediate_danger, created_by, created_at, updated_at)"
-        " VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (referral.person_id, referral.reference, referral.region, referral.contact_setting, referral.month,
+        " VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (referral_id, referral.person_id, referral.reference, referral.region, referral.contact_setting, referral.month,
          join_codes(referral.indicators), join_codes(referral.exploitation_forms),
          join_codes(referral.help_requested), int(referral.immediate_danger), referral.created_by, now, now))
-    return get(conn, cur.lastrowid)
+    return get(conn, referral_id)
 
 
 def update_fields(conn: Connection, referral: Referral) -> None:
@@ -70,17 +72,17 @@ def update_fields(conn: Connection, referral: Referral) -> None:
          int(referral.immediate_danger), _now(), referral.id))
 
 
-def set_status(conn: Connection, referral_id: int, status: str) -> None:
+def set_status(conn: Connection, referral_id: str, status: str) -> None:
     conn.execute("UPDATE referrals SET status = ?, updated_at = ? WHERE id = ?", (status, _now(), referral_id))
 
 
-def set_sealed(conn: Connection, referral_id: int, generalised: tuple[str, ...], override_reason: str) -> None:
+def set_sealed(conn: Connection, referral_id: str, generalised: tuple[str, ...], override_reason: str) -> None:
     conn.execute(
         "UPDATE referrals SET status = 'sealed', generalised = ?, override_reason = ?, updated_at = ? WHERE id = ?",
         (join_codes(generalised), override_reason, _now(), referral_id))
 
 
-def get(conn: Connection, referral_id: int) -> Referral | None:
+def get(conn: Connection, referral_id: str) -> Referral | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE id = ?", (referral_id,)).fetchone()
     return _row_to_referral(row, get_consent(conn, referral_id)) if row else None
 
@@ -93,20 +95,22 @@ def by_reference(conn: Connection, reference: str) -> Referral | None:
 def list_all(conn: Connection, statuses: tuple[str, ...] = ()) -> list[Referral]:
     if statuses:
         marks = ", ".join("?" for _ in statuses)
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE status IN ({marks}) ORDER BY id", statuses)
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE status IN ({marks})"
+                            " ORDER BY created_at, id", statuses)
     else:
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals ORDER BY id")
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals ORDER BY created_at, id")
     return [_row_to_referral(row, get_consent(conn, row[0])) for row in rows.fetchall()]
 
 
-def for_person(conn: Connection, person_id: int) -> list[Referral]:
-    ids = [r[0] for r in conn.execute("SELECT id FROM referrals WHERE person_id = ? ORDER BY id", (person_id,))]
+def for_person(conn: Connection, person_id: str) -> list[Referral]:
+    ids = [r[0] for r in conn.execute("SELECT id FROM referrals WHERE person_id = ? ORDER BY created_at, id",
+                                      (person_id,))]
     return [get(conn, i) for i in ids]
 
 
 # -- consent -------------------------------------------------------------------------------------
 
-def put_consent(conn: Connection, referral_id: int, consent: Consent) -> None:
+def put_consent(conn: Connection, referral_id: str, consent: Consent) -> None:
     conn.execute(
         f"INSERT INTO referral_consents (referral_id, {_CONSENT}) VALUES (?, ?, ?, ?, ?, ?, NULL)"
         " ON CONFLICT(referral_id) DO UPDATE SET scope = excluded.scope, sheet_language = excluded.sheet_language,"
@@ -116,7 +120,7 @@ def put_consent(conn: Connection, referral_id: int, consent: Consent) -> None:
          (consent.recorded_at or datetime.now(UTC)).isoformat(timespec="seconds")))
 
 
-def get_consent(conn: Connection, referral_id: int) -> Consent | None:
+def get_consent(conn: Connection, referral_id: str) -> Consent | None:
     row = conn.execute(f"SELECT {_CONSENT} FROM referral_consents WHERE referral_id = ?", (referral_id,)).fetchone()
     if row is None:
         return None
@@ -124,19 +128,19 @@ def get_consent(conn: Connection, referral_id: int) -> Consent | None:
                    recorded_at=_dt(row[4]), withdrawn_at=_dt(row[5]))
 
 
-def withdraw_consent(conn: Connection, referral_id: int, user_id: int | None) -> None:
+def withdraw_consent(conn: Connection, referral_id: str, user_id: int | None) -> None:
     conn.execute("UPDATE referral_consents SET withdrawn_at = ?, withdrawn_by = ? WHERE referral_id = ?"
                  " AND withdrawn_at IS NULL", (_now(), user_id, referral_id))
 
 
-def is_withdrawn(conn: Connection, referral_id: int) -> bool:
+def is_withdrawn(conn: Connection, referral_id: str) -> bool:
     row = conn.execute("SELECT withdrawn_at FROM referral_consents WHERE referral_id = ?", (referral_id,)).fetchone()
     return bool(row and row[0])
 
 
 # -- what the referral reads from the field records ------------------------------------------------
 
-def person_codes(conn: Connection, person_id: int) -> dict | None:
+def person_codes(conn: Connection, person_id: str) -> dict | None:
     """A person's coded fields only (never alias, phone or notes)."""
     row = conn.execute("SELECT id, gender, age_estimate, birth_year, nationality, languages FROM people"
                        " WHERE id = ?", (person_id,)).fetchone()
@@ -146,7 +150,7 @@ def person_codes(conn: Connection, person_id: int) -> dict | None:
             "nationality": row[4], "languages": split_codes(row[5])}
 
 
-def contact_codes(conn: Connection, person_id: int, column: str = "indicators") -> tuple[str, ...]:
+def contact_codes(conn: Connection, person_id: str, column: str = "indicators") -> tuple[str, ...]:
     """Every code in ``column`` (indicators or exploitation) of the person's contacts, oldest
     first, without repeats."""
     if column not in ("indicators", "exploitation"):
@@ -158,7 +162,7 @@ def contact_codes(conn: Connection, person_id: int, column: str = "indicators") 
     return tuple(seen)
 
 
-def latest_contact(conn: Connection, person_id: int) -> tuple[str, str] | None:
+def latest_contact(conn: Connection, person_id: str) -> tuple[str, str] | None:
     """(contact kind, venue region or '') of the person's latest contact."""
     row = conn.execute(
         "SELECT c.kind, coalesce(v.region, '') FROM contacts c LEFT JOIN visits vi ON vi.id = c.visit_id"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fieldapp.domain.aliases import alias_key
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import VenueFilter
 from fieldapp.domain.records import Venue
 from fieldapp.storage.connection import Connection
@@ -24,17 +25,18 @@ def _values(venue: Venue) -> tuple:
 
 
 def insert_venue(conn: Connection, venue: Venue) -> Venue:
-    cur = conn.execute(
+    venue_id = venue.id or new_id()
+    conn.execute(
         "INSERT INTO venues (id, name, kind, municipality, region, is_open, notes, search_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (venue.id, *_values(venue)))
-    return get_venue(conn, cur.lastrowid)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (venue_id, *_values(venue)))
+    return get_venue(conn, venue_id)
 
 
 def bulk_insert_venues(conn: Connection, venues: Iterable[Venue]) -> None:
-    """Many venues at once (ids given or chosen by the database); no read-back."""
+    """Many venues at once (ids given or made here); no read-back."""
     conn.executemany(
         "INSERT INTO venues (id, name, kind, municipality, region, is_open, notes, search_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((v.id, *_values(v)) for v in venues))
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((v.id or new_id(), *_values(v)) for v in venues))
 
 
 def update_venue(conn: Connection, venue: Venue) -> Venue | None:
@@ -45,16 +47,16 @@ def update_venue(conn: Connection, venue: Venue) -> Venue | None:
     return get_venue(conn, venue.id) if cur.rowcount else None
 
 
-def get_venue(conn: Connection, venue_id: int) -> Venue | None:
+def get_venue(conn: Connection, venue_id: str) -> Venue | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM venues WHERE id = ?", (venue_id,)).fetchone()
     return _row(row) if row else None
 
 
-def delete_venue(conn: Connection, venue_id: int) -> bool:
+def delete_venue(conn: Connection, venue_id: str) -> bool:
     return conn.execute("DELETE FROM venues WHERE id = ?", (venue_id,)).rowcount > 0
 
 
-def visit_count(conn: Connection, venue_id: int) -> int:
+def visit_count(conn: Connection, venue_id: str) -> int:
     return conn.execute("SELECT count(*) FROM visits WHERE venue_id = ?", (venue_id,)).fetchone()[0]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import VisitFilter, VisitRow
 from fieldapp.domain.records import Material, Visit
 from fieldapp.domain.values import join_codes, local_day_start, moment_from_text, moment_text, split_codes
@@ -40,8 +41,8 @@ def _write_parts(conn: Connection, visits: Iterable[Visit]) -> None:
 
 
 def insert_visit(conn: Connection, visit: Visit) -> Visit:
-    cur = conn.execute(_INSERT, (visit.id, *_values(visit)))
-    visit_id = cur.lastrowid
+    visit_id = visit.id or new_id()
+    conn.execute(_INSERT, (visit_id, *_values(visit)))
     _write_parts(conn, [replace(visit, id=visit_id)])
     return get_visit(conn, visit_id)
 
@@ -65,12 +66,12 @@ def update_visit(conn: Connection, visit: Visit) -> Visit | None:
     return get_visit(conn, visit.id)
 
 
-def delete_visit(conn: Connection, visit_id: int) -> bool:
+def delete_visit(conn: Connection, visit_id: str) -> bool:
     """Delete a visit with its team and materials; its contacts stay, unlinked."""
     return conn.execute("DELETE FROM visits WHERE id = ?", (visit_id,)).rowcount > 0
 
 
-def get_visit(conn: Connection, visit_id: int) -> Visit | None:
+def get_visit(conn: Connection, visit_id: str) -> Visit | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM visits v WHERE v.id = ?", (visit_id,)).fetchone()
     if row is None:
         return None
@@ -78,13 +79,13 @@ def get_visit(conn: Connection, visit_id: int) -> Visit | None:
     return _row(row, teams.get(visit_id, ()), materials.get(visit_id, ()))
 
 
-def _parts(conn: Connection, ids: list[int]) -> tuple[dict, dict]:
+def _parts(conn: Connection, ids: list[str]) -> tuple[dict, dict]:
     marks = ",".join("?" * len(ids))
-    teams: dict[int, tuple[int, ...]] = {}
+    teams: dict[str, tuple[int, ...]] = {}
     for visit_id, user_id in conn.execute(
             f"SELECT visit_id, user_id FROM visit_team WHERE visit_id IN ({marks}) ORDER BY user_id", ids):
         teams[visit_id] = (*teams.get(visit_id, ()), user_id)
-    materials: dict[int, tuple[Material, ...]] = {}
+    materials: dict[str, tuple[Material, ...]] = {}
     for visit_id, kind, language, quantity in conn.execute(
             "SELECT visit_id, kind, language, quantity FROM visit_materials"
             f" WHERE visit_id IN ({marks}) ORDER BY kind, language", ids):

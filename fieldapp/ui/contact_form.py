@@ -67,7 +67,7 @@ class ContactForm(RecordForm):
             if section is not None:
                 self.form.addRow(section)
 
-    def _recent_visits(self) -> dict[int, str]:
+    def _recent_visits(self) -> dict[str, str]:
         since = date.today() - timedelta(days=RECENT_VISIT_DAYS)
         rows = visits.list_visits(self._session, VisitFilter(since=since), 0, MAX_RECENT_VISITS)
         labels = {row.visit.id: f"{moment_text(row.visit.started_at)} — {row.venue_name}" for row in rows}

@@ -18,8 +18,8 @@ from fieldapp.ui.table_model import Column, LazyTableModel
 
 
 class FollowUpsTab(QWidget):
-    person_requested = Signal(int)
-    follow_up_done = Signal(int)        # contact id
+    person_requested = Signal(str)
+    follow_up_done = Signal(str)        # contact id
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -51,7 +51,7 @@ class HealthSection(QGroupBox):
         self.assault_by.set_checked(health.assault_by)
         self.note_edit.setText(health.note)
 
-    def collect(self, contact_id: int | None) -> HealthContact:
+    def collect(self, contact_id: str | None) -> HealthContact:
         return HealthContact(contact_id=contact_id or 0, reason=self.reason_combo.code(),
                              tests_offered=self.offered.checked(), tests_taken=self.taken.checked(),
                              referred_public_care=self.referred_check.isChecked(), assaults=self.assaults.checked(),

@@ -57,7 +57,7 @@ class LegalSection(QGroupBox):
         self.outcome_combo.set_code(legal.outcome)
         self.follow_up.set_day(legal.follow_up)
 
-    def collect(self, contact_id: int | None) -> LegalSession:
+    def collect(self, contact_id: str | None) -> LegalSession:
         return LegalSession(contact_id=contact_id or 0, adviser_id=self.adviser_id, topics=self.topics.checked(),
                             interpreter=self.interpreter_check.isChecked(),
                             police_report_assisted=self.assisted_check.isChecked(),

@@ -131,7 +131,7 @@ class PeopleTab(QWidget):
         if person is not None:
             self.panel.show_person(person)
 
-    def show_person(self, person_id: int) -> None:
+    def show_person(self, person_id: str) -> None:
         self.panel.show_person(people.get_person(self._session, person_id))
 
     def _selected_people(self) -> list[Person]:
@@ -245,7 +245,7 @@ class PeoplePage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.retranslate()
 
-    def _open_person(self, person_id: int) -> None:
+    def _open_person(self, person_id: str) -> None:
         self.tabs.setCurrentWidget(self.people_tab)
         self.people_tab.show_person(person_id)
 

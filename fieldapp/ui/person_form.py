@@ -88,7 +88,7 @@ class PersonForm(RecordForm):
     """A new person (``person`` None) or changes to one; ``open_requested(id)`` when the user
     chooses an existing person over a new one."""
 
-    open_requested = Signal(int)
+    open_requested = Signal(str)
 
     def __init__(self, session: Session, person: Person | None = None, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)

@@ -47,7 +47,7 @@ def _sheet_version(language: str) -> str:
 
 
 class ReferralWizard(QDialog):
-    def __init__(self, session: Session, person_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, person_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
         self.referral = service.create_draft(session, person_id)

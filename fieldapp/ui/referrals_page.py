@@ -101,7 +101,7 @@ class ReferralsPage(QWidget):
         self.person_combo.setEditText(text)
         self.person_combo.blockSignals(False)
 
-    def start_referral(self, person_id: int | None = None) -> None:
+    def start_referral(self, person_id: str | None = None) -> None:
         from fieldapp.ui.referral_wizard import ReferralWizard
 
         person_id = person_id or self.person_combo.currentData()
@@ -109,7 +109,7 @@ class ReferralsPage(QWidget):
             self.report.setText(_("Choose the person first: type part of their alias."))
             return
         try:
-            self.wizard = ReferralWizard(self._session, int(person_id), self)
+            self.wizard = ReferralWizard(self._session, person_id, self)
         except FieldappError as error:
             self.report.setText(error.message)
             return

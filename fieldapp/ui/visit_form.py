@@ -98,7 +98,7 @@ class VisitForm(RecordForm):
         self.labels[0].setBuddy(self.venue_combo)
         self._fields["venue_id"] = self.venue_combo
 
-    def _venue_labels(self) -> dict[int, str]:
+    def _venue_labels(self) -> dict[str, str]:
         found = venues.list_venues(self._session, VenueFilter(is_open=True), 0, MAX_VENUES)
         labels = {venue.id: venue.name for venue in found}
         if self.visit is not None and self.visit.venue_id not in labels:

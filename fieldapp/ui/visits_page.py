@@ -112,7 +112,7 @@ class VisitsTab(QWidget):
         on_keys(self, "Ctrl+F", self.venue_combo.setFocus)
         on_keys(self.table, QKeySequence.StandardKey.Delete, self.delete_selected, only_widget=True)
 
-    def _venues(self) -> dict[int, str]:
+    def _venues(self) -> dict[str, str]:
         found = venues.list_venues(self._session, VenueFilter(), 0, MAX_VENUES)
         return dict(sorted(((v.id, v.name) for v in found), key=lambda item: item[1].casefold()))
 

@@ -8,25 +8,29 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from fieldapp.domain import validation
+from fieldapp.domain.ids import new_id
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
 from fieldapp.domain.validation import problems
+
+RID = {n: new_id() for n in range(1, 10)}      # record ids, by a short name
+V1, C1 = RID[1], RID[1]
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=2)
 
 GOOD = {
     "venue": Venue(name="Lotus Massage", kind="massage_clinic", municipality="Odense", region="syddanmark"),
-    "visit": Visit(venue_id=1, started_at=EARLIER, ended_at=EARLIER + timedelta(hours=2), team=(1, 2), people_met=4,
+    "visit": Visit(venue_id=V1, started_at=EARLIER, ended_at=EARLIER + timedelta(hours=2), team=(1, 2), people_met=4,
                    languages=("th", "en"), materials=(Material("leaflet", "th", 5), Material("health_kit", "th", 3)),
                    observations=("lives_at_work",)),
     "person": Person(alias="Mali", gender="woman", age_estimate=30, nationality="TH", languages=("th", "en"),
                      phone="+45 12 34 56 78", phone_consent=True),
-    "contact": Contact(person_id=1, kind="venue", occurred_at=EARLIER, visit_id=2, topics=("rights",),
+    "contact": Contact(person_id=RID[1], kind="venue", occurred_at=EARLIER, visit_id=RID[2], topics=("rights",),
                        services=("leaflet",), indicators=("debt",), exploitation=("sexual",),
                        follow_up=EARLIER.date() + timedelta(days=7)),
-    "health": HealthContact(contact_id=1, reason="sti_test", tests_offered=("hiv", "syphilis"), tests_taken=("hiv",),
+    "health": HealthContact(contact_id=C1, reason="sti_test", tests_offered=("hiv", "syphilis"), tests_taken=("hiv",),
                             assaults=("robbery",), assault_by=("customer",)),
-    "legal": LegalSession(contact_id=1, adviser_id=3, topics=("report_violence", "residence"), outcome="advice_given",
+    "legal": LegalSession(contact_id=C1, adviser_id=3, topics=("report_violence", "residence"), outcome="advice_given",
                           follow_up=NOW.date() + timedelta(days=14)),
 }
 

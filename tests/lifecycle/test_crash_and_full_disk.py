@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from fieldapp.domain.ids import is_record_id
 from fieldapp.storage.connection import connect, integrity_problems
 
 WRITER = Path(__file__).with_name("writer_process.py")
@@ -31,7 +32,7 @@ def test_no_committed_record_lost_when_killed(session) -> None:
     session.close(audit_lock=False)
     rounds = int(os.environ.get("FIELDAPP_CRASH_ROUNDS", "50"))
     rng = random.Random(2026)
-    committed: set[int] = set()
+    committed: set[str] = set()
     for _round in range(rounds):
         proc = _start("crash", path, key)
         first = proc.stdout.readline()          # the writer is saving now; kill it at a random moment
@@ -39,7 +40,7 @@ def test_no_committed_record_lost_when_killed(session) -> None:
         proc.send_signal(signal.SIGKILL)
         out, _err = proc.communicate()
         lines = [first, *out.splitlines()]
-        committed.update(int(line) for line in lines if line.strip().isdigit())
+        committed.update(line.strip() for line in lines if is_record_id(line.strip()))
         conn = connect(path, key)
         stored = {row[0] for row in conn.execute("SELECT id FROM venues")}
         orphans = conn.execute("SELECT count(*) FROM venues v LEFT JOIN visits s ON s.venue_id = v.id"

@@ -30,13 +30,14 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
-def _add_person(conn, alias: str, last_contact: str, note: str = "") -> int:
-    cur = conn.execute(
+def _add_person(conn, alias: str, last_contact: str, note: str = "") -> str:
+    person_id = conn.execute(
         "INSERT INTO people (reference, alias, alias_key, nationality, first_contact, last_contact)"
-        " VALUES (?, ?, ?, 'TH', ?, ?)", (os.urandom(8).hex(), alias, alias.casefold(), last_contact, last_contact))
+        " VALUES (?, ?, ?, 'TH', ?, ?) RETURNING id",
+        (os.urandom(8).hex(), alias, alias.casefold(), last_contact, last_contact)).fetchone()[0]
     conn.execute("INSERT INTO contacts (person_id, kind, occurred_at, note) VALUES (?, 'street', ?, ?)",
-                 (cur.lastrowid, last_contact + "T21:00:00+00:00", note))
-    return cur.lastrowid
+                 (person_id, last_contact + "T21:00:00+00:00", note))
+    return person_id
 
 
 # -- back-off ---------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ def crash_loop(conn) -> None:
     while True:
         n += 1
         with transaction(conn):
-            cur = conn.execute("INSERT INTO venues (name, kind, notes) VALUES (?, 'street_area', ?)",
-                               (f"venue {n}", "n" * (n % 7 * 300)))
+            venue_id = conn.execute("INSERT INTO venues (name, kind, notes) VALUES (?, 'street_area', ?) RETURNING id",
+                                    (f"venue {n}", "n" * (n % 7 * 300))).fetchone()[0]
             conn.execute("INSERT INTO visits (venue_id, started_at) VALUES (?, '2026-11-01T20:00:00+00:00')",
-                         (cur.lastrowid,))
-        print(cur.lastrowid, flush=True)
+                         (venue_id,))
+        print(venue_id, flush=True)
 
 
 def too_big(conn, path: Path) -> int:

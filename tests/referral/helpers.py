@@ -15,45 +15,43 @@ from fieldapp.storage.connection import transaction
 CMM_SEED = bytes(range(32))
 
 
-def add_venue(conn, region: str = "hovedstaden", kind: str = "massage_clinic") -> int:
+def add_venue(conn, region: str = "hovedstaden", kind: str = "massage_clinic") -> str:
     with transaction(conn):
-        cur = conn.execute("INSERT INTO venues (name, kind, region) VALUES (?, ?, ?)", ("Clinic", kind, region))
-    return cur.lastrowid
+        return conn.execute("INSERT INTO venues (name, kind, region) VALUES (?, ?, ?) RETURNING id",
+                            ("Clinic", kind, region)).fetchone()[0]
 
 
-def add_visit(conn, venue_id: int, at: datetime) -> int:
+def add_visit(conn, venue_id: str, at: datetime) -> str:
     with transaction(conn):
-        cur = conn.execute("INSERT INTO visits (venue_id, started_at) VALUES (?, ?)", (venue_id, at.isoformat()))
-    return cur.lastrowid
+        return conn.execute("INSERT INTO visits (venue_id, started_at) VALUES (?, ?) RETURNING id",
+                            (venue_id, at.isoformat())).fetchone()[0]
 
 
 PERSON_DEFAULTS = {"alias": "Rose", "gender": "woman", "age": 27, "birth_year": None, "nationality": "NG",
                    "languages": "en yo", "phone": "", "seen": None, "reference": None}
 
 
-def add_person(conn, **fields) -> int:
+def add_person(conn, **fields) -> str:
     """A person row; ``fields`` override PERSON_DEFAULTS."""
     p = {**PERSON_DEFAULTS, **fields}
     seen = p["seen"] or datetime.now(UTC)
     with transaction(conn):
-        cur = conn.execute(
+        return conn.execute(
             "INSERT INTO people (reference, alias, alias_key, gender, age_estimate, birth_year, nationality,"
             " languages, phone, phone_consent, first_contact, last_contact)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (p["reference"] or secrets.token_hex(8), p["alias"], p["alias"].casefold(), p["gender"], p["age"],
              p["birth_year"], p["nationality"], p["languages"], p["phone"], int(bool(p["phone"])),
-             seen.date().isoformat(), seen.date().isoformat()))
-    return cur.lastrowid
+             seen.date().isoformat(), seen.date().isoformat())).fetchone()[0]
 
 
-def add_contact(conn, person_id: int, *, kind: str = "venue", at: datetime | None = None,
-                visit_id: int | None = None, indicators: str = "", note: str = "") -> int:
+def add_contact(conn, person_id: str, *, kind: str = "venue", at: datetime | None = None,
+                visit_id: str | None = None, indicators: str = "", note: str = "") -> str:
     at = at or datetime.now(UTC)
     with transaction(conn):
-        cur = conn.execute(
-            "INSERT INTO contacts (person_id, visit_id, kind, occurred_at, indicators, note) VALUES (?, ?, ?, ?, ?, ?)",
-            (person_id, visit_id, kind, at.isoformat(), indicators, note))
-    return cur.lastrowid
+        return conn.execute(
+            "INSERT INTO contacts (person_id, visit_id, kind, occurred_at, indicators, note) VALUES (?, ?, ?, ?, ?, ?)"
+            " RETURNING id", (person_id, visit_id, kind, at.isoformat(), indicators, note)).fetchone()[0]
 
 
 def cmm_secret() -> CmmSecret:

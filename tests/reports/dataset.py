@@ -19,12 +19,13 @@ def _moment(day: str) -> str:
 
 
 def _venue(conn, name: str, kind: str, region: str) -> int:
-    return conn.execute("INSERT INTO venues (name, kind, region) VALUES (?, ?, ?)", (name, kind, region)).lastrowid
+    return conn.execute("INSERT INTO venues (name, kind, region) VALUES (?, ?, ?) RETURNING id",
+                        (name, kind, region)).fetchone()[0]
 
 
 def _visit(conn, venue: int, day: str, materials=()) -> int:
-    visit = conn.execute("INSERT INTO visits (venue_id, started_at, people_met) VALUES (?, ?, 2)",
-                         (venue, _moment(day))).lastrowid
+    visit = conn.execute("INSERT INTO visits (venue_id, started_at, people_met) VALUES (?, ?, 2) RETURNING id",
+                         (venue, _moment(day))).fetchone()[0]
     conn.executemany("INSERT INTO visit_materials (visit_id, kind, language, quantity) VALUES (?, ?, ?, ?)",
                      [(visit, kind, lang, n) for kind, lang, n in materials])
     return visit
@@ -32,13 +33,14 @@ def _visit(conn, venue: int, day: str, materials=()) -> int:
 
 def _person(conn, ref: str, gender: str, nationality: str, age=None, birth_year=None) -> int:
     return conn.execute("INSERT INTO people (reference, alias, alias_key, gender, age_estimate, birth_year,"
-                        " nationality) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (ref, "Alias " + ref, "alias " + ref.lower(), gender, age, birth_year, nationality)).lastrowid
+                        " nationality) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        (ref, "Alias " + ref, "alias " + ref.lower(), gender, age, birth_year,
+                         nationality)).fetchone()[0]
 
 
 def _contact(conn, person: int, kind: str, day: str, indicators: str = "") -> int:
-    return conn.execute("INSERT INTO contacts (person_id, kind, occurred_at, indicators) VALUES (?, ?, ?, ?)",
-                        (person, kind, _moment(day), indicators)).lastrowid
+    return conn.execute("INSERT INTO contacts (person_id, kind, occurred_at, indicators) VALUES (?, ?, ?, ?)"
+                        " RETURNING id", (person, kind, _moment(day), indicators)).fetchone()[0]
 
 
 def _visits(conn) -> None:

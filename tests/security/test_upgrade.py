@@ -34,11 +34,12 @@ def _first_kind_vault(path: Path) -> str:
             side.slots[slot_id] = slots.make_legacy_slot(side, slot_id, passphrase, data_key, keys.FLOOR)
             users_repo.insert_user(conn, User(name=name, role=role), slot_id)
         person = conn.execute("INSERT INTO people (reference, alias, alias_key, nationality, first_contact,"
-                              " last_contact) VALUES ('r1', 'Mali', 'mali', 'TH', '2026-11-01', '2026-11-01')")
+                              " last_contact) VALUES ('r1', 'Mali', 'mali', 'TH', '2026-11-01', '2026-11-01')"
+                              " RETURNING id").fetchone()[0]
         contact = conn.execute("INSERT INTO contacts (person_id, kind, occurred_at) VALUES (?, 'health', "
-                               "'2026-11-01T20:00:00+00:00')", (person.lastrowid,))
+                               "'2026-11-01T20:00:00+00:00') RETURNING id", (person,)).fetchone()[0]
         conn.execute("INSERT INTO health_contacts (contact_id, reason, note) VALUES (?, 'injury', ?)",
-                     (contact.lastrowid, NOTE))
+                     (contact, NOTE))
     conn.close()
     recovery_key = keys.new_recovery_key()
     side.recovery = slots.make_legacy_slot(side, "recovery", recovery_key, data_key, keys.FLOOR)
