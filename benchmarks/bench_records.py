@@ -58,16 +58,22 @@ def people_filter_ms(session: Session, rng: random.Random, count: int) -> float:
     return statistics.median(samples)
 
 
+def _person_ids(session: Session, count: int) -> list[str]:
+    return [p.id for p in people.list_people(session, PeopleFilter(), 0, count)]
+
+
 def timeline_open_ms(session: Session, rng: random.Random, count: int) -> float:
-    contacts.timeline(session, 1)
-    return statistics.median(_timed(contacts.timeline, session, rng.randint(1, count)) for _ in range(60))
+    ids = _person_ids(session, count)
+    contacts.timeline(session, ids[0])
+    return statistics.median(_timed(contacts.timeline, session, rng.choice(ids)) for _ in range(60))
 
 
 def contact_save_ms(session: Session, rng: random.Random, count: int) -> float:
     moment = datetime.now(UTC) - timedelta(hours=1)
+    ids = _person_ids(session, count)
 
     def save() -> None:
-        contacts.create_contact(session, Contact(person_id=rng.randint(1, count), kind="street", occurred_at=moment,
+        contacts.create_contact(session, Contact(person_id=rng.choice(ids), kind="street", occurred_at=moment,
                                                  topics=("rights",), services=("leaflet",)))
 
     save()

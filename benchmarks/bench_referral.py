@@ -24,19 +24,19 @@ from fieldapp.storage.connection import transaction
 PASSPHRASE = "benchmark passphrase one"
 
 
-def _people(conn, n: int) -> list[int]:
+def _people(conn, n: int) -> list[str]:
     now = datetime.now(UTC)
     with transaction(conn):
         conn.execute("INSERT INTO venues (name, kind, region) VALUES ('Bench', 'street_area', 'hovedstaden')")
         ids = []
         for i in range(n):
-            cur = conn.execute(
+            person_id = conn.execute(
                 "INSERT INTO people (reference, alias, alias_key, gender, age_estimate, nationality, languages,"
-                " first_contact, last_contact) VALUES (?, ?, ?, 'woman', 27, 'NG', 'en', ?, ?)",
-                (uuid.uuid4().hex, f"b{i}", f"b{i}", now.date().isoformat(), now.date().isoformat()))
+                " first_contact, last_contact) VALUES (?, ?, ?, 'woman', 27, 'NG', 'en', ?, ?) RETURNING id",
+                (uuid.uuid4().hex, f"b{i}", f"b{i}", now.date().isoformat(), now.date().isoformat())).fetchone()[0]
             conn.execute("INSERT INTO contacts (person_id, kind, occurred_at, indicators)"
-                         " VALUES (?, 'street', ?, 'debt')", (cur.lastrowid, now.isoformat()))
-            ids.append(cur.lastrowid)
+                         " VALUES (?, 'street', ?, 'debt')", (person_id, now.isoformat()))
+            ids.append(person_id)
     return ids
 
 

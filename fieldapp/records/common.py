@@ -28,7 +28,7 @@ def missing() -> InvalidInput:
     return InvalidInput(_("This record no longer exists; it may have been deleted."))
 
 
-def audit(session: Session, conn: Connection, action: str, entity: str, entity_id: int | None) -> None:
+def audit(session: Session, conn: Connection, action: str, entity: str, entity_id: int | str | None) -> None:
     """An audit event in the transaction of the change (ids only, never personal data)."""
     session.require("records")
     audit_repo.append(conn, session.user.id, action, entity, entity_id)

@@ -20,6 +20,10 @@ from fieldapp.security.keys import b64
 from fieldapp.storage.sidecar import Sidecar
 
 RECOVERY_ROLE = "recovery"
+# A member being deactivated: their keys are gone and turned, and the users list and the organisation's
+# key are still to be updated. Kept under the MAC until then, so an admin's next unlock finishes what a
+# crash cut short, and nobody with the files can make a colleague "leaving".
+LEAVING = "leaving"
 
 
 def _canonical(side: Sidecar) -> bytes:
@@ -67,14 +71,27 @@ def forget(side: Sidecar, slot_id: str) -> None:
     side.membership.pop(slot_id, None)
 
 
+def mark_leaving(side: Sidecar, slot_id: str) -> None:
+    """The member holds nothing any more; only the user id is kept, to finish the deactivation."""
+    user_id = side.membership.get(slot_id, {}).get("user_id")
+    side.membership[slot_id] = {"user_id": user_id, "role": LEAVING, "box_public": "", "sign_public": ""}
+
+
+def leaving(side: Sidecar) -> dict[str, int]:
+    """Members whose deactivation is not finished: slot id -> user id."""
+    return {slot: entry["user_id"] for slot, entry in side.membership.items()
+            if entry.get("role") == LEAVING and isinstance(entry.get("user_id"), int)}
+
+
 def slot_of(side: Sidecar, user_id: int) -> str | None:
     found = [slot for slot, entry in side.membership.items() if entry.get("user_id") == user_id]
     return found[0] if len(found) == 1 else None
 
 
 def role_of(side: Sidecar, slot_id: str) -> str | None:
+    """The member's role; None for anyone not listed, or leaving."""
     entry = side.membership.get(slot_id)
-    return entry["role"] if entry else None
+    return entry["role"] if entry and entry.get("role") != LEAVING else None
 
 
 def set_role(side: Sidecar, slot_id: str, role: str) -> None:

@@ -19,15 +19,15 @@ from fieldapp.storage.sidecar import Sidecar
 
 
 def remove_member(session: Session, side: Sidecar, slot_id: str) -> set[str]:
-    """Drop a member's slot, every key sealed to them and the admin's word for them; returns the
-    compartments to rotate (those their role held and those sealed to them, whatever the role said)."""
+    """Drop a member's slot and every key sealed to them, and mark them leaving in the admin's list;
+    returns the compartments to rotate (those their role held and those sealed to them, whatever the role said)."""
     session.require("users")
     membership.verify(side, session.keys[ADMIN])
     role = membership.role_of(side, slot_id)
     held = hierarchy.held_by(side, slot_id) | set(hierarchy.ROLE_KEYS.get(role or "", frozenset()))
     if slot_id in side.slots:
         held.add(CORE)                         # a slot of the first kind wraps the core key itself
-    membership.forget(side, slot_id)
+    membership.mark_leaving(side, slot_id)         # forgotten once the users list and the org key follow
     membership.seal_list(side, session.keys[ADMIN])
     side.members.pop(slot_id, None)
     side.slots.pop(slot_id, None)

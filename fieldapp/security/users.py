@@ -64,15 +64,41 @@ def deactivate(session: Session, user_id: int) -> Path | None:
     held = rotation.remove_member(session, side, lookup)
     rotation.rotate(session, side, held)      # the slot goes and the keys turn before the list says so
     with session.write() as conn:
+        audit_repo.append(conn, session.user.id, "keys.rotate", "user", user_id)
+    return _finish_leaving(session, lookup, user_id)
+
+
+def _finish_leaving(session: Session, slot_id: str, user_id: int) -> Path | None:
+    """The steps after the keys turned: the users list, the organisation's signing key, and then the
+    admin's list forgets the member. Run again by an admin's unlock if a crash cut them short."""
+    with session.write() as conn:
         users_repo.set_active(conn, user_id, False)
         audit_repo.append(conn, session.user.id, "user.deactivate", "user", user_id)
-        audit_repo.append(conn, session.user.id, "keys.rotate", "user", user_id)
     statement = org_rotation.rotate_org_key(session)     # they may have kept the referral signing key too
-    if statement is None:
-        return None
-    folder = session.path.parent / STATEMENT_FOLDER
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return org_rotation.write_statement(statement, folder)
+    written = None
+    if statement is not None:
+        folder = session.path.parent / STATEMENT_FOLDER
+        folder.mkdir(mode=0o700, exist_ok=True)
+        written = org_rotation.write_statement(statement, folder)
+    side = sidecar.read(session.path)
+    membership.verify(side, session.keys[ADMIN])
+    membership.forget(side, slot_id)
+    membership.seal_list(side, session.keys[ADMIN])
+    sidecar.write(session.path, side)
+    return written
+
+
+def finish_deactivations(session: Session) -> list[Path]:
+    """At an admin's unlock: finish every deactivation a crash cut short after the keys turned."""
+    session.require("users")
+    side = sidecar.read(session.path)
+    membership.verify(side, session.keys[ADMIN])
+    written = []
+    for slot_id, user_id in sorted(membership.leaving(side).items()):
+        statement = _finish_leaving(session, slot_id, user_id)
+        if statement is not None:
+            written.append(statement)
+    return written
 
 
 def set_role(session: Session, user_id: int, role: str) -> None:

@@ -182,6 +182,11 @@ def _admin_checks(session: Session, side: Sidecar) -> None:
     try:
         membership.verify(side, session.keys[hierarchy.ADMIN])
         _run_due_rotations(session)
+        # users builds on this module, so it is imported here
+        from fieldapp.security import users
+        if users.finish_deactivations(session):
+            session.warnings.append(_("A deactivation was cut short and has now been finished. Send the new "
+                                      "key statement in the cmm-key-rotation folder to CMM."))
         pre = session.path.with_name(session.path.name + wipe.PRE_UPGRADE_SUFFIX)
         if pre.exists() and not any(compartments.still_in_main(session.conn, n) for n in FILE_COMPARTMENTS):
             wipe.destroy_copy(pre)

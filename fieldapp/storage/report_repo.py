@@ -25,6 +25,12 @@ def _codes(column: str) -> str:
     return f"""json_each('["' || replace(replace(trim({column}), ',', ' '), ' ', '","') || '"]')"""
 
 
+# A person with a contact in [low, high): one probe of the (person_id, occurred_at) index per person,
+# where "person_id IN (SELECT ...)" or count(DISTINCT person_id) would first sort every id of the period.
+_CONTACTED = ("EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = p.id"
+              " AND c.occurred_at >= ? AND c.occurred_at < ?)")
+
+
 def has_table(conn: Connection, name: str) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
     return row is not None
@@ -34,8 +40,9 @@ def key_counts(conn: Connection, low: str, high: str) -> dict[str, int]:
     """Visits, people met at visits, contacts and unique people contacted in the period."""
     visits, met = conn.execute("SELECT count(*), coalesce(sum(people_met), 0) FROM visits"
                                " WHERE started_at >= ? AND started_at < ?", (low, high)).fetchone()
-    contacts, people = conn.execute("SELECT count(*), count(DISTINCT person_id) FROM contacts"
-                                    " WHERE occurred_at >= ? AND occurred_at < ?", (low, high)).fetchone()
+    contacts = conn.execute("SELECT count(*) FROM contacts WHERE occurred_at >= ? AND occurred_at < ?",
+                            (low, high)).fetchone()[0]
+    people = conn.execute(f"SELECT count(*) FROM people p WHERE {_CONTACTED}", (low, high)).fetchone()[0]
     return {"visits": visits, "people_met": met, "contacts": contacts, "people": people}
 
 
@@ -75,7 +82,7 @@ def people_by_nationality_gender_age(conn: Connection, low: str, high: str,
     return conn.execute(
         f"SELECT nationality, gender, {_AGE_GROUP} AS age_group, count(*) FROM ("
         "  SELECT p.nationality, p.gender, coalesce(p.age_estimate, ? - p.birth_year) AS age FROM people p"
-        "  WHERE p.id IN (SELECT person_id FROM contacts WHERE occurred_at >= ? AND occurred_at < ?))"
+        f"  WHERE {_CONTACTED})"
         " GROUP BY nationality, gender, age_group", (year, low, high)).fetchall()
 
 

@@ -342,6 +342,68 @@ def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(v
     assert before in statement.read_text() and after in statement.read_text()
 
 
+_KILL_AFTER_KEYS_TURNED = textwrap.dedent("""
+    import os, signal, sys
+    from fieldapp.referral import config
+    from fieldapp.security import users, vault
+
+    def killed(*_args, **_kwargs):                   # the keys turned; the users list and org key not yet
+        os.kill(os.getpid(), signal.SIGKILL)
+    admin = vault.unlock(sys.argv[1], "Admin", sys.argv[2])
+    config.ensure_org_key(admin)
+    print(config.ensure_org_key(admin), flush=True)
+    nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
+    users._finish_leaving = killed
+    users.deactivate(admin, nurse.id)
+""")
+
+
+def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_admin(vault_path: Path) -> None:
+    from fieldapp.referral import config
+    from fieldapp.security import membership
+
+    _team(vault_path)
+    result = subprocess.run([sys.executable, "-c", _KILL_AFTER_KEYS_TURNED, str(vault_path), PASSPHRASE],
+                            capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert result.returncode == -9, result.stderr
+    old_org_key = result.stdout.strip()
+    assert len(membership.leaving(sidecar.read(vault_path))) == 1
+    with pytest.raises(WrongPassphrase):                      # her keys are gone already
+        vault.unlock(vault_path, "Nurse", NURSE)
+    ola = vault.unlock(vault_path, "Ola", OLA)                # not an admin: nothing to finish
+    ola.close()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        assert any("cut short" in warning for warning in admin.warnings)
+        nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
+        assert not nurse.active
+        assert config.ensure_org_key(admin) != old_org_key    # she may have kept the referral signing key
+    finally:
+        admin.close()
+    assert membership.leaving(sidecar.read(vault_path)) == {}
+    statements = list((vault_path.parent / users.STATEMENT_FOLDER).iterdir())
+    assert len(statements) == 1 and old_org_key in statements[0].read_text()
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)     # finished once, not again
+    assert not any("cut short" in warning for warning in admin.warnings)
+    admin.close()
+
+
+def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path: Path) -> None:
+    from fieldapp.security import membership
+
+    _team(vault_path)
+    side = sidecar.read(vault_path)
+    ola_slot = next(slot for slot, entry in side.membership.items() if entry.get("role") == "outreach")
+    membership.mark_leaving(side, ola_slot)                  # without the administration key: no valid MAC
+    sidecar.write(vault_path, side)
+    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    try:
+        assert any("changed outside the app" in warning for warning in admin.warnings)
+        assert all(u.active for u in users.list_all(admin))
+    finally:
+        admin.close()
+
+
 def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path) -> None:
     _team(vault_path)
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)

@@ -185,6 +185,7 @@ CREATE INDEX audit_events_signer ON audit_events(signer, id);
 
 
 def run(conn: sqlcipher3.Connection) -> None:
+    compartments.register_new_id(conn)
     for parent in _PARENTS:
         conn.execute(f"CREATE TEMP TABLE ids_{parent} (old INTEGER PRIMARY KEY, new TEXT NOT NULL UNIQUE)")
         conn.execute(f"INSERT INTO temp.ids_{parent} SELECT id, {SQL_NEW_ID} FROM main.{parent}")
