@@ -133,6 +133,7 @@ NEEDS: dict[str, str] = {
     "security.rotation.rotate": "users",
     "security.users.add": "users",
     "security.users.deactivate": "users",
+    "security.users.finish_deactivations": "users",
     "security.users.list_all": "users",
     "security.users.set_role": "users",
     "security.vault.add_user": "users",

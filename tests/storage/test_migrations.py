@@ -69,6 +69,33 @@ def test_failed_migration_leaves_the_previous_version(tmp_path: Path, monkeypatc
     conn.close()
 
 
+def _killed_half_way(conn) -> None:
+    conn.execute("CREATE TABLE half (x INTEGER)")
+    raise RuntimeError("stopped half-way")
+
+
+@pytest.mark.parametrize("fault", ["python error", "broken reference"])
+def test_a_migration_step_that_fails_changes_nothing(tmp_path: Path, monkeypatch, fault: str) -> None:
+    key = keys.new_data_key()
+    conn = connect(tmp_path / "v.fieldapp", key, create=True)
+    migrations.migrate(conn, target=1)
+    if fault == "python error":
+        step = migrations.Migration(2, "step", "", _killed_half_way)
+        expected = RuntimeError
+    else:                                            # a row that points at nothing: the check refuses it
+        step = migrations.Migration(2, "step", "CREATE TABLE half (user_id INTEGER REFERENCES users(id));\n"
+                                    "INSERT INTO half VALUES (42);")
+        from fieldapp.errors import StorageIOError
+        expected = StorageIOError
+    monkeypatch.setattr(migrations, "all_migrations", lambda: [_first(), step])
+    with pytest.raises(expected):
+        migrations.migrate(conn, target=2)
+    assert migrations.schema_version(conn) == 1 and not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+
+
 def _first():
     import importlib
 

@@ -93,5 +93,9 @@ def _apply(conn: sqlcipher3.Connection, migration: Migration) -> None:
             raise StorageIOError() from exc
         raise StorageIOError(_("The vault could not be upgraded to this version of fieldapp; it was left as "
                                "it was. Restore a backup or ask for help.")) from exc
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
