@@ -7,8 +7,13 @@ that key cannot put their own key in another member's place. An admin session ad
 the map at unlock and at lock, and at lock also records each signer's newest event as seen by an
 administrator (the *witnessed head*), so that cutting a chain's tail that an admin saw shows.
 
+Every member also signs an *anchor* at their lock: the length and last hash of the chain of all
+events as they saw it. Their next unlock checks it, so a cut tail shows to anyone who saw the removed
+events, not only to an admin (``check_own_anchor``); ``verify`` checks every member's anchor.
+
 ``verify`` checks the global hash chain, the key-file anchor, the map's MAC, each signer's chain,
-each signature and each witnessed head. What is and is not detected: docs/design/keys.md, section 5.
+each signature, each witnessed head and each member's anchor. What is and is not detected:
+docs/design/keys.md, section 5.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from fieldapp.errors import IntegrityError
 from fieldapp.i18n import _, ngettext
 from fieldapp.security import membership
 from fieldapp.security.hierarchy import ADMIN, RECOVERY
-from fieldapp.security.keys import signature_ok, unb64
+from fieldapp.security.keys import b64, signature_ok, unb64
 from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.audit_repo import GENESIS, SignedRow
 from fieldapp.storage.connection import Connection
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from fieldapp.security.slots import Opened
 
 _MAC_PERSON = b"fieldapp-signers"          # 16 bytes, BLAKE2b's limit
+_ANCHOR_PREFIX = b"fieldapp-anchor/1|"
+CUT_SEEN = "audit.cut_seen"              # the event a member's unlock writes when their anchor was cut
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,13 @@ class AuditReport:
     unverifiable: list[int] = field(default_factory=list)  # unsigned late, unknown signer, or another's name
     cut_chains: int = 0                                  # signers whose witnessed head is gone
     signers_forged: bool = False                         # the signers map fails its MAC (or is missing)
+    cut_anchors: int = 0                                 # members whose signed anchor is no longer in the trail
+    cut_seen: int = 0                                    # unlocks at which a member found their anchor cut
 
     @property
     def ok(self) -> bool:
         return not (self.broken or self.tail_missing or self.edited or self.removed or self.unverifiable
-                    or self.cut_chains or self.signers_forged)
+                    or self.cut_chains or self.signers_forged or self.cut_anchors or self.cut_seen)
 
     def describe(self) -> str:
         if self.ok:
@@ -91,6 +100,14 @@ class AuditReport:
                                   len(self.broken)).format(count=len(self.broken)))
         if self.tail_missing:
             found.append(_("The newest events recorded in the key file at the last lock were removed."))
+        if self.cut_anchors:
+            found.append(ngettext("Events that {count} user saw at their last lock were removed.",
+                                  "Events that {count} users saw at their last lock were removed.",
+                                  self.cut_anchors).format(count=self.cut_anchors))
+        if self.cut_seen:
+            found.append(ngettext("{count} time a user found at unlock that events they had seen were removed.",
+                                  "{count} times users found at unlock that events they had seen were removed.",
+                                  self.cut_seen).format(count=self.cut_seen))
         return found
 
     def _legacy(self) -> list[str]:
@@ -99,6 +116,66 @@ class AuditReport:
         return [ngettext("{count} event is from before signing and carries no signature.",
                          "{count} events are from before signing and carry no signature.",
                          self.before_signing).format(count=self.before_signing)]
+
+
+# -- anchors: what each member saw at their lock ----------------------------------------------------
+
+def _anchor_message(side: Sidecar, slot_id: str, count: int, digest: str) -> bytes:
+    return _ANCHOR_PREFIX + "|".join([side.vault_id, slot_id, str(count), digest]).encode("utf-8")
+
+
+def sign_anchor(side: Sidecar, slot_id: str, head: dict, sign) -> None:
+    """Put the member's signed anchor for ``head`` (the chain of all events now) in the key file."""
+    message = _anchor_message(side, slot_id, int(head["count"]), str(head["hash"]))
+    side.anchors[slot_id] = {"count": int(head["count"]), "hash": str(head["hash"]),
+                             "sig": b64(sign(message))}
+
+
+def _anchor_signed_by(side: Sidecar, slot_id: str, anchor: dict, sign_publics: Iterable[bytes]) -> bool:
+    message = _anchor_message(side, slot_id, anchor["count"], anchor["hash"])
+    try:
+        signature = unb64(anchor["sig"])
+    except ValueError:
+        return False
+    return any(signature_ok(public, message, signature) for public in sign_publics)
+
+
+def _still_in_trail(conn: Connection, anchor: dict, head: dict) -> bool:
+    return head["count"] >= anchor["count"] and audit_repo.contains_hash(conn, anchor["hash"])
+
+
+def check_own_anchor(conn: Connection, side: Sidecar, slot_id: str, sign_public: bytes) -> str | None:
+    """At a member's unlock: a warning if events they saw at their last lock are gone, or if their
+    anchor was removed or altered while their own signed events remain; None when all is well."""
+    anchor = side.anchors.get(slot_id)
+    if anchor is None:
+        if audit_repo.last_of_signer(conn, slot_id) == GENESIS:
+            return None                                  # never locked with a signed trail yet
+        return _("Your record of the audit trail at your last lock is missing from the key file. "
+                 "Tell an administrator: the trail may have been cut.")
+    if not _anchor_signed_by(side, slot_id, anchor, [sign_public]):
+        return _("Your record of the audit trail at your last lock was changed outside the app. "
+                 "Tell an administrator: the trail may have been cut.")
+    if not _still_in_trail(conn, anchor, audit_repo.head(conn)):
+        return _("Audit events you saw at your last lock were removed. Tell an administrator.")
+    return None
+
+
+def _cut_anchors(conn: Connection, side: Sidecar) -> int:
+    """Members whose anchor, signed by a key the signers map gives them, is no longer in the trail
+    (an anchor no vouched key signed proves nothing and is left out)."""
+    head = audit_repo.head(conn)
+    cut = 0
+    for slot_id, anchor in side.anchors.items():
+        publics = []
+        for key in side.signers.get(slot_id, {}).get("keys", []):
+            try:
+                publics.append(unb64(key))
+            except ValueError:
+                continue
+        if _anchor_signed_by(side, slot_id, anchor, publics) and not _still_in_trail(conn, anchor, head):
+            cut += 1
+    return cut
 
 
 # -- the signers map ------------------------------------------------------------------------------
@@ -213,7 +290,9 @@ def verify(session: Session) -> AuditReport:
     forged = not _mac_ok(side, _mac_keys(session)) if (side.signers or side.signers_mac or check.signed) else False
     return AuditReport(head["count"], broken, tail_missing, signed=check.signed, before_signing=check.before,
                        edited=check.edited, removed=check.removed, unverifiable=check.unverifiable,
-                       cut_chains=check.cut_chains(), signers_forged=forged)
+                       cut_chains=check.cut_chains(), signers_forged=forged,
+                       cut_anchors=_cut_anchors(session.conn, side),
+                       cut_seen=len(audit_repo.events(session.conn, action=CUT_SEEN)))
 
 
 class _SignedCheck:

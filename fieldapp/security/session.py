@@ -98,13 +98,15 @@ class Session:
             self.lock.release()
 
     def _anchor_audit(self) -> None:
-        """Keep the audit chain's head in the sidecar, so removing the newest events shows; an admin
-        also records each signer's newest event in the signers map."""
+        """Keep the audit chain's head in the sidecar, so removing the newest events shows, with this
+        member's signed anchor of it; an admin also records each signer's newest event in the signers map."""
         if self.read_only:
             return
         with contextlib.suppress(Exception):
             side = sidecar.read(self.path)
             side.audit_head = audit_repo.head(self.conn)
+            if self.member is not None and self.slot_id:
+                audit_trail.sign_anchor(side, self.slot_id, side.audit_head, self.member.sign)
             admin_key = self.keys.get(hierarchy.ADMIN)
             if admin_key is not None:
                 with contextlib.suppress(Exception):      # the anchor is written even if this fails

@@ -166,8 +166,9 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
         raise
     try:
         failures = backoff.take_failures(path, side)
+        cut = _anchor_warning(session, side)
         session.start_signing()
-        _audit_unlock(session, failures)
+        _audit_unlock(session, failures, cut)
     except BaseException:
         session.close(audit_lock=False)              # never leave the vault locked by a half-open session
         raise
@@ -322,12 +323,24 @@ def _active_user(conn: Connection, slot_id: str) -> User:
     return user
 
 
-def _audit_unlock(session: Session, failures: list[float]) -> None:
+def _anchor_warning(session: Session, side: Sidecar) -> str | None:
+    """Whether events this member saw at their last lock are gone (their own signed anchor)."""
+    if session.member is None or not session.slot_id or session.read_only:
+        return None                     # a damaged file is reported already and opened read-only
+    warning = audit.check_own_anchor(session.conn, side, session.slot_id, session.member.sign_public)
+    if warning:
+        session.warnings.append(warning)
+    return warning
+
+
+def _audit_unlock(session: Session, failures: list[float], cut: str | None = None) -> None:
     if session.read_only:
         return
     with session.write() as conn:
         for moment in failures:
             audit_repo.append(conn, None, "unlock.failed", at=moment)
+        if cut:
+            audit_repo.append(conn, session.user.id, audit.CUT_SEEN)    # signed: stays for the admins
         audit_repo.append(conn, session.user.id, "unlock")
 
 
@@ -607,7 +620,10 @@ def _reset_slot(side: Sidecar, opened: Opened, user: User, new_passphrase: str) 
     for grant_of in side.grants.values():
         grant_of.sealed.pop(slot_id, None)
     side.slots.pop(slot_id, None)
-    side.members[slot_id] = hierarchy.new_member(side, slot_id, new_passphrase, params)[0]
+    side.members[slot_id], member_keys = hierarchy.new_member(side, slot_id, new_passphrase, params)
+    anchor = side.anchors.get(slot_id)
+    if anchor is not None:                           # signed by the key pair this reset replaces
+        audit.sign_anchor(side, slot_id, anchor, member_keys.sign)
     membership.record(side, slot_id, user_id, role)
     membership.seal_list(side, opened.keys[hierarchy.ADMIN])
     for compartment in ROLE_KEYS[role]:

@@ -74,6 +74,15 @@ def _head(data: dict) -> dict:
     return {"count": count, "hash": digest}
 
 
+def _anchor(data: dict) -> dict:
+    """A member's signed anchor from a hostile file: exactly these fields, of these types."""
+    count, digest, signature = data["count"], data["hash"], data["sig"]
+    if type(count) is not int or count < 0 or not isinstance(digest, str) or len(digest) != 64 \
+            or not set(digest) <= _HEX or not isinstance(signature, str) or len(signature) > 200:
+        raise ValueError("anchor")
+    return {"count": count, "hash": digest, "sig": signature}
+
+
 def _signer(data: dict) -> dict:
     keys_, user = data["keys"], data.get("user")
     if not isinstance(keys_, list) or not all(isinstance(k, str) for k in keys_):
@@ -188,6 +197,7 @@ class Sidecar:
     wipe_after: int = 0                                      # wipe after this many failures; 0 = never
     wipe_check: Slot | None = None                           # the optional wipe passphrase, as a KDF tag
     audit_head: dict = field(default_factory=dict)          # {"count": n, "hash": h} at the last lock
+    anchors: dict[str, dict] = field(default_factory=dict)  # slot id -> the head that member signed at their lock
     members: dict[str, Member] = field(default_factory=dict)   # second kind, by slot id ("recovery" too)
     grants: dict[str, Grant] = field(default_factory=dict)     # compartment name -> sealed keys
     pending: dict[str, Grant] = field(default_factory=dict)    # a rotation written before its rekey
@@ -206,7 +216,8 @@ class Sidecar:
             "recovery": self.recovery.to_json() if self.recovery else None,
             "failed_at": self.failed_at, "wipe_after": self.wipe_after,
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
-            "audit_head": self.audit_head, "members": _map_json(self.members),
+            "audit_head": self.audit_head, "anchors": dict(sorted(self.anchors.items())),
+            "members": _map_json(self.members),
             "grants": _map_json(self.grants), "pending": _map_json(self.pending),
             "rotation_due": sorted(set(self.rotation_due)),
             "membership": self.membership, "membership_mac": self.membership_mac,
@@ -231,6 +242,7 @@ class Sidecar:
                 wipe_after=int(data.get("wipe_after", 0)),
                 wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
                 audit_head=_head(data.get("audit_head") or {}),
+                anchors={str(k): _anchor(v) for k, v in (data.get("anchors") or {}).items()},
                 members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
                 grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
                 pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},
