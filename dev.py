@@ -3,6 +3,7 @@
 
     python3 dev.py app     # set up .venv, then open fieldapp on the demo vault (created on first run)
     python3 dev.py test    # set up .venv, then run the whole test suite
+    python3 dev.py wheel   # build dist/fieldapp-*.whl, install it into a fresh venv and try it
 
 Setup creates ./.venv, installs fieldapp with its test extras from PyPI, and compiles the
 translation catalogues. It is repeated only when pyproject.toml changes.
@@ -14,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -42,6 +44,48 @@ def setup() -> None:
     subprocess.run([PYTHON, str(ROOT / "tools" / "catalogues.py"), "compile"], check=True)
 
 
+def wheel() -> Path:
+    """Build the wheel (catalogues compiled first: they ship inside it), then install it into a fresh
+    venv outside the checkout, not editable, and run it there as a user would."""
+    dist = ROOT / "dist"
+    dist.mkdir(exist_ok=True)
+    for old in dist.glob("fieldapp-*.whl"):
+        old.unlink()
+    subprocess.run([PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)], check=True)
+    (built,) = dist.glob("fieldapp-*.whl")
+    with tempfile.TemporaryDirectory(prefix="fieldapp-wheel-") as tmp:
+        _try_installed(built, Path(tmp))
+    print(f"{built.relative_to(ROOT)}: installed in a fresh venv and tried", flush=True)
+    return built
+
+
+def _try_installed(built: Path, tmp: Path) -> None:
+    venv.EnvBuilder(with_pip=True).create(tmp / "venv")
+    bin_dir = tmp / "venv" / ("Scripts" if os.name == "nt" else "bin")
+    subprocess.run([bin_dir / "python", "-m", "pip", "install", "--quiet", str(built)], check=True)
+    home = tmp / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "FIELDAPP_VAULT")}
+    env.update(QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+               XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"))
+    fieldapp = str(bin_dir / "fieldapp")
+
+    def run(*args: str) -> str:
+        done = subprocess.run([fieldapp, *args], cwd=home, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"installed wheel: fieldapp {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+        return done.stdout
+
+    version = run("--version").strip()
+    leaflet = home / "th.pdf"
+    run("leaflet", "--lang", "th", "--format", "a4", "--out", str(leaflet))
+    run("demo", "--no-gui", "--people", "40", "--vault", str(home / "demo.fieldapp"))
+    if not leaflet.read_bytes().startswith(b"%PDF") or not (home / "demo.fieldapp").is_file():
+        sys.exit("installed wheel: the leaflet or the demo vault was not written")
+    print(f"installed wheel: {version}; Thai leaflet {leaflet.stat().st_size:,} bytes; demo vault made",
+          flush=True)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "app"
     setup()
@@ -51,6 +95,9 @@ def main(argv: list[str]) -> int:
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
         return subprocess.call([PYTHON, "-m", "pytest", "-q", "-n", "auto", *argv[1:]], cwd=ROOT, env=env)
     if command == "setup":
+        return 0
+    if command == "wheel":
+        wheel()
         return 0
     print(__doc__)
     return 2

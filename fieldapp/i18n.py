@@ -10,12 +10,13 @@ import gettext as _gettext
 import inspect
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 
 from babel import Locale
 
+from fieldapp.resources import translations_dir
+
 DOMAIN = "messages"
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+TRANSLATIONS_DIR = translations_dir()
 UI_LANGUAGES = ("en", "da")
 
 _current: _gettext.NullTranslations = _gettext.NullTranslations()

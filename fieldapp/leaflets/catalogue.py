@@ -18,8 +18,9 @@ from babel.messages.pofile import read_po
 from fieldapp.i18n import _
 from fieldapp.leaflets.errors import CatalogueError
 from fieldapp.leaflets.languages import TAGS
+from fieldapp.resources import resource
 
-CATALOGUE_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "leaflets"
+CATALOGUE_DIR = resource("leaflets")
 SOURCE_TAG = "en"
 STATES = ("draft", "reviewed")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

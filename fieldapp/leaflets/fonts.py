@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldapp.leaflets.languages import Language
+from fieldapp.resources import resource
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts"
+FONT_DIR = resource("fonts")
 NOTO_SANS = "Noto Sans"
 NOTO_THAI = "Noto Sans Thai"
 ARABIC = "Almarai"

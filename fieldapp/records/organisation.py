@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 
 from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.resources import resource
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo
 
-SAMPLE_PATH = Path(__file__).resolve().parent.parent.parent / "resources" / "sample-organisation.json"
+SAMPLE_PATH = resource("sample-organisation.json")
 _KEY = "organisation"
 
 

@@ -3,13 +3,12 @@ so the demo vault can show the whole referral path."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fieldapp.referral import crypto
 from fieldapp.referral.config import read_cmm_key
 from fieldapp.referral.crypto import CmmPublic, CmmSecret
+from fieldapp.resources import resource
 
-DEMO_CMM_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "demo-cmm"
+DEMO_CMM_DIR = resource("demo-cmm")
 DEMO_CMM_PUBLIC = DEMO_CMM_DIR / "cmm-public.json"
 DEMO_CMM_SECRET = DEMO_CMM_DIR / "cmm-secret.key"
 DEMO_CMM_PASSPHRASE = "demo cmm passphrase - not secret"

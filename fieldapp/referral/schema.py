@@ -9,7 +9,9 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-SCHEMAS = Path(__file__).resolve().parent.parent.parent / "resources" / "schemas"
+from fieldapp.resources import resource
+
+SCHEMAS = resource("schemas")
 PACKET_FILE = SCHEMAS / "cmm-referral-1.json"
 RECEIPT_FILE = SCHEMAS / "cmm-receipt-1.json"
 

@@ -1,0 +1,54 @@
+"""The data files are found in one place, in a checkout and in an installed wheel alike, and the build
+puts them where that place looks. (`python3 dev.py wheel`, run by .ci/run, builds the wheel, installs
+it in a fresh venv outside the checkout and runs it.)"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+from fieldapp import resources
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "fieldapp"
+
+
+def test_no_module_but_one_builds_paths_to_the_data_files() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "resources.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in ("resources", "translations", "_resources"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Attribute) and node.attr == "parent" \
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "parent":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} (parent.parent)")
+    assert offenders == []
+
+
+def test_in_a_checkout_the_top_level_folders_are_used() -> None:
+    assert resources.resources_dir() == ROOT / "resources"
+    assert resources.resource("sample-organisation.json").is_file()
+    assert (resources.translations_dir() / "da" / "LC_MESSAGES" / "messages.mo").is_file()
+
+
+def test_inside_an_installed_package_the_packaged_folders_win(tmp_path: Path, monkeypatch) -> None:
+    installed = tmp_path / "site-packages" / "fieldapp"
+    (installed / "_resources" / "fonts").mkdir(parents=True)
+    (installed / "_translations").mkdir()
+    monkeypatch.setattr(resources.resources, "files", lambda _package: installed)
+    assert resources.resources_dir() == installed / "_resources"
+    assert resources.resource("fonts") == installed / "_resources" / "fonts"
+    assert resources.translations_dir() == installed / "_translations"
+
+
+def test_the_build_puts_the_folders_where_the_package_looks() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    mapped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert mapped == {"resources": "fieldapp/_resources", "translations": "fieldapp/_translations"}
+    assert config["project"]["license"] == "GPL-3.0-or-later"
+    for pattern in config["project"]["license-files"]:
+        assert list(ROOT.glob(pattern)), pattern
