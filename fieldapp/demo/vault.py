@@ -34,7 +34,7 @@ def create_demo_vault(path: Path, people: int = 400, seed: int = 2026,
     return session
 
 
-def _people_with_signs(session: Session) -> list[int]:
+def _people_with_signs(session: Session) -> list[str]:
     """People whose contacts recorded signs of trafficking: the ones a worker would refer."""
     from fieldapp.domain.queries import PeopleFilter
     from fieldapp.records import contacts, people

@@ -35,8 +35,8 @@ class RetentionPolicy:
 
 @dataclass(frozen=True)
 class RetentionPlan:
-    people: list[int]
-    visits: list[int]
+    people: list[str]
+    visits: list[str]
     people_cutoff: date
     visits_cutoff: date
 

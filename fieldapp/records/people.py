@@ -119,7 +119,7 @@ def _merged(keep: Person, drop: Person) -> Person:
     return replace(keep, **changes)
 
 
-def merge_people(session: Session, keep_id: int, drop_id: int) -> Person:
+def merge_people(session: Session, keep_id: str, drop_id: str) -> Person:
     """Make two records of the same person one: every contact (and referral) of ``drop_id`` moves
     to ``keep_id``, blanks of the kept record are filled, ``drop_id`` is deleted. One transaction."""
     session.require("records")

@@ -116,8 +116,8 @@ def rotation_statement(session: Session) -> RotationStatement | None:
     return _signed(history[-1], keys.unb64(stored))
 
 
-def _resign_all(session: Session, conn: Connection, jobs: list[tuple[str, int]], seed: bytes,
-                cmm: CmmPublic | None) -> tuple[list[str], list[int]]:
+def _resign_all(session: Session, conn: Connection, jobs: list[tuple[str, str]], seed: bytes,
+                cmm: CmmPublic | None) -> tuple[list[str], list[str]]:
     org = crypto.key_id(crypto.org_public(seed)).hex()
     resigned, returned = [], []
     for packet_id, referral_id in jobs:

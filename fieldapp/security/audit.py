@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _MAC_PERSON = b"fieldapp-signers"          # 16 bytes, BLAKE2b's limit
 _ANCHOR_PREFIX = b"fieldapp-anchor/1|"
 CUT_SEEN = "audit.cut_seen"              # the event a member's unlock writes when their anchor was cut
+ANCHORED = "anchor"                      # the entity of an unlock event after which the member signed an anchor
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def sign_anchor(side: Sidecar, slot_id: str, head: dict, sign) -> None:
                              "sig": b64(sign(message))}
 
 
-def _anchor_signed_by(side: Sidecar, slot_id: str, anchor: dict, sign_publics: Iterable[bytes]) -> bool:
+def anchor_signed_by(side: Sidecar, slot_id: str, anchor: dict, sign_publics: Iterable[bytes]) -> bool:
     message = _anchor_message(side, slot_id, anchor["count"], anchor["hash"])
     try:
         signature = unb64(anchor["sig"])
@@ -146,14 +147,14 @@ def _still_in_trail(conn: Connection, anchor: dict, head: dict) -> bool:
 
 def check_own_anchor(conn: Connection, side: Sidecar, slot_id: str, sign_public: bytes) -> str | None:
     """At a member's unlock: a warning if events they saw at their last lock are gone, or if their
-    anchor was removed or altered while their own signed events remain; None when all is well."""
+    anchor was removed or altered after an unlock of theirs that signed one; None when all is well."""
     anchor = side.anchors.get(slot_id)
     if anchor is None:
-        if audit_repo.last_of_signer(conn, slot_id) == GENESIS:
-            return None                                  # never locked with a signed trail yet
+        if not audit_repo.signed_with(conn, slot_id, "unlock", ANCHORED):
+            return None                                  # never anchored (a vault from before anchors)
         return _("Your record of the audit trail at your last lock is missing from the key file. "
                  "Tell an administrator: the trail may have been cut.")
-    if not _anchor_signed_by(side, slot_id, anchor, [sign_public]):
+    if not anchor_signed_by(side, slot_id, anchor, [sign_public]):
         return _("Your record of the audit trail at your last lock was changed outside the app. "
                  "Tell an administrator: the trail may have been cut.")
     if not _still_in_trail(conn, anchor, audit_repo.head(conn)):
@@ -173,7 +174,7 @@ def _cut_anchors(conn: Connection, side: Sidecar) -> int:
                 publics.append(unb64(key))
             except ValueError:
                 continue
-        if _anchor_signed_by(side, slot_id, anchor, publics) and not _still_in_trail(conn, anchor, head):
+        if anchor_signed_by(side, slot_id, anchor, publics) and not _still_in_trail(conn, anchor, head):
             cut += 1
     return cut
 

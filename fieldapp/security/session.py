@@ -97,6 +97,14 @@ class Session:
             self.member = None
             self.lock.release()
 
+    def anchor_now(self) -> None:
+        """Sign this member's anchor of the trail as it is now (at unlock; every lock does it too)."""
+        if self.read_only or self.member is None or not self.slot_id:
+            return
+        side = sidecar.read(self.path)
+        audit_trail.sign_anchor(side, self.slot_id, audit_repo.head(self.conn), self.member.sign)
+        sidecar.write(self.path, side)
+
     def _anchor_audit(self) -> None:
         """Keep the audit chain's head in the sidecar, so removing the newest events shows, with this
         member's signed anchor of it; an admin also records each signer's newest event in the signers map."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fieldapp.domain.codes import ROLES
 from fieldapp.domain.records import User
-from fieldapp.errors import InvalidInput
+from fieldapp.errors import FieldappError, IntegrityError, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.referral import org_rotation
 from fieldapp.security import membership, rotation, vault
@@ -72,33 +72,46 @@ def _finish_leaving(session: Session, slot_id: str, user_id: int) -> Path | None
     """The steps after the keys turned: the users list, the organisation's signing key, and then the
     admin's list forgets the member. Run again by an admin's unlock if a crash cut them short."""
     with session.write() as conn:
-        users_repo.set_active(conn, user_id, False)
-        audit_repo.append(conn, session.user.id, "user.deactivate", "user", user_id)
-    statement = org_rotation.rotate_org_key(session)     # they may have kept the referral signing key too
-    written = None
-    if statement is not None:
-        folder = session.path.parent / STATEMENT_FOLDER
-        folder.mkdir(mode=0o700, exist_ok=True)
-        written = org_rotation.write_statement(statement, folder)
+        if users_repo.is_active(conn, user_id):
+            users_repo.set_active(conn, user_id, False)
+            audit_repo.append(conn, session.user.id, "user.deactivate", "user", user_id)
+    problem, written = None, None
+    try:
+        statement = org_rotation.rotate_org_key(session)     # they may have kept the referral signing key
+        if statement is not None:
+            written = _write_statement(session, statement)
+    except (FieldappError, OSError, ValueError) as error:   # a damaged key or folder must not loop
+        problem = error.message if isinstance(error, FieldappError) else str(error)
     side = sidecar.read(session.path)
     membership.verify(side, session.keys[ADMIN])
     membership.forget(side, slot_id)
     membership.seal_list(side, session.keys[ADMIN])
     sidecar.write(session.path, side)
+    if problem is not None:
+        raise IntegrityError(_("The user was deactivated and every key they held was replaced, but the "
+                               "organisation's referral signing key could not be replaced ({reason}). "
+                               "Ask for help before sending more referrals.").format(reason=problem))
     return written
 
 
-def finish_deactivations(session: Session) -> list[Path]:
-    """At an admin's unlock: finish every deactivation a crash cut short after the keys turned."""
+def _write_statement(session: Session, statement) -> Path:
+    folder = session.path.parent / STATEMENT_FOLDER
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise InvalidInput(_("{name} beside the vault is not a folder.").format(name=STATEMENT_FOLDER))
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return org_rotation.write_statement(statement, folder)
+
+
+def finish_deactivations(session: Session) -> int:
+    """At an admin's unlock: finish every deactivation a crash cut short after the keys turned;
+    returns how many were finished."""
     session.require("users")
     side = sidecar.read(session.path)
     membership.verify(side, session.keys[ADMIN])
-    written = []
-    for slot_id, user_id in sorted(membership.leaving(side).items()):
-        statement = _finish_leaving(session, slot_id, user_id)
-        if statement is not None:
-            written.append(statement)
-    return written
+    leaving = sorted(membership.leaving(side).items())
+    for slot_id, user_id in leaving:
+        _finish_leaving(session, slot_id, user_id)
+    return len(leaving)
 
 
 def set_role(session: Session, user_id: int, role: str) -> None:

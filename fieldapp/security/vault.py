@@ -36,7 +36,7 @@ from fieldapp.errors import (
     VaultMissing,
     WrongPassphrase,
 )
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.security import audit, backoff, hierarchy, keys, membership, rotation, slots, wipe
 from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
 from fieldapp.security.keys import KdfParams
@@ -169,11 +169,12 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
         cut = _anchor_warning(session, side)
         session.start_signing()
         _audit_unlock(session, failures, cut)
+        session.anchor_now()                         # an anchor from this unlock on, even if a crash comes
+        if not session.read_only and session.can("users"):
+            _admin_checks(session, side)
     except BaseException:
         session.close(audit_lock=False)              # never leave the vault locked by a half-open session
         raise
-    if not session.read_only and session.can("users"):
-        _admin_checks(session, side)
     return session
 
 
@@ -186,13 +187,17 @@ def _admin_checks(session: Session, side: Sidecar) -> None:
         # users builds on this module, so it is imported here
         from fieldapp.security import users
         if users.finish_deactivations(session):
-            session.warnings.append(_("A deactivation was cut short and has now been finished. Send the new "
-                                      "key statement in the cmm-key-rotation folder to CMM."))
+            session.warnings.append(_("A deactivation was cut short and has now been finished. If the "
+                                      "organisation sends referrals, send the new key statement in the "
+                                      "cmm-key-rotation folder to CMM."))
         pre = session.path.with_name(session.path.name + wipe.PRE_UPGRADE_SUFFIX)
         if pre.exists() and not any(compartments.still_in_main(session.conn, n) for n in FILE_COMPARTMENTS):
             wipe.destroy_copy(pre)
     except FieldappError as error:
         session.warnings.append(error.message)
+    except Exception:                                 # a hostile file or setting: a warning, never a lock-out
+        session.warnings.append(_("A check at unlock could not be finished. The vault is open; "
+                                  "ask for help if this message comes back."))
     if side.recovery_unconfirmed:
         session.warnings.append(_("The vault's recovery key was never confirmed as written down. Make a new "
                                   "one now: Settings > Users > New recovery key."))
@@ -204,7 +209,7 @@ def _open_session(path: Path, side: Sidecar, opened: Opened, lock: VaultLock) ->
         user = _active_user(conn, opened.slot_id)
         _attach_held(conn, path, side, opened, read_only=read_only, warnings=warnings)
         if not read_only:
-            compartments.forget_id_map(conn, path)          # once every file has random ids
+            compartments.forget_id_map(conn, path, set(side.grants))     # once every file has random ids
             _settle_rotations(path, side, opened)
             with transaction(conn):
                 compartments.drop_orphans(conn)    # rows of contacts deleted by someone without this key
@@ -257,7 +262,7 @@ def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *,
                 continue
             _promote(side, opened, name)        # a crash came after the rekey: the new key is the one
             changed = True
-        if integrity_problems(conn, schema=name):
+        if integrity_problems(conn, schema=name) or not _converted(conn, name, read_only, warnings):
             compartments.detach(conn, name)
             _leave_out(opened, name, warnings)
             continue
@@ -265,6 +270,23 @@ def _attach_held(conn: Connection, path: Path, side: Sidecar, opened: Opened, *,
             compartments.move_out_of_main(conn, name)      # an upgrade cut short finishes here
     if changed:
         sidecar.write(path, side)
+
+
+def _converted(conn: Connection, name: str, read_only: bool, warnings: list[str]) -> bool:
+    """Random ids for a compartment file still on counted ids (the first unlock after migration 6 by a
+    holder of its key); False if that cannot be done."""
+    if read_only:
+        return True
+    try:
+        dropped = compartments.convert_attached(conn, name)
+    except NotAVault:
+        return False
+    if dropped:
+        warnings.append(ngettext(
+            "{count} restricted record whose contact no longer exists was not carried over to the new record ids.",
+            "{count} restricted records whose contacts no longer exist were not carried over to the new record ids.",
+            dropped).format(count=dropped))
+    return True
 
 
 def _leave_out(opened: Opened, name: str, warnings: list[str]) -> None:
@@ -341,7 +363,7 @@ def _audit_unlock(session: Session, failures: list[float], cut: str | None = Non
             audit_repo.append(conn, None, "unlock.failed", at=moment)
         if cut:
             audit_repo.append(conn, session.user.id, audit.CUT_SEEN)    # signed: stays for the admins
-        audit_repo.append(conn, session.user.id, "unlock")
+        audit_repo.append(conn, session.user.id, "unlock", audit.ANCHORED if session.member else "")
 
 
 def _open_checked(path: Path, data_key: bytes):
@@ -620,10 +642,12 @@ def _reset_slot(side: Sidecar, opened: Opened, user: User, new_passphrase: str) 
     for grant_of in side.grants.values():
         grant_of.sealed.pop(slot_id, None)
     side.slots.pop(slot_id, None)
+    old_member = side.members.get(slot_id)
     side.members[slot_id], member_keys = hierarchy.new_member(side, slot_id, new_passphrase, params)
-    anchor = side.anchors.get(slot_id)
-    if anchor is not None:                           # signed by the key pair this reset replaces
-        audit.sign_anchor(side, slot_id, anchor, member_keys.sign)
+    anchor = side.anchors.pop(slot_id, None)
+    if anchor is not None and old_member is not None and audit.anchor_signed_by(
+            side, slot_id, anchor, [old_member.sign_public]):
+        audit.sign_anchor(side, slot_id, anchor, member_keys.sign)     # the same anchor, under the new key
     membership.record(side, slot_id, user_id, role)
     membership.seal_list(side, opened.keys[hierarchy.ADMIN])
     for compartment in ROLE_KEYS[role]:

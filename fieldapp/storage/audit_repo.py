@@ -109,6 +109,12 @@ def last_of_signer(conn: Connection, signer: str) -> str:
     return row[0] if row else GENESIS
 
 
+def signed_with(conn: Connection, signer: str, action: str, entity: str) -> bool:
+    """Whether ``signer`` signed an event with this action and entity."""
+    return conn.execute("SELECT 1 FROM audit_events WHERE signer = ? AND action = ? AND entity = ? LIMIT 1",
+                        (signer, action, entity)).fetchone() is not None
+
+
 def signed_by_others(conn: Connection, slot_id: str) -> bool:
     """Whether any event is signed by a member other than ``slot_id``."""
     return conn.execute("SELECT 1 FROM audit_events WHERE signer IS NOT NULL AND signer != ? LIMIT 1",

@@ -101,14 +101,9 @@ def attach(conn: Connection, vault: Path, name: str, key: bytes, *, create: bool
         if create:
             conn.executescript(SCHEMA[name])
             path.chmod(0o600)
-        elif not read_only and needs_new_ids(conn, name):
-            _convert_in_own_transaction(conn, name)
     except sqlcipher3.Error as exc:
         detach(conn, name)
         raise NotAVault() from exc
-    except NotAVault:
-        detach(conn, name)
-        raise
 
 
 def _configure(conn: Connection, name: str, *, read_only: bool) -> None:
@@ -200,13 +195,18 @@ def _id_type(conn: Connection, schema: str, table: str) -> str:
     return ""
 
 
-def convert_ids(conn: Connection, schema: str) -> None:
+def convert_ids(conn: Connection, schema: str) -> int:
     """Give the compartment rows in ``schema`` random ids and point them at their contacts' new ids,
-    inside the caller's transaction. Rows whose contact is gone are orphans and are not carried over.
-    Without the core file's map nothing can be matched: NotAVault, and nothing changes."""
+    inside the caller's transaction; returns how many rows were not carried over because their
+    contact is gone (orphans, which would be dropped at unlock anyway). Without the core file's map
+    nothing can be matched: NotAVault, and nothing changes.
+
+    The map is core data: whoever holds the core key can change it, as they can delete or move the
+    contacts themselves. What it cannot do is go unseen: the caller reports rows not carried over."""
     if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (ID_MAP,)).fetchone() is None:
         raise NotAVault()
     register_new_id(conn)
+    dropped = 0
     for table in _tables_in(conn, schema):
         if _id_type(conn, schema, table) != "INTEGER":
             continue
@@ -218,29 +218,44 @@ def convert_ids(conn: Connection, schema: str) -> None:
         conn.execute(f"INSERT INTO {schema}.{table}_new (id, contact_id, {rest})"
                      f" SELECT {SQL_NEW_ID}, m.new, {', '.join('t.' + c for c in columns)}"
                      f" FROM {schema}.{table} AS t JOIN main.{ID_MAP} AS m ON m.old = t.contact_id")
+        before = conn.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
+        after = conn.execute(f"SELECT count(*) FROM {schema}.{table}_new").fetchone()[0]
+        dropped += before - after
         conn.execute(f"DROP TABLE {schema}.{table}")
         conn.execute(f"ALTER TABLE {schema}.{table}_new RENAME TO {table}")
+    return dropped
 
 
-def _convert_in_own_transaction(conn: Connection, name: str) -> None:
+def convert_attached(conn: Connection, name: str) -> int:
+    """Convert an attached compartment file to random ids in a transaction of its own (a no-op when it
+    has them); returns the rows not carried over. NotAVault, with nothing changed, if it cannot be done."""
+    if not needs_new_ids(conn, name):
+        return 0
     try:
         conn.execute("BEGIN IMMEDIATE")
-        convert_ids(conn, name)
+        dropped = convert_ids(conn, name)
         conn.execute("COMMIT")
+    except sqlcipher3.Error as exc:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise NotAVault() from exc
     except BaseException:
         with contextlib.suppress(sqlcipher3.Error):
             conn.execute("ROLLBACK")
         raise
+    return dropped
 
 
-def forget_id_map(conn: Connection, vault: Path) -> None:
-    """Drop the id upgrade's map once no compartment file still needs it (every file that exists is
-    attached and converted, and the core file holds no unconverted compartment table)."""
+def forget_id_map(conn: Connection, vault: Path, granted: set[str]) -> None:
+    """Drop the id upgrade's map once no compartment file can still need it: every compartment the key
+    file grants, and every compartment file on disk, is attached and converted (a file that is missing
+    for now may come back), and the core file holds no unconverted compartment table."""
     if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (ID_MAP,)).fetchone() is None:
         return
     here = attached(conn)
     for name in FILE_COMPARTMENTS:
-        if compartment_path(vault, name).exists() and (name not in here or needs_new_ids(conn, name)):
+        wanted = name in granted or compartment_path(vault, name).exists()
+        if wanted and (name not in here or needs_new_ids(conn, name)):
             return
     if needs_new_ids(conn, "main"):
         return

@@ -78,7 +78,7 @@ def sealed_bytes(conn: Connection, packet_id: str) -> bytes | None:
     return bytes(row[0]) if row and row[0] is not None else None
 
 
-def not_acknowledged(conn: Connection, statuses: tuple[str, ...]) -> list[tuple[str, int]]:
+def not_acknowledged(conn: Connection, statuses: tuple[str, ...]) -> list[tuple[str, str]]:
     """(packet id, referral id) of every packet with one of ``statuses`` that CMM has not acknowledged
     and whose consent stands, oldest first."""
     marks = ", ".join("?" for _ in statuses)

@@ -125,7 +125,7 @@ def candidates_like(conn: Connection, nationality: str, age: int | None, year: i
     return [_row(r) for r in rows]
 
 
-def merge_people(conn: Connection, keep_id: int, drop_id: int) -> int:
+def merge_people(conn: Connection, keep_id: str, drop_id: str) -> int:
     """Move everything that points at ``drop_id`` (contacts, referrals ...) to ``keep_id``, delete
     ``drop_id`` and recompute first/last contact; returns how many contacts moved."""
     moved = 0

@@ -38,6 +38,11 @@ def list_users(conn: Connection) -> list[User]:
     return [_row_to_user(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
 
 
+def is_active(conn: Connection, user_id: int) -> bool:
+    row = conn.execute("SELECT active FROM users WHERE id = ?", (user_id,)).fetchone()
+    return bool(row and row[0])
+
+
 def set_active(conn: Connection, user_id: int, active: bool) -> None:
     conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
 

@@ -19,7 +19,7 @@ class AuditTab(QWidget):
             Column(lambda: _("When (UTC)"), lambda e: e.at[:19].replace("T", " ")),
             Column(lambda: _("User"), lambda e: e.user_id if e.user_id is not None else "-"),
             Column(lambda: _("Action"), lambda e: e.action),
-            Column(lambda: _("Record"), lambda e: f"{e.entity} {e.entity_id}" if e.entity else ""),
+            Column(lambda: _("Record"), lambda e: e.entity if e.entity_id is None else f"{e.entity} {e.entity_id}"),
         ], lambda offset, limit: [])
         self.table = QTableView(objectName="auditTable")
         self.table.setModel(self.model)

@@ -4,6 +4,10 @@ key file with her own Python after Hanna, a colleague, locked."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,43 @@ def test_a_reset_with_the_recovery_key_raises_no_false_alarm(vault_path: Path) -
         assert hanna.warnings == []
     finally:
         hanna.close()
+
+
+_CRASH_IN_FIRST_SESSION = textwrap.dedent("""
+    import os, sys
+    from fieldapp.security import vault
+    session = vault.unlock(sys.argv[1], sys.argv[2], sys.argv[3])
+    session.audit("work.before_the_crash")
+    os._exit(0)                                      # no lock: the process dies
+""")
+
+
+def test_a_crash_in_a_first_session_raises_no_false_alarm(session) -> None:
+    path = session.path
+    vault.add_user(session, OLA, "outreach", OLA_PASS, PASSPHRASE)
+    session.close()
+    result = subprocess.run([sys.executable, "-c", _CRASH_IN_FIRST_SESSION, str(path), OLA, OLA_PASS],
+                            capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    ola = vault.unlock(path, OLA, OLA_PASS)
+    try:
+        assert ola.warnings == []
+    finally:
+        ola.close()
+
+
+def test_a_backup_made_in_a_session_restores_without_a_false_alarm(session, tmp_path: Path) -> None:
+    from fieldapp.lifecycle import backup
+
+    session.audit("admin.work")
+    (tmp_path / "backups").mkdir()
+    made = backup.backup_to(session, tmp_path / "backups")
+    session.close()
+    target = tmp_path / "restored" / "v.fieldapp"
+    backup.restore(made.path, target, PASSPHRASE, user_name="Admin")
+    admin = vault.unlock(target, "Admin", PASSPHRASE)
+    try:
+        assert admin.warnings == []
+        assert audit.verify(admin).ok
+    finally:
+        admin.close()

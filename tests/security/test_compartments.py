@@ -35,7 +35,7 @@ def _team(path: Path):
     person = people.create_person(nurse, Person(alias="Mali", gender="woman", nationality="TH"))
     when = datetime.now(UTC) - timedelta(days=2)
     health.save_health_contact(nurse, Contact(person_id=person.id, kind="health", occurred_at=when),
-                               HealthContact(contact_id=0, reason="injury", note=SECRET))
+                               HealthContact(contact_id="", reason="injury", note=SECRET))
     nurse.close()
     return ola, recovery_key
 
@@ -386,6 +386,31 @@ def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)     # finished once, not again
     assert not any("cut short" in warning for warning in admin.warnings)
     admin.close()
+
+
+@pytest.mark.parametrize("sabotage", ["damaged signing key", "statement folder is a file"])
+def test_an_admin_unlock_finishes_a_cut_short_deactivation_whatever_an_insider_left(vault_path: Path,
+                                                                                    sabotage: str) -> None:
+    from fieldapp.security import membership
+
+    _team(vault_path)
+    result = subprocess.run([sys.executable, "-c", _KILL_AFTER_KEYS_TURNED, str(vault_path), PASSPHRASE],
+                            capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert result.returncode == -9, result.stderr
+    if sabotage == "damaged signing key":               # Ola, with the core key and her own SQL
+        conn = connect(vault_path, vault.open_data_key(vault_path, OLA, user_name="Ola"))
+        with transaction(conn):
+            conn.execute("UPDATE settings SET value = '\"!!\"' WHERE key = 'referral.org_signing_seed'")
+        conn.close()
+    else:
+        (vault_path.parent / users.STATEMENT_FOLDER).write_text("not a folder")
+    for _attempt in range(2):                           # never a lock-out, never a vault left locked
+        admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+        try:
+            assert not next(u for u in users.list_all(admin) if u.name == "Nurse").active
+        finally:
+            admin.close()
+    assert membership.leaving(sidecar.read(vault_path)) == {}
 
 
 def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path: Path) -> None:

@@ -27,6 +27,7 @@ V5 = "schema-v5.fieldapp"
 ADMIN, ADMIN_PASS = "Fixture", "fixture passphrase v5"
 HEALTH, HEALTH_PASS = "Helle", "helle passphrase v5"
 OUTREACH, OUTREACH_PASS = "Otto", "otto passphrase v5"
+LEGAL, LEGAL_PASS = "Lone", "lone passphrase v5"
 
 _CONTACTS = """
 SELECT p.reference, c.occurred_at, c.kind, vi.started_at, ve.name, h.reason, h.note, l.topics, l.outcome
@@ -196,3 +197,36 @@ def test_without_the_map_a_compartment_is_left_out_never_emptied(tmp_path: Path)
     finally:
         nurse.close()
     assert health_file.read_bytes() == before           # not one health row was dropped as an orphan
+
+
+def test_a_compartment_file_missing_for_a_while_keeps_the_map(tmp_path: Path, expected: dict) -> None:
+    path = _copy(tmp_path)
+    legal_file = compartments.compartment_path(path, "legal")
+    aside = tmp_path / "aside.legal"
+    legal_file.rename(aside)                           # on a stick, being copied, set aside by someone
+    nurse = vault.unlock(path, HEALTH, HEALTH_PASS)
+    assert _has_map(nurse)                             # the key file still grants the legal compartment
+    nurse.close()
+    aside.rename(legal_file)
+    lawyer = vault.unlock(path, LEGAL, LEGAL_PASS)
+    try:
+        assert lawyer.warnings == []
+        assert lawyer.conn.execute("SELECT count(*) FROM legal.legal_sessions s JOIN contacts c"
+                                   " ON c.id = s.contact_id").fetchone()[0] == 10
+    finally:
+        lawyer.close()
+
+
+def test_rows_the_map_no_longer_matches_are_reported_not_dropped_unseen(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    outreach = vault.unlock(path, OUTREACH, OUTREACH_PASS)
+    with transaction(outreach.conn):                   # an insider with the core key deletes half the map
+        outreach.conn.execute(f"DELETE FROM {compartments.ID_MAP} WHERE old % 2 = 0")
+    outreach.close()
+    nurse = vault.unlock(path, HEALTH, HEALTH_PASS)
+    try:
+        kept = nurse.conn.execute("SELECT count(*) FROM health.health_contacts").fetchone()[0]
+        assert kept < 38
+        assert any(f"{38 - kept} restricted records" in w and "not carried over" in w for w in nurse.warnings)
+    finally:
+        nurse.close()

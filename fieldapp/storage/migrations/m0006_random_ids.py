@@ -189,7 +189,7 @@ def run(conn: sqlcipher3.Connection) -> None:
     for parent in _PARENTS:
         conn.execute(f"CREATE TEMP TABLE ids_{parent} (old INTEGER PRIMARY KEY, new TEXT NOT NULL UNIQUE)")
         conn.execute(f"INSERT INTO temp.ids_{parent} SELECT id, {SQL_NEW_ID} FROM main.{parent}")
-    conn.execute(f"CREATE TABLE main.{ID_MAP} (old INTEGER PRIMARY KEY, new TEXT NOT NULL) STRICT")
+    conn.execute(f"CREATE TABLE main.{ID_MAP} (old INTEGER PRIMARY KEY, new TEXT NOT NULL UNIQUE) STRICT")
     conn.execute(f"INSERT INTO main.{ID_MAP} SELECT old, new FROM temp.ids_contacts")
     for table, ddl in _TABLES.items():
         _rebuild(conn, table, ddl)
