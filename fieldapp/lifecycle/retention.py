@@ -1,11 +1,14 @@
 """Retention: records past their time are deleted for real (secure_delete, then VACUUM).
 
-The policy lives in the vault. A preview shows what a run would delete; a run can be started by
-hand or, when switched on, once a day at unlock.
+The policy lives in the key file under the administration MAC (``security.membership``), with the
+member list and the emergency settings: someone with the files and the core key cannot shorten it
+or switch automatic runs on. A preview shows what a run would delete; a run can be started by hand or,
+when switched on, once a day at unlock.
 
 Every user may read the policy and preview it. Changing the policy needs "settings" and a run by
-hand needs "retention" (administrators). The scheduled run happens at any user's unlock, but only
-when an administrator switched it on, at most once a day, and it deletes only what the policy says.
+hand needs "retention" (administrators). The scheduled run happens at an administrator's unlock, when
+an administrator switched it on, at most once a day; every run checks the policy's MAC first and
+deletes only what the policy says.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
+from fieldapp.security import membership
+from fieldapp.security.hierarchy import ADMIN
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, backup, retention_repo, settings_repo
+from fieldapp.storage import audit_repo, backup, retention_repo, settings_repo, sidecar
 
 POLICY_KEY = "retention_policy"
 LAST_RUN_KEY = "retention_last_run"
@@ -46,17 +51,59 @@ class RetentionPlan:
 
 
 def load_policy(session: Session) -> RetentionPolicy:
+    """The policy as the key file has it (to show it; a run checks it first, see ``_checked_policy``)."""
     session.require("records")
-    data = settings_repo.get(session.conn, POLICY_KEY) or {}
-    return RetentionPolicy(**{k: v for k, v in data.items() if k in RetentionPolicy.__dataclass_fields__})
+    return _policy(sidecar.read(session.path).retention)
+
+
+def _policy(data: dict) -> RetentionPolicy:
+    return RetentionPolicy(**data) if data else RetentionPolicy()
+
+
+def _checked_policy(session: Session) -> RetentionPolicy:
+    """The policy an admin saved: it sits in the key file under the administration MAC, so an edit by
+    anyone without that key stops every run (IntegrityError) instead of deleting what it says."""
+    session.require("retention")
+    side = sidecar.read(session.path)
+    membership.verify(side, session.keys[ADMIN])
+    policy = _policy(side.retention)
+    policy.validate()
+    return policy
 
 
 def save_policy(session: Session, policy: RetentionPolicy) -> None:
     session.require("settings")
     policy.validate()
+    side = sidecar.read(session.path)
+    membership.verify(side, session.keys[ADMIN])
+    side.retention = asdict(policy)
+    membership.seal_list(side, session.keys[ADMIN])
+    sidecar.write(session.path, side)
     with session.write() as conn:
-        settings_repo.put(conn, POLICY_KEY, asdict(policy))
+        settings_repo.delete(conn, POLICY_KEY)          # where versions before kept it, unprotected
         audit_repo.append(conn, session.user.id, "retention.policy")
+
+
+def adopt_old_policy(session: Session) -> RetentionPolicy | None:
+    """At an admin's unlock: a policy kept in the core settings by an earlier version (where anyone with
+    the core key could edit it) moves under the administration MAC with automatic runs switched off,
+    and is returned so the admin is asked to check it; None when there was none to move."""
+    session.require("settings")
+    stored = settings_repo.get(session.conn, POLICY_KEY)
+    if stored is None:
+        return None
+    if sidecar.read(session.path).retention:       # an admin saved one since: the old row is only a leftover
+        with session.write() as conn:
+            settings_repo.delete(conn, POLICY_KEY)
+        return None
+    try:
+        old = RetentionPolicy(**{k: v for k, v in dict(stored).items() if k in RetentionPolicy.__dataclass_fields__})
+        old.validate()
+    except (TypeError, ValueError, InvalidInput):
+        old = RetentionPolicy()
+    adopted = RetentionPolicy(old.people_inactive_months, old.visits_months, automatic=False)
+    save_policy(session, adopted)
+    return adopted
 
 
 def _months_before(today: date, months: int) -> date:
@@ -65,8 +112,12 @@ def _months_before(today: date, months: int) -> date:
 
 
 def preview(session: Session, today: date | None = None) -> RetentionPlan:
+    """What a run would delete, by the policy as the key file has it (``_run`` uses the checked one)."""
     session.require("records")
-    policy = load_policy(session)
+    return _plan(session, load_policy(session), today)
+
+
+def _plan(session: Session, policy: RetentionPolicy, today: date | None) -> RetentionPlan:
     today = today or datetime.now(UTC).date()
     people_cutoff = _months_before(today, policy.people_inactive_months)
     visits_cutoff = _months_before(today, policy.visits_months)
@@ -83,7 +134,7 @@ def run(session: Session, today: date | None = None) -> RetentionPlan:
 
 
 def _run(session: Session, today: date | None = None) -> RetentionPlan:
-    plan = preview(session, today)
+    plan = _plan(session, _checked_policy(session), today)
     with session.write() as conn:
         retention_repo.delete_people(conn, plan.people)
         retention_repo.delete_visits(conn, plan.visits)
@@ -95,9 +146,10 @@ def _run(session: Session, today: date | None = None) -> RetentionPlan:
 
 
 def run_if_due(session: Session) -> RetentionPlan | None:
-    """The scheduled run: at most once a day, only when switched on."""
+    """The scheduled run: at most once a day, only when switched on, and only at the unlock of someone
+    who can check the policy's MAC (an admin); others' unlocks leave it to them."""
     session.require("records")
-    if session.read_only or not load_policy(session).automatic:
+    if session.read_only or not session.can("retention") or not load_policy(session).automatic:
         return None
     last = settings_repo.get(session.conn, LAST_RUN_KEY)
     if last and datetime.now(UTC) - datetime.fromisoformat(last) < timedelta(days=1):

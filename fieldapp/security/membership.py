@@ -27,10 +27,13 @@ LEAVING = "leaving"
 
 
 def _canonical(side: Sidecar) -> bytes:
-    """What the admin vouches for: the members, and the emergency settings (so that nobody with the files
-    can switch the duress wipe off unseen)."""
+    """What the admin vouches for: the members, the emergency settings (so that nobody with the files
+    can switch the duress wipe off unseen) and the retention policy (so that nobody can make the next
+    run delete everyone)."""
     wipe = {"after": side.wipe_after, "check": side.wipe_check.to_json() if side.wipe_check else None}
     body = {"vault_id": side.vault_id, "members": side.membership, "wipe": wipe}
+    if side.retention:                 # the retention policy, once an admin saved one (absent before)
+        body["retention"] = side.retention
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 

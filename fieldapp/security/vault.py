@@ -184,8 +184,16 @@ def _admin_checks(session: Session, side: Sidecar) -> None:
     try:
         membership.verify(side, session.keys[hierarchy.ADMIN])
         _run_due_rotations(session)
-        # users builds on this module, so it is imported here
+        # these build on this module, so they are imported here
+        from fieldapp.lifecycle import retention
         from fieldapp.security import users
+        adopted = retention.adopt_old_policy(session)
+        if adopted is not None:
+            session.warnings.append(_(
+                "The retention policy (people after {people} months without contact, visits after {visits} "
+                "months) is now kept under the administration key, with automatic runs off. Anyone with the "
+                "vault files could change it before: check it in Settings before the next run.").format(
+                people=adopted.people_inactive_months, visits=adopted.visits_months))
         if users.finish_deactivations(session):
             session.warnings.append(_("A deactivation was cut short and has now been finished. If the "
                                       "organisation sends referrals, send the new key statement in the "

@@ -20,6 +20,10 @@ def put(conn: Connection, key: str, value: Any) -> None:
     )
 
 
+def delete(conn: Connection, key: str) -> None:
+    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
 def get_meta(conn: Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None

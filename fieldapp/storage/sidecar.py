@@ -74,6 +74,17 @@ def _head(data: dict) -> dict:
     return {"count": count, "hash": digest}
 
 
+def _retention(data: dict) -> dict:
+    """The retention policy from a hostile file: exactly these fields, of these types (its MAC is checked
+    by ``security.membership``)."""
+    if not data:
+        return {}
+    people, visits, automatic = data["people_inactive_months"], data["visits_months"], data["automatic"]
+    if type(people) is not int or type(visits) is not int or type(automatic) is not bool:
+        raise ValueError("retention")
+    return {"people_inactive_months": people, "visits_months": visits, "automatic": automatic}
+
+
 def _anchor(data: dict) -> dict:
     """A member's signed anchor from a hostile file: exactly these fields, of these types."""
     count, digest, signature = data["count"], data["hash"], data["sig"]
@@ -198,6 +209,7 @@ class Sidecar:
     wipe_check: Slot | None = None                           # the optional wipe passphrase, as a KDF tag
     audit_head: dict = field(default_factory=dict)          # {"count": n, "hash": h} at the last lock
     anchors: dict[str, dict] = field(default_factory=dict)  # slot id -> the head that member signed at their lock
+    retention: dict = field(default_factory=dict)            # the retention policy, under the admin MAC
     members: dict[str, Member] = field(default_factory=dict)   # second kind, by slot id ("recovery" too)
     grants: dict[str, Grant] = field(default_factory=dict)     # compartment name -> sealed keys
     pending: dict[str, Grant] = field(default_factory=dict)    # a rotation written before its rekey
@@ -217,6 +229,7 @@ class Sidecar:
             "failed_at": self.failed_at, "wipe_after": self.wipe_after,
             "wipe_check": self.wipe_check.to_json() if self.wipe_check else None,
             "audit_head": self.audit_head, "anchors": dict(sorted(self.anchors.items())),
+            "retention": self.retention,
             "members": _map_json(self.members),
             "grants": _map_json(self.grants), "pending": _map_json(self.pending),
             "rotation_due": sorted(set(self.rotation_due)),
@@ -243,6 +256,7 @@ class Sidecar:
                 wipe_check=Slot.from_json(wipe_check) if wipe_check else None,
                 audit_head=_head(data.get("audit_head") or {}),
                 anchors={str(k): _anchor(v) for k, v in (data.get("anchors") or {}).items()},
+                retention=_retention(data.get("retention") or {}),
                 members={str(k): Member.from_json(v) for k, v in (data.get("members") or {}).items()},
                 grants={str(k): Grant.from_json(v) for k, v in (data.get("grants") or {}).items()},
                 pending={str(k): Grant.from_json(v) for k, v in (data.get("pending") or {}).items()},

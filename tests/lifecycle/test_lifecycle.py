@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -314,3 +315,68 @@ def test_a_backup_with_a_link_or_fifo_is_refused_at_once(session, tmp_path: Path
     with pytest.raises((NotAVault, IntegrityError)):
         backup.restore(made, target, PASSPHRASE, user_name="Admin")
     assert not target.exists()
+
+
+def _people_count(path: Path) -> int:
+    admin = vault.unlock(path, "Admin", PASSPHRASE)
+    try:
+        return admin.conn.execute("SELECT count(*) FROM people").fetchone()[0]
+    finally:
+        admin.close()
+
+
+@pytest.mark.parametrize("where", ["core settings", "key file"])
+def test_an_insider_cannot_make_retention_delete_everyone(session, where: str) -> None:
+    from fieldapp.errors import IntegrityError
+    from fieldapp.storage.connection import connect
+
+    path = session.path
+    vault.add_user(session, "Ola", "outreach", "ola passphrase one two", PASSPHRASE)
+    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=120))
+    with session.write() as conn:
+        for i in range(5):
+            _add_person(conn, f"Person {i}", "2025-01-01")          # 23 months ago: kept by the policy
+    session.close()
+    aggressive = {"people_inactive_months": 1, "visits_months": 1, "automatic": True}
+    if where == "core settings":                                    # where earlier versions kept it
+        conn = connect(path, vault.open_data_key(path, "ola passphrase one two", user_name="Ola"))
+        with conn:
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_policy', ?)",
+                          (json.dumps(aggressive),))
+        conn.close()
+    else:                                                           # the key file, without the admin key
+        side = sidecar.read(path)
+        side.retention = aggressive
+        sidecar.write(path, side)
+    ola = vault.unlock(path, "Ola", "ola passphrase one two")
+    assert retention.run_if_due(ola) is None                        # never at a non-admin's unlock
+    ola.close()
+    admin = vault.unlock(path, "Admin", PASSPHRASE)
+    try:
+        if where == "key file":
+            with pytest.raises(IntegrityError):
+                retention.run_if_due(admin)
+            with pytest.raises(IntegrityError):
+                retention.run(admin)
+        else:
+            assert retention.run_if_due(admin) is None             # the planted row was never adopted
+            assert retention.load_policy(admin).people_inactive_months == 120
+    finally:
+        admin.close()
+    assert _people_count(path) == 5
+
+
+def test_an_old_policy_moves_under_the_admin_key_with_automatic_runs_off(session) -> None:
+    with session.write() as conn:                                   # as an earlier version saved it
+        conn.execute("INSERT INTO settings (key, value) VALUES ('retention_policy', ?)",
+                     (json.dumps({"people_inactive_months": 36, "visits_months": 48, "automatic": True}),))
+    path = session.path
+    session.close()
+    admin = vault.unlock(path, "Admin", PASSPHRASE)
+    try:
+        assert any("after 36 months" in w and "automatic runs off" in w for w in admin.warnings)
+        policy = retention.load_policy(admin)
+        assert (policy.people_inactive_months, policy.visits_months, policy.automatic) == (36, 48, False)
+        assert admin.conn.execute("SELECT count(*) FROM settings WHERE key = 'retention_policy'").fetchone()[0] == 0
+    finally:
+        admin.close()

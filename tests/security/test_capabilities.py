@@ -87,7 +87,8 @@ NEEDS: dict[str, str] = {
     "lifecycle.retention.load_policy": "records",
     "lifecycle.retention.preview": "records",
     "lifecycle.retention.run": "retention",
-    "lifecycle.retention.run_if_due": "records",      # an administrator's policy, run at anyone's unlock
+    "lifecycle.retention.adopt_old_policy": "settings",
+    "lifecycle.retention.run_if_due": "records",      # runs only when the session may run retention
     "lifecycle.retention.save_policy": "settings",
     "lifecycle.subject_export.collect": "records",
     "lifecycle.subject_export.export_person": "records",
