@@ -11,7 +11,7 @@ import contextlib
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fieldapp.errors import IntegrityError, NotAVault, StorageIOError, VaultExists
@@ -146,6 +146,51 @@ def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> dict[str, int]:
         _remove_backup(dest)
         raise
     return counts
+
+
+PRE_MIGRATION_KEPT = timedelta(days=14)
+
+
+def pre_migration_backup(conn, vault: Path, core_key: bytes) -> Path:
+    """A verified copy of the vault as it is, written beside it before a new version migrates it
+    (``<vault>.pre-migration``, with its key file and compartment files): an older version of the app
+    can restore it if the new one misbehaves. The core file is copied with its key and checked row by
+    row; compartment files, which this user may not hold the keys of, are copied whole and compared.
+    A copy from an earlier migration is destroyed first. It is destroyed in place after
+    ``PRE_MIGRATION_KEPT``, by an erasure or retention run, and by a panic wipe."""
+    dest = vault.with_name(vault.name + wipe.PRE_MIGRATION_SUFFIX)
+    wipe.destroy_copy(dest)
+    counts = backup.table_counts(conn)
+    backup.copy_encrypted(conn, dest)
+    try:
+        sidecar.copy_key_file(vault, dest)
+        for name in compartments.FILE_COMPARTMENTS:
+            source = compartments.compartment_path(vault, name)
+            if source.exists():
+                target = compartments.compartment_path(dest, name)
+                backup.copy_file(source, target)
+                if target.read_bytes() != source.read_bytes():
+                    raise StorageIOError()
+        if backup.verify_copy(dest, core_key, counts):
+            raise StorageIOError()
+    except (OSError, StorageIOError, NotAVault) as exc:
+        wipe.destroy_copy(dest)
+        raise StorageIOError(_("A copy of the vault could not be written and checked before it is upgraded to "
+                               "this version, so it was not upgraded. Free some disk space and try again.")) from exc
+    return dest
+
+
+def forget_pre_migration(vault: Path, *, older_than: timedelta | None = None) -> bool:
+    """Destroy the pre-migration copy in place (only if older than ``older_than`` when given)."""
+    copy = Path(vault).with_name(Path(vault).name + wipe.PRE_MIGRATION_SUFFIX)
+    try:
+        made = datetime.fromtimestamp(copy.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return False
+    if older_than is not None and datetime.now(UTC) - made < older_than:
+        return False
+    wipe.destroy_copy(copy)
+    return True
 
 
 def backup_overdue(session: Session, now: datetime | None = None) -> bool:

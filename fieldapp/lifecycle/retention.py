@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
+from fieldapp.lifecycle.backup import forget_pre_migration
 from fieldapp.security import membership
 from fieldapp.security.hierarchy import ADMIN
 from fieldapp.security.session import Session
@@ -142,6 +143,7 @@ def _run(session: Session, today: date | None = None) -> RetentionPlan:
         audit_repo.append(conn, session.user.id, "retention.run", "people", len(plan.people))
     if not plan.empty:
         backup.vacuum(session.conn)
+        forget_pre_migration(session.path)          # what was deleted must not stay in a copy
     return plan
 
 

@@ -170,6 +170,7 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
         session.start_signing()
         _audit_unlock(session, failures, cut)
         session.anchor_now()                         # an anchor from this unlock on, even if a crash comes
+        _forget_old_copies(session)
         if not session.read_only and session.can("users"):
             _admin_checks(session, side)
     except BaseException:
@@ -353,6 +354,14 @@ def _active_user(conn: Connection, slot_id: str) -> User:
     return user
 
 
+def _forget_old_copies(session: Session) -> None:
+    """The copy written before a migration is kept for a while, then destroyed in place."""
+    from fieldapp.lifecycle.backup import PRE_MIGRATION_KEPT, forget_pre_migration  # builds on this module
+
+    if not session.read_only:
+        forget_pre_migration(session.path, older_than=PRE_MIGRATION_KEPT)
+
+
 def _anchor_warning(session: Session, side: Sidecar) -> str | None:
     """Whether events this member saw at their last lock are gone (their own signed anchor)."""
     if session.member is None or not session.slot_id or session.read_only:
@@ -374,8 +383,9 @@ def _audit_unlock(session: Session, failures: list[float], cut: str | None = Non
         audit_repo.append(conn, session.user.id, "unlock", audit.ANCHORED if session.member else "")
 
 
-def _open_checked(path: Path, data_key: bytes):
-    """Open with the right key, check integrity, migrate; read-only if the checks fail."""
+def _open_checked(path: Path, data_key: bytes, *, copy_first: bool = True):
+    """Open with the right key, check integrity, migrate (after a verified copy of the vault as it was,
+    unless ``copy_first`` is False); read-only if the checks fail."""
     conn = connect(path, data_key)
     try:
         problems = integrity_problems(conn)
@@ -387,12 +397,21 @@ def _open_checked(path: Path, data_key: bytes):
         conn = connect(path, data_key, read_only=True)
         return conn, True, [_("The vault failed its integrity check. It was opened read-only; "
                               "restore a backup or ask for help.")]
+    notes = []
     try:
+        if copy_first and 0 < migrations.schema_version(conn) < migrations.LATEST:
+            # lifecycle.backup builds on this module, so it is imported here
+            from fieldapp.lifecycle.backup import PRE_MIGRATION_KEPT, pre_migration_backup
+
+            copy = pre_migration_backup(conn, path, bytes(data_key))
+            notes.append(_("The vault was upgraded to this version of fieldapp. A checked copy of it as it was "
+                           "is kept beside it as {name} for {days} days, for an earlier version to restore.")
+                         .format(name=copy.name, days=PRE_MIGRATION_KEPT.days))
         migrations.migrate(conn)
     except BaseException:
         conn.close()
         raise
-    return conn, False, []
+    return conn, False, notes
 
 
 def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session, str]:
@@ -423,7 +442,8 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
             close_connection(conn)
         if user.role != "admin":
             raise NeedsUpgrade()
-        conn, read_only, _warnings = _open_checked(path, opened.keys[CORE])
+        # not copied under the old key that every user held: the pre-upgrade copy is destroyed once verified
+        conn, read_only, _warnings = _open_checked(path, opened.keys[CORE], copy_first=False)
         if read_only:
             raise IntegrityError()
         before = pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))

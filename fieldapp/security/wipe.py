@@ -28,6 +28,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 PRE_UPGRADE_SUFFIX = ".pre-upgrade"
+PRE_MIGRATION_SUFFIX = ".pre-migration"
 
 
 def _with_journals(file: Path) -> list[Path]:
@@ -36,8 +37,8 @@ def _with_journals(file: Path) -> list[Path]:
 
 def vault_files(path: Path) -> list[Path]:
     """Every file of the vault, key file first: the core file and each compartment file with their
-    WAL and shared memory, the verified copy the app wrote before an upgrade (with its key file),
-    and half-written copies the app may have left beside them."""
+    WAL and shared memory, the verified copies the app wrote before an upgrade or a migration (with
+    their key files), and half-written copies the app may have left beside them."""
     path = Path(path)
     parts = [compartments.compartment_path(path, name) for name in compartments.FILE_COMPARTMENTS]
     files = [sidecar.sidecar_path(path), *_with_journals(path)]
@@ -45,6 +46,7 @@ def vault_files(path: Path) -> list[Path]:
         files += _with_journals(part)
     pre = path.with_name(path.name + PRE_UPGRADE_SUFFIX)
     files += [sidecar.sidecar_path(pre), pre, path.with_name(f".{path.name}.partial")]
+    files += _copy_files(path.with_name(path.name + PRE_MIGRATION_SUFFIX))
     files += [file.with_name(f".{file.name}.restoring") for file in (path, *parts)]
     return files
 
@@ -84,9 +86,17 @@ def shred(file: Path) -> None:
     _shred(Path(file))
 
 
+def _copy_files(copy: Path) -> list[Path]:
+    """A copy the app made beside the vault: key file first, then its core and compartment files and
+    what a copy cut short leaves."""
+    parts = [copy, *(compartments.compartment_path(copy, name) for name in compartments.FILE_COMPARTMENTS)]
+    return [sidecar.sidecar_path(copy), *parts, copy.with_name(f".{copy.name}.partial"),
+            *(part.with_name(f".{part.name}.restoring") for part in parts)]
+
+
 def destroy_copy(copy: Path) -> None:
-    """Overwrite in place and remove a copy the app made (and its key file)."""
-    for file in (sidecar.sidecar_path(copy), copy):
+    """Overwrite in place and remove a copy the app made (its key file, core and compartment files)."""
+    for file in _copy_files(copy):
         _shred(file)
 
 
