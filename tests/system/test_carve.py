@@ -78,8 +78,20 @@ def _pieces(blob: bytes) -> set[bytes]:
 
 
 def _found(image: bytes, wanted: set[bytes]) -> int:
+    return len(_where(image, wanted))
+
+
+def _where(image: bytes, wanted: set[bytes]) -> list[int]:
     view = memoryview(image)
-    return sum(1 for i in range(0, len(image), PIECE) if bytes(view[i:i + PIECE]) in wanted)
+    return [i for i in range(0, len(image), PIECE) if bytes(view[i:i + PIECE]) in wanted]
+
+
+def _describe(image: bytes, offsets: list[int]) -> str:
+    """Which 4 KiB blocks of the image hold the pieces found, and how much of each block is non-zero:
+    to tell an old key-file block left behind from a piece inside file-system metadata."""
+    blocks = sorted({offset // 4096 for offset in offsets})
+    return "; ".join(f"block {b}: {sum(1 for o in offsets if o // 4096 == b)} pieces, "
+                     f"{sum(1 for x in image[b * 4096:(b + 1) * 4096] if x)} non-zero bytes" for b in blocks)
 
 
 def _live_through_changes(path: Path, keep) -> None:
@@ -134,7 +146,8 @@ def test_after_a_panic_wipe_no_piece_of_any_key_file_version_is_on_the_disk(ext4
     assert _found(disk, _pieces(control)) > 0               # the search does find deleted data
     key_pieces = set().union(*(_pieces(v) for v in versions))
     assert len(key_pieces) > 100
-    assert _found(disk, key_pieces) == 0
+    left = _where(disk, key_pieces)
+    assert left == [], _describe(disk, left)
     for text in (SENTINEL, PASSPHRASE, OLA):
         assert text.encode("utf-8") not in disk
         assert text.encode("utf-16-le") not in disk
