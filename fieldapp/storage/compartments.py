@@ -154,17 +154,20 @@ def move_out_of_main(conn: Connection, name: str) -> None:
     for table in TABLES[name]:
         if table not in present:
             continue
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(f"INSERT OR IGNORE INTO {name}.{table} SELECT * FROM main.{table}")
-            conn.execute("COMMIT")
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(f"DROP TABLE main.{table}")
-            conn.execute("COMMIT")
-        except sqlcipher3.Error as exc:
-            with contextlib.suppress(sqlcipher3.Error):
-                conn.execute("ROLLBACK")
-            raise StorageIOError() from exc
+        _own_transaction(conn, f"INSERT OR IGNORE INTO {name}.{table} SELECT * FROM main.{table}")
+        _own_transaction(conn, f"DROP TABLE main.{table}")
+
+
+def _own_transaction(conn: Connection, statement: str) -> None:
+    """One statement in a write transaction of its own; StorageIOError (rolled back) if it fails."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(statement)
+        conn.execute("COMMIT")
+    except sqlcipher3.Error as exc:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute("ROLLBACK")
+        raise StorageIOError() from exc
 
 
 def moved_whole(conn: Connection, before: dict[str, int]) -> bool:
@@ -259,14 +262,7 @@ def forget_id_map(conn: Connection, vault: Path, granted: set[str]) -> None:
             return
     if needs_new_ids(conn, "main"):
         return
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(f"DROP TABLE main.{ID_MAP}")
-        conn.execute("COMMIT")
-    except sqlcipher3.Error as exc:
-        with contextlib.suppress(sqlcipher3.Error):
-            conn.execute("ROLLBACK")
-        raise StorageIOError() from exc
+    _own_transaction(conn, f"DROP TABLE main.{ID_MAP}")
 
 
 def rekey(conn: Connection, name: str, new_key: bytes) -> None:
