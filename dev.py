@@ -3,7 +3,7 @@
 
     python3 dev.py app     # set up .venv, then open fieldapp on the demo vault (created on first run)
     python3 dev.py test    # set up .venv, then run the whole test suite
-    python3 dev.py wheel   # build dist/fieldapp-*.whl, install it into a fresh venv and try it
+    python3 dev.py wheel   # build dist/fieldapp-*.whl, install it into a fresh venv, try it, list what is inside
 
 Setup creates ./.venv, installs fieldapp with its test extras from PyPI, and compiles the
 translation catalogues. It is repeated only when pyproject.toml changes.
@@ -76,6 +76,8 @@ def _try_installed(built: Path, tmp: Path) -> None:
             sys.exit(f"installed wheel: fieldapp {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
         return done.stdout
 
+    subprocess.run([bin_dir / "python", str(ROOT / "tools" / "inventory.py"), "--out",
+                    str(built.parent / "inventory.json")], check=True, cwd=home, env=env)
     version = run("--version").strip()
     leaflet = home / "th.pdf"
     run("leaflet", "--lang", "th", "--format", "a4", "--out", str(leaflet))

@@ -52,3 +52,20 @@ def test_the_build_puts_the_folders_where_the_package_looks() -> None:
     assert config["project"]["license"] == "GPL-3.0-or-later"
     for pattern in config["project"]["license-files"]:
         assert list(ROOT.glob(pattern)), pattern
+
+
+def test_the_inventory_lists_every_run_time_package_with_its_licence() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("inventory", ROOT / "tools" / "inventory.py")
+    inventory = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(inventory)
+    items = {inventory._normal(i["name"]): i for i in inventory.inventory()}
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for requirement in config["project"]["dependencies"]:
+        name = inventory._normal(inventory._NAME.match(requirement).group(0))
+        assert items[name]["version"] not in ("", "not installed"), name
+    assert "pytest" not in items and "ruff" not in items          # test and build tools are not shipped
+    assert all(i["licence"] and i["licence"] != "unknown" for i in items.values()), \
+        [i["name"] for i in items.values() if i["licence"] in ("", "unknown")]
+    assert items["fieldapp"]["licence"] == "GPL-3.0-or-later"
