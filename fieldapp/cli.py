@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     recovery.add_argument("--user", help=_("your user name (default: try every user)"))
     recovery.set_defaults(handler=cmd_recovery_key)
 
+    selftest = sub.add_parser("selftest", help=_("check that this installation works: a demo vault in a "
+                                                  "temporary folder, a Thai leaflet, the window and an unlock"))
+    selftest.set_defaults(handler=cmd_selftest)
+
     for register in _feature_commands():
         register(sub)
     return parser
@@ -102,6 +106,19 @@ def cmd_demo(args) -> int:
     if args.no_gui:
         return ExitCode.OK
     return _run_gui(path)
+
+
+@guarded
+def cmd_selftest(_args) -> int:
+    from fieldapp.ui import selftest
+
+    problems = selftest.run(lambda line: print(_("ok: {step}").format(step=line), flush=True))
+    for problem in problems:
+        print(_("failed: {problem}").format(problem=problem), file=sys.stderr)
+    if problems:
+        return ExitCode.FAILURE
+    print(_("This installation works."))
+    return ExitCode.OK
 
 
 @guarded

@@ -6,6 +6,7 @@ word boundaries (pythainlp, engine ``newmm``), so a renderer can break Thai line
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -83,8 +84,16 @@ def format_content_date(when: date, lang: Language) -> str:
 EXTRA_THAI_WORDS = frozenset({"โครน"})
 
 
+def _pythainlp_read_only() -> None:
+    """pythainlp reads its bundled word lists only: no ~/pythainlp-data folder, no download."""
+    if "PYTHAINLP_READ_MODE" not in os.environ:          # its older name; both at once is an error there
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+    os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+
 @cache
 def _thai_dictionary():
+    _pythainlp_read_only()
     from pythainlp.corpus import thai_words
     from pythainlp.util import dict_trie
 
@@ -93,6 +102,7 @@ def _thai_dictionary():
 
 @cache
 def _tokenize_thai(text: str) -> tuple[str, ...]:
+    _pythainlp_read_only()
     from pythainlp.tokenize import word_tokenize
 
     return tuple(word_tokenize(text, custom_dict=_thai_dictionary(), engine="newmm", keep_whitespace=True))
