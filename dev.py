@@ -4,6 +4,7 @@
     python3 dev.py app     # set up .venv, then open fieldapp on the demo vault (created on first run)
     python3 dev.py test    # set up .venv, then run the whole test suite
     python3 dev.py wheel   # build dist/fieldapp-*.whl, install it into a fresh venv, try it, list what is inside
+    python3 dev.py bundle  # build the desktop bundle dist/fieldapp/ with PyInstaller and try it
 
 Setup creates ./.venv, installs fieldapp with its test extras from PyPI, and compiles the
 translation catalogues. It is repeated only when pyproject.toml changes.
@@ -63,29 +64,62 @@ def _try_installed(built: Path, tmp: Path) -> None:
     venv.EnvBuilder(with_pip=True).create(tmp / "venv")
     bin_dir = tmp / "venv" / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run([bin_dir / "python", "-m", "pip", "install", "--quiet", str(built)], check=True)
+    subprocess.run([bin_dir / "python", str(ROOT / "tools" / "inventory.py"), "--out",
+                    str(built.parent / "inventory.json")], check=True, cwd=tmp, env=_clean_env(tmp))
+    _try_program(str(bin_dir / "fieldapp"), tmp)
+
+
+def _clean_env(tmp: Path) -> dict[str, str]:
     home = tmp / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "FIELDAPP_VAULT")}
     env.update(QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-               XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"))
-    fieldapp = str(bin_dir / "fieldapp")
+               XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"), TMPDIR=str(tmp))
+    return env
+
+
+def _try_program(fieldapp: str, tmp: Path, *, selftest: bool = False) -> None:
+    """Run an installed fieldapp as a user would, from a temporary home outside the checkout."""
+    env = _clean_env(tmp)
+    home = Path(env["HOME"])
 
     def run(*args: str) -> str:
         done = subprocess.run([fieldapp, *args], cwd=home, env=env, capture_output=True, text=True)
         if done.returncode != 0:
-            sys.exit(f"installed wheel: fieldapp {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+            sys.exit(f"{fieldapp} {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
         return done.stdout
 
-    subprocess.run([bin_dir / "python", str(ROOT / "tools" / "inventory.py"), "--out",
-                    str(built.parent / "inventory.json")], check=True, cwd=home, env=env)
     version = run("--version").strip()
     leaflet = home / "th.pdf"
     run("leaflet", "--lang", "th", "--format", "a4", "--out", str(leaflet))
     run("demo", "--no-gui", "--people", "40", "--vault", str(home / "demo.fieldapp"))
     if not leaflet.read_bytes().startswith(b"%PDF") or not (home / "demo.fieldapp").is_file():
-        sys.exit("installed wheel: the leaflet or the demo vault was not written")
-    print(f"installed wheel: {version}; Thai leaflet {leaflet.stat().st_size:,} bytes; demo vault made",
-          flush=True)
+        sys.exit(f"{fieldapp}: the leaflet or the demo vault was not written")
+    if selftest:
+        run("selftest")
+    print(f"{fieldapp}: {version}; Thai leaflet {leaflet.stat().st_size:,} bytes; demo vault made"
+          + ("; selftest passed" if selftest else ""), flush=True)
+
+
+PYINSTALLER = "pyinstaller==6.22.3"
+
+
+def bundle() -> Path:
+    """The one-folder desktop bundle (``dist/fieldapp/``, PyInstaller, ``packaging/fieldapp.spec``), then
+    tried from outside the checkout: ``--version``, a Thai leaflet and ``fieldapp selftest`` (a demo vault,
+    the window, an unlock)."""
+    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", PYINSTALLER], check=True)
+    dist, work = ROOT / "dist", ROOT / "build" / "pyinstaller"
+    subprocess.run([PYTHON, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+                    "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "fieldapp.spec")],
+                   check=True, cwd=ROOT)
+    folder = dist / "fieldapp"
+    executable = folder / ("fieldapp.exe" if os.name == "nt" else "fieldapp")
+    with tempfile.TemporaryDirectory(prefix="fieldapp-bundle-") as tmp:
+        _try_program(str(executable), Path(tmp), selftest=True)
+    size = sum(f.lstat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+    print(f"{folder.relative_to(ROOT)}: {size / 1e6:.0f} MB, tried", flush=True)
+    return folder
 
 
 def main(argv: list[str]) -> int:
@@ -100,6 +134,9 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "wheel":
         wheel()
+        return 0
+    if command == "bundle":
+        bundle()
         return 0
     print(__doc__)
     return 2
