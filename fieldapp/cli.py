@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     selftest = sub.add_parser("selftest", help=_("check that this installation works: a demo vault in a "
                                                   "temporary folder, a Thai leaflet, the window and an unlock"))
+    selftest.add_argument("--window-only", action="store_true",
+                          help=_("only open the window and close it again (to time a start)"))
     selftest.set_defaults(handler=cmd_selftest)
 
     for register in _feature_commands():
@@ -109,9 +111,13 @@ def cmd_demo(args) -> int:
 
 
 @guarded
-def cmd_selftest(_args) -> int:
+def cmd_selftest(args) -> int:
     from fieldapp.ui import selftest
 
+    if args.window_only:
+        selftest.show_window()
+        print(_("The window opened."))
+        return ExitCode.OK
     problems = selftest.run(lambda line: print(_("ok: {step}").format(step=line), flush=True))
     for problem in problems:
         print(_("failed: {problem}").format(problem=problem), file=sys.stderr)

@@ -40,6 +40,22 @@ def run(report: Callable[[str], None]) -> list[str]:
     return []
 
 
+def show_window() -> None:
+    """Open the main window on a vault path that does not exist (its unlock page offers to create one),
+    let it paint, and close it: what a start costs up to the first window."""
+    from fieldapp.ui.app import make_app
+    from fieldapp.ui.main_window import MainWindow
+
+    make_app()
+    with tempfile.TemporaryDirectory(prefix="fieldapp-selftest-") as folder:
+        window = MainWindow(Path(folder) / "none.fieldapp")
+        window.show()
+        QApplication.processEvents()
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
+
+
 def _unlock_in_window(vault_path: Path, user: str, passphrase: str) -> str | None:
     from fieldapp.ui.main_window import MainWindow
 

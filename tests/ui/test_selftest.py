@@ -24,3 +24,13 @@ def test_a_window_that_does_not_unlock_is_reported(qapp, tmp_path: Path) -> None
     create_demo_vault(path, people=5).close(audit_lock=False)
     problem = selftest._unlock_in_window(path, DEMO_USER, DEMO_PASSPHRASE + " but wrong")
     assert problem is not None and "could not be unlocked" in problem and "passphrase" in problem.lower()
+
+
+def test_the_window_only_check_opens_and_closes_the_window(qapp) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from fieldapp.ui.main_window import MainWindow
+
+    selftest.show_window()
+    QApplication.processEvents()
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
