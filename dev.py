@@ -114,6 +114,8 @@ def bundle() -> Path:
                     "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "fieldapp.spec")],
                    check=True, cwd=ROOT)
     folder = dist / "fieldapp"
+    # What is inside, with licences, travels with the bundle (Qt's LGPL among them).
+    subprocess.run([PYTHON, str(ROOT / "tools" / "inventory.py"), "--out", str(folder / "inventory.json")], check=True)
     executable = folder / ("fieldapp.exe" if os.name == "nt" else "fieldapp")
     with tempfile.TemporaryDirectory(prefix="fieldapp-bundle-") as tmp:
         _try_program(str(executable), Path(tmp), selftest=True)
