@@ -101,21 +101,41 @@ def _try_program(fieldapp: str, tmp: Path, *, selftest: bool = False) -> None:
           + ("; selftest passed" if selftest else ""), flush=True)
 
 
-PYINSTALLER = "pyinstaller==6.22.3"
+# One lock per platform: markers differ (PyInstaller needs pefile on Windows, macholib on macOS).
+LOCK = ROOT / "packaging" / f"requirements-bundle-{sys.platform}.txt"
+BUILD_VENV = ROOT / "build" / "bundle-venv"
+
+
+def _build_python() -> Path:
+    """A virtual environment with exactly the locked inputs (every package pinned and checked by hash),
+    made again whenever the lock file changes; fieldapp itself is built from this checkout."""
+    python = BUILD_VENV / ("Scripts" if os.name == "nt" else "bin") / ("python.exe" if os.name == "nt" else "python")
+    stamp = BUILD_VENV / ".lock-digest"
+    if not LOCK.exists():
+        sys.exit(f"no lock file for this platform: {LOCK.relative_to(ROOT)} (see docs/packaging.md)")
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if not python.exists() or not stamp.exists() or stamp.read_text() != digest:
+        venv.EnvBuilder(with_pip=True, clear=True).create(BUILD_VENV)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", str(LOCK)],
+                       check=True)
+        stamp.write_text(digest)
+    return python
 
 
 def bundle() -> Path:
-    """The one-folder desktop bundle (``dist/fieldapp/``, PyInstaller, ``packaging/fieldapp.spec``), then
-    tried from outside the checkout: ``--version``, a Thai leaflet and ``fieldapp selftest`` (a demo vault,
-    the window, an unlock)."""
-    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", PYINSTALLER], check=True)
+    """The one-folder desktop bundle (``dist/fieldapp/``, PyInstaller, ``packaging/fieldapp.spec``) from
+    the locked inputs, then tried from outside the checkout: ``--version``, a Thai leaflet and ``fieldapp
+    selftest`` (a demo vault, the window, an unlock)."""
+    python = _build_python()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     dist, work = ROOT / "dist", ROOT / "build" / "pyinstaller"
-    subprocess.run([PYTHON, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+    subprocess.run([python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
                     "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "fieldapp.spec")],
-                   check=True, cwd=ROOT)
+                   check=True, cwd=ROOT, env=env)
     folder = dist / "fieldapp"
     # What is inside, with licences, travels with the bundle (Qt's LGPL among them).
-    subprocess.run([PYTHON, str(ROOT / "tools" / "inventory.py"), "--out", str(folder / "inventory.json")], check=True)
+    subprocess.run([python, str(ROOT / "tools" / "inventory.py"), "--pyproject", str(ROOT / "pyproject.toml"),
+                    "--out", str(folder / "inventory.json")], check=True, env=env)
     executable = folder / ("fieldapp.exe" if os.name == "nt" else "fieldapp")
     with tempfile.TemporaryDirectory(prefix="fieldapp-bundle-") as tmp:
         _try_program(str(executable), Path(tmp), selftest=True)

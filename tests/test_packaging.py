@@ -69,3 +69,24 @@ def test_the_inventory_lists_every_run_time_package_with_its_licence() -> None:
     assert all(i["licence"] and i["licence"] != "unknown" for i in items.values()), \
         [i["name"] for i in items.values() if i["licence"] in ("", "unknown")]
     assert items["fieldapp"]["licence"] == "GPL-3.0-or-later"
+
+
+def test_the_bundle_lock_pins_every_requirement_with_hashes() -> None:
+    import re
+
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "packaging" / "requirements-bundle-linux.txt").read_text(encoding="utf-8")
+    pin = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\]+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", re.M)
+    entries = pin.findall(lock)
+    pinned = {name.lower().replace("_", "-"): version for name, version, _hashes in entries}
+    assert len(entries) == len(re.findall(r"^[A-Za-z0-9]", lock, re.M))   # every line that pins carries hashes
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for text in config["project"]["dependencies"]:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pinned, name
+        assert requirement.specifier.contains(pinned[name]), (name, pinned[name], str(requirement.specifier))
+    wanted = (ROOT / "packaging" / "bundle.in").read_text(encoding="utf-8")
+    assert f"pyinstaller=={pinned['pyinstaller']}" in wanted
+    assert "--find-links" not in lock and "--index-url" not in lock and "/work/" not in lock

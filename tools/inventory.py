@@ -82,10 +82,15 @@ def _marker_holds(marker: str, name: str) -> bool:
     return Marker(marker).evaluate()
 
 
-def inventory(root: str = "fieldapp") -> list[dict[str, str]]:
-    """fieldapp and everything it needs, sorted by name."""
+def inventory(root: str = "fieldapp", pyproject: Path | None = None) -> list[dict[str, str]]:
+    """fieldapp and everything it needs, sorted by name. With ``pyproject``, fieldapp itself is read from
+    the checkout (a build that runs it from source, as the bundle's does) and its requirements from there."""
     seen: dict[str, dict[str, str]] = {}
     queue = [root]
+    if pyproject is not None:
+        project = _project(pyproject)
+        seen[_normal(project["name"])] = {k: project[k] for k in ("name", "version", "licence")}
+        queue = [_NAME.match(r.strip()).group(0) for r in project["dependencies"]]
     while queue:
         name = _normal(queue.pop())
         if name in seen:
@@ -100,6 +105,16 @@ def inventory(root: str = "fieldapp") -> list[dict[str, str]]:
     return sorted(seen.values(), key=lambda item: item["name"].lower())
 
 
+def _project(pyproject: Path) -> dict:
+    import tomllib
+
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    init = (pyproject.parent / config["name"] / "__init__.py").read_text(encoding="utf-8")
+    version = re.search(r'__version__ = "([^"]+)"', init).group(1)
+    return {"name": config["name"], "version": version, "licence": config["license"],
+            "dependencies": config["dependencies"]}
+
+
 def markdown(items: list[dict[str, str]]) -> str:
     lines = ["| package | version | licence |", "|---|---|---|"]
     lines += [f"| {i['name']} | {i['version']} | {i['licence']} |" for i in items]
@@ -109,8 +124,9 @@ def markdown(items: list[dict[str, str]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inventory")
     parser.add_argument("--out", type=Path, required=True, help="the JSON file to write (a .md is written beside it)")
+    parser.add_argument("--pyproject", type=Path, help="fieldapp from this checkout instead of an installed one")
     args = parser.parse_args(argv)
-    items = inventory()
+    items = inventory(pyproject=args.pyproject)
     missing = [i["name"] for i in items if i["version"] == "not installed"]
     if missing:
         print(f"inventory: not installed here: {', '.join(missing)}", file=sys.stderr)
