@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,9 @@ def bundle() -> Path:
                     "--distpath", str(dist), "--workpath", str(work), str(ROOT / "packaging" / "fieldapp.spec")],
                    check=True, cwd=ROOT, env=env)
     folder = dist / "fieldapp"
+    if sys.platform.startswith("linux"):            # double-click to start, no terminal
+        shutil.copyfile(ROOT / "packaging" / "linux" / "fieldapp.desktop", folder / "fieldapp.desktop")
+        (folder / "fieldapp.desktop").chmod(0o755)
     # What is inside, with licences, travels with the bundle (Qt's LGPL among them).
     subprocess.run([python, str(ROOT / "tools" / "inventory.py"), "--pyproject", str(ROOT / "pyproject.toml"),
                     "--out", str(folder / "inventory.json")], check=True, env=env)
