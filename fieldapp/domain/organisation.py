@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ContactLine:
-    """One way to reach help, printed on leaflets exactly as configured."""
+    """One way to reach help. Leaflets print the value exactly as configured, under a label for its kind in
+    the leaflet's own language ("Телефон", "โทรศัพท์"); put details such as "24 h" in the value."""
 
-    label: str          # e.g. "Hotline (24 h)"; written by the organisation in its own words
+    label: str          # e.g. "Hotline (24 h)"; the organisation's own words, shown in the app
     value: str          # e.g. a phone number or an address; never invented by the app
     kind: str = "phone"  # phone | address | web | email | hours
 

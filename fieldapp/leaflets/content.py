@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -80,6 +80,12 @@ def format_content_date(when: date, lang: Language) -> str:
     return format_date(when, "long", locale=lang.babel_locale)
 
 
+def _one_full_stop(text: str, when: str) -> str:
+    """A date whose long form ends in an abbreviation's full stop (Bulgarian "г.", Ukrainian "р.") at the
+    end of a sentence takes no second one."""
+    return text.replace(when + ".", when) if when.endswith(".") else text
+
+
 # Words pythainlp's dictionary lacks, which it would otherwise split mid-syllable (โครน = krone).
 EXTRA_THAI_WORDS = frozenset({"โครน"})
 
@@ -143,12 +149,22 @@ def _values(org: Organisation, lang: Language, catalogue: Catalogue) -> dict[str
     return values
 
 
+CONTACT_KINDS = ("phone", "address", "web", "email", "hours")
+
+
+def _printed(lines: tuple[ContactLine, ...], text) -> tuple[ContactLine, ...]:
+    """Contact lines as a leaflet prints them: the value as configured, and a label in the leaflet's own
+    language for its kind (the organisation's own label is in its language, not the reader's)."""
+    return tuple(replace(line, label=text(f"contact.{line.kind}")) if line.kind in CONTACT_KINDS else line
+                 for line in lines)
+
+
 def _sections(text, org: Organisation) -> tuple[Section, ...]:
     return (
         Section(text("who.heading"), (text("who.body"),)),
         Section(text("offer.heading"), (text("offer.body"),)),
         Section(text("rights.heading"), (text("rights.intro"),), tuple(text(key) for key in RIGHTS_KEYS)),
-        Section(text("help.heading"), (text("help.body"),), contacts=org.contact_lines),
+        Section(text("help.heading"), (text("help.body"),), contacts=_printed(org.contact_lines, text)),
         Section(text("privacy.heading"), (text("privacy.body"),)),
     )
 
@@ -160,9 +176,9 @@ def leaflet_content(org: Organisation, tag: str) -> LeafletContent:
     values = _values(org, lang, catalogue)
 
     def text(key: str) -> str:
-        return mark_thai_word_boundaries(catalogue.text(key).format(**values))
+        return mark_thai_word_boundaries(_one_full_stop(catalogue.text(key).format(**values), values["date"]))
 
-    phones = tuple(line for line in org.contact_lines if line.kind == "phone")
+    phones = _printed(tuple(line for line in org.contact_lines if line.kind == "phone"), text)
     return LeafletContent(
         language=lang, title=text("leaflet.title"), intro=text("leaflet.intro"), sections=_sections(text, org),
         footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from fieldapp.leaflets import qt_layout
+from fieldapp.leaflets.catalogue import load
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
 from fieldapp.leaflets.fonts import ALL_FAMILIES
@@ -66,11 +68,17 @@ def test_leaflet_pdf(qapp, tmp_path: Path, tag: str, fmt: str) -> None:
         script = laid.content.language.script
         text = normalise(raw, script, from_pdf=True)
         assert all(normalise(p, script) in text for p in (laid.content.card_title, laid.content.card_body))
-        assert "[your hotline number]" in normalise(raw, "latin", from_pdf=True)
+        # The value as configured; a bracket after a label in another script is its own run in the text layer.
+        assert "[your hotline number]" in re.sub(r"\[\s+|\s+\]", lambda m: m.group(0).strip(),
+                                                 normalise(raw, "latin", from_pdf=True))
         assert strip_invisible(laid.content.title) not in raw
     else:
         check_pdf(out, laid, "Sample Outreach Organisation", raw)
     assert "SAMPLE" in raw
+    label = normalise(load(tag).text("contact.phone"), laid.content.language.script)
+    assert label in normalise(raw, laid.content.language.script, from_pdf=True)   # the reader's own word
+    if tag != "en":
+        assert "Hotline:" not in raw and "Drop-in:" not in raw                      # not the configured English
 
 
 @pytest.mark.parametrize("tag", ["th", "ar", "zh-Hans", "ru", "vi", "pl"])
@@ -132,3 +140,11 @@ def test_headings_are_real_bold_not_drawn_twice(qapp, tmp_path: Path, tag: str) 
     heading = normalise(laid.content.sections[0].heading, laid.content.language.script)
     assert text.count(normalise(laid.content.title, laid.content.language.script)) == 1
     assert text.count(heading) >= 1 and text.count(heading + heading) == 0
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_the_footer_date_ends_with_one_full_stop(tag: str) -> None:
+    from fieldapp.leaflets.content import leaflet_content
+
+    footer = leaflet_content(sample(), tag).footer
+    assert ".." not in footer and "г.." not in footer and "р.." not in footer
