@@ -8,6 +8,7 @@ user's passphrase or the recovery key, and with nothing else.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,15 +162,16 @@ def pre_migration_backup(conn, vault: Path, core_key: bytes) -> Path:
     dest = vault.with_name(vault.name + wipe.PRE_MIGRATION_SUFFIX)
     wipe.destroy_copy(dest)
     counts = backup.table_counts(conn)
-    backup.copy_encrypted(conn, dest)
     try:
+        _only_regular_files(vault)                  # a planted link or FIFO would be copied for ever
+        backup.copy_encrypted(conn, dest)
         sidecar.copy_key_file(vault, dest)
         for name in compartments.FILE_COMPARTMENTS:
             source = compartments.compartment_path(vault, name)
             if source.exists():
                 target = compartments.compartment_path(dest, name)
                 backup.copy_file(source, target)
-                if target.read_bytes() != source.read_bytes():
+                if _digest(target) != _digest(source):
                     raise StorageIOError()
         if backup.verify_copy(dest, core_key, counts):
             raise StorageIOError()
@@ -178,6 +180,11 @@ def pre_migration_backup(conn, vault: Path, core_key: bytes) -> Path:
         raise StorageIOError(_("A copy of the vault could not be written and checked before it is upgraded to "
                                "this version, so it was not upgraded. Free some disk space and try again.")) from exc
     return dest
+
+
+def _digest(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 def forget_pre_migration(vault: Path, *, older_than: timedelta | None = None) -> bool:

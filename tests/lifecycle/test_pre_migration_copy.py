@@ -97,3 +97,15 @@ def test_no_copy_no_migration(tmp_path: Path, monkeypatch) -> None:
     assert not [f for f in tmp_path.iterdir() if wipe.PRE_MIGRATION_SUFFIX in f.name]
     monkeypatch.undo()
     assert _schema_of(path) == 5                                # the vault itself was left as it was
+
+
+def test_a_compartment_file_replaced_by_a_link_is_not_copied_and_nothing_migrates(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    legal = compartments.compartment_path(path, "legal")
+    elsewhere = tmp_path / "elsewhere.legal"
+    legal.rename(elsewhere)
+    legal.symlink_to(elsewhere)                                 # planted by someone with the files
+    with pytest.raises(StorageIOError):
+        vault.unlock(path, ADMIN, ADMIN_PASS)
+    assert not [f for f in tmp_path.iterdir() if wipe.PRE_MIGRATION_SUFFIX in f.name]
+    assert _schema_of(path) == 5

@@ -160,10 +160,6 @@ WHEN: list[tuple[str, dict, str, str]] = [
     ("referral.sync.apply_receipt", {}, SEND_LIMITED, "referrals_send"),
 ]
 
-# Checks still missing in files being rewritten elsewhere; strict, so fixing one fails here as a reminder.
-PENDING: dict[str, str] = {}
-
-
 class ArgumentUsed(AssertionError):
     pass
 
@@ -216,9 +212,8 @@ def _cases(*, allowed: bool) -> list:
         for role in ROLES:
             if CAPABILITIES.get(role, frozenset()).__contains__(capability) != allowed:
                 continue
-            marks = [pytest.mark.xfail(strict=True, reason=PENDING[name])] if name in PENDING and not allowed else []
             label = f"{name}[{capability}]-{role or 'no-role'}{'-' + setting if setting else ''}"
-            params.append(pytest.param(name, kwargs, setting, role, id=label, marks=marks))
+            params.append(pytest.param(name, kwargs, setting, role, id=label))
     return params
 
 
