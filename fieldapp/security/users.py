@@ -70,7 +70,11 @@ def deactivate(session: Session, user_id: int) -> Path | None:
 
 def _finish_leaving(session: Session, slot_id: str, user_id: int) -> Path | None:
     """The steps after the keys turned: the users list, the organisation's signing key, and then the
-    admin's list forgets the member. Run again by an admin's unlock if a crash cut them short."""
+    admin's list forgets the member. Run again by an admin's unlock if a crash cut them short. The copy
+    the app kept from before a migration goes too: the member's old passphrase would open it."""
+    from fieldapp.lifecycle.backup import forget_pre_migration  # lifecycle builds on this module
+
+    forget_pre_migration(session.path)
     with session.write() as conn:
         if users_repo.is_active(conn, user_id):
             users_repo.set_active(conn, user_id, False)

@@ -109,3 +109,17 @@ def test_a_compartment_file_replaced_by_a_link_is_not_copied_and_nothing_migrate
         vault.unlock(path, ADMIN, ADMIN_PASS)
     assert not [f for f in tmp_path.iterdir() if wipe.PRE_MIGRATION_SUFFIX in f.name]
     assert _schema_of(path) == 5
+
+
+def test_a_deactivation_destroys_the_copy_the_member_could_open(tmp_path: Path) -> None:
+    from fieldapp.security import users
+
+    path = _copy(tmp_path)
+    admin = vault.unlock(path, ADMIN, ADMIN_PASS)
+    try:
+        assert _pre(path).exists()
+        helle = next(u for u in users.list_all(admin) if u.name == HEALTH)
+        users.deactivate(admin, helle.id)
+        assert not [f for f in tmp_path.iterdir() if wipe.PRE_MIGRATION_SUFFIX in f.name]
+    finally:
+        admin.close()
