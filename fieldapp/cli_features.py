@@ -8,4 +8,4 @@ from fieldapp.referral import cli as referral_cli
 from fieldapp.reports import cli as reports_cli
 
 REGISTRARS: list = [lifecycle_cli.register, referral_cli.register, leaflets_cli.register,
-                     reports_cli.register]
+                     leaflets_cli.register_translations, reports_cli.register]

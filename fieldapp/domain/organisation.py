@@ -15,6 +15,12 @@ class ContactLine:
     kind: str = "phone"  # phone | address | web | email | hours
 
 
+# What an organisation may offer beyond talking and referring to CMM, which every outreach NGO does; a
+# leaflet prints only the ones the organisation's configuration names (legal advice is Reden's pilot, health
+# care AmiAmi's clinic: not every organisation's).
+OFFERED_SERVICES = ("interpreter", "health", "housing", "legal", "accompany")
+
+
 @dataclass(frozen=True)
 class Organisation:
     name: str = ""
@@ -22,7 +28,8 @@ class Organisation:
     description: str = ""
     contact_lines: tuple[ContactLine, ...] = field(default_factory=tuple)
     hotline: str = ""      # the number a wallet card's QR code dials
-    retention_months: int = 24
+    retention_months: int = 24  # people with no contact this long are deleted: filled from the retention policy
+    services: tuple[str, ...] = ()  # OFFERED_SERVICES codes
     is_sample: bool = False  # the demo/sample configuration: leaflets carry a SAMPLE mark
 
     def can_print_for_real(self) -> bool:

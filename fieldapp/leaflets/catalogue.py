@@ -1,12 +1,23 @@
 """Per-language content catalogues: gettext .po files under resources/leaflets, one per BCP 47 tag.
 
-Each message has a key (msgctxt) and the English source (msgid). The header records the content version and
-date and the translation status: ``X-Translation-Status`` is ``draft`` or ``reviewed`` (a reviewed catalogue
-names its reviewer in ``X-Reviewed-By`` and the date in ``X-Reviewed-On``).
+Each message has a key (msgctxt) and the English source (msgid). A key may have a variant override,
+``KEY@women`` (or ``@men``, ``@minor``), where the language needs another form for that reader (Arabic's
+feminine "you"); the English source has none.
+
+The content version is computed, never typed: the first ten hex digits of SHA-256 over the catalogue's keys
+and texts, so any edit of a text gives a new version (the one consent records cite). The header keeps:
+
+- ``X-Content-Hash``: the version when the text was last stamped, with ``X-Content-Date`` (``fieldapp leaflet
+  stamp`` sets both; a test fails while a catalogue is edited but not stamped);
+- ``X-Form-Of-Address``: the language's form-of-address policy (docs/leaflets.md);
+- ``X-Translation-Status`` ``draft`` or ``reviewed``, with ``X-Reviewed-By``, ``X-Reviewed-On`` and
+  ``X-Reviewed-Hash``: the version the reviewer read. A catalogue edited after its review is a draft again,
+  whatever its status line says.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +28,7 @@ from babel.messages.pofile import read_po
 
 from fieldapp.i18n import _
 from fieldapp.leaflets.errors import CatalogueError
-from fieldapp.leaflets.languages import TAGS
+from fieldapp.leaflets.languages import TAGS, VARIANTS
 from fieldapp.resources import resource
 
 CATALOGUE_DIR = resource("leaflets")
@@ -28,14 +39,16 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 @dataclass(frozen=True)
 class TranslationStatus:
-    state: str  # draft | reviewed
+    state: str  # draft | reviewed (as the header says)
     translated_by: str = ""
     reviewed_by: str = ""
     reviewed_on: date | None = None
+    reviewed_hash: str = ""
+    edited_since_review: bool = False
 
     @property
     def is_draft(self) -> bool:
-        return self.state != "reviewed"
+        return self.state != "reviewed" or self.edited_since_review
 
 
 @dataclass(frozen=True)
@@ -43,13 +56,20 @@ class Catalogue:
     """A complete, checked catalogue: every key of the source has a text with the same placeholders."""
 
     tag: str
-    version: str
+    version: str        # computed from the texts (content_hash)
     date: date
     status: TranslationStatus
     messages: dict[str, str]
+    form_of_address: str = ""
+    stamped_hash: str = ""  # X-Content-Hash: the version when X-Content-Date was last set
 
-    def text(self, key: str) -> str:
-        return self.messages[key]
+    def text(self, key: str, variant: str = "") -> str:
+        """The text for ``key``, or its override for ``variant`` where the language has one."""
+        return self.messages.get(f"{key}@{variant}", self.messages[key]) if variant else self.messages[key]
+
+    @property
+    def stamped(self) -> bool:
+        return self.stamped_hash == self.version
 
 
 def path_for(tag: str) -> Path:
@@ -83,13 +103,23 @@ def _read_messages(path: Path) -> dict[str, tuple[str, str, bool]]:
     return {str(m.context): (str(m.id), str(m.string), m.fuzzy) for m in catalog if m.id and m.context}
 
 
-def _status(header: dict[str, str], tag: str) -> TranslationStatus:
+def content_hash(messages: dict[str, str]) -> str:
+    """The content version: ten hex digits of SHA-256 over every key and text, in key order."""
+    digest = hashlib.sha256()
+    for key in sorted(messages):
+        digest.update(key.encode() + b"\x00" + messages[key].encode() + b"\x00")
+    return digest.hexdigest()[:10]
+
+
+def _status(header: dict[str, str], tag: str, version: str) -> TranslationStatus:
     state = header.get("X-Translation-Status", "draft").lower()
     if state not in STATES:
         raise CatalogueError(_("The {tag} leaflet catalogue has an unknown translation status.").format(tag=tag))
     reviewed_on = header.get("X-Reviewed-On", "")
+    reviewed_hash = header.get("X-Reviewed-Hash", "")
     status = TranslationStatus(state, header.get("X-Translated-By", ""), header.get("X-Reviewed-By", ""),
-                               date.fromisoformat(reviewed_on) if reviewed_on else None)
+                               date.fromisoformat(reviewed_on) if reviewed_on else None, reviewed_hash,
+                               edited_since_review=state == "reviewed" and reviewed_hash != version)
     if state == "reviewed" and not (status.reviewed_by and status.reviewed_on):
         raise CatalogueError(_("The {tag} leaflet catalogue says “reviewed” but not by whom and when.").format(
             tag=tag))
@@ -106,6 +136,15 @@ def _checked_messages(tag: str, messages: dict[str, tuple[str, str, bool]],
             raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
                 tag=tag, key=key))
         texts[key] = text
+    for key, (_id, string, fuzzy) in messages.items():
+        base, _at, variant = key.partition("@")
+        if not _at:
+            continue
+        if base not in source or variant not in VARIANTS or not string or fuzzy \
+                or placeholders(string) != placeholders(source[base][0]):
+            raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
+                tag=tag, key=key))
+        texts[key] = string
     return texts
 
 
@@ -123,5 +162,10 @@ def load(tag: str) -> Catalogue:
         raise CatalogueError(_("There is no leaflet catalogue for “{tag}”.").format(tag=tag))
     header = read_header(path)
     messages = _checked_messages(tag, _read_messages(path), _read_messages(path_for(SOURCE_TAG)))
-    return Catalogue(tag, header.get("X-Content-Version", ""), date.fromisoformat(header["X-Content-Date"]),
-                     _status(header, tag), messages)
+    version = content_hash(messages)
+    try:
+        content_date = date.fromisoformat(header.get("X-Content-Date", ""))
+    except ValueError:
+        raise CatalogueError(_("The {tag} leaflet catalogue has no valid content date.").format(tag=tag)) from None
+    return Catalogue(tag, version, content_date, _status(header, tag, version), messages,
+                     header.get("X-Form-Of-Address", ""), header.get("X-Content-Hash", ""))

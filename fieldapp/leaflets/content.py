@@ -14,18 +14,17 @@ from functools import cache
 
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
-from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.leaflets import facts
 from fieldapp.leaflets.catalogue import Catalogue, load
-from fieldapp.leaflets.languages import Language, language
+from fieldapp.leaflets.languages import DEFAULT_VARIANT, Language, check_variant, language
 
 ZWSP = "\u200b"
 WJ = "\u2060"
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{2,}")
-RIGHTS_KEYS = ("rights.reflection", "rights.police", "rights.health", "rights.housing", "rights.return",
-               "rights.legal", "rights.report", "rights.punish")
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
     contacts: tuple[ContactLine, ...] = ()
+    after: tuple[str, ...] = ()  # paragraphs after the bullets
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class LeafletContent:
     qr_payload: str  # "tel:<hotline>", or "" when no usable hotline is configured
     version: str
     draft: bool
+    variant: str = DEFAULT_VARIANT
 
     def key_phrases(self) -> tuple[str, ...]:
         """Short texts every printed leaflet in this language shows (used to check the PDF's text)."""
@@ -60,7 +61,7 @@ class LeafletContent:
     def all_text(self) -> str:
         parts = [self.title, self.intro, self.footer, self.card_title, self.card_body, self.card_scan]
         for section in self.sections:
-            parts += [section.heading, *section.paragraphs, *section.bullets]
+            parts += [section.heading, *section.paragraphs, *section.bullets, *section.after]
             parts += [f"{line.label}: {line.value}" for line in section.contacts]
         return "\n".join(parts)
 
@@ -139,11 +140,24 @@ def qr_payload(org: Organisation) -> str:
     return "tel:" + re.sub(r"[ ()\-]", "", hotline)
 
 
+def format_duration(value: int, unit: str, lang: Language) -> str:
+    """A period with its unit in the language's own plural form ("30 днів", "24 місяці", "30 يومًا")."""
+    return format_unit(value, f"duration-{unit.removesuffix('s')}", length="long", locale=lang.babel_locale)
+
+
+def _figure(figure: facts.Figure, lang: Language, catalogue: Catalogue) -> str:
+    if figure.unit == "DKK":
+        return catalogue.text("money.dkk").format(amount=format_amount(figure.value, lang))
+    if figure.unit in ("days", "months"):
+        return format_duration(figure.value, figure.unit, lang)
+    return format_amount(figure.value, lang)
+
+
 def _values(org: Organisation, lang: Language, catalogue: Catalogue) -> dict[str, str]:
-    values = {name: format_amount(figure.value, lang) for name, figure in facts.FIGURES.items()}
+    values = {name: _figure(figure, lang, catalogue) for name, figure in facts.FIGURES.items()}
     values.update(org_name=org.name, rules_year=str(facts.RULES_YEAR), rates_year=str(facts.RATES_YEAR),
-                  retention_months=str(org.retention_months), version=catalogue.version,
-                  date=format_content_date(catalogue.date, lang))
+                  retention_months=format_duration(org.retention_months, "months", lang), union=facts.UNION,
+                  version=catalogue.version, date=format_content_date(catalogue.date, lang))
     if lang.tag == "th":
         values.update(rules_year=str(facts.RULES_YEAR + 543), rates_year=str(facts.RATES_YEAR + 543))
     return values
@@ -159,28 +173,83 @@ def _printed(lines: tuple[ContactLine, ...], text) -> tuple[ContactLine, ...]:
                  for line in lines)
 
 
-def _sections(text, org: Organisation) -> tuple[Section, ...]:
+# Which rights apply to whom: every reader learns how the assessment works and what does not depend on the
+# police; adults learn about the prepared return's money; men about the union; children about their own
+# protection. Each key has its source in facts.SOURCES.
+_RIGHTS = {
+    "women": ("rights.reflection", "rights.extension", "rights.support", "rights.housing_women", "rights.police",
+              "rights.report", "rights.lawyer", "rights.permit", "rights.punish", "rights.return",
+              "rights.return_cash", "rights.return_plan"),
+    "men": ("rights.reflection", "rights.extension", "rights.support", "rights.housing_men", "rights.police",
+            "rights.report", "rights.lawyer", "rights.permit", "rights.punish", "rights.union", "rights.return",
+            "rights.return_cash", "rights.return_plan"),
+    "minor": ("minor.protect", "minor.representative", "rights.reflection", "rights.extension", "rights.support",
+              "rights.police", "rights.report", "rights.lawyer", "rights.permit", "rights.punish",
+              "rights.return"),
+}
+RIGHTS_KEYS = ("rights.assessment", *dict.fromkeys(key for keys in _RIGHTS.values() for key in keys))
+
+# What the vault records about a person, in the reader's words, with the fields each line stands for
+# (tests/leaflets check that every column of those tables is named here or is technical). Health and legal
+# lines print only where the organisation offers that service.
+RECORDED: dict[str, tuple[str, ...]] = {
+    "record.alias": ("people.alias",),
+    "record.profile": ("people.gender", "people.age_estimate", "people.birth_year", "people.nationality",
+                       "people.languages"),
+    "record.phone": ("people.phone", "people.phone_consent"),
+    "record.meetings": ("people.first_contact", "people.last_contact", "contacts.kind", "contacts.occurred_at",
+                        "contacts.visit_id", "contacts.topics", "contacts.services", "contacts.follow_up",
+                        "contacts.follow_up_done"),
+    "record.indicators": ("contacts.indicators", "contacts.exploitation"),
+    "record.notes": ("contacts.note",),
+    "record.health": ("health_contacts.*",),
+    "record.legal": ("legal_sessions.*",),
+    "record.referral": ("referrals.*",),
+}
+_SERVICE_OF_RECORD = {"record.health": "health", "record.legal": "legal"}
+
+
+def _offer(org: Organisation) -> tuple[str, ...]:
+    return ("service.talk", *(f"service.{code}" for code in OFFERED_SERVICES if code in org.services),
+            "service.cmm")
+
+
+def _recorded(org: Organisation) -> tuple[str, ...]:
+    return tuple(key for key in RECORDED if _SERVICE_OF_RECORD.get(key, "") in ("", *org.services))
+
+
+def _sections(text, org: Organisation, variant: str) -> tuple[Section, ...]:
     return (
         Section(text("who.heading"), (text("who.body"),)),
-        Section(text("offer.heading"), (text("offer.body"),)),
-        Section(text("rights.heading"), (text("rights.intro"),), tuple(text(key) for key in RIGHTS_KEYS)),
+        Section(text("offer.heading"), (text("offer.intro"),), tuple(text(key) for key in _offer(org))),
+        Section(text("rights.heading"), (text("rights.assessment"),),
+                tuple(text(key) for key in _RIGHTS[variant])),
         Section(text("help.heading"), (text("help.body"),), contacts=_printed(org.contact_lines, text)),
-        Section(text("privacy.heading"), (text("privacy.body"),)),
+        Section(text("privacy.heading"), (text("privacy.intro"),), tuple(text(key) for key in _recorded(org)),
+                after=(text("privacy.body"), text("privacy.retention"), text("privacy.rights"))),
     )
 
 
-def leaflet_content(org: Organisation, tag: str) -> LeafletContent:
-    """The leaflet for ``org`` in language ``tag``; raises for an unknown language or a broken catalogue."""
-    lang = language(tag)
+def leaflet_content(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT) -> LeafletContent:
+    """The leaflet for ``org`` in language ``tag`` for one reader (``VARIANTS``); raises for an unknown
+    language or variant, or a broken catalogue."""
+    lang, variant = language(tag), check_variant(variant)
     catalogue = load(lang.tag)
     values = _values(org, lang, catalogue)
 
     def text(key: str) -> str:
-        return mark_thai_word_boundaries(_one_full_stop(catalogue.text(key).format(**values), values["date"]))
+        raw = catalogue.text(key, variant).format(**values)
+        return mark_thai_word_boundaries(_one_full_stop(raw, values["date"]))
 
     phones = _printed(tuple(line for line in org.contact_lines if line.kind == "phone"), text)
     return LeafletContent(
-        language=lang, title=text("leaflet.title"), intro=text("leaflet.intro"), sections=_sections(text, org),
+        language=lang, title=text("leaflet.title"), intro=f"{text(f'intro.{variant}')} {text('leaflet.reassure')}",
+        sections=_sections(text, org, variant), variant=variant,
         footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),
         card_scan=text("card.scan"), card_contacts=phones, qr_payload=qr_payload(org),
         version=catalogue.version, draft=catalogue.status.is_draft)
+
+
+def printed_text(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT) -> str:
+    """Everything a sheet in ``tag`` for ``variant`` says, without the invisible break marks."""
+    return strip_invisible(leaflet_content(org, tag, variant).all_text())

@@ -17,10 +17,11 @@ class Language:
     native: str  # the language's own name, shown to the person choosing
     script: str  # latin | cyrillic | thai | arabic | cjk | vietnamese
     rtl: bool = False
+    locale: str = ""  # the CLDR locale for dates, numbers and units, when it differs from the tag
 
     @property
     def babel_locale(self) -> str:
-        return self.tag.replace("-", "_")
+        return self.locale or self.tag.replace("-", "_")
 
 
 LANGUAGES: tuple[Language, ...] = (
@@ -39,12 +40,20 @@ LANGUAGES: tuple[Language, ...] = (
     Language("pl", N_("Polish"), "Polski", "latin"),
     Language("hu", N_("Hungarian"), "Magyar", "latin"),
     Language("fr", N_("French"), "Français", "latin"),
+    Language("tl", N_("Tagalog"), "Tagalog", "latin", locale="fil"),
+    Language("fa", N_("Persian"), "فارسی", "arabic", rtl=True),
 )
 TAGS: tuple[str, ...] = tuple(language.tag for language in LANGUAGES)
 BILINGUAL_PARTNERS: tuple[str, ...] = ("da", "en")
 
 FORMATS: tuple[str, ...] = ("a4", "a5", "card")
 FORMAT_NAMES = {"a4": N_("A4 sheet"), "a5": N_("A5 folded leaflet"), "card": N_("Wallet card")}
+
+# Who the sheet speaks to: the intro, the shelters and the rights that apply differ (see content.py).
+VARIANTS: tuple[str, ...] = ("women", "men", "minor")
+DEFAULT_VARIANT = "women"
+VARIANT_NAMES = {"women": N_("Women"), "men": N_("Men (forced labour and forced crime)"),
+                 "minor": N_("Children under 18")}
 
 
 def language(tag: str) -> Language:
@@ -62,6 +71,14 @@ def check_format(fmt: str) -> str:
         return fmt.lower()
     raise LeafletUsageError(_("Unknown leaflet format “{fmt}”. Known: {known}.").format(
         fmt=fmt, known=", ".join(FORMATS)))
+
+
+def check_variant(variant: str) -> str:
+    """The variant name, normalised; ``LeafletUsageError`` for an unknown one."""
+    if variant.lower() in VARIANTS:
+        return variant.lower()
+    raise LeafletUsageError(_("Unknown leaflet variant “{variant}”. Known: {known}.").format(
+        variant=variant, known=", ".join(VARIANTS)))
 
 
 def check_bilingual(primary: Language, partner_tag: str | None) -> Language | None:

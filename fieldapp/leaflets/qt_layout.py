@@ -16,7 +16,7 @@ from fieldapp.leaflets import html, policy
 from fieldapp.leaflets.content import LeafletContent, leaflet_content
 from fieldapp.leaflets.errors import LeafletUsageError
 from fieldapp.leaflets.fonts import NOTO_SANS, NOTO_THAI, families_for
-from fieldapp.leaflets.languages import check_bilingual, check_format, language
+from fieldapp.leaflets.languages import DEFAULT_VARIANT, check_bilingual, check_format, check_variant, language
 from fieldapp.leaflets.qt_fonts import register_fonts
 
 LAYOUT_DPI = 300
@@ -33,10 +33,17 @@ class PageSpec:
     margin_mm: float
     base_pt: float
     qr_mm: float = 0.0
+    columns: int = 1        # text columns side by side on one page (the text flows from one to the next)
+    gutter_mm: float = 0.0
+    leading: int = 100      # line height, in per cent of the font's own
+
+    @property
+    def column_mm(self) -> float:
+        return (self.width_mm - 2 * self.margin_mm - (self.columns - 1) * self.gutter_mm) / self.columns
 
 
 SPECS = {
-    "a4": PageSpec(210, 297, 18, 11),
+    "a4": PageSpec(210, 297, 11, 9, columns=2, gutter_mm=7, leading=90),
     "a5": PageSpec(148, 210, 12, 9.5),
     "card": PageSpec(85.6, 54, 4, 6.5, qr_mm=22),
     "bilingual": PageSpec(210, 297, 12, 9),
@@ -64,6 +71,7 @@ class LaidOut:
 
     @property
     def pages(self) -> int:
+        """Logical pages: columns of a multi-column sheet, panels of a folded one."""
         return self.doc.pageCount()
 
     @property
@@ -121,7 +129,7 @@ def _use_weight_axis(doc: QTextDocument) -> None:
 
 
 def _text_area(spec: PageSpec, qr: bool) -> tuple[float, float]:
-    width = px(spec.width_mm - 2 * spec.margin_mm)
+    width = px(spec.column_mm)
     if qr:
         width -= px(spec.qr_mm + spec.margin_mm / 2)
     return width, px(spec.height_mm - 2 * spec.margin_mm)
@@ -132,20 +140,21 @@ def _markup(fmt: str, content: LeafletContent, partner: LeafletContent | None, s
         return html.bilingual_html(content, partner, spec.base_pt)
     if fmt == "card":
         return html.card_html(content, spec.base_pt)
-    return html.leaflet_html(content, spec.base_pt)
+    return html.leaflet_html(content, spec.base_pt, spec.leading)
 
 
-def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None) -> LaidOut:
+def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None,
+            variant: str = DEFAULT_VARIANT) -> LaidOut:
     """Check the request and the organisation, then lay the leaflet out; raises our errors, never prints."""
-    lang, fmt = language(tag), check_format(fmt)
+    lang, fmt, variant = language(tag), check_format(fmt), check_variant(variant)
     partner_lang = check_bilingual(lang, bilingual)
     if partner_lang is not None and fmt == "card":
         raise LeafletUsageError(_("The wallet card comes in one language only; choose A4 or A5 for a "
                                   "bilingual leaflet."))
     sample = policy.print_mode(org) == policy.SAMPLE
     register_fonts()
-    content = leaflet_content(org, lang.tag)
-    partner = leaflet_content(org, partner_lang.tag) if partner_lang else None
+    content = leaflet_content(org, lang.tag, variant)
+    partner = leaflet_content(org, partner_lang.tag, variant) if partner_lang else None
     spec = SPECS["bilingual"] if partner and fmt == "a4" else SPECS[fmt]
     if partner and fmt == "a5":
         spec = PageSpec(spec.width_mm, spec.height_mm, spec.margin_mm, 8)

@@ -19,6 +19,7 @@ from fieldapp.errors import StorageIOError
 from fieldapp.i18n import _, ngettext
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.fonts import NOTO_SANS
+from fieldapp.leaflets.languages import DEFAULT_VARIANT
 from fieldapp.leaflets.pack import PackItem
 from fieldapp.leaflets.qt_layout import LAYOUT_DPI, LaidOut, lay_out, px
 from fieldapp.storage.atomic import write_atomic
@@ -44,7 +45,17 @@ def sheet_size_mm(laid: LaidOut) -> tuple[float, float]:
 
 
 def output_pages(laid: LaidOut) -> list[list[tuple[int, float]]]:
-    """For each output page, the logical pages drawn on it with their x offset in mm (-1 = blank panel)."""
+    """For each output page, the logical pages drawn on it with their x offset in mm (-1 = blank panel).
+    Columns fill from the reading side: left to right, or right to left for Arabic and Persian."""
+    spec = laid.spec
+    if laid.fmt != "a5" and laid.partner is None and spec.columns > 1:
+        step = spec.column_mm + spec.gutter_mm
+        offsets = [column * step for column in range(spec.columns)]
+        if laid.content.language.rtl:
+            offsets.reverse()
+        sheets = -(-laid.pages // spec.columns)
+        return [[(_page_or_blank(sheet * spec.columns + column, laid), offsets[column])
+                 for column in range(spec.columns)] for sheet in range(sheets)]
     if laid.fmt != "a5":
         return [[(index, 0.0)] for index in range(laid.pages)]
     total = -(-laid.pages // 4) * 4
@@ -214,9 +225,9 @@ def write_leaflet(laid: LaidOut, out_path: Path | str) -> RenderResult:
 
 
 def render_leaflet(org: Organisation, lang: str, fmt: str, out_path: Path | str,
-                   bilingual: str | None = None) -> RenderResult:
+                   bilingual: str | None = None, variant: str = DEFAULT_VARIANT) -> RenderResult:
     """Write the leaflet as a PDF with embedded fonts; raises our errors (usage, refused, I/O), writes nothing then."""
-    return write_leaflet(lay_out(org, lang, fmt, bilingual), out_path)
+    return write_leaflet(lay_out(org, lang, fmt, bilingual, variant), out_path)
 
 
 def render_image(laid: LaidOut, page: int = 0, width_px: int = 600) -> QImage:
@@ -238,7 +249,7 @@ def lay_out_pack(org: Organisation, items: list[PackItem]) -> list[LaidOut]:
     """Every copy of a pack, in order (copies of one item share one layout)."""
     laids: list[LaidOut] = []
     for item in items:
-        laids += [lay_out(org, item.tag, item.fmt)] * item.quantity
+        laids += [lay_out(org, item.tag, item.fmt, variant=item.variant)] * item.quantity
     return laids
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
-from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.resources import resource
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo
@@ -16,13 +16,17 @@ _KEY = "organisation"
 
 def from_dict(data: dict) -> Organisation:
     lines = tuple(ContactLine(**line) for line in data.get("contact_lines", ()))
-    fields = {k: v for k, v in data.items() if k in Organisation.__dataclass_fields__ and k != "contact_lines"}
-    return Organisation(contact_lines=lines, **fields)
+    services = tuple(code for code in data.get("services", ()) if code in OFFERED_SERVICES)
+    fields = {k: v for k, v in data.items()
+              if k in Organisation.__dataclass_fields__ and k not in ("contact_lines", "services")}
+    return Organisation(contact_lines=lines, services=services, **fields)
 
 
 def to_dict(org: Organisation) -> dict:
     data = asdict(org)
     data["contact_lines"] = [asdict(line) for line in org.contact_lines]
+    data["services"] = list(org.services)
+    data.pop("retention_months", None)          # the retention policy's, never stored here
     return data
 
 
@@ -32,11 +36,14 @@ def sample() -> Organisation:
 
 
 def load(session: Session) -> Organisation:
+    """The organisation's configuration, with the retention period its leaflets state taken from the vault's
+    retention policy (what a run deletes), never from a number typed elsewhere."""
+    from fieldapp.lifecycle import retention
+
     session.require("records")
     data = settings_repo.get(session.conn, _KEY)
-    if data is None:
-        return sample() if session.demo else Organisation()
-    return from_dict(data)
+    org = (sample() if session.demo else Organisation()) if data is None else from_dict(data)
+    return replace(org, retention_months=retention.load_policy(session).people_inactive_months)
 
 
 def save(session: Session, org: Organisation) -> None:

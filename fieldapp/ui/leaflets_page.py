@@ -30,7 +30,16 @@ from PySide6.QtWidgets import (
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.leaflets import pack, qt_layout, qt_render
-from fieldapp.leaflets.languages import BILINGUAL_PARTNERS, FORMAT_NAMES, FORMATS, LANGUAGES, language
+from fieldapp.leaflets.languages import (
+    BILINGUAL_PARTNERS,
+    DEFAULT_VARIANT,
+    FORMAT_NAMES,
+    FORMATS,
+    LANGUAGES,
+    VARIANT_NAMES,
+    VARIANTS,
+    language,
+)
 from fieldapp.records import organisation
 from fieldapp.ui.forms import add_row
 
@@ -58,11 +67,13 @@ class LeafletsPage(QWidget):
         self.language_combo = QComboBox(objectName="leafletLanguage")
         self.partner_combo = QComboBox(objectName="leafletPartner")
         self.format_combo = QComboBox(objectName="leafletFormat")
+        self.variant_combo = QComboBox(objectName="leafletVariant")
         self.page_spin = QSpinBox(objectName="leafletPage")
         self.page_spin.setRange(1, 1)
         form = QFormLayout()
         self.language_label = add_row(form, self.language_combo)
         self.partner_label = add_row(form, self.partner_combo)
+        self.variant_label = add_row(form, self.variant_combo)
         self.format_label = add_row(form, self.format_combo)
         self.page_label = add_row(form, self.page_spin)
         self.print_button = QPushButton(objectName="leafletPrint")
@@ -101,7 +112,7 @@ class LeafletsPage(QWidget):
         return self.pack_box
 
     def _connect(self) -> None:
-        for combo in (self.language_combo, self.partner_combo, self.format_combo):
+        for combo in (self.language_combo, self.partner_combo, self.format_combo, self.variant_combo):
             combo.currentIndexChanged.connect(self.refresh_preview)
         self.page_spin.valueChanged.connect(self._show_page)
         self.print_button.clicked.connect(self.print_leaflet)
@@ -118,6 +129,7 @@ class LeafletsPage(QWidget):
         self.language_label.setText(_("&Language:"))
         self.partner_label.setText(_("&Beside it:"))
         self.format_label.setText(_("&Format:"))
+        self.variant_label.setText(_("For &whom:"))
         self.page_label.setText(_("Pa&ge:"))
         self.print_button.setText(_("&Print…"))
         self.save_button.setText(_("&Save as PDF…"))
@@ -132,8 +144,9 @@ class LeafletsPage(QWidget):
         self._show_notes()
 
     def _fill_combos(self) -> None:
-        chosen = (self.language_combo.currentData(), self.partner_combo.currentData(), self.format_combo.currentData())
-        for combo in (self.language_combo, self.partner_combo, self.format_combo):
+        combos = (self.language_combo, self.partner_combo, self.format_combo, self.variant_combo)
+        chosen = tuple(combo.currentData() for combo in combos)
+        for combo in combos:
             combo.blockSignals(True)
             combo.clear()
         for lang in LANGUAGES:
@@ -143,7 +156,9 @@ class LeafletsPage(QWidget):
             self.partner_combo.addItem(_(language(tag).name), tag)
         for fmt in FORMATS:
             self.format_combo.addItem(_(FORMAT_NAMES[fmt]), fmt)
-        for combo, data in zip((self.language_combo, self.partner_combo, self.format_combo), chosen, strict=True):
+        for variant in VARIANTS:
+            self.variant_combo.addItem(_(VARIANT_NAMES[variant]), variant)
+        for combo, data in zip(combos, chosen, strict=True):
             combo.setCurrentIndex(max(0, combo.findData(data)) if data is not None else 0)
             combo.blockSignals(False)
 
@@ -152,13 +167,17 @@ class LeafletsPage(QWidget):
         """(language tag, format, bilingual partner or None) as chosen in the view."""
         return self.language_combo.currentData(), self.format_combo.currentData(), self.partner_combo.currentData()
 
+    def variant(self) -> str:
+        """Who the sheet speaks to (women, men or children), as chosen in the view."""
+        return self.variant_combo.currentData() or DEFAULT_VARIANT
+
     def refresh_preview(self) -> None:
         """Lay the chosen leaflet out again and show its first page; an error is shown in place of the page."""
         tag, fmt, partner = self.choice()
         if tag is None or fmt is None:
             return
         try:
-            self._laid = qt_layout.lay_out(organisation.load(self._session), tag, fmt, partner)
+            self._laid = qt_layout.lay_out(organisation.load(self._session), tag, fmt, partner, self.variant())
         except FieldappError as error:
             self._laid = None
             self.preview.clear()
@@ -213,7 +232,7 @@ class LeafletsPage(QWidget):
         if self._laid is None or not self._confirm_draft([self._laid]):
             return False
         tag, fmt, partner = self.choice()
-        path = self._ask_pdf_path(f"leaflet-{tag}-{fmt}{'-' + partner if partner else ''}.pdf")
+        path = self._ask_pdf_path(f"leaflet-{tag}-{self.variant()}-{fmt}{'-' + partner if partner else ''}.pdf")
         if not path:
             return False
         return self._write_pdf([self._laid], path, None)
@@ -221,7 +240,7 @@ class LeafletsPage(QWidget):
     # packs ------------------------------------------------------------------------------------------------------
     def add_to_pack(self) -> None:
         tag, fmt, _partner = self.choice()
-        self._pack.append(pack.pack_item(fmt, tag, self.copies_spin.value()))
+        self._pack.append(pack.pack_item(fmt, tag, self.copies_spin.value(), self.variant()))
         self._refresh_pack_list()
 
     def clear_pack(self) -> None:
@@ -234,8 +253,9 @@ class LeafletsPage(QWidget):
     def _refresh_pack_list(self) -> None:
         self.pack_list.clear()
         for item in self._pack:
-            self.pack_list.addItem(_("{count} × {format}, {language}").format(
-                count=item.quantity, format=_(FORMAT_NAMES[item.fmt]), language=_(language(item.tag).name)))
+            self.pack_list.addItem(_("{count} × {format}, {language}, {reader}").format(
+                count=item.quantity, format=_(FORMAT_NAMES[item.fmt]), language=_(language(item.tag).name),
+                reader=_(VARIANT_NAMES[item.variant])))
         for button in (self.pack_print_button, self.pack_save_button, self.pack_clear_button):
             button.setEnabled(bool(self._pack))
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.codes import REGIONS
-from fieldapp.domain.organisation import ContactLine, Organisation
+from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.i18n import N_, _
 from fieldapp.records import organisation
 from fieldapp.security.session import Session
@@ -30,6 +32,9 @@ from fieldapp.ui.forms import add_row
 
 KINDS = {"phone": N_("Phone"), "address": N_("Address"), "web": N_("Web"), "email": N_("E-mail"),
          "hours": N_("Opening hours")}
+SERVICE_NAMES = {"interpreter": N_("An interpreter"), "health": N_("Health advice and tests"),
+                 "housing": N_("Help to find a safe place to stay"), "legal": N_("Free legal advice"),
+                 "accompany": N_("Going with people to appointments")}
 PHONE = re.compile(r"\+?[0-9][0-9 ]{5,20}")
 
 
@@ -45,6 +50,13 @@ class OrganisationTab(QWidget):
         self.lines = QTableWidget(0, 3, objectName="contactLines")
         self.add_line_button = QPushButton(objectName="addLine")
         self.remove_line_button = QPushButton(objectName="removeLine")
+        self.services_box = QGroupBox(objectName="orgServices")
+        self.service_checks = {code: QCheckBox(objectName=f"service_{code}") for code in OFFERED_SERVICES}
+        services_layout = QVBoxLayout(self.services_box)
+        self.services_note = QLabel(wordWrap=True)
+        services_layout.addWidget(self.services_note)
+        for check in self.service_checks.values():
+            services_layout.addWidget(check)
         self.save_button = QPushButton(objectName="saveOrganisation")
         self.message = QLabel(objectName="organisationMessage")
         self.message.setWordWrap(True)
@@ -58,6 +70,7 @@ class OrganisationTab(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.lines, 1)
         layout.addLayout(row)
+        layout.addWidget(self.services_box)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         self.add_line_button.clicked.connect(lambda: self._add_line(ContactLine("", "", "phone")))
@@ -85,6 +98,8 @@ class OrganisationTab(QWidget):
         self.lines.setRowCount(0)
         for line in org.contact_lines:
             self._add_line(line)
+        for code, check in self.service_checks.items():
+            check.setChecked(code in org.services)
         self._org = org
 
     def retranslate(self) -> None:
@@ -97,7 +112,13 @@ class OrganisationTab(QWidget):
             combo = self.lines.cellWidget(row, 2)
             for i in range(combo.count()):
                 combo.setItemText(i, _(KINDS[combo.itemData(i)]))
-        self.lines.setHorizontalHeaderLabels([_("Label on the leaflet"), _("Number, address or hours"), _("Kind")])
+        self.lines.setHorizontalHeaderLabels([_("Your label (leaflets print the kind)"),
+                                              _("Number, address or hours"), _("Kind")])
+        self.services_box.setTitle(_("What you offer"))
+        self.services_note.setText(_("Leaflets list only what is ticked here, beside talking with people and "
+                                     "referring them to CMM."))
+        for code, check in self.service_checks.items():
+            check.setText(_(SERVICE_NAMES[code]))
         self.add_line_button.setText(_("Add a contact line"))
         self.remove_line_button.setText(_("Remove the selected line"))
         self.save_button.setText(_("&Save organisation details"))
@@ -123,6 +144,7 @@ class OrganisationTab(QWidget):
         org = Organisation(name=self.name_edit.text().strip(), region=self.region_combo.currentData(),
                            description=self._org.description, contact_lines=self._contact_lines(),
                            hotline=self.hotline_edit.text().strip(), retention_months=self._org.retention_months,
+                           services=tuple(code for code, check in self.service_checks.items() if check.isChecked()),
                            is_sample=False)
         problem = self.problem(org)
         if problem:

@@ -13,6 +13,7 @@ from fieldapp.leaflets.content import (
     ZWSP,
     format_amount,
     format_content_date,
+    format_duration,
     leaflet_content,
     mark_thai_word_boundaries,
     qr_payload,
@@ -23,7 +24,7 @@ from fieldapp.leaflets.languages import LANGUAGES, TAGS, check_bilingual, check_
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import TEST_HOTLINE, complete_org
 
-REQUIRED = ("da", "en", "th", "ro", "bg", "es", "pt", "zh-Hans", "vi", "ar", "ru", "uk", "pl", "hu", "fr")
+REQUIRED = ("da", "en", "th", "ro", "bg", "es", "pt", "zh-Hans", "vi", "ar", "ru", "uk", "pl", "hu", "fr", "tl", "fa")
 
 
 def test_every_required_language_has_a_catalogue() -> None:
@@ -35,8 +36,10 @@ def test_every_required_language_has_a_catalogue() -> None:
 @pytest.mark.parametrize("tag", TAGS)
 def test_catalogue_is_complete_with_version_date_and_status(tag: str) -> None:
     cat = catalogue.load(tag)
-    assert set(cat.messages) == set(catalogue.source_keys())
-    assert cat.version == "1.0" and isinstance(cat.date, date)
+    assert {key.partition("@")[0] for key in cat.messages} == set(catalogue.source_keys())
+    assert cat.version == catalogue.content_hash(cat.messages) and isinstance(cat.date, date)
+    assert cat.stamped, f"{tag}: edited but not stamped (run: fieldapp translations stamp)"
+    assert cat.form_of_address, f"{tag}: no X-Form-Of-Address policy in the header"
     assert cat.status.state in catalogue.STATES
     assert cat.status.is_draft  # nobody has reviewed the machine-assisted drafts yet
     for key, text in cat.messages.items():
@@ -60,10 +63,15 @@ def test_a_catalogue_with_a_wrong_placeholder_is_rejected(tmp_path, monkeypatch)
 
 def test_reviewed_needs_a_reviewer_and_a_date() -> None:
     with pytest.raises(CatalogueError):
-        catalogue._status({"X-Translation-Status": "reviewed"}, "da")
+        catalogue._status({"X-Translation-Status": "reviewed"}, "da", "0123456789")
     status = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer",
-                                "X-Reviewed-On": "2026-05-01"}, "da")
+                                "X-Reviewed-On": "2026-05-01", "X-Reviewed-Hash": "0123456789"}, "da",
+                               "0123456789")
     assert not status.is_draft and status.reviewed_on == date(2026, 5, 1)
+    edited = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer",
+                                "X-Reviewed-On": "2026-05-01", "X-Reviewed-Hash": "0123456789"}, "da",
+                               "9876543210")
+    assert edited.is_draft and edited.edited_since_review
 
 
 def test_figures_carry_their_source_year() -> None:
@@ -78,12 +86,14 @@ def test_content_quotes_rights_figures_and_years(tag: str) -> None:
     content = leaflet_content(complete_org(), tag)
     text = strip_invisible(content.all_text())
     lang = language(tag)
-    for value in (30, 120, 10_000, 20_000, 40_000, 9_000):
+    for value in (10_000, 20_000, 40_000, 9_000):
         assert format_amount(value, lang) in text
-    year = facts.RATES_YEAR + (543 if tag == "th" else 0)
+    for days in (30, 120):
+        assert format_duration(days, "days", lang) in text
+    year = facts.RULES_YEAR + (543 if tag == "th" else 0)
     assert str(year) in text
     assert "Test Outreach" in text and TEST_HOTLINE in text
-    assert "24" in text  # the organisation's retention period
+    assert format_duration(24, "months", lang) in text  # the retention policy's period
 
 
 def test_amounts_follow_the_language_and_stay_in_latin_digits() -> None:

@@ -1,0 +1,184 @@
+"""What a sheet may say: figures only from facts.py, rights with their sources, services and records from the
+organisation's configuration and the vault's fields, one sheet per reader, plain sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
+from fieldapp.leaflets import catalogue, content, facts
+from fieldapp.leaflets.content import RECORDED, RIGHTS_KEYS, leaflet_content, printed_text
+from fieldapp.leaflets.errors import CatalogueError, LeafletUsageError
+from fieldapp.leaflets.languages import TAGS, VARIANTS, language
+from fieldapp.lifecycle import retention
+from fieldapp.records import organisation
+from tests.leaflets.helpers import complete_org
+
+# Values no rule has: if one of these shows, it came from facts.py; any other figure came from a translation.
+SENTINELS = {"reflection_days": 37, "reflection_max_days": 143, "cash_single": 13_579, "cash_children": 24_681,
+             "reintegration": 35_791, "per_child": 4_613, "cash_months": 7, "minor_age": 19}
+SENTINEL_YEAR = 2039
+SENTINEL_RETENTION = 29
+
+
+def _digit_free_org() -> Organisation:
+    return Organisation(name="Sentinel Outreach", region="hovedstaden", services=OFFERED_SERVICES,
+                        retention_months=SENTINEL_RETENTION,
+                        contact_lines=(ContactLine("Phone", "call the number on our card"),
+                                       ContactLine("Drop-in", "Testvej, Testby", "address")))
+
+
+@pytest.fixture
+def sentinel_facts(monkeypatch):
+    figures = {name: replace(facts.FIGURES[name], value=value) for name, value in SENTINELS.items()}
+    assert set(figures) == set(facts.FIGURES), "a new figure needs a sentinel here"
+    monkeypatch.setattr(facts, "FIGURES", figures)
+    monkeypatch.setattr(facts, "RULES_YEAR", SENTINEL_YEAR)
+    monkeypatch.setattr(facts, "RATES_YEAR", SENTINEL_YEAR)
+
+
+def _digits(text: str) -> list[str]:
+    """Every run of digits, in any script (Thai, Arabic-Indic, Persian ...)."""
+    return re.findall(r"\d+", text)
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_every_figure_comes_from_facts_and_none_from_a_translation(tag: str, sentinel_facts) -> None:
+    org = _digit_free_org()
+    lang = language(tag)
+    cat = catalogue.load(tag)
+    values = content._values(org, lang, cat)
+    shown = set()
+    for variant in VARIANTS:
+        text = printed_text(org, tag, variant)
+        for name, value in sorted(values.items(), key=lambda item: -len(item[1])):
+            if value and value in text:
+                shown.add(name)
+                text = text.replace(value, " ")
+        assert not _digits(text), f"{tag}/{variant}: a figure of the translation's own: {_digits(text)}"
+    assert set(SENTINELS) | {"retention_months", "rules_year", "version", "date"} <= shown
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_variants_differ_where_the_reader_does(tag: str) -> None:
+    org = complete_org()
+    cat = catalogue.load(tag)
+    women, men, minor = (printed_text(org, tag, variant) for variant in VARIANTS)
+    assert len({women, men, minor}) == 3
+
+    def has(text: str, key: str, variant: str) -> bool:
+        chunk = max(re.split(r"\{\w+\}", cat.text(key, variant)), key=len).strip()[:40]
+        return chunk in text
+    assert has(men, "rights.union", "men") and not has(women, "rights.union", "women")
+    assert has(minor, "minor.representative", "minor") and not has(men, "minor.representative", "men")
+    assert has(women, "rights.housing_women", "women") and not has(minor, "rights.housing_women", "minor")
+    money = content._values(org, language(tag), cat)["cash_single"]
+    assert money in women and money in men and money not in minor  # the return's cash is for adults
+
+
+def test_unknown_variant_is_a_usage_error() -> None:
+    with pytest.raises(LeafletUsageError):
+        leaflet_content(complete_org(), "en", "elderly")
+
+
+def test_every_rights_line_has_its_source_and_who_decides() -> None:
+    for key in RIGHTS_KEYS:
+        source = facts.SOURCES[key]
+        assert source.document and len(source.passage) > 30, key
+    decided = [key for key in RIGHTS_KEYS if facts.SOURCES[key].decides]
+    assert {"rights.assessment", "rights.reflection", "rights.return_plan", "minor.protect"} <= set(decided)
+    en = catalogue.load("en")
+    assert "Immigration Service" in en.text("rights.assessment") and "CMM" in en.text("rights.assessment")
+    assert "as a rule" in en.text("rights.punish") and "serious" in en.text("rights.punish")
+    assert "anonymous" in en.text("rights.report")
+    assert "{cash_months}" in en.text("rights.return_cash") and "not paid in cash" in en.text("rights.return_plan")
+
+
+def test_english_source_sentences_are_short() -> None:
+    long_ones = []
+    for key, text in catalogue.load("en").messages.items():
+        for sentence in re.split(r"(?<=[.!?:])\s+", text):
+            if len(sentence.split()) > 25:
+                long_ones.append((key, sentence))
+    assert long_ones == []
+
+
+def test_services_print_only_when_the_organisation_offers_them() -> None:
+    en = catalogue.load("en")
+    bare = replace(complete_org(), services=())
+    text = printed_text(bare, "en")
+    assert en.text("service.talk") in text and en.text("service.cmm") in text
+    for code in OFFERED_SERVICES:
+        assert en.text(f"service.{code}") not in text
+    assert en.text("record.health") not in text and en.text("record.legal") not in text
+    legal = printed_text(replace(bare, services=("legal",)), "en")
+    assert en.text("service.legal") in legal and en.text("record.legal") in legal
+    assert en.text("service.health") not in legal
+
+
+def test_the_leaflet_lists_every_field_the_vault_records(session) -> None:
+    named = {field for fields in RECORDED.values() for field in fields}
+    technical = {"people.id", "people.reference", "people.alias_key", "contacts.id", "contacts.person_id",
+                 "contacts.created_by"}
+    for table in ("people", "contacts"):
+        columns = {f"{table}.{row[1]}" for row in session.conn.execute(f"PRAGMA table_info({table})")}
+        assert columns - named - technical == set(), "a new field: say so on the leaflet (content.RECORDED)"
+    for table in ("health_contacts", "legal_sessions", "referrals"):
+        assert f"{table}.*" in named
+
+
+def test_retention_sentence_follows_the_vaults_policy(session) -> None:
+    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=7, visits_months=60))
+    org = organisation.load(session)
+    assert org.retention_months == 7
+    text = printed_text(org, "en")
+    assert "no contact with you for 7 months" in text
+    organisation.save(session, replace(org, retention_months=99))     # a stored number is never what prints
+    assert organisation.load(session).retention_months == 7
+
+
+def _catalogue_dir(tmp_path, monkeypatch, da_text: str):
+    (tmp_path / "da.po").write_text(da_text, encoding="utf-8")
+    (tmp_path / "en.po").write_text(catalogue.path_for("en").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(catalogue, "CATALOGUE_DIR", tmp_path)
+    catalogue.load.cache_clear()
+
+
+def test_any_edit_gives_a_new_version_and_undoes_a_review(tmp_path, monkeypatch) -> None:
+    original = catalogue.load("da")
+    text = catalogue.path_for("da").read_text(encoding="utf-8")
+    reviewed = re.sub(r'"X-Translation-Status: .*\\n"', '"X-Translation-Status: reviewed\\\\n"', text)
+    reviewed = re.sub(r'"X-Reviewed-By: .*\\n"', '"X-Reviewed-By: Outside Reviewer\\\\n"', reviewed)
+    reviewed = re.sub(r'"X-Reviewed-On: .*\\n"', '"X-Reviewed-On: 2026-12-01\\\\n"', reviewed)
+    reviewed = re.sub(r'"X-Reviewed-Hash: .*\\n"', f'"X-Reviewed-Hash: {original.version}\\\\n"', reviewed)
+    try:
+        _catalogue_dir(tmp_path, monkeypatch, reviewed)
+        assert not catalogue.load("da").status.is_draft
+        title = original.text("leaflet.title")
+        _catalogue_dir(tmp_path, monkeypatch, reviewed.replace(f'msgstr "{title}"', f'msgstr "{title}!"', 1))
+        edited = catalogue.load("da")
+        assert edited.version != original.version
+        assert edited.status.is_draft and edited.status.edited_since_review
+    finally:
+        monkeypatch.undo()
+        catalogue.load.cache_clear()
+
+
+def test_a_variant_override_must_match_its_key(tmp_path, monkeypatch) -> None:
+    text = catalogue.path_for("da").read_text(encoding="utf-8")
+    source = catalogue.load("en").text("card.title")
+    try:
+        _catalogue_dir(tmp_path, monkeypatch, text + f'\nmsgctxt "card.title@women"\nmsgid "{source}"\n'
+                                                     'msgstr "Brug for hjælp?"\n')
+        assert catalogue.load("da").text("card.title", "women") == "Brug for hjælp?"
+        assert catalogue.load("da").text("card.title", "men") != "Brug for hjælp?"
+        for bad in ("card.title@elderly", "no.such.key@women"):
+            _catalogue_dir(tmp_path, monkeypatch, text + f'\nmsgctxt "{bad}"\nmsgid "{source}"\nmsgstr "x"\n')
+            with pytest.raises(CatalogueError):
+                catalogue.load("da")
+    finally:
+        monkeypatch.undo()
+        catalogue.load.cache_clear()
