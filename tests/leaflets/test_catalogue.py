@@ -43,7 +43,7 @@ def test_catalogue_is_complete_with_version_date_and_status(tag: str) -> None:
     assert cat.status.state in catalogue.STATES
     assert cat.status.is_draft  # nobody has reviewed the machine-assisted drafts yet
     for key, text in cat.messages.items():
-        source = catalogue.load("en").text(key)
+        source = catalogue.load("en").text(key.partition("@")[0])
         assert catalogue.placeholders(text) == catalogue.placeholders(source), key
 
 
