@@ -130,18 +130,19 @@ def _checked_messages(tag: str, messages: dict[str, tuple[str, str, bool]],
                       source: dict[str, tuple[str, str, bool]]) -> dict[str, str]:
     texts = {}
     for key, (msgid, _unused, _fuzzy) in source.items():
-        _id, string, fuzzy = messages.get(key, ("", "", False))
+        translated_from, string, fuzzy = messages.get(key, ("", "", False))
         text = string or (msgid if tag == SOURCE_TAG else "")
-        if not text or fuzzy or placeholders(text) != placeholders(msgid):
+        stale = translated_from != msgid          # the English changed since this was translated
+        if not text or fuzzy or stale or placeholders(text) != placeholders(msgid):
             raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
                 tag=tag, key=key))
         texts[key] = text
-    for key, (_id, string, fuzzy) in messages.items():
+    for key, (translated_from, string, fuzzy) in messages.items():
         base, _at, variant = key.partition("@")
         if not _at:
             continue
         if base not in source or variant not in VARIANTS or not string or fuzzy \
-                or placeholders(string) != placeholders(source[base][0]):
+                or translated_from != source[base][0] or placeholders(string) != placeholders(source[base][0]):
             raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
                 tag=tag, key=key))
         texts[key] = string

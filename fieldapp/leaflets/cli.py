@@ -106,6 +106,7 @@ def run_translations(args) -> int:
         for lang in ([language(args.lang)] if args.lang else LANGUAGES):
             if review.stamp(lang.tag):
                 print(_("{tag}: new version {version}").format(tag=lang.tag, version=catalogue.load(lang.tag).version))
+        review.write_template()
         return ExitCode.OK
     return _import(args, review)
 

@@ -200,6 +200,28 @@ def write(tag: str, messages: dict[str, str], reviewer: str = "", today: date | 
     return version
 
 
+TEMPLATE = "leaflet.pot"
+
+
+def write_template() -> Path:
+    """``leaflet.pot``, the template a new language starts from: every key with its English and no text."""
+    source = catalogue.load(SOURCE_TAG)
+    header = {name: "" for name in _STANDARD_HEADER} | {
+        "Project-Id-Version": "fieldapp leaflet 2", "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit",
+        "X-Content-Date": "", "X-Content-Hash": "", "X-Form-Of-Address": "", "X-Translation-Status": "draft",
+        "X-Translated-By": "", "X-Reviewed-By": "", "X-Reviewed-On": "", "X-Reviewed-Hash": ""}
+    comments = ["# Template for fieldapp's client information sheets. Copy to <bcp47>.po and translate;",
+                "# write the language's form of address in X-Form-Of-Address, then run: fieldapp translations stamp"]
+    path = catalogue.CATALOGUE_DIR / TEMPLATE
+    text = render_po(SOURCE_TAG, header, {key: "" for key in source.messages}, comments)
+    try:
+        write_atomic(path, text.encode("utf-8"), mode=0o644)
+    except OSError as error:
+        raise StorageIOError(_("The catalogue {path} could not be written.").format(path=path)) from error
+    return path
+
+
 def stamp(tag: str, today: date | None = None) -> bool:
     """After a hand edit: record the new version and date (a review no longer covers it). True if it changed."""
     cat = catalogue.load(language(tag).tag)

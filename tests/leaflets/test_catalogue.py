@@ -147,4 +147,14 @@ def test_unknown_language_format_and_partner_are_usage_errors() -> None:
             call()
         assert error.value.exit_code == 2
     assert check_bilingual(language("th"), "da").tag == "da"
-    assert {lang.tag for lang in LANGUAGES if lang.rtl} == {"ar"}
+    assert {lang.tag for lang in LANGUAGES if lang.rtl} == {"ar", "fa"}
+
+
+def test_the_template_has_every_key_with_its_english_and_no_text() -> None:
+    from babel.messages.pofile import read_po
+
+    with (catalogue.CATALOGUE_DIR / "leaflet.pot").open("rb") as handle:
+        template = {str(m.context): (str(m.id), str(m.string)) for m in read_po(handle) if m.id and m.context}
+    english = catalogue.load("en").messages
+    assert {key: msgid for key, (msgid, _text) in template.items()} == english
+    assert all(text == "" for _msgid, text in template.values())

@@ -104,3 +104,12 @@ def test_pack_writes_every_copy_and_counts_materials(qapp, tmp_path: Path) -> No
     assert materials(items) == [("wallet_card", "th", 4), ("leaflet", "ro", 2)]
     cancelled = qt_render.render_pack(complete_org(), items, tmp_path / "no.pdf", lambda n: n < 2)
     assert cancelled is None and not (tmp_path / "no.pdf").exists()
+
+
+def test_cli_variant_prints_the_sheet_for_that_reader(qapp, tmp_path: Path, capsys) -> None:
+    men, women = tmp_path / "men.pdf", tmp_path / "women.pdf"
+    assert run("leaflet", "--lang", "en", "--variant", "men", "--out", str(men)) == ExitCode.OK
+    assert run("leaflet", "--lang", "en", "--out", str(women)) == ExitCode.OK
+    assert "3F" in " ".join(pdf_text(men)) and "3F" not in " ".join(pdf_text(women))
+    assert run("leaflet", "--lang", "en", "--variant", "elderly", "--out", str(tmp_path / "x.pdf")) == ExitCode.USAGE
+    assert "elderly" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()

@@ -172,9 +172,9 @@ def test_a_variant_override_must_match_its_key(tmp_path, monkeypatch) -> None:
     source = catalogue.load("en").text("card.title")
     try:
         _catalogue_dir(tmp_path, monkeypatch, text + f'\nmsgctxt "card.title@women"\nmsgid "{source}"\n'
-                                                     'msgstr "Brug for hjælp?"\n')
-        assert catalogue.load("da").text("card.title", "women") == "Brug for hjælp?"
-        assert catalogue.load("da").text("card.title", "men") != "Brug for hjælp?"
+                                                     'msgstr "Har du brug for hjælp nu?"\n')
+        assert catalogue.load("da").text("card.title", "women") == "Har du brug for hjælp nu?"
+        assert catalogue.load("da").text("card.title", "men") != "Har du brug for hjælp nu?"
         for bad in ("card.title@elderly", "no.such.key@women"):
             _catalogue_dir(tmp_path, monkeypatch, text + f'\nmsgctxt "{bad}"\nmsgid "{source}"\nmsgstr "x"\n')
             with pytest.raises(CatalogueError):

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine
 from fieldapp.leaflets import qt_layout
 from fieldapp.leaflets.catalogue import load
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
 from fieldapp.leaflets.fonts import ALL_FAMILIES
-from fieldapp.leaflets.languages import FORMATS, TAGS, language
-from fieldapp.leaflets.qt_render import render_leaflet, write_leaflet
+from fieldapp.leaflets.languages import FORMATS, TAGS, VARIANTS, language
+from fieldapp.leaflets.qt_render import output_pages, render_leaflet, write_leaflet
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import complete_org, normalise, pdf_fonts, pdf_text
 
 EMBEDDED_NAMES = tuple(family.replace(" ", "") for family in ALL_FAMILIES)
-MAX_PAGES = {"a4": 2, "a5": 4, "card": 1}
+MAX_PAGES = {"a4": 2, "a5": 4, "card": 1}   # logical pages: the A4 sheet's columns, the A5 sheet's panels
+# The longest contact lines an organisation realistically configures.
+LONG_LINES = (ContactLine("Hotline", "+45 00 00 00 00 (24 hours, also SMS, WhatsApp and Signal)"),
+              ContactLine("Drop-in", "Testvejens Gård, Testvej 123, 2. sal th., 0000 Testby Sydhavn", "address"),
+              ContactLine("Hours", "Monday to Friday 10–16, Thursday 10–20, closed on public holidays", "hours"),
+              ContactLine("Web", "https://www.example-outreach-organisation.dk/hjaelp/information", "web"),
+              ContactLine("Mail", "kontakt@example-outreach-organisation.dk", "email"))
 
 
 def overflowing_lines(laid: qt_layout.LaidOut) -> list[str]:
@@ -60,9 +68,13 @@ def test_leaflet_pdf(qapp, tmp_path: Path, tag: str, fmt: str) -> None:
     result = write_leaflet(laid, out)
     assert out.is_file() and result.sample and result.draft
     assert 1 <= laid.pages <= MAX_PAGES[fmt]
+    assert result.pages == (2 if fmt == "a5" else 1)       # one sheet; the folded A5 on its front and back
     assert overflowing_lines(laid) == []
     pages = pdf_text(out)
     assert len(pages) == result.pages
+    if fmt == "a4":                                        # the text layer says each line once
+        lines = [line.strip() for line in pages[0].splitlines() if len(line.strip()) >= 20]
+        assert len(lines) == len(set(lines)), [line for line in lines if lines.count(line) > 1]
     raw = " ".join(pages)
     if fmt == "card":
         script = laid.content.language.script
@@ -93,6 +105,24 @@ def test_bilingual_pdf(qapp, tmp_path: Path, tag: str, partner: str) -> None:
     partner_text = normalise(raw, "latin", from_pdf=True)
     assert all(normalise(p, "latin") in partner_text for p in laid.partner.key_phrases())
     assert "SAMPLE" not in raw
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_a4_is_one_page_for_every_reader_with_every_service_and_long_contact_lines(qapp, tag: str) -> None:
+    org = replace(complete_org(), contact_lines=LONG_LINES, services=OFFERED_SERVICES)
+    for variant in VARIANTS:
+        laid = qt_layout.lay_out(org, tag, "a4", variant=variant)
+        assert len(output_pages(laid)) == 1, variant
+        assert laid.spec.base_pt >= 9 and overflowing_lines(laid) == []
+        folded = qt_layout.lay_out(org, tag, "a5", variant=variant)
+        assert len(output_pages(folded)) == 2, variant     # one A4 sheet, front and back
+
+
+def test_columns_read_from_the_reading_side(qapp) -> None:
+    org = replace(complete_org(), contact_lines=LONG_LINES, services=OFFERED_SERVICES)
+    ltr, rtl = (output_pages(qt_layout.lay_out(org, tag, "a4"))[0] for tag in ("en", "fa"))
+    assert [index for index, _x in ltr] == [0, 1] and ltr[0][1] < ltr[1][1]
+    assert [index for index, _x in rtl] == [0, 1] and rtl[0][1] > rtl[1][1]   # the first column on the right
 
 
 def test_render_leaflet_writes_the_pdf(qapp, tmp_path: Path) -> None:

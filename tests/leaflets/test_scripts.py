@@ -18,7 +18,7 @@ from tests.leaflets.helpers import complete_org
 LONG_THAI = ("ผู้ที่ตกเป็นเหยื่อการค้ามนุษย์มีสิทธิ์ได้รับความช่วยเหลือโดยไม่ต้องแจ้งตำรวจและมีสิทธิ์ได้รับที่พักที่ปลอดภัย"
              "รวมถึงการรักษาพยาบาลและคำปรึกษาทางกฎหมายฟรีเป็นภาษาของคุณ "
              "ข้อมูลถูกเข้ารหัสและลบภายในไม่เกินยี่สิบสี่เดือนเราไม่แบ่งปันข้อมูลกับตำรวจหรือเจ้าหน้าที่ถ้าคุณไม่ยินยอม")
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")  # Arabic and Persian letters
 
 
 def _lines(doc) -> list[tuple[object, object]]:
@@ -93,8 +93,9 @@ def test_thai_leaflet_lines_start_at_word_boundaries(qapp) -> None:
                 assert _bad_breaks(block.text(), [line.textStart()]) == []
 
 
-def test_arabic_runs_right_to_left(qapp) -> None:
-    laid = qt_layout.lay_out(complete_org(), "ar", "a4")
+@pytest.mark.parametrize("tag", ["ar", "fa"])
+def test_arabic_script_runs_right_to_left(qapp, tag: str) -> None:
+    laid = qt_layout.lay_out(complete_org(), tag, "a4")
     checked = 0
     for block, line in _lines(laid.doc):
         text = block.text()[line.textStart():line.textStart() + line.textLength()]
@@ -110,11 +111,12 @@ def test_arabic_runs_right_to_left(qapp) -> None:
             assert x_line_start > line.x() + line.width() - laid.text_width * 0.02, text
         checked += 1
     assert checked > 20
-    assert language("ar").rtl
+    assert language(tag).rtl
 
 
-def test_numbers_stay_left_to_right_in_arabic(qapp) -> None:
-    laid = qt_layout.lay_out(complete_org(), "ar", "a4")
+@pytest.mark.parametrize("tag", ["ar", "fa"])
+def test_numbers_stay_left_to_right_in_arabic_script(qapp, tag: str) -> None:
+    laid = qt_layout.lay_out(complete_org(), tag, "a4")
     checked = 0
     for block, line in _lines(laid.doc):
         text = block.text()

@@ -138,3 +138,36 @@ def test_retranslate_and_clear(qtbot, page) -> None:
     page.clear()
     assert page.preview.pixmap() is None or page.preview.pixmap().isNull()
     assert page.pack_list.count() == 0 and page.pack_items() == []
+
+
+def test_the_sheet_for_whom_reaches_preview_pdf_and_pack(qtbot, page, monkeypatch, tmp_path) -> None:
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    _choose(qtbot, page.language_combo, "en")
+    _choose(qtbot, page.variant_combo, "men")
+    assert page.variant() == "men" and page._laid.content.variant == "men"
+    out = tmp_path / "men.pdf"
+    _save_to(monkeypatch, out)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    text = " ".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "3F" in text and "Reden International" not in text
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.pack_items()[0].variant == "men" and "Men" in page.pack_list.item(0).text()
+    _choose(qtbot, page.variant_combo, "minor")
+    assert page._laid.content.variant == "minor"
+
+
+def test_organisation_services_decide_what_the_sheet_offers(qtbot, configured) -> None:
+    from fieldapp.leaflets.catalogue import load
+    from fieldapp.ui.organisation_tab import OrganisationTab
+
+    tab = OrganisationTab(configured)
+    qtbot.addWidget(tab)
+    assert not any(check.isChecked() for check in tab.service_checks.values())
+    tab.service_checks["legal"].setChecked(True)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert organisation.load(configured).services == ("legal",)
+    widget = LeafletsPage(configured)
+    qtbot.addWidget(widget)
+    _choose(qtbot, widget.language_combo, "en")
+    text = widget._laid.content.all_text()
+    assert load("en").text("service.legal") in text and load("en").text("service.health") not in text
