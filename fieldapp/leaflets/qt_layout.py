@@ -50,6 +50,15 @@ SPECS = {
 }
 
 
+# Noto's fonts have generous line spacing (about 1.36 em), so 90 % still clears every stacked mark; Almarai's is
+# tight (about 1.1 em) and Arabic marks need more: its lines keep at least the font's own spacing.
+_MIN_LEADING = {"arabic": 110}
+
+
+def leading_for(script: str, spec: PageSpec) -> int:
+    return max(spec.leading, _MIN_LEADING.get(script, 0)) if spec.leading != 100 else 100
+
+
 def px(mm: float) -> float:
     return mm / MM_PER_INCH * LAYOUT_DPI
 
@@ -140,7 +149,7 @@ def _markup(fmt: str, content: LeafletContent, partner: LeafletContent | None, s
         return html.bilingual_html(content, partner, spec.base_pt)
     if fmt == "card":
         return html.card_html(content, spec.base_pt)
-    return html.leaflet_html(content, spec.base_pt, spec.leading)
+    return html.leaflet_html(content, spec.base_pt, leading_for(content.language.script, spec))
 
 
 def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None,
@@ -162,5 +171,6 @@ def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None,
     width, height = _text_area(spec, bool(fmt == "card" and content.qr_payload))
     doc = _document(_markup(fmt, content, partner, spec), families_for(lang), spec, device, lang.rtl)
     doc.setPageSize(QSizeF(width, height))
+    doc.size()  # lay every block out now (Qt lays out lazily; drawing goes line by line)
     return LaidOut(fmt, spec, doc, content, partner, sample, width, height, device, buffer)
 

@@ -12,7 +12,17 @@ from pathlib import Path
 
 import segno
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 from fieldapp.domain.organisation import Organisation
 from fieldapp.errors import StorageIOError
@@ -80,9 +90,24 @@ def _draw_text_page(painter: QPainter, laid: LaidOut, index: int, x_mm: float) -
         left += px(laid.spec.qr_mm + laid.spec.margin_mm / 2)
     painter.save()
     painter.translate(QPointF(left, px(laid.spec.margin_mm) - index * laid.text_height))
-    clip = QRectF(0, index * laid.text_height, laid.text_width, laid.text_height)
-    laid.doc.drawContents(painter, clip)
+    _draw_lines(painter, laid.doc, index * laid.text_height, (index + 1) * laid.text_height)
     painter.restore()
+
+
+def _draw_lines(painter: QPainter, doc: QTextDocument, top: float, bottom: float) -> None:
+    """Draw the lines that lie on this page, one by one. Drawing whole blocks under a clip (drawContents)
+    hides a block's lines on the page before or after, but the PDF's text layer still gets them: a paragraph
+    that runs on into the next column would be in the text twice."""
+    block = doc.begin()
+    while block.isValid():
+        layout = block.layout()
+        origin = layout.position()
+        for number in range(layout.lineCount()):
+            line = layout.lineAt(number)
+            y = origin.y() + line.y()
+            if y >= top - 0.5 and y + line.height() <= bottom + 0.5:
+                line.draw(painter, origin)
+        block = block.next()
 
 
 def qr_rect(laid: LaidOut, x_mm: float = 0.0) -> QRectF:

@@ -153,7 +153,7 @@ def compare(tag: str, incoming: dict[str, str]) -> list[Change]:
         elif not text.strip():
             problems.append(_("{key}: no translation").format(key=key))
         elif placeholders(text) != placeholders(source[base]):
-            problems.append(_("{key}: the {{placeholders}} differ from the English").format(key=key))
+            problems.append(_("{key}: the placeholders in braces differ from the English").format(key=key))
         elif _has_figure(text):
             problems.append(_("{key}: a figure in the text (figures come from the app's facts)").format(key=key))
     problems += [_("{key}: missing").format(key=key) for key in source if key not in incoming]

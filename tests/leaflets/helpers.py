@@ -59,6 +59,10 @@ def normalise(text: str, script: str, *, from_pdf: bool = False) -> str:
     CJK and Thai drop all spaces (lines break anywhere); other scripts only collapse white space.
     Everything is NFKC-normalised first (PDF text layers give ligatures and presentation forms)."""
     text = unicodedata.normalize("NFKC", text.replace("\u200b", "").replace("\u2060", ""))
+    if script == "arabic":
+        text = text.replace("\u200c", " ")    # Persian's zero-width non-joiner comes back as a space
+        # the text layer maps Persian yeh and keheh forms to their Arabic look-alikes: compare them as one
+        text = text.translate(str.maketrans({"\u06cc": "\u064a", "\u0649": "\u064a", "\u06a9": "\u0643"}))
     if script == "arabic" and from_pdf:
         text = _arabic_logical(text)
     elif script == "thai":

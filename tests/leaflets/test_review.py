@@ -90,7 +90,8 @@ def test_only_an_outside_reviewer_marks_a_language_reviewed_and_any_edit_undoes_
 def test_a_stale_translation_of_changed_english_is_refused(catalogues) -> None:
     _edit(catalogues / "en.po", "card.body", "Free help in your language, whenever you need it.")
     po = (catalogues / "en.po").read_text("utf-8").replace(
-        'msgid "Free, confidential help in your language."', 'msgid "Free help in your language, whenever you need it."')
+        'msgid "Free, confidential help in your language."',
+        'msgid "Free help in your language, whenever you need it."')
     (catalogues / "en.po").write_text(po, "utf-8")
     catalogue.load.cache_clear()
     catalogue.source_keys.cache_clear()
@@ -100,7 +101,7 @@ def test_a_stale_translation_of_changed_english_is_refused(catalogues) -> None:
 
 @pytest.mark.parametrize(("key", "text", "why"), [
     ("card.title", "", "no translation"),
-    ("rights.reflection", "Du får {days}.", "placeholders"),
+    ("rights.reflection", "Du får {days}.", "placeholders in braces"),
     ("rights.reflection", "Du får {reflection_days}, altså 30 dage.", "a figure"),
     ("card.title@elderly", "Hjælp?", "not a key"),
 ])
@@ -128,10 +129,9 @@ def test_hostile_files_are_refused_without_reading_them(catalogues, tmp_path) ->
     garbage = tmp_path / "garbage.po"
     garbage.write_bytes(b'msgid "unterminated\n\xff\xfe')
     for path in (link, fifo, huge, garbage, tmp_path / "missing.po", tmp_path):
-        done = threading.Event()
-        errors = []
+        done, errors = threading.Event(), []
 
-        def attempt(path=path) -> None:
+        def attempt(path=path, done=done, errors=errors) -> None:
             try:
                 review.read_incoming(path)
             except CatalogueError as error:
