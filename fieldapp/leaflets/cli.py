@@ -63,8 +63,8 @@ def run(args) -> int:
 
 
 def register_translations(subparsers) -> argparse.ArgumentParser:
-    """Add ``translations`` (the leaflet texts' review workflow) to the command line's sub-commands."""
-    parser = subparsers.add_parser("translations", help=_("review the leaflet texts: status, export, import, "
+    """Add ``leaflet-texts`` (the leaflet texts' review workflow) to the command line's sub-commands."""
+    parser = subparsers.add_parser("leaflet-texts", help=_("review the leaflet texts: status, export, import, "
                                                           "stamp"))
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("status", help=_("each language's content version, date and review status"))

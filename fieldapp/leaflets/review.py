@@ -212,7 +212,7 @@ def write_template() -> Path:
         "X-Content-Date": "", "X-Content-Hash": "", "X-Form-Of-Address": "", "X-Translation-Status": "draft",
         "X-Translated-By": "", "X-Reviewed-By": "", "X-Reviewed-On": "", "X-Reviewed-Hash": ""}
     comments = ["# Template for fieldapp's client information sheets. Copy to <bcp47>.po and translate;",
-                "# write the language's form of address in X-Form-Of-Address, then run: fieldapp translations stamp"]
+                "# write the language's form of address in X-Form-Of-Address, then run: fieldapp leaflet-texts stamp"]
     path = catalogue.CATALOGUE_DIR / TEMPLATE
     text = render_po(SOURCE_TAG, header, {key: "" for key in source.messages}, comments)
     try:

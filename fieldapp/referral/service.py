@@ -35,7 +35,9 @@ from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotM
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo
 
-SHEET_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
+# A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one
+# from before content versions were computed.
+SHEET_VERSION = re.compile(r"[0-9a-f]{10}|[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def record_consent(session: Session, referral_id: str, scope: str, sheet_languag
     if sheet_language not in codes.LANGUAGES:
         problems["sheet_language"] = _("Choose the language of the information sheet.")
     if not SHEET_VERSION.fullmatch(sheet_version or ""):
-        problems["sheet_version"] = _("Give the information sheet's version, like 2026.1.")
+        problems["sheet_version"] = _("Give the information sheet's version, as printed at its foot.")
     if problems:
         raise ValidationError(problems)
     consent = Consent(scope, sheet_language, sheet_version, recorded_by=session.user.id,

@@ -38,7 +38,7 @@ def test_catalogue_is_complete_with_version_date_and_status(tag: str) -> None:
     cat = catalogue.load(tag)
     assert {key.partition("@")[0] for key in cat.messages} == set(catalogue.source_keys())
     assert cat.version == catalogue.content_hash(cat.messages) and isinstance(cat.date, date)
-    assert cat.stamped, f"{tag}: edited but not stamped (run: fieldapp translations stamp)"
+    assert cat.stamped, f"{tag}: edited but not stamped (run: fieldapp leaflet-texts stamp)"
     assert cat.form_of_address, f"{tag}: no X-Form-Of-Address policy in the header"
     assert cat.status.state in catalogue.STATES
     assert cat.status.is_draft  # nobody has reviewed the machine-assisted drafts yet

@@ -58,11 +58,11 @@ def test_import_shows_the_diff_and_writes_only_with_apply(catalogues, tmp_path, 
     _edit(out, "card.title", "Har du brug for hjælp nu?")
     before = (catalogues / "da.po").read_bytes()
     old_version = catalogue.load("da").version
-    assert run("translations", "import", "--lang", "da", str(out)) == ExitCode.OK
+    assert run("leaflet-texts", "import", "--lang", "da", str(out)) == ExitCode.OK
     shown = capsys.readouterr().out
     assert "card.title" in shown and "+ Har du brug for hjælp nu?" in shown and "1 text changed" in shown
     assert (catalogues / "da.po").read_bytes() == before
-    assert run("translations", "import", "--lang", "da", str(out), "--apply") == ExitCode.OK
+    assert run("leaflet-texts", "import", "--lang", "da", str(out), "--apply") == ExitCode.OK
     after = catalogue.load("da")
     assert after.text("card.title") == "Har du brug for hjælp nu?"
     assert after.version != old_version and after.stamped and after.status.is_draft
@@ -71,10 +71,10 @@ def test_import_shows_the_diff_and_writes_only_with_apply(catalogues, tmp_path, 
 def test_only_an_outside_reviewer_marks_a_language_reviewed_and_any_edit_undoes_it(catalogues, tmp_path) -> None:
     out = review.export("da", tmp_path / "da-review.po")
     for name, org in (("fieldapp developers", "Us"), ("Ane Jensen", "fieldapp"), ("Ane Jensen", ""), ("", "X")):
-        assert run("translations", "import", "--lang", "da", str(out), "--apply", "--reviewed-by", name,
+        assert run("leaflet-texts", "import", "--lang", "da", str(out), "--apply", "--reviewed-by", name,
                    "--reviewer-organisation", org) == ExitCode.INVALID_INPUT
         assert catalogue.load("da").status.is_draft
-    assert run("translations", "import", "--lang", "da", str(out), "--apply", "--reviewed-by", "Ane Jensen",
+    assert run("leaflet-texts", "import", "--lang", "da", str(out), "--apply", "--reviewed-by", "Ane Jensen",
                "--reviewer-organisation", "Dansk Tolkeservice") == ExitCode.OK
     reviewed = catalogue.load("da")
     assert not reviewed.status.is_draft and reviewed.status.reviewed_by == "Ane Jensen (Dansk Tolkeservice)"
@@ -82,7 +82,7 @@ def test_only_an_outside_reviewer_marks_a_language_reviewed_and_any_edit_undoes_
     _edit(catalogues / "da.po", "card.body", "Gratis hjælp på dit sprog.")       # a hand edit afterwards
     catalogue.load.cache_clear()
     assert catalogue.load("da").status.is_draft and catalogue.load("da").status.edited_since_review
-    assert run("translations", "stamp", "--lang", "da") == ExitCode.OK
+    assert run("leaflet-texts", "stamp", "--lang", "da") == ExitCode.OK
     stamped = catalogue.load("da")
     assert stamped.stamped and stamped.status.state == "draft" and not stamped.status.reviewed_by
 
@@ -114,7 +114,7 @@ def test_a_bad_text_imports_nothing(catalogues, tmp_path, key, text, why) -> Non
     before = (catalogues / "da.po").read_bytes()
     with pytest.raises(CatalogueError, match=why):
         review.compare("da", review.read_incoming(out))
-    assert run("translations", "import", "--lang", "da", str(out), "--apply") == ExitCode.INVALID_INPUT
+    assert run("leaflet-texts", "import", "--lang", "da", str(out), "--apply") == ExitCode.INVALID_INPUT
     assert (catalogues / "da.po").read_bytes() == before
 
 
