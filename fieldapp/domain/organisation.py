@@ -20,6 +20,12 @@ class ContactLine:
 # care AmiAmi's clinic: not every organisation's).
 OFFERED_SERVICES = ("interpreter", "health", "housing", "legal", "accompany")
 
+# Accent colours for headings and pictograms: each dark enough to read on white paper (contrast of at least
+# 4.5:1, WCAG AA) and still readable when printed in grey.
+ACCENTS = {"blue": "#1d4e89", "teal": "#00656b", "purple": "#5b2a86", "red": "#9b1c31", "green": "#2d6a2e",
+           "black": "#222222"}
+DEFAULT_ACCENT = "blue"
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -30,7 +36,12 @@ class Organisation:
     hotline: str = ""      # the number a wallet card's QR code dials
     retention_months: int = 24  # people with no contact this long are deleted: filled from the retention policy
     services: tuple[str, ...] = ()  # OFFERED_SERVICES codes
+    accent: str = DEFAULT_ACCENT    # an ACCENTS name
     is_sample: bool = False  # the demo/sample configuration: leaflets carry a SAMPLE mark
+
+    @property
+    def accent_colour(self) -> str:
+        return ACCENTS.get(self.accent, ACCENTS[DEFAULT_ACCENT])
 
     def can_print_for_real(self) -> bool:
         return bool(self.name and self.contact_lines) and not self.is_sample

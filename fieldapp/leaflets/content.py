@@ -20,6 +20,7 @@ from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisa
 from fieldapp.leaflets import facts
 from fieldapp.leaflets.catalogue import Catalogue, load
 from fieldapp.leaflets.languages import DEFAULT_VARIANT, Language, check_variant, language
+from fieldapp.leaflets.pictograms import glyph
 
 ZWSP = "\u200b"
 WJ = "\u2060"
@@ -34,6 +35,8 @@ class Section:
     bullets: tuple[str, ...] = ()
     contacts: tuple[ContactLine, ...] = ()
     after: tuple[str, ...] = ()  # paragraphs after the bullets
+    icon: str = ""               # the heading's pictogram (a glyph of pictograms.FAMILY)
+    bullet_icons: tuple[str, ...] = ()  # a pictogram per bullet, or "" for a plain bullet
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class LeafletContent:
     version: str
     draft: bool
     variant: str = DEFAULT_VARIANT
+    accent: str = "#222222"  # the organisation's accent colour for headings and pictograms
 
     def key_phrases(self) -> tuple[str, ...]:
         """Short texts every printed leaflet in this language shows (used to check the PDF's text)."""
@@ -219,14 +223,18 @@ def _recorded(org: Organisation) -> tuple[str, ...]:
 
 
 def _sections(text, org: Organisation, variant: str) -> tuple[Section, ...]:
+    rights = _RIGHTS[variant]
     return (
-        Section(text("who.heading"), (text("who.body"),)),
-        Section(text("offer.heading"), (text("offer.intro"),), tuple(text(key) for key in _offer(org))),
-        Section(text("rights.heading"), (text("rights.assessment"),),
-                tuple(text(key) for key in _RIGHTS[variant])),
-        Section(text("help.heading"), (text("help.body"),), contacts=_printed(org.contact_lines, text)),
+        Section(text("who.heading"), (text("who.body"),), icon=glyph("who.heading")),
+        Section(text("offer.heading"), (text("offer.intro"),), tuple(text(key) for key in _offer(org)),
+                icon=glyph("offer.heading")),
+        Section(text("rights.heading"), (text("rights.assessment"),), tuple(text(key) for key in rights),
+                icon=glyph("rights.heading"), bullet_icons=tuple(glyph(key) for key in rights)),
+        Section(text("help.heading"), (text("help.body"),), contacts=_printed(org.contact_lines, text),
+                icon=glyph("help.heading")),
         Section(text("privacy.heading"), (text("privacy.intro"),), tuple(text(key) for key in _recorded(org)),
-                after=(text("privacy.body"), text("privacy.retention"), text("privacy.rights"))),
+                after=(text("privacy.body"), text("privacy.retention"), text("privacy.rights")),
+                icon=glyph("privacy.heading")),
     )
 
 
@@ -244,7 +252,7 @@ def leaflet_content(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT)
     phones = _printed(tuple(line for line in org.contact_lines if line.kind == "phone"), text)
     return LeafletContent(
         language=lang, title=text("leaflet.title"), intro=f"{text(f'intro.{variant}')} {text('leaflet.reassure')}",
-        sections=_sections(text, org, variant), variant=variant,
+        sections=_sections(text, org, variant), variant=variant, accent=org.accent_colour,
         footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),
         card_scan=text("card.scan"), card_contacts=phones, qr_payload=qr_payload(org),
         version=catalogue.version, draft=catalogue.status.is_draft)

@@ -2,7 +2,8 @@
 
 Noto Sans (Latin, Cyrillic, Vietnamese) and Noto Sans Thai come from the fontpkg PyPI packages; Almarai
 (Arabic; its glyphs map back to Unicode, so the PDF's text layer stays readable) from fontpkg-almarai; the
-Simplified Chinese subset of Noto Sans CJK SC is shipped in resources/fonts with its licence.
+Simplified Chinese subset of Noto Sans CJK SC and the pictograms (a subset of Phosphor Icons) are shipped in
+resources/fonts with their licences.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from fieldapp.leaflets import pictograms
 from fieldapp.leaflets.languages import Language
 from fieldapp.resources import resource
 
@@ -39,6 +41,7 @@ def font_faces() -> tuple[FontFace, ...]:
     faces += [FontFace(ARABIC, path) for path in _package_files("fontpkg_almarai", "Almarai-*.ttf")
               if path.stem in ("Almarai-Regular", "Almarai-Bold")]
     faces.append(FontFace(CJK_SC, FONT_DIR / "NotoSansCJKsc-Regular-subset.otf"))
+    faces.append(FontFace(pictograms.FAMILY, FONT_DIR / pictograms.FONT_FILE))
     return tuple(faces)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from fieldapp.domain.organisation import ContactLine
 from fieldapp.leaflets.content import LeafletContent, Section
+from fieldapp.leaflets import pictograms
 from fieldapp.leaflets.fonts import families_for
 
 _RTL_CHARS = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -26,9 +27,18 @@ def _para(text: str, rtl: bool, style: str = "") -> str:
     return f'<p {_attrs(rtl)} style="margin-bottom:0pt; {style}">{html.escape(text)}</p>'
 
 
-def _heading(text: str, rtl: bool, size: float) -> str:
-    return _para(text, rtl, f"font-size:{size:.1f}pt; font-weight:bold; margin-top:{size * 0.6:.1f}pt;"
-                            f" margin-bottom:{size * 0.15:.1f}pt;")
+def _icon(glyph: str, colour: str) -> str:
+    """A pictogram glyph in the accent colour, a little larger than the text, followed by a space."""
+    if not glyph:
+        return ""
+    return (f'<span style="font-family:\'{pictograms.FAMILY}\'; font-size:115%; color:{colour};">{glyph}</span>'
+            "\u00a0")
+
+
+def _heading(text: str, rtl: bool, size: float, icon: str = "", colour: str = "#000000") -> str:
+    style = (f"font-size:{size:.1f}pt; font-weight:bold; color:{colour}; margin-top:{size * 0.6:.1f}pt;"
+             f" margin-bottom:{size * 0.15:.1f}pt;")
+    return f'<p {_attrs(rtl)} style="margin-bottom:0pt; {style}">{_icon(icon, colour)}{html.escape(text)}</p>'
 
 
 def _contact(line: ContactLine, rtl: bool, size: float) -> str:
@@ -39,14 +49,18 @@ def _contact(line: ContactLine, rtl: bool, size: float) -> str:
             f'style="font-size:{size:.1f}pt; margin-top:2pt; margin-bottom:0pt;">{text}</p>')
 
 
-def _bullets(items: Iterable[str], rtl: bool) -> list[str]:
-    return [_para("• " + item, rtl, "margin-top:1.5pt; margin-left:0pt;") for item in items]
+def _bullets(items: Iterable[str], icons: Iterable[str], rtl: bool, colour: str) -> list[str]:
+    """List items, each led by its pictogram (or a bullet)."""
+    style = "margin-bottom:0pt; margin-top:1.5pt;"
+    return [f'<p {_attrs(rtl)} style="{style}">{_icon(icon, colour) if icon else "•" + chr(0xA0) * 2}'
+            f'{html.escape(item)}</p>' for item, icon in zip(items, icons, strict=True)]
 
 
-def _section(section: Section, rtl: bool, base: float) -> list[str]:
-    parts = [_heading(section.heading, rtl, base * 1.2)]
+def _section(section: Section, rtl: bool, base: float, colour: str = "#000000") -> list[str]:
+    parts = [_heading(section.heading, rtl, base * 1.2, section.icon, colour)]
     parts += [_para(text, rtl, "margin-top:2pt;") for text in section.paragraphs]
-    parts += _bullets(section.bullets, rtl)
+    icons = section.bullet_icons or ("",) * len(section.bullets)
+    parts += _bullets(section.bullets, icons, rtl, colour)
     parts += [_contact(line, rtl, base * 1.1) for line in section.contacts]
     parts += [_para(text, rtl, "margin-top:2pt;") for text in section.after]
     return parts
@@ -58,7 +72,8 @@ def _document(body: Iterable[str], base: float) -> str:
 
 def _title_block(content: LeafletContent, base: float) -> list[str]:
     rtl = content.language.rtl
-    return [_para(content.title, rtl, f"font-size:{base * 1.6:.1f}pt; font-weight:bold; margin-bottom:4pt;"),
+    return [_para(content.title, rtl, f"font-size:{base * 1.6:.1f}pt; font-weight:bold; color:{content.accent};"
+                                      " margin-bottom:4pt;"),
             _para(content.intro, rtl, "margin-top:2pt;")]
 
 
@@ -72,7 +87,7 @@ def leaflet_html(content: LeafletContent, base: float, leading: int = 100) -> st
     rtl = content.language.rtl
     body = _title_block(content, base)
     for section in content.sections:
-        body += _section(section, rtl, base)
+        body += _section(section, rtl, base, content.accent)
     body.append(_footer(content, base))
     if leading != 100:
         body = [part.replace(' style="', f' style="line-height:{leading}%; ', 1) for part in body]
@@ -100,7 +115,8 @@ def bilingual_html(first: LeafletContent, second: LeafletContent, base: float) -
     """Two languages side by side, one table row per part, so each section faces its translation."""
     rows = [(_title_block(first, base), _title_block(second, base))]
     for left, right in zip(first.sections, second.sections, strict=True):
-        rows.append((_section(left, first.language.rtl, base), _section(right, second.language.rtl, base)))
+        rows.append((_section(left, first.language.rtl, base, first.accent),
+                     _section(right, second.language.rtl, base, second.accent)))
     rows.append(([_footer(first, base)], [_footer(second, base)]))
     table = "".join(f"<tr>{_cell(a, first)}{_cell(b, second)}</tr>" for a, b in rows)
     return _document([f'<table width="100%" cellspacing="0" cellpadding="6" border="0">{table}</table>'], base)

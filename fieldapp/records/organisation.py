@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 
-from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
+from fieldapp.domain.organisation import ACCENTS, OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.resources import resource
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo
@@ -18,7 +18,9 @@ def from_dict(data: dict) -> Organisation:
     lines = tuple(ContactLine(**line) for line in data.get("contact_lines", ()))
     services = tuple(code for code in data.get("services", ()) if code in OFFERED_SERVICES)
     fields = {k: v for k, v in data.items()
-              if k in Organisation.__dataclass_fields__ and k not in ("contact_lines", "services")}
+              if k in Organisation.__dataclass_fields__ and k not in ("contact_lines", "services", "accent")}
+    if data.get("accent") in ACCENTS:
+        fields["accent"] = data["accent"]
     return Organisation(contact_lines=lines, services=services, **fields)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.codes import REGIONS
-from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine, Organisation
+from fieldapp.domain.organisation import ACCENTS, DEFAULT_ACCENT, OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.i18n import N_, _
 from fieldapp.records import organisation
 from fieldapp.security.session import Session
@@ -35,6 +36,8 @@ KINDS = {"phone": N_("Phone"), "address": N_("Address"), "web": N_("Web"), "emai
 SERVICE_NAMES = {"interpreter": N_("An interpreter"), "health": N_("Health advice and tests"),
                  "housing": N_("Help to find a safe place to stay"), "legal": N_("Free legal advice"),
                  "accompany": N_("Going with people to appointments")}
+ACCENT_NAMES = {"blue": N_("Dark blue"), "teal": N_("Teal"), "purple": N_("Purple"), "red": N_("Dark red"),
+                "green": N_("Dark green"), "black": N_("Black")}
 PHONE = re.compile(r"\+?[0-9][0-9 ]{5,20}")
 
 
@@ -47,6 +50,11 @@ class OrganisationTab(QWidget):
         for code in REGIONS:
             self.region_combo.addItem(code, code)
         self.hotline_edit = QLineEdit(objectName="orgHotline")
+        self.accent_combo = QComboBox(objectName="orgAccent")
+        for code, colour in ACCENTS.items():
+            swatch = QPixmap(16, 16)
+            swatch.fill(QColor(colour))
+            self.accent_combo.addItem(QIcon(swatch), code, code)
         self.lines = QTableWidget(0, 3, objectName="contactLines")
         self.add_line_button = QPushButton(objectName="addLine")
         self.remove_line_button = QPushButton(objectName="removeLine")
@@ -61,7 +69,8 @@ class OrganisationTab(QWidget):
         self.message = QLabel(objectName="organisationMessage")
         self.message.setWordWrap(True)
         form = QFormLayout()
-        self.labels = [add_row(form, w) for w in (self.name_edit, self.region_combo, self.hotline_edit)]
+        self.labels = [add_row(form, w) for w in (self.name_edit, self.region_combo, self.hotline_edit,
+                                                   self.accent_combo)]
         row = QHBoxLayout()
         for button in (self.add_line_button, self.remove_line_button):
             row.addWidget(button)
@@ -95,6 +104,7 @@ class OrganisationTab(QWidget):
         self.name_edit.setText(org.name)
         self.region_combo.setCurrentIndex(max(self.region_combo.findData(org.region), 0))
         self.hotline_edit.setText(org.hotline)
+        self.accent_combo.setCurrentIndex(max(self.accent_combo.findData(org.accent), 0))
         self.lines.setRowCount(0)
         for line in org.contact_lines:
             self._add_line(line)
@@ -103,11 +113,14 @@ class OrganisationTab(QWidget):
         self._org = org
 
     def retranslate(self) -> None:
-        texts = (_("Organisation &name"), _("&Region"), _("&Hotline for the card's QR code"))
+        texts = (_("Organisation &name"), _("&Region"), _("&Hotline for the card's QR code"),
+                 _("Leaflet &colour"))
         for label, text in zip(self.labels, texts, strict=True):
             label.setText(text)
         for i in range(self.region_combo.count()):
             self.region_combo.setItemText(i, _(REGIONS[self.region_combo.itemData(i)]))
+        for i in range(self.accent_combo.count()):
+            self.accent_combo.setItemText(i, _(ACCENT_NAMES[self.accent_combo.itemData(i)]))
         for row in range(self.lines.rowCount()):
             combo = self.lines.cellWidget(row, 2)
             for i in range(combo.count()):
@@ -145,7 +158,7 @@ class OrganisationTab(QWidget):
                            description=self._org.description, contact_lines=self._contact_lines(),
                            hotline=self.hotline_edit.text().strip(), retention_months=self._org.retention_months,
                            services=tuple(code for code, check in self.service_checks.items() if check.isChecked()),
-                           is_sample=False)
+                           accent=self.accent_combo.currentData() or DEFAULT_ACCENT, is_sample=False)
         problem = self.problem(org)
         if problem:
             self.message.setText(problem)

@@ -182,3 +182,38 @@ def test_a_variant_override_must_match_its_key(tmp_path, monkeypatch) -> None:
     finally:
         monkeypatch.undo()
         catalogue.load.cache_clear()
+
+
+def test_every_right_and_heading_has_a_pictogram_the_font_draws() -> None:
+    from fontTools.ttLib import TTFont
+
+    from fieldapp.leaflets import pictograms
+    from fieldapp.leaflets.fonts import faces_of
+
+    (face,) = faces_of(pictograms.FAMILY)
+    cmap = TTFont(face.path).getBestCmap()
+    keys = [key for key in RIGHTS_KEYS if key != "rights.assessment"]
+    keys += ["who.heading", "offer.heading", "rights.heading", "help.heading", "privacy.heading"]
+    for key in keys:
+        assert pictograms.glyph(key) and ord(pictograms.glyph(key)) in cmap, key
+    licence = face.path.parent / "LICENSE-Phosphor.txt"
+    assert "MIT License" in licence.read_text("utf-8")
+    rights = next(s for s in leaflet_content(complete_org(), "en", "men").sections if s.bullet_icons)
+    assert all(rights.bullet_icons) and len(rights.bullet_icons) == len(rights.bullets)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_accent_colours_are_readable_on_paper_and_survive_a_round_trip(session) -> None:
+    from fieldapp.domain.organisation import ACCENTS
+
+    for name, colour in ACCENTS.items():
+        assert (1.05) / (_luminance(colour) + 0.05) >= 4.5, name       # WCAG AA against white
+    organisation.save(session, replace(complete_org(), accent="teal"))
+    org = organisation.load(session)
+    assert org.accent == "teal" and leaflet_content(org, "en").accent == ACCENTS["teal"]
+    assert organisation.from_dict({"name": "X", "accent": "#ff00ff"}).accent_colour == ACCENTS["blue"]

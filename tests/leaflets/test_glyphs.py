@@ -32,7 +32,8 @@ def missing(text: str, families: list[str]) -> set[str]:
 
 def test_every_font_file_is_there() -> None:
     assert all(face.path.is_file() for face in font_faces())
-    assert {face.family for face in font_faces()} == {"Noto Sans", "Noto Sans Thai", "Almarai", "Noto Sans CJK SC"}
+    assert {face.family for face in font_faces()} == {"Noto Sans", "Noto Sans Thai", "Almarai", "Noto Sans CJK SC",
+                                                       "Phosphor"}
 
 
 @pytest.mark.parametrize("tag", TAGS)

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine
-from fieldapp.leaflets import qt_layout
+from fieldapp.leaflets import pictograms, qt_layout
 from fieldapp.leaflets.catalogue import load
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
@@ -20,7 +20,7 @@ from fieldapp.leaflets.qt_render import output_pages, render_leaflet, write_leaf
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import complete_org, normalise, pdf_fonts, pdf_text
 
-EMBEDDED_NAMES = tuple(family.replace(" ", "") for family in ALL_FAMILIES)
+EMBEDDED_NAMES = tuple(family.replace(" ", "") for family in (*ALL_FAMILIES, pictograms.FAMILY))
 MAX_PAGES = {"a4": 2, "a5": 4, "card": 1}   # logical pages: the A4 sheet's columns, the A5 sheet's panels
 # The longest contact lines an organisation realistically configures.
 LONG_LINES = (ContactLine("Hotline", "+45 00 00 00 00 (24 hours, also SMS, WhatsApp and Signal)"),

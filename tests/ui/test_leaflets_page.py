@@ -171,3 +171,16 @@ def test_organisation_services_decide_what_the_sheet_offers(qtbot, configured) -
     _choose(qtbot, widget.language_combo, "en")
     text = widget._laid.content.all_text()
     assert load("en").text("service.legal") in text and load("en").text("service.health") not in text
+
+
+def test_organisation_colour_reaches_the_leaflet(qtbot, configured) -> None:
+    from fieldapp.domain.organisation import ACCENTS
+    from fieldapp.ui.organisation_tab import OrganisationTab
+
+    tab = OrganisationTab(configured)
+    qtbot.addWidget(tab)
+    _choose(qtbot, tab.accent_combo, "purple")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    widget = LeafletsPage(configured)
+    qtbot.addWidget(widget)
+    assert widget._laid.content.accent == ACCENTS["purple"]
