@@ -48,5 +48,6 @@ def run(quick: bool) -> dict[str, dict]:
         all_ms = median_ms(all_a4, max(2, runs // 3))
     return {
         "leaflet_one_ms": metric(one_ms, "ms", "Thai A4 leaflet to PDF, content caches cold"),
-        "leaflets_all_a4_ms": metric(all_ms, "ms", f"{len(TAGS)} languages × {len(VARIANTS)} readers as A4 PDFs, content caches cold"),
+        "leaflets_all_a4_ms": metric(all_ms, "ms", f"{len(TAGS)} languages × {len(VARIANTS)} readers as A4 PDFs, "
+                                                   "content caches cold"),
     }

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 
 from fieldapp.domain.organisation import ContactLine
-from fieldapp.leaflets.content import LeafletContent, Section
 from fieldapp.leaflets import pictograms
+from fieldapp.leaflets.content import LeafletContent, Section
 from fieldapp.leaflets.fonts import families_for
 
 _RTL_CHARS = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")

@@ -4,7 +4,8 @@ Source: Phosphor Icons 1.3.0, regular weight (MIT licence, LICENSE-Phosphor.txt 
 in the qtawesome 1.4.2 wheel from PyPI (qtawesome/fonts/phosphor-1.3.0.ttf with its charmap). The subset keeps
 only the bold weight of the pictograms fieldapp.leaflets.pictograms names, under the same code points.
 
-    pip download qtawesome==1.4.2 --no-deps -d /tmp/qta && unzip -q /tmp/qta/qtawesome-1.4.2-py3-none-any.whl -d /tmp/qta
+    pip download qtawesome==1.4.2 --no-deps -d /tmp/qta
+    unzip -q /tmp/qta/qtawesome-1.4.2-py3-none-any.whl -d /tmp/qta
     python resources/fonts/make_icon_subset.py /tmp/qta/qtawesome/fonts
 """
 
