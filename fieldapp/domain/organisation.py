@@ -37,6 +37,7 @@ class Organisation:
     retention_months: int = 24  # people with no contact this long are deleted: filled from the retention policy
     services: tuple[str, ...] = ()  # OFFERED_SERVICES codes
     accent: str = DEFAULT_ACCENT    # an ACCENTS name
+    logo_png: bytes = b""           # the logo leaflets print at the top (not on the discreet card)
     is_sample: bool = False  # the demo/sample configuration: leaflets carry a SAMPLE mark
 
     @property

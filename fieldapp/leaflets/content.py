@@ -57,6 +57,7 @@ class LeafletContent:
     draft: bool
     variant: str = DEFAULT_VARIANT
     accent: str = "#222222"  # the organisation's accent colour for headings and pictograms
+    logo: bool = False       # the organisation has a logo (qt_logo.RESOURCE) to print at the top
 
     def key_phrases(self) -> tuple[str, ...]:
         """Short texts every printed leaflet in this language shows (used to check the PDF's text)."""
@@ -252,7 +253,7 @@ def leaflet_content(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT)
     phones = _printed(tuple(line for line in org.contact_lines if line.kind == "phone"), text)
     return LeafletContent(
         language=lang, title=text("leaflet.title"), intro=f"{text(f'intro.{variant}')} {text('leaflet.reassure')}",
-        sections=_sections(text, org, variant), variant=variant, accent=org.accent_colour,
+        sections=_sections(text, org, variant), variant=variant, accent=org.accent_colour, logo=bool(org.logo_png),
         footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),
         card_scan=text("card.scan"), card_contacts=phones, qr_payload=qr_payload(org),
         version=catalogue.version, draft=catalogue.status.is_draft)

@@ -70,22 +70,30 @@ def _document(body: Iterable[str], base: float) -> str:
     return f'<html><body style="font-size:{base:.1f}pt;">{"".join(body)}</body></html>'
 
 
-def _title_block(content: LeafletContent, base: float) -> list[str]:
+LOGO = "fieldapp-logo"  # the document resource qt_layout adds (qt_logo.RESOURCE)
+
+
+def _title_block(content: LeafletContent, base: float, logo_size: tuple[int, int] = (0, 0)) -> list[str]:
     rtl = content.language.rtl
-    return [_para(content.title, rtl, f"font-size:{base * 1.6:.1f}pt; font-weight:bold; color:{content.accent};"
-                                      " margin-bottom:4pt;"),
-            _para(content.intro, rtl, "margin-top:2pt;")]
+    width, height = logo_size
+    logo = [f'<p {_attrs(rtl)} style="margin-bottom:{base * 0.5:.1f}pt;">'
+            f'<img src="{LOGO}" width="{width}" height="{height}" /></p>']
+    title = _para(content.title, rtl, f"font-size:{base * 1.6:.1f}pt; font-weight:bold; color:{content.accent};"
+                                      " margin-bottom:4pt;")
+    return [*(logo if content.logo and height else []), title, _para(content.intro, rtl, "margin-top:2pt;")]
 
 
 def _footer(content: LeafletContent, base: float) -> str:
     return _para(content.footer, content.language.rtl, f"font-size:{base * 0.8:.1f}pt; margin-top:{base:.1f}pt;")
 
 
-def leaflet_html(content: LeafletContent, base: float, leading: int = 100) -> str:
+def leaflet_html(content: LeafletContent, base: float, leading: int = 100,
+                 logo_size: tuple[int, int] = (0, 0)) -> str:
     """The A4/A5 leaflet: title, introduction, the five sections and the version footer; ``leading`` is the
-    line height in per cent of the font's own (Noto's is generous: 90 % still clears every diacritic)."""
+    line height in per cent of the font's own (Noto's is generous: 90 % still clears every diacritic);
+    ``logo_size`` the logo's width and height in CSS pixels (1/96 inch), (0, 0) for none."""
     rtl = content.language.rtl
-    body = _title_block(content, base)
+    body = _title_block(content, base, logo_size)
     for section in content.sections:
         body += _section(section, rtl, base, content.accent)
     body.append(_footer(content, base))

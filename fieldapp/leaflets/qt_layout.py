@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QBuffer, QIODevice, QSizeF, Qt
-from PySide6.QtGui import QFont, QPdfWriter, QTextCursor, QTextDocument, QTextOption
+from PySide6.QtCore import QBuffer, QIODevice, QSizeF, Qt, QUrl
+from PySide6.QtGui import QFont, QImage, QPdfWriter, QTextCursor, QTextDocument, QTextOption
 
 from fieldapp.domain.organisation import Organisation
 from fieldapp.i18n import _
@@ -18,6 +18,7 @@ from fieldapp.leaflets.errors import LeafletUsageError
 from fieldapp.leaflets.fonts import NOTO_SANS, NOTO_THAI, families_for
 from fieldapp.leaflets.languages import DEFAULT_VARIANT, check_bilingual, check_format, check_variant, language
 from fieldapp.leaflets.qt_fonts import register_fonts
+from fieldapp.leaflets.qt_logo import logo_image
 
 LAYOUT_DPI = 300
 MM_PER_INCH = 25.4
@@ -36,6 +37,7 @@ class PageSpec:
     columns: int = 1        # text columns side by side on one page (the text flows from one to the next)
     gutter_mm: float = 0.0
     leading: int = 100      # line height, in per cent of the font's own
+    logo_mm: float = 12.0   # the organisation's logo's height above the title (not on the card)
 
     @property
     def column_mm(self) -> float:
@@ -43,7 +45,7 @@ class PageSpec:
 
 
 SPECS = {
-    "a4": PageSpec(210, 297, 11, 9, columns=2, gutter_mm=7, leading=90),
+    "a4": PageSpec(210, 297, 10, 9, columns=2, gutter_mm=6, leading=90, logo_mm=11),
     "a5": PageSpec(148, 210, 12, 9.5),
     "card": PageSpec(85.6, 54, 4, 6.5, qr_mm=22),
     "bilingual": PageSpec(210, 297, 12, 9),
@@ -96,8 +98,11 @@ def _layout_device() -> tuple[QPdfWriter, QBuffer]:
     return device, buffer
 
 
-def _document(markup: str, families: list[str], spec: PageSpec, device: QPdfWriter, rtl: bool) -> QTextDocument:
+def _document(markup: str, families: list[str], spec: PageSpec, device: QPdfWriter, rtl: bool,
+              logo: QImage | None = None) -> QTextDocument:
     doc = QTextDocument()
+    if logo is not None:
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(html.LOGO), logo)
     doc.documentLayout().setPaintDevice(device)
     font = QFont()
     font.setFamilies(families)
@@ -144,12 +149,25 @@ def _text_area(spec: PageSpec, qr: bool) -> tuple[float, float]:
     return width, px(spec.height_mm - 2 * spec.margin_mm)
 
 
-def _markup(fmt: str, content: LeafletContent, partner: LeafletContent | None, spec: PageSpec) -> str:
+def _logo_size(logo: QImage | None, spec: PageSpec) -> tuple[int, int]:
+    """The logo's size in CSS pixels (Qt scales images by the device's resolution over 96): ``logo_mm`` high,
+    or less where that would be wider than a column."""
+    if logo is None or logo.height() == 0:
+        return 0, 0
+    css = 96 / MM_PER_INCH
+    height = spec.logo_mm * css
+    width = min(height * logo.width() / logo.height(), spec.column_mm * css)
+    return round(width), max(1, round(width * logo.height() / logo.width()))
+
+
+def _markup(fmt: str, content: LeafletContent, partner: LeafletContent | None, spec: PageSpec,
+            logo: QImage | None = None) -> str:
     if partner is not None:
         return html.bilingual_html(content, partner, spec.base_pt)
     if fmt == "card":
         return html.card_html(content, spec.base_pt)
-    return html.leaflet_html(content, spec.base_pt, leading_for(content.language.script, spec))
+    return html.leaflet_html(content, spec.base_pt, leading_for(content.language.script, spec),
+                             _logo_size(logo, spec))
 
 
 def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None,
@@ -169,7 +187,8 @@ def lay_out(org: Organisation, tag: str, fmt: str, bilingual: str | None = None,
         spec = PageSpec(spec.width_mm, spec.height_mm, spec.margin_mm, 8)
     device, buffer = _layout_device()
     width, height = _text_area(spec, bool(fmt == "card" and content.qr_payload))
-    doc = _document(_markup(fmt, content, partner, spec), families_for(lang), spec, device, lang.rtl)
+    logo = logo_image(org.logo_png) if fmt != "card" else None     # the discreet card shows no logo
+    doc = _document(_markup(fmt, content, partner, spec, logo), families_for(lang), spec, device, lang.rtl, logo)
     doc.setPageSize(QSizeF(width, height))
     doc.size()  # lay every block out now (Qt lays out lazily; drawing goes line by line)
     return LaidOut(fmt, spec, doc, content, partner, sample, width, height, device, buffer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import asdict, replace
 
@@ -18,7 +20,12 @@ def from_dict(data: dict) -> Organisation:
     lines = tuple(ContactLine(**line) for line in data.get("contact_lines", ()))
     services = tuple(code for code in data.get("services", ()) if code in OFFERED_SERVICES)
     fields = {k: v for k, v in data.items()
-              if k in Organisation.__dataclass_fields__ and k not in ("contact_lines", "services", "accent")}
+              if k in Organisation.__dataclass_fields__
+              and k not in ("contact_lines", "services", "accent", "logo_png")}
+    try:
+        fields["logo_png"] = base64.b64decode(data.get("logo_png", ""), validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        fields["logo_png"] = b""
     if data.get("accent") in ACCENTS:
         fields["accent"] = data["accent"]
     return Organisation(contact_lines=lines, services=services, **fields)
@@ -28,6 +35,7 @@ def to_dict(org: Organisation) -> dict:
     data = asdict(org)
     data["contact_lines"] = [asdict(line) for line in org.contact_lines]
     data["services"] = list(org.services)
+    data["logo_png"] = base64.b64encode(org.logo_png).decode("ascii")
     data.pop("retention_months", None)          # the retention policy's, never stored here
     return data
 

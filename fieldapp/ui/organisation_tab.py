@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.codes import REGIONS
 from fieldapp.domain.organisation import ACCENTS, DEFAULT_ACCENT, OFFERED_SERVICES, ContactLine, Organisation
+from fieldapp.errors import InvalidInput
 from fieldapp.i18n import N_, _
+from fieldapp.leaflets.qt_logo import load_logo, logo_image
 from fieldapp.records import organisation
 from fieldapp.security.session import Session
 from fieldapp.ui.forms import add_row
@@ -45,6 +49,28 @@ class OrganisationTab(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self._logo_png = b""
+        self.lines = QTableWidget(0, 3, objectName="contactLines")
+        self.add_line_button = QPushButton(objectName="addLine")
+        self.remove_line_button = QPushButton(objectName="removeLine")
+        self.save_button = QPushButton(objectName="saveOrganisation")
+        self.message = QLabel(objectName="organisationMessage")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_form())
+        layout.addWidget(self.lines, 1)
+        layout.addLayout(_row(self.add_line_button, self.remove_line_button))
+        layout.addLayout(self._build_logo_row())
+        layout.addWidget(self._build_services())
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.message)
+        self.add_line_button.clicked.connect(lambda: self._add_line(ContactLine("", "", "phone")))
+        self.remove_line_button.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
+        self.save_button.clicked.connect(self.save)
+        self.load()
+        self.retranslate()
+
+    def _build_form(self) -> QFormLayout:
         self.name_edit = QLineEdit(objectName="orgName")
         self.region_combo = QComboBox(objectName="orgRegion")
         for code in REGIONS:
@@ -55,9 +81,20 @@ class OrganisationTab(QWidget):
             swatch = QPixmap(16, 16)
             swatch.fill(QColor(colour))
             self.accent_combo.addItem(QIcon(swatch), code, code)
-        self.lines = QTableWidget(0, 3, objectName="contactLines")
-        self.add_line_button = QPushButton(objectName="addLine")
-        self.remove_line_button = QPushButton(objectName="removeLine")
+        form = QFormLayout()
+        self.labels = [add_row(form, w) for w in (self.name_edit, self.region_combo, self.hotline_edit,
+                                                   self.accent_combo)]
+        return form
+
+    def _build_logo_row(self) -> QHBoxLayout:
+        self.logo_preview = QLabel(objectName="orgLogoPreview")
+        self.logo_button = QPushButton(objectName="orgLogoChoose")
+        self.logo_remove_button = QPushButton(objectName="orgLogoRemove")
+        self.logo_button.clicked.connect(self.choose_logo)
+        self.logo_remove_button.clicked.connect(lambda: self._show_logo(b""))
+        return _row(self.logo_preview, self.logo_button, self.logo_remove_button)
+
+    def _build_services(self) -> QGroupBox:
         self.services_box = QGroupBox(objectName="orgServices")
         self.service_checks = {code: QCheckBox(objectName=f"service_{code}") for code in OFFERED_SERVICES}
         services_layout = QVBoxLayout(self.services_box)
@@ -65,28 +102,7 @@ class OrganisationTab(QWidget):
         services_layout.addWidget(self.services_note)
         for check in self.service_checks.values():
             services_layout.addWidget(check)
-        self.save_button = QPushButton(objectName="saveOrganisation")
-        self.message = QLabel(objectName="organisationMessage")
-        self.message.setWordWrap(True)
-        form = QFormLayout()
-        self.labels = [add_row(form, w) for w in (self.name_edit, self.region_combo, self.hotline_edit,
-                                                   self.accent_combo)]
-        row = QHBoxLayout()
-        for button in (self.add_line_button, self.remove_line_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.lines, 1)
-        layout.addLayout(row)
-        layout.addWidget(self.services_box)
-        layout.addWidget(self.save_button)
-        layout.addWidget(self.message)
-        self.add_line_button.clicked.connect(lambda: self._add_line(ContactLine("", "", "phone")))
-        self.remove_line_button.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
-        self.save_button.clicked.connect(self.save)
-        self.load()
-        self.retranslate()
+        return self.services_box
 
     def _add_line(self, line: ContactLine) -> None:
         row = self.lines.rowCount()
@@ -110,6 +126,7 @@ class OrganisationTab(QWidget):
             self._add_line(line)
         for code, check in self.service_checks.items():
             check.setChecked(code in org.services)
+        self._show_logo(org.logo_png)
         self._org = org
 
     def retranslate(self) -> None:
@@ -127,6 +144,10 @@ class OrganisationTab(QWidget):
                 combo.setItemText(i, _(KINDS[combo.itemData(i)]))
         self.lines.setHorizontalHeaderLabels([_("Your label (leaflets print the kind)"),
                                               _("Number, address or hours"), _("Kind")])
+        self.logo_button.setText(_("Choose a &logo…"))
+        self.logo_remove_button.setText(_("Remove the logo"))
+        if not self._logo_png:
+            self.logo_preview.setText(_("No logo: leaflets start with their title."))
         self.services_box.setTitle(_("What you offer"))
         self.services_note.setText(_("Leaflets list only what is ticked here, beside talking with people and "
                                      "referring them to CMM."))
@@ -158,7 +179,8 @@ class OrganisationTab(QWidget):
                            description=self._org.description, contact_lines=self._contact_lines(),
                            hotline=self.hotline_edit.text().strip(), retention_months=self._org.retention_months,
                            services=tuple(code for code, check in self.service_checks.items() if check.isChecked()),
-                           accent=self.accent_combo.currentData() or DEFAULT_ACCENT, is_sample=False)
+                           accent=self.accent_combo.currentData() or DEFAULT_ACCENT, logo_png=self._logo_png,
+                           is_sample=False)
         problem = self.problem(org)
         if problem:
             self.message.setText(problem)
@@ -167,5 +189,37 @@ class OrganisationTab(QWidget):
         self._org = org
         self.message.setText(_("Saved. Leaflets now print these details."))
 
+    def choose_logo(self) -> None:
+        """Pick an image file for the logo; a file that is not a usable image is refused with a reason."""
+        path, _filter = QFileDialog.getOpenFileName(self, _("Choose the organisation's logo"), "",
+                                                    _("Images (*.png *.jpg *.jpeg)"))
+        if not path:
+            return
+        try:
+            self._show_logo(load_logo(path))
+        except InvalidInput as error:
+            self.message.setText(error.message)
+            return
+        self.message.setText(_("Logo chosen: save to use it on leaflets."))
+
+    def _show_logo(self, data: bytes) -> None:
+        self._logo_png = data
+        image = logo_image(data)
+        self.logo_remove_button.setEnabled(image is not None)
+        if image is None:
+            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setText(_("No logo: leaflets start with their title."))
+            return
+        pixmap = QPixmap.fromImage(image)
+        self.logo_preview.setPixmap(pixmap.scaledToHeight(48, Qt.TransformationMode.SmoothTransformation))
+
     def clear(self) -> None:
         self.message.clear()
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for widget in widgets:
+        row.addWidget(widget)
+    row.addStretch(1)
+    return row

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtGui import QColor, QImage
 
 from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine
 from fieldapp.leaflets import pictograms, qt_layout
+from fieldapp.leaflets.qt_logo import png_bytes
 from fieldapp.leaflets.catalogue import load
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
@@ -109,7 +111,9 @@ def test_bilingual_pdf(qapp, tmp_path: Path, tag: str, partner: str) -> None:
 
 @pytest.mark.parametrize("tag", TAGS)
 def test_a4_is_one_page_for_every_reader_with_every_service_and_long_contact_lines(qapp, tag: str) -> None:
-    org = replace(complete_org(), contact_lines=LONG_LINES, services=OFFERED_SERVICES)
+    logo = QImage(900, 300, QImage.Format.Format_ARGB32)
+    logo.fill(QColor("#1d4e89"))
+    org = replace(complete_org(), contact_lines=LONG_LINES, services=OFFERED_SERVICES, logo_png=png_bytes(logo))
     for variant in VARIANTS:
         laid = qt_layout.lay_out(org, tag, "a4", variant=variant)
         assert len(output_pages(laid)) == 1, variant

@@ -184,3 +184,31 @@ def test_organisation_colour_reaches_the_leaflet(qtbot, configured) -> None:
     widget = LeafletsPage(configured)
     qtbot.addWidget(widget)
     assert widget._laid.content.accent == ACCENTS["purple"]
+
+
+def test_organisation_logo_is_chosen_refused_or_removed(qtbot, configured, monkeypatch, tmp_path) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    from fieldapp.ui.organisation_tab import OrganisationTab
+
+    good, bad = tmp_path / "logo.png", tmp_path / "bad.png"
+    image = QImage(400, 100, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#5b2a86"))
+    image.save(str(good), "PNG")
+    bad.write_text("not an image", "utf-8")
+    tab = OrganisationTab(configured)
+    qtbot.addWidget(tab)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args: (str(bad), "")))
+    qtbot.mouseClick(tab.logo_button, Qt.MouseButton.LeftButton)
+    assert "bad.png" in tab.message.text() and not tab.logo_remove_button.isEnabled()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args: (str(good), "")))
+    qtbot.mouseClick(tab.logo_button, Qt.MouseButton.LeftButton)
+    assert tab.logo_remove_button.isEnabled() and not tab.logo_preview.pixmap().isNull()
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert organisation.load(configured).logo_png
+    widget = LeafletsPage(configured)
+    qtbot.addWidget(widget)
+    assert widget._laid.content.logo
+    qtbot.mouseClick(tab.logo_remove_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert organisation.load(configured).logo_png == b""
