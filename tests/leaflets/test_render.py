@@ -12,12 +12,12 @@ from PySide6.QtGui import QColor, QImage
 
 from fieldapp.domain.organisation import OFFERED_SERVICES, ContactLine
 from fieldapp.leaflets import pictograms, qt_layout
-from fieldapp.leaflets.qt_logo import png_bytes
 from fieldapp.leaflets.catalogue import load
 from fieldapp.leaflets.content import strip_invisible
 from fieldapp.leaflets.errors import PrintRefused
 from fieldapp.leaflets.fonts import ALL_FAMILIES
 from fieldapp.leaflets.languages import FORMATS, TAGS, VARIANTS, language
+from fieldapp.leaflets.qt_logo import png_bytes
 from fieldapp.leaflets.qt_render import output_pages, render_leaflet, write_leaflet
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import complete_org, normalise, pdf_fonts, pdf_text
