@@ -34,8 +34,11 @@ class Organisation:
     description: str = ""
     contact_lines: tuple[ContactLine, ...] = field(default_factory=tuple)
     hotline: str = ""      # the number a wallet card's QR code dials
-    retention_months: int = 24  # people with no contact this long are deleted: filled from the retention policy
+    # People with no contact this long are deleted, when retention runs automatically (filled from the vault's
+    # retention policy; 0 when runs are by hand only, and leaflets then promise no period).
+    retention_months: int = 24
     services: tuple[str, ...] = ()  # OFFERED_SERVICES codes
+    services_set: bool = True       # False for a configuration saved before services could be chosen
     accent: str = DEFAULT_ACCENT    # an ACCENTS name
     logo_png: bytes = b""           # the logo leaflets print at the top (not on the discreet card)
     is_sample: bool = False  # the demo/sample configuration: leaflets carry a SAMPLE mark

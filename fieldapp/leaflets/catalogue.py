@@ -4,8 +4,9 @@ Each message has a key (msgctxt) and the English source (msgid). A key may have 
 ``KEY@women`` (or ``@men``, ``@minor``), where the language needs another form for that reader (Arabic's
 feminine "you"); the English source has none.
 
-The content version is computed, never typed: the first ten hex digits of SHA-256 over the catalogue's keys
-and texts, so any edit of a text gives a new version (the one consent records cite). The header keeps:
+The content version is computed, never typed: the first ten hex digits of SHA-256 over the catalogue's keys,
+texts, the English each was translated from, and the figures of facts.py, so any edit of a text, of the English
+source or of a rule gives a new version (the one consent records cite). The header keeps:
 
 - ``X-Content-Hash``: the version when the text was last stamped, with ``X-Content-Date`` (``fieldapp leaflet
   stamp`` sets both; a test fails while a catalogue is edited but not stamped);
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -27,6 +29,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from fieldapp.i18n import _
+from fieldapp.leaflets import facts
 from fieldapp.leaflets.errors import CatalogueError
 from fieldapp.leaflets.languages import TAGS, VARIANTS
 from fieldapp.resources import resource
@@ -35,6 +38,7 @@ CATALOGUE_DIR = resource("leaflets")
 SOURCE_TAG = "en"
 STATES = ("draft", "reviewed")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_FIELD = re.compile(r"[a-z_]+")
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,11 @@ class Catalogue:
     def stamped(self) -> bool:
         return self.stamped_hash == self.version
 
+    @property
+    def is_draft(self) -> bool:
+        """Not reviewed, edited since its review, or edited without a new content date: print with a warning."""
+        return self.status.is_draft or not self.stamped
+
 
 def path_for(tag: str) -> Path:
     return CATALOGUE_DIR / f"{tag}.po"
@@ -92,7 +101,7 @@ def read_header(path: Path) -> dict[str, str]:
         if in_header and not line.startswith('"'):
             break
         if in_header:
-            key, _sep, value = line.strip('"').replace("\\n", "").partition(":")
+            key, _sep, value = _unescape(line[1:-1]).replace("\n", "").partition(":")
             header[key.strip()] = value.strip()
     return header
 
@@ -103,12 +112,33 @@ def _read_messages(path: Path) -> dict[str, tuple[str, str, bool]]:
     return {str(m.context): (str(m.id), str(m.string), m.fuzzy) for m in catalog if m.id and m.context}
 
 
-def content_hash(messages: dict[str, str]) -> str:
-    """The content version: ten hex digits of SHA-256 over every key and text, in key order."""
-    digest = hashlib.sha256()
+def _unescape(text: str) -> str:
+    """A .po string's escapes (\\n, \\", \\\\) resolved."""
+    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def content_hash(messages: dict[str, str], sources: dict[str, str] | None = None) -> str:
+    """The content version: ten hex digits of SHA-256 over every key, its text and the English it translates
+    (``sources``, by key; the source's own for ``None``), in key order, and the figures of facts.py."""
+    sources = sources if sources is not None else source_texts()
+    digest = hashlib.sha256(facts.signature().encode() + b"\x00")
     for key in sorted(messages):
-        digest.update(key.encode() + b"\x00" + messages[key].encode() + b"\x00")
+        english = sources.get(key.partition("@")[0], "")
+        digest.update(b"\x00".join((key.encode(), messages[key].encode(), english.encode(), b"")))
     return digest.hexdigest()[:10]
+
+
+def fields_problem(text: str) -> str:
+    """Why ``text`` could not be filled in safely ("" when it can): only bare ``{name}`` fields, no stray
+    brace, no attribute, index, conversion or format spec."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return "brace"
+    for _literal, field, spec, conversion in parsed:
+        if field is not None and (not _FIELD.fullmatch(field) or spec or conversion):
+            return "field"
+    return ""
 
 
 def _status(header: dict[str, str], tag: str, version: str) -> TranslationStatus:
@@ -133,7 +163,7 @@ def _checked_messages(tag: str, messages: dict[str, tuple[str, str, bool]],
         translated_from, string, fuzzy = messages.get(key, ("", "", False))
         text = string or (msgid if tag == SOURCE_TAG else "")
         stale = translated_from != msgid          # the English changed since this was translated
-        if not text or fuzzy or stale or placeholders(text) != placeholders(msgid):
+        if not text or fuzzy or stale or fields_problem(text) or placeholders(text) != placeholders(msgid):
             raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
                 tag=tag, key=key))
         texts[key] = text
@@ -142,11 +172,18 @@ def _checked_messages(tag: str, messages: dict[str, tuple[str, str, bool]],
         if not _at:
             continue
         if base not in source or variant not in VARIANTS or not string or fuzzy \
-                or translated_from != source[base][0] or placeholders(string) != placeholders(source[base][0]):
+                or translated_from != source[base][0] or fields_problem(string) \
+                or placeholders(string) != placeholders(source[base][0]):
             raise CatalogueError(_("The {tag} leaflet catalogue is incomplete or out of date ({key}).").format(
                 tag=tag, key=key))
         texts[key] = string
     return texts
+
+
+@cache
+def source_texts() -> dict[str, str]:
+    """The English source by key."""
+    return {key: msgid for key, (msgid, _text, _fuzzy) in _read_messages(path_for(SOURCE_TAG)).items()}
 
 
 @cache
@@ -163,7 +200,7 @@ def load(tag: str) -> Catalogue:
         raise CatalogueError(_("There is no leaflet catalogue for “{tag}”.").format(tag=tag))
     header = read_header(path)
     messages = _checked_messages(tag, _read_messages(path), _read_messages(path_for(SOURCE_TAG)))
-    version = content_hash(messages)
+    version = content_hash(messages, source_texts())
     try:
         content_date = date.fromisoformat(header.get("X-Content-Date", ""))
     except ValueError:

@@ -12,6 +12,7 @@ import sys
 from fieldapp.cli_support import guarded
 from fieldapp.errors import ExitCode
 from fieldapp.i18n import _, ngettext
+from fieldapp.leaflets.errors import CatalogueError
 from fieldapp.leaflets.languages import BILINGUAL_PARTNERS, DEFAULT_VARIANT, FORMATS, TAGS, VARIANTS
 
 
@@ -92,13 +93,7 @@ def run_translations(args) -> int:
     from fieldapp.leaflets.languages import LANGUAGES, language
 
     if args.action == "status":
-        for lang in LANGUAGES:
-            cat = catalogue.load(lang.tag)
-            state = (_("edited since its review") if cat.status.edited_since_review else
-                     _("reviewed by {who} on {when}").format(who=cat.status.reviewed_by, when=cat.status.reviewed_on)
-                     if not cat.status.is_draft else _("draft"))
-            print(f"{lang.tag:8} {cat.version}  {cat.date.isoformat()}  {state}")
-        return ExitCode.OK
+        return _status(catalogue, LANGUAGES)
     if args.action == "export":
         print(_("Written: {path}").format(path=review.export(args.lang, args.out)))
         return ExitCode.OK
@@ -109,6 +104,24 @@ def run_translations(args) -> int:
         review.write_template()
         return ExitCode.OK
     return _import(args, review)
+
+
+def _status(catalogue, languages) -> int:
+    """One line per language; a broken catalogue says why on its line and the others still show."""
+    broken = 0
+    for lang in languages:
+        try:
+            cat = catalogue.load(lang.tag)
+        except CatalogueError as error:
+            broken += 1
+            print(f"{lang.tag:8} {error.message}")
+            continue
+        state = (_("edited since its review") if cat.status.edited_since_review else
+                 _("edited, not stamped") if not cat.stamped else
+                 _("reviewed by {who} on {when}").format(who=cat.status.reviewed_by, when=cat.status.reviewed_on)
+                 if not cat.status.is_draft else _("draft"))
+        print(f"{lang.tag:8} {cat.version}  {cat.date.isoformat()}  {state}")
+    return ExitCode.INVALID_INPUT if broken else ExitCode.OK
 
 
 def _import(args, review) -> int:
@@ -126,7 +139,7 @@ def _import(args, review) -> int:
     if not args.apply:
         print(_("Nothing written: run again with --apply to write these changes."))
         return ExitCode.OK
-    version = review.write(tag, incoming, reviewer)
+    version = review.write(tag, {key: text for key, (_english, text) in incoming.messages.items()}, reviewer)
     state = _("reviewed") if reviewer else _("draft")
     print(_("{tag} written: version {version}, {state}.").format(tag=tag, version=version, state=state))
     return ExitCode.OK

@@ -57,6 +57,7 @@ class LeafletContent:
     draft: bool
     variant: str = DEFAULT_VARIANT
     accent: str = "#222222"  # the organisation's accent colour for headings and pictograms
+    services_set: bool = True  # False: the organisation has not said what it offers (the worker is told)
     logo: bool = False       # the organisation has a logo (qt_logo.RESOURCE) to print at the top
 
     def key_phrases(self) -> tuple[str, ...]:
@@ -234,7 +235,8 @@ def _sections(text, org: Organisation, variant: str) -> tuple[Section, ...]:
         Section(text("help.heading"), (text("help.body"),), contacts=_printed(org.contact_lines, text),
                 icon=glyph("help.heading")),
         Section(text("privacy.heading"), (text("privacy.intro"),), tuple(text(key) for key in _recorded(org)),
-                after=(text("privacy.body"), text("privacy.retention"), text("privacy.rights")),
+                after=(text("privacy.body"), *([text("privacy.retention")] if org.retention_months else []),
+                       text("privacy.rights")),
                 icon=glyph("privacy.heading")),
     )
 
@@ -254,9 +256,10 @@ def leaflet_content(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT)
     return LeafletContent(
         language=lang, title=text("leaflet.title"), intro=f"{text(f'intro.{variant}')} {text('leaflet.reassure')}",
         sections=_sections(text, org, variant), variant=variant, accent=org.accent_colour, logo=bool(org.logo_png),
+        services_set=org.services_set or org.is_sample,
         footer=text("leaflet.footer"), card_title=text("card.title"), card_body=text("card.body"),
         card_scan=text("card.scan"), card_contacts=phones, qr_payload=qr_payload(org),
-        version=catalogue.version, draft=catalogue.status.is_draft)
+        version=catalogue.version, draft=catalogue.is_draft)
 
 
 def printed_text(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT) -> str:

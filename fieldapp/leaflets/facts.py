@@ -57,6 +57,13 @@ RATES_YEAR = CASH_SINGLE.year
 # The trade union the seeds name for workers' wage claims (CMM annual report 2021, the Padborg case).
 UNION = "3F"
 
+def signature() -> str:
+    """Every figure a sheet prints, as text: part of each catalogue's content version, so a changed rule or
+    rate gives every language a new version (and puts a reviewed one back to draft)."""
+    figures = ";".join(f"{name}={figure.value}{figure.unit}" for name, figure in sorted(FIGURES.items()))
+    return f"{figures};rules={RULES_YEAR};rates={RATES_YEAR};union={UNION}"
+
+
 _SUPPORT = "Action plan 2026–2029, area 2, support in the reflection and recovery period"
 SOURCES: dict[str, Source] = {
     "rights.assessment": Source(

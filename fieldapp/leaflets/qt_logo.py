@@ -9,8 +9,6 @@ its longer side, PNG, no metadata from the original file.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
@@ -18,6 +16,7 @@ from PySide6.QtGui import QImage, QImageReader
 
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
+from fieldapp.storage.atomic import read_untrusted
 
 MAX_FILE_BYTES = 5 << 20
 MAX_PIXELS = 40_000_000
@@ -31,25 +30,9 @@ def _bad(path: Path) -> InvalidInput:
 
 def _read(path: Path) -> bytes:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        return read_untrusted(path, MAX_FILE_BYTES)
     except OSError:
         raise _bad(path) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            raise _bad(path)
-        chunks, total = [], 0
-        while total <= MAX_FILE_BYTES:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    finally:
-        os.close(fd)
-    if total > MAX_FILE_BYTES:
-        raise _bad(path)
-    return b"".join(chunks)
 
 
 def load_logo(path: Path | str) -> bytes:

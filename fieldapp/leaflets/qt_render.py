@@ -90,7 +90,13 @@ def _draw_text_page(painter: QPainter, laid: LaidOut, index: int, x_mm: float) -
         left += px(laid.spec.qr_mm + laid.spec.margin_mm / 2)
     painter.save()
     painter.translate(QPointF(left, px(laid.spec.margin_mm) - index * laid.text_height))
-    _draw_lines(painter, laid.doc, index * laid.text_height, (index + 1) * laid.text_height)
+    top, bottom = index * laid.text_height, (index + 1) * laid.text_height
+    if laid.partner is None:
+        _draw_lines(painter, laid.doc, top, bottom)
+    else:
+        # The bilingual sheet is a table, whose rows Qt breaks across pages without moving lines: draw it
+        # clipped, as Qt paginates it.
+        laid.doc.drawContents(painter, QRectF(0, top, laid.text_width, laid.text_height))
     painter.restore()
 
 
@@ -101,11 +107,11 @@ def _draw_lines(painter: QPainter, doc: QTextDocument, top: float, bottom: float
     block = doc.begin()
     while block.isValid():
         layout = block.layout()
-        origin = layout.position()
+        origin = doc.documentLayout().blockBoundingRect(block).topLeft() - layout.boundingRect().topLeft()
         for number in range(layout.lineCount()):
             line = layout.lineAt(number)
             y = origin.y() + line.y()
-            if y >= top - 0.5 and y + line.height() <= bottom + 0.5:
+            if top - 0.5 <= y < bottom - 0.5:        # each line on the page that holds its top
                 line.draw(painter, origin)
         block = block.next()
 
@@ -230,6 +236,9 @@ def notes_for(laid: LaidOut) -> list[str]:
         notes.append(_("No hotline is configured, so the card has no QR code. Set the hotline in Settings."))
     if laid.sample:
         notes.append(_("This is the sample configuration: every page carries a SAMPLE mark."))
+    if laid.fmt != "card" and not laid.content.services_set:
+        notes.append(_("The leaflet lists only talking with people and referral to CMM: tick what your "
+                       "organisation offers in Settings › Organisation."))
     return notes
 
 

@@ -13,9 +13,7 @@ hash); an edit afterwards puts the language back to draft, because ``catalogue.l
 from __future__ import annotations
 
 import io
-import os
 import re
-import stat
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from fieldapp.leaflets import catalogue, facts
 from fieldapp.leaflets.catalogue import SOURCE_TAG, CatalogueError, content_hash, placeholders
 from fieldapp.leaflets.content import RIGHTS_KEYS
 from fieldapp.leaflets.languages import VARIANTS, language
-from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage.atomic import read_untrusted, write_atomic
 
 MAX_BYTES = 1 << 20
 PROJECT = "fieldapp"
@@ -108,72 +106,104 @@ def export(tag: str, out: Path) -> Path:
     return Path(out)
 
 
-def read_incoming(path: Path) -> dict[str, str]:
-    """The translations in a returned .po file, read as hostile input; ``CatalogueError`` names what is wrong."""
+@dataclass(frozen=True)
+class Incoming:
+    """A returned .po file: its language and, by key, the English each text was translated from and the text."""
+
+    language: str
+    messages: dict[str, tuple[str, str]]
+    problems: tuple[str, ...] = ()
+
+
+def read_incoming(path: Path) -> Incoming:
+    """A returned .po file, read as hostile input; ``CatalogueError`` when it is not a readable .po file (what
+    is wrong with single entries is in ``problems``, for ``compare`` to report with the rest)."""
     bad = CatalogueError(_("{path} is not a translation file fieldapp can read (a .po file of at most 1 MB).")
                          .format(path=path))
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
+        data = read_untrusted(path, MAX_BYTES)
+        parsed = read_po(io.BytesIO(data), abort_invalid=True)
+    except (OSError, PoFileError, ValueError, UnicodeDecodeError, LookupError):
         raise bad from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-            raise bad
-        data = b""
-        while len(data) <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - len(data))
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise bad
-    try:
-        parsed = read_po(io.BytesIO(data))
-    except (PoFileError, ValueError, UnicodeDecodeError):
-        raise bad from None
-    return {str(m.context): str(m.string) for m in parsed if m.id and m.context}
+    found = re.search(rb'^"Language: *([^\\"]*)\\n"', data, re.M)
+    messages: dict[str, tuple[str, str]] = {}
+    problems = []
+    for message in parsed:
+        if not message.id:
+            continue
+        key = str(message.context or "")
+        if message.pluralizable or not isinstance(message.string, str):
+            problems.append(_("{key}: a plural form (the leaflet has none)").format(key=key or message.id))
+        elif message.fuzzy:
+            problems.append(_("{key}: marked fuzzy (not finished)").format(key=key))
+        elif key:
+            messages[key] = (str(message.id), message.string)
+    return Incoming(found.group(1).decode("utf-8", "replace").strip() if found else "", messages, tuple(problems))
+
+
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")   # embeddings and overrides: they can reverse a figure
 
 
 def _has_figure(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Nd" for ch in re.sub(r"\{\w+\}", "", text))
+    """Any number character (digits of any script, superscripts, fractions, numerals) outside a placeholder."""
+    return any(unicodedata.category(ch).startswith("N") for ch in re.sub(r"\{\w+\}", "", text))
 
 
-def compare(tag: str, incoming: dict[str, str]) -> list[Change]:
-    """The changes ``incoming`` makes to ``tag``; ``CatalogueError`` if any text could not be printed."""
-    cat = catalogue.load(language(tag).tag)
-    source = catalogue.load(SOURCE_TAG).messages
-    problems = []
-    for key, text in incoming.items():
-        base, _at, variant = key.partition("@")
-        if base not in source or (_at and variant not in VARIANTS):
-            problems.append(_("{key}: not a key of the leaflet").format(key=key))
-        elif not text.strip():
-            problems.append(_("{key}: no translation").format(key=key))
-        elif placeholders(text) != placeholders(source[base]):
-            problems.append(_("{key}: the placeholders in braces differ from the English").format(key=key))
-        elif _has_figure(text):
-            problems.append(_("{key}: a figure in the text (figures come from the app's facts)").format(key=key))
-    problems += [_("{key}: missing").format(key=key) for key in source if key not in incoming]
+def _text_problem(key: str, english: str, text: str, source: dict[str, str]) -> str:
+    base, _at, variant = key.partition("@")
+    if base not in source or (_at and variant not in VARIANTS):
+        return _("{key}: not a key of the leaflet").format(key=key)
+    checks = (
+        (english != source[base], _("{key}: translated from another English text than the current one")),
+        (not text.strip(), _("{key}: no translation")),
+        (bool(catalogue.fields_problem(text)) or placeholders(text) != placeholders(source[base]),
+         _("{key}: the placeholders in braces differ from the English")),
+        (_has_figure(text), _("{key}: a figure in the text (figures come from the app's facts)")),
+        (bool(_BIDI_OVERRIDES.search(text)), _("{key}: a hidden direction control in the text")),
+    )
+    return next((message.format(key=key) for failed, message in checks if failed), "")
+
+
+def compare(tag: str, incoming: Incoming) -> list[Change]:
+    """The changes ``incoming`` makes to ``tag``; ``CatalogueError`` naming every text that could not be
+    printed, and nothing changes then."""
+    tag = language(tag).tag
+    if tag == SOURCE_TAG:
+        raise CatalogueError(_("The English source is edited in the code repository, not imported."))
+    if incoming.language.replace("_", "-").lower() != tag.lower():
+        raise CatalogueError(_("The file is for the language “{found}”, not {tag}.").format(
+            found=incoming.language or "?", tag=tag))
+    cat = catalogue.load(tag)
+    source = catalogue.source_texts()
+    problems = list(incoming.problems)
+    problems += [p for key, (english, text) in incoming.messages.items() if (p := _text_problem(key, english, text,
+                                                                                                     source))]
+    problems += [_("{key}: missing").format(key=key) for key in (*source, *cat.messages)
+                 if key not in incoming.messages]
     if problems:
-        raise CatalogueError(_("The file was not imported:") + "\n  " + "\n  ".join(problems[:20]))
-    keys = _ordered(cat.messages | incoming)
-    return [Change(key, cat.messages.get(key, ""), incoming.get(key, ""))
-            for key in keys if cat.messages.get(key, "") != incoming.get(key, "")]
+        raise CatalogueError(_("The file was not imported:") + "\n  " + "\n  ".join(dict.fromkeys(problems[:20])))
+    texts = {key: text for key, (_english, text) in incoming.messages.items()}
+    return [Change(key, cat.messages.get(key, ""), texts[key])
+            for key in _ordered(texts) if cat.messages.get(key, "") != texts[key]]
+
+
+def _plain(text: str) -> str:
+    """Letters and digits only, case-folded and NFKC-normalised, for comparing names."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
 def check_reviewer(tag: str, name: str, organisation: str) -> str:
-    """``"Name (Organisation)"`` for a reviewer from outside the team; ``CatalogueError`` otherwise."""
-    name, organisation = name.strip(), organisation.strip()
-    if not name or not organisation:
+    """``"Name (Organisation)"`` for a reviewer from outside the team; ``CatalogueError`` otherwise. The team
+    is the catalogue's translators (``X-Translated-By``, names separated by commas) and the project itself."""
+    name, organisation = " ".join(name.split()), " ".join(organisation.split())
+    if not _plain(name) or not _plain(organisation) or any(ch in name + organisation for ch in "\\\"()"):
         raise CatalogueError(_("A review needs the reviewer's name and organisation."))
-    translators = catalogue.read_header(catalogue.path_for(tag)).get("X-Translated-By", "").lower()
-    for part in (name.lower(), organisation.lower()):
-        if PROJECT in part or part in translators:
-            raise CatalogueError(_("Only someone from outside the team that wrote the {tag} text can review it.")
-                                 .format(tag=tag))
+    translated_by = catalogue.read_header(catalogue.path_for(tag)).get("X-Translated-By", "")
+    team = {_plain(part) for part in re.split(r"[,;()]", translated_by) if _plain(part)}
+    if _plain(name) in team or _plain(organisation) in team or PROJECT in _plain(organisation) \
+            or PROJECT in _plain(name):
+        raise CatalogueError(_("Only someone from outside the team that wrote the {tag} text can review it.")
+                             .format(tag=tag))
     return f"{name} ({organisation})"
 
 

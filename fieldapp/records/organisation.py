@@ -18,10 +18,12 @@ _KEY = "organisation"
 
 def from_dict(data: dict) -> Organisation:
     lines = tuple(ContactLine(**line) for line in data.get("contact_lines", ()))
-    services = tuple(code for code in data.get("services", ()) if code in OFFERED_SERVICES)
+    stored = data.get("services")
+    services = tuple(code for code in stored if code in OFFERED_SERVICES) if isinstance(stored, list) else ()
     fields = {k: v for k, v in data.items()
               if k in Organisation.__dataclass_fields__
-              and k not in ("contact_lines", "services", "accent", "logo_png")}
+              and k not in ("contact_lines", "services", "services_set", "accent", "logo_png")}
+    fields["services_set"] = isinstance(stored, list)
     try:
         fields["logo_png"] = base64.b64decode(data.get("logo_png", ""), validate=True)
     except (binascii.Error, TypeError, ValueError):
@@ -35,6 +37,7 @@ def to_dict(org: Organisation) -> dict:
     data = asdict(org)
     data["contact_lines"] = [asdict(line) for line in org.contact_lines]
     data["services"] = list(org.services)
+    data.pop("services_set", None)
     data["logo_png"] = base64.b64encode(org.logo_png).decode("ascii")
     data.pop("retention_months", None)          # the retention policy's, never stored here
     return data
@@ -47,13 +50,15 @@ def sample() -> Organisation:
 
 def load(session: Session) -> Organisation:
     """The organisation's configuration, with the retention period its leaflets state taken from the vault's
-    retention policy (what a run deletes), never from a number typed elsewhere."""
+    retention policy (what an automatic run deletes; none when runs are by hand only), never from a number
+    typed elsewhere."""
     from fieldapp.lifecycle import retention
 
     session.require("records")
     data = settings_repo.get(session.conn, _KEY)
     org = (sample() if session.demo else Organisation()) if data is None else from_dict(data)
-    return replace(org, retention_months=retention.load_policy(session).people_inactive_months)
+    policy = retention.load_policy(session)
+    return replace(org, retention_months=policy.people_inactive_months if policy.automatic else 0)
 
 
 def save(session: Session, org: Organisation) -> None:

@@ -38,6 +38,10 @@ def sentinel_facts(monkeypatch):
     monkeypatch.setattr(facts, "FIGURES", figures)
     monkeypatch.setattr(facts, "RULES_YEAR", SENTINEL_YEAR)
     monkeypatch.setattr(facts, "RATES_YEAR", SENTINEL_YEAR)
+    catalogue.load.cache_clear()        # versions cover the figures: none computed with sentinels may stay
+    yield
+    monkeypatch.undo()
+    catalogue.load.cache_clear()
 
 
 def _digits(text: str) -> list[str]:
@@ -131,13 +135,29 @@ def test_the_leaflet_lists_every_field_the_vault_records(session) -> None:
 
 
 def test_retention_sentence_follows_the_vaults_policy(session) -> None:
+    sentence = catalogue.load("en").text("privacy.retention").split("{")[0]
     retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=7, visits_months=60))
+    assert organisation.load(session).retention_months == 0     # runs by hand only: no period is promised
+    assert sentence not in printed_text(organisation.load(session), "en")
+    retention.save_policy(session, retention.RetentionPolicy(7, 60, automatic=True))
     org = organisation.load(session)
     assert org.retention_months == 7
-    text = printed_text(org, "en")
-    assert "no contact with you for 7 months" in text
+    assert "no contact with you for 7 months" in printed_text(org, "en")
     organisation.save(session, replace(org, retention_months=99))     # a stored number is never what prints
     assert organisation.load(session).retention_months == 7
+
+
+def test_a_configuration_from_before_services_says_so_and_bad_values_are_ignored(qapp) -> None:
+    from fieldapp.leaflets import qt_layout, qt_render
+
+    old = organisation.from_dict({"name": "Old", "contact_lines": [{"label": "P", "value": "1", "kind": "phone"}]})
+    assert old.services == () and not old.services_set
+    assert any("Settings" in note for note in qt_render.notes_for(qt_layout.lay_out(old, "en", "a4")))
+    assert organisation.from_dict({"name": "X", "services": None}).services == ()
+    assert organisation.from_dict({"name": "X", "services": ["legal", "bogus"]}).services == ("legal",)
+    saved = organisation.from_dict(organisation.to_dict(replace(old, services=())))
+    assert saved.services_set and not any("Settings" in n for n in qt_render.notes_for(
+        qt_layout.lay_out(saved, "en", "a4")))
 
 
 def _catalogue_dir(tmp_path, monkeypatch, da_text: str):

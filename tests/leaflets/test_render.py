@@ -203,3 +203,17 @@ def test_every_language_format_and_reader_prints_with_embedded_fonts_and_own_lab
             assert tag == "th" or "[" not in raw, (fmt, variant)
             if tag != "en":
                 assert "Hotline" not in raw and "Drop-in" not in raw and "Mail:" not in raw, (fmt, variant)
+
+
+@pytest.mark.parametrize("tag", ["en", "th", "ar"])
+def test_bilingual_columns_are_drawn_side_by_side_not_on_top_of_each_other(qapp, tag) -> None:
+    from fieldapp.leaflets.qt_render import render_image
+
+    laid = qt_layout.lay_out(complete_org(), tag, "a4", bilingual="da")
+    image = render_image(laid, 0, 400)
+
+    def ink(x0: int, x1: int) -> int:
+        return sum(1 for x in range(x0, x1, 2) for y in range(0, image.height(), 4)
+                   if image.pixelColor(x, y).lightness() < 128)
+    left, right = ink(0, image.width() // 2), ink(image.width() // 2, image.width())
+    assert left > 50 and right > 50, (left, right)     # both languages drawn, each in its own half

@@ -51,6 +51,7 @@ def test_export_carries_every_text_its_source_and_reads_back_unchanged(catalogue
     text = out.read_text("utf-8")
     assert "#. Source: " in text and "#. Who decides: " in text and "Only on the sheet for: men" in text
     assert review.compare("da", review.read_incoming(out)) == []
+    assert review.read_incoming(out).language == "da"
 
 
 def test_import_shows_the_diff_and_writes_only_with_apply(catalogues, tmp_path, capsys) -> None:
@@ -70,7 +71,8 @@ def test_import_shows_the_diff_and_writes_only_with_apply(catalogues, tmp_path, 
 
 def test_only_an_outside_reviewer_marks_a_language_reviewed_and_any_edit_undoes_it(catalogues, tmp_path) -> None:
     out = review.export("da", tmp_path / "da-review.po")
-    for name, org in (("fieldapp developers", "Us"), ("Ane Jensen", "fieldapp"), ("Ane Jensen", ""), ("", "X")):
+    for name, org in (("fieldapp developers", "Us"), ("Ane Jensen", "fieldapp"), ("Ane Jensen", "Field App"),
+                      ("Ane Jensen", ""), ("", "X"), ("O\\Brien", "X")):
         assert run("leaflet-texts", "import", "--lang", "da", str(out), "--apply", "--reviewed-by", name,
                    "--reviewer-organisation", org) == ExitCode.INVALID_INPUT
         assert catalogue.load("da").status.is_draft
@@ -103,6 +105,11 @@ def test_a_stale_translation_of_changed_english_is_refused(catalogues) -> None:
     ("card.title", "", "no translation"),
     ("rights.reflection", "Du får {days}.", "placeholders in braces"),
     ("rights.reflection", "Du får {reflection_days}, altså 30 dage.", "a figure"),
+    ("rights.reflection", "Du får {reflection_days} og ³⁰ dage.", "a figure"),
+    ("rights.reflection", "Du får {reflection_days} {", "placeholders in braces"),
+    ("who.body", "{org_name.__class__} er uafhængig.", "placeholders in braces"),
+    ("rights.return_cash", "Op til \u202e{cash_single}\u202c kontant, {cash_children}, {minor_age}, {cash_months}.",
+     "direction control"),
     ("card.title@elderly", "Hjælp?", "not a key"),
 ])
 def test_a_bad_text_imports_nothing(catalogues, tmp_path, key, text, why) -> None:
@@ -140,3 +147,45 @@ def test_hostile_files_are_refused_without_reading_them(catalogues, tmp_path) ->
         threading.Thread(target=attempt, daemon=True).start()
         assert done.wait(5), f"{path.name} hung the import"
         assert errors, path.name
+
+
+def test_the_file_must_be_for_this_language_and_current_english(catalogues, tmp_path) -> None:
+    out = review.export("da", tmp_path / "da-review.po")
+    with pytest.raises(CatalogueError, match="not pl"):
+        review.compare("pl", review.read_incoming(out))
+    with pytest.raises(CatalogueError, match="English source"):
+        review.compare("en", review.read_incoming(out))
+    stale = out.read_text("utf-8").replace('msgid "Need help?"', 'msgid "Do you need help?"')
+    (tmp_path / "stale.po").write_text(stale, "utf-8")
+    with pytest.raises(CatalogueError, match="card.title: translated from another English"):
+        review.compare("da", review.read_incoming(tmp_path / "stale.po"))
+    fuzzy = out.read_text("utf-8").replace('msgctxt "card.title"', '#, fuzzy\nmsgctxt "card.title"')
+    (tmp_path / "fuzzy.po").write_text(fuzzy, "utf-8")
+    with pytest.raises(CatalogueError, match="card.title: marked fuzzy"):
+        review.compare("da", review.read_incoming(tmp_path / "fuzzy.po"))
+    (tmp_path / "bogus.po").write_bytes(out.read_bytes().replace(b"charset=UTF-8", b"charset=x-bogus"))
+    assert run("leaflet-texts", "import", "--lang", "da", str(tmp_path / "bogus.po")) == ExitCode.INVALID_INPUT
+
+
+def test_an_override_dropped_by_the_file_is_reported(catalogues, tmp_path) -> None:
+    english = catalogue.load("en").text("leaflet.reassure")
+    with (catalogues / "da.po").open("a", encoding="utf-8") as handle:
+        handle.write(f'\nmsgctxt "leaflet.reassure@women"\nmsgid "{english}"\nmsgstr "Du er ikke alene, søster."\n')
+    catalogue.load.cache_clear()
+    assert run("leaflet-texts", "stamp", "--lang", "da") == ExitCode.OK
+    out = review.export("da", tmp_path / "da-review.po")
+    text = out.read_text("utf-8")
+    start = text.index('msgctxt "leaflet.reassure@women"')
+    (tmp_path / "dropped.po").write_text(text[:start] + text[text.index("\n\n", start) + 2:], "utf-8")
+    with pytest.raises(CatalogueError, match="leaflet.reassure@women: missing"):
+        review.compare("da", review.read_incoming(tmp_path / "dropped.po"))
+
+
+def test_status_shows_every_language_even_when_one_is_broken(catalogues, capsys) -> None:
+    (catalogues / "da.po").write_text((catalogues / "da.po").read_text("utf-8").replace(
+        'msgctxt "card.title"', 'msgctxt "card.titles"'), "utf-8")
+    catalogue.load.cache_clear()
+    assert run("leaflet-texts", "status") == ExitCode.INVALID_INPUT
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("da") and "out of date" in line for line in lines)
+    assert any(line.startswith("en") and "draft" in line for line in lines)
