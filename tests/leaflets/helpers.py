@@ -71,3 +71,21 @@ def normalise(text: str, script: str, *, from_pdf: bool = False) -> str:
     if script in ("thai", "cjk"):
         return re.sub(r"\s+", "", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def error_within(seconds: float, call, kind: type[Exception]) -> Exception | None:
+    """Run ``call`` in a thread; fail if it has not finished after ``seconds`` (a FIFO or a bomb must not hang
+    it) and return the ``kind`` error it raised, or None."""
+    import threading
+
+    done, errors = threading.Event(), []
+
+    def attempt() -> None:
+        try:
+            call()
+        except kind as error:
+            errors.append(error)
+        done.set()
+    threading.Thread(target=attempt, daemon=True).start()
+    assert done.wait(seconds), f"{call} did not finish within {seconds} s"
+    return errors[0] if errors else None
