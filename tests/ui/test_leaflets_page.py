@@ -212,3 +212,16 @@ def test_organisation_logo_is_chosen_refused_or_removed(qtbot, configured, monke
     qtbot.mouseClick(tab.logo_remove_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert organisation.load(configured).logo_png == b""
+
+
+def test_a_reviewed_language_prints_without_asking(qtbot, page, monkeypatch, tmp_path) -> None:
+    from fieldapp.leaflets import catalogue
+
+    monkeypatch.setattr(catalogue.Catalogue, "is_draft", property(lambda self: False))
+    _choose(qtbot, page.language_combo, "th")
+    page.refresh_preview()
+    out = tmp_path / "th.pdf"
+    _save_to(monkeypatch, out)
+    asked = _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert not asked and out.is_file()
