@@ -41,6 +41,7 @@ from fieldapp.leaflets.languages import (
     language,
 )
 from fieldapp.records import organisation
+from fieldapp.ui import changes
 from fieldapp.ui.forms import add_row
 
 PREVIEW_WIDTH = 560
@@ -60,6 +61,7 @@ class LeafletsPage(QWidget):
         self._connect()
         self.retranslate()
         self.refresh_preview()
+        changes.on_change(session, self, ("organisation",), self.refresh_preview)
 
     # construction ---------------------------------------------------------------------------------------------
     def _build(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from fieldapp import i18n
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
         if self.session is None or self.session.read_only:
             return
         visit = add_materials(self.session, handed_out)
+        if visit is not None:
+            changes.notify(self.session, "visits")
         self.statusBar().showMessage(
             _("Added to your current visit's materials.") if visit is not None
             else _("No visit of yours started in the last 12 hours: log the visit to record what was handed out."))

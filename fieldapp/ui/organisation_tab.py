@@ -33,6 +33,7 @@ from fieldapp.i18n import N_, _
 from fieldapp.leaflets.qt_logo import load_logo, logo_image
 from fieldapp.records import organisation
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.forms import add_row
 
 KINDS = {"phone": N_("Phone"), "address": N_("Address"), "web": N_("Web"), "email": N_("E-mail"),
@@ -187,6 +188,7 @@ class OrganisationTab(QWidget):
             return
         organisation.save(self._session, org)
         self._org = org
+        changes.notify(self._session, "organisation")
         self.message.setText(_("Saved. Leaflets now print these details."))
 
     def choose_logo(self) -> None:

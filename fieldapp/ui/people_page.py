@@ -25,6 +25,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.records import contacts, people
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.code_picker import day_text, nationality_labels
 from fieldapp.ui.contact_form import ContactForm
 from fieldapp.ui.follow_ups_form import FollowUpsTab
@@ -156,6 +157,7 @@ class PeopleTab(QWidget):
         self.message.setText(_("Person saved."))
         self.reload()
         self.panel.show_person(person)
+        changes.notify(self._session, "people")
 
     def delete_selected(self) -> None:
         chosen = self._selected_people()
@@ -166,6 +168,7 @@ class PeopleTab(QWidget):
         self._run(lambda: people.delete_person(self._session, chosen[0].id), _("Person deleted."))
         self.panel.show_person(None)
         self.reload()
+        changes.notify(self._session, "people", "contacts", "referrals")
 
     def merge_selected(self) -> None:
         """Merge the two selected people: the one shown in the panel (or the first) is kept."""
@@ -182,10 +185,12 @@ class PeopleTab(QWidget):
         if self._run(lambda: people.merge_people(self._session, keep.id, drop.id), _("People merged.")):
             self.reload()
             self.show_person(keep.id)
+            changes.notify(self._session, "people", "contacts", "referrals")
 
     def _erased(self) -> None:
         self.panel.show_person(None)
         self.reload()
+        changes.notify(self._session, "people", "contacts", "referrals")
 
     def _run(self, action, done_text: str) -> bool:
         try:
@@ -209,17 +214,14 @@ class PeopleTab(QWidget):
     def _contact_saved(self, contact) -> None:
         self.message.setText(_("Contact saved."))
         self.show_person(contact.person_id)
-        self.contacts_changed()
+        changes.notify(self._session, "contacts")
 
     def delete_contact(self, entry: TimelineEntry) -> None:
         if not confirmed(self, _("Delete contact"), _("Delete the selected contact? This cannot be undone.")):
             return
         if self._run(lambda: contacts.delete_contact(self._session, entry.contact.id), _("Contact deleted.")):
             self.show_person(entry.contact.person_id)
-            self.contacts_changed()
-
-    def contacts_changed(self) -> None:
-        """Hook for the page: the follow-ups list follows the contacts."""
+            changes.notify(self._session, "contacts")
 
     def clear(self) -> None:
         close_form(self.form)
@@ -237,7 +239,7 @@ class PeoplePage(QWidget):
         self.follow_ups = FollowUpsTab(session)
         self.tabs.addTab(self.people_tab, "")
         self.tabs.addTab(self.follow_ups, "")
-        self.people_tab.contacts_changed = self.follow_ups.reload
+        changes.on_change(session, self, ("contacts", "people"), self.follow_ups.reload)
         self.follow_ups.person_requested.connect(self._open_person)
         self.follow_ups.follow_up_done.connect(lambda _id: self._refresh_panel())
         layout = QVBoxLayout(self)

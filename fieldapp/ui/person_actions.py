@@ -25,6 +25,7 @@ from fieldapp.i18n import _
 from fieldapp.lifecycle import erasure, subject_export
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
+from fieldapp.ui import changes
 from fieldapp.ui.forms import add_row
 
 
@@ -129,6 +130,7 @@ class PersonActions(QWidget):
             self.message.setText(error.message)
             return
         self.dialog.accepted.connect(lambda: self.message.setText(_("The referral is queued: sync it from Referrals.")))
+        self.dialog.finished.connect(lambda _code: changes.notify(self._session, "referrals"))
         self.dialog.open()
 
     def export(self) -> None:

@@ -21,6 +21,7 @@ from fieldapp.i18n import _
 from fieldapp.records import people
 from fieldapp.referral import service, sync
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.referral_settings import ReferralSettings
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
@@ -36,6 +37,7 @@ class ReferralsPage(QWidget):
         self._connect()
         self.retranslate()
         self.reload()
+        changes.on_change(session, self, ("referrals", "people"), self.reload)
 
     def _build(self) -> None:
         self.heading = QLabel()
@@ -113,7 +115,7 @@ class ReferralsPage(QWidget):
         except FieldappError as error:
             self.report.setText(error.message)
             return
-        self.wizard.finished.connect(lambda _code: self.reload())
+        self.wizard.finished.connect(lambda _code: changes.notify(self._session, "referrals"))
         self.wizard.open()
 
     def _selected(self):
@@ -128,7 +130,7 @@ class ReferralsPage(QWidget):
             "Record that the person withdrew consent? A referral not yet sent will never be sent."))
         if answer == QMessageBox.StandardButton.Yes:
             service.withdraw(self._session, entry.referral_id)
-            self.reload()
+            changes.notify(self._session, "referrals")
 
     def start_sync(self) -> Task:
         self.task = Task(self, _("Sending referrals ..."), lambda progress: sync.sync(self._session, progress))
@@ -139,7 +141,7 @@ class ReferralsPage(QWidget):
 
     def _synced(self, report: sync.SyncReport) -> None:
         self.report.setText("\n".join(report.lines()) or _("Nothing to send."))
-        self.reload()
+        changes.notify(self._session, "referrals")
 
     def clear(self) -> None:
         self.model.clear()

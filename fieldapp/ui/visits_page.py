@@ -4,7 +4,7 @@ before deleting it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -23,6 +23,7 @@ from fieldapp.errors import FieldappError
 from fieldapp.i18n import N_, _, ngettext
 from fieldapp.records import venues, visits
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.code_picker import CodeCombo, SearchCombo, code_text, language_labels, moment_text
 from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table, selected_row
 from fieldapp.ui.table_model import Column, LazyTableModel
@@ -163,6 +164,7 @@ class VisitsTab(QWidget):
         self.message.setText(_("Visit saved."))
         self.refresh_venues()
         self.reload()
+        changes.notify(self._session, "visits")
 
     def delete_selected(self) -> None:
         row: VisitRow | None = selected_row(self.table)
@@ -177,6 +179,7 @@ class VisitsTab(QWidget):
             return
         self.message.setText(_("Visit deleted."))
         self.reload()
+        changes.notify(self._session, "visits")
 
     def clear(self) -> None:
         close_form(self.form)
@@ -189,7 +192,6 @@ class VenuesTab(QWidget):
     """The venues (search by name or municipality, filter by kind, region and status) and the
     selected venue's visit history."""
 
-    venues_changed = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -293,7 +295,7 @@ class VenuesTab(QWidget):
     def _saved(self, _venue) -> None:
         self.message.setText(_("Venue saved."))
         self.reload()
-        self.venues_changed.emit()
+        changes.notify(self._session, "venues")
 
     def delete_selected(self) -> None:
         venue = selected_row(self.table)
@@ -306,7 +308,7 @@ class VenuesTab(QWidget):
             return
         self.message.setText(_("Venue deleted."))
         self.reload()
-        self.venues_changed.emit()
+        changes.notify(self._session, "venues")
 
     def clear(self) -> None:
         close_form(self.form)
@@ -324,7 +326,8 @@ class VisitsPage(QWidget):
         self.venues_tab = VenuesTab(session)
         self.tabs.addTab(self.visits_tab, "")
         self.tabs.addTab(self.venues_tab, "")
-        self.venues_tab.venues_changed.connect(self.visits_tab.refresh_venues)
+        changes.on_change(session, self, ("venues",), self.visits_tab.refresh_venues)
+        changes.on_change(session, self, ("visits", "venues"), self.visits_tab.reload)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)

@@ -225,3 +225,15 @@ def test_a_reviewed_language_prints_without_asking(qtbot, page, monkeypatch, tmp
     asked = _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Cancel)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     assert not asked and out.is_file()
+
+
+def test_an_organisation_change_shows_in_an_open_leaflets_page(qtbot, page, configured) -> None:
+    from fieldapp.domain.organisation import ACCENTS
+    from fieldapp.ui.organisation_tab import OrganisationTab
+
+    assert page._laid.content.accent == ACCENTS["blue"]
+    tab = OrganisationTab(configured)
+    qtbot.addWidget(tab)
+    _choose(qtbot, tab.accent_combo, "green")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert page._laid.content.accent == ACCENTS["green"]      # the page that was already open

@@ -70,3 +70,20 @@ def test_erase_completely_asks_first(qtbot, session, monkeypatch) -> None:
     qtbot.mouseClick(tab.actions.erase_button, Qt.MouseButton.LeftButton)
     assert people.get_person(session, person.id) is None
     assert tab.panel.person is None
+
+
+def test_a_referral_made_in_people_shows_in_referrals_at_once(qtbot, session) -> None:
+    from fieldapp.ui.referrals_page import ReferralsPage
+
+    referrals = ReferralsPage(session)
+    qtbot.addWidget(referrals)
+    assert referrals.model.rowCount() == 0
+    tab, _person = _page(qtbot, session)
+    qtbot.mouseClick(tab.actions.refer_button, Qt.MouseButton.LeftButton)
+    wizard = tab.actions.dialog
+    for _step in range(3):
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(wizard.reason, "CMM needs the exact age group for safe housing")
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert referrals.model.rowCount() == 1                     # no lock and unlock needed
+    assert referrals.model.row_at(0).status == "queued"
