@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.referral import config, crypto, schema
@@ -46,13 +47,13 @@ class SyncReport:
         return out
 
 
-def _transport(session: Session, to_folder: Path | None):
+def _transport(session: Session, to_folder: Path | None, cancel: CancelToken = NEVER):
     if to_folder is not None:
         return FolderTransport(Path(to_folder))
     settings = config.transport(session)
     if settings.kind == "https":
         return HttpsTransport(settings.endpoint, settings.pin_sha256, retries=settings.retries,
-                              backoff_s=settings.backoff_s, timeout_s=settings.timeout_s)
+                              backoff_s=settings.backoff_s, timeout_s=settings.timeout_s, cancel=cancel)
     if not settings.folder:
         raise InvalidInput(_("No way to send packets has been set up. Choose a folder or CMM's HTTPS address in "
                              "the referral settings."))
@@ -124,18 +125,22 @@ def _failed(session: Session, row, reason: str, report: SyncReport, *, requeue: 
     report.failed.append(SyncItem(row.referral_id, row.packet_id, reason))
 
 
-def sync(session: Session, progress: Progress | None = None, to_folder: Path | None = None) -> SyncReport:
+def sync(session: Session, progress: Progress | None = None, to_folder: Path | None = None,
+         cancel: CancelToken = NEVER) -> SyncReport:
     """Deliver every queued packet (immediate danger first) and read receipts; never raises for a
-    packet that could not go: it stays queued and is listed in ``failed`` with the reason."""
+    packet that could not go: it stays queued and is listed in ``failed`` with the reason. ``cancel``
+    stops it between packets and breaks off a network call in progress (``Cancelled``); a packet cut off
+    mid-delivery stays queued, and CMM's intake counts a packet it already had as a duplicate."""
     _require_send(session)
     cmm = config.require_cmm_key(session)
-    transport = _transport(session, to_folder)
+    transport = _transport(session, to_folder, cancel)
     report = SyncReport(transport=transport.name)
     progress = progress or (lambda done, total, message: None)
     _read_receipts(session, transport, cmm, report)
     rows = outbox_repo.list_rows(session.conn, ("queued",))
     stop_reason = ""
     for done, row in enumerate(rows):
+        cancel.check()
         progress(done, len(rows), _("Sending {done} of {total}").format(done=done + 1, total=len(rows)))
         if stop_reason:
             _failed(session, row, stop_reason, report)

@@ -7,16 +7,18 @@ server unreachable, wrong certificate), so the sync stops trying for this run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import os
+import socket
 import ssl
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.i18n import _
 from fieldapp.referral.crypto import MAX_PACKET_BYTES
 from fieldapp.referral.errors import TransportError
@@ -88,10 +90,13 @@ class HttpsTransport:
     name = "https"
 
     def __init__(self, endpoint: str, pin_sha256: str, *, retries: int = 3, backoff_s: float = 1.0,
-                 timeout_s: float = 15.0, sleep: Callable[[float], None] = time.sleep) -> None:
+                 timeout_s: float = 15.0, sleep: Callable[[float], None] | None = None,
+                 cancel: CancelToken = NEVER) -> None:
         self.url = urlsplit(endpoint)
         self.pin = pin_sha256.lower()
-        self.retries, self.backoff_s, self.timeout_s, self.sleep = retries, backoff_s, timeout_s, sleep
+        self.retries, self.backoff_s, self.timeout_s = retries, backoff_s, timeout_s
+        self.cancel = cancel
+        self.sleep = sleep or cancel.sleep
 
     def check(self) -> None:
         if self.url.scheme != "https" or not self.url.hostname:
@@ -100,6 +105,7 @@ class HttpsTransport:
     def deliver(self, packet_id: str, data: bytes) -> bytes | None:
         self.check()
         for attempt in range(self.retries + 1):
+            self.cancel.check()
             try:
                 return self._post(packet_id, data)
             except CertificateMismatch as exc:
@@ -107,6 +113,7 @@ class HttpsTransport:
                                        "fingerprint. Nothing was sent. Check the settings with CMM."),
                                      fatal=True) from exc
             except (OSError, http.client.HTTPException, _Retry):
+                self.cancel.check()                      # broken off by the lock screen: not a network fault
                 if attempt == self.retries:
                     break
                 self.sleep(min(self.backoff_s * 2 ** attempt, MAX_BACKOFF_S))
@@ -122,19 +129,27 @@ class HttpsTransport:
         return context
 
     def _post(self, packet_id: str, data: bytes) -> bytes:
-        conn = http.client.HTTPSConnection(self.url.hostname, self.url.port or 443, timeout=self.timeout_s,
-                                           context=self._context())
+        host, port = self.url.hostname, self.url.port or 443
+        raw = socket.create_connection((host, port), timeout=self.timeout_s)
+        # A duplicate of the connection's socket: shutting it down breaks off a handshake or read that hangs on
+        # a silent peer, whichever socket object the TLS layer has wrapped around it by then.
+        breaker = raw.dup()
         try:
-            conn.connect()
-            der = conn.sock.getpeercert(binary_form=True) or b""
-            if not hmac.compare_digest(certificate_sha256(der), self.pin):
-                raise CertificateMismatch()
-            conn.request("POST", self.url.path or "/packets", body=data,
-                         headers={"Content-Type": "application/octet-stream", "X-Packet-Id": packet_id})
-            response = conn.getresponse()
-            body = response.read(MAX_PACKET_BYTES + 1)
+            with self.cancel.hook(lambda: breaker.shutdown(socket.SHUT_RDWR)):
+                sock = self._context().wrap_socket(raw, server_hostname=host)
+                der = sock.getpeercert(binary_form=True) or b""
+                if not hmac.compare_digest(certificate_sha256(der), self.pin):
+                    sock.close()
+                    raise CertificateMismatch()
+                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout_s, context=self._context())
+                conn.sock = sock
+                with contextlib.closing(conn):
+                    conn.request("POST", self.url.path or "/packets", body=data,
+                                 headers={"Content-Type": "application/octet-stream", "X-Packet-Id": packet_id})
+                    response = conn.getresponse()
+                    body = response.read(MAX_PACKET_BYTES + 1)
         finally:
-            conn.close()
+            breaker.close()
         if response.status >= 500:
             raise _Retry()
         return body

@@ -138,7 +138,8 @@ class DataTab(QWidget):
             self.start_backup(Path(folder))
 
     def start_backup(self, folder: Path) -> Task:
-        self.task = Task(self, _("Backing up ..."), lambda progress: backup.backup_to(self._session, folder, progress))
+        self.task = Task(self, _("Backing up ..."), lambda progress: backup.backup_to(self._session, folder, progress),
+                         interrupt=self._session.conn.interrupt, cancellable=True)
         self.task.finished_ok.connect(lambda result: self.backup_status.setText(
             _("Backup written and verified: {name}").format(name=result.path.name)))
         self.task.finished_error.connect(self.backup_status.setText)

@@ -6,6 +6,8 @@ session (the key is forgotten) and shows the lock screen.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -23,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import i18n
+from fieldapp.errors import ExitCode
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
-from fieldapp.ui import changes
+from fieldapp.ui import changes, tasks
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
@@ -33,6 +36,15 @@ from fieldapp.ui.pages import page_specs
 from fieldapp.ui.platform_lock import PlatformLockWatcher
 from fieldapp.ui.settings_page import idle_minutes
 from fieldapp.ui.unlock_page import UnlockPage
+
+STOP_SECONDS = 5.0
+
+
+def _exit_now() -> None:
+    """Work that does not stop would keep the vault's keys in memory behind the lock screen: quit instead."""
+    print(_("A task did not stop within {seconds:.0f} seconds of locking: fieldapp quits so that the vault's keys "
+            "leave memory.").format(seconds=STOP_SECONDS), file=sys.stderr)
+    os._exit(ExitCode.FAILURE)
 
 
 class MainWindow(QMainWindow):
@@ -165,8 +177,11 @@ class MainWindow(QMainWindow):
             self.lock()
 
     def lock(self) -> None:
-        """Hide all data and forget the key."""
+        """Hide all data at once, stop running work (or quit if it will not stop), and forget the key."""
+        self.stack.setCurrentWidget(self.unlock_page)
         self._close_dialogs()
+        if not tasks.stop_all(STOP_SECONDS):
+            _exit_now()
         QApplication.instance().removeEventFilter(self.copy_filter)
         self.clipboard.clear()
         self.idle.stop()

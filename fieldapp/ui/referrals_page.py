@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.cancel import CancelToken
 from fieldapp.domain.queries import PeopleFilter
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
@@ -133,7 +134,10 @@ class ReferralsPage(QWidget):
             changes.notify(self._session, "referrals")
 
     def start_sync(self) -> Task:
-        self.task = Task(self, _("Sending referrals ..."), lambda progress: sync.sync(self._session, progress))
+        token = CancelToken()
+        self.task = Task(self, _("Sending referrals ..."),
+                         lambda progress: sync.sync(self._session, progress, cancel=token), token=token,
+                         cancellable=True)
         self.task.finished_ok.connect(self._synced)
         self.task.finished_error.connect(self.report.setText)
         self.task.start()

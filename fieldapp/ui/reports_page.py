@@ -254,7 +254,8 @@ class ReportsPage(QWidget):
             write(self._session, report, Path(path))
             return path
 
-        self._task = Task(self, _("Exporting the report…"), work)
+        self._task = Task(self, _("Exporting the report…"), work, interrupt=self._session.conn.interrupt,
+                          cancellable=True)
         self._task.finished_ok.connect(self._exported)
         self._task.finished_error.connect(self.status.setText)
         self._task.start()

@@ -1,19 +1,28 @@
-"""Slow work off the GUI thread, with a progress dialog, routing success or failure back.
+"""Slow work off the GUI thread, with a progress dialog, routing success or failure back; and the registry of
+running work that the lock screen stops.
 
-The session's connection is used by one thread at a time: the progress dialog is modal, so the
-user cannot start anything else on the vault while the task runs.
+The session's connection is used by one thread at a time: the progress dialog is modal, so the user cannot start
+anything else on the vault while the task runs. Each task carries a ``CancelToken``: the dialog's Cancel button
+(where the work can stop safely) and the lock screen cancel it, which stops the work between steps and breaks off
+a blocked network call or SQLite statement. A task belongs to no page, so a page destroyed by the lock never takes a
+running thread with it (Qt aborts the process then); ``stop_all`` cancels every task and waits for its thread.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
+from fieldapp.cancel import Cancelled, CancelToken
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
+
+_RUNNING: set[Task] = set()
 
 
 class _Worker(QObject):
@@ -21,35 +30,53 @@ class _Worker(QObject):
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any]) -> None:
+    def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any], token: CancelToken) -> None:
         super().__init__()
-        self._work = work
+        self._work, self._token = work, token
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        self._token.check()                      # every step is a place to stop
+        self.progressed.emit(done, total, text)
 
     def run(self) -> None:
         try:
-            result = self._work(lambda done, total, text: self.progressed.emit(done, total, text))
+            result = self._work(self._progress)
         except FieldappError as error:
             self.failed.emit(error.message)
         except Exception:  # noqa: BLE001 - shown as a generic message; details never include personal data
-            self.failed.emit(_("Something went wrong. Nothing was lost; please try again."))
+            self.failed.emit(_("Stopped before it finished.") if self._token.cancelled
+                             else _("Something went wrong. Nothing was lost; please try again."))
         else:
             self.succeeded.emit(result)
+        finally:
+            # End the thread's event loop here: the GUI thread may be waiting for it (the lock) and cannot
+            # handle the signal that would otherwise quit it.
+            QThread.currentThread().quit()
 
 
 class Task(QObject):
-    """Run ``work(progress)`` in a thread; ``finished_ok(result)`` or ``finished_error(message)`` follow."""
+    """Run ``work(progress)`` in a thread; ``finished_ok(result)`` or ``finished_error(message)`` follow.
+
+    ``token`` is the work's cancel token (pass the same one into the work to break off blocking calls);
+    ``interrupt`` is called on cancel as well (``session.conn.interrupt`` for database work); ``cancellable``
+    shows a Cancel button for work that can stop at any step without harm."""
 
     finished_ok = Signal(object)
     finished_error = Signal(str)
 
-    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any]) -> None:
-        super().__init__(parent)
-        self.dialog = QProgressDialog(title, "", 0, 0, parent)
+    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
+                 interrupt: Callable[[], None] | None = None, cancellable: bool = False) -> None:
+        super().__init__()                       # no parent: a page deleted by the lock must not own the thread
+        self.token = token or CancelToken()
+        self._interrupt = interrupt
+        self.dialog = QProgressDialog(title, _("Cancel") if cancellable else "", 0, 0, parent)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setCancelButton(None)
+        if not cancellable:
+            self.dialog.setCancelButton(None)
         self.dialog.setMinimumDuration(0)
-        self._thread = QThread(self)
-        self._worker = _Worker(work)
+        self.dialog.canceled.connect(self.cancel)
+        self._thread = QThread()
+        self._worker = _Worker(work, self.token)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._progress)
@@ -57,19 +84,41 @@ class Task(QObject):
         self._worker.failed.connect(self._error)
 
     def start(self) -> None:
+        _RUNNING.add(self)
         self.dialog.show()
         self._thread.start()
 
+    def cancel(self) -> None:
+        """Stop the work as soon as it can (from the Cancel button or the lock screen)."""
+        if self.token.cancelled:
+            return
+        self.token.cancel()
+        if self._interrupt is not None:
+            try:
+                self._interrupt()
+            except Exception:  # noqa: BLE001, S110 - the connection may be between statements or already closed
+                pass
+
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the thread to end; True when it did."""
+        return self._thread.wait(max(0, round(seconds * 1000)))
+
     def _progress(self, done: int, total: int, text: str) -> None:
-        self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(done)
-        self.dialog.setLabelText(text)
+        if isValid(self.dialog):
+            self.dialog.setMaximum(max(total, 1))
+            self.dialog.setValue(done)
+            self.dialog.setLabelText(text)
 
     def _finish(self) -> None:
         self._thread.quit()
         self._thread.wait()
-        self.dialog.reset()
-        self.dialog.hide()
+        _RUNNING.discard(self)
+        if isValid(self.dialog):
+            self.dialog.reset()
+            self.dialog.hide()
 
     def _ok(self, result: object) -> None:
         self._finish()
@@ -78,3 +127,19 @@ class Task(QObject):
     def _error(self, message: str) -> None:
         self._finish()
         self.finished_error.emit(message)
+
+
+def running() -> list[Task]:
+    return [task for task in _RUNNING if task.running()]
+
+
+def stop_all(seconds: float) -> bool:
+    """Cancel every running task and wait up to ``seconds`` in all for their threads; True when all ended."""
+    tasks = running()
+    for task in tasks:
+        task.cancel()
+    deadline = time.monotonic() + seconds
+    return all(task.wait(deadline - time.monotonic()) for task in tasks)
+
+
+__all__ = ["Cancelled", "Task", "running", "stop_all"]

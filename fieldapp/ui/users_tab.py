@@ -152,7 +152,7 @@ class UsersTab(QWidget):
             return None
         session = self._session
         self.task = Task(self, _("Deactivating the user and re-encrypting the vault ..."),
-                         lambda _progress: users.deactivate(session, user.id))
+                         lambda _progress: users.deactivate(session, user.id), interrupt=session.conn.interrupt)
         self.task.finished_ok.connect(self._deactivated)
         self.task.finished_error.connect(self.message.setText)
         self.task.start()

@@ -1,0 +1,113 @@
+"""The worker's desk as a whole: locking is safe in the middle of any operation, and a change made in one page
+shows in the others."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from fieldapp.referral import config, service
+from fieldapp.ui import main_window as main_window_module
+from fieldapp.ui import tasks
+from fieldapp.ui.main_window import MainWindow
+from tests.referral.helpers import setup_channel
+from tests.referral.test_end_to_end import _queued_referral
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word (a peer that hangs the TLS handshake)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = threading.Event()
+        self.clients: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _address = self.sock.accept()
+            except OSError:
+                return
+            self.clients.append(client)
+            self.accepted.set()
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def test_locking_during_a_hung_sync_stops_it_and_forgets_the_key(qtbot, session, silent, vault_path,
+                                                                  monkeypatch) -> None:
+    exits = []
+    monkeypatch.setattr(main_window_module, "_exit_now", lambda: exits.append(True))
+    setup_channel(session)
+    _queued_referral(session)
+    config.set_transport(session, config.TransportSettings(
+        kind="https", endpoint=f"https://127.0.0.1:{silent.port}/packets", pin_sha256="a" * 64, retries=3,
+        backoff_s=1, timeout_s=60))
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_session(session)
+    page = window.pages["referrals"]
+    task = page.start_sync()
+    assert silent.accepted.wait(10)                      # the handshake now hangs (for 60 s without a lock)
+    started = time.monotonic()
+    window.lock()
+    assert time.monotonic() - started < 3 and exits == []
+    assert not task.running() and tasks.running() == []
+    assert window.session is None and window.pages == {}
+    qtbot.wait(50)                                       # queued signals from the stopped thread arrive harmlessly
+    assert QApplication.instance() is not None
+
+
+def test_work_that_will_not_stop_makes_the_app_quit_instead_of_keeping_the_key(qtbot, session, vault_path,
+                                                                              monkeypatch) -> None:
+    exits = []
+    monkeypatch.setattr(main_window_module, "_exit_now", lambda: exits.append(True))
+    monkeypatch.setattr(main_window_module, "STOP_SECONDS", 0.3)
+    release = threading.Event()
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.open_session(session)
+    stubborn = tasks.Task(window.pages["visits"], "stubborn", lambda _progress: release.wait(10))
+    stubborn.start()
+    window.lock()
+    assert exits == [True]                               # in the app: the process ends here
+    release.set()
+    assert stubborn.wait(5)
+    qtbot.wait(50)
+
+
+def test_cancel_breaks_off_the_blocked_network_call_and_keeps_the_packet_queued(qtbot, session, silent) -> None:
+    from fieldapp.cancel import Cancelled, CancelToken
+    from fieldapp.referral import sync
+
+    setup_channel(session)
+    _queued_referral(session)
+    config.set_transport(session, config.TransportSettings(
+        kind="https", endpoint=f"https://127.0.0.1:{silent.port}/packets", pin_sha256="a" * 64, retries=3,
+        backoff_s=1, timeout_s=60))
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        sync.sync(session, cancel=token)
+    assert time.monotonic() - started < 5
+    assert [entry.status for entry in service.list_outbox(session)] == ["queued"]
