@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.vault_path = Path(vault_path)
         self.session: Session | None = None
         self.pages: dict[str, QWidget] = {}
+        self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
         self.idle = IdleWatcher(300, self)
         self.platform_lock = PlatformLockWatcher(self)
         self.clipboard = SensitiveClipboard(self)          # the one every copy of vault data goes through
@@ -98,7 +99,15 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.unlock_page.unlocked.connect(self.open_session)
         self.unlock_page.create_requested.connect(self.start_create)
-        self.nav.currentRowChanged.connect(self.page_stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._page_chosen)
+        self.nav.itemClicked.connect(lambda _item: self._focus_page())
+        self.nav.itemActivated.connect(lambda _item: self._focus_page())
+        # Ctrl+N and Ctrl+F while the side list has the focus act in the page it shows (in the page, the page's
+        # own shortcuts act): right after unlock and after choosing a page, the keys work as the page says.
+        for keys, action in (("Ctrl+N", "new"), ("Ctrl+F", "find")):
+            shortcut = QShortcut(QKeySequence(keys), self.nav)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda action=action: self._act(action))
         self.lock_action.triggered.connect(self.lock)
         self.quit_action.triggered.connect(self.close)
         self.idle.idle_expired.connect(self.lock)
@@ -124,6 +133,7 @@ class MainWindow(QMainWindow):
     # -- unlock and lock ----------------------------------------------------------------------
     def open_session(self, session: Session) -> None:
         self.session = session
+        wanted = self._last_page
         for spec in page_specs():
             page = spec.build(session)
             self.pages[spec.key] = page
@@ -134,8 +144,10 @@ class MainWindow(QMainWindow):
             self.pages["settings"].wipe_requested.connect(self.panic_wipe)
         if "leaflets" in self.pages:
             self.pages["leaflets"].materials_handed_out.connect(self._materials_handed_out)
-        self.nav.setCurrentRow(0)
+        keys = [spec.key for spec in page_specs()]
+        self.nav.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
         self.stack.setCurrentWidget(self.workspace)
+        QTimer.singleShot(0, self._focus_page)
         self.lock_action.setEnabled(True)
         self.idle.set_timeout(idle_minutes(session) * 60)
         # The filter installed last runs first: the idle watcher must see the Ctrl+C the copy filter takes.
@@ -159,6 +171,35 @@ class MainWindow(QMainWindow):
             messages.append(_("No recent backup: make one in Settings, Backup and safety."))
         if messages:
             self.statusBar().showMessage("  ".join(messages))
+
+    def _page_chosen(self, row: int) -> None:
+        self.page_stack.setCurrentIndex(row)
+        if 0 <= row < len(page_specs()) and self.pages:
+            self._last_page = page_specs()[row].key
+
+    def _current_page(self) -> QWidget | None:
+        page = self.page_stack.currentWidget()
+        return page if page in self.pages.values() else None
+
+    def _focus_page(self) -> None:
+        """Put the keyboard in the page shown: where the page says it starts, or its first field."""
+        page = self._current_page()
+        if page is None:
+            return
+        if hasattr(page, "focus_start"):
+            page.focus_start()
+            return
+        for child in page.findChildren(QWidget):
+            if child.isVisible() and child.isEnabled() and child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                child.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def _act(self, action: str) -> None:
+        page = self._current_page()
+        if page is not None and hasattr(page, "act"):
+            page.act(action)
+        else:
+            self._focus_page()
 
     def _materials_handed_out(self, handed_out: list) -> None:
         from fieldapp.records.current_visit import add_materials

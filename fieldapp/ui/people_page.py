@@ -31,7 +31,7 @@ from fieldapp.ui.contact_form import ContactForm
 from fieldapp.ui.follow_ups_form import FollowUpsTab
 from fieldapp.ui.person_actions import PersonActions
 from fieldapp.ui.person_form import PersonForm
-from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table
+from fieldapp.ui.record_form import close_form, confirmed, lead_to_results, on_keys, record_table
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.timeline_form import PersonPanel, age_text
 
@@ -100,6 +100,7 @@ class PeopleTab(QWidget):
         self.panel.delete_contact_requested.connect(self.delete_contact)
         on_keys(self, "Ctrl+N", self.new_person)
         on_keys(self, "Ctrl+F", self.focus_search)
+        lead_to_results(self.search_edit, self.table)
         on_keys(self.table, QKeySequence.StandardKey.Delete, self.delete_selected, only_widget=True)
 
     def retranslate(self) -> None:
@@ -246,6 +247,17 @@ class PeoplePage(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)
         self.retranslate()
+
+    def act(self, action: str) -> None:
+        """A shortcut pressed outside the page (the side list): ``new`` or ``find`` in the current tab."""
+        self.tabs.setCurrentWidget(self.people_tab)
+        {"new": self.people_tab.new_person, "find": self.people_tab.focus_search}[action]()
+
+    def focus_start(self) -> None:
+        """Where the keyboard starts when the page is chosen: the search box."""
+        self.tabs.currentWidget().setFocus()
+        if self.tabs.currentWidget() is self.people_tab:
+            self.people_tab.focus_search()
 
     def _open_person(self, person_id: str) -> None:
         self.tabs.setCurrentWidget(self.people_tab)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -58,6 +58,31 @@ def record_table(name: str, model: LazyTableModel) -> QTableView:
     table.setWordWrap(False)
     model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and fit_columns(table))
     return table
+
+
+class _SearchKeys(QObject):
+    """Down in a search box moves into its results; Return there picks the first result."""
+
+    def __init__(self, search: QLineEdit, table: QTableView) -> None:
+        super().__init__(search)
+        self._table = table
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return,
+                                                                     Qt.Key.Key_Enter):
+            if self._table.model().rowCount() == 0:
+                return False
+            index = self._table.currentIndex()
+            if not index.isValid() or not self._table.selectionModel().hasSelection():
+                self._table.selectRow(0)
+            self._table.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return False
+
+
+def lead_to_results(search: QLineEdit, table: QTableView) -> None:
+    """Let the keyboard go from a search box into its result list (Down, Return)."""
+    search.installEventFilter(_SearchKeys(search, table))
 
 
 def fit_columns(table: QTableView) -> None:

@@ -25,7 +25,7 @@ from fieldapp.records import venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
 from fieldapp.ui.code_picker import CodeCombo, SearchCombo, code_text, language_labels, moment_text
-from fieldapp.ui.record_form import close_form, confirmed, on_keys, record_table, selected_row
+from fieldapp.ui.record_form import close_form, confirmed, lead_to_results, on_keys, record_table, selected_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.venue_form import VenueForm
 from fieldapp.ui.visit_form import MAX_VENUES, VisitForm, team_members
@@ -251,6 +251,7 @@ class VenuesTab(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         on_keys(self, "Ctrl+N", self.new_venue)
         on_keys(self, "Ctrl+F", self.search_edit.setFocus)
+        lead_to_results(self.search_edit, self.table)
         on_keys(self.table, QKeySequence.StandardKey.Delete, self.delete_selected, only_widget=True)
 
     def retranslate(self) -> None:
@@ -332,6 +333,19 @@ class VisitsPage(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)
         self.retranslate()
+
+    def act(self, action: str) -> None:
+        """A shortcut pressed outside the page (the side list): ``new`` or ``find`` in the current tab."""
+        tab = self.tabs.currentWidget()
+        if tab is self.visits_tab:
+            {"new": self.visits_tab.new_visit, "find": self.visits_tab.venue_combo.setFocus}[action]()
+        else:
+            {"new": self.venues_tab.new_venue, "find": self.venues_tab.search_edit.setFocus}[action]()
+
+    def focus_start(self) -> None:
+        """Where the keyboard starts when the page is chosen: the current tab's list."""
+        tab = self.tabs.currentWidget()
+        (tab.table if hasattr(tab, "table") else tab).setFocus()
 
     def retranslate(self) -> None:
         self.heading.setText(_("<h2>Visits</h2>"))

@@ -111,3 +111,71 @@ def test_cancel_breaks_off_the_blocked_network_call_and_keeps_the_packet_queued(
         sync.sync(session, cancel=token)
     assert time.monotonic() - started < 5
     assert [entry.status for entry in service.list_outbox(session)] == ["queued"]
+
+
+def _unlocked_window(qtbot, vault_path, session) -> MainWindow:
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_session(session)
+    qtbot.wait(20)                                       # the focus moves into the page after the event loop runs
+    return window
+
+
+def _press(qtbot, keys: str) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    combo = QKeySequence(keys)[0]
+    qtbot.keyClick(QApplication.focusWidget(), combo.key(), combo.keyboardModifiers())
+
+
+def test_shortcuts_work_right_after_unlock_and_after_choosing_a_page(qtbot, session, vault_path) -> None:
+    from PySide6.QtCore import Qt
+
+    window = _unlocked_window(qtbot, vault_path, session)
+    visits = window.pages["visits"]
+    assert visits.isAncestorOf(QApplication.focusWidget())    # the keyboard starts in the page
+    _press(qtbot, "Ctrl+N")
+    assert visits.visits_tab.form is not None and visits.visits_tab.form.isVisible()
+    visits.visits_tab.form.reject()
+    # Choose People with the mouse in the side list: the focus stays in the list, the keys still act.
+    people_row = [window.nav.item(i).text() for i in range(window.nav.count())].index("People")
+    rect = window.nav.visualItemRect(window.nav.item(people_row))
+    qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    window.nav.setFocus()
+    _press(qtbot, "Ctrl+F")
+    assert QApplication.focusWidget() is window.pages["people"].people_tab.search_edit
+    window.nav.setFocus()
+    _press(qtbot, "Ctrl+N")
+    assert window.pages["people"].people_tab.form is not None and window.pages["people"].people_tab.form.isVisible()
+    window.pages["people"].people_tab.form.reject()
+
+
+def test_down_and_return_in_a_search_box_reach_the_results(qtbot, session, vault_path) -> None:
+    from PySide6.QtCore import Qt
+
+    from fieldapp.domain.records import Person
+    from fieldapp.records import people
+
+    people.create_person(session, Person(alias="Searchable Rose", gender="woman", age_estimate=30))
+    window = _unlocked_window(qtbot, vault_path, session)
+    window.nav.setCurrentRow(1)
+    tab = window.pages["people"].people_tab
+    tab.focus_search()
+    qtbot.keyClicks(tab.search_edit, "Searchable")
+    qtbot.keyClick(tab.search_edit, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is tab.table and tab.table.selectionModel().hasSelection()
+    assert tab.panel.person is not None and tab.panel.person.alias == "Searchable Rose"
+
+
+def test_after_unlock_the_app_returns_to_the_page_the_user_was_on(qtbot, session, vault_path) -> None:
+    from fieldapp.security.vault import unlock
+    from tests.conftest import PASSPHRASE
+
+    window = _unlocked_window(qtbot, vault_path, session)
+    window.nav.setCurrentRow(3)                          # Referrals
+    window.lock()
+    window.open_session(unlock(vault_path, "Admin", PASSPHRASE))
+    assert window.nav.currentRow() == 3 and window.page_stack.currentWidget() is window.pages["referrals"]
+    window.lock()
