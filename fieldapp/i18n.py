@@ -84,6 +84,12 @@ def babel_locale() -> Locale:
     return Locale.parse(_language)
 
 
+def date_locale() -> Locale:
+    """The locale for dates and times: the interface language's, and for English the English used in Denmark
+    (day before month, a 24-hour clock), never the US order."""
+    return Locale.parse("en_DK" if _language == "en" else _language)
+
+
 def ensure_compiled() -> None:
     """Compile .po catalogues whose .mo is missing or older (a source checkout has only .po)."""
     from babel.messages.mofile import write_mo

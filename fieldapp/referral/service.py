@@ -33,7 +33,7 @@ from fieldapp.records import organisation
 from fieldapp.referral import anonymise, config, crypto, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo
 
 # A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one
 # from before content versions were computed.
@@ -271,6 +271,8 @@ class OutboxEntry:
     sealed_at: str = ""
     sent_at: str = ""
     acknowledged_at: str = ""
+    alias: str = ""          # the person's alias: kept here, never in the packet
+    created_at: str = ""
 
 
 def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[OutboxEntry]:
@@ -279,9 +281,12 @@ def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[Outbox
     entries = []
     for referral in referral_repo.list_all(session.conn, statuses):
         row = outbox_repo.for_referral(session.conn, referral.id)
+        person = people_repo.get_person(session.conn, referral.person_id)
         entry = OutboxEntry(referral.id, referral.person_id, referral.status, _(STATUSES[referral.status]),
                             referral.immediate_danger,
-                            bool(referral.consent and referral.consent.withdrawn_at))
+                            bool(referral.consent and referral.consent.withdrawn_at),
+                            alias=person.alias if person else "",
+                            created_at=referral.created_at.isoformat() if referral.created_at else "")
         if row is not None:
             entry = replace(entry, packet_id=row.packet_id, attempts=row.attempts, last_error=row.last_error,
                             sealed_at=row.sealed_at, sent_at=row.sent_at or "",

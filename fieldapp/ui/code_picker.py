@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,15 +45,23 @@ def code_text(labels: Mapping[str, str], codes: Iterable[str]) -> str:
     return ", ".join(_(labels[code]) if code in labels else code for code in codes)
 
 
-def moment_text(moment: datetime | None) -> str:
-    """A stored moment in local time, written the interface language's short way."""
+def moment_text(moment: datetime | str | None) -> str:
+    """A stored moment in local time: the day as ``day_text`` writes it and the time on a 24-hour clock (one
+    format for every moment the app shows). An ISO string is accepted; "" for none or an unreadable one."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment) if moment else None
+        except ValueError:
+            return ""
     if moment is None:
         return ""
-    return format_datetime(as_utc(moment).astimezone(), "short", locale=i18n.babel_locale())
+    local = as_utc(moment).astimezone()
+    return f"{day_text(local.date())} {format_time(local, 'HH:mm', locale=i18n.date_locale())}"
 
 
 def day_text(day: date | None) -> str:
-    return "" if day is None else format_date(day, "medium", locale=i18n.babel_locale())
+    """A day the one way the app writes days: the interface language's medium date (1. dec. 2026, 1 Dec 2026)."""
+    return "" if day is None else format_date(day, "medium", locale=i18n.date_locale())
 
 
 class CodeCombo(QComboBox):

@@ -23,6 +23,7 @@ from fieldapp.records import people
 from fieldapp.referral import service, sync
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
+from fieldapp.ui.code_picker import moment_text
 from fieldapp.ui.referral_settings import ReferralSettings
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
@@ -43,12 +44,14 @@ class ReferralsPage(QWidget):
     def _build(self) -> None:
         self.heading = QLabel()
         self.model = LazyTableModel([
+            Column(lambda: _("Person"), lambda e: e.alias),
+            Column(lambda: _("Made"), lambda e: moment_text(e.created_at)),
             Column(lambda: _("Status"), lambda e: e.status_label),
             Column(lambda: _("Urgent"), lambda e: _("Yes") if e.immediate_danger else ""),
-            Column(lambda: _("Packet"), lambda e: e.packet_id[:8]),
+            Column(lambda: _("Acknowledged by CMM"), lambda e: moment_text(e.acknowledged_at)),
             Column(lambda: _("Attempts"), lambda e: e.attempts or ""),
             Column(lambda: _("Problem"), lambda e: e.last_error),
-            Column(lambda: _("Acknowledged"), lambda e: e.acknowledged_at[:16].replace("T", " ")),
+            Column(lambda: _("Packet"), lambda e: e.packet_id[:8]),
         ], lambda offset, limit: [])
         self.table = QTableView(objectName="outboxTable")
         self.table.setModel(self.model)
@@ -89,7 +92,7 @@ class ReferralsPage(QWidget):
         self.withdraw_button.setText(_("Consent &withdrawn ..."))
         self.sync_button.setText(_("&Sync now"))
         self.settings.retranslate()
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 5)
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
 
     def reload(self) -> None:
         entries = service.list_outbox(self._session)

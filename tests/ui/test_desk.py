@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from fieldapp.referral import config, service
@@ -179,3 +180,37 @@ def test_after_unlock_the_app_returns_to_the_page_the_user_was_on(qtbot, session
     window.open_session(unlock(vault_path, "Admin", PASSPHRASE))
     assert window.nav.currentRow() == 3 and window.page_stack.currentWidget() is window.pages["referrals"]
     window.lock()
+
+
+def test_dates_and_times_have_one_format_day_before_month_on_a_24_hour_clock() -> None:
+    from datetime import UTC, date, datetime
+
+    from fieldapp import i18n
+    from fieldapp.ui.code_picker import day_text, moment_text
+
+    evening = datetime(2026, 12, 1, 18, 50, tzinfo=UTC)
+    local = evening.astimezone()
+    assert day_text(date(2026, 12, 8)) == "8 Dec 2026"
+    assert moment_text(evening) == f"{day_text(local.date())} {local:%H:%M}"
+    assert moment_text(evening.isoformat()) == moment_text(evening) and moment_text("not a time") == ""
+    i18n.set_language("da")
+    try:
+        assert day_text(date(2026, 12, 8)) == "8. dec. 2026"
+    finally:
+        i18n.set_language("en")
+
+
+def test_the_referrals_list_says_who_when_and_what_cmm_answered(qtbot, session) -> None:
+    from fieldapp.ui.code_picker import moment_text
+    from fieldapp.ui.referrals_page import ReferralsPage
+
+    setup_channel(session)
+    _queued_referral(session)
+    page = ReferralsPage(session)
+    qtbot.addWidget(page)
+    headers = [page.model.headerData(i, Qt.Orientation.Horizontal) for i in range(page.model.columnCount())]
+    assert headers[:5] == ["Person", "Made", "Status", "Urgent", "Acknowledged by CMM"]
+    entry = page.model.row_at(0)
+    cells = [page.model.data(page.model.index(0, column)) for column in range(3)]
+    assert cells[0] == "Rose Alias" and cells[1] == moment_text(entry.created_at) and cells[1]
+    assert cells[2] == entry.status_label
