@@ -23,6 +23,11 @@ class Language:
     def babel_locale(self) -> str:
         return self.locale or self.tag.replace("-", "_")
 
+    @property
+    def code(self) -> str:
+        """The language as records and consent keep it (ISO 639-1, domain.codes.LANGUAGES): "zh" for zh-Hans."""
+        return self.tag.split("-")[0]
+
 
 LANGUAGES: tuple[Language, ...] = (
     Language("da", N_("Danish"), "Dansk", "latin"),
@@ -54,6 +59,11 @@ VARIANTS: tuple[str, ...] = ("women", "men", "minor")
 DEFAULT_VARIANT = "women"
 VARIANT_NAMES = {"women": N_("Women"), "men": N_("Men (forced labour and forced crime)"),
                  "minor": N_("Children under 18")}
+
+
+def for_code(code: str) -> Language | None:
+    """The leaflet language for a record's language code ("zh" gives zh-Hans), or None."""
+    return next((lang for lang in LANGUAGES if lang.code == code), None)
 
 
 def language(tag: str) -> Language:

@@ -28,20 +28,20 @@ from fieldapp.domain import codes
 from fieldapp.domain.referral import CONSENT_SCOPES, HELP_REQUESTED
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
+from fieldapp.leaflets import languages as leaflet_languages
 from fieldapp.referral import service
 from fieldapp.security.session import Session
-from fieldapp.ui.code_picker import CodeChecks
+from fieldapp.ui.code_picker import CodeChecks, language_labels
 from fieldapp.ui.forms import add_row
 
-SHEET_LANGUAGES = ("th", "en", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu", "fr", "da")
 
-
-def _sheet_version(language: str) -> str:
+def _sheet_version(code: str) -> str:
     """The current version of the leaflet the person was given, where the app has one."""
     from fieldapp.leaflets import catalogue
 
+    lang = leaflet_languages.for_code(code)
     try:
-        return catalogue.load("zh-Hans" if language == "zh" else language).version
+        return catalogue.load(lang.tag).version if lang else ""
     except (FieldappError, OSError, KeyError, ValueError):
         return ""
 
@@ -96,8 +96,8 @@ class ReferralWizard(QDialog):
         for code in CONSENT_SCOPES:
             self.scope.addItem(code, code)
         self.sheet_language = QComboBox(objectName="sheetLanguage")
-        for code in SHEET_LANGUAGES:
-            self.sheet_language.addItem(code, code)
+        for lang in leaflet_languages.LANGUAGES:           # the sheets that exist, one registry
+            self.sheet_language.addItem(lang.code, lang.code)
         self.sheet_version = QLineEdit(objectName="sheetVersion")
         self.sheet_language.currentIndexChanged.connect(
             lambda _i: self.sheet_version.setText(_sheet_version(self.sheet_language.currentData())))
@@ -136,6 +136,10 @@ class ReferralWizard(QDialog):
         for combo, labels in ((self.region, codes.REGIONS), (self.scope, CONSENT_SCOPES)):
             for i in range(combo.count()):
                 combo.setItemText(i, _(labels[combo.itemData(i)]))
+        names = language_labels()
+        for i in range(self.sheet_language.count()):
+            code = self.sheet_language.itemData(i)
+            self.sheet_language.setItemText(i, names.get(code, code))
         self.keep_exact.setText(_("Keep the exact details (needs a reason; it is recorded, never sent)"))
         self.reason.setPlaceholderText(_("Why the exact details are needed"))
         for widget in (self.indicators, self.forms, self.help):

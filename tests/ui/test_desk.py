@@ -214,3 +214,23 @@ def test_the_referrals_list_says_who_when_and_what_cmm_answered(qtbot, session) 
     cells = [page.model.data(page.model.index(0, column)) for column in range(3)]
     assert cells[0] == "Rose Alias" and cells[1] == moment_text(entry.created_at) and cells[1]
     assert cells[2] == entry.status_label
+
+
+def test_the_consent_step_names_every_sheet_language_in_the_interface_language(qtbot, session) -> None:
+    from fieldapp.domain.records import Person
+    from fieldapp.leaflets import catalogue
+    from fieldapp.leaflets.languages import LANGUAGES
+    from fieldapp.records import people
+    from fieldapp.ui.referral_wizard import ReferralWizard
+
+    setup_channel(session)
+    person = people.create_person(session, Person(alias="Wizard Rose", gender="woman", age_estimate=30))
+    wizard = ReferralWizard(session, person.id)
+    qtbot.addWidget(wizard)
+    combo = wizard.sheet_language
+    codes = [combo.itemData(i) for i in range(combo.count())]
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert len(codes) == len(LANGUAGES) and {"tl", "fa", "zh", "uk"} <= set(codes)
+    assert "Ukrainian" in texts and "Chinese" in texts and "uk" not in texts and "zh" not in texts
+    combo.setCurrentIndex(codes.index("zh"))
+    assert wizard.sheet_version.text() == catalogue.load("zh-Hans").version
