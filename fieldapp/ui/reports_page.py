@@ -42,7 +42,11 @@ class ChartWidget(QWidget):
     def __init__(self, data: charts.ChartData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data = data
-        self.setMinimumHeight(180)
+        self.setMinimumHeight(220)
+        self.labels_drawn: list[str] = []    # what the last paint wrote under the bars (for tests and a11y)
+
+    def _legend_height(self) -> int:
+        return self.fontMetrics().height() + 6 if len(self.data.series_names) > 1 else 0
 
     def _top(self) -> int:
         top = max([v for values in self.data.series for v in values if v] or [1])
@@ -52,7 +56,9 @@ class ChartWidget(QWidget):
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = QRectF(40, 10, max(10, self.width() - 50), max(10, self.height() - 40))
+        line = self.fontMetrics().height()
+        area = QRectF(40, 10 + self._legend_height(), max(10, self.width() - 50),
+                      max(10, self.height() - 20 - 2 * line - self._legend_height()))
         painter.setPen(QPen(QColor("#888888")))
         painter.drawLine(area.bottomLeft(), area.bottomRight())
         painter.drawLine(area.bottomLeft(), area.topLeft())
@@ -65,7 +71,32 @@ class ChartWidget(QWidget):
                 self._bars(painter, area, slot, index, values, color)
             else:
                 self._line(painter, area, slot, values, color)
+        self._category_labels(painter, area, slot, line)
+        self._legend(painter)
         painter.end()
+
+    def _category_labels(self, painter: QPainter, area: QRectF, slot: float, line: int) -> None:
+        """Each category under its bars, elided to its slot (the full name is in the table below)."""
+        painter.setPen(QPen(self.palette().windowText().color()))
+        metrics = self.fontMetrics()
+        self.labels_drawn = []
+        for position, name in enumerate(self.data.categories):
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(8, int(slot) - 4))
+            box = QRectF(area.left() + slot * position, area.bottom() + 4, slot, 2 * line)
+            painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
+            self.labels_drawn.append(text)
+
+    def _legend(self, painter: QPainter) -> None:
+        if len(self.data.series_names) < 2:
+            return
+        x, line = 40.0, self.fontMetrics().height()
+        for index, name in enumerate(self.data.series_names):
+            painter.fillRect(QRectF(x, 8, line * 0.8, line * 0.8), QColor(charts.PALETTE[index % len(charts.PALETTE)]))
+            painter.setPen(QPen(self.palette().windowText().color()))
+            width = self.fontMetrics().horizontalAdvance(name)
+            painter.drawText(QRectF(x + line, 4, width + 4, line + 4), Qt.AlignmentFlag.AlignLeft, name)
+            self.labels_drawn.append(name)
+            x += line + width + 16
 
     def _y(self, area: QRectF, value: int) -> float:
         return area.bottom() - area.height() * value / self._top()

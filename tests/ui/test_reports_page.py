@@ -57,6 +57,10 @@ def test_shows_the_chosen_report_suppressed(page, qtbot):
     chart = page.findChild(ChartWidget)
     assert chart.data.series == ((7, 13),)
     assert not chart.grab().isNull()
+    drawn = chart.labels_drawn[:len(chart.data.categories)]
+    assert chart.data.categories and len(drawn) == len(chart.data.categories)    # every bar says what it counts
+    for name, label in zip(chart.data.categories, drawn, strict=True):
+        assert label == name or (label.endswith("…") and name.startswith(label[:-1])), (name, label)
     assert all(isinstance(t, Shown) and not t.exact for t in page.shown_tables)
 
 
