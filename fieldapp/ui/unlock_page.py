@@ -54,10 +54,7 @@ class UnlockPage(QWidget):
         self.unlock_button = QPushButton()
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.setDefault(True)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("unlockError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
+        self._build_messages()
         self.demo_label = QLabel()
         self.demo_label.setObjectName("demoHint")
         self.demo_label.setWordWrap(True)
@@ -74,7 +71,8 @@ class UnlockPage(QWidget):
         for widget in (self.title, self.demo_label):
             inner.addWidget(widget)
         inner.addLayout(self._form)
-        for widget in (self.unlock_button, self.error_label, self._build_upgrade_offer(), self.create_button,
+        for widget in (self.unlock_button, self.status_label, self.error_label, self._build_upgrade_offer(),
+                       self.create_button,
                        self.recovery_button):
             inner.addWidget(widget)
         # Centred by stretches, not by an alignment flag: an aligned item gets its size hint only, so
@@ -87,6 +85,16 @@ class UnlockPage(QWidget):
         outer.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(2)
+
+    def _build_messages(self) -> None:
+        self.error_label = QLabel(objectName="unlockError", wordWrap=True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.status_label = QLabel(objectName="unlockStatus")      # progress, in the normal colour
+        # Room kept from the start (two lines for an error, one for progress): a message never pushes the
+        # fields around.
+        line = self.error_label.fontMetrics().lineSpacing()
+        self.error_label.setMinimumHeight(2 * line)
+        self.status_label.setMinimumHeight(line)
 
     def _build_upgrade_offer(self) -> QWidget:
         self.upgrade_box = QWidget(objectName="upgradeOffer")
@@ -175,7 +183,8 @@ class UnlockPage(QWidget):
         if not user or not passphrase:
             self.error_label.setText(_("Type your user name and passphrase."))
             return
-        self.error_label.setText(_("Unlocking ..."))
+        self.error_label.clear()
+        self.status_label.setText(_("Unlocking ..."))
         self.unlock_button.setEnabled(False)
         self.repaint()
         try:
@@ -189,6 +198,7 @@ class UnlockPage(QWidget):
             self.passphrase_edit.setFocus()
             return
         finally:
+            self.status_label.clear()
             self.unlock_button.setEnabled(vault.vault_exists(self._path))
         self.passphrase_edit.clear()
         self.error_label.clear()

@@ -234,3 +234,29 @@ def test_the_consent_step_names_every_sheet_language_in_the_interface_language(q
     assert "Ukrainian" in texts and "Chinese" in texts and "uk" not in texts and "zh" not in texts
     combo.setCurrentIndex(codes.index("zh"))
     assert wizard.sheet_version.text() == catalogue.load("zh-Hans").version
+
+
+def test_a_wrong_passphrase_leaves_the_unlock_fields_where_they_were(qtbot, vault_path, monkeypatch) -> None:
+    from fieldapp.security import vault as vault_module
+    from tests.ui.test_shell import _make_vault, _type_unlock
+
+    _make_vault(vault_path)
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.unlock_page
+    before = [(w.geometry(), w.height()) for w in (page.user_edit, page.passphrase_edit, page.unlock_button)]
+    seen = []
+    real_unlock = vault_module.unlock
+
+    def watching(*args, **kwargs):
+        seen.append((page.status_label.text(), page.error_label.text()))
+        return real_unlock(*args, **kwargs)
+    monkeypatch.setattr(vault_module, "unlock", watching)
+    _type_unlock(qtbot, window, "Anna", "not the passphrase")
+    qtbot.wait(20)
+    assert seen == [("Unlocking ...", "")]              # progress in the normal colour, not as an error
+    assert page.error_label.text() and page.status_label.text() == ""
+    assert [(w.geometry(), w.height()) for w in (page.user_edit, page.passphrase_edit, page.unlock_button)] == before
