@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.pages: dict[str, QWidget] = {}
         self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
+        self._retention_done: tuple[int, int] | None = None
         self.idle = IdleWatcher(300, self)
         self.platform_lock = PlatformLockWatcher(self)
         self.clipboard = SensitiveClipboard(self)          # the one every copy of vault data goes through
@@ -129,6 +130,13 @@ class MainWindow(QMainWindow):
 
     def _language_changed(self, _language: str) -> None:
         self.retranslate()
+        # A message shown in the old language ("Visit saved.") is cleared rather than left behind; the
+        # reminders in the status bar are said again in the new one.
+        for label in self.workspace.findChildren(QLabel):
+            if label.objectName().endswith("Message"):
+                label.clear()
+        if self.session is not None:
+            self._show_reminders(self.session)
 
     # -- unlock and lock ----------------------------------------------------------------------
     def open_session(self, session: Session) -> None:
@@ -160,17 +168,26 @@ class MainWindow(QMainWindow):
 
     def _after_unlock(self, session: Session) -> None:
         """The scheduled retention run, and reminders."""
-        from fieldapp.lifecycle import backup, retention
+        from fieldapp.lifecycle import retention
+
+        plan = retention.run_if_due(session)
+        self._retention_done = (len(plan.people), len(plan.visits)) if plan is not None and not plan.empty else None
+        self._show_reminders(session)
+
+    def _show_reminders(self, session: Session) -> None:
+        """The warnings of this unlock and the reminders, in the interface language of the moment."""
+        from fieldapp.lifecycle import backup
 
         messages = list(session.warnings)
-        plan = retention.run_if_due(session)
-        if plan is not None and not plan.empty:
+        if self._retention_done is not None:
             messages.append(_("Retention: {people} people and {visits} visits past their time were deleted.")
-                            .format(people=len(plan.people), visits=len(plan.visits)))
+                            .format(people=self._retention_done[0], visits=self._retention_done[1]))
         if not session.read_only and session.can("backup") and backup.backup_overdue(session):
             messages.append(_("No recent backup: make one in Settings, Backup and safety."))
         if messages:
             self.statusBar().showMessage("  ".join(messages))
+        else:
+            self.statusBar().clearMessage()
 
     def _page_chosen(self, row: int) -> None:
         self.page_stack.setCurrentIndex(row)

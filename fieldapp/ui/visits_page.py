@@ -127,6 +127,7 @@ class VisitsTab(QWidget):
         self.edit_button.setText(_("&Open"))
         self.delete_button.setText(_("&Delete"))
         self.worker_combo.retranslate()
+        self.venue_combo.retranslate()
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
         self._show_count()
 

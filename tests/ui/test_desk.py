@@ -9,7 +9,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp.referral import config, service
 from fieldapp.ui import main_window as main_window_module
@@ -260,3 +260,55 @@ def test_a_wrong_passphrase_leaves_the_unlock_fields_where_they_were(qtbot, vaul
     assert seen == [("Unlocking ...", "")]              # progress in the normal colour, not as an error
     assert page.error_label.text() and page.status_label.text() == ""
     assert [(w.geometry(), w.height()) for w in (page.user_edit, page.passphrase_edit, page.unlock_button)] == before
+
+
+def _visible_texts(window) -> list[tuple[str, str]]:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QLabel, QLineEdit, QTableView, QTabWidget
+
+    found = [("statusBar", window.statusBar().currentMessage()), *((f"nav{i}", window.nav.item(i).text())
+                                                                     for i in range(window.nav.count()))]
+    for child in window.workspace.findChildren(QWidget):
+        name = child.objectName() or type(child).__name__
+        if isinstance(child, QLabel | QAbstractButton):
+            found.append((name, child.text()))
+        elif isinstance(child, QComboBox) and name != "languageCombo":       # languages show their own names
+            found += [(name, child.itemText(i)) for i in range(child.count())]
+        elif isinstance(child, QTabWidget):
+            found += [(name, child.tabText(i)) for i in range(child.count())]
+        elif isinstance(child, QGroupBox):
+            found.append((name, child.title()))
+        elif isinstance(child, QLineEdit):
+            found.append((name, child.placeholderText()))
+        elif isinstance(child, QTableView) and child.model() is not None:
+            model = child.model()
+            found += [(name, str(model.headerData(i, Qt.Orientation.Horizontal))) for i in range(model.columnCount())]
+    return found
+
+
+def test_switching_language_leaves_no_english_behind(qtbot, tmp_path) -> None:
+    from babel.messages.pofile import read_po
+
+    from fieldapp import i18n
+    from fieldapp.demo.vault import create_demo_vault
+    from fieldapp.resources import translations_dir
+
+    path = tmp_path / "demo.fieldapp"
+    window = MainWindow(path)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_session(create_demo_vault(path, people=30))
+    for row in range(window.nav.count()):                 # every page built and shown once
+        window.nav.setCurrentRow(row)
+        qtbot.wait(5)
+    window.pages["visits"].visits_tab.message.setText(i18n._("Visit saved."))
+    with (translations_dir() / "da" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        english = {m.id.replace("&", "") for m in read_po(handle)
+                   if isinstance(m.id, str) and len(m.id) > 3 and m.string and m.string != m.id}
+    settings = window.pages["settings"]
+    settings.language_combo.setCurrentIndex(settings.language_combo.findData("da"))
+    try:
+        left = [(name, text) for name, text in _visible_texts(window) if (text or "").replace("&", "") in english]
+        assert left == []
+    finally:
+        settings.language_combo.setCurrentIndex(settings.language_combo.findData("en"))
+        window.lock()
