@@ -102,11 +102,15 @@ class PersonActions(QWidget):
         self.erase_button = QPushButton(objectName="eraseButton")
         self.message = QLabel(objectName="personActionsMessage")
         self.message.setWordWrap(True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        # The message below the buttons, across the whole width: a long one wraps instead of squeezing them.
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         for button in (self.refer_button, self.export_button, self.erase_button):
             row.addWidget(button)
-        row.addWidget(self.message, 1)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.message)
         self.refer_button.clicked.connect(self.refer)
         self.export_button.clicked.connect(self.export)
         self.erase_button.clicked.connect(self.erase)

@@ -8,7 +8,7 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.domain.codes import (
     ASSAULT_BY,
@@ -114,6 +114,12 @@ class PersonPanel(QWidget):
         ], lambda offset, limit: [])
         self.timeline = record_table("timelineTable", self.model)
         self.timeline.setWordWrap(True)
+        # When, kind and follow-up as wide as they need; the details take the rest and wrap onto more lines.
+        header = self.timeline.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.timeline.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self._lay_out()
         self.edit_button.clicked.connect(self.edit_requested)
         self.contact_button.clicked.connect(self.contact_requested)

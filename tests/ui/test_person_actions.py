@@ -87,3 +87,24 @@ def test_a_referral_made_in_people_shows_in_referrals_at_once(qtbot, session) ->
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert referrals.model.rowCount() == 1                     # no lock and unlock needed
     assert referrals.model.row_at(0).status == "queued"
+
+
+def test_the_timeline_details_have_room_and_the_queued_message_moves_nothing(qtbot, session) -> None:
+    tab, person = _page(qtbot, session)
+    tab.window().resize(1280, 800)
+    qtbot.wait(20)
+    contacts.create_contact(session, Contact(
+        person_id=person.id, kind="street", occurred_at=datetime.now(UTC) - timedelta(hours=2),
+        note="Talked a long while about her debt to the landlord, the passport he keeps and where to sleep tonight",
+        indicators=("debt", "documents_withheld", "isolated_controlled"), topics=("housing", "debt", "rights")))
+    tab.show_person(person.id)
+    qtbot.wait(20)
+    table = tab.panel.timeline
+    details = table.horizontalHeader().sectionSize(3)
+    others = sum(table.horizontalHeader().sectionSize(column) for column in range(3))
+    assert details >= others                               # the details column is not crushed
+    assert table.rowHeight(0) > table.fontMetrics().height() * 1.5     # long details wrap onto more lines
+    buttons = [b.geometry() for b in (tab.actions.refer_button, tab.actions.export_button)]
+    tab.actions.message.setText("The referral is queued: sync it from Referrals. " * 3)
+    qtbot.wait(20)
+    assert [b.geometry() for b in (tab.actions.refer_button, tab.actions.export_button)] == buttons
