@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDateEdit,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QWidget,
@@ -137,9 +138,17 @@ class CodeChecks(QListWidget):
                  rows: int = 5, parent: QWidget | None = None, **properties) -> None:
         super().__init__(parent, **properties)
         self._labels, self._translate = labels, translate
+        # What is ticked, in words, under the list (forms.add_row places it): the list shows a few rows only.
+        self.summary = QLabel(objectName=f"{self.objectName()}Summary", wordWrap=True)
+        self.itemChanged.connect(lambda _item: self._summarise())
         self.retranslate()
         row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height() + 2
         self.setFixedHeight(row * rows + 2 * self.frameWidth() + 2)
+
+    def _summarise(self) -> None:
+        ticked = [self.item(row).text() for row in range(self.count())
+                  if self.item(row).checkState() == Qt.CheckState.Checked]
+        self.summary.setText(_("Ticked: {items}").format(items=", ".join(ticked)) if ticked else _("Nothing ticked"))
 
     def retranslate(self) -> None:
         checked = set(self.checked())
@@ -153,12 +162,14 @@ class CodeChecks(QListWidget):
             item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)
             self.addItem(item)
         self.blockSignals(False)
+        self._summarise()
 
     def set_checked(self, codes: Iterable[str]) -> None:
         wanted = set(codes)
         for row in range(self.count()):
             item = self.item(row)
             item.setCheckState(Qt.CheckState.Checked if item.data(CODE) in wanted else Qt.CheckState.Unchecked)
+        self._summarise()
 
     def checked(self) -> tuple[str, ...]:
         return tuple(self.item(row).data(CODE) for row in range(self.count())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
 from fieldapp.domain.codes import CONTACT_KINDS, EXPLOITATION_FORMS, INDICATORS, SERVICES, TOPICS
 from fieldapp.domain.queries import VisitFilter
@@ -17,7 +17,7 @@ from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, CodeCombo, OptionalDate, moment_text
 from fieldapp.ui.health_form import HealthSection
 from fieldapp.ui.legal_form import LegalSection
-from fieldapp.ui.record_form import RecordForm
+from fieldapp.ui.record_form import NoteEdit, RecordForm
 from fieldapp.ui.visit_form import MomentEdit
 
 RECENT_VISIT_DAYS = 30
@@ -54,8 +54,7 @@ class ContactForm(RecordForm):
         self.indicators = CodeChecks(INDICATORS, rows=4, objectName="contactIndicators")
         self.exploitation = CodeChecks(EXPLOITATION_FORMS, rows=3, objectName="contactExploitation")
         self.follow_up = OptionalDate(objectName="contactFollowUp")
-        self.note_edit = QLineEdit(objectName="contactNote")
-        self.note_edit.setMaxLength(1000)
+        self.note_edit = NoteEdit(1000, objectName="contactNote")
         fields = (("kind", self.kind_combo), ("occurred_at", self.when_edit), ("visit_id", self.visit_combo),
                   ("topics", self.topics), ("services", self.services), ("indicators", self.indicators),
                   ("exploitation", self.exploitation), ("follow_up", self.follow_up), ("note", self.note_edit))

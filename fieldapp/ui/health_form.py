@@ -3,13 +3,14 @@ referral to public health care, assaults disclosed and by whom, a note."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox
 
 from fieldapp.domain.codes import ASSAULT_BY, ASSAULT_KINDS, HEALTH_REASONS
 from fieldapp.domain.record_codes import HEALTH_TESTS
 from fieldapp.domain.records import HealthContact
 from fieldapp.i18n import _
 from fieldapp.ui.code_picker import CodeChecks, CodeCombo
+from fieldapp.ui.record_form import NoteEdit
 
 
 class HealthSection(QGroupBox):
@@ -23,8 +24,7 @@ class HealthSection(QGroupBox):
         self.referred_check = QCheckBox(objectName="healthReferred")
         self.assaults = CodeChecks(ASSAULT_KINDS, rows=4, objectName="healthAssaults")
         self.assault_by = CodeChecks(ASSAULT_BY, rows=3, objectName="healthAssaultBy")
-        self.note_edit = QLineEdit(objectName="healthNote")
-        self.note_edit.setMaxLength(1000)
+        self.note_edit = NoteEdit(1000, objectName="healthNote")
         form = QFormLayout(self)
         fields = (("reason", self.reason_combo), ("tests_offered", self.offered), ("tests_taken", self.taken),
                   ("referred_public_care", self.referred_check), ("assaults", self.assaults),

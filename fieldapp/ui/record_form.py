@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -78,6 +79,41 @@ class _SearchKeys(QObject):
             self._table.setFocus(Qt.FocusReason.OtherFocusReason)
             return True
         return False
+
+
+class NoteEdit(QPlainTextEdit):
+    """A note of several lines: Return starts a new line, Ctrl+Return saves the form (its default button),
+    Tab moves on. ``text()``/``setText()`` as a line edit has them; at most ``max_length`` characters."""
+
+    def __init__(self, max_length: int, *, lines: int = 3, parent: QWidget | None = None, **properties) -> None:
+        super().__init__(parent, **properties)
+        self.max_length = max_length
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2 * self.frameWidth() + 8)
+        self.textChanged.connect(self._limit)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the line edit's name, so forms treat both alike
+        self.setPlainText(text)
+
+    def _limit(self) -> None:
+        if len(self.toPlainText()) > self.max_length:
+            cursor = self.textCursor()
+            self.setPlainText(self.toPlainText()[:self.max_length])
+            cursor.setPosition(min(cursor.position(), self.max_length))
+            self.setTextCursor(cursor)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            default = next((b for b in self.window().findChildren(QPushButton) if b.isDefault() and b.isEnabled()),
+                           None)
+            if default is not None:
+                default.click()
+                return
+        super().keyPressEvent(event)
 
 
 def lead_to_results(search: QLineEdit, table: QTableView) -> None:
@@ -159,6 +195,9 @@ class RecordForm(QDialog):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
+        summary = getattr(widget, "summary", None)          # a tick list says what is ticked
+        if isinstance(summary, QLabel):
+            column.addWidget(summary)
         self.errors[name] = error_label(name)
         column.addWidget(self.errors[name])
         self._fields[name] = widget
@@ -205,6 +244,8 @@ class RecordForm(QDialog):
                 button.toggled.connect(self.mark_dirty)
         for checks in root.findChildren(QListWidget):
             checks.itemChanged.connect(self.mark_dirty)
+        for note in root.findChildren(QPlainTextEdit):
+            note.textChanged.connect(self.mark_dirty)
 
     def mark_dirty(self, *_args) -> None:
         self.dirty = True

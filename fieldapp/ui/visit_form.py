@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QHBoxLayout, QPushButton, QSpinBox, QWidget
 
 from fieldapp.domain.codes import INDICATORS
 from fieldapp.domain.queries import VenueFilter
@@ -20,7 +20,7 @@ from fieldapp.records import team, venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, SearchCombo, language_labels
 from fieldapp.ui.materials_form import MaterialsEditor
-from fieldapp.ui.record_form import RecordForm
+from fieldapp.ui.record_form import NoteEdit, RecordForm
 from fieldapp.ui.venue_form import VenueForm
 
 MOMENT_FORMAT = "yyyy-MM-dd HH:mm"
@@ -88,8 +88,7 @@ class VisitForm(RecordForm):
         self.interpreter_check = QCheckBox(objectName="visitInterpreter")
         self.materials = MaterialsEditor(objectName="visitMaterials")
         self.observations = CodeChecks(INDICATORS, rows=4, objectName="visitObservations")
-        self.note_edit = QLineEdit(objectName="visitNote")
-        self.note_edit.setMaxLength(500)
+        self.note_edit = NoteEdit(500, objectName="visitNote")
         fields = (("venue_id", venue_row), ("started_at", self.start_edit), ("ended_at", self.end_edit),
                   ("team", self.team), ("people_met", self.people_spin), ("languages", self.languages),
                   ("interpreter", self.interpreter_check), ("materials", self.materials),

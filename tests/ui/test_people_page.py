@@ -142,12 +142,19 @@ def test_new_contact_shows_on_timeline_and_in_vault(qtbot, page, session) -> Non
     qtbot.keyClick(form.topics, Qt.Key.Key_Space)
     qtbot.keyClicks(form.indicators, "ID")
     qtbot.keyClick(form.indicators, Qt.Key.Key_Space)
+    assert form.topics.summary.text() == "Ticked: Housing"          # what is ticked, under the short list
+    assert "ID documents" in form.indicators.summary.text() or "documents" in form.indicators.summary.text()
+    assert form.services.summary.text() == "Nothing ticked"
     qtbot.keyClick(form.follow_up.check, Qt.Key.Key_Space)
     form.note_edit.setFocus()
     qtbot.keyClicks(form.note_edit, "Asked about a room")
-    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)                 # a new line, not a save
+    assert form.isVisible()
+    qtbot.keyClicks(form.note_edit, "Call back on Friday")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert not form.isVisible()
     [entry] = contacts.timeline(session, person.id)
+    assert entry.contact.note == "Asked about a room\nCall back on Friday"
     assert entry.contact.kind == "venue" and entry.contact.topics == ("housing",)
     assert entry.contact.indicators == ("documents_withheld",)
     assert entry.contact.follow_up == date.today() + timedelta(days=7)

@@ -69,7 +69,7 @@ def test_routine_visit_logged_with_keyboard_only(qtbot, page, session, venue) ->
     qtbot.keyClicks(form.observations, "Isolated")
     qtbot.keyClick(form.observations, Qt.Key.Key_Space)
     qtbot.keyClicks(form.note_edit, "Two new women, quiet")
-    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
     assert not form.isVisible()
     [row] = visits.list_visits(session)
@@ -119,7 +119,7 @@ def test_unknown_venue_is_refused_and_new_venue_can_be_added_inline(qtbot, page,
     qtbot.keyClick(venue_form.name_edit, Qt.Key.Key_Return)
     assert not venue_form.isVisible()
     assert form.venue_combo.currentText() == "Nyhavn corner"
-    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     [row] = visits.list_visits(session)
     assert row.venue_name == "Nyhavn corner"
     assert venues.get_venue(session, row.visit.venue_id).kind == "street_area"
