@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -56,7 +57,9 @@ class ReferralsPage(QWidget):
         self.table = QTableView(objectName="outboxTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)   # dates and headers whole
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)          # the problem, if any, wraps
         self.person_combo = QComboBox(objectName="personCombo")
         self.person_combo.setEditable(True)
         self.person_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

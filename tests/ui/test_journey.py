@@ -56,7 +56,7 @@ def _choose_page(qtbot, window: MainWindow, title: str) -> None:
     qtbot.keyClick(window.nav, Qt.Key.Key_Return)
 
 
-def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> None:
+def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> None:  # noqa: PLR0915 - one journey
     _prepare(vault_path)
     window = MainWindow(vault_path)
     qtbot.addWidget(window)
