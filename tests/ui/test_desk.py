@@ -114,11 +114,18 @@ def test_cancel_breaks_off_the_blocked_network_call_and_keeps_the_packet_queued(
     assert [entry.status for entry in service.list_outbox(session)] == ["queued"]
 
 
-def _unlocked_window(qtbot, vault_path, session) -> MainWindow:
+def shown_window(qtbot, vault_path, width: int = 1100, height: int = 720) -> MainWindow:
+    """The main window on screen (offscreen), at a size a laptop gives it."""
     window = MainWindow(vault_path)
     qtbot.addWidget(window)
+    window.resize(width, height)
     window.show()
     qtbot.waitExposed(window)
+    return window
+
+
+def _unlocked_window(qtbot, vault_path, session) -> MainWindow:
+    window = shown_window(qtbot, vault_path)
     window.open_session(session)
     qtbot.wait(20)                                       # the focus moves into the page after the event loop runs
     return window
@@ -241,11 +248,7 @@ def test_a_wrong_passphrase_leaves_the_unlock_fields_where_they_were(qtbot, vaul
     from tests.ui.test_shell import _make_vault, _type_unlock
 
     _make_vault(vault_path)
-    window = MainWindow(vault_path)
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, vault_path, 1000, 700)
     page = window.unlock_page
     before = [(w.geometry(), w.height()) for w in (page.user_edit, page.passphrase_edit, page.unlock_button)]
     seen = []

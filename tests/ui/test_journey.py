@@ -18,6 +18,7 @@ from fieldapp.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.leaflets.helpers import complete_org
 from tests.referral.helpers import crowd, setup_channel
+from tests.ui.test_desk import shown_window
 from tests.ui.test_shell import _type_unlock
 from tests.ui.test_visits_page import type_choice
 
@@ -58,11 +59,7 @@ def _choose_page(qtbot, window: MainWindow, title: str) -> None:
 
 def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> None:  # noqa: PLR0915 - one journey
     _prepare(vault_path)
-    window = MainWindow(vault_path)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, vault_path, 1280, 800)
     _type_unlock(qtbot, window, "Admin", PASSPHRASE)
     qtbot.wait(20)
     session = window.session
