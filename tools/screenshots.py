@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,12 @@ def main() -> int:
         if key == "people":
             _select_busy_person(window)
         settle(app)
+        if key == "reports":                      # built off the window's thread, a moment after it shows
+            page = window.pages[key]
+            while page._stale or page.building():
+                settle(app)
+                time.sleep(0.02)
+            settle(app)
         window.grab().save(str(OUT / f"{key}.png"))
     window.nav.setCurrentRow(0)
     visits_tab = window.pages["visits"].visits_tab

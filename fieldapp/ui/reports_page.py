@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QDate, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from fieldapp.security.session import Session
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
+from fieldapp.ui.tasks import pending as running_tasks
 
 
 class ChartWidget(QWidget):
@@ -127,6 +128,9 @@ def _grid_model(shown: Shown, parent: QWidget) -> LazyTableModel:
     return model
 
 
+SHOW_DELAY_MS = 250
+
+
 class ReportsPage(QWidget):
     """The Reports view; ``exported(path)`` follows a finished export."""
 
@@ -136,6 +140,9 @@ class ReportsPage(QWidget):
         super().__init__(parent)
         self._session = session
         self._task: Task | None = None
+        self._building: Task | None = None
+        self._again = False
+        self._stale = True          # the shown report no longer matches the choices (or none is shown yet)
         self.shown_tables: list[Shown] = []
         self._build()
         self._connect()
@@ -216,18 +223,48 @@ class ReportsPage(QWidget):
         return service.build_report(self._session, *self.period(), sections)
 
     def refresh(self) -> None:
-        """Build the chosen report for the period and show its tables."""
-        self._clear_body()
+        """Build the chosen report for the period off the window's thread, then show its tables. A refresh asked
+        for while one is being built runs after it (the session's connection serves one thread at a time)."""
+        if not self.isVisible():                    # built when the page is shown, not behind another page
+            self._stale = True
+            self._clear_body()                      # and no figures kept in a hidden page meanwhile
+            return
+        self._stale = False
         key = self.report_combo.currentData()
         if key is None:
+            self._clear_body()
             return
-        try:
+        if self._building is not None and self._building.running():
+            self._again = True
+            return
+        self._again = False
+        exact = self.exact_check.isChecked() and self._session.can("reports_exact")
+
+        def work(_progress):
             report = self._report((key,))
-            exact = self.exact_check.isChecked() and self._session.can("reports_exact")
-            parts = service.shown(self._session, report, exact_counts=exact)
-        except FieldappError as error:
-            self.status.setText(error.message)
-            return
+            return report, service.shown(self._session, report, exact_counts=exact), exact
+        self._building = Task(self, _("Building the report…"), work, interrupt=self._session.conn.interrupt,
+                              quiet_ms=400)
+        self._building.finished_ok.connect(self._built)
+        self._building.finished_error.connect(self._build_failed)
+        self._building.start()
+
+    def _build_failed(self, message: str) -> None:
+        self._clear_body()
+        self.status.setText(message)
+        self._build_next()
+
+    def _build_next(self) -> None:
+        if self._again:
+            self.refresh()
+
+    def _built(self, result) -> None:
+        report, parts, exact = result
+        self._clear_body()
+        self._show(report, parts, exact)
+        self._build_next()
+
+    def _show(self, report, parts, exact: bool) -> None:
         self.status.setText("")
         self.legend.setText(export.legend_text(report, exact))
         for part in parts:
@@ -262,6 +299,20 @@ class ReportsPage(QWidget):
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            # A moment later, and only if still shown: arrowing past Reports in the side list builds nothing.
+            QTimer.singleShot(SHOW_DELAY_MS, self._refresh_if_shown)
+
+    def _refresh_if_shown(self) -> None:
+        if self._stale and self.isVisible():
+            self.refresh()
+
+    def building(self) -> bool:
+        """A report is being built (or waits to be): its tables are not shown yet."""
+        return self._again or (self._building is not None and self._building in running_tasks())
 
     def clear(self) -> None:
         """Forget every figure (on lock)."""

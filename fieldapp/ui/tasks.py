@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
@@ -65,7 +65,8 @@ class Task(QObject):
     finished_error = Signal(str)
 
     def __init__(self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
-                 interrupt: Callable[[], None] | None = None, cancellable: bool = False) -> None:
+                 interrupt: Callable[[], None] | None = None, cancellable: bool = False,
+                 quiet_ms: int = 0) -> None:
         super().__init__()                       # no parent: a page deleted by the lock must not own the thread
         self.token = token or CancelToken()
         self._interrupt = interrupt
@@ -75,6 +76,10 @@ class Task(QObject):
             self.dialog.setCancelButton(None)
         self.dialog.setMinimumDuration(0)
         self.dialog.canceled.connect(self.cancel)
+        # Quick work shows no dialog: for ``quiet_ms`` the page's window area is disabled instead (so nothing
+        # else uses the vault meanwhile), and the dialog comes only if the work takes longer.
+        self._quiet_ms = quiet_ms
+        self._blocked = _workspace_of(parent) if quiet_ms else None
         self._thread = QThread()
         self._worker = _Worker(work, self.token)
         self._worker.moveToThread(self._thread)
@@ -85,8 +90,16 @@ class Task(QObject):
 
     def start(self) -> None:
         _RUNNING.add(self)
-        self.dialog.show()
+        if self._blocked is not None:
+            self._blocked.setEnabled(False)
+            QTimer.singleShot(self._quiet_ms, self._show_if_running)
+        else:
+            self.dialog.show()
         self._thread.start()
+
+    def _show_if_running(self) -> None:
+        if self in _RUNNING and isValid(self.dialog):
+            self.dialog.show()
 
     def cancel(self) -> None:
         """Stop the work as soon as it can (from the Cancel button or the lock screen)."""
@@ -116,6 +129,8 @@ class Task(QObject):
         self._thread.quit()
         self._thread.wait()
         _RUNNING.discard(self)
+        if self._blocked is not None and isValid(self._blocked):
+            self._blocked.setEnabled(True)
         if isValid(self.dialog):
             self.dialog.reset()
             self.dialog.hide()
@@ -127,6 +142,17 @@ class Task(QObject):
     def _error(self, message: str) -> None:
         self._finish()
         self.finished_error.emit(message)
+
+
+def _workspace_of(widget: QWidget) -> QWidget:
+    """The area to disable while quick work runs: the main window's workspace, or the widget's own window."""
+    window = widget.window()
+    return window.findChild(QWidget, "workspace") or window
+
+
+def pending() -> set[Task]:
+    """Tasks started and not yet finished on the window's side (their thread may already have ended)."""
+    return set(_RUNNING)
 
 
 def running() -> list[Task]:

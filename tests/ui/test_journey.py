@@ -42,9 +42,11 @@ def _keys(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
 
 
 def _back(qtbot, window: MainWindow) -> None:
-    """Back in the main window after a dialog closed (a window manager does this; offscreen, the test does)."""
+    """Back in the main window after a dialog closed (a window manager does this; offscreen, the test does),
+    once quick background work (a report rebuilt in the new language) has given the workspace back."""
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window and window.workspace.isEnabled(),
+                    timeout=10_000)
 
 
 def _choose_page(qtbot, window: MainWindow, title: str) -> None:
@@ -52,8 +54,12 @@ def _choose_page(qtbot, window: MainWindow, title: str) -> None:
     _back(qtbot, window)
     window.nav.setFocus()
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
-    while window.nav.currentRow() != titles.index(title):
+    for _press in range(len(titles)):
+        if window.nav.currentRow() == titles.index(title):
+            break
         qtbot.keyClick(window.nav, Qt.Key.Key_Down if window.nav.currentRow() < titles.index(title) else Qt.Key.Key_Up)
+    assert window.nav.currentRow() == titles.index(title)
+    qtbot.waitUntil(window.workspace.isEnabled, timeout=10_000)
     qtbot.keyClick(window.nav, Qt.Key.Key_Return)
 
 

@@ -19,7 +19,13 @@ def page(session, qtbot):
     widget = ReportsPage(session)
     qtbot.addWidget(widget)
     widget.show()
+    _built(qtbot, widget)
     return widget
+
+
+def _built(qtbot, page) -> None:
+    """Reports are built off the window's thread (a moment after the page is shown): wait for the tables."""
+    qtbot.waitUntil(lambda: not page._stale and not page.building() and page.isEnabled(), timeout=10_000)
 
 
 def _set_period(qtbot, page):
@@ -47,11 +53,13 @@ def test_defaults_to_this_year_and_hides_exact_for_non_coordinators(page):
 def test_shows_the_chosen_report_suppressed(page, qtbot):
     _set_period(qtbot, page)
     qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
+    _built(qtbot, page)
     key = page.findChild(QTableView, "reportTable_key_figures")
     assert ["Referrals to CMM", "<5", "0"] in _cells(key)
     assert ["Contacts", "10", "<5"] in _cells(key)
     assert not page.findChildren(ChartWidget)        # every activity figure of the dataset is hidden
     page.report_combo.setCurrentIndex(page.report_combo.findData("materials"))
+    _built(qtbot, page)
     materials = page.findChild(QTableView, "reportTable_materials")
     assert _cells(materials)[0] == ["ro", "7", "0", "0", "0", "7"]
     chart = page.findChild(ChartWidget)
@@ -70,9 +78,11 @@ def test_coordinator_toggles_exact_counts(session, qtbot):
     page = ReportsPage(session)
     qtbot.addWidget(page)
     page.show()
+    _built(qtbot, page)
     _set_period(qtbot, page)
     assert page.exact_check.isVisible()
     qtbot.mouseClick(page.exact_check, Qt.MouseButton.LeftButton)
+    _built(qtbot, page)
     key = page.findChild(QTableView, "reportTable_key_figures")
     assert ["Referrals to CMM", "2", "0"] in _cells(key)
     assert "legal" in [page.report_combo.itemData(i) for i in range(page.report_combo.count())]
@@ -109,9 +119,28 @@ def test_seal_figures_for_cmm(qtbot, session, tmp_path, monkeypatch) -> None:
 
     page = ReportsPage(session)
     qtbot.addWidget(page)
+    assert not page.building()                           # never shown: no report is built behind the scenes
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path)))
     page.seal_for_cmm()
     assert "CMM" in page.status.text() and not list(tmp_path.glob("*.cmmagg"))     # no CMM key yet
     setup_channel(session)
     page.seal_for_cmm()
     assert len(list(tmp_path.glob("*.cmmagg"))) == 1 and "Only CMM" in page.status.text()
+
+
+def test_the_report_is_built_off_the_windows_thread(page, qtbot, monkeypatch) -> None:
+    import threading
+
+    from fieldapp.reports import service
+
+    threads = []
+    real = service.build_report
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+    monkeypatch.setattr(service, "build_report", recording)
+    qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
+    assert not page.isEnabled()                        # nothing else touches the vault meanwhile
+    _built(qtbot, page)
+    assert threads == [False] and page.findChild(QTableView, "reportTable_key_figures") is not None
