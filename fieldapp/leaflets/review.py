@@ -90,8 +90,7 @@ def render_po(tag: str, header: dict[str, str], messages: dict[str, str], commen
 
 def _header(tag: str) -> dict[str, str]:
     header = catalogue.read_header(catalogue.path_for(tag))
-    return {name: header.get(name, "") for name in (*_STANDARD_HEADER, *header) if name in header or
-            name in _STANDARD_HEADER}
+    return {name: header.get(name, "") for name in dict.fromkeys((*_STANDARD_HEADER, *header))}
 
 
 def export(tag: str, out: Path) -> Path:

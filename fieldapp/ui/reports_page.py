@@ -33,8 +33,7 @@ from fieldapp.reports.suppression import Shown
 from fieldapp.security.session import Session
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
-from fieldapp.ui.tasks import Task
-from fieldapp.ui.tasks import pending as running_tasks
+from fieldapp.ui.tasks import Task, pending
 
 
 class ChartWidget(QWidget):
@@ -312,7 +311,7 @@ class ReportsPage(QWidget):
 
     def building(self) -> bool:
         """A report is being built (or waits to be): its tables are not shown yet."""
-        return self._again or (self._building is not None and self._building in running_tasks())
+        return self._again or (self._building is not None and self._building in pending())
 
     def clear(self) -> None:
         """Forget every figure (on lock)."""

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
-from fieldapp.cancel import Cancelled, CancelToken
+from fieldapp.cancel import CancelToken
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
 
@@ -167,5 +167,3 @@ def stop_all(seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     return all(task.wait(deadline - time.monotonic()) for task in tasks)
 
-
-__all__ = ["Cancelled", "Task", "running", "stop_all"]

@@ -350,8 +350,7 @@ _KILL_AFTER_KEYS_TURNED = textwrap.dedent("""
     def killed(*_args, **_kwargs):                   # the keys turned; the users list and org key not yet
         os.kill(os.getpid(), signal.SIGKILL)
     admin = vault.unlock(sys.argv[1], "Admin", sys.argv[2])
-    config.ensure_org_key(admin)
-    print(config.ensure_org_key(admin), flush=True)
+    print(config.ensure_org_key(admin), flush=True)    # the public key's fingerprint, to compare later
     nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
     users._finish_leaving = killed
     users.deactivate(admin, nurse.id)
