@@ -35,7 +35,7 @@ from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.pages import page_specs
 from fieldapp.ui.platform_lock import PlatformLockWatcher
 from fieldapp.ui.settings_page import idle_minutes
-from fieldapp.ui.unlock_page import UnlockPage
+from fieldapp.ui.unlock_page import Unlocked, UnlockPage
 
 STOP_SECONDS = 5.0
 
@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
 
     def _connect(self) -> None:
-        self.unlock_page.unlocked.connect(self.open_session)
+        self.unlock_page.unlocked.connect(self._unlocked)
         self.unlock_page.create_requested.connect(self.start_create)
         self.nav.currentRowChanged.connect(self._page_chosen)
         self.nav.itemClicked.connect(lambda _item: self._focus_page())
@@ -139,8 +139,14 @@ class MainWindow(QMainWindow):
             self._show_reminders(self.session)
 
     # -- unlock and lock ----------------------------------------------------------------------
-    def open_session(self, session: Session) -> None:
+    def _unlocked(self, result: Unlocked) -> None:
+        self.open_session(result.session, retention=result.retention)
+
+    def open_session(self, session: Session, *, retention: tuple[int, int] | None = None) -> None:
+        """Show the workspace for ``session``; ``retention`` is what the retention run at this unlock deleted
+        (it ran in the unlock's thread, with the key derivation and the checks)."""
         self.session = session
+        self._retention_done = retention
         wanted = self._last_page
         for spec in page_specs():
             page = spec.build(session)
@@ -164,14 +170,6 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self._update_status()
         self.unlocked.emit()
-        self._after_unlock(session)
-
-    def _after_unlock(self, session: Session) -> None:
-        """The scheduled retention run, and reminders."""
-        from fieldapp.lifecycle import retention
-
-        plan = retention.run_if_due(session)
-        self._retention_done = (len(plan.people), len(plan.visits)) if plan is not None and not plan.empty else None
         self._show_reminders(session)
 
     def _show_reminders(self, session: Session) -> None:
@@ -301,6 +299,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.session is not None:
             self.lock()
+        elif not tasks.stop_all(STOP_SECONDS):          # an unlock still deriving its key
+            _exit_now()
         self.clipboard.clear()
         i18n.remove_listener(self._language_changed)
         super().closeEvent(event)

@@ -7,12 +7,15 @@ the user's (the folder is removed at the end) and uses only synthetic data.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from fieldapp.i18n import _, ngettext
+
+UNLOCK_SECONDS = 60.0
 
 
 def run(report: Callable[[str], None]) -> list[str]:
@@ -66,7 +69,11 @@ def _unlock_in_window(vault_path: Path, user: str, passphrase: str) -> str | Non
     page = window.unlock_page
     page.user_edit.setText(user)
     page.passphrase_edit.setText(passphrase)
-    page.unlock_button.click()                          # as a user would; the unlock runs to its end here
+    page.unlock_button.click()                          # as a user would; the unlock runs in its own thread
+    deadline = time.monotonic() + UNLOCK_SECONDS
+    while page.busy() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
     QApplication.processEvents()
     error = page.error_label.text()
     if outcome["unlocked"]:

@@ -29,10 +29,12 @@ class _Worker(QObject):
     progressed = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(str)
+    failed_with = Signal(object)
 
-    def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any], token: CancelToken) -> None:
+    def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any], token: CancelToken,
+                 failure: type[FieldappError] | None) -> None:
         super().__init__()
-        self._work, self._token = work, token
+        self._work, self._token, self._failure = work, token, failure
 
     def _progress(self, done: int, total: int, text: str) -> None:
         self._token.check()                      # every step is a place to stop
@@ -42,6 +44,9 @@ class _Worker(QObject):
         try:
             result = self._work(self._progress)
         except FieldappError as error:
+            if self._failure is not None and isinstance(error, self._failure):
+                self.failed_with.emit(error)
+                return
             self.failed.emit(error.message)
         except Exception:  # noqa: BLE001 - shown as a generic message; details never include personal data
             self.failed.emit(_("Stopped before it finished.") if self._token.cancelled
@@ -59,14 +64,17 @@ class Task(QObject):
 
     ``token`` is the work's cancel token (pass the same one into the work to break off blocking calls);
     ``interrupt`` is called on cancel as well (``session.conn.interrupt`` for database work); ``cancellable``
-    shows a Cancel button for work that can stop at any step without harm."""
+    shows a Cancel button for work that can stop at any step without harm. An error of the kind ``failure``
+    names is not a message but an answer the caller acts on: ``failed_with(error)``."""
 
     finished_ok = Signal(object)
     finished_error = Signal(str)
+    failed_with = Signal(object)
 
-    def __init__(self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
-                 interrupt: Callable[[], None] | None = None, cancellable: bool = False,
-                 quiet_ms: int = 0) -> None:
+    def __init__(  # noqa: PLR0913 - keyword-only options of the one runner
+            self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
+            interrupt: Callable[[], None] | None = None, cancellable: bool = False, quiet_ms: int = 0,
+            failure: type[FieldappError] | None = None) -> None:
         super().__init__()                       # no parent: a page deleted by the lock must not own the thread
         self.token = token or CancelToken()
         self._interrupt = interrupt
@@ -81,12 +89,13 @@ class Task(QObject):
         self._quiet_ms = quiet_ms
         self._blocked = _workspace_of(parent) if quiet_ms else None
         self._thread = QThread()
-        self._worker = _Worker(work, self.token)
+        self._worker = _Worker(work, self.token, failure)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._progress)
         self._worker.succeeded.connect(self._ok)
         self._worker.failed.connect(self._error)
+        self._worker.failed_with.connect(self._error_with)
 
     def start(self) -> None:
         _RUNNING.add(self)
@@ -142,6 +151,10 @@ class Task(QObject):
     def _error(self, message: str) -> None:
         self._finish()
         self.finished_error.emit(message)
+
+    def _error_with(self, error: FieldappError) -> None:
+        self._finish()
+        self.failed_with.emit(error)
 
 
 def _workspace_of(widget: QWidget) -> QWidget:

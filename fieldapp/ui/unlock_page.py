@@ -2,10 +2,15 @@
 
 A vault of an earlier version (one key for everything) is not opened: the page explains and offers
 the one-time upgrade, which an administrator runs with the user name and passphrase typed here.
+
+The unlock runs off the window's thread: the key derivation (argon2id, about half a second by design), the
+integrity checks of every file and the scheduled retention run take about a second at full scale, and the
+window keeps painting meanwhile.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,11 +31,42 @@ from fieldapp.security import vault
 from fieldapp.security.session import Session
 from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
 from fieldapp.ui.forms import add_row
-from fieldapp.ui.tasks import Task
+from fieldapp.ui.tasks import Task, pending
+
+DIALOG_AFTER_MS = 3000       # the status line says "Unlocking ..."; a dialog only if it takes much longer
+
+
+@dataclass
+class Unlocked:
+    """An unlocked session and what the scheduled retention run at this unlock deleted (people, visits)."""
+
+    session: Session
+    retention: tuple[int, int] | None = None
+
+
+def open_vault(path: Path, user: str, passphrase: str) -> Unlocked:
+    """Unlock, then the scheduled retention run (when it is due and this user may run it)."""
+    return _retained(vault.unlock(path, user, passphrase))
+
+
+def _retained(session: Session) -> Unlocked:
+    """A failed retention run is a warning, never a lock-out (and never a session left open in a thread)."""
+    from fieldapp.lifecycle import retention
+
+    try:
+        plan = retention.run_if_due(session)
+    except FieldappError as error:
+        session.warnings.append(error.message)
+        return Unlocked(session)
+    except Exception:  # noqa: BLE001 - a hostile setting or file: the vault opens, the admin is told
+        session.warnings.append(_("The scheduled retention run could not be finished. The vault is open; "
+                                  "run it from Settings, or ask for help."))
+        return Unlocked(session)
+    return Unlocked(session, (len(plan.people), len(plan.visits)) if plan is not None and not plan.empty else None)
 
 
 class UnlockPage(QWidget):
-    unlocked = Signal(object)          # Session
+    unlocked = Signal(object)          # Unlocked
     create_requested = Signal()
 
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
@@ -178,34 +214,53 @@ class UnlockPage(QWidget):
         self.refresh_state()
         (self.passphrase_edit if self.user_edit.text() else self.user_edit).setFocus()
 
+    def busy(self) -> bool:
+        """An unlock or an upgrade is running."""
+        return self.task is not None and self.task in pending()
+
     def try_unlock(self) -> None:
         user, passphrase = self.user_edit.text().strip(), self.passphrase_edit.text()
+        if self.busy():
+            return
         if not user or not passphrase:
             self.error_label.setText(_("Type your user name and passphrase."))
             return
         self.error_label.clear()
         self.status_label.setText(_("Unlocking ..."))
-        self.unlock_button.setEnabled(False)
-        self.repaint()
-        try:
-            session: Session = vault.unlock(self._path, user, passphrase)
-        except NeedsUpgrade:
-            self._offer_upgrade()
-            return
-        except FieldappError as error:
-            self.error_label.setText(error.message)
-            self.passphrase_edit.selectAll()
-            self.passphrase_edit.setFocus()
-            return
-        finally:
+        self._set_typing(False)
+        path = self._path
+        self.task = Task(self, _("Unlocking ..."), lambda _progress: open_vault(path, user, passphrase),
+                         quiet_ms=DIALOG_AFTER_MS, failure=NeedsUpgrade)
+        self.task.finished_ok.connect(self._unlock_done)
+        self.task.finished_error.connect(self._unlock_failed)
+        self.task.failed_with.connect(lambda _error: self._offer_upgrade())
+        self.task.start()
+
+    def _set_typing(self, enabled: bool) -> None:
+        for widget in (self.user_edit, self.passphrase_edit, self.recovery_button):
+            widget.setEnabled(enabled)
+        self.unlock_button.setEnabled(enabled and vault.vault_exists(self._path))
+        if enabled:
             self.status_label.clear()
-            self.unlock_button.setEnabled(vault.vault_exists(self._path))
+
+    def _unlock_failed(self, message: str) -> None:
+        self._set_typing(True)
+        self.error_label.setText(message)
+        self.passphrase_edit.selectAll()
+        self.passphrase_edit.setFocus()
+
+    def _unlock_done(self, result: Unlocked) -> None:
+        self._set_typing(True)
+        if self.task is not None and self.task.token.cancelled:     # the window closed meanwhile
+            result.session.close()
+            return
         self.passphrase_edit.clear()
         self.error_label.clear()
-        self.unlocked.emit(session)
+        self.unlocked.emit(result)
 
     # -- the one-time upgrade of an earlier version's vault ------------------------------------
     def _offer_upgrade(self) -> None:
+        self._set_typing(True)
         self.error_label.clear()
         self.upgrade_box.show()
         self.upgrade_button.setEnabled(True)
@@ -225,7 +280,7 @@ class UnlockPage(QWidget):
         self.error_label.setText(_("Upgrading the vault ..."))
         path = self._path
         self.task = Task(self, _("Upgrading the vault and keeping a verified copy ..."),
-                         lambda _progress: vault.upgrade(path, user, passphrase))
+                         lambda _progress: _upgraded_and_retained(path, user, passphrase))
         self.task.finished_ok.connect(self._upgraded)
         self.task.finished_error.connect(self._upgrade_failed)
         self.task.start()
@@ -236,18 +291,23 @@ class UnlockPage(QWidget):
         self.passphrase_edit.selectAll()
         self.passphrase_edit.setFocus()
 
-    def _upgraded(self, result: tuple[Session, str]) -> None:
-        session, recovery_key = result
+    def _upgraded(self, result: tuple[Unlocked, str]) -> None:
+        unlocked, recovery_key = result
         self.upgrade_box.hide()
         self.passphrase_edit.clear()
         self.error_label.clear()
         self.recovery_key_dialog = RecoveryKeyDialog(recovery_key, self)
-        self.recovery_key_dialog.accepted.connect(lambda: self._key_acknowledged(session))
+        self.recovery_key_dialog.accepted.connect(lambda: self._key_acknowledged(unlocked))
         self.recovery_key_dialog.open()
 
-    def _key_acknowledged(self, session: Session) -> None:
+    def _key_acknowledged(self, unlocked: Unlocked) -> None:
         dialog, self.recovery_key_dialog = self.recovery_key_dialog, None
         if dialog is not None:
             dialog.deleteLater()           # the key is not kept in a hidden widget
-        vault.confirm_recovery_key(session)
-        self.unlocked.emit(session)
+        vault.confirm_recovery_key(unlocked.session)
+        self.unlocked.emit(unlocked)
+
+
+def _upgraded_and_retained(path: Path, user: str, passphrase: str) -> tuple[Unlocked, str]:
+    session, recovery_key = vault.upgrade(path, user, passphrase)
+    return _retained(session), recovery_key

@@ -15,6 +15,7 @@ from fieldapp.referral import config, service
 from fieldapp.ui import main_window as main_window_module
 from fieldapp.ui import tasks
 from fieldapp.ui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
 from tests.referral.helpers import setup_channel
 from tests.referral.test_end_to_end import _queued_referral
 
@@ -180,7 +181,6 @@ def test_down_and_return_in_a_search_box_reach_the_results(qtbot, session, vault
 
 def test_after_unlock_the_app_returns_to_the_page_the_user_was_on(qtbot, session, vault_path) -> None:
     from fieldapp.security.vault import unlock
-    from tests.conftest import PASSPHRASE
 
     window = _unlocked_window(qtbot, vault_path, session)
     window.nav.setCurrentRow(3)                          # Referrals
@@ -317,3 +317,55 @@ def test_switching_language_leaves_no_english_behind(qtbot, tmp_path) -> None:
     finally:
         settings.language_combo.setCurrentIndex(settings.language_combo.findData("en"))
         window.lock()
+
+
+def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, session, vault_path,
+                                                                      monkeypatch) -> None:
+    from fieldapp.domain.records import Person
+    from fieldapp.lifecycle import retention
+    from fieldapp.records import people
+    from fieldapp.security import vault
+
+    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=12, automatic=True))
+    gone = people.create_person(session, Person(alias="Long Gone"))
+    with session.write() as conn:
+        conn.execute("UPDATE people SET first_contact = '2019-01-01', last_contact = '2019-01-02' WHERE id = ?",
+                     (gone.id,))
+    session.close()
+    threads: list[bool] = []
+    real_unlock, real_run = vault.unlock, retention.run_if_due
+    monkeypatch.setattr(vault, "unlock", lambda *args: (threads.append(threading.current_thread()
+                                                                       is threading.main_thread()),
+                                                        real_unlock(*args))[1])
+    monkeypatch.setattr(retention, "run_if_due", lambda s: (threads.append(threading.current_thread()
+                                                                            is threading.main_thread()),
+                                                             real_run(s))[1])
+    window = shown_window(qtbot, vault_path)
+    page = window.unlock_page
+    page.user_edit.setText("Admin")
+    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    assert page.busy() and page.status_label.text() == "Unlocking ..." and not page.passphrase_edit.isEnabled()
+    qtbot.keyClick(page.unlock_button, Qt.Key.Key_Space)       # a second press while it runs starts nothing more
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    assert threads == [False, False]                           # the key derivation and the run: not the window's
+    assert "Retention: 1 people and 0 visits" in window.statusBar().currentMessage()
+    assert [p.alias for p in people.list_people(window.session)] == []
+    assert page.status_label.text() == "" and page.passphrase_edit.text() == ""
+    window.lock()
+
+
+def test_closing_the_window_while_it_unlocks_leaves_no_session_open(qtbot, session, vault_path) -> None:
+    from fieldapp.security import vault
+
+    session.close()
+    window = shown_window(qtbot, vault_path)
+    page = window.unlock_page
+    page.user_edit.setText("Admin")
+    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    assert page.busy()
+    window.close()                                             # waits for the unlock's thread, then discards it
+    qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
+    assert window.session is None
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()      # the vault's lock was given back

@@ -58,6 +58,7 @@ def window(qtbot, vault_path: Path):
     qtbot.keyClicks(win.unlock_page.user_edit, "Anna")
     qtbot.keyClicks(win.unlock_page.passphrase_edit, PASSPHRASE)
     qtbot.keyClick(win.unlock_page.passphrase_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.unlock_page.busy(), timeout=30_000)
     assert win.session is not None
     rect = win.nav.visualItemRect(win.nav.item(1))
     qtbot.mouseClick(win.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -23,6 +23,7 @@ def unlocked(qtbot, vault_path: Path):
     qtbot.keyClicks(win.unlock_page.user_edit, "Anna")
     qtbot.keyClicks(win.unlock_page.passphrase_edit, PASSPHRASE)
     qtbot.keyClick(win.unlock_page.passphrase_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.unlock_page.busy(), timeout=30_000)
     assert win.session is not None
     yield win
     if win.session is not None:

@@ -36,6 +36,7 @@ def _type_unlock(qtbot, win: MainWindow, user: str, passphrase: str) -> None:
     qtbot.keyClicks(page.user_edit, user)
     qtbot.keyClicks(page.passphrase_edit, passphrase)
     qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)     # the unlock runs in its own thread
 
 
 def test_first_run_creates_vault_by_typing_and_reaches_main_window(qtbot, window, vault_path: Path) -> None:

@@ -42,6 +42,7 @@ def _type_and_unlock(qtbot, win: MainWindow, user: str, passphrase: str) -> None
     qtbot.keyClicks(page.user_edit, user)
     qtbot.keyClicks(page.passphrase_edit, passphrase)
     qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
 
 
 def test_admin_upgrades_from_the_lock_screen_and_the_app_opens(qtbot, old_vault: Path) -> None:
