@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -104,8 +105,16 @@ def _pythainlp_read_only() -> None:
     os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 
-@cache
+_DICTIONARY_LOCK = threading.Lock()      # built once: a second caller waits for the first, never builds it again
+
+
 def _thai_dictionary():
+    with _DICTIONARY_LOCK:
+        return _built_thai_dictionary()
+
+
+@cache
+def _built_thai_dictionary():
     _pythainlp_read_only()
     from pythainlp.corpus import thai_words
     from pythainlp.util import dict_trie
@@ -239,6 +248,22 @@ def _sections(text, org: Organisation, variant: str) -> tuple[Section, ...]:
                        text("privacy.rights")),
                 icon=glyph("privacy.heading")),
     )
+
+
+_WARM: set[str] = set()
+
+
+def warm(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT) -> None:
+    """Make the leaflet's content once so the caches behind it (the catalogue, the Thai dictionary, about a
+    second, and the word breaks) are filled: a window runs this off its thread before it lays a language out."""
+    try:
+        leaflet_content(org, tag, variant)
+    finally:
+        _WARM.add(tag)
+
+
+def is_warm(tag: str) -> bool:
+    return tag in _WARM
 
 
 def leaflet_content(org: Organisation, tag: str, variant: str = DEFAULT_VARIANT) -> LeafletContent:

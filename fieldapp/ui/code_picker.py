@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -31,14 +33,25 @@ CODE = Qt.ItemDataRole.UserRole
 
 def language_labels() -> dict[str, str]:
     """The offered languages, code -> name in the interface language (sorted by name)."""
-    names = i18n.babel_locale().languages
-    return dict(sorted(((code, names.get(code, code)) for code in LANGUAGES), key=lambda item: item[1].casefold()))
+    return dict(_language_labels(str(i18n.babel_locale())))
 
 
 def nationality_labels() -> dict[str, str]:
-    names = i18n.babel_locale().territories
-    return dict(sorted(((code, names.get(code, code)) for code in nationality_codes()),
-                       key=lambda item: item[1].casefold()))
+    """Countries, code -> name in the interface language (sorted by name); a list cell asks for it per row."""
+    return dict(_nationality_labels(str(i18n.babel_locale())))
+
+
+@cache
+def _language_labels(locale: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale).languages
+    return tuple(sorted(((code, names.get(code, code)) for code in LANGUAGES), key=lambda item: item[1].casefold()))
+
+
+@cache
+def _nationality_labels(locale: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale).territories
+    return tuple(sorted(((code, names.get(code, code)) for code in nationality_codes()),
+                        key=lambda item: item[1].casefold()))
 
 
 def code_text(labels: Mapping[str, str], codes: Iterable[str]) -> str:

@@ -6,6 +6,8 @@ contact lines come from its configuration; an incomplete configuration shows why
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
-from fieldapp.leaflets import pack, qt_layout, qt_render
+from fieldapp.leaflets import content, pack, qt_layout, qt_render
 from fieldapp.leaflets.languages import (
     BILINGUAL_PARTNERS,
     DEFAULT_VARIANT,
@@ -43,6 +45,7 @@ from fieldapp.leaflets.languages import (
 from fieldapp.records import organisation
 from fieldapp.ui import changes
 from fieldapp.ui.forms import add_row
+from fieldapp.ui.tasks import Task, pending
 
 PREVIEW_WIDTH = 560
 
@@ -57,6 +60,8 @@ class LeafletsPage(QWidget):
         self._session = session
         self._laid: qt_layout.LaidOut | None = None
         self._pack: list[pack.PackItem] = []
+        self._stale = True             # laid out when first shown, not while the vault unlocks
+        self.warm_task: Task | None = None
         self._build()
         self._connect()
         self.retranslate()
@@ -173,13 +178,26 @@ class LeafletsPage(QWidget):
         """Who the sheet speaks to (women, men or children), as chosen in the view."""
         return self.variant_combo.currentData() or DEFAULT_VARIANT
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.refresh_preview()
+
     def refresh_preview(self) -> None:
-        """Lay the chosen leaflet out again and show its first page; an error is shown in place of the page."""
+        """Lay the chosen leaflet out again and show its first page; an error is shown in place of the page.
+        A hidden page only notes that it must do so when it is shown."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         tag, fmt, partner = self.choice()
         if tag is None or fmt is None:
             return
         try:
-            self._laid = qt_layout.lay_out(organisation.load(self._session), tag, fmt, partner, self.variant())
+            org = organisation.load(self._session)
+            if self._warm_first(org, [t for t in (tag, partner) if t and not content.is_warm(t)]):
+                return
+            self._laid = qt_layout.lay_out(org, tag, fmt, partner, self.variant())
         except FieldappError as error:
             self._laid = None
             self.preview.clear()
@@ -194,6 +212,25 @@ class LeafletsPage(QWidget):
         self.page_spin.blockSignals(False)
         self._show_page()
         self._show_notes()
+
+    def _warm_first(self, org, cold: list[str]) -> bool:
+        """A language not used yet since the start (Thai loads a dictionary of about a second) is prepared off
+        the window's thread first; the preview follows. True when that work was started."""
+        if not cold:
+            return False
+        if self.warm_task is not None and self.warm_task in pending():
+            return True
+        variant = self.variant()
+        self.status.setText(_("Preparing the leaflet…"))
+        self.warm_task = Task(self, "", lambda _progress: _warm(org, cold, variant), silent=True)
+        self.warm_task.finished_ok.connect(lambda _result: self.refresh_preview())
+        self.warm_task.finished_error.connect(self.status.setText)
+        self.warm_task.start()
+        return True
+
+    def preparing(self) -> bool:
+        """A language is being prepared (the preview follows)."""
+        return self.warm_task is not None and self.warm_task in pending()
 
     def _show_page(self) -> None:
         if self._laid is None:
@@ -346,6 +383,13 @@ class LeafletsPage(QWidget):
         self.preview.clear()
         self.pack_list.clear()
         self.status.clear()
+
+
+def _warm(org, tags: list[str], variant: str) -> None:
+    """Fill the caches behind each language; a problem (an incomplete configuration) is shown by the layout after."""
+    for tag in tags:
+        with contextlib.suppress(FieldappError):
+            content.warm(org, tag, variant)
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

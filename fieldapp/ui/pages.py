@@ -1,11 +1,12 @@
 """The areas of the main window, in navigation order.
 
 Each page is built with the unlocked session when the vault opens and destroyed when it locks;
-a page offers ``retranslate()`` and ``clear()``.
+a page offers ``retranslate()`` and ``clear()``. Their code is imported by name, once, off the window's thread.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,51 +20,26 @@ from fieldapp.security.session import Session
 class PageSpec:
     key: str
     title: Callable[[], str]
-    build: Callable[[Session], QWidget]
+    module: str                  # fieldapp.ui.<module>, imported when the page is first built
+    name: str                    # the page's class there
 
-
-def _settings(session: Session) -> QWidget:
-    from fieldapp.ui.settings_page import SettingsPage
-
-    return SettingsPage(session)
-
-
-def _referrals(session: Session) -> QWidget:
-    from fieldapp.ui.referrals_page import ReferralsPage
-
-    return ReferralsPage(session)
-
-
-def _visits(session: Session) -> QWidget:
-    from fieldapp.ui.visits_page import VisitsPage
-
-    return VisitsPage(session)
-
-
-def _people(session: Session) -> QWidget:
-    from fieldapp.ui.people_page import PeoplePage
-
-    return PeoplePage(session)
-
-
-def _leaflets(session: Session) -> QWidget:
-    from fieldapp.ui.leaflets_page import LeafletsPage
-
-    return LeafletsPage(session)
-
-
-def _reports(session: Session) -> QWidget:
-    from fieldapp.ui.reports_page import ReportsPage
-
-    return ReportsPage(session)
+    def build(self, session: Session) -> QWidget:
+        return getattr(importlib.import_module(f"fieldapp.ui.{self.module}"), self.name)(session)
 
 
 def page_specs() -> list[PageSpec]:
     return [
-        PageSpec("visits", lambda: _("Visits"), _visits),
-        PageSpec("people", lambda: _("People"), _people),
-        PageSpec("leaflets", lambda: _("Leaflets"), _leaflets),
-        PageSpec("referrals", lambda: _("Referrals"), _referrals),
-        PageSpec("reports", lambda: _("Reports"), _reports),
-        PageSpec("settings", lambda: _("Settings"), _settings),
+        PageSpec("visits", lambda: _("Visits"), "visits_page", "VisitsPage"),
+        PageSpec("people", lambda: _("People"), "people_page", "PeoplePage"),
+        PageSpec("leaflets", lambda: _("Leaflets"), "leaflets_page", "LeafletsPage"),
+        PageSpec("referrals", lambda: _("Referrals"), "referrals_page", "ReferralsPage"),
+        PageSpec("reports", lambda: _("Reports"), "reports_page", "ReportsPage"),
+        PageSpec("settings", lambda: _("Settings"), "settings_page", "SettingsPage"),
     ]
+
+
+def import_pages() -> None:
+    """Import every page's code (reports and charts take about half a second the first time): the unlock does
+    this in its own thread, so the window does not wait for it when the pages are built."""
+    for spec in page_specs():
+        importlib.import_module(f"fieldapp.ui.{spec.module}")

@@ -36,6 +36,7 @@ from fieldapp.security.session import Session
 from fieldapp.ui.table_model import LazyTableModel
 
 ERROR_STYLE = "color: #b00020;"
+FIT_ROWS = 60
 
 
 def error_label(name: str) -> QLabel:
@@ -57,6 +58,10 @@ def record_table(name: str, model: LazyTableModel) -> QTableView:
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.setWordWrap(False)
+    # Columns and rows are fitted to what a screen shows, not to every row loaded: a list of thousands of rows
+    # would otherwise hold the window for most of a second each time it is filled.
+    table.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
+    table.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
     model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and fit_columns(table))
     return table
 

@@ -64,7 +64,8 @@ class Task(QObject):
 
     ``token`` is the work's cancel token (pass the same one into the work to break off blocking calls);
     ``interrupt`` is called on cancel as well (``session.conn.interrupt`` for database work); ``cancellable``
-    shows a Cancel button for work that can stop at any step without harm. An error of the kind ``failure``
+    shows a Cancel button for work that can stop at any step without harm; ``silent`` work shows nothing and blocks
+    nothing (it must not use the vault). An error of the kind ``failure``
     names is not a message but an answer the caller acts on: ``failed_with(error)``."""
 
     finished_ok = Signal(object)
@@ -74,7 +75,7 @@ class Task(QObject):
     def __init__(  # noqa: PLR0913 - keyword-only options of the one runner
             self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
             interrupt: Callable[[], None] | None = None, cancellable: bool = False, quiet_ms: int = 0,
-            failure: type[FieldappError] | None = None) -> None:
+            failure: type[FieldappError] | None = None, silent: bool = False) -> None:
         super().__init__()                       # no parent: a page deleted by the lock must not own the thread
         self.token = token or CancelToken()
         self._interrupt = interrupt
@@ -86,8 +87,10 @@ class Task(QObject):
         self.dialog.canceled.connect(self.cancel)
         # Quick work shows no dialog: for ``quiet_ms`` the page's window area is disabled instead (so nothing
         # else uses the vault meanwhile), and the dialog comes only if the work takes longer.
-        self._quiet_ms = quiet_ms
-        self._blocked = _workspace_of(parent) if quiet_ms else None
+        # Silent work (it does not touch the vault: a dictionary, a cache) blocks nothing and shows no dialog;
+        # the page says what it waits for.
+        self._quiet_ms, self._silent = quiet_ms, silent
+        self._blocked = _workspace_of(parent) if quiet_ms and not silent else None
         self._thread = QThread()
         self._worker = _Worker(work, self.token, failure)
         self._worker.moveToThread(self._thread)
@@ -99,7 +102,9 @@ class Task(QObject):
 
     def start(self) -> None:
         _RUNNING.add(self)
-        if self._blocked is not None:
+        if self._silent:
+            pass
+        elif self._blocked is not None:
             self._blocked.setEnabled(False)
             QTimer.singleShot(self._quiet_ms, self._show_if_running)
         else:

@@ -45,8 +45,17 @@ class Unlocked:
 
 
 def open_vault(path: Path, user: str, passphrase: str) -> Unlocked:
-    """Unlock, then the scheduled retention run (when it is due and this user may run it)."""
-    return _retained(vault.unlock(path, user, passphrase))
+    """Unlock, then the scheduled retention run (when it is due and this user may run it); the pages' code is
+    imported meanwhile too, so building them costs the window little."""
+    from fieldapp.ui.pages import import_pages
+
+    unlocked = _retained(vault.unlock(path, user, passphrase))
+    try:
+        import_pages()
+    except BaseException:
+        unlocked.session.close()
+        raise
+    return unlocked
 
 
 def _retained(session: Session) -> Unlocked:

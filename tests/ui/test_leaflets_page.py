@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from fieldapp import i18n
 from fieldapp.records import organisation
+from fieldapp.ui import tasks
 from fieldapp.ui.leaflets_page import LeafletsPage
 from tests.leaflets.helpers import complete_org
 
@@ -26,6 +27,8 @@ def configured(session):
 def page(qtbot, configured):
     widget = LeafletsPage(configured)
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
+    qtbot.waitUntil(lambda: not widget.preparing(), timeout=20_000)
     return widget
 
 
@@ -35,6 +38,7 @@ def _choose(qtbot, combo, data) -> None:
     assert index >= 0
     while combo.currentIndex() != index:
         qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: not tasks.pending(), timeout=20_000)     # a language is prepared in its own thread
 
 
 def _answer_draft_warning(monkeypatch, answer):
@@ -116,6 +120,8 @@ def test_pack_with_progress_announces_the_materials(qtbot, page, monkeypatch, tm
 def test_incomplete_configuration_refuses_with_a_reason(qtbot, session) -> None:
     widget = LeafletsPage(session)  # a fresh vault: no organisation configured yet
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
+    qtbot.waitUntil(lambda: not widget.preparing(), timeout=20_000)
     assert "contact lines" in widget.status.text()
     assert not widget.print_button.isEnabled() and not widget.save_button.isEnabled()
 
@@ -124,6 +130,8 @@ def test_demo_vault_previews_with_the_sample_mark(qtbot, session) -> None:
     session.demo = True
     widget = LeafletsPage(session)
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
+    qtbot.waitUntil(lambda: not widget.preparing(), timeout=20_000)
     assert widget.save_button.isEnabled() and "SAMPLE" in widget.status.text()
 
 
@@ -168,6 +176,7 @@ def test_organisation_services_decide_what_the_sheet_offers(qtbot, configured) -
     assert organisation.load(configured).services == ("legal",)
     widget = LeafletsPage(configured)
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
     _choose(qtbot, widget.language_combo, "en")
     text = widget._laid.content.all_text()
     assert load("en").text("service.legal") in text and load("en").text("service.health") not in text
@@ -183,6 +192,8 @@ def test_organisation_colour_reaches_the_leaflet(qtbot, configured) -> None:
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     widget = LeafletsPage(configured)
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
+    qtbot.waitUntil(lambda: not widget.preparing(), timeout=20_000)
     assert widget._laid.content.accent == ACCENTS["purple"]
 
 
@@ -208,6 +219,8 @@ def test_organisation_logo_is_chosen_refused_or_removed(qtbot, configured, monke
     assert organisation.load(configured).logo_png
     widget = LeafletsPage(configured)
     qtbot.addWidget(widget)
+    widget.show()                      # laid out when shown
+    qtbot.waitUntil(lambda: not widget.preparing(), timeout=20_000)
     assert widget._laid.content.logo
     qtbot.mouseClick(tab.logo_remove_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
@@ -237,3 +250,26 @@ def test_an_organisation_change_shows_in_an_open_leaflets_page(qtbot, page, conf
     _choose(qtbot, tab.accent_combo, "green")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert page._laid.content.accent == ACCENTS["green"]      # the page that was already open
+
+
+def test_a_language_not_used_yet_is_prepared_off_the_window_thread(qtbot, page, monkeypatch) -> None:
+    import threading
+
+    from fieldapp.leaflets import content
+
+    monkeypatch.setattr(content, "_WARM", set())                  # as after a start: no language prepared yet
+    threads = []
+    real_warm = content.warm
+    monkeypatch.setattr(content, "warm", lambda org, tag, variant: (threads.append((threading.current_thread(), tag)),
+                                                                    real_warm(org, tag, variant))[1])
+    page.language_combo.setCurrentIndex(page.language_combo.findData("th"))
+    assert page.preparing() and page.status.text() == "Preparing the leaflet…"
+    assert page.language_combo.isEnabled()                       # the keyboard may go on choosing meanwhile
+    qtbot.waitUntil(lambda: not page.preparing(), timeout=20_000)
+    assert threads and all(thread is not threading.main_thread() for thread, _tag in threads)
+    assert page._laid is not None and page._laid.content.language.tag == "th"
+    page.language_combo.setCurrentIndex(page.language_combo.findData("ar"))
+    page.language_combo.setCurrentIndex(page.language_combo.findData("th"))
+    qtbot.waitUntil(lambda: not page.preparing(), timeout=20_000)
+    assert [tag for _thread, tag in threads] == ["th", "ar"]      # each prepared once, Thai not again
+    assert page._laid.content.language.tag == "th"
