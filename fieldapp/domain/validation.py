@@ -1,9 +1,11 @@
 """Checks on field records before they are saved: every problem at once, one translated message
 per field (the form shows it beside the field).
 
-``problems(record)`` returns ``{field: message}``, empty when the record is fine; the services
-raise it as ``ValidationError`` (the domain does not import our errors). ``now`` can be given for
-tests; times a few minutes ahead are accepted (clock skew).
+Limits and code lists come from the field descriptions (``fieldapp.domain.fields``); the rules
+across fields are written here. ``problems(record)`` returns ``{field: message}`` in the order the
+form shows the fields, empty when the record is fine; the services raise it as ``ValidationError``
+(the domain does not import our errors). ``now`` can be given for tests; times a few minutes ahead
+are accepted (clock skew).
 """
 
 from __future__ import annotations
@@ -11,19 +13,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
-from fieldapp.domain import codes
+from fieldapp.domain.fields import (
+    CODE,
+    CODES,
+    MEMBER,
+    NOTE,
+    REFERENCE,
+    TEXT,
+    ContactFields,
+    Field,
+    HealthFields,
+    LegalFields,
+    MaterialFields,
+    PersonFields,
+    RecordFields,
+    VenueFields,
+    VisitFields,
+)
 from fieldapp.domain.ids import is_record_id
-from fieldapp.domain.places import language_codes, nationality_codes
-from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
 from fieldapp.domain.values import as_utc
 from fieldapp.i18n import _, ngettext
 
-AGE_MIN, AGE_MAX = 12, 90
 CLOCK_SKEW = timedelta(minutes=5)
 LONGEST_VISIT = timedelta(hours=24)
-MAX_PEOPLE_MET = 1000
 AGE_AND_YEAR_TOLERANCE = 2
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*$")
 _PHONE_DIGITS = (6, 15)
@@ -41,24 +56,43 @@ class _Checker:
     def add(self, field: str, message: str) -> None:
         self.found.setdefault(field, message)
 
-    def text(self, field: str, value: str, limit: int, *, required: str = "") -> None:
-        if required and not value.strip():
-            self.add(field, required)
-        elif len(value) > limit:
-            self.add(field, _("Keep this under {limit} characters.").format(limit=limit))
+    def described(self, fields: type[RecordFields], record: object) -> None:
+        """Every limit and code list the descriptions give (the rules across fields come after)."""
+        for field in fields.fields:
+            value = getattr(record, field.name)
+            check = self._BY_KIND.get(field.kind)
+            if check is not None and not (field.optional and value in ("", None)):
+                check(self, field, value)
 
-    def code(self, field: str, value: str, allowed: Iterable[str], *, optional: bool = False) -> None:
-        if optional and value == "":
-            return
-        if value not in allowed:
-            self.add(field, _("Unknown code: {code}.").format(code=value or "—"))
+    def text(self, field: Field, value: str) -> None:
+        if field.required and not value.strip():
+            self.add(field.name, _(field.required))
+        elif field.max_length is not None and len(value) > field.max_length:
+            self.add(field.name, _("Keep this under {limit} characters.").format(limit=field.max_length))
 
-    def codes(self, field: str, values: Iterable[str], allowed: Iterable[str]) -> None:
-        allowed = set(allowed)
+    def code(self, field: Field, value: str) -> None:
+        if value not in field.allowed():
+            self.add(field.name, _("Unknown code: {code}.").format(code=value or "—"))
+
+    def codes(self, field: Field, values: Iterable[str]) -> None:
+        allowed = set(field.allowed())
         unknown = [value for value in values if value not in allowed]
         if unknown:
-            self.add(field, ngettext("Unknown code: {codes}.", "Unknown codes: {codes}.", len(unknown))
+            self.add(field.name, ngettext("Unknown code: {codes}.", "Unknown codes: {codes}.", len(unknown))
                      .format(codes=", ".join(unknown)))
+
+    def reference(self, field: Field, value: str | None) -> None:
+        """A record id (random, ``fieldapp.domain.ids``)."""
+        if not is_record_id(value):
+            self.add(field.name, _(field.required))
+
+    def member(self, field: Field, value: int | None) -> None:
+        """A user id (a small number the vault gives)."""
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            self.add(field.name, _(field.required))
+
+    _BY_KIND: ClassVar[dict[str, Callable[[_Checker, Field, object], None]]] = {
+        TEXT: text, NOTE: text, CODE: code, CODES: codes, REFERENCE: reference, MEMBER: member}
 
     def past(self, field: str, moment: datetime | None) -> None:
         if moment is not None and as_utc(moment) > self.now + CLOCK_SKEW:
@@ -68,40 +102,19 @@ class _Checker:
         if day is not None and day > (self.now + CLOCK_SKEW).astimezone().date():
             self.add(field, _("This date is in the future."))
 
-    def reference(self, field: str, value: str | None, message: str) -> None:
-        """A record id (random, ``fieldapp.domain.ids``)."""
-        if not is_record_id(value):
-            self.add(field, message)
-
-    def member(self, field: str, value: int | None, message: str) -> None:
-        """A user id (a small number the vault gives)."""
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            self.add(field, message)
-
-
-def _venue(venue: Venue, check: _Checker) -> None:
-    check.text("name", venue.name, 80, required=_("Give the venue a name."))
-    check.code("kind", venue.kind, codes.VENUE_KINDS)
-    check.code("region", venue.region, codes.REGIONS, optional=True)
-    check.text("municipality", venue.municipality, 60)
-    check.text("notes", venue.notes, 500)
-
 
 def _visit(visit: Visit, check: _Checker) -> None:
-    check.reference("venue_id", visit.venue_id, _("Choose a venue."))
     check.past("started_at", visit.started_at)
     _visit_end(visit, check)
-    if visit.people_met < 0:
+    people_met = VisitFields.people_met
+    if visit.people_met < people_met.low:
         check.add("people_met", _("The number of people met cannot be negative."))
-    elif visit.people_met > MAX_PEOPLE_MET:
+    elif visit.people_met > people_met.high:
         check.add("people_met", _("More than {count} people in one visit is not plausible.").format(
-            count=MAX_PEOPLE_MET))
-    check.codes("languages", visit.languages, language_codes())
-    check.codes("observations", visit.observations, codes.INDICATORS)
+            count=people_met.high))
     _materials(visit, check)
     if len(set(visit.team)) != len(visit.team) or any(not isinstance(u, int) or u <= 0 for u in visit.team):
         check.add("team", _("Each team member can be listed once."))
-    check.text("note", visit.note, 500)
 
 
 def _visit_end(visit: Visit, check: _Checker) -> None:
@@ -118,9 +131,10 @@ def _visit_end(visit: Visit, check: _Checker) -> None:
 def _materials(visit: Visit, check: _Checker) -> None:
     seen: set[tuple[str, str]] = set()
     for material in visit.materials:
-        if material.kind not in codes.MATERIAL_KINDS or material.language not in language_codes():
+        if material.kind not in MaterialFields.kind.allowed() \
+                or material.language not in MaterialFields.language.allowed():
             check.add("materials", _("Unknown code: {code}.").format(code=f"{material.kind}/{material.language}"))
-        elif material.quantity <= 0:
+        elif material.quantity < MaterialFields.quantity.low:
             check.add("materials", _("A quantity handed out must be more than 0."))
         elif (material.kind, material.language) in seen:
             check.add("materials", _("Each kind of material and language can be listed once."))
@@ -128,26 +142,22 @@ def _materials(visit: Visit, check: _Checker) -> None:
 
 
 def _person(person: Person, check: _Checker) -> None:
-    check.text("alias", person.alias, 60, required=_("Give an alias (a nickname, never the real name)."))
-    check.code("gender", person.gender, codes.GENDERS)
     _ages(person, check)
-    check.code("nationality", person.nationality, nationality_codes(), optional=True)
-    check.codes("languages", person.languages, language_codes())
     _phone(person, check)
     check.past_day("first_contact", person.first_contact)
     check.past_day("last_contact", person.last_contact)
 
 
 def _ages(person: Person, check: _Checker) -> None:
-    if person.age_estimate is not None and not AGE_MIN <= person.age_estimate <= AGE_MAX:
-        check.add("age_estimate", _("An age estimate must be between {low} and {high}.").format(
-            low=AGE_MIN, high=AGE_MAX))
+    low, high = PersonFields.age_estimate.low, PersonFields.age_estimate.high
+    if person.age_estimate is not None and not low <= person.age_estimate <= high:
+        check.add("age_estimate", _("An age estimate must be between {low} and {high}.").format(low=low, high=high))
     if person.birth_year is None:
         return
     age = check.now.year - person.birth_year
-    if not AGE_MIN <= age <= AGE_MAX:
+    if not low <= age <= high:
         check.add("birth_year", _("This year of birth gives an age of {age}; it must be between {low} and {high}.")
-                  .format(age=age, low=AGE_MIN, high=AGE_MAX))
+                  .format(age=age, low=low, high=high))
     elif person.age_estimate is not None and abs(age - person.age_estimate) > AGE_AND_YEAR_TOLERANCE:
         check.add("birth_year", _("The year of birth does not match the age estimate."))
 
@@ -165,47 +175,35 @@ def _phone(person: Person, check: _Checker) -> None:
 
 
 def _contact(contact: Contact, check: _Checker) -> None:
-    check.reference("person_id", contact.person_id, _("Choose the person."))
-    check.code("kind", contact.kind, codes.CONTACT_KINDS)
     check.past("occurred_at", contact.occurred_at)
-    check.codes("topics", contact.topics, codes.TOPICS)
-    check.codes("services", contact.services, codes.SERVICES)
-    check.codes("indicators", contact.indicators, codes.INDICATORS)
-    check.codes("exploitation", contact.exploitation, codes.EXPLOITATION_FORMS)
-    if contact.visit_id is not None:
-        check.reference("visit_id", contact.visit_id, _("Choose the visit."))
     if contact.follow_up is not None and contact.follow_up < as_utc(contact.occurred_at).astimezone().date():
         check.add("follow_up", _("The follow-up date is before the contact."))
-    check.text("note", contact.note, 1000)
 
 
 def _health(health: HealthContact, check: _Checker) -> None:
-    check.code("reason", health.reason, codes.HEALTH_REASONS)
-    check.codes("tests_offered", health.tests_offered, HEALTH_TESTS)
-    check.codes("tests_taken", health.tests_taken, HEALTH_TESTS)
     if not set(health.tests_taken) <= set(health.tests_offered):
         check.add("tests_taken", _("A test can only be taken if it was offered."))
-    check.codes("assaults", health.assaults, codes.ASSAULT_KINDS)
-    check.codes("assault_by", health.assault_by, codes.ASSAULT_BY)
     if health.assault_by and not health.assaults:
         check.add("assault_by", _("Say which assault was disclosed before saying by whom."))
-    check.text("note", health.note, 1000)
 
 
-def _legal(legal: LegalSession, check: _Checker) -> None:
-    check.member("adviser_id", legal.adviser_id, _("Choose the adviser."))
-    check.codes("topics", legal.topics, codes.LEGAL_TOPICS)
-    check.code("outcome", legal.outcome, LEGAL_OUTCOMES, optional=True)
+def _no_rules(_record: object, _check: _Checker) -> None:
+    pass
 
 
-_CHECKS: dict[type, Callable[[object, _Checker], None]] = {
-    Venue: _venue, Visit: _visit, Person: _person, Contact: _contact,
-    HealthContact: _health, LegalSession: _legal,
+# Each record kind: its described fields, then the rules across fields.
+_CHECKS: dict[type, tuple[type[RecordFields], Callable[[object, _Checker], None]]] = {
+    Venue: (VenueFields, _no_rules), Visit: (VisitFields, _visit), Person: (PersonFields, _person),
+    Contact: (ContactFields, _contact), HealthContact: (HealthFields, _health), LegalSession: (LegalFields, _no_rules),
 }
 
 
 def problems(record: object, now: datetime | None = None) -> Problems:
-    """``{field: translated message}`` for every field with a problem; empty when the record is fine."""
+    """``{field: translated message}`` for every field with a problem, in the fields' order; empty when the
+    record is fine."""
+    fields, rules = _CHECKS[type(record)]
     check = _Checker(now or datetime.now(UTC))
-    _CHECKS[type(record)](record, check)
-    return check.found
+    check.described(fields, record)
+    rules(record, check)
+    order = {field.name: place for place, field in enumerate(fields.fields)}
+    return dict(sorted(check.found.items(), key=lambda item: order.get(item[0], len(order))))

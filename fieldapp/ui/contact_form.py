@@ -8,17 +8,16 @@ from datetime import date, datetime, timedelta
 
 from PySide6.QtWidgets import QWidget
 
-from fieldapp.domain.codes import CONTACT_KINDS, EXPLOITATION_FORMS, INDICATORS, SERVICES, TOPICS
+from fieldapp.domain.fields import ContactFields
 from fieldapp.domain.queries import VisitFilter
 from fieldapp.domain.records import Contact, Person
 from fieldapp.i18n import _
 from fieldapp.records import contacts, health, legal, visits
 from fieldapp.security.session import Session
-from fieldapp.ui.code_picker import CodeChecks, CodeCombo, OptionalDate, moment_text
+from fieldapp.ui.code_picker import CodeCombo, moment_text
 from fieldapp.ui.health_form import HealthSection
 from fieldapp.ui.legal_form import LegalSection
-from fieldapp.ui.record_form import NoteEdit, RecordForm
-from fieldapp.ui.visit_form import MomentEdit
+from fieldapp.ui.record_form import RecordForm
 
 RECENT_VISIT_DAYS = 30
 MAX_RECENT_VISITS = 100
@@ -26,7 +25,7 @@ MAX_RECENT_VISITS = 100
 
 def allowed_kinds(session: Session) -> dict[str, str]:
     """Contact kinds this user may record (health and legal need their roles)."""
-    return {kind: label for kind, label in CONTACT_KINDS.items() if contacts.may_see(session, kind)}
+    return {kind: label for kind, label in ContactFields.kind.codes.items() if contacts.may_see(session, kind)}
 
 
 class ContactForm(RecordForm):
@@ -45,20 +44,17 @@ class ContactForm(RecordForm):
         self.kind_combo.setFocus()
 
     def _build(self) -> None:
-        self.kind_combo = CodeCombo(allowed_kinds(self._session), objectName="contactKind")
-        self.when_edit = MomentEdit(objectName="contactWhen")
-        self.visit_combo = CodeCombo(self._recent_visits, lambda: _("Not on a visit"), translate=False,
-                                     objectName="contactVisit")
-        self.topics = CodeChecks(TOPICS, rows=4, objectName="contactTopics")
-        self.services = CodeChecks(SERVICES, rows=4, objectName="contactServices")
-        self.indicators = CodeChecks(INDICATORS, rows=4, objectName="contactIndicators")
-        self.exploitation = CodeChecks(EXPLOITATION_FORMS, rows=3, objectName="contactExploitation")
-        self.follow_up = OptionalDate(objectName="contactFollowUp")
-        self.note_edit = NoteEdit(1000, objectName="contactNote")
-        fields = (("kind", self.kind_combo), ("occurred_at", self.when_edit), ("visit_id", self.visit_combo),
-                  ("topics", self.topics), ("services", self.services), ("indicators", self.indicators),
-                  ("exploitation", self.exploitation), ("follow_up", self.follow_up), ("note", self.note_edit))
-        self.labels = [self.field(name, widget) for name, widget in fields]
+        self.kind_combo = self.add(ContactFields.kind, CodeCombo(allowed_kinds(self._session),
+                                                                 objectName="contactKind"))
+        self.when_edit = self.add(ContactFields.occurred_at, objectName="contactWhen")
+        self.visit_combo = self.add(ContactFields.visit_id, CodeCombo(
+            self._recent_visits, lambda: _("Not on a visit"), translate=False, objectName="contactVisit"))
+        self.topics = self.add(ContactFields.topics, rows=4, objectName="contactTopics")
+        self.services = self.add(ContactFields.services, rows=4, objectName="contactServices")
+        self.indicators = self.add(ContactFields.indicators, rows=4, objectName="contactIndicators")
+        self.exploitation = self.add(ContactFields.exploitation, rows=3, objectName="contactExploitation")
+        self.follow_up = self.add(ContactFields.follow_up, objectName="contactFollowUp")
+        self.note_edit = self.add(ContactFields.note, objectName="contactNote")
         self.health = HealthSection(self) if self._session.can("health") else None
         self.legal = LegalSection(self, self._session.user.id, self._session.user.name) \
             if self._session.can("legal") else None
@@ -96,12 +92,7 @@ class ContactForm(RecordForm):
     def retranslate(self) -> None:
         super().retranslate()
         self.heading.setText(_("<h3>Contact with {alias}</h3>").format(alias=self.person.alias))
-        texts = (_("&Kind"), _("&When"), _("On &visit"), _("&Topics"), _("Ser&vices"), _("&Indicators seen"),
-                 _("Suspected e&xploitation"), _("&Follow up on"), _("&Note"))
-        for label, text in zip(self.labels, texts, strict=True):
-            label.setText(text)
-        for widget in (self.kind_combo, self.topics, self.services, self.indicators, self.exploitation):
-            widget.retranslate()
+        self.kind_combo.retranslate()
         for section in (self.health, self.legal):
             if section is not None:
                 section.retranslate()

@@ -3,43 +3,34 @@ referral to public health care, assaults disclosed and by whom, a note."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QWidget
 
-from fieldapp.domain.codes import ASSAULT_BY, ASSAULT_KINDS, HEALTH_REASONS
-from fieldapp.domain.record_codes import HEALTH_TESTS
+from fieldapp.domain.fields import Field, HealthFields
 from fieldapp.domain.records import HealthContact
 from fieldapp.i18n import _
-from fieldapp.ui.code_picker import CodeChecks, CodeCombo
-from fieldapp.ui.record_form import NoteEdit
 
 
 class HealthSection(QGroupBox):
-    """Built into ``owner`` (a ``RecordForm``): its fields' problems arrive as "health.<field>"."""
+    """Built into ``owner`` (a ``RecordForm``, which labels its fields): its fields' problems arrive as
+    "health.<field>"."""
 
     def __init__(self, owner) -> None:
         super().__init__(objectName="healthSection")
-        self.reason_combo = CodeCombo(HEALTH_REASONS, objectName="healthReason")
-        self.offered = CodeChecks(HEALTH_TESTS, rows=4, objectName="healthTestsOffered")
-        self.taken = CodeChecks(HEALTH_TESTS, rows=4, objectName="healthTestsTaken")
-        self.referred_check = QCheckBox(objectName="healthReferred")
-        self.assaults = CodeChecks(ASSAULT_KINDS, rows=4, objectName="healthAssaults")
-        self.assault_by = CodeChecks(ASSAULT_BY, rows=3, objectName="healthAssaultBy")
-        self.note_edit = NoteEdit(1000, objectName="healthNote")
         form = QFormLayout(self)
-        fields = (("reason", self.reason_combo), ("tests_offered", self.offered), ("tests_taken", self.taken),
-                  ("referred_public_care", self.referred_check), ("assaults", self.assaults),
-                  ("assault_by", self.assault_by), ("note", self.note_edit))
-        self.labels = [owner.field(f"health.{name}", widget, form) for name, widget in fields]
+
+        def add(field: Field, **options) -> QWidget:
+            return owner.add(field, form=form, prefix="health.", **options)
+
+        self.reason_combo = add(HealthFields.reason, objectName="healthReason")
+        self.offered = add(HealthFields.tests_offered, rows=4, objectName="healthTestsOffered")
+        self.taken = add(HealthFields.tests_taken, rows=4, objectName="healthTestsTaken")
+        self.referred_check = add(HealthFields.referred_public_care, objectName="healthReferred")
+        self.assaults = add(HealthFields.assaults, rows=4, objectName="healthAssaults")
+        self.assault_by = add(HealthFields.assault_by, rows=3, objectName="healthAssaultBy")
+        self.note_edit = add(HealthFields.note, objectName="healthNote")
 
     def retranslate(self) -> None:
         self.setTitle(_("Health (seen only by health staff)"))
-        texts = (_("&Reason"), _("Tests o&ffered"), _("Tests ta&ken"), _("Referral"), _("Assault &disclosed"),
-                 _("Assault &by"), _("Health no&te"))
-        for label, text in zip(self.labels, texts, strict=True):
-            label.setText(text)
-        self.referred_check.setText(_("Referred to public health care"))
-        for widget in (self.reason_combo, self.offered, self.taken, self.assaults, self.assault_by):
-            widget.retranslate()
 
     def load(self, health: HealthContact | None) -> None:
         health = health or HealthContact(contact_id=0, reason="sti_test")

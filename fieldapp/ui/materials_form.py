@@ -9,16 +9,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
-from fieldapp.domain.codes import MATERIAL_KINDS
+from fieldapp.domain.fields import MaterialFields
 from fieldapp.domain.records import Material
 from fieldapp.i18n import _
 from fieldapp.ui.code_picker import CodeCombo, language_labels
+from fieldapp.ui.field_widgets import code_combo, spin_box
 from fieldapp.ui.record_form import on_keys
 
 
@@ -28,11 +28,10 @@ class MaterialsEditor(QWidget):
     def __init__(self, parent: QWidget | None = None, **properties) -> None:
         super().__init__(parent, **properties)
         self._rows: list[Material] = []
-        self.kind_combo = CodeCombo(MATERIAL_KINDS, objectName="materialKind")
+        self.kind_combo = code_combo(MaterialFields.kind, objectName="materialKind")
         self.language_combo = CodeCombo(language_labels, translate=False, objectName="materialLanguage")
         self.language_combo.set_code("en")
-        self.quantity_spin = QSpinBox(objectName="materialQuantity")
-        self.quantity_spin.setRange(1, 999)
+        self.quantity_spin = spin_box(MaterialFields.quantity, objectName="materialQuantity")
         self.add_button = QPushButton(objectName="materialAdd")
         self.remove_button = QPushButton(objectName="materialRemove")
         self.table = QTableWidget(0, 3, objectName="materialsTable")
@@ -57,7 +56,7 @@ class MaterialsEditor(QWidget):
     def retranslate(self) -> None:
         self.add_button.setText(_("A&dd"))
         self.remove_button.setText(_("Remove"))
-        self.table.setHorizontalHeaderLabels([_("Material"), _("Language"), _("Quantity")])
+        self.table.setHorizontalHeaderLabels([_(field.label) for field in MaterialFields.fields])
         self.kind_combo.retranslate()
         self.language_combo.retranslate()
         self._show()
@@ -71,7 +70,7 @@ class MaterialsEditor(QWidget):
                 break
         else:
             self._rows.append(Material(kind, language, quantity))
-        self.quantity_spin.setValue(1)
+        self.quantity_spin.setValue(self.quantity_spin.minimum())
         self._show()
         self.changed.emit()
 
@@ -94,7 +93,7 @@ class MaterialsEditor(QWidget):
         languages = language_labels()
         self.table.setRowCount(len(self._rows))
         for number, material in enumerate(self._rows):
-            cells = (_(MATERIAL_KINDS.get(material.kind, material.kind)),
+            cells = (_(MaterialFields.kind.codes.get(material.kind, material.kind)),
                      languages.get(material.language, material.language), str(material.quantity))
             for column, text in enumerate(cells):
                 self.table.setItem(number, column, QTableWidgetItem(text))

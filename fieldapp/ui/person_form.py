@@ -5,9 +5,7 @@ already recorded gets a warning with the choice to open that one instead."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -19,14 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.domain.codes import GENDERS
+from fieldapp.domain.fields import PersonFields
 from fieldapp.domain.records import Person
 from fieldapp.domain.validation import problems
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
 from fieldapp.records import people
 from fieldapp.security.session import Session
-from fieldapp.ui.code_picker import CODE, CodeChecks, CodeCombo, SearchCombo, language_labels, nationality_labels
+from fieldapp.ui.code_picker import CODE, CodeChecks, SearchCombo, language_labels, nationality_labels
 from fieldapp.ui.record_form import ERROR_STYLE, RecordForm
 
 
@@ -103,23 +101,17 @@ class PersonForm(RecordForm):
         self.resize(560, 640)
 
     def _build(self) -> None:
-        self.alias_edit = QLineEdit(objectName="personAlias")
-        self.alias_edit.setMaxLength(60)
-        self.gender_combo = CodeCombo(GENDERS, objectName="personGender")
-        self.age_edit = QLineEdit(objectName="personAge")
-        self.year_edit = QLineEdit(objectName="personBirthYear")
-        for edit in (self.age_edit, self.year_edit):
-            edit.setValidator(QIntValidator(0, 9999, edit))
-            edit.setMaximumWidth(90)
-        self.nationality_combo = SearchCombo(nationality_labels, lambda: _("Unknown"), translate=False,
-                                             objectName="personNationality")
-        self.languages = CodeChecks(language_labels, translate=False, rows=5, objectName="personLanguages")
-        self.consent_check = QCheckBox(objectName="personPhoneConsent")
-        self.phone_edit = QLineEdit(objectName="personPhone")
-        fields = (("alias", self.alias_edit), ("gender", self.gender_combo), ("age_estimate", self.age_edit),
-                  ("birth_year", self.year_edit), ("nationality", self.nationality_combo),
-                  ("languages", self.languages), ("phone_consent", self.consent_check), ("phone", self.phone_edit))
-        self.labels = [self.field(name, widget) for name, widget in fields]
+        self.alias_edit = self.add(PersonFields.alias, objectName="personAlias")
+        self.gender_combo = self.add(PersonFields.gender, objectName="personGender")
+        self.age_edit = self.add(PersonFields.age_estimate, objectName="personAge")
+        self.year_edit = self.add(PersonFields.birth_year, objectName="personBirthYear")
+        # Names of countries and languages come from babel, in the interface language.
+        self.nationality_combo = self.add(PersonFields.nationality, SearchCombo(
+            nationality_labels, lambda: _("Unknown"), translate=False, objectName="personNationality"))
+        self.languages = self.add(PersonFields.languages, CodeChecks(language_labels, translate=False, rows=5,
+                                                                     objectName="personLanguages"))
+        self.consent_check = self.add(PersonFields.phone_consent, objectName="personPhoneConsent")
+        self.phone_edit = self.add(PersonFields.phone, objectName="personPhone")
         self.warning = SimilarWarning()
         self.form.addRow(self.warning)
 
@@ -136,13 +128,7 @@ class PersonForm(RecordForm):
     def retranslate(self) -> None:
         super().retranslate()
         self.heading.setText(_("<h3>Person</h3><p>An alias, never the real name.</p>"))
-        texts = (_("&Alias"), _("&Gender"), _("Age &estimate"), _("&Year of birth"), _("Natio&nality"),
-                 _("&Languages"), _("Phone"), _("P&hone number"))
-        for label, text in zip(self.labels, texts, strict=True):
-            label.setText(text)
-        self.consent_check.setText(_("The person agreed that we keep a phone number (&consent)"))
         self.age_edit.setPlaceholderText(_("years"))
-        self.gender_combo.retranslate()
 
     def _consent_changed(self, checked: bool) -> None:
         self.phone_edit.setEnabled(checked)

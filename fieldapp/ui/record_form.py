@@ -1,10 +1,12 @@
-"""The frame every record form shares: fields with their own error line, Ctrl+S / Enter to save,
+"""The frame every record form shares: rows made from field descriptions (``add``), labelled from them at
+each ``retranslate``, each with its own error line; Ctrl+S / Enter to save,
 Esc to cancel (asking first when something was changed), problems shown beside their fields;
 and the few helpers the record lists share (tables, shortcuts, confirmation)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,9 +32,11 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from fieldapp.domain.fields import Field
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
+from fieldapp.ui.field_widgets import field_widget
 from fieldapp.ui.table_model import LazyTableModel
 
 ERROR_STYLE = "color: #b00020;"
@@ -86,41 +90,6 @@ class _SearchKeys(QObject):
         return False
 
 
-class NoteEdit(QPlainTextEdit):
-    """A note of several lines: Return starts a new line, Ctrl+Return saves the form (its default button),
-    Tab moves on. ``text()``/``setText()`` as a line edit has them; at most ``max_length`` characters."""
-
-    def __init__(self, max_length: int, *, lines: int = 3, parent: QWidget | None = None, **properties) -> None:
-        super().__init__(parent, **properties)
-        self.max_length = max_length
-        self.setTabChangesFocus(True)
-        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2 * self.frameWidth() + 8)
-        self.textChanged.connect(self._limit)
-
-    def text(self) -> str:
-        return self.toPlainText()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - the line edit's name, so forms treat both alike
-        self.setPlainText(text)
-
-    def _limit(self) -> None:
-        if len(self.toPlainText()) > self.max_length:
-            cursor = self.textCursor()
-            self.setPlainText(self.toPlainText()[:self.max_length])
-            cursor.setPosition(min(cursor.position(), self.max_length))
-            self.setTextCursor(cursor)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
-                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            default = next((b for b in self.window().findChildren(QPushButton) if b.isDefault() and b.isEnabled()),
-                           None)
-            if default is not None:
-                default.click()
-                return
-        super().keyPressEvent(event)
-
-
 def lead_to_results(search: QLineEdit, table: QTableView) -> None:
     """Let the keyboard go from a search box into its result list (Down, Return)."""
     search.installEventFilter(_SearchKeys(search, table))
@@ -163,10 +132,20 @@ def confirmed(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+@dataclass(frozen=True)
+class DescribedRow:
+    """A form row made for a described field; ``built``: the widget was made from the description."""
+
+    field: Field
+    label: QLabel
+    widget: QWidget
+    built: bool
+
+
 class RecordForm(QDialog):
-    """Subclasses build their fields with ``field()``, then call ``finish()``; they implement
-    ``store()`` (collect the widgets into a record and call the service, which may raise
-    ``ValidationError``) and ``retranslate()``."""
+    """Subclasses add their fields with ``add()`` (a described field) or ``field()``, then call
+    ``finish()``; they implement ``store()`` (collect the widgets into a record and call the service,
+    which may raise ``ValidationError``) and ``retranslate()``, calling this class's for the labels."""
 
     saved = Signal(object)
 
@@ -176,6 +155,7 @@ class RecordForm(QDialog):
         self.dirty = False
         self.errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
+        self.described: list[DescribedRow] = []
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("fieldapp")          # never personal data in a title
         self.heading = QLabel()
@@ -193,6 +173,21 @@ class RecordForm(QDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
     # -- construction ---------------------------------------------------------------------------
+    def add(self, field: Field, widget: QWidget | None = None, *, form: QFormLayout | None = None,
+            prefix: str = "", buddy: QWidget | None = None, **options) -> QWidget:
+        """Add a row for ``field``: its ``widget``, or one made from the description (``options`` go to
+        ``field_widget``). Its label, tick-box text and code labels are set in ``retranslate()``;
+        problems for ``prefix + field.name`` show below it. ``buddy``: what the label's mnemonic
+        focuses, when not ``widget`` itself."""
+        built = widget is None
+        if widget is None:
+            widget = field_widget(field, **options)
+        label = self.field(prefix + field.name, widget, form)
+        if buddy is not None:
+            label.setBuddy(buddy)
+        self.described.append(DescribedRow(field, label, widget, built))
+        return widget
+
     def field(self, name: str, widget: QWidget, form: QFormLayout | None = None) -> QLabel:
         """Add ``widget`` under a label (mnemonic focuses it) with an error line below it."""
         box = QWidget()
@@ -258,6 +253,12 @@ class RecordForm(QDialog):
     def retranslate(self) -> None:
         self.save_button.setText(_("&Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        for row in self.described:
+            row.label.setText(_(row.field.label) if row.field.label else "")
+            if row.field.tick:
+                row.widget.setText(_(row.field.tick))
+            if row.built and hasattr(row.widget, "retranslate"):
+                row.widget.retranslate()
 
     # -- saving ---------------------------------------------------------------------------------
     def store(self) -> object:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
-from fieldapp.domain.codes import REGIONS, VENUE_KINDS
+from fieldapp.domain.fields import VenueFields
 from fieldapp.domain.records import Venue
 from fieldapp.i18n import _
 from fieldapp.records import venues
 from fieldapp.security.session import Session
-from fieldapp.ui.code_picker import CodeCombo
 from fieldapp.ui.record_form import RecordForm
 
 
@@ -20,16 +19,12 @@ class VenueForm(RecordForm):
                  parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.venue = venue
-        self.name_edit = QLineEdit(objectName="venueName")
-        self.name_edit.setMaxLength(80)
-        self.kind_combo = CodeCombo(VENUE_KINDS, objectName="venueKind")
-        self.municipality_edit = QLineEdit(objectName="venueMunicipality")
-        self.region_combo = CodeCombo(REGIONS, lambda: _("Not set"), objectName="venueRegion")
-        self.open_check = QCheckBox(objectName="venueOpen")
-        self.notes_edit = QLineEdit(objectName="venueNotes")
-        self.labels = [self.field(name, widget) for name, widget in (
-            ("name", self.name_edit), ("kind", self.kind_combo), ("municipality", self.municipality_edit),
-            ("region", self.region_combo), ("is_open", self.open_check), ("notes", self.notes_edit))]
+        self.name_edit = self.add(VenueFields.name, objectName="venueName")
+        self.kind_combo = self.add(VenueFields.kind, objectName="venueKind")
+        self.municipality_edit = self.add(VenueFields.municipality, objectName="venueMunicipality")
+        self.region_combo = self.add(VenueFields.region, blank=lambda: _("Not set"), objectName="venueRegion")
+        self.open_check = self.add(VenueFields.is_open, objectName="venueOpen")
+        self.notes_edit = self.add(VenueFields.notes, objectName="venueNotes")
         self.load(venue or Venue(name=name, kind="massage_clinic"))
         self.finish()
 
@@ -44,12 +39,6 @@ class VenueForm(RecordForm):
     def retranslate(self) -> None:
         super().retranslate()
         self.heading.setText(_("<h3>Venue</h3>"))
-        texts = (_("&Name"), _("&Kind"), _("&Municipality"), _("&Region"), _("Status"), _("N&otes"))
-        for label, text in zip(self.labels, texts, strict=True):
-            label.setText(text)
-        self.open_check.setText(_("O&pen (visits still happen)"))
-        self.kind_combo.retranslate()
-        self.region_combo.retranslate()
 
     def collect(self) -> Venue:
         return Venue(name=self.name_edit.text().strip(), kind=self.kind_combo.code(),

@@ -6,49 +6,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QHBoxLayout, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from fieldapp.domain.codes import INDICATORS
+from fieldapp.domain.fields import VisitFields
 from fieldapp.domain.queries import VenueFilter
 from fieldapp.domain.records import User, Venue, Visit
-from fieldapp.domain.validation import MAX_PEOPLE_MET
-from fieldapp.domain.values import as_utc
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
 from fieldapp.records import team, venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, SearchCombo, language_labels
 from fieldapp.ui.materials_form import MaterialsEditor
-from fieldapp.ui.record_form import NoteEdit, RecordForm
+from fieldapp.ui.record_form import RecordForm
 from fieldapp.ui.venue_form import VenueForm
 
-MOMENT_FORMAT = "yyyy-MM-dd HH:mm"
 MAX_VENUES = 5000
 
 
 def team_members(session: Session) -> list[User]:
     """Who can be ticked as team: every active colleague."""
     return team.team_members(session)
-
-
-class MomentEdit(QDateTimeEdit):
-    """A date and time field that Tab leaves at once (arrows move between its parts)."""
-
-    def __init__(self, parent: QWidget | None = None, **properties) -> None:
-        super().__init__(parent, **properties)
-        self.setDisplayFormat(MOMENT_FORMAT)
-        self.setCalendarPopup(True)
-
-    def focusNextPrevChild(self, next_: bool) -> bool:  # noqa: N802 - Qt override
-        return QWidget.focusNextPrevChild(self, next_)
-
-    def moment(self) -> datetime:
-        """The shown local time as a timezone-aware moment."""
-        return self.dateTime().toPython().astimezone()
-
-    def set_moment(self, moment: datetime) -> None:
-        self.setDateTime(QDateTime(as_utc(moment).astimezone().replace(tzinfo=None, second=0, microsecond=0)))
 
 
 class VisitForm(RecordForm):
@@ -78,24 +55,21 @@ class VisitForm(RecordForm):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.venue_combo, 1)
         row.addWidget(self.new_venue_button)
-        self.start_edit = MomentEdit(objectName="visitStart")
-        self.end_edit = MomentEdit(objectName="visitEnd")
-        self.team = CodeChecks(lambda: {u.id: u.name for u in team_members(self._session)}, translate=False,
-                               rows=3, objectName="visitTeam")
-        self.people_spin = QSpinBox(objectName="visitPeopleMet")
-        self.people_spin.setRange(0, MAX_PEOPLE_MET)
-        self.languages = CodeChecks(language_labels, translate=False, rows=4, objectName="visitLanguages")
-        self.interpreter_check = QCheckBox(objectName="visitInterpreter")
-        self.materials = MaterialsEditor(objectName="visitMaterials")
-        self.observations = CodeChecks(INDICATORS, rows=4, objectName="visitObservations")
-        self.note_edit = NoteEdit(500, objectName="visitNote")
-        fields = (("venue_id", venue_row), ("started_at", self.start_edit), ("ended_at", self.end_edit),
-                  ("team", self.team), ("people_met", self.people_spin), ("languages", self.languages),
-                  ("interpreter", self.interpreter_check), ("materials", self.materials),
-                  ("observations", self.observations), ("note", self.note_edit))
-        self.labels = [self.field(name, widget) for name, widget in fields]
-        self.labels[0].setBuddy(self.venue_combo)
+        self.add(VisitFields.venue_id, venue_row, buddy=self.venue_combo)
         self._fields["venue_id"] = self.venue_combo
+        self.start_edit = self.add(VisitFields.started_at, objectName="visitStart")
+        self.end_edit = self.add(VisitFields.ended_at, objectName="visitEnd")
+        self.team = self.add(VisitFields.team, CodeChecks(
+            lambda: {u.id: u.name for u in team_members(self._session)}, translate=False, rows=3,
+            objectName="visitTeam"))
+        self.people_spin = self.add(VisitFields.people_met, spin=True, objectName="visitPeopleMet")
+        self.languages = self.add(VisitFields.languages, CodeChecks(language_labels, translate=False, rows=4,
+                                                                    objectName="visitLanguages"))
+        self.interpreter_check = self.add(VisitFields.interpreter, objectName="visitInterpreter")
+        self.materials = MaterialsEditor(objectName="visitMaterials")
+        self.add(VisitFields.materials, self.materials, buddy=self.materials.kind_combo)
+        self.observations = self.add(VisitFields.observations, rows=4, objectName="visitObservations")
+        self.note_edit = self.add(VisitFields.note, objectName="visitNote")
 
     def _venue_labels(self) -> dict[str, str]:
         found = venues.list_venues(self._session, VenueFilter(is_open=True), 0, MAX_VENUES)
@@ -123,15 +97,8 @@ class VisitForm(RecordForm):
     def retranslate(self) -> None:
         super().retranslate()
         self.heading.setText(_("<h3>Outreach visit</h3>"))
-        texts = (_("&Venue"), _("S&tarted"), _("&Ended"), _("Tea&m"), _("&People met"), _("&Languages used"),
-                 _("Interpreter"), _("Materials handed out"), _("O&bservations at the venue"), _("&Note"))
-        for label, text in zip(self.labels, texts, strict=True):
-            label.setText(text)
-        self.labels[7].setBuddy(self.materials.kind_combo)
         self.new_venue_button.setText(_("New venue…"))
-        self.interpreter_check.setText(_("An &interpreter took part"))
         self.materials.retranslate()
-        self.observations.retranslate()
 
     def _language_checked(self, _item) -> None:
         """The first language used becomes the materials' language (saves a step)."""
