@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.errors import FieldappError, NeedsUpgrade
 from fieldapp.i18n import _
+from fieldapp.lifecycle import members
 from fieldapp.security import vault
 from fieldapp.security.session import Session
 from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
@@ -188,7 +189,7 @@ class UnlockPage(QWidget):
         self.unlock_button.setEnabled(False)
         self.repaint()
         try:
-            session: Session = vault.unlock(self._path, user, passphrase)
+            session: Session = members.unlock(self._path, user, passphrase)
         except NeedsUpgrade:
             self._offer_upgrade()
             return
