@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import metric
+from fieldapp.crypto import keys
 from fieldapp.demo.synthetic import generate
-from fieldapp.security import keys
 from fieldapp.storage import migrations
 from fieldapp.storage.connection import close_connection, connect
 

@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 from benchmarks.common import kdf_floor, median_ms, metric
-from fieldapp.demo.synthetic import populate
-from fieldapp.security import keys, users, vault, wipe
+from fieldapp.crypto import keys
+from fieldapp.demo.synthetic_store import populate
+from fieldapp.lifecycle import members
+from fieldapp.security import users, vault, wipe
 
 PASSPHRASE = "benchmark passphrase three"
 
@@ -41,7 +43,7 @@ def _deactivate_leaver(path: Path) -> float:
     try:
         leaver = next(u for u in users.list_all(session) if u.name == "leaver")
         start = time.perf_counter()
-        users.deactivate(session, leaver.id)
+        members.deactivate(session, leaver.id)
         return (time.perf_counter() - start) * 1000
     finally:
         session.close(audit_lock=False)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import kdf_floor, metric
-from fieldapp.demo.synthetic import populate
+from fieldapp.demo.synthetic_store import populate
 from fieldapp.domain.queries import PeopleFilter
 from fieldapp.domain.records import Contact
 from fieldapp.records import contacts, people

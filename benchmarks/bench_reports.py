@@ -48,7 +48,7 @@ def _slowest_section_ms(session, start, end, runs: int) -> tuple[float, str]:
 
 
 def measure(folder: Path, people: int, runs: int) -> dict:
-    from fieldapp.demo.synthetic import populate
+    from fieldapp.demo.synthetic_store import populate
     from fieldapp.reports.service import SECTION_KEYS
     from fieldapp.security.vault import create_vault
 

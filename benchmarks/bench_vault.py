@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlcipher3
 
 from benchmarks.common import median_ms, metric
-from fieldapp.security import keys
+from fieldapp.crypto import keys
 from fieldapp.security.vault import create_vault, unlock
 from fieldapp.storage.connection import connect
 

@@ -171,7 +171,8 @@ def _print_new_recovery_key(session, recovery_key: str) -> None:
 @guarded
 def cmd_recovery_key(args) -> int:
     """A new recovery key (administrators); the one printed before stops working."""
-    from fieldapp.security.vault import new_recovery_key, unlock
+    from fieldapp.lifecycle.members import unlock
+    from fieldapp.security.vault import new_recovery_key
 
     passphrase = read_secret(_("Passphrase: "))
     session = unlock(vault_path(args), args.user, passphrase)

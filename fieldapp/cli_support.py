@@ -62,7 +62,7 @@ def add_vault_args(parser) -> None:
 @contextlib.contextmanager
 def unlocked(args) -> Iterator:
     """The vault of ``args`` unlocked with a passphrase from stdin; locked again afterwards."""
-    from fieldapp.security.vault import unlock
+    from fieldapp.lifecycle.members import unlock
 
     session = unlock(vault_path(args), getattr(args, "user", None), read_secret(_("Passphrase: ")))
     try:

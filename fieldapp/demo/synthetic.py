@@ -1,43 +1,24 @@
 """Synthetic field records for the demo, tests and benchmarks: deterministic from a seed.
 
 ``generate`` builds the records in memory (same seed, same day and same users give the same data);
-``populate`` stores them in an open vault with a few bulk statements. Aliases, venue names and notes
+``synthetic_store.populate`` stores them in an open vault with a few bulk statements. Aliases, venue names and notes
 are made up from syllables and stock phrases; no real person or place of work is described.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from fieldapp.demo import distributions as dist
 from fieldapp.demo.distributions import pick, pick_some
+from fieldapp.demo.synthetic_base import Ids, Staff
 from fieldapp.demo.synthetic_people import PeopleMaker
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
 from fieldapp.domain.validation import problems
 
 HISTORY_DAYS = 3 * 365
-
-
-@dataclass(frozen=True)
-class Staff:
-    """Who the synthetic records name as creator, team members and legal adviser."""
-    author: int
-    team: tuple[int, ...]
-    adviser: int
-
-
-class Ids:
-    """Random 128-bit record ids drawn from their own generator: the same seed and salt give the same
-    ids (and the same data), and a new salt per load keeps two loads of one seed apart."""
-
-    def __init__(self, seed: int, salt: str = "") -> None:
-        self._rng = random.Random(f"ids:{seed}:{salt}")
-
-    def next(self) -> str:
-        return f"{self._rng.getrandbits(128):032x}"
 
 
 @dataclass
@@ -127,15 +108,3 @@ def invalid_records(data: SyntheticData, now: datetime | None = None) -> list[tu
     now = now or datetime.now(UTC)
     found = ((record, problems(record, now)) for record in data.records())
     return [(record, issues) for record, issues in found if issues]
-
-
-def populate(session, people: int = 400, seed: int = 0,
-             progress: Callable[[int, int], None] | None = None, *, today: date | None = None) -> SyntheticData:
-    """Fill an open vault with synthetic records in one transaction; returns what was stored.
-
-    The signed-in user is the author; other users of the vault join visit teams and a legal
-    adviser (if there is one) holds the legal sessions. Every record passes validation first.
-    """
-    from fieldapp.demo.synthetic_store import store
-
-    return store(session, people, seed, progress, today=today)

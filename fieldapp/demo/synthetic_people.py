@@ -6,14 +6,11 @@ import bisect
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from fieldapp.demo import distributions as dist
 from fieldapp.demo.distributions import pick, pick_some
+from fieldapp.demo.synthetic_base import Ids, Staff
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
-
-if TYPE_CHECKING:
-    from fieldapp.demo.synthetic import Ids, Staff
 
 MAX_ACTIVE_DAYS = 720
 

@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from fieldapp.demo.synthetic import Staff, SyntheticData, generate, invalid_records
+from fieldapp.demo.synthetic import SyntheticData, generate, invalid_records
+from fieldapp.demo.synthetic_base import Staff
 from fieldapp.security.session import Session
 from fieldapp.storage import (
     audit_repo,
@@ -29,6 +30,16 @@ def _staff(session: Session) -> Staff:
     team = tuple(u.id for u in users if u.role in ("outreach", "health", "coordinator", "admin")) or (session.user.id,)
     advisers = [u.id for u in users if u.role == "legal"]
     return Staff(author=session.user.id, team=team, adviser=advisers[0] if advisers else session.user.id)
+
+
+def populate(session: Session, people: int = 400, seed: int = 0,
+             progress: Callable[[int, int], None] | None = None, *, today: date | None = None) -> SyntheticData:
+    """Fill an open vault with synthetic records in one transaction; returns what was stored.
+
+    The signed-in user is the author; other users of the vault join visit teams and a legal
+    adviser (if there is one) holds the legal sessions. Every record passes validation first.
+    """
+    return store(session, people, seed, progress, today=today)
 
 
 def store(session: Session, people: int, seed: int, progress: Callable[[int, int], None] | None,

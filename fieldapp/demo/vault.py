@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fieldapp.security import keys, vault
+from fieldapp.crypto import keys
+from fieldapp.security import vault
 from fieldapp.security.session import Session
 
 DEMO_PASSPHRASE = "demo-outreach-2026"
@@ -19,7 +20,7 @@ def create_demo_vault(path: Path, people: int = 400, seed: int = 2026,
                       progress: Callable[[int, int], None] | None = None) -> Session:
     """Create and fill a demo vault; the data is synthetic. Returns the open session."""
     from fieldapp.demo.referrals import prepare_demo_referrals
-    from fieldapp.demo.synthetic import populate
+    from fieldapp.demo.synthetic_store import populate
 
     session, _recovery = vault.create_vault(path, DEMO_USER, "admin", DEMO_PASSPHRASE, demo=True,
                                             params=keys.FLOOR)

@@ -7,18 +7,15 @@ user's passphrase or the recovery key, and with nothing else.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fieldapp.errors import IntegrityError, NotAVault, StorageIOError, VaultExists
 from fieldapp.i18n import _
+from fieldapp.security import copies, wipe
 from fieldapp.security import vault as vault_keys
-from fieldapp.security import wipe
 from fieldapp.security.hierarchy import CORE
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, backup, compartments, settings_repo, sidecar
@@ -59,17 +56,17 @@ def backup_to(session: Session, folder: Path, progress: Progress = _noop) -> Bac
         if _problems(dest, session.keys, counts):
             raise StorageIOError(_("The backup could not be verified. Try another drive."))
     except NotAVault as exc:
-        _remove_backup(dest)
+        copies.remove_files(dest)
         raise StorageIOError(_("The backup could not be verified. Try another drive.")) from exc
     except (OSError, StorageIOError):
-        _remove_backup(dest)
+        copies.remove_files(dest)
         raise
     progress(2, 3, _("Recording the backup ..."))
     with session.write() as conn:
         settings_repo.put(conn, LAST_BACKUP_KEY, datetime.now(UTC).isoformat())
         audit_repo.append(conn, session.user.id, "backup")
     progress(3, 3, _("Done"))
-    return BackupResult(dest, sum(f.stat().st_size for f in _backup_files(dest) if f.exists()), counts["main"])
+    return BackupResult(dest, sum(f.stat().st_size for f in copies.files_of(dest) if f.exists()), counts["main"])
 
 
 def _copy_all(session: Session, dest: Path) -> dict[str, dict[str, int]]:
@@ -106,100 +103,6 @@ def _problems(dest: Path, held: dict[str, bytearray], counts: dict[str, dict[str
     return problems
 
 
-def _only_regular_files(backup_file: Path) -> None:
-    """A backup on a stick someone else prepared: no link, FIFO or device among its files (any of them
-    could hang the restore or make it read what is not the backup)."""
-    for file in _backup_files(backup_file):
-        try:
-            mode = file.lstat().st_mode
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise NotAVault() from exc
-        if not stat.S_ISREG(mode):
-            raise NotAVault()
-
-
-def _backup_files(dest: Path) -> list[Path]:
-    return [dest, sidecar.sidecar_path(dest),
-            *(compartments.compartment_path(dest, name) for name in compartments.FILE_COMPARTMENTS)]
-
-
-def _remove_backup(dest: Path) -> None:
-    for file in _backup_files(dest):
-        with contextlib.suppress(FileNotFoundError):
-            file.unlink()
-
-
-def pre_upgrade_backup(conn, vault: Path, core_key: bytes) -> dict[str, int]:
-    """The verified copy written beside a one-key vault before it is upgraded; returns the row counts
-    it was verified against (the upgrade destroys the copy once its rows are all in place)."""
-    dest = vault.with_name(vault.name + wipe.PRE_UPGRADE_SUFFIX)
-    counts = backup.table_counts(conn)
-    if dest.exists():
-        return counts                                # an upgrade cut short: the first copy is the one to keep
-    backup.copy_encrypted(conn, dest)
-    try:
-        sidecar.copy_key_file(vault, dest)
-        if backup.verify_copy(dest, core_key, counts):
-            raise StorageIOError(_("The backup could not be verified. Try another drive."))
-    except (OSError, StorageIOError):
-        _remove_backup(dest)
-        raise
-    return counts
-
-
-PRE_MIGRATION_KEPT = timedelta(days=14)
-
-
-def pre_migration_backup(conn, vault: Path, core_key: bytes) -> Path:
-    """A verified copy of the vault as it is, written beside it before a new version migrates it
-    (``<vault>.pre-migration``, with its key file and compartment files): an older version of the app
-    can restore it if the new one misbehaves. The core file is copied with its key and checked row by
-    row; compartment files, which this user may not hold the keys of, are copied whole and compared.
-    A copy from an earlier migration is destroyed first. It is destroyed in place after
-    ``PRE_MIGRATION_KEPT``, by an erasure or retention run, and by a panic wipe."""
-    dest = vault.with_name(vault.name + wipe.PRE_MIGRATION_SUFFIX)
-    wipe.destroy_copy(dest)
-    counts = backup.table_counts(conn)
-    try:
-        _only_regular_files(vault)                  # a planted link or FIFO would be copied for ever
-        backup.copy_encrypted(conn, dest)
-        sidecar.copy_key_file(vault, dest)
-        for name in compartments.FILE_COMPARTMENTS:
-            source = compartments.compartment_path(vault, name)
-            if source.exists():
-                target = compartments.compartment_path(dest, name)
-                backup.copy_file(source, target)
-                if _digest(target) != _digest(source):
-                    raise StorageIOError()
-        if backup.verify_copy(dest, core_key, counts):
-            raise StorageIOError()
-    except (OSError, StorageIOError, NotAVault) as exc:
-        wipe.destroy_copy(dest)
-        raise StorageIOError(_("A copy of the vault could not be written and checked before it is upgraded to "
-                               "this version, so it was not upgraded. Free some disk space and try again.")) from exc
-    return dest
-
-
-def _digest(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").digest()
-
-
-def forget_pre_migration(vault: Path, *, older_than: timedelta | None = None) -> bool:
-    """Destroy the pre-migration copy in place (only if older than ``older_than`` when given)."""
-    copy = Path(vault).with_name(Path(vault).name + wipe.PRE_MIGRATION_SUFFIX)
-    try:
-        made = datetime.fromtimestamp(copy.stat().st_mtime, UTC)
-    except FileNotFoundError:
-        return False
-    if older_than is not None and datetime.now(UTC) - made < older_than:
-        return False
-    wipe.destroy_copy(copy)
-    return True
-
-
 def backup_overdue(session: Session, now: datetime | None = None) -> bool:
     """Whether the reminder to back up is due (every user sees it; only some may act on it)."""
     session.require("records")
@@ -220,7 +123,7 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     backup_file, vault_path = Path(backup_file), Path(vault_path)
     if vault_path.exists():
         raise VaultExists()
-    _only_regular_files(backup_file)
+    copies.only_regular_files(backup_file)
     opened = vault_keys.open_keys(backup_file, secret, user_name=user_name, recovery=recovery)
     try:
         if _problems(backup_file, opened.keys, None):
@@ -230,7 +133,7 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
     finally:
         opened.forget()
     vault_path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in _backup_files(vault_path)[1:]:       # a restore cut short left these without a core file
+    for leftover in copies.files_of(vault_path)[1:]:       # a restore cut short left these without a core file
         wipe.shred(leftover)
     pairs = [(compartments.compartment_path(backup_file, n), compartments.compartment_path(vault_path, n))
              for n in compartments.FILE_COMPARTMENTS]
@@ -241,5 +144,5 @@ def restore(backup_file: Path, vault_path: Path, secret: str, *, user_name: str 
         sidecar.copy_key_file(backup_file, vault_path)
         backup.copy_file(backup_file, vault_path)          # the core file last: the vault exists once it is whole
     except (OSError, StorageIOError) as exc:
-        _remove_backup(vault_path)
+        copies.remove_files(vault_path)
         raise StorageIOError() from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fieldapp.lifecycle.backup import forget_pre_migration
+from fieldapp.security import copies
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, backup, retention_repo
 
@@ -15,4 +15,4 @@ def erase_person(session: Session, person_id: str) -> None:
         retention_repo.delete_people(conn, [person_id])
         audit_repo.append(conn, session.user.id, "person.erase", "person", person_id)
     backup.vacuum(session.conn)
-    forget_pre_migration(session.path)
+    copies.forget_pre_migration(session.path)

@@ -15,10 +15,10 @@ from xml.sax.saxutils import escape
 
 from nacl import bindings
 
+from fieldapp.crypto import keys
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.records import contacts, people
-from fieldapp.security import keys
 from fieldapp.security.passphrase import strength
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic

@@ -9,6 +9,7 @@ from dataclasses import asdict, replace
 
 from fieldapp.domain.organisation import ACCENTS, OFFERED_SERVICES, ContactLine, Organisation
 from fieldapp.resources import resource
+from fieldapp.security import retention_policy
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo
 
@@ -52,12 +53,10 @@ def load(session: Session) -> Organisation:
     """The organisation's configuration, with the retention period its leaflets state taken from the vault's
     retention policy (what an automatic run deletes; none when runs are by hand only), never from a number
     typed elsewhere."""
-    from fieldapp.lifecycle import retention
-
     session.require("records")
     data = settings_repo.get(session.conn, _KEY)
     org = (sample() if session.demo else Organisation()) if data is None else from_dict(data)
-    policy = retention.load_policy(session)
+    policy = retention_policy.load_policy(session)
     return replace(org, retention_months=policy.people_inactive_months if policy.automatic else 0)
 
 

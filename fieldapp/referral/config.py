@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, replace
 
+from fieldapp.crypto import keys
 from fieldapp.domain.referral import DEFAULT_K
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
@@ -15,7 +16,6 @@ from fieldapp.records import organisation
 from fieldapp.referral import crypto
 from fieldapp.referral.crypto import CmmPublic
 from fieldapp.referral.errors import NoCmmKey
-from fieldapp.security import keys
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo
 

@@ -1,4 +1,4 @@
-"""Keys, signatures, sealing and receipts (libsodium via PyNaCl; argon2id via fieldapp.security.keys).
+"""Keys, signatures, sealing and receipts (libsodium via PyNaCl; argon2id via fieldapp.crypto.keys).
 
 A packet file is::
 
@@ -21,10 +21,10 @@ from nacl.hash import blake2b
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
+from fieldapp.crypto import keys
+from fieldapp.crypto.keys import KdfParams
 from fieldapp.referral.errors import BadKeyFile, WrongCmmPassphrase
 from fieldapp.referral.reasons import Rejected
-from fieldapp.security import keys
-from fieldapp.security.keys import KdfParams
 
 MAGIC = b"CMMPKT1\n"
 KEY_ID_BYTES = 16

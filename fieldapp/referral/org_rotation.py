@@ -20,17 +20,20 @@ from pathlib import Path
 from nacl import exceptions as nacl_exceptions
 from nacl.signing import SigningKey, VerifyKey
 
+from fieldapp.crypto import keys
 from fieldapp.domain.referral import Referral
+from fieldapp.errors import InvalidInput
+from fieldapp.i18n import _
 from fieldapp.referral import anonymise, config, crypto, packet, service
 from fieldapp.referral.crypto import CmmPublic
 from fieldapp.referral.errors import BadKeyFile
-from fieldapp.security import keys
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection
 
 FORMAT = "cmm-key-rotation/1"
+STATEMENT_FOLDER = "cmm-key-rotation"     # beside the vault
 REASON = "member_removed"
 REVOKED = "referral.org_keys_revoked"    # [{key_id, fingerprint, revoke_from}], oldest first
 # Every status whose packet CMM has not acknowledged. A "sent" packet may have to go again (lost on the
@@ -148,6 +151,20 @@ def _rebuilt(session: Session, referral: Referral, packet_id: str, org: str, *, 
     if check_k and not gen.met and not overridden:
         return None
     return packet.build(referral, tuple(languages), gen, org=org, packet_id=packet_id, overridden=overridden)
+
+
+def replace_after_leaving(session: Session) -> Path | None:
+    """When a member leaves (they may have kept the signing key): the key replaced and the statement
+    for CMM written beside the vault, in ``cmm-key-rotation/``; returns its path, or None when the
+    organisation never made a signing key."""
+    statement = rotate_org_key(session)
+    if statement is None:
+        return None
+    folder = session.path.parent / STATEMENT_FOLDER
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise InvalidInput(_("{name} beside the vault is not a folder.").format(name=STATEMENT_FOLDER))
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return write_statement(statement, folder)
 
 
 def write_statement(statement: RotationStatement, folder: Path) -> Path:

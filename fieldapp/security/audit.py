@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fieldapp.crypto.keys import b64, signature_ok, unb64
 from fieldapp.errors import IntegrityError
 from fieldapp.i18n import _, ngettext
 from fieldapp.security import membership
 from fieldapp.security.hierarchy import ADMIN, RECOVERY
-from fieldapp.security.keys import b64, signature_ok, unb64
 from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.audit_repo import GENESIS, SignedRow
 from fieldapp.storage.connection import Connection

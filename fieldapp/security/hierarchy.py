@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from fieldapp.crypto import keys
+from fieldapp.crypto.keys import KdfParams, MemberKeys
 from fieldapp.errors import NotAVault
-from fieldapp.security import keys
-from fieldapp.security.keys import KdfParams, MemberKeys
 from fieldapp.storage.compartments import FILE_COMPARTMENTS
 from fieldapp.storage.sidecar import Grant, Member, Sidecar
 

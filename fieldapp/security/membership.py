@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import json
 
+from fieldapp.crypto.keys import b64
 from fieldapp.errors import IntegrityError
 from fieldapp.i18n import _
 from fieldapp.security import hierarchy
-from fieldapp.security.keys import b64
 from fieldapp.storage.sidecar import Sidecar
 
 RECOVERY_ROLE = "recovery"

@@ -10,8 +10,9 @@ any point strands nothing: the next unlock by a remaining member finishes the ro
 
 from __future__ import annotations
 
+from fieldapp.crypto import keys
 from fieldapp.errors import PermissionDenied
-from fieldapp.security import hierarchy, keys, membership
+from fieldapp.security import hierarchy, membership
 from fieldapp.security.hierarchy import ADMIN, CORE, FILE_COMPARTMENTS
 from fieldapp.security.session import Session
 from fieldapp.storage import compartments, sidecar

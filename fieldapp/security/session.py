@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldapp.crypto.keys import MemberKeys
 from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError, PermissionDenied
 from fieldapp.security import audit as audit_trail
 from fieldapp.security import hierarchy, roles
-from fieldapp.security.keys import MemberKeys
 from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.connection import Connection, VaultLock, close_connection, transaction
 

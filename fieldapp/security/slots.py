@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from fieldapp.crypto import keys
+from fieldapp.crypto.keys import KdfParams, MemberKeys
 from fieldapp.errors import InvalidInput, NotAVault, WrongPassphrase
 from fieldapp.i18n import _
-from fieldapp.security import backoff, hierarchy, keys, wipe
-from fieldapp.security.keys import KdfParams, MemberKeys
+from fieldapp.security import backoff, hierarchy, wipe
 from fieldapp.storage.sidecar import Sidecar, Slot
 
 T = TypeVar("T")

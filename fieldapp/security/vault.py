@@ -24,6 +24,8 @@ import contextlib
 import secrets
 from pathlib import Path
 
+from fieldapp.crypto import keys
+from fieldapp.crypto.keys import KdfParams
 from fieldapp.domain.records import User
 from fieldapp.errors import (
     FieldappError,
@@ -37,9 +39,19 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.i18n import _, ngettext
-from fieldapp.security import audit, backoff, hierarchy, keys, membership, rotation, slots, wipe
+from fieldapp.security import (
+    audit,
+    backoff,
+    copies,
+    hierarchy,
+    leaving,
+    membership,
+    retention_policy,
+    rotation,
+    slots,
+    wipe,
+)
 from fieldapp.security.hierarchy import CORE, FILE_COMPARTMENTS, ROLE_KEYS
-from fieldapp.security.keys import KdfParams
 from fieldapp.security.session import Session
 from fieldapp.security.slots import Opened
 from fieldapp.storage import audit_repo, compartments, migrations, sidecar, users_repo
@@ -145,11 +157,15 @@ def _preflight(path: Path) -> tuple[VaultLock, Sidecar]:
     return lock, side
 
 
-def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
+def unlock(path: Path, user_name: str | None, passphrase: str, *,
+           on_leaving: leaving.OnLeaving | None = None) -> Session:
     """Open the vault for one user, or raise one of the errors in the module docstring.
 
     Without a user name every user's slot is tried (slower: one key derivation per user).
     Wrong passphrases are counted in the key file and slow further attempts (see backoff).
+    An admin's unlock finishes deactivations a crash cut short only when handed ``on_leaving``, the
+    step of the layers above (the front ends unlock through ``fieldapp.lifecycle.members``); without
+    it they stay listed as leaving for an unlock that can finish them.
     """
     path = Path(path)
     lock, side = _preflight(path)
@@ -172,30 +188,27 @@ def unlock(path: Path, user_name: str | None, passphrase: str) -> Session:
         session.anchor_now()                         # an anchor from this unlock on, even if a crash comes
         _forget_old_copies(session)
         if not session.read_only and session.can("users"):
-            _admin_checks(session, side)
+            _admin_checks(session, side, on_leaving)
     except BaseException:
         session.close(audit_lock=False)              # never leave the vault locked by a half-open session
         raise
     return session
 
 
-def _admin_checks(session: Session, side: Sidecar) -> None:
+def _admin_checks(session: Session, side: Sidecar, on_leaving: leaving.OnLeaving | None) -> None:
     """At an admin's unlock: finish rotations a crash cut short, destroy a pre-upgrade copy an upgrade
     cut short left behind, and say what needs the admin; a problem here is a warning, never a lock-out."""
     try:
         membership.verify(side, session.keys[hierarchy.ADMIN])
         _run_due_rotations(session)
-        # these build on this module, so they are imported here
-        from fieldapp.lifecycle import retention
-        from fieldapp.security import users
-        adopted = retention.adopt_old_policy(session)
+        adopted = retention_policy.adopt_old_policy(session)
         if adopted is not None:
             session.warnings.append(_(
                 "The retention policy (people after {people} months without contact, visits after {visits} "
                 "months) is now kept under the administration key, with automatic runs off. Anyone with the "
                 "vault files could change it before: check it in Settings before the next run.").format(
                 people=adopted.people_inactive_months, visits=adopted.visits_months))
-        if users.finish_deactivations(session):
+        if on_leaving is not None and leaving.finish_deactivations(session, on_leaving):
             session.warnings.append(_("A deactivation was cut short and has now been finished. If the "
                                       "organisation sends referrals, send the new key statement in the "
                                       "cmm-key-rotation folder to CMM."))
@@ -356,10 +369,8 @@ def _active_user(conn: Connection, slot_id: str) -> User:
 
 def _forget_old_copies(session: Session) -> None:
     """The copy written before a migration is kept for a while, then destroyed in place."""
-    from fieldapp.lifecycle.backup import PRE_MIGRATION_KEPT, forget_pre_migration  # builds on this module
-
     if not session.read_only:
-        forget_pre_migration(session.path, older_than=PRE_MIGRATION_KEPT)
+        copies.forget_pre_migration(session.path, older_than=copies.PRE_MIGRATION_KEPT)
 
 
 def _anchor_warning(session: Session, side: Sidecar) -> str | None:
@@ -400,13 +411,10 @@ def _open_checked(path: Path, data_key: bytes, *, copy_first: bool = True):
     notes = []
     try:
         if copy_first and 0 < migrations.schema_version(conn) < migrations.LATEST:
-            # lifecycle.backup builds on this module, so it is imported here
-            from fieldapp.lifecycle.backup import PRE_MIGRATION_KEPT, pre_migration_backup
-
-            copy = pre_migration_backup(conn, path, bytes(data_key))
+            copy = copies.pre_migration_backup(conn, path, bytes(data_key))
             notes.append(_("The vault was upgraded to this version of fieldapp. A checked copy of it as it was "
                            "is kept beside it as {name} for {days} days, for an earlier version to restore.")
-                         .format(name=copy.name, days=PRE_MIGRATION_KEPT.days))
+                         .format(name=copy.name, days=copies.PRE_MIGRATION_KEPT.days))
         migrations.migrate(conn)
     except BaseException:
         conn.close()
@@ -425,8 +433,6 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
     unlock. Other users' slots keep the core key only; their role's other keys follow when an
     admin grants them.
     """
-    from fieldapp.lifecycle.backup import pre_upgrade_backup
-
     path = Path(path)
     lock, side = _preflight(path)
     opened: Opened | None = None
@@ -446,7 +452,7 @@ def upgrade(path: Path, user_name: str | None, passphrase: str) -> tuple[Session
         conn, read_only, _warnings = _open_checked(path, opened.keys[CORE], copy_first=False)
         if read_only:
             raise IntegrityError()
-        before = pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
+        before = copies.pre_upgrade_backup(conn, path, bytes(opened.keys[CORE]))
         recovery_key, member_keys, all_keys = _new_hierarchy(side, opened, passphrase, conn)
         sidecar.write(path, side)
         _make_compartments(conn, path, all_keys)

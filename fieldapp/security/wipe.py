@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from fieldapp.security import keys
+from fieldapp.crypto import keys
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.atomic import fsync_dir
 from fieldapp.storage.sidecar import Sidecar, Slot

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fieldapp.crypto import keys
+from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import NotAVault, VaultExists, VaultMissing, WrongPassphrase
-from fieldapp.security import keys
-from fieldapp.security.keys import KdfParams
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection, connect
 

@@ -27,8 +27,8 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldapp.crypto.keys import KdfParams, b64, unb64
 from fieldapp.errors import NotAVault, StorageIOError
-from fieldapp.security.keys import KdfParams, b64, unb64
 from fieldapp.storage.atomic import fsync_dir
 
 FORMAT = "fieldapp-keys/2"

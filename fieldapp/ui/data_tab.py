@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.lifecycle import backup, retention
-from fieldapp.security import vault
+from fieldapp.security import retention_policy, vault
 from fieldapp.security.session import Session
 from fieldapp.storage import settings_repo
 from fieldapp.ui.forms import add_row
@@ -113,7 +113,7 @@ class DataTab(QWidget):
         self._show_backup_status()
 
     def load(self) -> None:
-        policy = retention.load_policy(self._session)
+        policy = retention_policy.load_policy(self._session)
         self.people_months.setValue(policy.people_inactive_months)
         self.visit_months.setValue(policy.visits_months)
         self.automatic.setChecked(policy.automatic)
@@ -146,13 +146,13 @@ class DataTab(QWidget):
         self.task.start()
         return self.task
 
-    def _policy(self) -> retention.RetentionPolicy:
-        return retention.RetentionPolicy(self.people_months.value(), self.visit_months.value(),
+    def _policy(self) -> retention_policy.RetentionPolicy:
+        return retention_policy.RetentionPolicy(self.people_months.value(), self.visit_months.value(),
                                          self.automatic.isChecked())
 
     def save_policy(self) -> None:
         try:
-            retention.save_policy(self._session, self._policy())
+            retention_policy.save_policy(self._session, self._policy())
         except FieldappError as error:
             self.retention_result.setText(error.message)
             return

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.errors import FieldappError, NeedsUpgrade
 from fieldapp.i18n import _
+from fieldapp.lifecycle import members
 from fieldapp.security import vault
 from fieldapp.security.session import Session
 from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
@@ -49,7 +50,7 @@ def open_vault(path: Path, user: str, passphrase: str) -> Unlocked:
     imported meanwhile too, so building them costs the window little."""
     from fieldapp.ui.pages import import_pages
 
-    unlocked = _retained(vault.unlock(path, user, passphrase))
+    unlocked = _retained(members.unlock(path, user, passphrase))
     try:
         import_pages()
     except BaseException:

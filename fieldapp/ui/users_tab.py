@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from fieldapp.domain.codes import ROLES
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
+from fieldapp.lifecycle import members
 from fieldapp.security import users, vault
 from fieldapp.security.session import Session
 from fieldapp.ui.create_vault_dialog import RecoveryKeyDialog
@@ -152,7 +153,7 @@ class UsersTab(QWidget):
             return None
         session = self._session
         self.task = Task(self, _("Deactivating the user and re-encrypting the vault ..."),
-                         lambda _progress: users.deactivate(session, user.id), interrupt=session.conn.interrupt)
+                         lambda _progress: members.deactivate(session, user.id), interrupt=session.conn.interrupt)
         self.task.finished_ok.connect(self._deactivated)
         self.task.finished_error.connect(self.message.setText)
         self.task.start()

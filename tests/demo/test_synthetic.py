@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from fieldapp.demo import distributions as dist
-from fieldapp.demo.synthetic import generate, invalid_records, populate
+from fieldapp.demo.synthetic import generate, invalid_records
+from fieldapp.demo.synthetic_store import populate
 from fieldapp.domain.queries import PeopleFilter
 from fieldapp.records import contacts, people
 from fieldapp.security.vault import create_vault

@@ -10,8 +10,9 @@ import segno
 from pypdf import PdfReader
 from PySide6.QtGui import QColor
 
+from fieldapp.cli_features import leaflets as cli
 from fieldapp.errors import ExitCode
-from fieldapp.leaflets import cli, qt_layout, qt_render
+from fieldapp.leaflets import qt_layout, qt_render
 from fieldapp.leaflets.pack import materials, pack_item
 from fieldapp.records.organisation import sample
 from tests.leaflets.helpers import complete_org, normalise, pdf_text

@@ -13,8 +13,8 @@ from fieldapp.leaflets import catalogue, content, facts
 from fieldapp.leaflets.content import RECORDED, RIGHTS_KEYS, leaflet_content, printed_text
 from fieldapp.leaflets.errors import CatalogueError, LeafletUsageError
 from fieldapp.leaflets.languages import TAGS, VARIANTS, language
-from fieldapp.lifecycle import retention
 from fieldapp.records import organisation
+from fieldapp.security import retention_policy
 from tests.leaflets.helpers import complete_org
 
 # Values no rule has: if one of these shows, it came from facts.py; any other figure came from a translation.
@@ -136,10 +136,10 @@ def test_the_leaflet_lists_every_field_the_vault_records(session) -> None:
 
 def test_retention_sentence_follows_the_vaults_policy(session) -> None:
     sentence = catalogue.load("en").text("privacy.retention").split("{")[0]
-    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=7, visits_months=60))
+    retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=7, visits_months=60))
     assert organisation.load(session).retention_months == 0     # runs by hand only: no period is promised
     assert sentence not in printed_text(organisation.load(session), "en")
-    retention.save_policy(session, retention.RetentionPolicy(7, 60, automatic=True))
+    retention_policy.save_policy(session, retention_policy.RetentionPolicy(7, 60, automatic=True))
     org = organisation.load(session)
     assert org.retention_months == 7
     assert "no contact with you for 7 months" in printed_text(org, "en")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.cli_features import leaflets as cli
 from fieldapp.errors import ExitCode
-from fieldapp.leaflets import catalogue, cli, review
+from fieldapp.leaflets import catalogue, review
 from fieldapp.leaflets.errors import CatalogueError
 from tests.leaflets.helpers import error_within
 

@@ -18,8 +18,8 @@ from fieldapp.errors import (
     VaultMissing,
     WrongPassphrase,
 )
-from fieldapp.lifecycle import backup, erasure, retention
-from fieldapp.security import audit, backoff, users, vault, wipe
+from fieldapp.lifecycle import backup, erasure, members, retention
+from fieldapp.security import audit, backoff, retention_policy, users, vault, wipe
 from fieldapp.storage import sidecar
 from tests.conftest import PASSPHRASE
 from tests.sqlcipher_pages import plaintext_contains
@@ -164,7 +164,7 @@ def test_deactivated_user_cannot_unlock_and_role_changes(session) -> None:
     ola = users.add(session, "Ola", "outreach", "ola passphrase one", PASSPHRASE)
     users.set_role(session, ola.id, "health")
     assert {u.name: u.role for u in users.list_all(session)}["Ola"] == "health"
-    users.deactivate(session, ola.id)
+    members.deactivate(session, ola.id)
     with pytest.raises(Exception) as raised:
         users.add(session, "Eve", "nonsense", "eve passphrase one", PASSPHRASE)
     assert "role" in str(raised.value)
@@ -261,9 +261,9 @@ def test_policy_validation(session) -> None:
     from fieldapp.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=0))
-    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=12, automatic=True))
-    assert retention.load_policy(session).people_inactive_months == 12
+        retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=0))
+    retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=12, automatic=True))
+    assert retention_policy.load_policy(session).people_inactive_months == 12
 
 
 def test_wipe_passphrase_works_even_while_unlocking_must_wait(session, monkeypatch) -> None:
@@ -332,7 +332,7 @@ def test_an_insider_cannot_make_retention_delete_everyone(session, where: str) -
 
     path = session.path
     vault.add_user(session, "Ola", "outreach", "ola passphrase one two", PASSPHRASE)
-    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=120))
+    retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=120))
     with session.write() as conn:
         for i in range(5):
             _add_person(conn, f"Person {i}", "2025-01-01")          # 23 months ago: kept by the policy
@@ -360,7 +360,7 @@ def test_an_insider_cannot_make_retention_delete_everyone(session, where: str) -
                 retention.run(admin)
         else:
             assert retention.run_if_due(admin) is None             # the planted row was never adopted
-            assert retention.load_policy(admin).people_inactive_months == 120
+            assert retention_policy.load_policy(admin).people_inactive_months == 120
     finally:
         admin.close()
     assert _people_count(path) == 5
@@ -375,7 +375,7 @@ def test_an_old_policy_moves_under_the_admin_key_with_automatic_runs_off(session
     admin = vault.unlock(path, "Admin", PASSPHRASE)
     try:
         assert any("after 36 months" in w and "automatic runs off" in w for w in admin.warnings)
-        policy = retention.load_policy(admin)
+        policy = retention_policy.load_policy(admin)
         assert (policy.people_inactive_months, policy.visits_months, policy.automatic) == (36, 48, False)
         assert admin.conn.execute("SELECT count(*) FROM settings WHERE key = 'retention_policy'").fetchone()[0] == 0
     finally:

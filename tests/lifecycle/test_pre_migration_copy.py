@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.errors import StorageIOError
-from fieldapp.lifecycle import backup, erasure
+from fieldapp.lifecycle import backup, erasure, members
 from fieldapp.records import people
 from fieldapp.security import vault, wipe
 from fieldapp.storage import backup as storage_backup
@@ -119,7 +119,7 @@ def test_a_deactivation_destroys_the_copy_the_member_could_open(tmp_path: Path) 
     try:
         assert _pre(path).exists()
         helle = next(u for u in users.list_all(admin) if u.name == HEALTH)
-        users.deactivate(admin, helle.id)
+        members.deactivate(admin, helle.id)
         assert not [f for f in tmp_path.iterdir() if wipe.PRE_MIGRATION_SUFFIX in f.name]
     finally:
         admin.close()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.cli_features.referral import register
 from fieldapp.errors import ExitCode
 from fieldapp.referral import config, service
-from fieldapp.referral.cli import register
 from fieldapp.security.vault import create_vault
 from tests.conftest import PASSPHRASE
 from tests.referral.helpers import add_contact, add_person, crowd
@@ -107,7 +107,7 @@ def test_error_exit_codes(tmp_path, monkeypatch, capsys) -> None:
 
 
 def test_python_m_fieldapp_intake_keygen(tmp_path) -> None:
-    """Runs the real entry point: passes once fieldapp.cli_features.REGISTRARS includes referral.cli.register."""
+    """Runs the real entry point: passes once fieldapp.cli_features.REGISTRARS includes referral.register."""
     env = dict(os.environ, FIELDAPP_KDF_MIB="64", PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "fieldapp", "intake", "keygen", "--out", str(tmp_path / "k")],
                           input=CMM_PASS + "\n", capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)

@@ -7,12 +7,12 @@ import json
 import pytest
 from babel import Locale
 
+from fieldapp.crypto import keys
 from fieldapp.domain import codes
 from fieldapp.domain import referral as r
 from fieldapp.referral import crypto, schema
 from fieldapp.referral.errors import BadKeyFile, WrongCmmPassphrase
 from fieldapp.referral.reasons import REASONS
-from fieldapp.security import keys
 
 
 @pytest.mark.parametrize(("age", "levels"), [

@@ -12,8 +12,9 @@ import sys
 import pytest
 from pypdf import PdfReader
 
+from fieldapp.cli_features import reports as cli
 from fieldapp.errors import ExitCode
-from fieldapp.reports import cli, export, service
+from fieldapp.reports import export, service
 from tests.conftest import PASSPHRASE
 from tests.reports.dataset import PERIOD, fill
 

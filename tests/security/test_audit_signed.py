@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fieldapp.security import audit, keys, users, vault
+from fieldapp.crypto import keys
+from fieldapp.lifecycle import members
+from fieldapp.security import audit, users, vault
 from fieldapp.storage import audit_repo, sidecar
 from fieldapp.storage.connection import connect
 from tests.conftest import PASSPHRASE
@@ -204,8 +206,8 @@ def test_a_deactivated_users_events_still_verify_after_the_keys_rotate(session) 
 
     admin = vault.unlock(path, "Admin", PASSPHRASE)
     ids = {u.name: u.id for u in users.list_all(admin)}
-    users.deactivate(admin, ids[OLA])
-    users.deactivate(admin, ids["Kari"])      # an admin: the administration key rotates too
+    members.deactivate(admin, ids[OLA])
+    members.deactivate(admin, ids["Kari"])    # an admin: the administration key rotates too
     assert audit.verify(admin).ok
     admin.close()
 

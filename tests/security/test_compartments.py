@@ -14,8 +14,9 @@ import pytest
 
 from fieldapp.domain.records import Contact, HealthContact, Person
 from fieldapp.errors import NotAVault, PermissionDenied, WrongPassphrase
-from fieldapp.lifecycle import backup
+from fieldapp.lifecycle import backup, members
 from fieldapp.records import health, people
+from fieldapp.referral import org_rotation
 from fieldapp.security import users, vault
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.connection import connect, transaction
@@ -129,7 +130,7 @@ def test_a_deactivated_user_keeps_nothing_that_opens_the_live_vault(vault_path: 
     old_backup = backup.backup_to(admin, old_usb).path
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
     before = sidecar.read(vault_path).grants
-    users.deactivate(admin, nurse_id)
+    members.deactivate(admin, nurse_id)
     after = sidecar.read(vault_path)
     assert after.grants["core"].epoch == before["core"].epoch + 1
     assert after.grants["health"].epoch == before["health"].epoch + 1
@@ -179,6 +180,7 @@ def test_re_roling_takes_back_and_rotates_the_keys_of_the_old_role(vault_path: P
 
 _KILL_MID_ROTATION = textwrap.dedent("""
     import os, signal, sys
+    from fieldapp.lifecycle import members
     from fieldapp.security import hierarchy, users, vault
 
     real_finish = hierarchy.finish_rotation
@@ -189,7 +191,7 @@ _KILL_MID_ROTATION = textwrap.dedent("""
     hierarchy.finish_rotation = killed
     admin = vault.unlock(sys.argv[1], "Admin", sys.argv[3])
     nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
-    users.deactivate(admin, nurse.id)
+    members.deactivate(admin, nurse.id)
 """)
 
 
@@ -265,7 +267,7 @@ def _as_ola(path: Path, sql: str, params: tuple = ()) -> None:
 
 
 def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path) -> None:
-    from fieldapp.security.keys import MemberKeys
+    from fieldapp.crypto.keys import MemberKeys
 
     _team(vault_path)
     mine = MemberKeys.generate()
@@ -274,7 +276,7 @@ def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path)
     sidecar.write(vault_path, side)
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
-    users.deactivate(admin, nurse_id)                          # a rotation seals new keys to the recovery key
+    members.deactivate(admin, nurse_id)                        # a rotation seals new keys to the recovery key
     admin.close()
     sealed = sidecar.read(vault_path).grants["health"].sealed["recovery"]
     assert mine.unseal(sealed) is None                          # sealed to the key the admin vouched for
@@ -293,7 +295,7 @@ def test_the_users_table_cannot_redirect_an_admin_action(vault_path: Path) -> No
     _as_ola(vault_path, "UPDATE users SET lookup_id = 'nowhere' WHERE id = ?", (ids["Nurse"],))
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     users.set_role(admin, ids["Sam"], "health")                # Sam gets health, not whoever the row points at
-    users.deactivate(admin, ids["Nurse"])                      # and the nurse is revoked all the same
+    members.deactivate(admin, ids["Nurse"])                    # and the nurse is revoked all the same
     admin.close()
     assert set(vault.open_keys(vault_path, OLA, user_name="Ola").keys) == {"core"}
     assert "health" in vault.open_keys(vault_path, "sam passphrase one", user_name="Sam").keys
@@ -335,7 +337,7 @@ def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(v
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     before = config.ensure_org_key(admin)
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
-    statement = users.deactivate(admin, nurse_id)
+    statement = members.deactivate(admin, nurse_id)
     after = config.ensure_org_key(admin)
     admin.close()
     assert before != after and statement is not None and statement.is_file()
@@ -345,15 +347,16 @@ def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(v
 _KILL_AFTER_KEYS_TURNED = textwrap.dedent("""
     import os, signal, sys
     from fieldapp.referral import config
-    from fieldapp.security import users, vault
+    from fieldapp.lifecycle import members
+    from fieldapp.security import leaving, users, vault
 
     def killed(*_args, **_kwargs):                   # the keys turned; the users list and org key not yet
         os.kill(os.getpid(), signal.SIGKILL)
     admin = vault.unlock(sys.argv[1], "Admin", sys.argv[2])
     print(config.ensure_org_key(admin), flush=True)    # the public key's fingerprint, to compare later
     nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
-    users._finish_leaving = killed
-    users.deactivate(admin, nurse.id)
+    leaving.finish = killed
+    members.deactivate(admin, nurse.id)
 """)
 
 
@@ -371,7 +374,7 @@ def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_
         vault.unlock(vault_path, "Nurse", NURSE)
     ola = vault.unlock(vault_path, "Ola", OLA)                # not an admin: nothing to finish
     ola.close()
-    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    admin = members.unlock(vault_path, "Admin", PASSPHRASE)
     try:
         assert any("cut short" in warning for warning in admin.warnings)
         nurse = next(u for u in users.list_all(admin) if u.name == "Nurse")
@@ -380,9 +383,9 @@ def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_
     finally:
         admin.close()
     assert membership.leaving(sidecar.read(vault_path)) == {}
-    statements = list((vault_path.parent / users.STATEMENT_FOLDER).iterdir())
+    statements = list((vault_path.parent / org_rotation.STATEMENT_FOLDER).iterdir())
     assert len(statements) == 1 and old_org_key in statements[0].read_text()
-    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)     # finished once, not again
+    admin = members.unlock(vault_path, "Admin", PASSPHRASE)     # finished once, not again
     assert not any("cut short" in warning for warning in admin.warnings)
     admin.close()
 
@@ -402,9 +405,9 @@ def test_an_admin_unlock_finishes_a_cut_short_deactivation_whatever_an_insider_l
             conn.execute("UPDATE settings SET value = '\"!!\"' WHERE key = 'referral.org_signing_seed'")
         conn.close()
     else:
-        (vault_path.parent / users.STATEMENT_FOLDER).write_text("not a folder")
+        (vault_path.parent / org_rotation.STATEMENT_FOLDER).write_text("not a folder")
     for _attempt in range(2):                           # never a lock-out, never a vault left locked
-        admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+        admin = members.unlock(vault_path, "Admin", PASSPHRASE)
         try:
             assert not next(u for u in users.list_all(admin) if u.name == "Nurse").active
         finally:
@@ -420,7 +423,7 @@ def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path
     ola_slot = next(slot for slot, entry in side.membership.items() if entry.get("role") == "outreach")
     membership.mark_leaving(side, ola_slot)                  # without the administration key: no valid MAC
     sidecar.write(vault_path, side)
-    admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    admin = members.unlock(vault_path, "Admin", PASSPHRASE)
     try:
         assert any("changed outside the app" in warning for warning in admin.warnings)
         assert all(u.active for u in users.list_all(admin))
@@ -432,7 +435,7 @@ def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path) -> N
     _team(vault_path)
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     second = vault.add_user(admin, "Second", "admin", "second admin passphrase", PASSPHRASE)
-    users.deactivate(admin, second.id)                      # every key turns, the administration key too
+    members.deactivate(admin, second.id)                    # every key turns, the administration key too
     vault.add_user(admin, "Kim", "outreach", "kim passphrase one", PASSPHRASE)
     admin.close()
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
@@ -506,8 +509,8 @@ def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_pa
 
 
 def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_path: Path) -> None:
+    from fieldapp.crypto.keys import MemberKeys
     from fieldapp.security import hierarchy
-    from fieldapp.security.keys import MemberKeys
 
     _team(vault_path)
     side = sidecar.read(vault_path)

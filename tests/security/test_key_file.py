@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.errors import NotAVault, WrongPassphrase
+from fieldapp.lifecycle import members
 from fieldapp.security import users, vault, wipe
 from fieldapp.storage import sidecar
 from tests.conftest import PASSPHRASE
@@ -27,7 +28,7 @@ def test_every_change_rewrites_the_same_file_in_place(vault_path: Path) -> None:
     first = _identity(key_file)
     assert first[2] == sidecar.FILE_BYTES
     ola = users.add(session, "Ola", "outreach", OLA, PASSPHRASE)
-    users.deactivate(session, ola.id)
+    members.deactivate(session, ola.id)
     vault.change_passphrase(session, PASSPHRASE, PASSPHRASE + " again")
     session.close()
     with pytest.raises(WrongPassphrase):
@@ -51,7 +52,7 @@ def test_a_removed_slot_leaves_no_byte_of_its_wrap_in_either_copy(vault_path: Pa
     assert len(pieces) == 3                                  # wrapped keys, public key, the core key sealed to Ola
     raw = sidecar.sidecar_path(vault_path).read_bytes()
     assert all(piece in raw for piece in pieces)
-    users.deactivate(session, ola.id)
+    members.deactivate(session, ola.id)
     session.close()
     raw = sidecar.sidecar_path(vault_path).read_bytes()
     assert not any(piece in raw for piece in pieces)

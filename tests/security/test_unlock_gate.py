@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.crypto import keys
 from fieldapp.errors import InvalidInput, PermissionDenied, WrongPassphrase
 from fieldapp.lifecycle import backup
-from fieldapp.security import backoff, keys, users, vault, wipe
+from fieldapp.security import backoff, users, vault, wipe
 from fieldapp.storage import sidecar
 from tests.cli.test_cli import run
 from tests.conftest import PASSPHRASE

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.crypto import keys
 from fieldapp.domain.records import User
 from fieldapp.errors import NeedsUpgrade, NotAVault, WrongPassphrase
-from fieldapp.security import keys, slots, users, vault
+from fieldapp.security import slots, users, vault
 from fieldapp.storage import compartments, migrations, sidecar, users_repo
 from fieldapp.storage.connection import connect, transaction
 from fieldapp.storage.sidecar import Sidecar
@@ -94,8 +95,8 @@ def vault_keys_of(admin, name: str, passphrase: str) -> set[str]:
 
 
 def test_after_an_upgrade_a_key_planted_on_a_colleagues_slot_receives_nothing(vault_path: Path) -> None:
+    from fieldapp.crypto.keys import MemberKeys
     from fieldapp.security import hierarchy
-    from fieldapp.security.keys import MemberKeys
 
     _first_kind_vault(vault_path)
     vault.upgrade(vault_path, "Admin", PASSPHRASE)[0].close()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.crypto import keys
 from fieldapp.errors import NotAVault, VaultExists, VaultInUse, VaultMissing, WrongPassphrase
-from fieldapp.security import keys, vault
+from fieldapp.security import vault
 from fieldapp.storage import settings_repo, sidecar
 from tests.conftest import PASSPHRASE
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.security import keys
+from fieldapp.crypto import keys
 from fieldapp.storage import migrations
 from fieldapp.storage.connection import connect, integrity_problems, transaction
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.errors import WrongPassphrase
+from fieldapp.lifecycle import members
 from fieldapp.security import users, vault
 from fieldapp.storage import sidecar
 from tests.cli.test_cli import run
@@ -118,7 +119,7 @@ def _live_through_changes(path: Path, keep) -> None:
         keep()
     session = vault.unlock(path, "Admin", PASSPHRASE)
     keep()
-    users.deactivate(session, ola.id)
+    members.deactivate(session, ola.id)
     keep()
     vault.change_passphrase(session, PASSPHRASE, PASSPHRASE + " two")
     keep()

@@ -334,9 +334,9 @@ def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, se
     session.close()
     threads: list[bool] = []
     real_unlock, real_run = vault.unlock, retention.run_if_due
-    monkeypatch.setattr(vault, "unlock", lambda *args: (threads.append(threading.current_thread()
-                                                                       is threading.main_thread()),
-                                                        real_unlock(*args))[1])
+    monkeypatch.setattr(vault, "unlock", lambda *args, **kwargs: (threads.append(threading.current_thread()
+                                                                                 is threading.main_thread()),
+                                                                  real_unlock(*args, **kwargs))[1])
     monkeypatch.setattr(retention, "run_if_due", lambda s: (threads.append(threading.current_thread()
                                                                             is threading.main_thread()),
                                                              real_run(s))[1])

@@ -166,8 +166,8 @@ def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path:
 
 
 def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path: Path) -> None:
+    from fieldapp.crypto import keys
     from fieldapp.demo.vault import DEMO_PASSPHRASE
-    from fieldapp.security import keys
 
     demo_path, real_path = tmp_path / "demo.fieldapp", tmp_path / "real.fieldapp"
     vault.create_vault(demo_path, "demo", "admin", DEMO_PASSPHRASE, demo=True, params=keys.FLOOR)[0].close()

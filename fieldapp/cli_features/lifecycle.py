@@ -11,7 +11,7 @@ from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked,
 from fieldapp.domain.codes import ROLES
 from fieldapp.errors import ExitCode, IntegrityError, InvalidInput, VaultMissing
 from fieldapp.i18n import _
-from fieldapp.security import vault
+from fieldapp.lifecycle import members
 
 
 def register(sub) -> None:
@@ -68,7 +68,7 @@ def cmd_user_add(args) -> int:
 
     admin_passphrase = read_secret(_("Your passphrase: "))
     new_passphrase = read_secret(_("New user's passphrase: "), confirm=True)
-    session = vault.unlock(vault_path(args), args.user, admin_passphrase)
+    session = members.unlock(vault_path(args), args.user, admin_passphrase)
     try:
         user = users.add(session, args.name, args.role, new_passphrase, admin_passphrase)
     finally:
@@ -96,7 +96,7 @@ def cmd_user_deactivate(args) -> int:
         match = [u for u in users.list_all(session) if u.name.casefold() == args.name.strip().casefold()]
         if not match:
             raise InvalidInput(_("There is no such user."))
-        statement = users.deactivate(session, match[0].id)
+        statement = members.deactivate(session, match[0].id)
     print(_("User deactivated: {name}").format(name=match[0].name))
     if statement is not None:
         print(_("The organisation's referral signing key was replaced. Send this statement to CMM and confirm "
