@@ -1,11 +1,18 @@
 """An unlocked vault: the connection, the signed-in user and the lock on the file.
 
 Locking drops the session; nothing else holds the key.
+
+Each thread has its own database connection: ``session.conn`` is the window's connection, opened at unlock,
+unless the calling thread opened its own with ``own_connection()`` (work off the window's thread does: a report
+being built, a backup, a sync), keyed with the same keys and with the same compartments attached. SQLite then
+keeps the two apart (WAL: readers never wait for the writer, a writer waits up to the busy timeout), and a
+cancelled task interrupts its own connection only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +22,14 @@ from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError, PermissionDenied
 from fieldapp.security import audit as audit_trail
 from fieldapp.security import hierarchy, roles
-from fieldapp.storage import audit_repo, sidecar
-from fieldapp.storage.connection import Connection, VaultLock, close_connection, transaction
+from fieldapp.storage import audit_repo, compartments, sidecar
+from fieldapp.storage.connection import Connection, VaultLock, close_connection, connect, transaction
 
 
 @dataclass
 class Session:
     path: Path
-    conn: Connection
+    window_conn: Connection          # opened at unlock; ``conn`` gives each thread its own
     user: User
     lock: VaultLock
     read_only: bool = False
@@ -32,10 +39,54 @@ class Session:
     member: MemberKeys | None = field(default=None, repr=False)             # the user's private keys
     slot_id: str = ""
     signers_key: bytearray = field(default_factory=bytearray, repr=False)   # signers-map MAC key at unlock
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+    _thread_conns: set = field(default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._attached = compartments.attached(self.window_conn)    # what a thread's own connection attaches too
 
     @property
     def is_open(self) -> bool:
         return self.lock.held
+
+    @property
+    def conn(self) -> Connection:
+        """This thread's connection: its own if it opened one, else the one opened at unlock."""
+        return getattr(self._local, "conn", None) or self.window_conn
+
+    @contextlib.contextmanager
+    def own_connection(self) -> Iterator[Connection]:
+        """A connection of this thread's own for the block (the same keys, the same compartments attached, events
+        signed as this member); closed at its end. Within the block ``conn`` and ``write()`` use it."""
+        if getattr(self._local, "conn", None) is not None:
+            yield self._local.conn
+            return
+        conn = connect(self.path, bytes(self.data_key), read_only=self.read_only)
+        try:
+            for name in compartments.FILE_COMPARTMENTS:
+                if name in self.keys and name in self._attached:
+                    compartments.attach(conn, self.path, name, bytes(self.keys[name]), read_only=self.read_only)
+            if self.member is not None and not self.read_only:
+                audit_repo.bind_signer(conn, self.slot_id, self.member.sign)
+        except BaseException:
+            conn.close()
+            raise
+        self._local.conn = conn
+        self._thread_conns.add(conn)
+        try:
+            yield conn
+        finally:
+            self._local.conn = None
+            self._thread_conns.discard(conn)
+            audit_repo.unbind_signer(conn)
+            close_connection(conn)
+
+    def interrupt_others(self) -> None:
+        """Break off the statement running on every thread's own connection (a lock is coming)."""
+        for conn in list(self._thread_conns):
+            with contextlib.suppress(Exception):
+                conn.interrupt()
+
 
     @property
     def data_key(self) -> bytearray:
@@ -88,9 +139,12 @@ class Session:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
             self._anchor_audit()
-            close_connection(self.conn)
+            for conn in list(self._thread_conns):        # a thread that did not stop in time: never left keyed
+                with contextlib.suppress(Exception):
+                    conn.close()
+            close_connection(self.window_conn)
         finally:
-            audit_repo.unbind_signer(self.conn)
+            audit_repo.unbind_signer(self.window_conn)
             for key in (*self.keys.values(), self.signers_key):
                 key[:] = bytes(len(key))
             self.keys = {}

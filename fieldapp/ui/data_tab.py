@@ -139,7 +139,7 @@ class DataTab(QWidget):
 
     def start_backup(self, folder: Path) -> Task:
         self.task = Task(self, _("Backing up ..."), lambda progress: backup.backup_to(self._session, folder, progress),
-                         interrupt=self._session.conn.interrupt, cancellable=True)
+                         session=self._session, cancellable=True)
         self.task.finished_ok.connect(lambda result: self.backup_status.setText(
             _("Backup written and verified: {name}").format(name=result.path.name)))
         self.task.finished_error.connect(self.backup_status.setText)

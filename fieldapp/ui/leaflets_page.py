@@ -149,6 +149,8 @@ class LeafletsPage(QWidget):
         self._fill_combos()
         self._refresh_pack_list()
         self._show_notes()
+        if self.preparing():
+            self.status.setText(_("Preparing the leaflet…"))
 
     def _fill_combos(self) -> None:
         combos = (self.language_combo, self.partner_combo, self.format_combo, self.variant_combo)
@@ -188,6 +190,7 @@ class LeafletsPage(QWidget):
         A hidden page only notes that it must do so when it is shown."""
         if not self.isVisible():
             self._stale = True
+            self.status.clear()          # said again when shown (a "Preparing …" left behind would go stale)
             return
         self._stale = False
         tag, fmt, partner = self.choice()
@@ -221,6 +224,8 @@ class LeafletsPage(QWidget):
         if self.warm_task is not None and self.warm_task in pending():
             return True
         variant = self.variant()
+        self._laid = None                # nothing is printed or saved from the layout of an earlier choice
+        self._set_enabled(False)
         self.status.setText(_("Preparing the leaflet…"))
         self.warm_task = Task(self, "", lambda _progress: _warm(org, cold, variant), silent=True)
         self.warm_task.finished_ok.connect(lambda _result: self.refresh_preview())

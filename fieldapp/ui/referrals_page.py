@@ -143,7 +143,7 @@ class ReferralsPage(QWidget):
         token = CancelToken()
         self.task = Task(self, _("Sending referrals ..."),
                          lambda progress: sync.sync(self._session, progress, cancel=token), token=token,
-                         cancellable=True)
+                         cancellable=True, session=self._session)
         self.task.finished_ok.connect(self._synced)
         self.task.finished_error.connect(self.report.setText)
         self.task.start()

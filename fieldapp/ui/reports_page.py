@@ -242,7 +242,7 @@ class ReportsPage(QWidget):
         def work(_progress):
             report = self._report((key,))
             return report, service.shown(self._session, report, exact_counts=exact), exact
-        self._building = Task(self, _("Building the report…"), work, interrupt=self._session.conn.interrupt,
+        self._building = Task(self, _("Building the report…"), work, session=self._session,
                               quiet_ms=400)
         self._building.finished_ok.connect(self._built)
         self._building.finished_error.connect(self._build_failed)
@@ -335,7 +335,7 @@ class ReportsPage(QWidget):
             write(self._session, report, Path(path))
             return path
 
-        self._task = Task(self, _("Exporting the report…"), work, interrupt=self._session.conn.interrupt,
+        self._task = Task(self, _("Exporting the report…"), work, session=self._session,
                           cancellable=True)
         self._task.finished_ok.connect(self._exported)
         self._task.finished_error.connect(self.status.setText)

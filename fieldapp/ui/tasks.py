@@ -1,15 +1,17 @@
 """Slow work off the GUI thread, with a progress dialog, routing success or failure back; and the registry of
 running work that the lock screen stops.
 
-The session's connection is used by one thread at a time: the progress dialog is modal, so the user cannot start
-anything else on the vault while the task runs. Each task carries a ``CancelToken``: the dialog's Cancel button
-(where the work can stop safely) and the lock screen cancel it, which stops the work between steps and breaks off
-a blocked network call or SQLite statement. A task belongs to no page, so a page destroyed by the lock never takes a
-running thread with it (Qt aborts the process then); ``stop_all`` cancels every task and waits for its thread.
+Work on the vault runs on a database connection of its thread's own (``session=``); the progress dialog is
+modal (or the workspace disabled), so the user does not start a second change meanwhile. Each task carries a
+``CancelToken``: the dialog's Cancel button (where the work can stop safely) and the lock screen cancel it, which
+stops the work between steps and breaks off a blocked network call or SQLite statement. A task belongs to no page,
+so a page destroyed by the lock never takes a running thread with it (Qt aborts the process then); ``stop_all``
+cancels every task and waits for its thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +23,7 @@ from shiboken6 import isValid
 from fieldapp.cancel import CancelToken
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
+from fieldapp.security.session import Session
 
 _RUNNING: set[Task] = set()
 
@@ -32,9 +35,10 @@ class _Worker(QObject):
     failed_with = Signal(object)
 
     def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any], token: CancelToken,
-                 failure: type[FieldappError] | None) -> None:
+                 failure: type[FieldappError] | None, session: Session | None) -> None:
         super().__init__()
-        self._work, self._token, self._failure = work, token, failure
+        self._work, self._token, self._failure, self._session = work, token, failure, session
+        self.conn = None                         # the thread's own connection, while the work runs
 
     def _progress(self, done: int, total: int, text: str) -> None:
         self._token.check()                      # every step is a place to stop
@@ -42,7 +46,9 @@ class _Worker(QObject):
 
     def run(self) -> None:
         try:
-            result = self._work(self._progress)
+            with self._session.own_connection() if self._session is not None else contextlib.nullcontext() as conn:
+                self.conn = conn
+                result = self._work(self._progress)
         except FieldappError as error:
             if self._failure is not None and isinstance(error, self._failure):
                 self.failed_with.emit(error)
@@ -63,7 +69,8 @@ class Task(QObject):
     """Run ``work(progress)`` in a thread; ``finished_ok(result)`` or ``finished_error(message)`` follow.
 
     ``token`` is the work's cancel token (pass the same one into the work to break off blocking calls);
-    ``interrupt`` is called on cancel as well (``session.conn.interrupt`` for database work); ``cancellable``
+    with ``session`` the work runs on a database connection of its thread's own (``Session.own_connection``),
+    which cancel interrupts; ``interrupt`` is called on cancel as well; ``cancellable``
     shows a Cancel button for work that can stop at any step without harm; ``silent`` work shows nothing and blocks
     nothing (it must not use the vault). An error of the kind ``failure``
     names is not a message but an answer the caller acts on: ``failed_with(error)``."""
@@ -75,7 +82,7 @@ class Task(QObject):
     def __init__(  # noqa: PLR0913 - keyword-only options of the one runner
             self, parent: QWidget, title: str, work: Callable[..., Any], *, token: CancelToken | None = None,
             interrupt: Callable[[], None] | None = None, cancellable: bool = False, quiet_ms: int = 0,
-            failure: type[FieldappError] | None = None, silent: bool = False) -> None:
+            failure: type[FieldappError] | None = None, silent: bool = False, session: Session | None = None) -> None:
         super().__init__()                       # no parent: a page deleted by the lock must not own the thread
         self.token = token or CancelToken()
         self._interrupt = interrupt
@@ -92,7 +99,7 @@ class Task(QObject):
         self._quiet_ms, self._silent = quiet_ms, silent
         self._blocked = _workspace_of(parent) if quiet_ms and not silent else None
         self._thread = QThread()
-        self._worker = _Worker(work, self.token, failure)
+        self._worker = _Worker(work, self.token, failure, session)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._progress)
@@ -120,6 +127,10 @@ class Task(QObject):
         if self.token.cancelled:
             return
         self.token.cancel()
+        conn = self._worker.conn
+        if conn is not None:
+            with contextlib.suppress(Exception):   # between statements, or already closed
+                conn.interrupt()
         if self._interrupt is not None:
             try:
                 self._interrupt()

@@ -152,6 +152,8 @@ class UsersTab(QWidget):
         if user is None or not self._confirm_deactivate(user.name):
             return None
         session = self._session
+        # On the window's own connection (the modal dialog keeps everything else off it): the re-encryption
+        # changes the keys of that connection and of the session itself.
         self.task = Task(self, _("Deactivating the user and re-encrypting the vault ..."),
                          lambda _progress: members.deactivate(session, user.id), interrupt=session.conn.interrupt)
         self.task.finished_ok.connect(self._deactivated)

@@ -324,9 +324,10 @@ def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, se
     from fieldapp.domain.records import Person
     from fieldapp.lifecycle import retention
     from fieldapp.records import people
-    from fieldapp.security import vault
+    from fieldapp.security import retention_policy, vault
 
-    retention.save_policy(session, retention.RetentionPolicy(people_inactive_months=12, automatic=True))
+    retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=12,
+                                                                           automatic=True))
     gone = people.create_person(session, Person(alias="Long Gone"))
     with session.write() as conn:
         conn.execute("UPDATE people SET first_contact = '2019-01-01', last_contact = '2019-01-02' WHERE id = ?",

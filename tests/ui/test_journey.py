@@ -129,6 +129,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     _choose_page(qtbot, window, "Leaflets")
     leaflets = window.pages["leaflets"]
     leaflets.language_combo.setCurrentIndex(leaflets.language_combo.findData("th"))
+    qtbot.waitUntil(lambda: leaflets.save_button.isEnabled(), timeout=20_000)   # Thai is prepared in a thread
     out = tmp_path / "mai-th.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *args: (str(out), "")))
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *args: QMessageBox.StandardButton.Yes))

@@ -264,6 +264,7 @@ def test_a_language_not_used_yet_is_prepared_off_the_window_thread(qtbot, page, 
                                                                     real_warm(org, tag, variant))[1])
     page.language_combo.setCurrentIndex(page.language_combo.findData("th"))
     assert page.preparing() and page.status.text() == "Preparing the leaflet…"
+    assert not page.save_button.isEnabled() and not page.print_button.isEnabled()   # not the earlier layout
     assert page.language_combo.isEnabled()                       # the keyboard may go on choosing meanwhile
     qtbot.waitUntil(lambda: not page.preparing(), timeout=20_000)
     assert threads and all(thread is not threading.main_thread() for thread, _tag in threads)
