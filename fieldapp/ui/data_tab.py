@@ -26,6 +26,7 @@ from fieldapp.lifecycle import backup, retention
 from fieldapp.security import retention_policy, vault
 from fieldapp.security.session import Session
 from fieldapp.storage import settings_repo
+from fieldapp.ui import folders
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.tasks import Task
 
@@ -133,8 +134,10 @@ class DataTab(QWidget):
         self.backup_status.setText(text)
 
     def choose_backup_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Choose the backup folder (e.g. a USB stick)"))
+        folder = QFileDialog.getExistingDirectory(self, _("Choose the backup folder (e.g. a USB stick)"),
+                                                  folders.last_folder())
         if folder:
+            folders.remember(folder)
             self.start_backup(Path(folder))
 
     def start_backup(self, folder: Path) -> Task:

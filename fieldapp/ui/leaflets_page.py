@@ -43,7 +43,7 @@ from fieldapp.leaflets.languages import (
     language,
 )
 from fieldapp.records import organisation
-from fieldapp.ui import changes
+from fieldapp.ui import changes, folders
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.tasks import Task, pending
 
@@ -344,9 +344,12 @@ class LeafletsPage(QWidget):
         return dialog
 
     def _ask_pdf_path(self, suggested: str) -> str:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save as PDF"), suggested, _("PDF files (*.pdf)"))
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save as PDF"), folders.in_last_folder(suggested),
+                                                    _("PDF files (*.pdf)"))
         if path and not path.lower().endswith(".pdf"):
             path += ".pdf"
+        if path:
+            folders.remember(path)
         return path
 
     def _write_pdf(self, laids: list[qt_layout.LaidOut], path: str, progress: QProgressDialog | None) -> bool:

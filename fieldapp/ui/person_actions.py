@@ -25,7 +25,7 @@ from fieldapp.i18n import _
 from fieldapp.lifecycle import erasure, subject_export
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
-from fieldapp.ui import changes
+from fieldapp.ui import changes, folders
 from fieldapp.ui.forms import add_row
 
 
@@ -62,8 +62,10 @@ class SubjectExportDialog(QDialog):
         self.written: list[Path] = []
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Choose a folder (for example a USB stick)"))
+        folder = QFileDialog.getExistingDirectory(self, _("Choose a folder (for example a USB stick)"),
+                                                  folders.last_folder())
         if folder:
+            folders.remember(folder)
             self.folder_edit.setText(folder)
 
     def export(self) -> None:

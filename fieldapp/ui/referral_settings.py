@@ -23,6 +23,7 @@ from fieldapp.i18n import _
 from fieldapp.referral import config
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
+from fieldapp.ui import folders
 from fieldapp.ui.forms import add_row
 
 
@@ -104,8 +105,10 @@ class ReferralSettings(QGroupBox):
         self.retranslate()
 
     def export_org_key(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save our public signing key"), "organisation.pub")
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save our public signing key"),
+                                                    folders.in_last_folder("organisation.pub"))
         if name:
+            folders.remember(name)
             write_atomic(Path(name), config.export_org_key(self._session), mode=0o644)
             self.message.setText(_("Saved. Give this file to CMM so they can check our referrals."))
 

@@ -31,6 +31,7 @@ from fieldapp.i18n import _
 from fieldapp.reports import charts, export, service
 from fieldapp.reports.suppression import Shown
 from fieldapp.security.session import Session
+from fieldapp.ui import folders
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task, pending
@@ -323,9 +324,11 @@ class ReportsPage(QWidget):
         filters = {"pdf": _("PDF files (*.pdf)"), "csv": _("CSV files (*.csv)")}
         start, end = self.period()
         suggested = str(Path.home() / f"report-{start.isoformat()}-{end.isoformat()}.{fmt}")
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export report"), suggested, filters[fmt])
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export report"), folders.in_last_folder(suggested),
+                                                    filters[fmt])
         if not path:
             return
+        folders.remember(path)
         write = export.write_pdf if fmt == "pdf" else export.write_csv
 
         def work(progress) -> str:
@@ -349,9 +352,11 @@ class ReportsPage(QWidget):
         """The anonymised figures of the period, sealed to CMM's key, into a chosen folder."""
         from fieldapp.referral.aggregate import seal_to_folder
 
-        folder = QFileDialog.getExistingDirectory(self, _("Choose the folder for CMM (for example a USB stick)"))
+        folder = QFileDialog.getExistingDirectory(self, _("Choose the folder for CMM (for example a USB stick)"),
+                                                  folders.last_folder())
         if not folder:
             return
+        folders.remember(folder)
         try:
             path = seal_to_folder(self._session, *self.period(), Path(folder))
         except FieldappError as error:

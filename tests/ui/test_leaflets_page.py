@@ -274,3 +274,28 @@ def test_a_language_not_used_yet_is_prepared_off_the_window_thread(qtbot, page, 
     qtbot.waitUntil(lambda: not page.preparing(), timeout=20_000)
     assert [tag for _thread, tag in threads] == ["th", "ar"]      # each prepared once, Thai not again
     assert page._laid.content.language.tag == "th"
+
+
+def test_the_next_save_opens_in_the_folder_of_the_last_export_and_only_the_folder_is_kept(
+        qtbot, page, tmp_path, monkeypatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    from fieldapp.ui import folders
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    offered = []
+
+    def save_dialog(_parent, _title, suggested, _filter):
+        offered.append(suggested)
+        return str(stick / "mai.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_dialog))
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert page.save_leaflet() and (stick / "mai.pdf").is_file()
+    assert QSettings().value(folders.KEY) == str(stick)                  # the folder, not "mai.pdf"
+    assert page.save_leaflet()
+    assert Path(offered[1]).parent == stick and Path(offered[0]).parent != stick
+    (stick / "mai.pdf").unlink()
+    stick.rmdir()                                                         # the stick was taken out
+    assert folders.last_folder() == str(Path.home())
