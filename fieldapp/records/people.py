@@ -99,8 +99,9 @@ def similar_people(session: Session, person: Person) -> list[Person]:
     session.require("records")
     key, year = alias_key(person.alias), date.today().year
     found = [other for other in people_repo.candidates_like(session.conn, person.nationality, _age(person, year),
-                                                            year, AGE_SPREAD)
-             if other.id != person.id and keys_similar(key, alias_key(other.alias))]
+                                                            year, AGE_SPREAD,
+                                                            lambda alias: keys_similar(key, alias_key(alias)))
+             if other.id != person.id]
     found.sort(key=lambda other: (alias_key(other.alias) != key, other.alias.casefold(), other.id))
     return found[:MAX_SIMILAR]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.ids import new_id
@@ -110,9 +110,11 @@ def list_people(conn: Connection, query: PeopleQuery, offset: int = 0, limit: in
 
 # -- duplicates and merging ---------------------------------------------------------------------
 
-def candidates_like(conn: Connection, nationality: str, age: int | None, year: int, spread: int) -> list[Person]:
-    """People who could be the same as one of this nationality and age (unknowns match anything);
-    the alias comparison is left to the caller."""
+def candidates_like(conn: Connection, nationality: str, age: int | None, year: int, spread: int,
+                    alias_matches: Callable[[str], bool] | None = None) -> list[Person]:
+    """People who could be the same as one of this nationality and age (unknowns match anything) and, when
+    ``alias_matches`` is given, whose alias it accepts (checked before a row becomes a record: thousands of
+    people of one age are compared while a form waits)."""
     clauses, args = ["1"], []
     if nationality:
         clauses.append("(nationality = ? OR nationality = '')")
@@ -122,7 +124,7 @@ def candidates_like(conn: Connection, nationality: str, age: int | None, year: i
                        " OR abs(coalesce(? - birth_year, age_estimate) - ?) <= ?)")
         args += [year, year, age, spread]
     rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {' AND '.join(clauses)}", args)
-    return [_row(r) for r in rows]
+    return [_row(r) for r in rows if alias_matches is None or alias_matches(r[2])]
 
 
 def merge_people(conn: Connection, keep_id: str, drop_id: str) -> int:

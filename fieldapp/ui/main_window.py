@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.vault_path = Path(vault_path)
         self.session: Session | None = None
         self.pages: dict[str, QWidget] = {}
+        self._holders: dict[str, QWidget] = {}          # stand-ins of the pages not built yet
         self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
         self._retention_done: tuple[int, int] | None = None
         self.idle = IdleWatcher(300, self)
@@ -148,18 +149,17 @@ class MainWindow(QMainWindow):
         self.session = session
         self._retention_done = retention
         wanted = self._last_page
+        # A stand-in for each page; the page shown first is built now, the others one per turn of the event loop
+        # (or at once when asked for), so the window never waits for all of them together.
+        self.pages = _Pages(self._build_page)
         for spec in page_specs():
-            page = spec.build(session)
-            self.pages[spec.key] = page
-            self.page_stack.addWidget(page)
+            holder = QWidget()
+            self._holders[spec.key] = holder
+            self.page_stack.addWidget(holder)
             self.nav.addItem(spec.title())
-        if "settings" in self.pages:
-            self.pages["settings"].idle_changed.connect(lambda minutes: self.idle.set_timeout(minutes * 60))
-            self.pages["settings"].wipe_requested.connect(self.panic_wipe)
-        if "leaflets" in self.pages:
-            self.pages["leaflets"].materials_handed_out.connect(self._materials_handed_out)
         keys = [spec.key for spec in page_specs()]
         self.nav.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
+        QTimer.singleShot(0, lambda: self._build_next(session))
         self.stack.setCurrentWidget(self.workspace)
         QTimer.singleShot(0, self._focus_page)
         self.lock_action.setEnabled(True)
@@ -187,10 +187,41 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().clearMessage()
 
+    def _build_page(self, key: str) -> QWidget:
+        """Build page ``key`` in place of its stand-in."""
+        page = next(spec for spec in page_specs() if spec.key == key).build(self.session)
+        holder = self._holders.pop(key)
+        shown = self.page_stack.currentWidget() is holder
+        self.page_stack.insertWidget(self.page_stack.indexOf(holder), page)
+        self.page_stack.removeWidget(holder)
+        holder.deleteLater()
+        if shown:
+            self.page_stack.setCurrentWidget(page)
+        dict.__setitem__(self.pages, key, page)
+        if key == "settings":
+            page.idle_changed.connect(lambda minutes: self.idle.set_timeout(minutes * 60))
+            page.wipe_requested.connect(self.panic_wipe)
+        elif key == "leaflets":
+            page.materials_handed_out.connect(self._materials_handed_out)
+        return page
+
+    def _build_next(self, session: Session) -> None:
+        """Build one more page while the vault stays open, then come back for the next."""
+        if self.session is not session or not self._holders:
+            return
+        if tasks.pending():                           # work on the vault first (it may hold the window's connection)
+            QTimer.singleShot(100, lambda: self._build_next(session))
+            return
+        self._build_page(next(iter(self._holders)))
+        QTimer.singleShot(0, lambda: self._build_next(session))
+
     def _page_chosen(self, row: int) -> None:
+        if 0 <= row < len(page_specs()) and self.session is not None:
+            key = page_specs()[row].key
+            if key in self._holders:                           # not built yet: now
+                self._build_page(key)
+            self._last_page = key
         self.page_stack.setCurrentIndex(row)
-        if 0 <= row < len(page_specs()) and self.pages:
-            self._last_page = page_specs()[row].key
 
     def _current_page(self) -> QWidget | None:
         page = self.page_stack.currentWidget()
@@ -246,6 +277,10 @@ class MainWindow(QMainWindow):
             page.clear()
             self.page_stack.removeWidget(page)
             page.deleteLater()
+        for holder in self._holders.values():
+            self.page_stack.removeWidget(holder)
+            holder.deleteLater()
+        self._holders.clear()
         self.pages.clear()
         self.nav.clear()
         if self.session is not None:
@@ -304,6 +339,17 @@ class MainWindow(QMainWindow):
         self.clipboard.clear()
         i18n.remove_listener(self._language_changed)
         super().closeEvent(event)
+
+
+class _Pages(dict):
+    """The pages built so far; asking for one not built yet builds it there and then."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: str) -> QWidget:
+        return self._build(key)
 
 
 def _role_label(role: str) -> str:

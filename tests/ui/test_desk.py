@@ -370,3 +370,25 @@ def test_closing_the_window_while_it_unlocks_leaves_no_session_open(qtbot, sessi
     qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
     assert window.session is None
     vault.unlock(vault_path, "Admin", PASSPHRASE).close()      # the vault's lock was given back
+
+
+def test_at_unlock_the_page_shown_is_built_first_and_the_others_one_at_a_time(qtbot, session, vault_path) -> None:
+    window = shown_window(qtbot, vault_path)
+    window.open_session(session)
+    assert list(window.pages) == ["visits"]                    # the others are stand-ins for now
+    assert window._current_page() is window.pages["visits"]
+    assert window.pages["referrals"].model.rowCount() == 0      # asked for: built there and then
+    assert set(window.pages) == {"visits", "referrals"}
+    qtbot.waitUntil(lambda: len(window.pages) == window.nav.count(), timeout=10_000)
+    window.nav.setCurrentRow(window.nav.count() - 1)
+    assert window._current_page() is window.pages["settings"]
+    window.lock()
+    assert window.pages == {} and window.page_stack.count() == 0
+
+
+def test_locking_before_every_page_was_built_leaves_nothing_behind(qtbot, session, vault_path) -> None:
+    window = shown_window(qtbot, vault_path)
+    window.open_session(session)
+    window.lock()                                              # no turn of the event loop in between
+    qtbot.wait(50)
+    assert window.pages == {} and window.page_stack.count() == 0 and window.session is None
