@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldapp.cancel import Cancelled
 from fieldapp.crypto.keys import MemberKeys
 from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError, PermissionDenied
@@ -41,6 +42,7 @@ class Session:
     signers_key: bytearray = field(default_factory=bytearray, repr=False)   # signers-map MAC key at unlock
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
     _thread_conns: set = field(default_factory=set, repr=False, compare=False)
+    _threads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._attached = compartments.attached(self.window_conn)    # what a thread's own connection attaches too
@@ -61,25 +63,45 @@ class Session:
         if getattr(self._local, "conn", None) is not None:
             yield self._local.conn
             return
+        if not self.is_open:
+            raise Cancelled()
         conn = connect(self.path, bytes(self.data_key), read_only=self.read_only)
         try:
             for name in compartments.FILE_COMPARTMENTS:
                 if name in self.keys and name in self._attached:
                     compartments.attach(conn, self.path, name, bytes(self.keys[name]), read_only=self.read_only)
-            if self.member is not None and not self.read_only:
-                audit_repo.bind_signer(conn, self.slot_id, self.member.sign)
+            with self._threads_lock:                   # registered, or refused if the lock came meanwhile
+                if not self.is_open:
+                    raise Cancelled()
+                if self.member is not None and not self.read_only:
+                    audit_repo.bind_signer(conn, self.slot_id, self.member.sign)
+                self._thread_conns.add(conn)
         except BaseException:
             conn.close()
             raise
         self._local.conn = conn
-        self._thread_conns.add(conn)
         try:
             yield conn
         finally:
             self._local.conn = None
-            self._thread_conns.discard(conn)
-            audit_repo.unbind_signer(conn)
-            close_connection(conn)
+            with self._threads_lock:
+                self._thread_conns.discard(conn)
+                audit_repo.unbind_signer(conn)
+            with contextlib.suppress(Exception):       # already closed by a lock that could not wait
+                close_connection(conn)
+
+    def _close_thread_connections(self) -> None:
+        """A thread that did not stop in time (the window stops its tasks first): its statement is broken off and
+        its connection closed and unbound, so nothing stays keyed or able to sign after the lock."""
+        with self._threads_lock:
+            left = list(self._thread_conns)
+            self._thread_conns.clear()
+            for conn in left:
+                audit_repo.unbind_signer(conn)
+        for conn in left:
+            with contextlib.suppress(Exception):
+                conn.interrupt()
+                conn.close()
 
     def interrupt_others(self) -> None:
         """Break off the statement running on every thread's own connection (a lock is coming)."""
@@ -139,9 +161,7 @@ class Session:
                 with contextlib.suppress(Exception):
                     self.audit("lock")
             self._anchor_audit()
-            for conn in list(self._thread_conns):        # a thread that did not stop in time: never left keyed
-                with contextlib.suppress(Exception):
-                    conn.close()
+            self._close_thread_connections()
             close_connection(self.window_conn)
         finally:
             audit_repo.unbind_signer(self.window_conn)

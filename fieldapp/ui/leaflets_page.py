@@ -221,12 +221,13 @@ class LeafletsPage(QWidget):
         the window's thread first; the preview follows. True when that work was started."""
         if not cold:
             return False
-        if self.warm_task is not None and self.warm_task in pending():
-            return True
-        variant = self.variant()
         self._laid = None                # nothing is printed or saved from the layout of an earlier choice
+        self.preview.clear()
         self._set_enabled(False)
         self.status.setText(_("Preparing the leaflet…"))
+        if self.preparing():             # the choice is laid out (or prepared) when that work ends
+            return True
+        variant = self.variant()
         self.warm_task = Task(self, "", lambda _progress: _warm(org, cold, variant), silent=True)
         self.warm_task.finished_ok.connect(lambda _result: self.refresh_preview())
         self.warm_task.finished_error.connect(self.status.setText)

@@ -28,7 +28,7 @@ from fieldapp import i18n
 from fieldapp.errors import ExitCode
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
-from fieldapp.ui import changes, tasks
+from fieldapp.ui import changes, folders, tasks
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
 
     def _build_page(self, key: str) -> QWidget:
         """Build page ``key`` in place of its stand-in."""
+        if self.session is None or key not in self._holders:
+            raise KeyError(key)
         page = next(spec for spec in page_specs() if spec.key == key).build(self.session)
         holder = self._holders.pop(key)
         shown = self.page_stack.currentWidget() is holder
@@ -212,8 +214,10 @@ class MainWindow(QMainWindow):
         if tasks.pending():                           # work on the vault first (it may hold the window's connection)
             QTimer.singleShot(100, lambda: self._build_next(session))
             return
-        self._build_page(next(iter(self._holders)))
-        QTimer.singleShot(0, lambda: self._build_next(session))
+        try:
+            self._build_page(next(iter(self._holders)))
+        finally:                                      # a page that fails to build does not stop the others
+            QTimer.singleShot(0, lambda: self._build_next(session))
 
     def _page_chosen(self, row: int) -> None:
         if 0 <= row < len(page_specs()) and self.session is not None:
@@ -262,6 +266,8 @@ class MainWindow(QMainWindow):
     def _lock_if_open(self) -> None:
         if self.session is not None:
             self.lock()
+        else:
+            self.unlock_page.cancel()          # an unlock under way ends locked
 
     def lock(self) -> None:
         """Hide all data at once, stop running work (or quit if it will not stop), and forget the key."""
@@ -281,7 +287,7 @@ class MainWindow(QMainWindow):
             self.page_stack.removeWidget(holder)
             holder.deleteLater()
         self._holders.clear()
-        self.pages.clear()
+        self.pages = {}
         self.nav.clear()
         if self.session is not None:
             self.session.close()
@@ -298,6 +304,7 @@ class MainWindow(QMainWindow):
 
         self.lock()
         wipe_files(self.vault_path)
+        folders.forget()                        # where exports went says something too
         self.unlock_page.refresh_state()
         self.unlock_page.error_label.setText(_("The vault was destroyed."))
 
@@ -327,15 +334,20 @@ class MainWindow(QMainWindow):
             self.open_session(dialog.session)
 
     def _quitting(self) -> None:
-        """Quitting without closing the window (the desktop session ends) locks too."""
+        """Quitting without closing the window (the desktop session ends) locks too, and waits for an unlock
+        under way (a running thread must not be torn down)."""
         self._lock_if_open()
+        if not tasks.stop_all(STOP_SECONDS):
+            _exit_now()
         self.clipboard.clear()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.session is not None:
             self.lock()
-        elif not tasks.stop_all(STOP_SECONDS):          # an unlock still deriving its key
-            _exit_now()
+        else:
+            self.unlock_page.cancel()
+            if not tasks.stop_all(STOP_SECONDS):          # an unlock still deriving its key
+                _exit_now()
         self.clipboard.clear()
         i18n.remove_listener(self._language_changed)
         super().closeEvent(event)

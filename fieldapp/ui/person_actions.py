@@ -64,8 +64,7 @@ class SubjectExportDialog(QDialog):
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, _("Choose a folder (for example a USB stick)"),
                                                   folders.last_folder())
-        if folder:
-            folders.remember(folder)
+        if folder:                      # not remembered: a folder for one person's data may bear their name
             self.folder_edit.setText(folder)
 
     def export(self) -> None:

@@ -190,9 +190,9 @@ def running() -> list[Task]:
 
 def stop_all(seconds: float) -> bool:
     """Cancel every running task and wait up to ``seconds`` in all for their threads; True when all ended."""
-    tasks = running()
-    for task in tasks:
+    for task in pending():               # a finished thread whose result is still on its way is cancelled too
         task.cancel()
+    tasks = running()
     deadline = time.monotonic() + seconds
     return all(task.wait(deadline - time.monotonic()) for task in tasks)
 

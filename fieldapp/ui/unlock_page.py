@@ -246,6 +246,12 @@ class UnlockPage(QWidget):
         self.task.failed_with.connect(lambda _error: self._offer_upgrade())
         self.task.start()
 
+    def cancel(self) -> None:
+        """The window closes, the app quits or the screen locks: an unlock still running ends in a closed
+        session, never in an open workspace."""
+        if self.task is not None:
+            self.task.cancel()
+
     def _set_typing(self, enabled: bool) -> None:
         for widget in (self.user_edit, self.passphrase_edit, self.recovery_button):
             widget.setEnabled(enabled)
@@ -315,6 +321,9 @@ class UnlockPage(QWidget):
         if dialog is not None:
             dialog.deleteLater()           # the key is not kept in a hidden widget
         vault.confirm_recovery_key(unlocked.session)
+        if self.task is not None and self.task.token.cancelled:     # the screen locked meanwhile
+            unlocked.session.close()
+            return
         self.unlocked.emit(unlocked)
 
 

@@ -86,3 +86,30 @@ def test_interrupting_the_threads_connections_leaves_the_windows_alone(session) 
     thread.join(10)
     assert "interrupt" in outcome["value"]
     assert session.conn.execute("SELECT count(*) FROM people").fetchone()[0] >= 0     # the window's still works
+
+
+def test_a_lock_closes_and_unbinds_a_threads_connection_and_refuses_new_ones(session) -> None:
+    from fieldapp.cancel import Cancelled
+    from fieldapp.storage import audit_repo
+
+    inside, release = threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def work():
+        with session.own_connection() as conn:
+            seen["conn"] = conn
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    assert inside.wait(10)
+    session.close(audit_lock=False)                            # a task that did not stop in time
+    assert audit_repo._bound(seen["conn"]) is None              # noqa: SLF001 - it can no longer sign
+    with pytest.raises(DatabaseError):
+        seen["conn"].execute("SELECT 1")
+    release.set()
+    thread.join(10)
+    with pytest.raises(Cancelled):
+        with session.own_connection():
+            pass

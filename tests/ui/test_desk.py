@@ -392,3 +392,19 @@ def test_locking_before_every_page_was_built_leaves_nothing_behind(qtbot, sessio
     window.lock()                                              # no turn of the event loop in between
     qtbot.wait(50)
     assert window.pages == {} and window.page_stack.count() == 0 and window.session is None
+
+
+def test_a_screen_lock_during_the_unlock_ends_locked(qtbot, session, vault_path) -> None:
+    from fieldapp.security import vault
+
+    session.close()
+    window = shown_window(qtbot, vault_path)
+    page = window.unlock_page
+    page.user_edit.setText("Admin")
+    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    assert page.busy()
+    window.platform_lock.lock_requested.emit()                 # the laptop's screen locks meanwhile
+    qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
+    assert window.session is None and window.stack.currentWidget() is page
+    vault.unlock(vault_path, "Admin", PASSPHRASE).close()      # the session was closed, its lock given back

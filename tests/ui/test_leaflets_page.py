@@ -299,3 +299,18 @@ def test_the_next_save_opens_in_the_folder_of_the_last_export_and_only_the_folde
     (stick / "mai.pdf").unlink()
     stick.rmdir()                                                         # the stick was taken out
     assert folders.last_folder() == str(Path.home())
+
+
+def test_choosing_a_new_language_while_another_is_prepared_never_leaves_the_old_layout_printable(
+        qtbot, page, monkeypatch) -> None:
+    from fieldapp.leaflets import content
+
+    monkeypatch.setattr(content, "_WARM", {"en"})
+    page.language_combo.setCurrentIndex(page.language_combo.findData("th"))       # prepared in a thread
+    page.language_combo.setCurrentIndex(page.language_combo.findData("en"))       # ready: laid out at once
+    assert page._laid is not None and page.save_button.isEnabled()
+    page.language_combo.setCurrentIndex(page.language_combo.findData("vi"))       # waits for Thai's thread
+    assert page._laid is None and not page.save_button.isEnabled() and not page.print_button.isEnabled()
+    assert page.status.text() == "Preparing the leaflet…"
+    qtbot.waitUntil(lambda: page._laid is not None and not page.preparing(), timeout=20_000)
+    assert page._laid.content.language.tag == "vi" and page.save_button.isEnabled()
