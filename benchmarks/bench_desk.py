@@ -253,6 +253,7 @@ def measure(folder: Path, people: int, runs: int) -> dict:
     path = folder / "desk.fieldapp"
     create_demo_vault(path, people=people).close()
     chosen = {"path": ""}
+    real_dialogs = QFileDialog.getSaveFileName, QMessageBox.warning
     QFileDialog.getSaveFileName = staticmethod(lambda *_args: (chosen["path"], ""))
     QMessageBox.warning = staticmethod(lambda *_args: QMessageBox.StandardButton.Yes)   # "draft translation: go on?"
     window = MainWindow(path)
@@ -265,6 +266,7 @@ def measure(folder: Path, people: int, runs: int) -> dict:
                                    lambda out: chosen.update(path=out)))
     finally:
         window.close()
+        QFileDialog.getSaveFileName, QMessageBox.warning = (staticmethod(real) for real in real_dialogs)
     worst = max(stalls)
     for ms, step, where in sorted(stalls, reverse=True):
         print(f"#   longest stall {ms:.0f} ms in '{step}' at {where}", file=sys.stderr)

@@ -109,12 +109,10 @@ class Task(QObject):
 
     def start(self) -> None:
         _RUNNING.add(self)
-        if self._silent:
-            pass
-        elif self._blocked is not None:
+        if self._blocked is not None:
             self._blocked.setEnabled(False)
             QTimer.singleShot(self._quiet_ms, self._show_if_running)
-        else:
+        elif not self._silent:
             self.dialog.show()
         self._thread.start()
 

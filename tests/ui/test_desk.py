@@ -319,6 +319,16 @@ def test_switching_language_leaves_no_english_behind(qtbot, tmp_path) -> None:
         window.lock()
 
 
+def _start_unlock(qtbot, vault_path):
+    """The window, with the admin's unlock typed and started (it runs in its own thread)."""
+    window = shown_window(qtbot, vault_path)
+    page = window.unlock_page
+    page.user_edit.setText("Admin")
+    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    return window, page
+
+
 def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, session, vault_path,
                                                                       monkeypatch) -> None:
     from fieldapp.domain.records import Person
@@ -341,11 +351,7 @@ def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, se
     monkeypatch.setattr(retention, "run_if_due", lambda s: (threads.append(threading.current_thread()
                                                                             is threading.main_thread()),
                                                              real_run(s))[1])
-    window = shown_window(qtbot, vault_path)
-    page = window.unlock_page
-    page.user_edit.setText("Admin")
-    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
-    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    window, page = _start_unlock(qtbot, vault_path)
     assert page.busy() and page.status_label.text() == "Unlocking ..." and not page.passphrase_edit.isEnabled()
     qtbot.keyClick(page.unlock_button, Qt.Key.Key_Space)       # a second press while it runs starts nothing more
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
@@ -360,11 +366,7 @@ def test_closing_the_window_while_it_unlocks_leaves_no_session_open(qtbot, sessi
     from fieldapp.security import vault
 
     session.close()
-    window = shown_window(qtbot, vault_path)
-    page = window.unlock_page
-    page.user_edit.setText("Admin")
-    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
-    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    window, page = _start_unlock(qtbot, vault_path)
     assert page.busy()
     window.close()                                             # waits for the unlock's thread, then discards it
     qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
@@ -398,11 +400,7 @@ def test_a_screen_lock_during_the_unlock_ends_locked(qtbot, session, vault_path)
     from fieldapp.security import vault
 
     session.close()
-    window = shown_window(qtbot, vault_path)
-    page = window.unlock_page
-    page.user_edit.setText("Admin")
-    qtbot.keyClicks(page.passphrase_edit, PASSPHRASE)
-    qtbot.keyClick(page.passphrase_edit, Qt.Key.Key_Return)
+    window, page = _start_unlock(qtbot, vault_path)
     assert page.busy()
     window.platform_lock.lock_requested.emit()                 # the laptop's screen locks meanwhile
     qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
