@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import kdf_floor, metric
+from fieldapp.cmm import intake, table
+from fieldapp.cmm import store as intake_store
 from fieldapp.domain import codes
-from fieldapp.referral import config, crypto, intake, service, table
-from fieldapp.referral.crypto import CmmSecret
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmSecret
+from fieldapp.referral import config, service
 from fieldapp.referral.transports import FolderTransport
-from fieldapp.storage import intake_store, outbox_repo
+from fieldapp.storage import outbox_repo
 from fieldapp.storage.connection import transaction
 
 PASSPHRASE = "benchmark passphrase one"

@@ -1,6 +1,7 @@
 """The house rules of DESIGN §3: which package may import which (the table below, for every import,
 those inside functions included), Qt only in fieldapp/ui (and leaflet printing), SQL only in
-fieldapp/storage, and fieldapp/domain imports nothing of ours but i18n."""
+fieldapp/storage and in CMM's own store (fieldapp/cmm/store*.py, another program's database), and
+fieldapp/domain imports nothing of ours but i18n."""
 
 from __future__ import annotations
 
@@ -32,12 +33,15 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "records": SERVICES,
     "reports": SERVICES,
     "leaflets": SERVICES,
-    "referral": SERVICES | {"records", "reports"},
-    "lifecycle": SERVICES | {"records", "reports", "referral"},
-    "demo": SERVICES | {"records", "referral"},
+    "protocol": FOUNDATION | {"domain"},                 # the wire format both sides share
+    "cmm": FOUNDATION | {"domain", "storage", "protocol"},  # CMM's side: never the NGO's vault or session
+    "referral": SERVICES | {"records", "reports", "protocol"},
+    "lifecycle": SERVICES | {"records", "reports", "referral", "protocol"},
+    "demo": SERVICES | {"records", "referral", "protocol"},
     "cli_support": FOUNDATION | {"security", "lifecycle"},
-    "cli_features": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "cli_support"},
-    "ui": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "demo"},
+    "cli_features": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "cli_support", "protocol",
+                                "cmm"},
+    "ui": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "demo", "protocol"},
     "cli": SERVICES | {"lifecycle", "demo", "cli_support", "cli_features", "ui"},
     "__main__": frozenset({"cli"}),
 }
@@ -71,7 +75,7 @@ def test_qt_only_in_ui() -> None:
 def test_sql_only_in_storage() -> None:
     offenders = []
     for rel, tree in _modules():
-        if rel.startswith("fieldapp/storage/"):
+        if rel.startswith(("fieldapp/storage/", "fieldapp/cmm/store")):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):

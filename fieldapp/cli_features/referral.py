@@ -112,7 +112,7 @@ def cmd_org_key(args) -> int:
 
 @guarded
 def cmd_keygen(args) -> int:
-    from fieldapp.referral import intake
+    from fieldapp.cmm import intake
 
     passphrase = read_secret(_("New passphrase for CMM's secret key: "), confirm=True)
     verdict = strength(passphrase)
@@ -127,8 +127,8 @@ def cmd_keygen(args) -> int:
 
 
 def _open_store(path: Path, passphrase: str, *, create: bool = False):
+    from fieldapp.cmm import store as intake_store
     from fieldapp.referral.errors import IntakeStoreMissing
-    from fieldapp.storage import intake_store
 
     if not path.exists():
         if not create:
@@ -140,9 +140,9 @@ def _open_store(path: Path, passphrase: str, *, create: bool = False):
 
 @guarded
 def cmd_register(args) -> int:
-    from fieldapp.referral import intake
-    from fieldapp.referral.errors import BadKeyFile
-    from fieldapp.storage import intake_store
+    from fieldapp.cmm import intake
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.protocol.errors import BadKeyFile
 
     try:
         raw = args.org_key.read_bytes()
@@ -160,7 +160,7 @@ def cmd_register(args) -> int:
 
 
 def _intake_session(args):
-    from fieldapp.referral import intake
+    from fieldapp.cmm import intake
 
     passphrase = read_secret(_("Passphrase: "))
     secret = intake.load_secret(args.key or args.store.parent / intake.SECRET_FILE, passphrase)
@@ -170,7 +170,7 @@ def _intake_session(args):
 
 @guarded
 def cmd_receive(args) -> int:
-    from fieldapp.storage import intake_store
+    from fieldapp.cmm import store as intake_store
 
     if not args.source.is_dir():
         raise InvalidInput(_("The folder {path} does not exist.").format(path=args.source))
@@ -193,9 +193,9 @@ def cmd_receive(args) -> int:
 
 @guarded
 def cmd_figures(args) -> int:
-    from fieldapp.referral.aggregate import as_text, open_aggregate
-    from fieldapp.referral.crypto import Rejected
-    from fieldapp.storage import intake_store
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.figures import as_text, open_aggregate
+    from fieldapp.protocol.crypto import Rejected
 
     if not args.file.is_file():
         raise InvalidInput(_("The file {path} does not exist.").format(path=args.file))
@@ -214,8 +214,8 @@ def cmd_figures(args) -> int:
 
 @guarded
 def cmd_serve(args) -> int:
-    from fieldapp.referral.intake_server import IntakeServer, certificate_fingerprint
-    from fieldapp.storage import intake_store
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
 
     cert = args.tls_cert or args.store.parent / "cmm-tls.crt"
     key = args.tls_key or args.store.parent / "cmm-tls.key"
@@ -239,8 +239,8 @@ def cmd_serve(args) -> int:
 
 @guarded
 def cmd_table(args) -> int:
-    from fieldapp.referral import table
-    from fieldapp.storage import intake_store
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm import table
 
     conn = _open_store(args.store, read_secret(_("Passphrase: ")))
     try:

@@ -1,1 +1,1 @@
-"""Anonymised referral packets to CMM: consent, the k-rule, sealing, the outbox and CMM's intake."""
+"""Anonymised referral packets to CMM: consent, the k-rule, sealing, the outbox and sync."""

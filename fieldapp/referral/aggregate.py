@@ -7,18 +7,15 @@ health or legal details).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 from fieldapp.i18n import _
-from fieldapp.referral import config, crypto, packet
-from fieldapp.referral.crypto import CmmSecret, Rejected
+from fieldapp.protocol import crypto
+from fieldapp.protocol.files import AGGREGATE_SCHEMA, AGGREGATE_SUFFIX
+from fieldapp.referral import config, packet
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
-
-SCHEMA = "cmm-aggregate/1"
-SUFFIX = ".cmmagg"
 
 
 def build(session: Session, start: date, end: date) -> dict:
@@ -26,7 +23,7 @@ def build(session: Session, start: date, end: date) -> dict:
 
     session.require("records")
     body = aggregate_packet(session, start, end)
-    return {"schema": SCHEMA, "packet_id": packet.new_packet_id(), "org": config.org_id(session), **body}
+    return {"schema": AGGREGATE_SCHEMA, "packet_id": packet.new_packet_id(), "org": config.org_id(session), **body}
 
 
 def seal_to_folder(session: Session, start: date, end: date, folder: Path | None = None) -> Path:
@@ -41,41 +38,7 @@ def seal_to_folder(session: Session, start: date, end: date, folder: Path | None
         raise StorageIOError(_("Choose an existing folder for the sealed figures (for example a USB stick)."))
     data = build(session, start, end)
     sealed = crypto.sign_and_seal(crypto.canonical_json(data), config.org_seed(session), cmm)
-    path = target / f"{data['packet_id']}{SUFFIX}"
+    path = target / f"{data['packet_id']}{AGGREGATE_SUFFIX}"
     write_atomic(path, sealed, mode=0o644)
     session.audit("report.aggregate_sealed", "report")
     return path
-
-
-def open_aggregate(data: bytes, secret: CmmSecret, org_keys: dict[str, bytes]) -> dict:
-    """CMM's side: the aggregate inside a sealed file, or ``Rejected`` with the reason."""
-    signer, signature, body = crypto.split_signed(crypto.open_packet(data, secret))
-    public = org_keys.get(signer.hex())
-    if public is None:
-        raise Rejected("unknown_signer")
-    crypto.verify_body(public, signature, body)
-    try:
-        content = json.loads(body.decode("ascii"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Rejected("malformed") from exc
-    if not isinstance(content, dict) or content.get("schema") != SCHEMA or not isinstance(content.get("tables"), list):
-        raise Rejected("schema")
-    if content.get("org") != signer.hex():
-        raise Rejected("signer_mismatch")
-    return content
-
-
-def as_text(content: dict) -> str:
-    """A plain, printable rendering of the tables (CMM's intake prints it)."""
-    lines = [_("Figures from {org}, {start} to {end} (counts under {k} hidden)").format(
-        org=content["org"][:8], start=content["period"]["from"], end=content["period"]["to"], k=content["k"])]
-    for table in content["tables"]:
-        lines.append("")
-        lines.append(table["key"])
-        if table.get("withheld"):
-            lines.append("  " + _("(withheld: too few to show)"))
-            continue
-        lines.append("\t" + "\t".join(table["columns"]))
-        for label, row in zip(table["rows"], table["cells"], strict=False):
-            lines.append(f"{label}\t" + "\t".join(str(v) for v in row))
-    return "\n".join(lines)

@@ -12,9 +12,9 @@ from fieldapp.crypto import keys
 from fieldapp.domain.referral import DEFAULT_K
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmPublic
 from fieldapp.records import organisation
-from fieldapp.referral import crypto
-from fieldapp.referral.crypto import CmmPublic
 from fieldapp.referral.errors import NoCmmKey
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, settings_repo

@@ -3,9 +3,9 @@ so the demo vault can show the whole referral path."""
 
 from __future__ import annotations
 
-from fieldapp.referral import crypto
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmPublic, CmmSecret
 from fieldapp.referral.config import read_cmm_key
-from fieldapp.referral.crypto import CmmPublic, CmmSecret
 from fieldapp.resources import resource
 
 DEMO_CMM_DIR = resource("demo-cmm")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fieldapp.errors import InvalidInput, PermissionDenied, StorageIOError, VaultMissing, WrongPassphrase
+from fieldapp.errors import InvalidInput, PermissionDenied, StorageIOError, VaultMissing
 from fieldapp.i18n import _
 
 
@@ -10,10 +10,6 @@ class NoCmmKey(InvalidInput):
     def default_message(self) -> str:
         return _("No CMM public key has been imported yet. Import CMM's key file in the referral settings.")
 
-
-class BadKeyFile(InvalidInput):
-    def default_message(self) -> str:
-        return _("This is not a valid key file. Ask for a new copy and check its fingerprint by phone.")
 
 
 class ReferralNotFound(InvalidInput):
@@ -53,10 +49,6 @@ class TransportError(StorageIOError):
     def default_message(self) -> str:
         return _("The packet could not be delivered. It stays in the outbox.")
 
-
-class WrongCmmPassphrase(WrongPassphrase):
-    def default_message(self) -> str:
-        return _("The passphrase for CMM's secret key or store is not right.")
 
 
 class IntakeStoreMissing(VaultMissing):

@@ -24,9 +24,10 @@ from fieldapp.crypto import keys
 from fieldapp.domain.referral import Referral
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.referral import anonymise, config, crypto, packet, service
-from fieldapp.referral.crypto import CmmPublic
-from fieldapp.referral.errors import BadKeyFile
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmPublic
+from fieldapp.protocol.errors import BadKeyFile
+from fieldapp.referral import anonymise, config, packet, service
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo
 from fieldapp.storage.atomic import write_atomic

@@ -12,7 +12,7 @@ import uuid
 
 from fieldapp.domain.codes import LANGUAGES
 from fieldapp.domain.referral import PACKET_SCHEMA, Generalisation, Referral
-from fieldapp.referral import schema
+from fieldapp.protocol import schemas as schema
 from fieldapp.referral.errors import PacketInvalid
 
 

@@ -29,8 +29,9 @@ from fieldapp.domain.referral import (
 )
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
+from fieldapp.protocol import crypto
 from fieldapp.records import organisation
-from fieldapp.referral import anonymise, config, crypto, packet, summary
+from fieldapp.referral import anonymise, config, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo

@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_date
-
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
-    AGE_GROUP_LABELS,
     CONSENT_SCOPES,
     HELP_REQUESTED,
-    M49_NUMERIC,
     STEP_LABELS,
     Generalisation,
 )
 from fieldapp.i18n import _, babel_locale
+from fieldapp.protocol.words import age_words, nationality_words, period_words
 
 
 def _labels(values, table: dict[str, str]) -> str:
     return ", ".join(_(table[v]) for v in values if v in table) or _("none")
 
 
-def period_words(period: str) -> str:
-    year, part = period.split("-")
-    if part.startswith("Q"):
-        return _("quarter {quarter} of {year}").format(quarter=part[1:], year=year)
-    return format_date(date(int(year), int(part), 1), "MMMM y", locale=babel_locale())
 
 
-def nationality_words(value: str) -> str:
-    if value == "unknown":
-        return _("unknown")
-    territories = babel_locale().territories
-    return territories.get(M49_NUMERIC.get(value, value), value)
 
 
-def age_words(value: str) -> str:
-    return _(AGE_GROUP_LABELS[value]) if value in AGE_GROUP_LABELS else value.replace("-", "–")
 
 
 def language_words(values) -> str:

@@ -14,9 +14,11 @@ from pathlib import Path
 from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.referral import config, crypto, schema
-from fieldapp.referral.crypto import CmmPublic
-from fieldapp.referral.reasons import REASONS
+from fieldapp.protocol import crypto
+from fieldapp.protocol import schemas as schema
+from fieldapp.protocol.crypto import CmmPublic
+from fieldapp.protocol.reasons import REASONS
+from fieldapp.referral import config
 from fieldapp.referral.service import _require_send
 from fieldapp.referral.transports import DeliveryFailed, FolderTransport, HttpsTransport
 from fieldapp.security.session import Session

@@ -20,12 +20,11 @@ from urllib.parse import urlsplit
 
 from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.i18n import _
-from fieldapp.referral.crypto import MAX_PACKET_BYTES
+from fieldapp.protocol.crypto import MAX_PACKET_BYTES
+from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
 from fieldapp.referral.errors import TransportError
 from fieldapp.storage.atomic import write_atomic
 
-PACKET_SUFFIX = ".cmmpkt"
-RECEIPT_SUFFIX = ".cmmrcpt"
 MAX_BACKOFF_S = 8.0
 
 

@@ -8,8 +8,9 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fieldapp.referral import config, crypto
-from fieldapp.referral.crypto import CmmSecret
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmSecret
+from fieldapp.referral import config
 from fieldapp.storage.connection import transaction
 
 CMM_SEED = bytes(range(32))

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.cmm import figures
 from fieldapp.errors import StorageIOError
-from fieldapp.referral import aggregate, config, crypto
-from fieldapp.referral.crypto import CmmSecret, Rejected
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmSecret, Rejected
+from fieldapp.referral import aggregate, config
 from fieldapp.reports.service import aggregate_packet
 from tests.referral.helpers import cmm_secret, setup_channel
 from tests.reports import dataset
@@ -29,14 +31,14 @@ def test_sealed_figures_open_at_cmm_and_match_the_report(session, tmp_path: Path
     assert path.suffix == ".cmmagg" and list(usb.iterdir()) == [path]
     raw = path.read_bytes()
     assert b"tables" not in raw                                          # sealed, not readable in transit
-    content = aggregate.open_aggregate(raw, cmm_secret(), _org_keys(session))
+    content = figures.open_aggregate(raw, cmm_secret(), _org_keys(session))
     expected = aggregate_packet(session, *dataset.PERIOD)
     assert content["schema"] == "cmm-aggregate/1" and content["tables"] == expected["tables"]
     cells = [v for table in content["tables"] for row in table["cells"] for v in row]
     assert not [v for v in cells if isinstance(v, int) and 0 < v < content["k"]]   # suppressed
     keys = {table["key"] for table in content["tables"]}        # no health or legal-pilot section
     assert keys and not {k for k in keys if k.startswith(("health", "legal"))}
-    assert "Figures from" in aggregate.as_text(content)
+    assert "Figures from" in figures.as_text(content)
 
 
 def test_refused_when_tampered_foreign_or_unknown(session, tmp_path: Path) -> None:
@@ -46,12 +48,12 @@ def test_refused_when_tampered_foreign_or_unknown(session, tmp_path: Path) -> No
     flipped = bytearray(raw)
     flipped[len(flipped) // 2] ^= 0x04
     with pytest.raises(Rejected):
-        aggregate.open_aggregate(bytes(flipped), cmm_secret(), _org_keys(session))
+        figures.open_aggregate(bytes(flipped), cmm_secret(), _org_keys(session))
     with pytest.raises(Rejected) as other:
-        aggregate.open_aggregate(raw, CmmSecret(os.urandom(32)), _org_keys(session))
+        figures.open_aggregate(raw, CmmSecret(os.urandom(32)), _org_keys(session))
     assert other.value.code == "other_recipient"
     with pytest.raises(Rejected) as unknown:
-        aggregate.open_aggregate(raw, cmm_secret(), {})
+        figures.open_aggregate(raw, cmm_secret(), {})
     assert unknown.value.code == "unknown_signer"
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.referral import config, intake, service, sync
-from fieldapp.referral.intake_server import IntakeServer, certificate_fingerprint
+from fieldapp.cmm import intake
+from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
+from fieldapp.referral import config, service, sync
 from fieldapp.referral.transports import HttpsTransport
-from fieldapp.storage import intake_store, referral_repo
+from fieldapp.storage import referral_repo
 from tests.referral.helpers import add_contact, add_person, crowd
 
 CMM_PASS = "cmm store passphrase 2026"

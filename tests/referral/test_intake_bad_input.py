@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.referral import crypto, intake
-from fieldapp.referral.crypto import MAGIC, MAX_PACKET_BYTES, CmmSecret
-from fieldapp.referral.reasons import REASONS, Rejected
-from fieldapp.storage import intake_store
+from fieldapp.cmm import intake
+from fieldapp.cmm import store as intake_store
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import MAGIC, MAX_PACKET_BYTES, CmmSecret
+from fieldapp.protocol.reasons import REASONS, Rejected
 
 FUZZ_EXAMPLES = int(os.environ.get("FIELDAPP_FUZZ_EXAMPLES", "200"))
 ORG_SEED = bytes(range(100, 132))

@@ -11,13 +11,16 @@ from dataclasses import replace
 import pytest
 from nacl.signing import VerifyKey
 
+from fieldapp.cmm import intake
+from fieldapp.cmm import store as intake_store
 from fieldapp.crypto import keys
 from fieldapp.errors import PermissionDenied
-from fieldapp.referral import config, crypto, intake, org_rotation, service, sync
-from fieldapp.referral.errors import BadKeyFile
-from fieldapp.referral.reasons import Rejected
+from fieldapp.protocol import crypto
+from fieldapp.protocol.errors import BadKeyFile
+from fieldapp.protocol.reasons import Rejected
+from fieldapp.referral import config, org_rotation, service, sync
 from fieldapp.security import vault
-from fieldapp.storage import audit_repo, intake_store, outbox_repo, referral_repo, settings_repo
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo
 from tests.conftest import PASSPHRASE
 from tests.referral.helpers import add_contact, add_person, crowd
 

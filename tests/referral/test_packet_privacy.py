@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fieldapp.domain import codes
-from fieldapp.referral import crypto, service
+from fieldapp.protocol import crypto
+from fieldapp.referral import service
 from fieldapp.storage import referral_repo
 from tests.referral.helpers import add_contact, add_person, add_venue, add_visit
 

@@ -10,9 +10,10 @@ from babel import Locale
 from fieldapp.crypto import keys
 from fieldapp.domain import codes
 from fieldapp.domain import referral as r
-from fieldapp.referral import crypto, schema
-from fieldapp.referral.errors import BadKeyFile, WrongCmmPassphrase
-from fieldapp.referral.reasons import REASONS
+from fieldapp.protocol import crypto
+from fieldapp.protocol import schemas as schema
+from fieldapp.protocol.errors import BadKeyFile, WrongCmmPassphrase
+from fieldapp.protocol.reasons import REASONS
 
 
 @pytest.mark.parametrize(("age", "levels"), [

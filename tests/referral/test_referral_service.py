@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from fieldapp.errors import PermissionDenied, ValidationError
-from fieldapp.referral import config, crypto, service, sync
+from fieldapp.protocol import crypto
+from fieldapp.referral import config, service, sync
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NoCmmKey, NotEditable
 from fieldapp.security import vault
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo

@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from fieldapp.referral import config, intake, service
-from fieldapp.storage import intake_store
+from fieldapp.cmm import intake
+from fieldapp.cmm import store as intake_store
+from fieldapp.referral import config, service
 from fieldapp.ui.referrals_page import ReferralsPage
 from tests.referral.helpers import add_contact, add_person, cmm_public_bytes, cmm_secret, crowd, setup_channel
 

@@ -8,10 +8,10 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+from fieldapp.cmm import store
 from fieldapp.domain import codes
 from fieldapp.i18n import _
-from fieldapp.referral.summary import age_words, nationality_words
-from fieldapp.storage import intake_store
+from fieldapp.protocol.words import age_words, nationality_words
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection
 
@@ -22,7 +22,7 @@ def csv_bytes(conn: Connection, period_prefix: str = "") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for row in intake_store.table(conn, period_prefix):
+    for row in store.table(conn, period_prefix):
         writer.writerow((row.nationality, row.gender, row.age_group, row.form, row.count))
     return out.getvalue().encode("utf-8")
 
@@ -39,7 +39,7 @@ def text_table(conn: Connection, period_prefix: str = "") -> str:
     forms is counted in both columns."""
     forms = list(codes.EXPLOITATION_FORMS)
     cells: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(forms, 0))
-    for row in intake_store.table(conn, period_prefix):
+    for row in store.table(conn, period_prefix):
         cells[(row.nationality, row.gender, row.age_group)][row.form] += row.count
     head = [_("Nationality"), _("Gender"), _("Age group")] + [_(codes.EXPLOITATION_FORMS[f]) for f in forms]
     body = [[nationality_words(n), _(codes.GENDERS.get(g, g)), age_words(a)] + [str(c[f]) for f in forms]

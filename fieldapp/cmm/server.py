@@ -14,8 +14,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from fieldapp.referral.crypto import MAX_PACKET_BYTES
-from fieldapp.referral.intake import Intake
+from fieldapp.cmm.intake import Intake
+from fieldapp.protocol.crypto import MAX_PACKET_BYTES
 
 PATH = "/packets"
 

@@ -23,8 +23,8 @@ from nacl.signing import SigningKey, VerifyKey
 
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
-from fieldapp.referral.errors import BadKeyFile, WrongCmmPassphrase
-from fieldapp.referral.reasons import Rejected
+from fieldapp.protocol.errors import BadKeyFile, WrongCmmPassphrase
+from fieldapp.protocol.reasons import Rejected
 
 MAGIC = b"CMMPKT1\n"
 KEY_ID_BYTES = 16

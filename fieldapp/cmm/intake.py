@@ -17,14 +17,15 @@ from pathlib import Path
 
 from nacl.public import SealedBox
 
+from fieldapp.cmm import store
 from fieldapp.errors import VaultExists
 from fieldapp.i18n import _
-from fieldapp.referral import crypto, schema
-from fieldapp.referral.crypto import CmmPublic, CmmSecret
-from fieldapp.referral.errors import BadKeyFile
-from fieldapp.referral.reasons import Rejected
-from fieldapp.referral.transports import PACKET_SUFFIX, RECEIPT_SUFFIX
-from fieldapp.storage import intake_store
+from fieldapp.protocol import crypto
+from fieldapp.protocol import schemas as schema
+from fieldapp.protocol.crypto import CmmPublic, CmmSecret
+from fieldapp.protocol.errors import BadKeyFile
+from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
+from fieldapp.protocol.reasons import Rejected
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection, transaction
 
@@ -61,7 +62,7 @@ def register(conn: Connection, raw: bytes) -> tuple[str, str, str, bool]:
     name, public = crypto.read_org_key_file(raw)
     org = crypto.key_id(public).hex()
     with transaction(conn):
-        new = intake_store.put_org(conn, org, name, public)
+        new = store.put_org(conn, org, name, public)
     return org, name, crypto.fingerprint(public), new
 
 
@@ -106,7 +107,7 @@ class Intake:
         self.conn = conn
         self.secret = secret
         self._box = SealedBox(secret.box_key)
-        self._org_keys = intake_store.all_org_keys(conn)
+        self._org_keys = store.all_org_keys(conn)
 
     def _verified(self, data: bytes) -> dict:
         plaintext = crypto.open_packet(data, self.secret, self._box)
@@ -126,10 +127,10 @@ class Intake:
         try:
             packet = self._verified(data)
             packet_id = packet["packet_id"]
-            if not intake_store.insert_packet(self.conn, packet, crypto.canonical_json(packet).decode("ascii")):
+            if not store.insert_packet(self.conn, packet, crypto.canonical_json(packet).decode("ascii")):
                 raise Rejected("duplicate")
         except Rejected as refusal:
-            intake_store.add_rejection(self.conn, refusal.code, hashlib.sha256(data).hexdigest())
+            store.add_rejection(self.conn, refusal.code, hashlib.sha256(data).hexdigest())
             known = hint if PACKET_ID.fullmatch(hint or "") else ""
             return IntakeResult(source, False, packet_id or known, refusal.code, refusal.message)
         return IntakeResult(source, True, packet_id)

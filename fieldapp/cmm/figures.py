@@ -1,0 +1,47 @@
+"""The NGOs' sealed figures (``cmm-aggregate/1``), opened at CMM: checked like a packet (recipient,
+registered signer, signature, strict JSON) and printed as plain tables."""
+
+from __future__ import annotations
+
+import json
+
+from fieldapp.i18n import _
+from fieldapp.protocol import crypto
+from fieldapp.protocol.crypto import CmmSecret
+from fieldapp.protocol.files import AGGREGATE_SCHEMA
+from fieldapp.protocol.reasons import Rejected
+
+
+def open_aggregate(data: bytes, secret: CmmSecret, org_keys: dict[str, bytes]) -> dict:
+    """CMM's side: the aggregate inside a sealed file, or ``Rejected`` with the reason."""
+    signer, signature, body = crypto.split_signed(crypto.open_packet(data, secret))
+    public = org_keys.get(signer.hex())
+    if public is None:
+        raise Rejected("unknown_signer")
+    crypto.verify_body(public, signature, body)
+    try:
+        content = json.loads(body.decode("ascii"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Rejected("malformed") from exc
+    if (not isinstance(content, dict) or content.get("schema") != AGGREGATE_SCHEMA
+            or not isinstance(content.get("tables"), list)):
+        raise Rejected("schema")
+    if content.get("org") != signer.hex():
+        raise Rejected("signer_mismatch")
+    return content
+
+
+def as_text(content: dict) -> str:
+    """A plain, printable rendering of the tables (CMM's intake prints it)."""
+    lines = [_("Figures from {org}, {start} to {end} (counts under {k} hidden)").format(
+        org=content["org"][:8], start=content["period"]["from"], end=content["period"]["to"], k=content["k"])]
+    for table in content["tables"]:
+        lines.append("")
+        lines.append(table["key"])
+        if table.get("withheld"):
+            lines.append("  " + _("(withheld: too few to show)"))
+            continue
+        lines.append("\t" + "\t".join(table["columns"]))
+        for label, row in zip(table["rows"], table["cells"], strict=False):
+            lines.append(f"{label}\t" + "\t".join(str(v) for v in row))
+    return "\n".join(lines)
