@@ -16,6 +16,7 @@ from pathlib import Path
 from benchmarks.common import kdf_floor, metric
 from fieldapp.cmm import intake, table
 from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
 from fieldapp.domain import codes
 from fieldapp.protocol import crypto
 from fieldapp.protocol.crypto import CmmSecret
@@ -99,7 +100,7 @@ def intake_s(folder: Path, count: int) -> float:
     try:
         intake.register(conn, crypto.org_key_file(seed, "Bench NGO"))
         start = time.perf_counter()
-        results = intake.Intake(conn, secret).receive_folder(inbox)
+        results = receive_folder(intake.Intake(conn, secret), inbox)
         table.write_csv(conn, folder / "table.csv")
         table.text_table(conn)
         elapsed = time.perf_counter() - start

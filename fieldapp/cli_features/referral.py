@@ -171,12 +171,13 @@ def _intake_session(args):
 @guarded
 def cmd_receive(args) -> int:
     from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.folder import receive_folder
 
     if not args.source.is_dir():
         raise InvalidInput(_("The folder {path} does not exist.").format(path=args.source))
     conn, intake = _intake_session(args)
     try:
-        results = intake.receive_folder(args.source, args.receipts)
+        results = receive_folder(intake, args.source, args.receipts)
     finally:
         intake_store.close(conn)
     refused = 0
@@ -201,7 +202,7 @@ def cmd_figures(args) -> int:
         raise InvalidInput(_("The file {path} does not exist.").format(path=args.file))
     conn, intake = _intake_session(args)
     try:
-        content = open_aggregate(args.file.read_bytes(), intake.secret, intake_store.all_org_keys(conn))
+        content = open_aggregate(args.file.read_bytes(), intake.secret, intake.lookup)
     except Rejected as refusal:
         print(_("rejected  {source}: {reason}").format(source=args.file.name, reason=refusal.message),
               file=sys.stderr)

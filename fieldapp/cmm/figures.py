@@ -3,30 +3,21 @@ registered signer, signature, strict JSON) and printed as plain tables."""
 
 from __future__ import annotations
 
-import json
-
 from fieldapp.i18n import _
-from fieldapp.protocol import crypto
+from fieldapp.protocol import packet
 from fieldapp.protocol.crypto import CmmSecret
 from fieldapp.protocol.files import AGGREGATE_SCHEMA
+from fieldapp.protocol.packet import SignerLookup
 from fieldapp.protocol.reasons import Rejected
 
 
-def open_aggregate(data: bytes, secret: CmmSecret, org_keys: dict[str, bytes]) -> dict:
+def open_aggregate(data: bytes, secret: CmmSecret, lookup: SignerLookup) -> dict:
     """CMM's side: the aggregate inside a sealed file, or ``Rejected`` with the reason."""
-    signer, signature, body = crypto.split_signed(crypto.open_packet(data, secret))
-    public = org_keys.get(signer.hex())
-    if public is None:
-        raise Rejected("unknown_signer")
-    crypto.verify_body(public, signature, body)
-    try:
-        content = json.loads(body.decode("ascii"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Rejected("malformed") from exc
-    if (not isinstance(content, dict) or content.get("schema") != AGGREGATE_SCHEMA
-            or not isinstance(content.get("tables"), list)):
+    opened = packet.open_signed(data, secret, lookup)
+    content = opened.document
+    if content.get("schema") != AGGREGATE_SCHEMA or not isinstance(content.get("tables"), list):
         raise Rejected("schema")
-    if content.get("org") != signer.hex():
+    if content.get("org") != opened.signer:
         raise Rejected("signer_mismatch")
     return content
 

@@ -1,18 +1,17 @@
-"""CMM's side: key pair, registered organisations, receiving packets, receipts and the national table.
+"""CMM's side: key pair, registered organisations and receiving packets.
 
-Every packet goes through the same steps, and the first that fails names the reason:
-size -> header -> unseal -> signer registered -> signature -> JSON -> schema -> signer matches
-``org`` -> not seen before. A refused packet changes nothing but the refusal log; a packet is
-counted once however often it arrives.
+Every packet goes through the shared handler (``fieldapp.protocol.packet``) and then the store, in one
+transaction per packet; the first step that fails names the reason. A refused packet changes nothing
+but the refusal log, and never affects another packet; a packet is counted once however often it
+arrives. Only a packet whose signature verified gets a receipt signed by CMM, naming the packet id
+from inside it and the SHA-256 of the bytes received.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
+import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from nacl.public import SealedBox
@@ -20,19 +19,18 @@ from nacl.public import SealedBox
 from fieldapp.cmm import store
 from fieldapp.errors import VaultExists
 from fieldapp.i18n import _
-from fieldapp.protocol import crypto
-from fieldapp.protocol import schemas as schema
+from fieldapp.protocol import crypto, packet, receipt
 from fieldapp.protocol.crypto import CmmPublic, CmmSecret
 from fieldapp.protocol.errors import BadKeyFile
-from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
-from fieldapp.protocol.reasons import Rejected
+from fieldapp.protocol.packet import SignerKey
+from fieldapp.protocol.reasons import AUTHENTICATED, Rejected
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection, transaction
 
+log = logging.getLogger(__name__)
+
 PUBLIC_FILE = "cmm-public.json"
 SECRET_FILE = "cmm-secret.key"
-PACKET_ID = re.compile(r"[0-9a-f]{32}")
-BATCH = 500
 
 
 def keygen(out_dir: Path, passphrase: str) -> CmmPublic:
@@ -67,119 +65,81 @@ def register(conn: Connection, raw: bytes) -> tuple[str, str, str, bool]:
 
 
 @dataclass(frozen=True)
-class IntakeResult:
+class Outcome:
+    """What became of one packet. ``packet_id`` and ``receipt`` come only from a packet whose signature
+    verified; everything else gets an unsigned ``error`` answer."""
+
     source: str            # file name, or "https"
     accepted: bool
     packet_id: str = ""
     reason_code: str = ""
     reason: str = ""
+    receipt: bytes | None = None
 
+    @property
+    def duplicate(self) -> bool:
+        return self.reason_code == "duplicate"
 
-def _strict_object(pairs):
-    keys = [k for k, _v in pairs]
-    if len(keys) != len(set(keys)):
-        raise ValueError("duplicate key")
-    return dict(pairs)
+    @property
+    def http_status(self) -> int:
+        if self.accepted or self.duplicate:
+            return 200
+        if self.receipt is not None:
+            return 422
+        return 413 if self.reason_code == "too_large" else 400
 
-
-def _no_constants(name):
-    raise ValueError(name)
-
-
-def parse_body(body: bytes) -> dict:
-    """The packet JSON: strict (no duplicate keys, no NaN), an object, valid against the schema."""
-    try:
-        packet = json.loads(body.decode("utf-8"), object_pairs_hook=_strict_object, parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise Rejected("malformed") from exc
-    if not isinstance(packet, dict):
-        raise Rejected("malformed")
-    problems = schema.packet_problems(packet)
-    if problems:
-        raise Rejected("schema", problems[0])
-    return packet
+    @property
+    def http_body(self) -> bytes:
+        return self.receipt if self.receipt is not None else receipt.error(self.reason_code)
 
 
 class Intake:
-    """Receives packets into an open intake store with CMM's secret key."""
+    """Receives packets into an open intake store with CMM's secret key, each in its own transaction."""
 
     def __init__(self, conn: Connection, secret: CmmSecret) -> None:
         self.conn = conn
         self.secret = secret
         self._box = SealedBox(secret.box_key)
-        self._org_keys = store.all_org_keys(conn)
 
-    def _verified(self, data: bytes) -> dict:
-        plaintext = crypto.open_packet(data, self.secret, self._box)
-        signer, signature, body = crypto.split_signed(plaintext)
-        public = self._org_keys.get(signer.hex())
-        if public is None:
-            raise Rejected("unknown_signer")
-        crypto.verify_body(public, signature, body)
-        packet = parse_body(body)
-        if packet["org"] != signer.hex():
-            raise Rejected("signer_mismatch")
-        return packet
+    def lookup(self, org: str) -> SignerKey | None:
+        found = store.org_key(self.conn, org)
+        return SignerKey(*found) if found else None
 
-    def _take(self, data: bytes, source: str, hint: str) -> IntakeResult:
-        """Check and store one packet inside the caller's transaction."""
-        packet_id = ""
+    def _take(self, data: bytes) -> tuple[str, Rejected | None]:
+        """(packet id, refusal or None), inside the caller's transaction."""
         try:
-            packet = self._verified(data)
-            packet_id = packet["packet_id"]
-            if not store.insert_packet(self.conn, packet, crypto.canonical_json(packet).decode("ascii")):
-                raise Rejected("duplicate")
+            opened = packet.open_referral(data, self.secret, self.lookup, self._box)
         except Rejected as refusal:
-            store.add_rejection(self.conn, refusal.code, hashlib.sha256(data).hexdigest())
-            known = hint if PACKET_ID.fullmatch(hint or "") else ""
-            return IntakeResult(source, False, packet_id or known, refusal.code, refusal.message)
-        return IntakeResult(source, True, packet_id)
+            return refusal.packet_id, refusal
+        except Exception as exc:   # noqa: BLE001 - one hostile packet must never stop the intake
+            log.warning("packet could not be checked: %s", type(exc).__name__)
+            return "", Rejected("unprocessable")
+        document = opened.document
+        if not store.insert_packet(self.conn, document, crypto.canonical_json(document).decode("ascii")):
+            return opened.packet_id, Rejected("duplicate", packet_id=opened.packet_id)
+        return opened.packet_id, None
 
-    def receive_one(self, data: bytes, source: str = "https", hint: str = "") -> tuple[IntakeResult, bytes | None]:
-        """Receive one packet in its own transaction; returns the result and the signed receipt."""
+    def refuse(self, source: str, code: str) -> Outcome:
+        """A refusal before any byte was checked (a file too large to read, or not a plain file), logged."""
         with transaction(self.conn):
-            result = self._take(data, source, hint)
-        return result, self.receipt(result)
+            store.add_rejection(self.conn, code, "")
+        refusal = Rejected(code)
+        return Outcome(source, False, reason_code=refusal.code, reason=refusal.message)
 
-    def receipt(self, result: IntakeResult) -> bytes | None:
-        if not result.packet_id:
-            return None
-        outcome = "accepted" if result.accepted else ("duplicate" if result.reason_code == "duplicate" else "rejected")
-        receipt = {"schema": "cmm-receipt/1", "packet_id": result.packet_id, "outcome": outcome,
-                   "reason": "" if outcome != "rejected" else result.reason_code,
-                   "received": datetime.now(UTC).date().isoformat()}
-        return crypto.sign_receipt(receipt, self.secret)
-
-    def receive_folder(self, folder: Path, receipts: Path | None = None) -> list[IntakeResult]:
-        """Every ``*.cmmpkt`` in the folder, in batches of one transaction each; receipts are
-        written after the batch that they report on was saved."""
-        receipts = Path(receipts) if receipts else Path(folder) / "receipts"
-        receipts.mkdir(parents=True, exist_ok=True)
-        paths = sorted(Path(folder).glob(f"*{PACKET_SUFFIX}"))
-        results: list[IntakeResult] = []
-        for start in range(0, len(paths), BATCH):
-            with transaction(self.conn):
-                batch = [self._take(_read_limited(p), p.name, p.name[:-len(PACKET_SUFFIX)])
-                         for p in paths[start:start + BATCH]]
-            for result in batch:
-                _write_receipt(receipts, result, self.receipt(result))
-            results += batch
-        return results
-
-
-def _read_limited(path: Path) -> bytes:
-    """At most one byte more than the limit, so a huge file is refused without reading it all."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(crypto.MAX_PACKET_BYTES + 1)
-    except OSError:
-        return b""
-
-
-def _write_receipt(folder: Path, result: IntakeResult, receipt: bytes | None) -> None:
-    """An acceptance always (over an earlier refusal); otherwise never over an existing receipt."""
-    if receipt is None:
-        return
-    path = folder / f"{result.packet_id}{RECEIPT_SUFFIX}"
-    if result.accepted or not path.exists():
-        write_atomic(path, receipt, mode=0o644)
+    def receive_one(self, data: bytes, source: str = "https") -> Outcome:
+        """Check and store one packet in its own transaction: a bad packet is refused with a reason and a
+        logged refusal, and never affects another. Storage faults (a full disk) raise ``StorageIOError``
+        with nothing saved; there is then no receipt either."""
+        digest = receipt.digest(data)
+        with transaction(self.conn):
+            packet_id, refusal = self._take(data)
+            if refusal is not None:
+                store.add_rejection(self.conn, refusal.code, digest)
+        if refusal is None:
+            signed = receipt.sign(receipt.build(packet_id, digest, "accepted"), self.secret)
+            return Outcome(source, True, packet_id, receipt=signed)
+        signed = None
+        if packet_id and refusal.code in AUTHENTICATED:
+            outcome = "duplicate" if refusal.code == "duplicate" else "rejected"
+            signed = receipt.sign(receipt.build(packet_id, digest, outcome, refusal.code), self.secret)
+        return Outcome(source, False, packet_id, refusal.code, refusal.message, signed)

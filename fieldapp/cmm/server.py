@@ -39,9 +39,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         data = self.rfile.read(length)
         with self.server.lock:
-            result, receipt = self.server.intake.receive_one(data, "https", self.headers.get("X-Packet-Id", ""))
-        ok = result.accepted or result.reason_code == "duplicate"
-        self._answer(200 if ok else 422, receipt or b"")
+            outcome = self.server.intake.receive_one(data, "https")
+        self._answer(outcome.http_status, outcome.http_body)
 
     def do_GET(self) -> None:  # noqa: N802
         self._answer(405, b"")

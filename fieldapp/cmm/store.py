@@ -14,40 +14,69 @@ from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import NotAVault, VaultExists, VaultMissing, WrongPassphrase
 from fieldapp.storage.atomic import write_atomic
-from fieldapp.storage.connection import Connection, connect
+from fieldapp.storage.connection import Connection, connect, transaction
 
 FORMAT = "fieldapp-intake-keys/1"
 _CONTEXT = b"fieldapp-intake-store/1"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orgs (
-    org TEXT PRIMARY KEY,
-    name TEXT NOT NULL DEFAULT '',
-    public BLOB NOT NULL,
-    registered_at TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS packets (
-    packet_id TEXT PRIMARY KEY,
-    org TEXT NOT NULL REFERENCES orgs(org),
-    received_at TEXT NOT NULL,
-    period TEXT NOT NULL,
-    gender TEXT NOT NULL,
-    age_group TEXT NOT NULL,
-    nationality TEXT NOT NULL,
-    body TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS packet_forms (
-    packet_id TEXT NOT NULL REFERENCES packets(packet_id),
-    form TEXT NOT NULL,
-    PRIMARY KEY (packet_id, form)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rejections (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    digest TEXT NOT NULL
-) STRICT;
-"""
+# The store's migrations, applied in order inside one transaction each; ``PRAGMA user_version`` is the
+# number applied. A store made before migrations existed has the tables of the first one already.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS orgs (
+        org TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        public BLOB NOT NULL,
+        registered_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS packets (
+        packet_id TEXT PRIMARY KEY,
+        org TEXT NOT NULL REFERENCES orgs(org),
+        received_at TEXT NOT NULL,
+        period TEXT NOT NULL,
+        gender TEXT NOT NULL,
+        age_group TEXT NOT NULL,
+        nationality TEXT NOT NULL,
+        body TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS packet_forms (
+        packet_id TEXT NOT NULL REFERENCES packets(packet_id),
+        form TEXT NOT NULL,
+        PRIMARY KEY (packet_id, form)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS rejections (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        digest TEXT NOT NULL
+    ) STRICT;
+    """,
+    # Revocation and rotation of an organisation's key; refusals counted per day and reason, so the
+    # detailed log can be kept short without losing the figures.
+    """
+    ALTER TABLE orgs ADD COLUMN revoked_at TEXT;
+    ALTER TABLE orgs ADD COLUMN replaced_by TEXT;
+    CREATE TABLE rejection_counts (
+        day TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, reason)
+    ) STRICT, WITHOUT ROWID;
+    """,
+)
+# The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
+# only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
+# may grow without bound.
+REJECTION_LOG_ROWS = 10_000
+
+
+def migrate(conn: Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with transaction(conn):
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
 
 
 def sidecar_path(path: Path) -> Path:
@@ -69,7 +98,7 @@ def create(path: Path, passphrase: str, params: KdfParams | None = None) -> Conn
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path, data_key, create=True)
     path.chmod(0o600)
-    conn.executescript(SCHEMA)
+    migrate(conn)
     side = {"format": FORMAT, "kdf": params.to_json(), "salt": keys.b64(salt), "wrapped": keys.b64(wrapped)}
     write_atomic(sidecar_path(path), json.dumps(side, indent=1, sort_keys=True).encode("utf-8"))
     return conn
@@ -91,7 +120,7 @@ def open_store(path: Path, passphrase: str) -> Connection:
     if data_key is None:
         raise WrongPassphrase()
     conn = connect(path, data_key)
-    conn.executescript(SCHEMA)
+    migrate(conn)
     return conn
 
 
@@ -111,7 +140,40 @@ def org_public(conn: Connection, org: str) -> bytes | None:
 
 
 def all_org_keys(conn: Connection) -> dict[str, bytes]:
+    """Every registered key, revoked ones included (for lookups that check revocation themselves)."""
     return {row[0]: bytes(row[1]) for row in conn.execute("SELECT org, public FROM orgs")}
+
+
+def org_key(conn: Connection, org: str) -> tuple[bytes, bool] | None:
+    """(public key, revoked) of a registered key, read fresh: a revocation by another process counts at once."""
+    row = conn.execute("SELECT public, revoked_at IS NOT NULL FROM orgs WHERE org = ?", (org,)).fetchone()
+    return (bytes(row[0]), bool(row[1])) if row else None
+
+
+def org_name(conn: Connection, org: str) -> str | None:
+    row = conn.execute("SELECT name FROM orgs WHERE org = ?", (org,)).fetchone()
+    return row[0] if row else None
+
+
+def revoke_org(conn: Connection, org: str, replaced_by: str | None = None) -> bool:
+    """Refuse the key's packets from now on; False if it was revoked already. Received packets stay counted."""
+    cur = conn.execute("UPDATE orgs SET revoked_at = ?, replaced_by = coalesce(?, replaced_by)"
+                       " WHERE org = ? AND revoked_at IS NULL", (_now(), replaced_by, org))
+    return cur.rowcount == 1
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    org: str
+    name: str
+    registered_at: str
+    revoked_at: str | None
+    replaced_by: str | None
+
+
+def org_rows(conn: Connection) -> list[OrgRow]:
+    return [OrgRow(*r) for r in conn.execute(
+        "SELECT org, name, registered_at, revoked_at, replaced_by FROM orgs ORDER BY name, registered_at, org")]
 
 
 def orgs(conn: Connection) -> list[tuple[str, str]]:
@@ -143,7 +205,18 @@ def packet_count(conn: Connection) -> int:
 
 
 def add_rejection(conn: Connection, reason: str, digest: str) -> None:
-    conn.execute("INSERT INTO rejections (at, reason, digest) VALUES (?, ?, ?)", (_now(), reason, digest))
+    """Log a refusal: counted per day and reason for good, and kept in detail among the latest
+    ``REJECTION_LOG_ROWS``."""
+    now = _now()
+    cur = conn.execute("INSERT INTO rejections (at, reason, digest) VALUES (?, ?, ?)", (now, reason, digest))
+    conn.execute("INSERT INTO rejection_counts (day, reason, count) VALUES (?, ?, 1)"
+                 " ON CONFLICT(day, reason) DO UPDATE SET count = count + 1", (now[:10], reason))
+    conn.execute("DELETE FROM rejections WHERE id <= ?", (cur.lastrowid - REJECTION_LOG_ROWS,))
+
+
+def rejection_totals(conn: Connection) -> dict[str, int]:
+    """Refusals ever logged, by reason (the detailed log keeps only the latest)."""
+    return dict(conn.execute("SELECT reason, sum(count) FROM rejection_counts GROUP BY reason ORDER BY reason"))
 
 
 def rejection_count(conn: Connection) -> int:

@@ -23,6 +23,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
+from fieldapp.protocol import jsonsafe
 from fieldapp.protocol.errors import BadKeyFile, WrongCmmPassphrase
 from fieldapp.protocol.reasons import Rejected
 
@@ -39,8 +40,7 @@ ORG_FORMAT = "fieldapp-org-key/1"
 
 def canonical_json(value: object) -> bytes:
     """Sorted keys, no spaces, ASCII only: the exact bytes that are signed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False).encode("ascii")
+    return jsonsafe.canonical(value)
 
 
 def _digest(data: bytes, size: int) -> bytes:
@@ -177,12 +177,9 @@ def open_secret_key_file(raw: bytes, passphrase: str) -> CmmSecret:
 
 def _json_object(raw: bytes) -> dict:
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        return jsonsafe.loads_object(raw)
+    except ValueError as exc:
         raise BadKeyFile() from exc
-    if not isinstance(data, dict):
-        raise BadKeyFile()
-    return data
 
 
 def _key_field(data: dict, name: str) -> bytes:
@@ -239,21 +236,3 @@ def verify_body(public: bytes, signature: bytes, body: bytes) -> None:
         VerifyKey(public).verify(body, signature)
     except (nacl_exceptions.BadSignatureError, ValueError, TypeError) as exc:
         raise Rejected("bad_signature") from exc
-
-
-# -- receipts -------------------------------------------------------------------------------------
-
-def sign_receipt(receipt: dict, secret: CmmSecret) -> bytes:
-    return bytes(secret.signing_key.sign(canonical_json(receipt)))
-
-
-def verify_receipt(raw: bytes, cmm: CmmPublic) -> dict | None:
-    """The receipt's content if CMM signed it, else None."""
-    if len(raw) > MAX_PACKET_BYTES:
-        return None
-    try:
-        body = VerifyKey(cmm.ed25519).verify(raw)
-        data = json.loads(body.decode("ascii"))
-    except (nacl_exceptions.BadSignatureError, ValueError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None

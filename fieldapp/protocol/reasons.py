@@ -15,16 +15,22 @@ REASONS = {
     "malformed": N_("The packet's content is not well-formed JSON."),
     "schema": N_("The packet's content does not match the CMM referral format."),
     "signer_mismatch": N_("The packet names an organisation other than the one that signed it."),
+    "revoked_signer": N_("The packet is signed with a key that CMM has revoked (after a member left or a laptop "
+                         "was lost); the organisation sends it again with its new key."),
+    "unprocessable": N_("The packet could not be checked; it was not counted."),
     "duplicate": N_("This packet was already received (a replay); it was not counted again."),
 }
+# Refusals that happen after the signature verified: only these get a receipt signed by CMM.
+AUTHENTICATED = frozenset({"malformed", "schema", "signer_mismatch", "revoked_signer", "duplicate"})
 
 
 class Rejected(Exception):
     """A packet refused at intake; ``code`` is one of ``REASONS``."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, packet_id: str = "") -> None:
         self.code = code
         self.detail = detail
+        self.packet_id = packet_id      # only from inside a packet whose signature verified
         super().__init__(code)
 
     @property

@@ -1,26 +1,43 @@
 """The published JSON Schemas (``resources/schemas``): checked when a packet is built and when it
-is received. Problems are reported by place and rule only, never with the offending value."""
+is received. Problems are reported by place and rule only, never with the offending value.
+
+Every ``pattern`` in these schemas describes the whole value, so it is applied with ``re.fullmatch``:
+Python's ``$`` also matches before a final newline, and an id ending in ``\\n`` must not pass."""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from fieldapp.resources import resource
 
 SCHEMAS = resource("schemas")
 PACKET_FILE = SCHEMAS / "cmm-referral-1.json"
-RECEIPT_FILE = SCHEMAS / "cmm-receipt-1.json"
+RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
 
 
 @functools.cache
-def _validator(path: Path) -> Draft202012Validator:
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def _whole_value_pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _compiled(pattern).fullmatch(instance):
+        yield ValidationError("does not match the pattern as a whole")
+
+
+_Strict = validators.extend(Draft202012Validator, {"pattern": _whole_value_pattern})
+
+
+@functools.cache
+def _validator(path: Path):
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _Strict(schema)
 
 
 def _problems(path: Path, document: object) -> list[str]:
@@ -37,4 +54,5 @@ def packet_problems(packet: object) -> list[str]:
 
 
 def receipt_problems(receipt: object) -> list[str]:
+    """Empty when ``receipt`` is a valid cmm-receipt/2 document."""
     return _problems(RECEIPT_FILE, receipt)

@@ -7,6 +7,7 @@ write transaction; each outcome is then saved in its own transaction.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,7 @@ from pathlib import Path
 from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.protocol import crypto
-from fieldapp.protocol import schemas as schema
+from fieldapp.protocol import receipt
 from fieldapp.protocol.crypto import CmmPublic
 from fieldapp.protocol.reasons import REASONS
 from fieldapp.referral import config
@@ -63,33 +63,38 @@ def _transport(session: Session, to_folder: Path | None, cancel: CancelToken = N
 
 
 def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport) -> str | None:
-    """Mark a packet acknowledged (or failed, if CMM rejected it) from a receipt CMM signed.
+    """Mark a sent packet acknowledged (or failed, if CMM rejected it) from a receipt CMM signed.
 
-    Returns the receipt's outcome, or None when it is not a valid receipt for one of our packets.
-    An acknowledged packet is never set back."""
+    A receipt counts only for a packet CMM was sent whose sealed bytes have the SHA-256 it names: a receipt
+    for another copy, or for a packet id someone else chose, changes nothing. Returns the receipt's outcome,
+    or None when it is not a valid receipt for one of our sent packets. An acknowledged packet is never
+    set back."""
     _require_send(session)
-    receipt = crypto.verify_receipt(raw, cmm)
-    if receipt is None or schema.receipt_problems(receipt):
+    found = receipt.verify(raw, cmm)
+    if found is None:
         return None
-    row = outbox_repo.get(session.conn, receipt["packet_id"])
-    if row is None:
+    row = outbox_repo.get(session.conn, found["packet_id"])
+    if row is None or not hmac.compare_digest(row.digest, found["packet_sha256"]):
         return None
-    if row.status in ("acknowledged", "withdrawn", "draft"):
-        return receipt["outcome"]
-    accepted = receipt["outcome"] in ("accepted", "duplicate")
+    accepted = found["outcome"] in ("accepted", "duplicate")
+    if row.status == "acknowledged":
+        return found["outcome"]
+    # An acceptance of these very bytes is proof CMM has the packet, even after an earlier refusal was
+    # read (a folder keeps the refusal until the packet is received again); a refusal counts only once sent.
+    if row.status not in (("sent", "failed") if accepted else ("sent",)):
+        return None
+    reason = "" if accepted else _(REASONS.get(found["reason"], REASONS["unprocessable"]))
     with session.write() as conn:
         if accepted:
             outbox_repo.mark_acknowledged(conn, row.packet_id)
             referral_repo.set_status(conn, row.referral_id, "acknowledged")
             audit_repo.append(conn, session.user.id, "referral.acknowledged", "referral", row.referral_id)
         else:
-            reason = _(REASONS.get(receipt["reason"], "not_a_packet"))
             outbox_repo.record_attempt(conn, row.packet_id, row.transport, reason)
             referral_repo.set_status(conn, row.referral_id, "failed")
             audit_repo.append(conn, session.user.id, "referral.rejected_by_cmm", "referral", row.referral_id)
-    item = SyncItem(row.referral_id, row.packet_id, "" if accepted else _(REASONS.get(receipt["reason"], "")))
-    (report.acknowledged if accepted else report.failed).append(item)
-    return receipt["outcome"]
+    (report.acknowledged if accepted else report.failed).append(SyncItem(row.referral_id, row.packet_id, reason))
+    return found["outcome"]
 
 
 def _read_receipts(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
@@ -113,8 +118,12 @@ def _deliver_one(session: Session, transport, cmm: CmmPublic, row, report: SyncR
         return
     outcome = apply_receipt(session, answer, cmm, report)
     if outcome is None:
-        _failed(session, row, _("CMM's server answered without a valid receipt; the packet will be sent again "
-                                "at the next sync."), report, requeue=True)
+        claimed = receipt.read_error(answer)
+        reason = (_("CMM's server refused the packet without a signed receipt ({reason}); it will be sent again "
+                    "at the next sync.").format(reason=_(REASONS[claimed])) if claimed in REASONS else
+                  _("CMM's server answered without a valid receipt; the packet will be sent again at the next "
+                    "sync."))
+        _failed(session, row, reason, report, requeue=True)
     elif outcome != "rejected":
         report.sent.append(SyncItem(row.referral_id, row.packet_id))
 

@@ -41,6 +41,10 @@ class NotAPlainFile(OSError):
     """The path is a link, FIFO, device or folder, or larger than allowed."""
 
 
+class TooLarge(NotAPlainFile):
+    """A regular file, larger than allowed."""
+
+
 def read_untrusted(path: Path | str, limit: int) -> bytes:
     """The bytes of a file someone else may have prepared (a stick, a download), at most ``limit``: never
     followed as a link, never blocking on a FIFO, checked with fstat, and never read past ``limit`` + 1 bytes.
@@ -49,8 +53,10 @@ def read_untrusted(path: Path | str, limit: int) -> bytes:
     fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        if not stat.S_ISREG(info.st_mode):
             raise NotAPlainFile(str(path))
+        if info.st_size > limit:
+            raise TooLarge(str(path))
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, limit + 1 - total)
@@ -61,5 +67,5 @@ def read_untrusted(path: Path | str, limit: int) -> bytes:
     finally:
         os.close(fd)
     if total > limit:
-        raise NotAPlainFile(str(path))
+        raise TooLarge(str(path))
     return b"".join(chunks)

@@ -25,10 +25,11 @@ class OutboxRow:
     sent_at: str | None
     acknowledged_at: str | None
     immediate_danger: bool
+    digest: str = ""        # SHA-256 of the sealed bytes, which CMM's receipt must name
 
 
 _SELECT = ("SELECT o.packet_id, o.referral_id, r.status, r.reference, o.attempts, o.last_error, o.transport,"
-           " o.sealed_at, o.sent_at, o.acknowledged_at, r.immediate_danger FROM outbox o"
+           " o.sealed_at, o.sent_at, o.acknowledged_at, r.immediate_danger, o.digest FROM outbox o"
            " JOIN referrals r ON r.id = o.referral_id")
 
 
@@ -37,7 +38,7 @@ def _now() -> str:
 
 
 def _row(row) -> OutboxRow:
-    return OutboxRow(*row[:10], immediate_danger=bool(row[10]))
+    return OutboxRow(*row[:10], immediate_danger=bool(row[10]), digest=row[11])
 
 
 def insert(conn: Connection, packet_id: str, referral_id: str, sealed: bytes, digest: str) -> None:

@@ -11,15 +11,16 @@ from fieldapp.cmm import figures
 from fieldapp.errors import StorageIOError
 from fieldapp.protocol import crypto
 from fieldapp.protocol.crypto import CmmSecret, Rejected
+from fieldapp.protocol.packet import SignerKey
 from fieldapp.referral import aggregate, config
 from fieldapp.reports.service import aggregate_packet
 from tests.referral.helpers import cmm_secret, setup_channel
 from tests.reports import dataset
 
 
-def _org_keys(session) -> dict[str, bytes]:
+def _org_keys(session, revoked: bool = False):
     public = crypto.org_public(config.org_seed(session))
-    return {crypto.key_id(public).hex(): public}
+    return {crypto.key_id(public).hex(): SignerKey(public, revoked)}.get
 
 
 def test_sealed_figures_open_at_cmm_and_match_the_report(session, tmp_path: Path) -> None:
@@ -53,8 +54,11 @@ def test_refused_when_tampered_foreign_or_unknown(session, tmp_path: Path) -> No
         figures.open_aggregate(raw, CmmSecret(os.urandom(32)), _org_keys(session))
     assert other.value.code == "other_recipient"
     with pytest.raises(Rejected) as unknown:
-        figures.open_aggregate(raw, cmm_secret(), {})
+        figures.open_aggregate(raw, cmm_secret(), {}.get)
     assert unknown.value.code == "unknown_signer"
+    with pytest.raises(Rejected) as revoked:
+        figures.open_aggregate(raw, cmm_secret(), _org_keys(session, revoked=True))
+    assert revoked.value.code == "revoked_signer"
 
 
 def test_needs_cmm_key_and_a_folder(session, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
 from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
 from fieldapp.referral import config, service, sync
 from fieldapp.referral.transports import HttpsTransport
@@ -61,7 +62,7 @@ def test_folder_end_to_end(ready, store, cmm, tmp_path) -> None:
     files = list(usb.glob("*.cmmpkt"))
     assert len(files) == 1 and not list(usb.glob(".*"))          # no half-written temp file left
 
-    results = intake.Intake(store, cmm).receive_folder(usb)
+    results = receive_folder(intake.Intake(store, cmm), usb)
     assert [r.accepted for r in results] == [True] and intake_store.packet_count(store) == 1
     assert (usb / "receipts" / f"{results[0].packet_id}.cmmrcpt").is_file()
 

@@ -13,6 +13,7 @@ from nacl.signing import VerifyKey
 
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
 from fieldapp.crypto import keys
 from fieldapp.errors import PermissionDenied
 from fieldapp.protocol import crypto
@@ -62,7 +63,7 @@ def outbox(ready, store, cmm, tmp_path):
     usb.mkdir()
     acknowledged = _referral(ready, ALIASES[0])
     sync.sync(ready, to_folder=usb)
-    intake.Intake(store, cmm).receive_folder(usb)
+    receive_folder(intake.Intake(store, cmm), usb)
     sent = _referral(ready, ALIASES[1])
     sync.sync(ready, to_folder=usb)                       # reads the receipt, then sends the second
     ids = {"acknowledged": acknowledged, "sent": sent, "queued": _referral(ready, ALIASES[2]),
@@ -105,9 +106,9 @@ def test_resigned_packets_are_accepted_under_the_new_key_and_refused_under_the_o
     usb = tmp_path / "after"
     usb.mkdir()
     sync.sync(ready, to_folder=usb)
-    assert [r.reason_code for r in intake.Intake(store, cmm).receive_folder(usb)] == ["unknown_signer"]
+    assert [r.reason_code for r in receive_folder(intake.Intake(store, cmm), usb)] == ["unknown_signer"]
     intake.register(store, config.export_org_key(ready))     # after the fingerprint check by phone
-    assert [r.accepted for r in intake.Intake(store, cmm).receive_folder(usb)] == [True]
+    assert [r.accepted for r in receive_folder(intake.Intake(store, cmm), usb)] == [True]
 
 
 def test_the_statement_is_signed_by_the_new_key_and_names_no_person(ready, outbox, tmp_path) -> None:

@@ -10,10 +10,10 @@ from babel import Locale
 from fieldapp.crypto import keys
 from fieldapp.domain import codes
 from fieldapp.domain import referral as r
-from fieldapp.protocol import crypto
+from fieldapp.protocol import crypto, receipt
 from fieldapp.protocol import schemas as schema
 from fieldapp.protocol.errors import BadKeyFile, WrongCmmPassphrase
-from fieldapp.protocol.reasons import REASONS
+from fieldapp.protocol.reasons import AUTHENTICATED, REASONS
 
 
 @pytest.mark.parametrize(("age", "levels"), [
@@ -62,7 +62,7 @@ def test_schema_enums_match_the_code_lists() -> None:
     assert _enum(props["consent"]["properties"]["scope"]) == set(r.CONSENT_SCOPES)
     assert _enum(props["anonymisation"]["properties"]["generalised"]) == {code for code, _l in r.STEPS}
     receipt = json.loads(schema.RECEIPT_FILE.read_text())["properties"]
-    assert _enum(receipt["reason"]) == set(REASONS) | {""}
+    assert _enum(receipt["reason"]) == (AUTHENTICATED - {"duplicate"}) | {""} and AUTHENTICATED <= set(REASONS)
 
 
 def _walk(node):
@@ -101,13 +101,16 @@ def test_fingerprint_is_eight_groups_of_four_hex() -> None:
     assert int(text.replace(" ", ""), 16) >= 0
 
 
-def test_receipt_signature_is_checked() -> None:
+def test_receipt_signature_and_format_are_checked() -> None:
     secret = crypto.new_cmm_secret()
-    raw = crypto.sign_receipt({"packet_id": "a" * 32}, secret)
-    assert crypto.verify_receipt(raw, secret.public) == {"packet_id": "a" * 32}
+    body = receipt.build("a" * 32, "b" * 64, "accepted")
+    raw = receipt.sign(body, secret)
+    assert receipt.verify(raw, secret.public) == body
     tampered = raw[:-3] + b"b" + raw[-2:]
-    assert crypto.verify_receipt(tampered, secret.public) is None
-    assert crypto.verify_receipt(raw, crypto.new_cmm_secret().public) is None
+    assert receipt.verify(tampered, secret.public) is None
+    assert receipt.verify(raw, crypto.new_cmm_secret().public) is None
+    assert receipt.verify(receipt.sign({"packet_id": "a" * 32}, secret), secret.public) is None
+    assert receipt.verify(receipt.sign({**body, "packet_id": "a" * 32 + "\n"}, secret), secret.public) is None
 
 
 def test_cmm_public_key_file_is_checked() -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
 from fieldapp.referral import config, service
 from fieldapp.ui.referrals_page import ReferralsPage
 from tests.referral.helpers import add_contact, add_person, cmm_public_bytes, cmm_secret, crowd, setup_channel
@@ -70,7 +71,7 @@ def test_wizard_seal_sync_intake_acknowledged(qtbot, page, session, tmp_path: Pa
 
     store = intake_store.create(tmp_path / "cmm" / "intake.store", "cmm store passphrase")
     intake.register(store, config.export_org_key(session))
-    assert [r.accepted for r in intake.Intake(store, cmm_secret()).receive_folder(page.usb)] == [True]
+    assert [r.accepted for r in receive_folder(intake.Intake(store, cmm_secret()), page.usb)] == [True]
     intake_store.close(store)
     with qtbot.waitSignal(page.start_sync().finished_ok, timeout=20_000):
         pass
