@@ -81,6 +81,29 @@ def _intake_commands(sub) -> None:
     table.add_argument("--period", default="", help=_("only this year (YYYY) or month (YYYY-MM)"))
     table.set_defaults(handler=cmd_table)
 
+    _key_commands(sub)
+
+
+def _key_commands(sub) -> None:
+    """Which organisation keys CMM trusts: list, revoke, and a rotated key."""
+    orgs = sub.add_parser("orgs", help=_("list the registered organisation keys and whether they are revoked"))
+    _store_arg(orgs)
+    orgs.set_defaults(handler=cmd_orgs)
+
+    revoke = sub.add_parser("revoke", help=_("refuse every packet signed with an organisation's key from now on"))
+    _store_arg(revoke)
+    revoke.add_argument("--org", required=True, metavar="ORGID", help=_("the key's id, as `intake orgs` lists it"))
+    revoke.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    revoke.set_defaults(handler=cmd_revoke)
+
+    rotated = sub.add_parser("register-rotation",
+                             help=_("trust an organisation's new key from its rotation statement, and revoke the old"))
+    _store_arg(rotated)
+    rotated.add_argument("--statement", type=Path, required=True, metavar="FILE")
+    rotated.add_argument("--fingerprint", required=True,
+                         help=_("the new key's fingerprint as the organisation read it out by phone"))
+    rotated.set_defaults(handler=cmd_register_rotation)
+
 
 # -- the NGO's side --------------------------------------------------------------------------------
 
@@ -128,7 +151,7 @@ def cmd_keygen(args) -> int:
 
 def _open_store(path: Path, passphrase: str, *, create: bool = False):
     from fieldapp.cmm import store as intake_store
-    from fieldapp.referral.errors import IntakeStoreMissing
+    from fieldapp.cmm.errors import IntakeStoreMissing
 
     if not path.exists():
         if not create:
@@ -251,3 +274,82 @@ def cmd_table(args) -> int:
         intake_store.close(conn)
     print(_("{count} rows written to {path}").format(count=rows, path=args.csv))
     return ExitCode.OK
+
+
+@guarded
+def cmd_orgs(args) -> int:
+    from fieldapp.cmm import store as intake_store
+
+    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    try:
+        rows = intake_store.org_rows(conn)
+    finally:
+        intake_store.close(conn)
+    for row in rows:
+        state = (_("revoked {when}").format(when=row.revoked_at) if row.revoked_at else _("trusted"))
+        if row.replaced_by:
+            state += " " + _("(replaced by {org})").format(org=row.replaced_by)
+        print(f"{row.org}  {printable(row.name)}  {state}")
+    return ExitCode.OK
+
+
+@guarded
+def cmd_revoke(args) -> int:
+    from fieldapp.cmm import intake
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.errors import UnknownOrg
+    from fieldapp.protocol import crypto
+
+    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    try:
+        found, name = intake_store.org_key(conn, args.org), intake_store.org_name(conn, args.org)
+        if found is None:
+            raise UnknownOrg()
+        print(_("Key {org} of {name}, fingerprint {fingerprint}").format(
+            org=args.org, name=printable(name or ""), fingerprint=crypto.fingerprint(found[0])))
+        if not args.yes and not _confirmed(_("Refuse every packet signed with this key from now on? "
+                                             "Type yes to confirm: ")):
+            print(_("Nothing was changed."))
+            return ExitCode.FAILURE
+        changed = intake.revoke(conn, args.org)
+    finally:
+        intake_store.close(conn)
+    print(_("Revoked. Packets signed with this key are refused from now on.") if changed else
+          _("This key was revoked already."))
+    return ExitCode.OK
+
+
+@guarded
+def cmd_register_rotation(args) -> int:
+    from fieldapp.cmm import intake
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.protocol.errors import BadKeyFile
+    from fieldapp.protocol.rotation import MAX_BYTES
+    from fieldapp.storage.atomic import read_untrusted
+
+    try:
+        raw = read_untrusted(args.statement, MAX_BYTES)
+    except OSError as exc:
+        raise BadKeyFile() from exc
+    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    try:
+        statement = intake.register_rotation(conn, raw, args.fingerprint)
+    finally:
+        intake_store.close(conn)
+    print(_("New key {new} registered; the old key {old} is revoked.").format(
+        new=statement.new_key_id, old=statement.old_key_id))
+    print(_("Fingerprint: {fingerprint}").format(fingerprint=statement.new_fingerprint))
+    return ExitCode.OK
+
+
+def _confirmed(question: str) -> bool:
+    print(question, end="", flush=True)
+    answer = sys.stdin.readline() if sys.stdin is not None else ""
+    return answer.strip().casefold() in {"yes", _("yes").casefold()}
+
+
+def printable(text: str) -> str:
+    """A name from outside, safe to print: control characters, escape sequences, line breaks and
+    direction overrides are shown as visible escapes, never sent to the terminal."""
+    return "".join(ch if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)

@@ -17,9 +17,10 @@ from pathlib import Path
 from nacl.public import SealedBox
 
 from fieldapp.cmm import store
+from fieldapp.cmm.errors import FingerprintMismatch, KeyRevoked, UnknownOrg
 from fieldapp.errors import VaultExists
 from fieldapp.i18n import _
-from fieldapp.protocol import crypto, packet, receipt
+from fieldapp.protocol import crypto, packet, receipt, rotation
 from fieldapp.protocol.crypto import CmmPublic, CmmSecret
 from fieldapp.protocol.errors import BadKeyFile
 from fieldapp.protocol.packet import SignerKey
@@ -56,12 +57,45 @@ def load_secret(path: Path, passphrase: str) -> CmmSecret:
 
 
 def register(conn: Connection, raw: bytes) -> tuple[str, str, str, bool]:
-    """Trust an organisation's signing key: (org id, name, fingerprint, newly registered)."""
+    """Trust an organisation's signing key: (org id, name, fingerprint, newly registered). A revoked key
+    is never trusted again (``KeyRevoked``)."""
     name, public = crypto.read_org_key_file(raw)
     org = crypto.key_id(public).hex()
     with transaction(conn):
+        found = store.org_key(conn, org)
+        if found is not None and found[1]:
+            raise KeyRevoked()
         new = store.put_org(conn, org, name, public)
     return org, name, crypto.fingerprint(public), new
+
+
+def revoke(conn: Connection, org: str) -> bool:
+    """Refuse every packet signed with this key from now on (packets already received stay counted);
+    False if it was revoked already. ``UnknownOrg`` if no such key is registered."""
+    with transaction(conn):
+        if store.org_key(conn, org) is None:
+            raise UnknownOrg()
+        return store.revoke_org(conn, org)
+
+
+def register_rotation(conn: Connection, raw: bytes, typed_fingerprint: str) -> rotation.Rotation:
+    """Trust the new key of a rotation statement, and revoke the old one, in one transaction.
+
+    Only when the statement's signature verifies with the new key, the old key is registered here, and the
+    fingerprint the operator typed (as the organisation read it out by phone) is the new key's."""
+    statement = rotation.read(raw)
+    if not rotation.same_fingerprint(typed_fingerprint, statement.new_public):
+        raise FingerprintMismatch()
+    with transaction(conn):
+        name = store.org_name(conn, statement.old_key_id)
+        if name is None:
+            raise UnknownOrg()
+        found = store.org_key(conn, statement.new_key_id)
+        if found is not None and found[1]:
+            raise KeyRevoked()
+        store.put_org(conn, statement.new_key_id, name, statement.new_public)
+        store.revoke_org(conn, statement.old_key_id, replaced_by=statement.new_key_id)
+    return statement
 
 
 @dataclass(frozen=True)

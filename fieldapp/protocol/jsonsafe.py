@@ -53,8 +53,13 @@ def _no_constants(name: str) -> None:
     raise NotStrictJson(name)
 
 
+# Line and paragraph separators and the bidirectional controls, which can make a printed value read as
+# something else; C0 and C1 control characters are checked by range.
+_INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control(text: str) -> bool:
-    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in "\u2028\u2029" for ch in text)
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in _INVISIBLE for ch in text)
 
 
 def _check_strings(value: object) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fieldapp.errors import InvalidInput, PermissionDenied, StorageIOError, VaultMissing
+from fieldapp.errors import InvalidInput, PermissionDenied, StorageIOError
 from fieldapp.i18n import _
 
 
@@ -48,9 +48,3 @@ class TransportError(StorageIOError):
 
     def default_message(self) -> str:
         return _("The packet could not be delivered. It stays in the outbox.")
-
-
-
-class IntakeStoreMissing(VaultMissing):
-    def default_message(self) -> str:
-        return _("No intake store was found at this place. Register an organisation's key first to create it.")

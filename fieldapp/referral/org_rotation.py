@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nacl import exceptions as nacl_exceptions
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import SigningKey
 
 from fieldapp.crypto import keys
 from fieldapp.domain.referral import Referral
@@ -26,14 +25,13 @@ from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto
 from fieldapp.protocol.crypto import CmmPublic
-from fieldapp.protocol.errors import BadKeyFile
+from fieldapp.protocol.rotation import FORMAT
 from fieldapp.referral import anonymise, config, packet, service
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection
 
-FORMAT = "cmm-key-rotation/1"
 STATEMENT_FOLDER = "cmm-key-rotation"     # beside the vault
 REASON = "member_removed"
 REVOKED = "referral.org_keys_revoked"    # [{key_id, fingerprint, revoke_from}], oldest first
@@ -178,21 +176,3 @@ def write_statement(statement: RotationStatement, folder: Path) -> Path:
     write_atomic(path, statement.to_bytes(), mode=0o644)
     return path
 
-
-def read_statement(raw: bytes) -> dict:
-    """The statement's content if its signature verifies with the new key it names; else BadKeyFile.
-
-    This proves only that the writer holds the new key. Whether that key is the organisation's is what
-    the fingerprint check by phone settles."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        body, signature = data["statement"], keys.unb64(data["signature"])
-        public = keys.unb64(body["new_key"]["ed25519"])
-        named = body["new_key"]["key_id"]
-        if body.get("format") != FORMAT or len(public) != 32 or named != crypto.key_id(public).hex():
-            raise BadKeyFile()
-        VerifyKey(public).verify(crypto.canonical_json(body), signature)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
-            nacl_exceptions.BadSignatureError) as exc:
-        raise BadKeyFile() from exc
-    return body

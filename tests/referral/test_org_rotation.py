@@ -16,7 +16,7 @@ from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receive_folder
 from fieldapp.crypto import keys
 from fieldapp.errors import PermissionDenied
-from fieldapp.protocol import crypto
+from fieldapp.protocol import crypto, rotation
 from fieldapp.protocol.errors import BadKeyFile
 from fieldapp.protocol.reasons import Rejected
 from fieldapp.referral import config, org_rotation, service, sync
@@ -118,7 +118,7 @@ def test_the_statement_is_signed_by_the_new_key_and_names_no_person(ready, outbo
     assert path.parent == tmp_path / "statements" and path.name.startswith("cmm-key-rotation-")
     assert not list(path.parent.glob(".*"))
     raw = path.read_bytes()
-    body = org_rotation.read_statement(raw)
+    body = rotation.read_statement(raw)
     assert body == statement.body() and body["format"] == "cmm-key-rotation/1" and body["reason"] == "member_removed"
     assert body["org"] == crypto.key_id(old_public).hex() and body["old_key"]["fingerprint"] == crypto.fingerprint(
         old_public)
@@ -129,7 +129,7 @@ def test_the_statement_is_signed_by_the_new_key_and_names_no_person(ready, outbo
         VerifyKey(old_public).verify(crypto.canonical_json(body), signature)
     forged = raw.replace(body["revoke_from"].encode(), b"2030-01-01T00:00:00Z")
     with pytest.raises(BadKeyFile):
-        org_rotation.read_statement(forged)
+        rotation.read_statement(forged)
 
     text = raw.decode("ascii").casefold()
     secrets_of_people = [*ALIASES, "crowd", "2222", "above the bar", "hovedstaden"]
