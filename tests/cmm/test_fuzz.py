@@ -29,24 +29,24 @@ def _lookup(org: str) -> SignerKey | None:
     return SignerKey(crypto.org_public(ORG_SEED)) if org == ORG else None
 
 
+_ODD_CHARS = [0, 10, 27, 0x7F, 0x85, 0x202E, 0x2028, 0xFEFF, 0xD7FF, 0x10FFFF]
+_SCALARS = [
+    lambda rng: None,
+    lambda rng: rng.choice([True, False]),
+    lambda rng: rng.choice([0, -1, 2**63, -(2**64), 10**300, 1.5, 1e308]),
+    lambda rng: "".join(chr(rng.choice([*_ODD_CHARS, rng.randrange(32, 127)])) for _ in range(rng.randrange(12))),
+    lambda rng: rng.choice(["", "a" * 5000, "0" * 32, "f" * 32 + "\n", "2026-13", "2026-Q5", "sexual", "en"]),
+    lambda rng: uuid_like(rng),
+    lambda rng: rng.choice(["hovedstaden", "woman", "25-34", "western_africa", "street", "anonymous_notice"]),
+]
+
+
 def _value(rng: random.Random, depth: int = 0):
-    kind = rng.randrange(12 if depth < 4 else 8)
-    if kind == 0:
-        return None
-    if kind == 1:
-        return rng.choice([True, False])
-    if kind == 2:
-        return rng.choice([0, -1, 2**63, -(2**64), 10**300, 1.5, 1e308])
-    if kind == 3:
-        return "".join(chr(rng.choice([0, 10, 27, 0x7F, 0x85, 0x202E, 0x2028, 0xFEFF, 0xD7FF, 0x10FFFF,
-                                       rng.randrange(32, 127)])) for _ in range(rng.randrange(0, 12)))
-    if kind == 4:
-        return rng.choice(["", "a" * 5000, "0" * 32, "f" * 32 + "\n", "2026-13", "2026-Q5", "sexual", "en"])
-    if kind == 5:
-        return uuid_like(rng)
-    if kind in (6, 7):
-        return rng.choice(["hovedstaden", "woman", "25-34", "western_africa", "street", "anonymous_notice"])
-    if kind in (8, 9):
+    """A random JSON value: odd scalars, valid codes in the wrong place, and small nested containers."""
+    kind = rng.randrange(len(_SCALARS) + (2 if depth < 4 else 0))
+    if kind < len(_SCALARS):
+        return _SCALARS[kind](rng)
+    if kind == len(_SCALARS):
         return [_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
     return {rng.choice(["a", "schema", "packet_id", "", "\u0000"]): _value(rng, depth + 1)
             for _ in range(rng.randrange(0, 3))}
@@ -56,8 +56,7 @@ def uuid_like(rng: random.Random) -> str:
     return "".join(rng.choice("0123456789abcdef") for _ in range(32))
 
 
-def _hostile_body(rng: random.Random) -> bytes:
-    """A body the organisation really signs, with hostile content."""
+def _hostile_document(rng: random.Random) -> dict:
     document = valid_packet(packet_id=uuid_like(rng))
     for _ in range(rng.randrange(1, 4)):
         action = rng.randrange(4)
@@ -71,24 +70,26 @@ def _hostile_body(rng: random.Random) -> bytes:
             inner = document.get(rng.choice(["consent", "anonymisation"]))
             if isinstance(inner, dict) and inner:
                 inner[rng.choice(sorted(inner))] = _value(rng)
+    return document
+
+
+def _hostile_body(rng: random.Random) -> bytes:
+    """A body the organisation really signs, with hostile content or a hostile encoding."""
     try:
-        body = crypto.canonical_json(document)
+        body = crypto.canonical_json(_hostile_document(rng))
     except ValueError:                      # a value that has no JSON form (never sent)
         body = b"{}"
     tweak = rng.randrange(8)
-    if tweak == 0:
-        body = body.replace(b":", b": ", 1)                                  # not canonical
-    elif tweak == 1:
-        body = body[:-1] + b',"schema":"cmm-referral/1"}'                    # a second value for a key
-    elif tweak == 2:
-        depth = rng.choice([9, 50, 5000, 20_000])
-        body = body.replace(b'"languages":[', b'"languages":' + b"[" * depth + b"]" * (depth - 1) + b",", 1)
-    elif tweak == 3:
-        at = rng.randrange(len(body))
-        body = body[:at] + bytes([rng.randrange(256)]) + body[at + 1:]
-    elif tweak == 4:
-        body = body[:rng.randrange(len(body))]
-    return body
+    at = rng.randrange(len(body))
+    depth = rng.choice([9, 50, 5000, 20_000])
+    tweaks = {
+        0: lambda: body.replace(b":", b": ", 1),                                    # not canonical
+        1: lambda: body[:-1] + b',"schema":"cmm-referral/1"}',                      # a second value for a key
+        2: lambda: body.replace(b'"languages":[', b'"languages":' + b"[" * depth + b"]" * (depth - 1) + b",", 1),
+        3: lambda: body[:at] + bytes([rng.randrange(256)]) + body[at + 1:],
+        4: lambda: body[:at],
+    }
+    return tweaks[tweak]() if tweak in tweaks else body
 
 
 def _mutated_after_sealing(rng: random.Random, good: bytes) -> bytes:
