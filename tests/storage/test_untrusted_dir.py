@@ -8,8 +8,17 @@ import threading
 
 import pytest
 
+from fieldapp.storage import untrusted_dir
 from fieldapp.storage.atomic import NotAPlainFile, TooLarge
 from fieldapp.storage.untrusted_dir import FolderRefused, UntrustedFolder, printable
+
+
+@pytest.fixture(params=["dir_fd", "by_path"])
+def way(request, monkeypatch) -> str:
+    """Both ways: relative to an open folder (POSIX), and the checks by path (the Windows fallback)."""
+    if request.param == "by_path":
+        monkeypatch.setattr(untrusted_dir, "AT_SUPPORTED", False)
+    return request.param
 
 
 def test_printable_shows_escape_sequences_newlines_and_bidi_overrides() -> None:
@@ -20,7 +29,7 @@ def test_printable_shows_escape_sequences_newlines_and_bidi_overrides() -> None:
     assert printable("Ærø Krisecenter — 日本 ñ") == "Ærø Krisecenter — 日本 ñ"
 
 
-def test_a_linked_folder_is_refused(tmp_path) -> None:
+def test_a_linked_folder_is_refused(tmp_path, way) -> None:
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "link").symlink_to(real)
@@ -33,7 +42,7 @@ def test_a_linked_folder_is_refused(tmp_path) -> None:
         UntrustedFolder.open(tmp_path / "missing")
 
 
-def test_a_linked_subfolder_is_refused_and_never_created_through(tmp_path) -> None:
+def test_a_linked_subfolder_is_refused_and_never_created_through(tmp_path, way) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     stick = tmp_path / "stick"
@@ -51,7 +60,7 @@ def test_a_linked_subfolder_is_refused_and_never_created_through(tmp_path) -> No
     assert list(outside.iterdir()) == [] and (stick / "new" / "a.cmmrcpt").read_bytes() == b"ok"
 
 
-def test_read_refuses_links_fifos_devices_and_large_files_without_blocking(tmp_path) -> None:
+def test_read_refuses_links_fifos_devices_and_large_files_without_blocking(tmp_path, way) -> None:
     (tmp_path / "good").write_bytes(b"12345")
     (tmp_path / "big").write_bytes(b"x" * 100)
     (tmp_path / "zero").symlink_to("/dev/zero")
@@ -75,7 +84,7 @@ def test_read_refuses_links_fifos_devices_and_large_files_without_blocking(tmp_p
                        "fifo": NotAPlainFile}
 
 
-def test_names_are_bounded_and_in_name_order(tmp_path) -> None:
+def test_names_are_bounded_and_in_name_order(tmp_path, way) -> None:
     for name in ("c.cmmpkt", "a.cmmpkt", "b.cmmpkt", "d.txt", ".a.cmmpkt.0123.tmp"):
         (tmp_path / name).write_bytes(b"")
     with UntrustedFolder.open(tmp_path) as folder:
