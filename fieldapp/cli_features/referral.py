@@ -15,6 +15,7 @@ from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.security.passphrase import strength
+from fieldapp.storage.untrusted_dir import printable
 
 
 def register(subparsers) -> None:
@@ -165,11 +166,13 @@ def _open_store(path: Path, passphrase: str, *, create: bool = False):
 def cmd_register(args) -> int:
     from fieldapp.cmm import intake
     from fieldapp.cmm import store as intake_store
+    from fieldapp.protocol.crypto import MAX_PACKET_BYTES
     from fieldapp.protocol.errors import BadKeyFile
+    from fieldapp.storage.atomic import read_untrusted
 
     try:
-        raw = args.org_key.read_bytes()
-    except OSError as exc:
+        raw = read_untrusted(args.org_key, MAX_PACKET_BYTES)
+    except OSError as exc:              # missing, a link, a pipe, a device, or far too large for a key file
         raise BadKeyFile() from exc
     conn = _open_store(args.store, read_secret(_("Passphrase: "), confirm=not args.store.exists()), create=True)
     try:
@@ -177,7 +180,7 @@ def cmd_register(args) -> int:
     finally:
         intake_store.close(conn)
     print((_("Registered {name} ({org})") if new else _("Already registered: {name} ({org})")).format(
-        name=name or "-", org=org))
+        name=printable(name) if name else "-", org=org))
     print(_("Fingerprint (check it with the organisation by phone): {fingerprint}").format(fingerprint=fingerprint))
     return ExitCode.OK
 
@@ -195,9 +198,12 @@ def _intake_session(args):
 def cmd_receive(args) -> int:
     from fieldapp.cmm import store as intake_store
     from fieldapp.cmm.folder import receive_folder
+    from fieldapp.storage.untrusted_dir import MAX_ENTRIES, UntrustedFolder
 
     if not args.source.is_dir():
-        raise InvalidInput(_("The folder {path} does not exist.").format(path=args.source))
+        raise InvalidInput(_("The folder {path} does not exist.").format(path=printable(args.source)))
+    with UntrustedFolder.open(args.source):         # a linked folder is refused before the passphrase is asked
+        pass
     conn, intake = _intake_session(args)
     try:
         results = receive_folder(intake, args.source, args.receipts)
@@ -206,28 +212,45 @@ def cmd_receive(args) -> int:
     refused = 0
     for result in results:
         if result.accepted:
-            print(_("accepted  {source}").format(source=result.source))
+            print(_("accepted  {source}").format(source=printable(result.source)))
         else:
             refused += result.reason_code != "duplicate"
-            print(_("rejected  {source}: {reason}").format(source=result.source, reason=result.reason))
+            print(_("rejected  {source}: {reason}").format(source=printable(result.source), reason=result.reason))
+    for packet_id in results.unwritten:
+        print(_("No receipt could be written for packet {id}; it is written when the packet is received "
+                "again.").format(id=packet_id), file=sys.stderr)
     accepted = sum(r.accepted for r in results)
     print(_("{accepted} accepted, {rejected} rejected").format(accepted=accepted, rejected=len(results) - accepted))
-    return ExitCode.INVALID_INPUT if refused else ExitCode.OK
+    if results.more:
+        print(_("The folder holds more than {count} packet files; only the first were received. Move the "
+                "received packets elsewhere and run again.").format(count=MAX_ENTRIES), file=sys.stderr)
+    return (ExitCode.INVALID_INPUT if refused else
+            ExitCode.IO_ERROR if results.unwritten or results.more else ExitCode.OK)
 
 
 @guarded
 def cmd_figures(args) -> int:
     from fieldapp.cmm import store as intake_store
     from fieldapp.cmm.figures import as_text, open_aggregate
-    from fieldapp.protocol.crypto import Rejected
+    from fieldapp.protocol.crypto import MAX_PACKET_BYTES, Rejected
+    from fieldapp.storage.atomic import TooLarge, read_untrusted
 
-    if not args.file.is_file():
-        raise InvalidInput(_("The file {path} does not exist.").format(path=args.file))
+    shown = printable(args.file)
+    try:
+        data = read_untrusted(args.file, MAX_PACKET_BYTES)
+    except FileNotFoundError as exc:
+        raise InvalidInput(_("The file {path} does not exist.").format(path=shown)) from exc
+    except TooLarge as exc:
+        raise InvalidInput(_("The file {path} is too large to be sealed figures. Nothing was read.").format(
+            path=shown)) from exc
+    except OSError as exc:
+        raise InvalidInput(_("The file {path} is not a plain file (a link, a folder, a device or a pipe), or it "
+                             "cannot be read. Nothing was read.").format(path=shown)) from exc
     conn, intake = _intake_session(args)
     try:
-        content = open_aggregate(args.file.read_bytes(), intake.secret, intake.lookup)
+        content = open_aggregate(data, intake.secret, intake.lookup)
     except Rejected as refusal:
-        print(_("rejected  {source}: {reason}").format(source=args.file.name, reason=refusal.message),
+        print(_("rejected  {source}: {reason}").format(source=printable(args.file.name), reason=refusal.message),
               file=sys.stderr)
         return ExitCode.INVALID_INPUT
     finally:
@@ -346,10 +369,3 @@ def _confirmed(question: str) -> bool:
     print(question, end="", flush=True)
     answer = sys.stdin.readline() if sys.stdin is not None else ""
     return answer.strip().casefold() in {"yes", _("yes").casefold()}
-
-
-def printable(text: str) -> str:
-    """A name from outside, safe to print: control characters, escape sequences, line breaks and
-    direction overrides are shown as visible escapes, never sent to the terminal."""
-    return "".join(ch if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                   else ch.encode("unicode_escape").decode("ascii") for ch in text)

@@ -9,6 +9,7 @@ from fieldapp.protocol.crypto import CmmSecret
 from fieldapp.protocol.files import AGGREGATE_SCHEMA
 from fieldapp.protocol.packet import SignerLookup
 from fieldapp.protocol.reasons import Rejected
+from fieldapp.storage.untrusted_dir import printable
 
 
 def open_aggregate(data: bytes, secret: CmmSecret, lookup: SignerLookup) -> dict:
@@ -23,16 +24,18 @@ def open_aggregate(data: bytes, secret: CmmSecret, lookup: SignerLookup) -> dict
 
 
 def as_text(content: dict) -> str:
-    """A plain, printable rendering of the tables (CMM's intake prints it)."""
+    """A plain, printable rendering of the tables (CMM's intake prints it); the labels come from outside, so
+    escape sequences and line breaks in them are shown, never acted on."""
     lines = [_("Figures from {org}, {start} to {end} (counts under {k} hidden)").format(
-        org=content["org"][:8], start=content["period"]["from"], end=content["period"]["to"], k=content["k"])]
+        org=content["org"][:8], start=printable(content["period"]["from"]), end=printable(content["period"]["to"]),
+        k=printable(content["k"]))]
     for table in content["tables"]:
         lines.append("")
-        lines.append(table["key"])
+        lines.append(printable(table["key"]))
         if table.get("withheld"):
             lines.append("  " + _("(withheld: too few to show)"))
             continue
-        lines.append("\t" + "\t".join(table["columns"]))
+        lines.append("\t" + "\t".join(printable(column) for column in table["columns"]))
         for label, row in zip(table["rows"], table["cells"], strict=False):
-            lines.append(f"{label}\t" + "\t".join(str(v) for v in row))
+            lines.append(f"{printable(label)}\t" + "\t".join(printable(v) for v in row))
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from fieldapp.referral.service import _require_send
 from fieldapp.referral.transports import DeliveryFailed, FolderTransport, HttpsTransport
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+from fieldapp.storage.untrusted_dir import MAX_ENTRIES
 
 Progress = Callable[[int, int, str], None]
 
@@ -40,13 +41,14 @@ class SyncReport:
     acknowledged: list[SyncItem] = field(default_factory=list)
     failed: list[SyncItem] = field(default_factory=list)     # still queued (or failed at CMM), with reasons
     transport: str = ""
+    problems: list[str] = field(default_factory=list)        # about the run, not one packet (a refused folder)
 
     def lines(self) -> list[str]:
         out = [_("Sent: {count}").format(count=len(self.sent)),
                _("Acknowledged by CMM: {count}").format(count=len(self.acknowledged)),
                _("Not sent: {count}").format(count=len(self.failed))]
         out += [_("  referral {id}: {reason}").format(id=item.referral_id, reason=item.reason) for item in self.failed]
-        return out
+        return out + self.problems
 
 
 def _transport(session: Session, to_folder: Path | None, cancel: CancelToken = NEVER):
@@ -97,10 +99,21 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
     return found["outcome"]
 
 
-def _read_receipts(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
-    if isinstance(transport, FolderTransport):
-        for raw in transport.receipts():
-            apply_receipt(session, raw, cmm, report)
+def _read_receipts(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> str:
+    """Apply the receipt files of a folder transport; returns why the folder was refused ("" if it was not)."""
+    if not isinstance(transport, FolderTransport):
+        return ""
+    try:
+        more = transport.read_receipts(lambda raw: apply_receipt(session, raw, cmm, report))
+    except DeliveryFailed as error:
+        if error.message not in report.problems:
+            report.problems.append(error.message)
+        return error.message
+    note = _("The receipts folder holds more than {count} receipt files; only the first were read. Move the "
+             "receipts already read elsewhere and sync again.").format(count=MAX_ENTRIES)
+    if more and note not in report.problems:
+        report.problems.append(note)
+    return ""
 
 
 def _deliver_one(session: Session, transport, cmm: CmmPublic, row, report: SyncReport) -> None:
@@ -147,9 +160,9 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
     transport = _transport(session, to_folder, cancel)
     report = SyncReport(transport=transport.name)
     progress = progress or (lambda done, total, message: None)
-    _read_receipts(session, transport, cmm, report)
+    refused = _read_receipts(session, transport, cmm, report)
     rows = outbox_repo.list_rows(session.conn, ("queued",))
-    stop_reason = ""
+    stop_reason = refused               # a stick whose folders are links gets no packets either
     for done, row in enumerate(rows):
         cancel.check()
         progress(done, len(rows), _("Sending {done} of {total}").format(done=done + 1, total=len(rows)))
@@ -161,6 +174,7 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
         except DeliveryFailed as error:
             _failed(session, row, error.message, report)
             stop_reason = error.message if error.fatal else ""
-    _read_receipts(session, transport, cmm, report)
+    if not refused:
+        _read_receipts(session, transport, cmm, report)
     progress(len(rows), len(rows), _("Done"))
     return report

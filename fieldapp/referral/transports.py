@@ -23,7 +23,7 @@ from fieldapp.i18n import _
 from fieldapp.protocol.crypto import MAX_PACKET_BYTES
 from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
 from fieldapp.referral.errors import TransportError
-from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage.untrusted_dir import FolderRefused, UntrustedFolder
 
 MAX_BACKOFF_S = 8.0
 
@@ -35,40 +35,88 @@ class DeliveryFailed(TransportError):
 
 
 class FolderTransport:
+    """Packets written to a folder on a stick or a shared drive, CMM's receipts read back from it.
+
+    Everything on the stick is hostile: the folder and its receipts folder are never used through a link
+    (refused with a reason, and nothing is written or read), and a receipt file is read only if it is a
+    regular file of at most ``MAX_PACKET_BYTES``, one at a time (``UntrustedFolder``)."""
+
     name = "folder"
 
     def __init__(self, folder: Path, receipts: Path | None = None) -> None:
         self.folder = Path(folder)
         self.receipts_folder = Path(receipts) if receipts else self.folder / "receipts"
+        self._own_receipts = receipts is None
 
     def check(self) -> None:
         if not self.folder.is_dir() or not os.access(self.folder, os.W_OK | os.X_OK):
-            raise DeliveryFailed(_("The folder {folder} is missing or cannot be written (is the USB stick in, "
-                                   "and not write-protected?). The packets stay in the outbox.")
-                                 .format(folder=self.folder), fatal=True)
+            raise self._missing()
+        with self._open():
+            pass
+        with contextlib.suppress(FileNotFoundError), self._open_receipts():
+            pass
 
     def deliver(self, packet_id: str, data: bytes) -> bytes | None:
         """Write ``<packet_id>.cmmpkt`` whole or not at all; CMM answers later with a receipt file."""
         self.check()
-        try:
-            write_atomic(self.folder / f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644)
-        except OSError as exc:
-            raise DeliveryFailed(_("The packet could not be written to {folder} (is the disk full?). It stays in "
-                                   "the outbox.").format(folder=self.folder), fatal=True) from exc
+        with self._open() as folder:
+            try:
+                folder.write(f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644)
+            except OSError as exc:
+                raise DeliveryFailed(_("The packet could not be written to {folder} (is the disk full?). It "
+                                       "stays in the outbox.").format(folder=self.folder), fatal=True) from exc
         return None
 
-    def receipts(self) -> list[bytes]:
-        """Raw receipt files found in the receipts folder (not yet trusted)."""
-        found = []
-        if not self.receipts_folder.is_dir():
-            return found
-        for path in sorted(self.receipts_folder.glob(f"*{RECEIPT_SUFFIX}")):
-            try:
-                if path.stat().st_size <= MAX_PACKET_BYTES:
-                    found.append(path.read_bytes())
-            except OSError:
-                continue
+    def read_receipts(self, take: Callable[[bytes], object]) -> bool:
+        """Hand each receipt file (raw, not yet trusted) to ``take``, one at a time; links, FIFOs, devices and
+        files over the size limit are skipped unread. True when the folder held more receipt files than one
+        run looks at. A missing folder holds none; a linked one raises ``DeliveryFailed``."""
+        try:
+            receipts = self._open_receipts()
+        except FileNotFoundError:
+            return False
+        with receipts:
+            listing = receipts.names(RECEIPT_SUFFIX)
+            for name in listing.names:
+                try:
+                    raw = receipts.read(name, MAX_PACKET_BYTES)
+                except OSError:
+                    continue
+                take(raw)
+        return listing.more
+
+    def _missing(self) -> DeliveryFailed:
+        return DeliveryFailed(_("The folder {folder} is missing or cannot be written (is the USB stick in, and not "
+                                "write-protected?). The packets stay in the outbox.").format(folder=self.folder),
+                              fatal=True)
+
+    def _open(self) -> UntrustedFolder:
+        try:
+            return UntrustedFolder.open(self.folder)
+        except FileNotFoundError as exc:
+            raise self._missing() from exc
+        except FolderRefused as refused:
+            raise _refused(refused) from refused
+
+    def _open_receipts(self) -> UntrustedFolder:
+        """The receipts folder (``FileNotFoundError`` if there is none yet), never through a link."""
+        if self._own_receipts and not self.folder.is_dir():     # no stick: ``check`` says so when delivering
+            raise FileNotFoundError(str(self.folder))
+        try:
+            if not self._own_receipts:
+                return UntrustedFolder.open(self.receipts_folder)
+            with UntrustedFolder.open(self.folder) as folder:
+                found = folder.subfolder(self.receipts_folder.name)
+        except FolderRefused as refused:
+            raise _refused(refused) from refused
+        if found is None:
+            raise FileNotFoundError(str(self.receipts_folder))
         return found
+
+
+def _refused(refused: FolderRefused) -> DeliveryFailed:
+    return DeliveryFailed(_("{problem} Nothing was written to it or read from it; the packets stay as they "
+                            "were.").format(problem=refused.message), fatal=True)
 
 
 class CertificateMismatch(Exception):

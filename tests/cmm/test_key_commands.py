@@ -3,11 +3,11 @@ only with the fingerprint read out by phone; every refusal has a clear message a
 
 from __future__ import annotations
 
-from fieldapp.cli_features.referral import printable
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.errors import ExitCode
 from fieldapp.referral import config, org_rotation
+from fieldapp.storage.untrusted_dir import printable
 from tests.referral.test_referral_cli import run
 
 CMM_PASS = "cmm desk passphrase: green lantern 42"
@@ -74,5 +74,5 @@ def test_names_from_outside_are_printed_escaped() -> None:
     hostile = "NGO\x1b[2J\naccepted  fake\u202eevil\r"
     shown = printable(hostile)
     assert "\x1b" not in shown and "\n" not in shown and "\r" not in shown and "\u202e" not in shown
-    assert "\\x1b" in shown and "\\n" in shown and "\\u202e" in shown
+    assert "\\x1b" in shown and "accepted  fake" in shown and shown.count("\\") >= 4
     assert printable("Reden København — نور") == "Reden København — نور"
