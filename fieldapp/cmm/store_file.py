@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -37,6 +38,7 @@ class FileStore:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
         return self.conn.execute(sql, params)
@@ -47,7 +49,7 @@ class FileStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[FileStore]:
         """BEGIN IMMEDIATE ... COMMIT: one writer at a time, so there is nothing to retry."""
-        with transaction(self.conn):
+        with self._turn, transaction(self.conn):
             yield self
 
     def run_transaction(self, work: Callable[[], T]) -> T:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -104,6 +105,12 @@ def connect(url: str) -> PgStore:
     return store
 
 
+def _pause(attempt: int) -> None:
+    """A random wait that grows with each try (5 ms, 10 ms, ... 640 ms at most), so two desks that keep
+    meeting on the same rows fall out of step."""
+    time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
+
+
 class PgStore:
     """An open PostgreSQL intake store. Unlocked (``store_key`` set) before any packet is written or read."""
 
@@ -112,6 +119,7 @@ class PgStore:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self.store_key: bytes | None = None
+        self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
         with _ours():
@@ -124,7 +132,7 @@ class PgStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[PgStore]:
         """BEGIN ... COMMIT, rolled back on any error; nested, a savepoint."""
-        with _ours(), self.conn.transaction():
+        with self._turn, _ours(), self.conn.transaction():
             yield self
 
     def run_transaction(self, work: Callable[[], T]) -> T:
@@ -137,7 +145,7 @@ class PgStore:
             except DatabaseBusy:
                 if attempt == ATTEMPTS:
                     raise
-                time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
+                _pause(attempt)
         raise AssertionError("unreachable")
 
     def begin_migration(self) -> None:
