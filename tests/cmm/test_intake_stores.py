@@ -207,6 +207,26 @@ def test_a_packet_body_cannot_be_read_in_the_database_in_a_dump_or_on_disk(pg_de
 
 
 @pytest.mark.system
+def test_a_dump_restored_into_an_empty_database_opens_with_the_passphrase(pg_desk, postgres, tmp_path) -> None:
+    desk, url = pg_desk
+    packet = valid_packet()
+    assert desk.receive_one(sealed(packet, desk.secret)).accepted
+    dump, restored = tmp_path / "intake.dump", postgres.new_database()
+    tools = pg_server.binaries()
+    subprocess.run([str(tools / "pg_dump"), "-Fc", "-f", str(dump), postgres.url(pg_server.dbname(url))],
+                   check=True, capture_output=True, timeout=60)
+    subprocess.run([str(tools / "pg_restore"), "-d", postgres.url(pg_server.dbname(restored)), str(dump)],
+                   check=True, capture_output=True, timeout=60)
+    with pytest.raises(WrongPassphrase):
+        intake_store.open_store(restored, "not the passphrase")
+    conn = intake_store.open_store(restored, PASS)
+    try:
+        assert json.loads(intake_store.packet_body(conn, packet["packet_id"]))["reference"] == packet["reference"]
+    finally:
+        intake_store.close(conn)
+
+
+@pytest.mark.system
 def test_a_body_changed_or_moved_in_the_database_does_not_open(pg_desk, postgres) -> None:
     desk, url = pg_desk
     first, second = valid_packet(), valid_packet()
