@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +42,8 @@ def missing_prerequisite() -> str | None:
     if _runs_as_root():
         if shutil.which("runuser") is None:
             return "needs runuser (to start PostgreSQL as the postgres user)"
+        import pwd  # POSIX only, like running as root
+
         try:
             pwd.getpwnam(SUPERUSER)
         except KeyError:

@@ -198,11 +198,12 @@ def exists(location: Location) -> bool:
     """Whether an intake store is at this place (a database is asked, without a passphrase)."""
     if not is_database(location):
         return store_file.exists(Path(location))
-    pg = _pg().connect(location)
+    pg = _pg()
+    store = pg.connect(location)
     try:
-        return _pg().has_store(pg)
+        return pg.has_store(store)
     finally:
-        pg.close()
+        store.close()
 
 
 def create(location: Location, passphrase: str, params: KdfParams | None = None) -> IntakeStore:

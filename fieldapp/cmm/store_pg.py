@@ -69,6 +69,9 @@ def _ours() -> Iterator[None]:
         raise DatabaseBusy() from exc
     except pg_errors.InsufficientPrivilege as exc:
         raise DatabaseRefused() from exc
+    except psycopg.ProgrammingError as exc:          # tables not as our migrations made them
+        raise NotAVault(_("This database holds tables that are not an intake store's. Give the intake "
+                          "store a database of its own.")) from exc
     except psycopg.Error as exc:
         raise DatabaseFailed() from exc
 
@@ -106,8 +109,8 @@ def connect(url: str) -> PgStore:
 
 
 def _pause(attempt: int) -> None:
-    """A random wait that grows with each try (5 ms, 10 ms, ... 640 ms at most), so two desks that keep
-    meeting on the same rows fall out of step."""
+    """A random wait of up to 10 ms after the first lost try, doubling each time (640 ms after the seventh),
+    so two desks that keep meeting on the same rows fall out of step."""
     time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
 
 

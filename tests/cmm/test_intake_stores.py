@@ -29,7 +29,7 @@ from fieldapp.cmm.errors import (
     PostgresMissing,
 )
 from fieldapp.cmm.store import Migration
-from fieldapp.errors import WrongPassphrase
+from fieldapp.errors import NotAVault, WrongPassphrase
 from fieldapp.protocol import crypto
 from tests import pg_server
 from tests.referral.helpers import cmm_secret
@@ -316,6 +316,17 @@ def test_a_missing_database_or_server_is_named_plainly(postgres, tmp_path) -> No
         intake_store.open_store(postgres.url("no_such_database"), PASS)
     with pytest.raises(DatabaseUnreachable):
         intake_store.open_store(f"postgresql://cmm@/intake?host={tmp_path}", PASS)
+
+
+@pytest.mark.system
+def test_a_database_holding_another_programs_tables_is_not_taken_over(postgres) -> None:
+    url = postgres.new_database()
+    with postgres.superuser(pg_server.dbname(url)) as su:
+        su.execute("CREATE TABLE orgs (id INTEGER PRIMARY KEY, budget NUMERIC)")
+    with pytest.raises(NotAVault):
+        intake_store.create(url, PASS)
+    with postgres.superuser(pg_server.dbname(url)) as su:
+        assert su.execute("SELECT to_regclass('packets')").fetchone()[0] is None
 
 
 def test_without_psycopg_a_database_location_says_what_to_install(monkeypatch) -> None:
