@@ -16,8 +16,50 @@ os.environ["XDG_DATA_HOME"] = str(_ISOLATED / "data")
 os.environ["XDG_CONFIG_HOME"] = str(_ISOLATED / "config")
 os.environ["XDG_CACHE_HOME"] = str(_ISOLATED / "cache")
 os.environ.pop("FIELDAPP_VAULT", None)
+os.environ.pop("FIELDAPP_INTAKE_DB", None)
 
 PASSPHRASE = "correct horse battery staple"
+
+
+# CMM's intake store: a SQLCipher file, and (a system test: it needs a PostgreSQL server) a database.
+STORE_KINDS = ["sqlcipher", pytest.param("postgresql", marks=pytest.mark.system)]
+
+
+def left_out(why: str) -> None:
+    """A system test whose prerequisite is missing: skipped, or failed where FIELDAPP_SYSTEM_TESTS=required."""
+    if os.environ.get("FIELDAPP_SYSTEM_TESTS") == "required":
+        pytest.fail(f"system test prerequisite missing: {why}")
+    pytest.skip(f"system test left out: {why}")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server per test process (tests/pg_server.py), stopped at the end."""
+    from tests import pg_server
+
+    missing = pg_server.missing_prerequisite()
+    if missing:
+        left_out(missing)
+    server = pg_server.ThrowawayPostgres()
+    try:
+        server.start()
+    except pg_server.StartFailed as exc:
+        server.stop()
+        left_out(f"PostgreSQL did not start: {exc}")
+    yield server
+    server.stop()
+
+
+def new_intake_location(request, folder: Path, kind: str) -> Path | str:
+    """Where a fresh intake store is made: a file in ``folder``, or a fresh database."""
+    if kind == "sqlcipher":
+        return folder / "cmm" / "intake.store"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def intake_location(request, tmp_path: Path) -> Path | str:
+    return new_intake_location(request, tmp_path, request.param)
 
 
 @pytest.fixture

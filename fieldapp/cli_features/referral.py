@@ -8,6 +8,7 @@ one passphrase for its secret key file and its intake store. Exit codes: fieldap
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.security.passphrase import strength
 from fieldapp.storage.untrusted_dir import printable
+
+ENV_DB = "FIELDAPP_INTAKE_DB"
 
 
 def register(subparsers) -> None:
@@ -35,7 +38,11 @@ def register(subparsers) -> None:
 
 
 def _store_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, required=True, metavar="PATH", help=_("CMM's intake store"))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", type=Path, metavar="PATH", help=_("CMM's intake store file (one desk)"))
+    where.add_argument("--db", metavar="URL", help=_("a PostgreSQL intake database that several desks share, "
+                                                     "postgresql://user@host/database (default: {env})").format(
+                                                         env=ENV_DB))
 
 
 def _key_arg(parser: argparse.ArgumentParser) -> None:
@@ -150,16 +157,46 @@ def cmd_keygen(args) -> int:
     return ExitCode.OK
 
 
-def _open_store(path: Path, passphrase: str, *, create: bool = False):
+def _location(args) -> Path | str:
+    """``--store``, else ``--db``, else $FIELDAPP_INTAKE_DB."""
     from fieldapp.cmm import store as intake_store
-    from fieldapp.cmm.errors import IntakeStoreMissing
 
-    if not path.exists():
-        if not create:
-            raise IntakeStoreMissing()
-        print(_("Creating a new intake store: {path}").format(path=path), file=sys.stderr)
-        return intake_store.create(path, passphrase)
-    return intake_store.open_store(path, passphrase)
+    if args.store is not None:
+        return args.store
+    url = args.db or os.environ.get(ENV_DB, "")
+    if not url:
+        raise InvalidInput(_("Name the intake store: --store PATH for a file, or --db URL (or {env}) for a "
+                             "PostgreSQL database.").format(env=ENV_DB))
+    if not intake_store.is_database(url):
+        raise InvalidInput(_("A database URL starts with postgresql://."))
+    return url
+
+
+def _beside_store(args, given: Path | None, option: str, name: str) -> Path:
+    """A file named on the command line, or by default the one called ``name`` beside a store file."""
+    if given is not None:
+        return given
+    if args.store is None:
+        raise InvalidInput(_("With a database, name the file with {option}.").format(option=option))
+    return args.store.parent / name
+
+
+def _open_store(location: Path | str, passphrase: str, *, create: bool = False):
+    from fieldapp.cmm import store as intake_store
+
+    if create:
+        _say_creating(location)
+        return intake_store.create(location, passphrase)
+    return intake_store.open_store(location, passphrase)
+
+
+def _say_creating(location: Path | str) -> None:
+    from fieldapp.cmm import store as intake_store
+
+    if intake_store.is_database(location):      # never the URL: it may hold a password
+        print(_("Creating a new intake store in the database."), file=sys.stderr)
+    else:
+        print(_("Creating a new intake store: {path}").format(path=location), file=sys.stderr)
 
 
 @guarded
@@ -174,7 +211,9 @@ def cmd_register(args) -> int:
         raw = read_untrusted(args.org_key, MAX_PACKET_BYTES)
     except OSError as exc:              # missing, a link, a pipe, a device, or far too large for a key file
         raise BadKeyFile() from exc
-    conn = _open_store(args.store, read_secret(_("Passphrase: "), confirm=not args.store.exists()), create=True)
+    location = _location(args)
+    new_store = not intake_store.exists(location)
+    conn = _open_store(location, read_secret(_("Passphrase: "), confirm=new_store), create=new_store)
     try:
         org, name, fingerprint, new = intake.register(conn, raw)
     finally:
@@ -188,9 +227,11 @@ def cmd_register(args) -> int:
 def _intake_session(args):
     from fieldapp.cmm import intake
 
+    location = _location(args)
+    key = _beside_store(args, args.key, "--key", intake.SECRET_FILE)
     passphrase = read_secret(_("Passphrase: "))
-    secret = intake.load_secret(args.key or args.store.parent / intake.SECRET_FILE, passphrase)
-    conn = _open_store(args.store, passphrase)
+    secret = intake.load_secret(key, passphrase)
+    conn = _open_store(location, passphrase)
     return conn, intake.Intake(conn, secret)
 
 
@@ -264,8 +305,8 @@ def cmd_serve(args) -> int:
     from fieldapp.cmm import store as intake_store
     from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
 
-    cert = args.tls_cert or args.store.parent / "cmm-tls.crt"
-    key = args.tls_key or args.store.parent / "cmm-tls.key"
+    cert = _beside_store(args, args.tls_cert, "--tls-cert", "cmm-tls.crt")
+    key = _beside_store(args, args.tls_key, "--tls-key", "cmm-tls.key")
     if not cert.is_file() or not key.is_file():
         raise InvalidInput(_("The TLS certificate or its key is missing (see docs/referral-packet.md)."))
     conn, intake = _intake_session(args)
@@ -289,7 +330,7 @@ def cmd_table(args) -> int:
     from fieldapp.cmm import store as intake_store
     from fieldapp.cmm import table
 
-    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
     try:
         rows = table.write_csv(conn, args.csv, args.period)
         print(table.text_table(conn, args.period), end="")
@@ -303,7 +344,7 @@ def cmd_table(args) -> int:
 def cmd_orgs(args) -> int:
     from fieldapp.cmm import store as intake_store
 
-    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
     try:
         rows = intake_store.org_rows(conn)
     finally:
@@ -323,7 +364,7 @@ def cmd_revoke(args) -> int:
     from fieldapp.cmm.errors import UnknownOrg
     from fieldapp.protocol import crypto
 
-    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
     try:
         found, name = intake_store.org_key(conn, args.org), intake_store.org_name(conn, args.org)
         if found is None:
@@ -354,7 +395,7 @@ def cmd_register_rotation(args) -> int:
         raw = read_untrusted(args.statement, MAX_BYTES)
     except OSError as exc:
         raise BadKeyFile() from exc
-    conn = _open_store(args.store, read_secret(_("Passphrase: ")))
+    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
     try:
         statement = intake.register_rotation(conn, raw, args.fingerprint)
     finally:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from fieldapp.errors import InvalidInput, VaultMissing
+from fieldapp.errors import (
+    FieldappError,
+    IntegrityError,
+    InvalidInput,
+    PermissionDenied,
+    StorageIOError,
+    VaultExists,
+    VaultMissing,
+)
 from fieldapp.i18n import _
 
 
@@ -25,3 +33,51 @@ class FingerprintMismatch(InvalidInput):
 class IntakeStoreMissing(VaultMissing):
     def default_message(self) -> str:
         return _("No intake store was found at this place. Register an organisation's key first to create it.")
+
+
+class IntakeStoreExists(VaultExists):
+    def default_message(self) -> str:
+        return _("An intake store already exists at this place. Nothing was overwritten.")
+
+
+class PostgresMissing(FieldappError):
+    def default_message(self) -> str:
+        return _("This fieldapp has no PostgreSQL support. Install it with CMM's extras: "
+                 "pip install 'fieldapp[cmm]'.")
+
+
+class DatabaseUnreachable(StorageIOError):
+    def default_message(self) -> str:
+        return _("The intake database could not be reached. Check the connection URL and that the database "
+                 "server is running.")
+
+
+class DatabaseMissing(VaultMissing):
+    def default_message(self) -> str:
+        return _("The intake database does not exist on this server. Its administrator creates it first "
+                 "(see docs/cmm/postgresql.md).")
+
+
+class DatabaseRefused(PermissionDenied):
+    def default_message(self) -> str:
+        return _("The database server refused the connection or the change: check the user name, the "
+                 "password and the rights given to this user (see docs/cmm/postgresql.md).")
+
+
+class DatabaseBusy(StorageIOError):
+    """Another desk kept winning the same rows; raised only after several tries."""
+
+    def default_message(self) -> str:
+        return _("The intake database was too busy to save this. Nothing was saved; try again.")
+
+
+class DatabaseFailed(StorageIOError):
+    def default_message(self) -> str:
+        return _("The intake database could not be read or written (connection lost, or a time limit "
+                 "reached). Nothing was saved.")
+
+
+class IntakeStoreDamaged(IntegrityError):
+    def default_message(self) -> str:
+        return _("A packet in the intake store does not decrypt with the store key: it was changed outside "
+                 "fieldapp. Restore a backup.")

@@ -18,7 +18,8 @@ from nacl.public import SealedBox
 
 from fieldapp.cmm import store
 from fieldapp.cmm.errors import FingerprintMismatch, KeyRevoked, UnknownOrg
-from fieldapp.errors import VaultExists
+from fieldapp.cmm.store import IntakeStore
+from fieldapp.errors import StorageIOError, VaultExists
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto, packet, receipt, rotation
 from fieldapp.protocol.crypto import CmmPublic, CmmSecret
@@ -26,7 +27,6 @@ from fieldapp.protocol.errors import BadKeyFile
 from fieldapp.protocol.packet import SignerKey
 from fieldapp.protocol.reasons import AUTHENTICATED, Rejected
 from fieldapp.storage.atomic import write_atomic
-from fieldapp.storage.connection import Connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -56,29 +56,34 @@ def load_secret(path: Path, passphrase: str) -> CmmSecret:
     return crypto.open_secret_key_file(raw, passphrase)
 
 
-def register(conn: Connection, raw: bytes) -> tuple[str, str, str, bool]:
+def register(conn: IntakeStore, raw: bytes) -> tuple[str, str, str, bool]:
     """Trust an organisation's signing key: (org id, name, fingerprint, newly registered). A revoked key
     is never trusted again (``KeyRevoked``)."""
     name, public = crypto.read_org_key_file(raw)
     org = crypto.key_id(public).hex()
-    with transaction(conn):
+
+    def work() -> bool:
         found = store.org_key(conn, org)
         if found is not None and found[1]:
             raise KeyRevoked()
-        new = store.put_org(conn, org, name, public)
-    return org, name, crypto.fingerprint(public), new
+        return store.put_org(conn, org, name, public)
+
+    return org, name, crypto.fingerprint(public), conn.run_transaction(work)
 
 
-def revoke(conn: Connection, org: str) -> bool:
+def revoke(conn: IntakeStore, org: str) -> bool:
     """Refuse every packet signed with this key from now on (packets already received stay counted);
     False if it was revoked already. ``UnknownOrg`` if no such key is registered."""
-    with transaction(conn):
+
+    def work() -> bool:
         if store.org_key(conn, org) is None:
             raise UnknownOrg()
         return store.revoke_org(conn, org)
 
+    return conn.run_transaction(work)
 
-def register_rotation(conn: Connection, raw: bytes, typed_fingerprint: str) -> rotation.Rotation:
+
+def register_rotation(conn: IntakeStore, raw: bytes, typed_fingerprint: str) -> rotation.Rotation:
     """Trust the new key of a rotation statement, and revoke the old one, in one transaction.
 
     Only when the statement's signature verifies with the new key, the old key is registered here, and the
@@ -86,7 +91,8 @@ def register_rotation(conn: Connection, raw: bytes, typed_fingerprint: str) -> r
     statement = rotation.read(raw)
     if not rotation.same_fingerprint(typed_fingerprint, statement.new_public):
         raise FingerprintMismatch()
-    with transaction(conn):
+
+    def work() -> None:
         name = store.org_name(conn, statement.old_key_id)
         if name is None:
             raise UnknownOrg()
@@ -95,6 +101,8 @@ def register_rotation(conn: Connection, raw: bytes, typed_fingerprint: str) -> r
             raise KeyRevoked()
         store.put_org(conn, statement.new_key_id, name, statement.new_public)
         store.revoke_org(conn, statement.old_key_id, replaced_by=statement.new_key_id)
+
+    conn.run_transaction(work)
     return statement
 
 
@@ -128,9 +136,10 @@ class Outcome:
 
 
 class Intake:
-    """Receives packets into an open intake store with CMM's secret key, each in its own transaction."""
+    """Receives packets into an open intake store with CMM's secret key, each in its own transaction
+    (run again if it lost a conflict with another desk on the same database)."""
 
-    def __init__(self, conn: Connection, secret: CmmSecret) -> None:
+    def __init__(self, conn: IntakeStore, secret: CmmSecret) -> None:
         self.conn = conn
         self.secret = secret
         self._box = SealedBox(secret.box_key)
@@ -139,12 +148,20 @@ class Intake:
         found = store.org_key(self.conn, org)
         return SignerKey(*found) if found else None
 
-    def _take(self, data: bytes) -> tuple[str, Rejected | None]:
-        """(packet id, refusal or None), inside the caller's transaction."""
+    def _take(self, data: bytes, digest: str) -> tuple[str, Rejected | None]:
+        """(packet id, refusal or None), inside the caller's transaction; a refusal is logged in it."""
+        packet_id, refusal = self._check_and_store(data)
+        if refusal is not None:
+            store.add_rejection(self.conn, refusal.code, digest)
+        return packet_id, refusal
+
+    def _check_and_store(self, data: bytes) -> tuple[str, Rejected | None]:
         try:
             opened = packet.open_referral(data, self.secret, self.lookup, self._box)
         except Rejected as refusal:
             return refusal.packet_id, refusal
+        except StorageIOError:     # the store failed (or lost a conflict), not the packet: nothing is logged
+            raise
         except Exception as exc:   # noqa: BLE001 - one hostile packet must never stop the intake
             log.warning("packet could not be checked: %s", type(exc).__name__)
             return "", Rejected("unprocessable")
@@ -155,8 +172,7 @@ class Intake:
 
     def refuse(self, source: str, code: str) -> Outcome:
         """A refusal before any byte was checked (a file too large to read, or not a plain file), logged."""
-        with transaction(self.conn):
-            store.add_rejection(self.conn, code, "")
+        self.conn.run_transaction(lambda: store.add_rejection(self.conn, code, ""))
         refusal = Rejected(code)
         return Outcome(source, False, reason_code=refusal.code, reason=refusal.message)
 
@@ -165,10 +181,7 @@ class Intake:
         logged refusal, and never affects another. Storage faults (a full disk) raise ``StorageIOError``
         with nothing saved; there is then no receipt either."""
         digest = receipt.digest(data)
-        with transaction(self.conn):
-            packet_id, refusal = self._take(data)
-            if refusal is not None:
-                store.add_rejection(self.conn, refusal.code, digest)
+        packet_id, refusal = self.conn.run_transaction(lambda: self._take(data, digest))
         if refusal is None:
             signed = receipt.sign(receipt.build(packet_id, digest, "accepted"), self.secret)
             return Outcome(source, True, packet_id, receipt=signed)

@@ -1,68 +1,160 @@
-"""CMM's intake store: an encrypted SQLCipher file of registered organisations, received packets
-and refusals. Keyed like a vault: a random data key (applied in ``connection.connect``), wrapped
-with XChaCha20-Poly1305 under an argon2id key from CMM's passphrase, in ``<store>.keys``."""
+"""CMM's intake store: registered organisations, received packets and refusals, in one of two places.
+
+A file path is an encrypted SQLCipher file for one desk (``store_file``); a ``postgresql://`` URL is a
+database that several desks share (``store_pg``, which seals each packet's body with a store key). Both
+get the same numbered migrations and the same statements below, written once in the SQL both accept
+(``?`` placeholders; the PostgreSQL side swaps them for psycopg's). Every function takes the open store
+that ``create`` or ``open_store`` returned.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
-from fieldapp.crypto import keys
+from fieldapp.cmm import store_file
+from fieldapp.cmm.errors import IntakeStoreExists, PostgresMissing
 from fieldapp.crypto.keys import KdfParams
-from fieldapp.errors import NotAVault, VaultExists, VaultMissing, WrongPassphrase
-from fieldapp.storage.atomic import write_atomic
-from fieldapp.storage.connection import Connection, connect, transaction
 
-FORMAT = "fieldapp-intake-keys/1"
-_CONTEXT = b"fieldapp-intake-store/1"
+T = TypeVar("T")
+Location = Path | str
 
-# The store's migrations, applied in order inside one transaction each; ``PRAGMA user_version`` is the
-# number applied. A store made before migrations existed has the tables of the first one already.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE IF NOT EXISTS orgs (
-        org TEXT PRIMARY KEY,
-        name TEXT NOT NULL DEFAULT '',
-        public BLOB NOT NULL,
-        registered_at TEXT NOT NULL
-    ) STRICT;
-    CREATE TABLE IF NOT EXISTS packets (
-        packet_id TEXT PRIMARY KEY,
-        org TEXT NOT NULL REFERENCES orgs(org),
-        received_at TEXT NOT NULL,
-        period TEXT NOT NULL,
-        gender TEXT NOT NULL,
-        age_group TEXT NOT NULL,
-        nationality TEXT NOT NULL,
-        body TEXT NOT NULL
-    ) STRICT;
-    CREATE TABLE IF NOT EXISTS packet_forms (
-        packet_id TEXT NOT NULL REFERENCES packets(packet_id),
-        form TEXT NOT NULL,
-        PRIMARY KEY (packet_id, form)
-    ) STRICT, WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS rejections (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        digest TEXT NOT NULL
-    ) STRICT;
-    """,
+
+class IntakeStore(Protocol):
+    """What both backends offer; ``dialect`` is "sqlite" or "postgresql"."""
+
+    dialect: str
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Any: ...
+    def executemany(self, sql: str, rows: list[tuple]) -> None: ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
+    def run_transaction(self, work: Callable[[], T]) -> T: ...
+    def begin_migration(self) -> None: ...
+    def schema_version(self) -> int: ...
+    def set_schema_version(self, number: int) -> None: ...
+    def seal_body(self, packet_id: str, body: str) -> Any: ...
+    def open_body(self, packet_id: str, stored: Any) -> str: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema in each store's dialect; both stores count the steps the same way."""
+
+    sqlite: str
+    postgresql: str
+
+    def statements(self, dialect: str) -> Iterator[str]:
+        return filter(str.strip, getattr(self, dialect).split(";"))
+
+
+# The store's migrations, applied in order, each in one transaction together with the number applied
+# (``PRAGMA user_version`` in a file, the table ``schema_version`` in PostgreSQL). A file made before
+# migrations existed has the tables of the first one already.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        sqlite="""
+        CREATE TABLE IF NOT EXISTS orgs (
+            org TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            public BLOB NOT NULL,
+            registered_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS packets (
+            packet_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL REFERENCES orgs(org),
+            received_at TEXT NOT NULL,
+            period TEXT NOT NULL,
+            gender TEXT NOT NULL,
+            age_group TEXT NOT NULL,
+            nationality TEXT NOT NULL,
+            body TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS packet_forms (
+            packet_id TEXT NOT NULL REFERENCES packets(packet_id),
+            form TEXT NOT NULL,
+            PRIMARY KEY (packet_id, form)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rejections (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            digest TEXT NOT NULL
+        ) STRICT;
+        """,
+        # The same tables; the body is sealed with the store key (BYTEA).
+        postgresql="""
+        CREATE TABLE orgs (
+            org TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            public BYTEA NOT NULL,
+            registered_at TEXT NOT NULL
+        );
+        CREATE TABLE packets (
+            packet_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL REFERENCES orgs(org),
+            received_at TEXT NOT NULL,
+            period TEXT NOT NULL,
+            gender TEXT NOT NULL,
+            age_group TEXT NOT NULL,
+            nationality TEXT NOT NULL,
+            body BYTEA NOT NULL
+        );
+        CREATE TABLE packet_forms (
+            packet_id TEXT NOT NULL REFERENCES packets(packet_id),
+            form TEXT NOT NULL,
+            PRIMARY KEY (packet_id, form)
+        );
+        CREATE TABLE rejections (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            digest TEXT NOT NULL
+        );
+        """),
     # Revocation and rotation of an organisation's key; refusals counted per day and reason, so the
     # detailed log can be kept short without losing the figures.
-    """
-    ALTER TABLE orgs ADD COLUMN revoked_at TEXT;
-    ALTER TABLE orgs ADD COLUMN replaced_by TEXT;
-    CREATE TABLE rejection_counts (
-        day TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        PRIMARY KEY (day, reason)
-    ) STRICT, WITHOUT ROWID;
-    """,
+    Migration(
+        sqlite="""
+        ALTER TABLE orgs ADD COLUMN revoked_at TEXT;
+        ALTER TABLE orgs ADD COLUMN replaced_by TEXT;
+        CREATE TABLE rejection_counts (
+            day TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, reason)
+        ) STRICT, WITHOUT ROWID;
+        """,
+        postgresql="""
+        ALTER TABLE orgs ADD COLUMN revoked_at TEXT;
+        ALTER TABLE orgs ADD COLUMN replaced_by TEXT;
+        CREATE TABLE rejection_counts (
+            day TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, reason)
+        );
+        """),
+    # The store key's slots: each wraps the one store key with a passphrase's argon2id key (``kdf`` is
+    # its parameters as JSON). Today one slot, "cmm", for CMM's shared passphrase; a slot per staff
+    # member ("staff:<id>", kind "staff") can be added beside it without touching the packets. A file
+    # keeps its wrapped key in the ``.keys`` sidecar instead: nothing changes in it.
+    Migration(
+        sqlite="",
+        postgresql="""
+        CREATE TABLE key_slots (
+            slot TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            kdf TEXT NOT NULL,
+            salt BYTEA NOT NULL,
+            wrapped BYTEA NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
@@ -70,63 +162,99 @@ MIGRATIONS: tuple[str, ...] = (
 REJECTION_LOG_ROWS = 10_000
 
 
-def migrate(conn: Connection) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with transaction(conn):
-            for statement in filter(str.strip, script.split(";")):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-
-
-def sidecar_path(path: Path) -> Path:
-    return Path(path).with_name(Path(path).name + ".keys")
+def migrate(store: IntakeStore) -> None:
+    """Apply the missing migrations. Two desks starting together queue on a lock, and the second
+    finds the work done (the version is read again once the lock is held)."""
+    for number in range(store.schema_version() + 1, len(MIGRATIONS) + 1):
+        with store.transaction():
+            store.begin_migration()
+            if store.schema_version() >= number:
+                continue
+            for statement in MIGRATIONS[number - 1].statements(store.dialect):
+                store.execute(statement)
+            store.set_schema_version(number)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def create(path: Path, passphrase: str, params: KdfParams | None = None) -> Connection:
-    """A new, empty store; the data key is wrapped with the passphrase."""
-    path = Path(path)
-    if path.exists() or sidecar_path(path).exists():
-        raise VaultExists()
-    params = params or keys.default_params()
-    data_key, salt = keys.new_data_key(), keys.new_salt()
-    wrapped = keys.wrap(keys.derive(passphrase, salt, params), data_key, _CONTEXT)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path, data_key, create=True)
-    path.chmod(0o600)
-    migrate(conn)
-    side = {"format": FORMAT, "kdf": params.to_json(), "salt": keys.b64(salt), "wrapped": keys.b64(wrapped)}
-    write_atomic(sidecar_path(path), json.dumps(side, indent=1, sort_keys=True).encode("utf-8"))
-    return conn
+# -- where the store is ----------------------------------------------------------------------------
+
+def is_database(location: Location) -> bool:
+    """A ``postgresql://`` URL (a shared database), not a file path."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(path: Path, passphrase: str) -> Connection:
-    path = Path(path)
-    if not path.is_file() or not sidecar_path(path).is_file():
-        raise VaultMissing()
+def _pg():
     try:
-        side = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
-        params = KdfParams(**side["kdf"])
-        salt, wrapped = keys.unb64(side["salt"]), keys.unb64(side["wrapped"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise NotAVault() from exc
-    if side.get("format") != FORMAT or not params.at_least_floor():
-        raise NotAVault()
-    data_key = keys.unwrap(keys.derive(passphrase, salt, params), wrapped, _CONTEXT)
-    if data_key is None:
-        raise WrongPassphrase()
-    conn = connect(path, data_key)
-    migrate(conn)
-    return conn
+        from fieldapp.cmm import store_pg
+    except ImportError as exc:      # psycopg is in the optional "cmm" extra
+        raise PostgresMissing() from exc
+    return store_pg
+
+
+def exists(location: Location) -> bool:
+    """Whether an intake store is at this place (a database is asked, without a passphrase)."""
+    if not is_database(location):
+        return store_file.exists(Path(location))
+    pg = _pg()
+    store = pg.connect(location)
+    try:
+        return pg.has_store(store)
+    finally:
+        store.close()
+
+
+def create(location: Location, passphrase: str, params: KdfParams | None = None) -> IntakeStore:
+    """A new, empty store; its key is wrapped with the passphrase. ``IntakeStoreExists`` if one is there.
+    A database must exist (its administrator creates it) and may be empty."""
+    if not is_database(location):
+        if store_file.exists(Path(location)):
+            raise IntakeStoreExists()
+        store = store_file.create(Path(location), passphrase, params)
+        migrate(store)
+        return store
+    pg = _pg()
+    store = pg.connect(location)
+    try:
+        if pg.has_store(store):
+            raise IntakeStoreExists()
+        migrate(store)
+        pg.add_shared_slot(store, passphrase, params)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def open_store(location: Location, passphrase: str) -> IntakeStore:
+    """The store at ``location``, unlocked with the passphrase (``WrongPassphrase`` otherwise) and migrated."""
+    if not is_database(location):
+        store = store_file.open_file(Path(location), passphrase)
+    else:
+        pg = _pg()
+        store = pg.connect(location)
+        try:
+            pg.unlock(store, passphrase)
+        except BaseException:
+            store.close()
+            raise
+    try:
+        migrate(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def sidecar_path(path: Path) -> Path:
+    return store_file.sidecar_path(path)
 
 
 # -- organisations ---------------------------------------------------------------------------------
 
-def put_org(conn: Connection, org: str, name: str, public: bytes) -> bool:
+def put_org(conn: IntakeStore, org: str, name: str, public: bytes) -> bool:
     """Register (or re-name) an organisation's signing key; True if it was new."""
     existed = org_public(conn, org) is not None
     conn.execute("INSERT INTO orgs (org, name, public, registered_at) VALUES (?, ?, ?, ?)"
@@ -134,28 +262,28 @@ def put_org(conn: Connection, org: str, name: str, public: bytes) -> bool:
     return not existed
 
 
-def org_public(conn: Connection, org: str) -> bytes | None:
+def org_public(conn: IntakeStore, org: str) -> bytes | None:
     row = conn.execute("SELECT public FROM orgs WHERE org = ?", (org,)).fetchone()
     return bytes(row[0]) if row else None
 
 
-def all_org_keys(conn: Connection) -> dict[str, bytes]:
+def all_org_keys(conn: IntakeStore) -> dict[str, bytes]:
     """Every registered key, revoked ones included (for lookups that check revocation themselves)."""
     return {row[0]: bytes(row[1]) for row in conn.execute("SELECT org, public FROM orgs")}
 
 
-def org_key(conn: Connection, org: str) -> tuple[bytes, bool] | None:
+def org_key(conn: IntakeStore, org: str) -> tuple[bytes, bool] | None:
     """(public key, revoked) of a registered key, read fresh: a revocation by another process counts at once."""
     row = conn.execute("SELECT public, revoked_at IS NOT NULL FROM orgs WHERE org = ?", (org,)).fetchone()
     return (bytes(row[0]), bool(row[1])) if row else None
 
 
-def org_name(conn: Connection, org: str) -> str | None:
+def org_name(conn: IntakeStore, org: str) -> str | None:
     row = conn.execute("SELECT name FROM orgs WHERE org = ?", (org,)).fetchone()
     return row[0] if row else None
 
 
-def revoke_org(conn: Connection, org: str, replaced_by: str | None = None) -> bool:
+def revoke_org(conn: IntakeStore, org: str, replaced_by: str | None = None) -> bool:
     """Refuse the key's packets from now on; False if it was revoked already. Received packets stay counted."""
     cur = conn.execute("UPDATE orgs SET revoked_at = ?, replaced_by = coalesce(?, replaced_by)"
                        " WHERE org = ? AND revoked_at IS NULL", (_now(), replaced_by, org))
@@ -171,28 +299,29 @@ class OrgRow:
     replaced_by: str | None
 
 
-def org_rows(conn: Connection) -> list[OrgRow]:
+def org_rows(conn: IntakeStore) -> list[OrgRow]:
     return [OrgRow(*r) for r in conn.execute(
         "SELECT org, name, registered_at, revoked_at, replaced_by FROM orgs ORDER BY name, registered_at, org")]
 
 
-def orgs(conn: Connection) -> list[tuple[str, str]]:
+def orgs(conn: IntakeStore) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in conn.execute("SELECT org, name FROM orgs ORDER BY name, org")]
 
 
 # -- packets ---------------------------------------------------------------------------------------
 
-def has_packet(conn: Connection, packet_id: str) -> bool:
+def has_packet(conn: IntakeStore, packet_id: str) -> bool:
     return conn.execute("SELECT 1 FROM packets WHERE packet_id = ?", (packet_id,)).fetchone() is not None
 
 
-def insert_packet(conn: Connection, packet: dict, body: str) -> bool:
-    """Store a verified packet once; False (and nothing changed) if its id is already there."""
+def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
+    """Store a verified packet once; False (and nothing changed) if its id is already there, also when
+    another desk stores it at the same moment (the loser's insert waits for the winner's transaction)."""
     cur = conn.execute(
         "INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality, body)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(packet_id) DO NOTHING",
         (packet["packet_id"], packet["org"], _now(), packet["period"], packet["gender"], packet["age_group"],
-         packet["nationality"], body))
+         packet["nationality"], conn.seal_body(packet["packet_id"], body)))
     if cur.rowcount != 1:
         return False
     conn.executemany("INSERT INTO packet_forms (packet_id, form) VALUES (?, ?)",
@@ -200,26 +329,34 @@ def insert_packet(conn: Connection, packet: dict, body: str) -> bool:
     return True
 
 
-def packet_count(conn: Connection) -> int:
+def packet_body(conn: IntakeStore, packet_id: str) -> str | None:
+    """The referral's JSON as received (opened with the store key in a database), or None."""
+    row = conn.execute("SELECT body FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
+    return conn.open_body(packet_id, row[0]) if row else None
+
+
+def packet_count(conn: IntakeStore) -> int:
     return conn.execute("SELECT count(*) FROM packets").fetchone()[0]
 
 
-def add_rejection(conn: Connection, reason: str, digest: str) -> None:
+def add_rejection(conn: IntakeStore, reason: str, digest: str) -> None:
     """Log a refusal: counted per day and reason for good, and kept in detail among the latest
-    ``REJECTION_LOG_ROWS``."""
+    ``REJECTION_LOG_ROWS``. With several desks writing at once a refusal not yet committed escapes
+    another's trimming, so the log may hold a few rows more until the next refusal trims it."""
     now = _now()
-    cur = conn.execute("INSERT INTO rejections (at, reason, digest) VALUES (?, ?, ?)", (now, reason, digest))
+    new_id = conn.execute("INSERT INTO rejections (at, reason, digest) VALUES (?, ?, ?) RETURNING id",
+                          (now, reason, digest)).fetchone()[0]
     conn.execute("INSERT INTO rejection_counts (day, reason, count) VALUES (?, ?, 1)"
-                 " ON CONFLICT(day, reason) DO UPDATE SET count = count + 1", (now[:10], reason))
-    conn.execute("DELETE FROM rejections WHERE id <= ?", (cur.lastrowid - REJECTION_LOG_ROWS,))
+                 " ON CONFLICT(day, reason) DO UPDATE SET count = rejection_counts.count + 1", (now[:10], reason))
+    conn.execute("DELETE FROM rejections WHERE id <= ?", (new_id - REJECTION_LOG_ROWS,))
 
 
-def rejection_totals(conn: Connection) -> dict[str, int]:
+def rejection_totals(conn: IntakeStore) -> dict[str, int]:
     """Refusals ever logged, by reason (the detailed log keeps only the latest)."""
     return dict(conn.execute("SELECT reason, sum(count) FROM rejection_counts GROUP BY reason ORDER BY reason"))
 
 
-def rejection_count(conn: Connection) -> int:
+def rejection_count(conn: IntakeStore) -> int:
     return conn.execute("SELECT count(*) FROM rejections").fetchone()[0]
 
 
@@ -232,17 +369,15 @@ class TableRow:
     count: int
 
 
-def table(conn: Connection, period_prefix: str = "") -> list[TableRow]:
+def table(conn: IntakeStore, period_prefix: str = "") -> list[TableRow]:
     """Received referrals by nationality x gender x age group x exploitation form (a referral with
     two forms is counted under each)."""
     rows = conn.execute(
         "SELECT p.nationality, p.gender, p.age_group, f.form, count(*) FROM packets p"
-        " JOIN packet_forms f ON f.packet_id = p.packet_id WHERE p.period LIKE ? || '%'"
-        " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", (period_prefix,))
+        " JOIN packet_forms f ON f.packet_id = p.packet_id WHERE p.period LIKE ?"
+        " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", (period_prefix + "%",))
     return [TableRow(*r) for r in rows]
 
 
-def close(conn: Connection) -> None:
-    with contextlib.suppress(Exception):
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+def close(conn: IntakeStore) -> None:
     conn.close()

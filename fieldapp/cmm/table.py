@@ -9,16 +9,16 @@ from collections import defaultdict
 from pathlib import Path
 
 from fieldapp.cmm import store
+from fieldapp.cmm.store import IntakeStore
 from fieldapp.domain import codes
 from fieldapp.i18n import _
 from fieldapp.protocol.words import age_words, nationality_words
 from fieldapp.storage.atomic import write_atomic
-from fieldapp.storage.connection import Connection
 
 CSV_HEADER = ("nationality", "gender", "age_group", "exploitation_form", "count")
 
 
-def csv_bytes(conn: Connection, period_prefix: str = "") -> bytes:
+def csv_bytes(conn: IntakeStore, period_prefix: str = "") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
@@ -27,14 +27,14 @@ def csv_bytes(conn: Connection, period_prefix: str = "") -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def write_csv(conn: Connection, path: Path, period_prefix: str = "") -> int:
+def write_csv(conn: IntakeStore, path: Path, period_prefix: str = "") -> int:
     """Write the table atomically; returns the number of data rows."""
     data = csv_bytes(conn, period_prefix)
     write_atomic(Path(path), data, mode=0o644)
     return data.count(b"\n") - 1
 
 
-def text_table(conn: Connection, period_prefix: str = "") -> str:
+def text_table(conn: IntakeStore, period_prefix: str = "") -> str:
     """Rows: nationality, gender, age group; columns: exploitation forms. A referral naming two
     forms is counted in both columns."""
     forms = list(codes.EXPLOITATION_FORMS)

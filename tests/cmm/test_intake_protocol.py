@@ -27,8 +27,8 @@ CMM_PASS = "cmm store passphrase 2026"
 
 
 @pytest.fixture
-def desk(tmp_path):
-    conn = intake_store.create(tmp_path / "cmm" / "intake.store", CMM_PASS)
+def desk(intake_location):
+    conn = intake_store.create(intake_location, CMM_PASS)
     intake.register(conn, crypto.org_key_file(ORG_SEED, "Test NGO"))
     yield intake.Intake(conn, cmm_secret())
     intake_store.close(conn)
@@ -199,8 +199,8 @@ def test_a_revoked_key_is_refused_and_never_registered_again(desk) -> None:
         intake.revoke(desk.conn, "0" * 32)
 
 
-def test_a_rotated_key_is_trusted_only_with_the_right_fingerprint(ready, cmm, tmp_path) -> None:
-    conn = intake_store.create(tmp_path / "cmm" / "intake.store", CMM_PASS)
+def test_a_rotated_key_is_trusted_only_with_the_right_fingerprint(ready, cmm, intake_location) -> None:
+    conn = intake_store.create(intake_location, CMM_PASS)
     try:
         intake.register(conn, config.export_org_key(ready))
         old_seed = config.org_seed(ready)

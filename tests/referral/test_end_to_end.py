@@ -39,8 +39,8 @@ def _queued_referral(session, *, urgent: bool = False) -> int:
 
 
 @pytest.fixture
-def store(tmp_path, ready):
-    conn = intake_store.create(tmp_path / "cmm" / "intake.store", CMM_PASS)
+def store(intake_location, ready):
+    conn = intake_store.create(intake_location, CMM_PASS)
     intake.register(conn, config.export_org_key(ready))
     yield conn
     intake_store.close(conn)

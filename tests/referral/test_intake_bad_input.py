@@ -18,6 +18,7 @@ from fieldapp.cmm.folder import receive_folder
 from fieldapp.protocol import crypto, jsonsafe, receipt, schemas
 from fieldapp.protocol.crypto import MAGIC, MAX_PACKET_BYTES, CmmSecret
 from fieldapp.protocol.reasons import REASONS
+from tests.conftest import STORE_KINDS, new_intake_location
 
 FUZZ_EXAMPLES = int(os.environ.get("FIELDAPP_FUZZ_EXAMPLES", "200"))
 ORG_SEED = bytes(range(100, 132))
@@ -42,12 +43,13 @@ def sealed(packet: dict | bytes, cmm: CmmSecret, seed: bytes = ORG_SEED) -> byte
     return crypto.sign_and_seal(body, seed, cmm.public)
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def desk(request, tmp_path_factory):
     """An intake store with one registered organisation, shared by the tests of this module."""
     from tests.referral.helpers import cmm_secret
 
-    conn = intake_store.create(tmp_path_factory.mktemp("cmm") / "intake.store", "cmm passphrase for tests")
+    location = new_intake_location(request, tmp_path_factory.mktemp("cmm"), request.param)
+    conn = intake_store.create(location, "cmm passphrase for tests")
     intake.register(conn, crypto.org_key_file(ORG_SEED, "Test NGO"))
     yield intake.Intake(conn, cmm_secret())
     intake_store.close(conn)

@@ -47,7 +47,16 @@ def _vault_with_queued_referral(path: Path, cmm_public: Path) -> None:
         session.close()
 
 
-def test_whole_path_on_the_command_line(tmp_path, monkeypatch, capsys) -> None:
+def _where(intake_location, desk: Path, monkeypatch) -> tuple[list[str], list[str]]:
+    """(options naming the store, options naming CMM's key): a file with its key beside it, or a database
+    named by FIELDAPP_INTAKE_DB with the key named on the command line."""
+    if isinstance(intake_location, Path):
+        return ["--store", str(intake_location)], []
+    monkeypatch.setenv("FIELDAPP_INTAKE_DB", intake_location)
+    return [], ["--key", str(desk / "cmm-secret.key")]
+
+
+def test_whole_path_on_the_command_line(tmp_path, monkeypatch, capsys, intake_location) -> None:
     desk, usb, vault = tmp_path / "cmm", tmp_path / "usb", tmp_path / "ngo" / "ngo.fieldapp"
     usb.mkdir()
     assert run(["intake", "keygen", "--out", str(desk)], CMM_PASS + "\n", monkeypatch) == ExitCode.OK
@@ -57,15 +66,15 @@ def test_whole_path_on_the_command_line(tmp_path, monkeypatch, capsys) -> None:
     org_key = tmp_path / "org-key.json"
     assert run(["org-key", "--vault", str(vault), "--out", str(org_key)], PASSPHRASE + "\n", monkeypatch) == 0
     assert "Fingerprint" in capsys.readouterr().out
-    store = ["--store", str(desk / "intake.store")]
+    store, key = _where(intake_location, desk, monkeypatch)
     assert run(["intake", "register", *store, "--org-key", str(org_key)], CMM_PASS + "\n", monkeypatch) == 0
     assert "Registered" in capsys.readouterr().out
 
     assert run(["sync", "--vault", str(vault), "--to-folder", str(usb)], PASSPHRASE + "\n", monkeypatch) == 0
     assert "Sent: 1" in capsys.readouterr().out
-    assert run(["intake", "receive", *store, "--from", str(usb)], CMM_PASS + "\n", monkeypatch) == 0
+    assert run(["intake", "receive", *store, *key, "--from", str(usb)], CMM_PASS + "\n", monkeypatch) == 0
     assert "1 accepted, 0 rejected" in capsys.readouterr().out
-    assert run(["intake", "receive", *store, "--from", str(usb)], CMM_PASS + "\n", monkeypatch) == 0
+    assert run(["intake", "receive", *store, *key, "--from", str(usb)], CMM_PASS + "\n", monkeypatch) == 0
     assert "already received" in capsys.readouterr().out
 
     csv = tmp_path / "table.csv"
@@ -104,6 +113,36 @@ def test_error_exit_codes(tmp_path, monkeypatch, capsys) -> None:
     assert run(["sync", "--vault", str(vault)], "not it\n", monkeypatch) == ExitCode.WRONG_PASSPHRASE
     assert run(["sync", "--vault", str(vault)], PASSPHRASE + "\n", monkeypatch) == ExitCode.INVALID_INPUT
     assert "No CMM public key" in capsys.readouterr().err
+
+
+@pytest.mark.system
+def test_a_database_that_cannot_be_used_gives_its_reason_and_exit_code(postgres, tmp_path, monkeypatch,
+                                                                       capsys) -> None:
+    missing = postgres.url("no_such_database")
+    csv = ["--csv", str(tmp_path / "t.csv")]
+    assert run(["intake", "table", "--db", missing, *csv], CMM_PASS + "\n", monkeypatch) == ExitCode.VAULT_MISSING
+    said = capsys.readouterr().err
+    assert "does not exist" in said and "no_such_database" not in said and "postgresql://" not in said
+    unreachable = f"postgresql://cmm:hunter2-password@/intake?host={tmp_path}"
+    monkeypatch.setenv("FIELDAPP_INTAKE_DB", unreachable)
+    assert run(["intake", "orgs"], CMM_PASS + "\n", monkeypatch) == ExitCode.IO_ERROR
+    said = capsys.readouterr().err
+    assert "could not be reached" in said and "hunter2" not in said
+    empty = postgres.new_database()
+    assert run(["intake", "table", "--db", empty, *csv], CMM_PASS + "\n", monkeypatch) == ExitCode.VAULT_MISSING
+    assert "No intake store" in capsys.readouterr().err
+
+
+def test_the_store_is_named_once(tmp_path, monkeypatch, capsys) -> None:
+    assert run(["intake", "orgs"], CMM_PASS + "\n", monkeypatch) == ExitCode.INVALID_INPUT
+    assert "--store PATH" in capsys.readouterr().err
+    assert run(["intake", "orgs", "--db", "mysql://cmm@db/intake"], CMM_PASS + "\n", monkeypatch) == (
+        ExitCode.INVALID_INPUT)
+    assert run(["intake", "receive", "--db", "postgresql://cmm@/intake", "--from", str(tmp_path)],
+               CMM_PASS + "\n", monkeypatch) == ExitCode.INVALID_INPUT
+    assert "--key" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(["intake", "orgs", "--store", "s", "--db", "postgresql://cmm@/intake"], "", monkeypatch)
 
 
 def test_python_m_fieldapp_intake_keygen(tmp_path) -> None:
