@@ -166,9 +166,22 @@ class Intake:
             log.warning("packet could not be checked: %s", type(exc).__name__)
             return "", Rejected("unprocessable")
         document = opened.document
-        if not store.insert_packet(self.conn, document, crypto.canonical_json(document).decode("ascii")):
+        if store.insert_packet(self.conn, document, crypto.canonical_json(document).decode("ascii")):
+            return opened.packet_id, None
+        # A packet id is the sender's: another organisation that read it (a file name on a shared stick)
+        # must not make CMM answer "duplicate" to the real packet while holding content of its own.
+        if self._same_organisation(store.packet_org(self.conn, opened.packet_id), opened.signer):
             return opened.packet_id, Rejected("duplicate", packet_id=opened.packet_id)
-        return opened.packet_id, None
+        return opened.packet_id, Rejected("id_taken", packet_id=opened.packet_id)
+
+    def _same_organisation(self, stored: str | None, signer: str) -> bool:
+        """The packet on file was signed by this key, or by a key it replaced (a packet re-signed after a
+        rotation keeps its id)."""
+        for _step in range(64):                  # a chain of rotations, never a loop
+            if stored is None or stored == signer:
+                return stored == signer
+            stored = store.replaced_by(self.conn, stored)
+        return False
 
     def refuse(self, source: str, code: str) -> Outcome:
         """A refusal before any byte was checked (a file too large to read, or not a plain file), logged."""

@@ -329,6 +329,17 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     return True
 
 
+def packet_org(conn: IntakeStore, packet_id: str) -> str | None:
+    """The key id that signed the packet on file under this id."""
+    row = conn.execute("SELECT org FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
+    return row[0] if row else None
+
+
+def replaced_by(conn: IntakeStore, org: str) -> str | None:
+    row = conn.execute("SELECT replaced_by FROM orgs WHERE org = ?", (org,)).fetchone()
+    return row[0] if row else None
+
+
 def packet_body(conn: IntakeStore, packet_id: str) -> str | None:
     """The referral's JSON as received (opened with the store key in a database), or None."""
     row = conn.execute("SELECT body FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()

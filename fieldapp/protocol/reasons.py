@@ -18,10 +18,13 @@ REASONS = {
     "revoked_signer": N_("The packet is signed with a key that CMM has revoked (after a member left or a laptop "
                          "was lost); the organisation sends it again with its new key."),
     "unprocessable": N_("The packet could not be checked; it was not counted."),
+    "id_taken": N_("Another organisation already sent a packet with this id; this one was not counted. "
+                   "Seal the referral again so that it gets a new id."),
     "duplicate": N_("This packet was already received (a replay); it was not counted again."),
 }
 # Refusals that happen after the signature verified: only these get a receipt signed by CMM.
-AUTHENTICATED = frozenset({"malformed", "schema", "signer_mismatch", "revoked_signer", "duplicate"})
+AUTHENTICATED = frozenset({"malformed", "schema", "signer_mismatch", "revoked_signer", "id_taken",
+                           "duplicate"})
 
 
 class Rejected(Exception):

@@ -229,3 +229,29 @@ def test_a_rotated_key_is_trusted_only_with_the_right_fingerprint(ready, cmm, in
 
 def test_every_authenticated_refusal_has_words() -> None:
     assert AUTHENTICATED <= set(REASONS)
+
+
+def test_another_organisation_cannot_take_a_packet_id_it_read_on_a_stick(desk) -> None:
+    other_seed = bytes(range(50, 82))
+    intake.register(desk.conn, crypto.org_key_file(other_seed, "Other NGO"))
+    victim = valid_packet()
+    taken = valid_packet(other_seed, packet_id=victim["packet_id"])              # the id read off the file name
+    assert desk.receive_one(sealed(taken, desk.secret, other_seed)).accepted
+    real = sealed(victim, desk.secret)
+    outcome = desk.receive_one(real)
+    assert (outcome.accepted, outcome.reason_code) == (False, "id_taken")
+    signed = receipt.verify(outcome.receipt, desk.secret.public)
+    assert (signed["outcome"], signed["reason"]) == ("rejected", "id_taken")        # never "duplicate"
+    assert desk.receive_one(real).reason_code == "id_taken"
+
+
+def test_a_packet_re_signed_after_a_rotation_is_a_duplicate_of_the_old_one(desk) -> None:
+    old_org = crypto.key_id(crypto.org_public(ORG_SEED)).hex()
+    new_seed = bytes(range(150, 182))
+    first = valid_packet()
+    assert desk.receive_one(sealed(first, desk.secret)).accepted
+    intake.register(desk.conn, crypto.org_key_file(new_seed, "Test NGO"))
+    intake_store.revoke_org(desk.conn, old_org, replaced_by=crypto.key_id(crypto.org_public(new_seed)).hex())
+    again = valid_packet(new_seed, packet_id=first["packet_id"])
+    outcome = desk.receive_one(sealed(again, desk.secret, new_seed))
+    assert outcome.duplicate and receipt.verify(outcome.receipt, desk.secret.public)["outcome"] == "duplicate"
