@@ -91,6 +91,12 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
             outbox_repo.mark_acknowledged(conn, row.packet_id)
             referral_repo.set_status(conn, row.referral_id, "acknowledged")
             audit_repo.append(conn, session.user.id, "referral.acknowledged", "referral", row.referral_id)
+        elif found["reason"] == "id_taken":
+            # Another organisation sent a packet under this id first: sending these bytes again would only be
+            # refused again, so the referral goes back to draft and is sealed again under a new id.
+            outbox_repo.delete_for_referral(conn, row.referral_id)
+            referral_repo.set_status(conn, row.referral_id, "draft")
+            audit_repo.append(conn, session.user.id, "referral.returned_to_draft", "referral", row.referral_id)
         else:
             outbox_repo.record_attempt(conn, row.packet_id, row.transport, reason)
             referral_repo.set_status(conn, row.referral_id, "failed")

@@ -255,3 +255,21 @@ def test_a_packet_re_signed_after_a_rotation_is_a_duplicate_of_the_old_one(desk)
     again = valid_packet(new_seed, packet_id=first["packet_id"])
     outcome = desk.receive_one(sealed(again, desk.secret, new_seed))
     assert outcome.duplicate and receipt.verify(outcome.receipt, desk.secret.public)["outcome"] == "duplicate"
+
+
+def test_a_referral_whose_id_was_taken_goes_back_to_draft_at_the_ngo(ready, cmm, tmp_path) -> None:
+    referral_id = _queued_referral(ready)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    sync.sync(ready, to_folder=usb)
+    sent = next(usb.glob("*.cmmpkt"))
+    [row] = service.list_outbox(ready)
+    answer = receipt.sign(receipt.build(row.packet_id, hashlib.sha256(sent.read_bytes()).hexdigest(), "rejected",
+                                        "id_taken"), cmm)
+    report = SyncReport()
+    assert sync.apply_receipt(ready, answer, cmm.public, report) == "rejected"
+    [entry] = service.list_outbox(ready)
+    assert (entry.status, entry.packet_id) == ("draft", "") and service.get(ready, referral_id).status == "draft"
+    assert "new id" in report.failed[0].reason
+    again = service.seal_and_queue(ready, referral_id, seen=service.preview(ready, referral_id))
+    assert again != row.packet_id
