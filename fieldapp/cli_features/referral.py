@@ -110,6 +110,7 @@ def _key_commands(sub) -> None:
     rotated.add_argument("--statement", type=Path, required=True, metavar="FILE")
     rotated.add_argument("--fingerprint", required=True,
                          help=_("the new key's fingerprint as the organisation read it out by phone"))
+    rotated.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
     rotated.set_defaults(handler=cmd_register_rotation)
 
 
@@ -387,6 +388,8 @@ def cmd_revoke(args) -> int:
 def cmd_register_rotation(args) -> int:
     from fieldapp.cmm import intake
     from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.errors import UnknownOrg
+    from fieldapp.protocol import crypto, rotation
     from fieldapp.protocol.errors import BadKeyFile
     from fieldapp.protocol.rotation import MAX_BYTES
     from fieldapp.storage.atomic import read_untrusted
@@ -395,8 +398,18 @@ def cmd_register_rotation(args) -> int:
         raw = read_untrusted(args.statement, MAX_BYTES)
     except OSError as exc:
         raise BadKeyFile() from exc
+    claimed = rotation.read(raw)
     conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
     try:
+        name, old = intake_store.org_name(conn, claimed.old_key_id), intake_store.org_key(conn, claimed.old_key_id)
+        if name is None or old is None:
+            raise UnknownOrg()
+        print(_("{name}: the key {old} (fingerprint {fingerprint}) is to be replaced.").format(
+            name=printable(name), old=claimed.old_key_id, fingerprint=crypto.fingerprint(old[0])))
+        if not args.yes and not _confirmed(_("Did you call this organisation on a number you already had, and "
+                                             "did they read out the new fingerprint? Type yes to confirm: ")):
+            print(_("Nothing was changed."))
+            return ExitCode.FAILURE
         statement = intake.register_rotation(conn, raw, args.fingerprint)
     finally:
         intake_store.close(conn)

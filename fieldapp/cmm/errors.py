@@ -24,6 +24,10 @@ class KeyRevoked(InvalidInput):
         return _("This key was revoked and is never trusted again. The organisation must send a new key.")
 
 
+class RotationRefused(InvalidInput):
+    """A rotation statement that would link keys wrongly; the message says which way."""
+
+
 class FingerprintMismatch(InvalidInput):
     def default_message(self) -> str:
         return _("The fingerprint does not match the new key in the statement. Nothing was registered. "

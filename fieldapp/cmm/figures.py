@@ -4,9 +4,8 @@ registered signer, signature, strict JSON) and printed as plain tables."""
 from __future__ import annotations
 
 from fieldapp.i18n import _
-from fieldapp.protocol import packet
+from fieldapp.protocol import packet, schemas
 from fieldapp.protocol.crypto import CmmSecret
-from fieldapp.protocol.files import AGGREGATE_SCHEMA
 from fieldapp.protocol.packet import SignerLookup
 from fieldapp.protocol.reasons import Rejected
 from fieldapp.storage.untrusted_dir import printable
@@ -16,8 +15,9 @@ def open_aggregate(data: bytes, secret: CmmSecret, lookup: SignerLookup) -> dict
     """CMM's side: the aggregate inside a sealed file, or ``Rejected`` with the reason."""
     opened = packet.open_signed(data, secret, lookup)
     content = opened.document
-    if content.get("schema") != AGGREGATE_SCHEMA or not isinstance(content.get("tables"), list):
-        raise Rejected("schema")
+    problems = schemas.aggregate_problems(content)
+    if problems:
+        raise Rejected("schema", problems[0])
     if content.get("org") != opened.signer:
         raise Rejected("signer_mismatch")
     return content

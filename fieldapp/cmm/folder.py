@@ -9,11 +9,13 @@ verified, named by the packet id from inside it, never by the file's name.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 from fieldapp.cmm.intake import Intake, Outcome
-from fieldapp.protocol.crypto import MAX_PACKET_BYTES
+from fieldapp.protocol import receipt
+from fieldapp.protocol.crypto import MAX_PACKET_BYTES, CmmPublic
 from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
 from fieldapp.protocol.packet import PACKET_ID
 from fieldapp.storage.atomic import TooLarge
@@ -40,20 +42,36 @@ def receive_folder(intake: Intake, folder: Path, receipts: Path | None = None) -
         outcomes = FolderOutcomes(listing.more)
         for name in listing.names:
             outcome = _receive(intake, source, name)
-            if not _write_receipt(answers, outcome):
+            if not _write_receipt(answers, outcome, intake.secret.public):
                 outcomes.unwritten.append(outcome.packet_id)
             outcomes.append(outcome)
     return outcomes
 
 
+class _NoFolder:
+    """Where the receipts folder cannot be made (a write-protected stick): packets are still received, and
+    every receipt is reported as not written."""
+
+    def __enter__(self) -> _NoFolder:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        return None
+
+
 def _receipts_folder(source: UntrustedFolder, receipts: Path | None) -> UntrustedFolder:
     """The receipts folder, made if missing; never through a link, whether on the stick or named by the user."""
-    if receipts is None:
-        return source.subfolder("receipts", create=True)
-    receipts = Path(os.path.abspath(receipts))
-    receipts.parent.mkdir(parents=True, exist_ok=True)
-    with UntrustedFolder.open(receipts.parent) as parent:
-        return parent.subfolder(receipts.name, create=True)
+    try:
+        if receipts is None:
+            return source.subfolder("receipts", create=True)
+        receipts = Path(os.path.abspath(receipts))
+        receipts.parent.mkdir(parents=True, exist_ok=True)
+        with UntrustedFolder.open(receipts.parent) as parent:
+            return parent.subfolder(receipts.name, create=True)
+    except OSError as exc:          # read-only, full, or gone; a link or a file there is refused, not this
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC):
+            return _NoFolder()
+        raise
 
 
 def _receive(intake: Intake, source: UntrustedFolder, name: str) -> Outcome:
@@ -66,16 +84,33 @@ def _receive(intake: Intake, source: UntrustedFolder, name: str) -> Outcome:
     return intake.receive_one(data, name)
 
 
-def _write_receipt(folder: UntrustedFolder, outcome: Outcome) -> bool:
-    """An acceptance always (over an earlier refusal); otherwise never over an existing receipt. False when a
-    receipt was due but could not be written (a folder in its place, a full disk)."""
+def receipt_name(outcome: Outcome) -> str:
+    """``<packet id>.<first 16 hex of the bytes' SHA-256>.cmmrcpt``: each copy of a packet (a copy re-signed
+    after a key rotation has other bytes) has a receipt of its own, and none overwrites another's."""
+    return f"{outcome.packet_id}.{outcome.sha256[:16]}{RECEIPT_SUFFIX}"
+
+
+def _write_receipt(folder: UntrustedFolder | _NoFolder, outcome: Outcome, cmm: CmmPublic) -> bool:
+    """Written over whatever is at its name (a planted file included), except over CMM's own acceptance of
+    the same bytes with a refusal. False when a receipt was due but could not be written (a folder in its
+    place, a full or write-protected disk)."""
     if outcome.receipt is None or not PACKET_ID.fullmatch(outcome.packet_id):
         return True
-    name = f"{outcome.packet_id}{RECEIPT_SUFFIX}"
-    if not outcome.accepted and folder.is_file(name):
+    if isinstance(folder, _NoFolder):
+        return False
+    name = receipt_name(outcome)
+    if not (outcome.accepted or outcome.duplicate) and _holds_acceptance(folder, name, cmm):
         return True
     try:
         folder.write(name, outcome.receipt, mode=0o644)
     except OSError:
         return False
     return True
+
+
+def _holds_acceptance(folder: UntrustedFolder, name: str, cmm: CmmPublic) -> bool:
+    try:
+        found = receipt.verify(folder.read(name, MAX_PACKET_BYTES), cmm)
+    except OSError:
+        return False
+    return found is not None and found["outcome"] in ("accepted", "duplicate")

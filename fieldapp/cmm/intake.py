@@ -17,7 +17,7 @@ from pathlib import Path
 from nacl.public import SealedBox
 
 from fieldapp.cmm import store
-from fieldapp.cmm.errors import FingerprintMismatch, KeyRevoked, UnknownOrg
+from fieldapp.cmm.errors import FingerprintMismatch, KeyRevoked, RotationRefused, UnknownOrg
 from fieldapp.cmm.store import IntakeStore
 from fieldapp.errors import StorageIOError, VaultExists
 from fieldapp.i18n import _
@@ -96,11 +96,15 @@ def register_rotation(conn: IntakeStore, raw: bytes, typed_fingerprint: str) -> 
         name = store.org_name(conn, statement.old_key_id)
         if name is None:
             raise UnknownOrg()
-        found = store.org_key(conn, statement.new_key_id)
-        if found is not None and found[1]:
-            raise KeyRevoked()
+        if statement.new_key_id == statement.old_key_id or store.org_key(conn, statement.new_key_id) is not None:
+            raise RotationRefused(_("The new key in this statement is already registered here (perhaps to "
+                                    "another organisation). Nothing was changed."))
+        if store.replaced_by(conn, statement.old_key_id) is not None:
+            raise RotationRefused(_("This organisation's key was already replaced by another key. Nothing was "
+                                    "changed; call the organisation."))
         store.put_org(conn, statement.new_key_id, name, statement.new_public)
         store.revoke_org(conn, statement.old_key_id, replaced_by=statement.new_key_id)
+        store.quarantine_since(conn, statement.old_key_id, statement.revoke_from)
 
     conn.run_transaction(work)
     return statement
@@ -117,6 +121,7 @@ class Outcome:
     reason_code: str = ""
     reason: str = ""
     receipt: bytes | None = None
+    sha256: str = ""       # of the bytes received (what the receipt names)
 
     @property
     def duplicate(self) -> bool:
@@ -159,6 +164,10 @@ class Intake:
         try:
             opened = packet.open_referral(data, self.secret, self.lookup, self._box)
         except Rejected as refusal:
+            if refusal.code == "revoked_signer" and self._already_have(refusal.packet_id, refusal.signer):
+                # These bytes (or others signed with the same key under this id) were received before the
+                # key was revoked: CMM has the referral, so the answer is "duplicate", never "rejected".
+                return refusal.packet_id, Rejected("duplicate", packet_id=refusal.packet_id)
             return refusal.packet_id, refusal
         except StorageIOError:     # the store failed (or lost a conflict), not the packet: nothing is logged
             raise
@@ -170,9 +179,14 @@ class Intake:
             return opened.packet_id, None
         # A packet id is the sender's: another organisation that read it (a file name on a shared stick)
         # must not make CMM answer "duplicate" to the real packet while holding content of its own.
-        if self._same_organisation(store.packet_org(self.conn, opened.packet_id), opened.signer):
+        if self._same_organisation(store.packet_org(self.conn, opened.packet_id), opened.signer) and \
+                not store.packet_quarantined(self.conn, opened.packet_id):
             return opened.packet_id, Rejected("duplicate", packet_id=opened.packet_id)
         return opened.packet_id, Rejected("id_taken", packet_id=opened.packet_id)
+
+    def _already_have(self, packet_id: str, signer: str) -> bool:
+        return bool(packet_id) and store.packet_org(self.conn, packet_id) == signer and \
+            not store.packet_quarantined(self.conn, packet_id)
 
     def _same_organisation(self, stored: str | None, signer: str) -> bool:
         """The packet on file was signed by this key, or by a key it replaced (a packet re-signed after a
@@ -197,9 +211,9 @@ class Intake:
         packet_id, refusal = self.conn.run_transaction(lambda: self._take(data, digest))
         if refusal is None:
             signed = receipt.sign(receipt.build(packet_id, digest, "accepted"), self.secret)
-            return Outcome(source, True, packet_id, receipt=signed)
+            return Outcome(source, True, packet_id, receipt=signed, sha256=digest)
         signed = None
         if packet_id and refusal.code in AUTHENTICATED:
             outcome = "duplicate" if refusal.code == "duplicate" else "rejected"
             signed = receipt.sign(receipt.build(packet_id, digest, outcome, refusal.code), self.secret)
-        return Outcome(source, False, packet_id, refusal.code, refusal.message, signed)
+        return Outcome(source, False, packet_id, refusal.code, refusal.message, signed, digest)

@@ -155,6 +155,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             created_at TEXT NOT NULL
         );
         """),
+    # When a rotated key is registered, the old key's packets that arrived from the rotation time on are
+    # put aside (whoever left with the old key may have sent them): not counted in the table, and never
+    # taken as the organisation's copy (its copy under the new key is refused as ``id_taken`` and sealed
+    # again under a new id).
+    Migration(
+        sqlite="""
+        ALTER TABLE orgs ADD COLUMN revoke_from TEXT;
+        ALTER TABLE packets ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+        """,
+        postgresql="""
+        ALTER TABLE orgs ADD COLUMN revoke_from TEXT;
+        ALTER TABLE packets ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+        """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
@@ -284,10 +297,26 @@ def org_name(conn: IntakeStore, org: str) -> str | None:
 
 
 def revoke_org(conn: IntakeStore, org: str, replaced_by: str | None = None) -> bool:
-    """Refuse the key's packets from now on; False if it was revoked already. Received packets stay counted."""
-    cur = conn.execute("UPDATE orgs SET revoked_at = ?, replaced_by = coalesce(?, replaced_by)"
-                       " WHERE org = ? AND revoked_at IS NULL", (_now(), replaced_by, org))
+    """Refuse the key's packets from now on; False if it was revoked already. Received packets stay counted.
+    A key revoked first (a laptop reported stolen) still gets its successor linked later."""
+    cur = conn.execute("UPDATE orgs SET revoked_at = ? WHERE org = ? AND revoked_at IS NULL", (_now(), org))
+    if replaced_by is not None:
+        conn.execute("UPDATE orgs SET replaced_by = ? WHERE org = ? AND replaced_by IS NULL", (replaced_by, org))
     return cur.rowcount == 1
+
+
+def quarantine_since(conn: IntakeStore, org: str, revoke_from: str) -> int:
+    """Put aside the key's packets received after ``revoke_from`` (UTC, to the second); their number."""
+    conn.execute("UPDATE orgs SET revoke_from = ? WHERE org = ?", (revoke_from, org))
+    cur = conn.execute("UPDATE packets SET quarantined = 1 WHERE org = ? AND substr(received_at, 1, 19) > ?",
+                       (org, revoke_from[:19]))
+    return cur.rowcount
+
+
+def packet_quarantined(conn: IntakeStore, packet_id: str) -> bool:
+    row = conn.execute("SELECT quarantined FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
+    return bool(row and row[0])
+
 
 
 @dataclass(frozen=True)
@@ -385,7 +414,7 @@ def table(conn: IntakeStore, period_prefix: str = "") -> list[TableRow]:
     two forms is counted under each)."""
     rows = conn.execute(
         "SELECT p.nationality, p.gender, p.age_group, f.form, count(*) FROM packets p"
-        " JOIN packet_forms f ON f.packet_id = p.packet_id WHERE p.period LIKE ?"
+        " JOIN packet_forms f ON f.packet_id = p.packet_id WHERE p.period LIKE ? AND p.quarantined = 0"
         " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", (period_prefix + "%",))
     return [TableRow(*r) for r in rows]
 

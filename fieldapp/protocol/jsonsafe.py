@@ -59,7 +59,16 @@ _INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u
 
 
 def _has_control(text: str) -> bool:
-    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in _INVISIBLE for ch in text)
+    """C0 and C1 controls, separators, direction controls, and lone surrogates (no UTF-8 form at all)."""
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ch in _INVISIBLE
+               for ch in text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise NotStrictJson("number out of range")
+    return value
 
 
 def _check_strings(value: object) -> None:
@@ -91,12 +100,15 @@ def loads(raw: bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES,
         raise NotStrictJson("nested too deep")
     try:
         text = raw.decode("ascii") if canonical_only else raw.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants,
+                           parse_float=_finite)
+        _check_strings(value)
+        if canonical_only and canonical(value) != raw:
+            raise NotStrictJson("not the canonical encoding")
+    except NotStrictJson:
+        raise
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise NotStrictJson(type(exc).__name__) from exc
-    _check_strings(value)
-    if canonical_only and canonical(value) != raw:
-        raise NotStrictJson("not the canonical encoding")
     return value
 
 

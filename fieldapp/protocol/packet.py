@@ -58,7 +58,7 @@ def open_signed(data: bytes, secret: CmmSecret, lookup: SignerLookup, box: Seale
         raise Rejected("malformed") from exc
     opened = Opened(document, signer.hex(), digest(data))
     if key.revoked:
-        raise Rejected("revoked_signer", packet_id=opened.packet_id)
+        raise Rejected("revoked_signer", packet_id=opened.packet_id, signer=opened.signer)
     return opened
 
 

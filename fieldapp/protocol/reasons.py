@@ -18,8 +18,9 @@ REASONS = {
     "revoked_signer": N_("The packet is signed with a key that CMM has revoked (after a member left or a laptop "
                          "was lost); the organisation sends it again with its new key."),
     "unprocessable": N_("The packet could not be checked; it was not counted."),
-    "id_taken": N_("Another organisation already sent a packet with this id; this one was not counted. "
-                   "Seal the referral again so that it gets a new id."),
+    "id_taken": N_("A different packet was already received under this id (from another organisation, or "
+                   "put aside after a key was replaced); this one was not counted. Seal the referral again so "
+                   "that it gets a new id."),
     "duplicate": N_("This packet was already received (a replay); it was not counted again."),
 }
 # Refusals that happen after the signature verified: only these get a receipt signed by CMM.
@@ -30,10 +31,11 @@ AUTHENTICATED = frozenset({"malformed", "schema", "signer_mismatch", "revoked_si
 class Rejected(Exception):
     """A packet refused at intake; ``code`` is one of ``REASONS``."""
 
-    def __init__(self, code: str, detail: str = "", *, packet_id: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, packet_id: str = "", signer: str = "") -> None:
         self.code = code
         self.detail = detail
         self.packet_id = packet_id      # only from inside a packet whose signature verified
+        self.signer = signer            # the key id whose signature verified, if one did
         super().__init__(code)
 
     @property

@@ -20,6 +20,7 @@ from fieldapp.protocol.errors import BadKeyFile
 FORMAT = "cmm-key-rotation/1"
 MAX_BYTES = 16 * 1024
 _KEY_ID = re.compile(r"[0-9a-f]{32}")
+_MOMENT = re.compile(r"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def read_statement(raw: bytes) -> dict:
         if body.get("format") != FORMAT or len(public) != 32 or named != crypto.key_id(public).hex():
             raise BadKeyFile()
         if not isinstance(body.get("org"), str) or not _KEY_ID.fullmatch(body["org"]):
+            raise BadKeyFile()
+        if not isinstance(body.get("revoke_from"), str) or not _MOMENT.fullmatch(body["revoke_from"]):
             raise BadKeyFile()
         VerifyKey(public).verify(crypto.canonical_json(body), signature)
     except (ValueError, KeyError, TypeError, AttributeError, nacl_exceptions.BadSignatureError) as exc:

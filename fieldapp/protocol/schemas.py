@@ -18,6 +18,7 @@ from fieldapp.resources import resource
 SCHEMAS = resource("schemas")
 PACKET_FILE = SCHEMAS / "cmm-referral-1.json"
 RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
+AGGREGATE_FILE = SCHEMAS / "cmm-aggregate-1.json"
 
 
 @functools.cache
@@ -30,7 +31,13 @@ def _whole_value_pattern(validator, pattern, instance, schema):
         yield ValidationError("does not match the pattern as a whole")
 
 
-_Strict = validators.extend(Draft202012Validator, {"pattern": _whole_value_pattern})
+def _integer(_checker, instance) -> bool:
+    """An integer is written as one (``5``, never ``5.0`` or ``true``): one value, one encoding."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Strict = validators.extend(Draft202012Validator, {"pattern": _whole_value_pattern},
+                            type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer))
 
 
 @functools.cache
@@ -56,3 +63,8 @@ def packet_problems(packet: object) -> list[str]:
 def receipt_problems(receipt: object) -> list[str]:
     """Empty when ``receipt`` is a valid cmm-receipt/2 document."""
     return _problems(RECEIPT_FILE, receipt)
+
+
+def aggregate_problems(aggregate: object) -> list[str]:
+    """Empty when ``aggregate`` is a valid cmm-aggregate/1 document (the sealed figures)."""
+    return _problems(AGGREGATE_FILE, aggregate)

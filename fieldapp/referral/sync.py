@@ -76,14 +76,20 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
     if found is None:
         return None
     row = outbox_repo.get(session.conn, found["packet_id"])
-    if row is None or not hmac.compare_digest(row.digest, found["packet_sha256"]):
+    if row is None:
         return None
     accepted = found["outcome"] in ("accepted", "duplicate")
+    current = hmac.compare_digest(row.digest, found["packet_sha256"])
+    # CMM holding an earlier copy of this packet (sealed before a key rotation) is an acknowledgement too;
+    # a refusal counts only for the copy the outbox holds now.
+    earlier = accepted and any(hmac.compare_digest(d, found["packet_sha256"]) for d in row.earlier_digests)
+    if not (current or earlier):
+        return None
     if row.status == "acknowledged":
         return found["outcome"]
-    # An acceptance of these very bytes is proof CMM has the packet, even after an earlier refusal was
-    # read (a folder keeps the refusal until the packet is received again); a refusal counts only once sent.
-    if row.status not in (("sent", "failed") if accepted else ("sent",)):
+    # An acceptance is proof CMM has the packet, even after an earlier refusal was read or when the packet was
+    # queued again meanwhile (it then goes no more); a refusal counts only for the copy that was sent.
+    if row.status not in (("sent", "failed", "queued") if accepted else ("sent",)):
         return None
     reason = "" if accepted else _(REASONS.get(found["reason"], REASONS["unprocessable"]))
     with session.write() as conn:

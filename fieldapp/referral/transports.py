@@ -8,6 +8,7 @@ server unreachable, wrong certificate), so the sync stops trying for this run.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import http.client
@@ -26,6 +27,8 @@ from fieldapp.referral.errors import TransportError
 from fieldapp.storage.untrusted_dir import FolderRefused, UntrustedFolder
 
 MAX_BACKOFF_S = 8.0
+# Write errors that concern one file name (a folder or link planted there), not the folder or the disk.
+_ONE_NAME_ONLY = frozenset({errno.EISDIR, errno.EEXIST, errno.ENOTDIR, errno.ELOOP, errno.ENOTEMPTY})
 
 
 class DeliveryFailed(TransportError):
@@ -63,6 +66,9 @@ class FolderTransport:
             try:
                 folder.write(f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644)
             except OSError as exc:
+                if exc.errno in _ONE_NAME_ONLY:      # something planted at this packet's name: the others can go
+                    raise DeliveryFailed(_("Something on the stick is in the way of this packet's file name. It "
+                                           "stays in the outbox.")) from exc
                 raise DeliveryFailed(_("The packet could not be written to {folder} (is the disk full?). It "
                                        "stays in the outbox.").format(folder=self.folder), fatal=True) from exc
         return None

@@ -26,10 +26,11 @@ class OutboxRow:
     acknowledged_at: str | None
     immediate_danger: bool
     digest: str = ""        # SHA-256 of the sealed bytes, which CMM's receipt must name
+    earlier_digests: tuple[str, ...] = ()    # of copies sealed before a key rotation, under the same id
 
 
 _SELECT = ("SELECT o.packet_id, o.referral_id, r.status, r.reference, o.attempts, o.last_error, o.transport,"
-           " o.sealed_at, o.sent_at, o.acknowledged_at, r.immediate_danger, o.digest FROM outbox o"
+           " o.sealed_at, o.sent_at, o.acknowledged_at, r.immediate_danger, o.digest, o.earlier_digests FROM outbox o"
            " JOIN referrals r ON r.id = o.referral_id")
 
 
@@ -38,7 +39,7 @@ def _now() -> str:
 
 
 def _row(row) -> OutboxRow:
-    return OutboxRow(*row[:10], immediate_danger=bool(row[10]), digest=row[11])
+    return OutboxRow(*row[:10], immediate_danger=bool(row[10]), digest=row[11], earlier_digests=tuple(row[12].split()))
 
 
 def insert(conn: Connection, packet_id: str, referral_id: str, sealed: bytes, digest: str) -> None:
@@ -93,7 +94,8 @@ def not_acknowledged(conn: Connection, statuses: tuple[str, ...]) -> list[tuple[
 
 def replace_sealed(conn: Connection, packet_id: str, sealed: bytes, digest: str) -> None:
     """Put a re-signed packet in place of the old one; its id, status and delivery history stay."""
-    conn.execute("UPDATE outbox SET sealed = ?, digest = ? WHERE packet_id = ?", (sealed, digest, packet_id))
+    conn.execute("UPDATE outbox SET earlier_digests = trim(earlier_digests || ' ' || digest), sealed = ?, digest = ?"
+                 " WHERE packet_id = ?", (sealed, digest, packet_id))
 
 
 def record_attempt(conn: Connection, packet_id: str, transport: str, error: str) -> None:

@@ -20,7 +20,7 @@ from fieldapp.cmm.folder import receive_folder
 from fieldapp.errors import ExitCode
 from fieldapp.protocol import crypto, receipt
 from fieldapp.storage.untrusted_dir import FolderRefused
-from tests.referral.helpers import cmm_secret
+from tests.referral.helpers import cmm_secret, receipt_ids, receipt_path
 from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
 
 CMM_PASS = "cmm passphrase for the hostile folder tests"
@@ -86,7 +86,7 @@ def test_a_fifo_is_refused_promptly_and_the_packet_beside_it_accepted(desk, stic
     results = within(20, lambda: receive_folder(desk, stick))
     assert {r.source: (r.accepted, r.reason_code) for r in results} == {
         "x.cmmpkt": (False, "not_a_packet"), f"{packet_id}.cmmpkt": (True, "")}
-    assert sorted(p.name for p in (stick / "receipts").iterdir()) == [f"{packet_id}.cmmrcpt"]
+    assert receipt_ids(stick / "receipts") == [packet_id]
 
 
 def test_a_fifo_in_place_of_the_receipts_folder_is_refused_before_anything_is_received(desk, stick) -> None:
@@ -127,7 +127,7 @@ def test_a_receipts_folder_named_by_the_user_is_not_used_through_a_link(desk, st
         receive_folder(desk, stick, tmp_path / "answers")
     _untouched(outside)
     results = receive_folder(desk, stick, tmp_path / "made" / "answers")
-    assert [p.name for p in (tmp_path / "made" / "answers").iterdir()] == [f"{results[0].packet_id}.cmmrcpt"]
+    assert receipt_ids(tmp_path / "made" / "answers") == [results[0].packet_id]
 
 
 def test_a_linked_packet_folder_is_refused(desk, tmp_path, outside) -> None:
@@ -145,11 +145,11 @@ def test_links_planted_at_the_receipt_and_temporary_names_are_never_written_thro
     receipts.mkdir()
     packet_id = _packet(desk, stick)
     key = outside / "cmm-secret.key"
-    (receipts / f"{packet_id}.cmmrcpt").symlink_to(key)
-    (receipts / f".{packet_id}.cmmrcpt.{os.getpid()}.tmp").symlink_to(key)   # the temporary name it once used
+    written = receipt_path(receipts, packet_id, (stick / f"{packet_id}.cmmpkt").read_bytes())
+    written.symlink_to(key)
+    (receipts / f".{written.name}.{os.getpid()}.tmp").symlink_to(key)   # the temporary name it once used
     assert [r.accepted for r in receive_folder(desk, stick)] == [True]
     _untouched(outside)
-    written = receipts / f"{packet_id}.cmmrcpt"
     assert not written.is_symlink()
     assert receipt.verify(written.read_bytes(), desk.secret.public)["packet_id"] == packet_id
 
@@ -159,7 +159,7 @@ def test_receipts_are_named_by_the_authenticated_packet_id_only(desk, stick, tmp
     ids = [_packet(desk, stick, name) for name in hostile]
     results = receive_folder(desk, stick)
     assert sorted(r.packet_id for r in results) == sorted(ids) and all(r.accepted for r in results)
-    assert sorted(p.name for p in (stick / "receipts").iterdir()) == sorted(f"{i}.cmmrcpt" for i in ids)
+    assert receipt_ids(stick / "receipts") == sorted(ids)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stick"]      # nothing written beside the stick
 
 
@@ -172,12 +172,13 @@ def test_a_folder_with_too_many_packet_files_is_read_only_up_to_the_limit(desk, 
 
 def test_a_folder_in_place_of_a_receipt_is_reported_not_fatal(desk, stick) -> None:
     first, second = sorted(uuid.uuid4().hex for _ in range(2))
-    for packet_id in (first, second):
-        (stick / f"{packet_id}.cmmpkt").write_bytes(sealed(valid_packet(packet_id=packet_id), desk.secret))
-    (stick / "receipts" / f"{first}.cmmrcpt").mkdir(parents=True)
+    data = {packet_id: sealed(valid_packet(packet_id=packet_id), desk.secret) for packet_id in (first, second)}
+    for packet_id, sealed_bytes in data.items():
+        (stick / f"{packet_id}.cmmpkt").write_bytes(sealed_bytes)
+    receipt_path(stick / "receipts", first, data[first]).mkdir(parents=True)
     results = receive_folder(desk, stick)
     assert [r.accepted for r in results] == [True, True] and results.unwritten == [first]
-    assert (stick / "receipts" / f"{second}.cmmrcpt").is_file()
+    assert receipt_path(stick / "receipts", second, data[second]).is_file()
 
 
 # -- the command line ---------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def test_receive_prints_hostile_names_escaped(cmm_desk, stick, monkeypatch, caps
     _assert_nothing_forged(printed.out + printed.err)
     assert [line for line in printed.out.splitlines() if line.startswith("accepted")] == [
         f"accepted  \\x1b[2J\\x1b[32m{packet_id}\\x0aaccepted  fake\\x1b[0m.cmmpkt"]
-    assert (stick / "receipts" / f"{packet_id}.cmmrcpt").is_file()
+    assert receipt_ids(stick / "receipts") == [packet_id]
 
 
 def test_receive_refuses_a_linked_folder_and_receives_nothing(cmm_desk, tmp_path, outside, monkeypatch,

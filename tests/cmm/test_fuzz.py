@@ -13,7 +13,7 @@ import pytest
 
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
-from fieldapp.cmm.folder import receive_folder
+from fieldapp.cmm.folder import receipt_name, receive_folder
 from fieldapp.protocol import crypto, jsonsafe, packet, schemas
 from fieldapp.protocol.packet import SignerKey
 from fieldapp.protocol.reasons import REASONS, Rejected
@@ -170,7 +170,7 @@ def test_hundreds_of_mutated_packets_through_the_folder_transport(desk, tmp_path
         assert all(o.accepted or o.reason_code in REASONS for o in outcomes)
         accepted += sum(o.accepted for o in outcomes)
         receipts = {p.name for p in (folder / "receipts").iterdir()}
-        assert receipts <= {f"{o.packet_id}.cmmrcpt" for o in outcomes if o.receipt}
+        assert receipts <= {receipt_name(o) for o in outcomes if o.receipt}
     assert intake_store.packet_count(desk.conn) == accepted
     for body in intake_store_bodies(desk):
         assert schemas.packet_problems(json.loads(body)) == []

@@ -52,6 +52,12 @@ def test_register_rotation_needs_the_fingerprint_read_out_by_phone(ready, tmp_pa
     statement = org_rotation.rotate_org_key(ready)
     path = org_rotation.write_statement(statement, tmp_path / "statements")
     args = ["intake", "register-rotation", *store, "--statement", str(path)]
+    assert run([*args, "--fingerprint", statement.new_fingerprint], CMM_PASS + "\nno\n", monkeypatch) == (
+        ExitCode.FAILURE)
+    out = capsys.readouterr().out
+    assert "Nothing was changed" in out and statement.old_fingerprint in out
+    assert statement.new_key_id not in _rows(store)
+    args.append("--yes")
     assert run([*args, "--fingerprint", old_fingerprint], CMM_PASS + "\n", monkeypatch) == ExitCode.INVALID_INPUT
     assert "does not match" in capsys.readouterr().err
     assert statement.new_key_id not in _rows(store) and _rows(store)[old_org].revoked_at is None

@@ -3,6 +3,7 @@ a CMM key pair, and a vault ready to seal referrals."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
@@ -95,3 +96,13 @@ def write_org_key(session, path: Path) -> Path:
 def signed_plaintext_packet(body: bytes, seed: bytes, cmm) -> bytes:
     """Seal arbitrary bytes signed by ``seed`` (to craft bad packets for the intake)."""
     return crypto.sign_and_seal(body, seed, cmm)
+
+
+def receipt_path(folder: Path, packet_id: str, data: bytes) -> Path:
+    """Where CMM's intake writes the receipt for these packet bytes."""
+    return folder / f"{packet_id}.{hashlib.sha256(data).hexdigest()[:16]}.cmmrcpt"
+
+
+def receipt_ids(folder: Path) -> list[str]:
+    """The packet ids that the receipt files in ``folder`` are named by, sorted."""
+    return sorted(p.name.split(".")[0] for p in folder.iterdir())

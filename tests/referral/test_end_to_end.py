@@ -20,7 +20,7 @@ from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
 from fieldapp.referral import config, service, sync
 from fieldapp.referral.transports import HttpsTransport
 from fieldapp.storage import referral_repo
-from tests.referral.helpers import add_contact, add_person, crowd
+from tests.referral.helpers import add_contact, add_person, crowd, receipt_ids
 
 CMM_PASS = "cmm store passphrase 2026"
 
@@ -64,7 +64,7 @@ def test_folder_end_to_end(ready, store, cmm, tmp_path) -> None:
 
     results = receive_folder(intake.Intake(store, cmm), usb)
     assert [r.accepted for r in results] == [True] and intake_store.packet_count(store) == 1
-    assert (usb / "receipts" / f"{results[0].packet_id}.cmmrcpt").is_file()
+    assert receipt_ids(usb / "receipts") == [results[0].packet_id]
 
     report = sync.sync(ready, to_folder=usb)
     assert [item.referral_id for item in report.acknowledged] == [referral_id]
