@@ -6,7 +6,7 @@
     python3 dev.py wheel   # build dist/fieldapp-*.whl, install it into a fresh venv, try it, list what is inside
     python3 dev.py bundle  # build the desktop bundle dist/fieldapp/ with PyInstaller and try it
 
-Setup creates ./.venv, installs fieldapp with its test extras from PyPI, and compiles the
+Setup creates ./.venv, installs fieldapp with its test and cmm extras from PyPI, and compiles the
 translation catalogues. It is repeated only when pyproject.toml changes.
 """
 
@@ -41,7 +41,7 @@ def setup() -> None:
     if not STAMP.exists() or STAMP.read_text() != _requirements_digest():
         print("Installing fieldapp and its dependencies into .venv ...", flush=True)
         subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
+        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,cmm]"], check=True)
         STAMP.write_text(_requirements_digest())
     subprocess.run([PYTHON, str(ROOT / "tools" / "catalogues.py"), "compile"], check=True)
 
