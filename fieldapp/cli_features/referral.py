@@ -52,6 +52,9 @@ def _limit_args(serve: argparse.ArgumentParser) -> None:
                        .format(n=Limits.max_connections_per_client))
     serve.add_argument("--request-timeout", type=float, default=Limits.request_timeout, metavar="SECONDS",
                        help=_("time for a whole request to arrive (default: {n})").format(n=Limits.request_timeout))
+    serve.add_argument("--refusal-limit", type=int, default=Limits.refusal_limit, metavar="N",
+                       help=_("refusals of unreadable packets from one address per minute before it must wait; "
+                              "0: no limit (default: {n})").format(n=Limits.refusal_limit))
     serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                        help=_("a reverse proxy whose X-Forwarded-For header names the client (repeatable)"))
 
@@ -242,7 +245,8 @@ def _server_module():
 def _limits(args) -> Limits:
     try:
         return Limits(max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
-                      request_timeout=args.request_timeout, trusted_proxies=frozenset(args.trusted_proxy))
+                      request_timeout=args.request_timeout, refusal_limit=args.refusal_limit,
+                      trusted_proxies=frozenset(args.trusted_proxy))
     except ValueError as exc:
         raise InvalidInput(_("The server's limits must be positive numbers, and each trusted proxy an IP "
                              "address.")) from exc
