@@ -242,14 +242,16 @@ def _server_module():
     return server
 
 
-def _limits(args) -> Limits:
+def _limits(args) -> dict:
+    limits = {"max_connections": args.max_connections, "max_connections_per_client": args.max_connections_per_client,
+              "request_timeout": args.request_timeout, "refusal_limit": args.refusal_limit,
+              "trusted_proxies": frozenset(args.trusted_proxy)}
     try:
-        return Limits(max_connections=args.max_connections, max_connections_per_client=args.max_connections_per_client,
-                      request_timeout=args.request_timeout, refusal_limit=args.refusal_limit,
-                      trusted_proxies=frozenset(args.trusted_proxy))
+        Limits(**limits)
     except ValueError as exc:
         raise InvalidInput(_("The server's limits must be positive numbers, and each trusted proxy an IP "
                              "address.")) from exc
+    return limits
 
 
 @guarded
@@ -268,21 +270,21 @@ def cmd_serve(args) -> int:
         server.tls_context(cert, key)
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise InvalidInput(_("The TLS certificate or its key could not be read (see docs/cmm/https.md).")) from exc
-    conn, intake = _intake_session(args)
-    try:
-        receiver = server.IntakeServer(intake, args.host, args.port, cert, key, limits)
-    except OSError as exc:
-        intake_store.close(conn)
-        raise InvalidInput(_("The server cannot listen on {host} port {port} ({error}).").format(
-            host=args.host, port=args.port, error=exc.strerror or type(exc).__name__)) from exc
-    try:
+
+    def announce(receiver) -> None:
         print(_("Receiving on https://{host}:{port}/packets").format(host=args.host, port=receiver.port), flush=True)
         print(_("Certificate SHA-256 (NGOs pin this): {pin}").format(pin=server.certificate_fingerprint(cert)),
               flush=True)
-        receiver.run(signals=True)
-        print(_("Stopped."), file=sys.stderr)
+
+    conn, intake = _intake_session(args)
+    try:
+        server.serve(intake, args.host, args.port, cert, key, ready=announce, **limits)
+    except OSError as exc:           # serving itself handles its peers' errors: this is the address
+        raise InvalidInput(_("The server cannot listen on {host} port {port} ({error}).").format(
+            host=args.host, port=args.port, error=exc.strerror or type(exc).__name__)) from exc
     finally:
         intake_store.close(conn)
+    print(_("Stopped."), file=sys.stderr)
     return ExitCode.OK
 
 

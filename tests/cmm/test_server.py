@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import io
 import os
 import re
 import signal
@@ -339,31 +340,58 @@ def test_clients_are_told_apart_by_address_and_only_a_trusted_proxy_may_name_one
     assert gate.enter("10.0.0.1")
 
 
-def test_the_command_line_serves_until_sigterm_and_then_stops(tmp_path, tls) -> None:
-    passphrase = "cmm desk passphrase: green lantern 42"
-    secret_public = intake.keygen(tmp_path, passphrase)
-    conn = intake_store.create(tmp_path / "intake.store", passphrase)
+PASSPHRASE = "cmm desk passphrase: green lantern 42"
+
+
+def _desk_files(folder: Path) -> Path:
+    """CMM's key files and a store with the test NGO registered, as ``intake keygen`` and ``register`` make them."""
+    intake.keygen(folder, PASSPHRASE)
+    conn = intake_store.create(folder / "intake.store", PASSPHRASE)
     intake.register(conn, crypto.org_key_file(ORG_SEED, "Test NGO"))
     intake_store.close(conn)
-    secret = intake.load_secret(tmp_path / intake.SECRET_FILE, passphrase)
-    assert secret.public.fingerprint == secret_public.fingerprint
-    command = [sys.executable, "-m", "fieldapp", "intake", "serve", "--store", str(tmp_path / "intake.store"),
-               "--port", "0", "--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    return folder / "intake.store"
+
+
+def _serve_args(store: Path, tls, *more: str) -> list[str]:
+    return ["intake", "serve", "--store", str(store), "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]), *more]
+
+
+def test_the_command_line_serves_until_sigterm_and_then_stops(tmp_path, tls) -> None:
+    store = _desk_files(tmp_path)
+    secret = intake.load_secret(tmp_path / intake.SECRET_FILE, PASSPHRASE)
+    command = [sys.executable, "-m", "fieldapp", *_serve_args(store, tls, "--port", "0")]
     env = dict(os.environ, FIELDAPP_KDF_MIB="64", PYTHONPATH=str(ROOT))
     with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, env=env, cwd=ROOT) as process:
         try:
-            process.stdin.write(passphrase + "\n")
+            process.stdin.write(PASSPHRASE + "\n")
             process.stdin.flush()
             port = int(re.search(r"https://127\.0\.0\.1:(\d+)/packets", process.stdout.readline()).group(1))
             status, body = _post(port, sealed(valid_packet(), secret))
             assert status == 200 and _outcome(body, secret) == "accepted"
             process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=30)
+            _out, err = process.communicate(timeout=30)
         finally:
             process.kill()
     assert process.returncode == ExitCode.OK and "Stopped." in err, err
     assert "127.0.0.1" not in err                      # no access log naming clients
+
+
+def _run(argv: list[str], monkeypatch, stdin: str = "") -> int:
+    parser = argparse.ArgumentParser(prog="fieldapp")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return args.handler(args)
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path, tls, monkeypatch, capsys) -> None:
+    store = _desk_files(tmp_path)
+    with socket.create_server((HOST, 0)) as taken:
+        argv = _serve_args(store, tls, "--port", str(taken.getsockname()[1]))
+        assert _run(argv, monkeypatch, PASSPHRASE + "\n") == ExitCode.INVALID_INPUT
+    assert "cannot listen on 127.0.0.1 port" in capsys.readouterr().err
+    assert _run(_serve_args(store, tls, "--port", "0", "--max-connections", "0"), monkeypatch) == ExitCode.INVALID_INPUT
 
 
 def test_serve_without_hypercorn_says_how_to_install_it(tmp_path, monkeypatch, capsys) -> None:
@@ -371,8 +399,5 @@ def test_serve_without_hypercorn_says_how_to_install_it(tmp_path, monkeypatch, c
         monkeypatch.setitem(sys.modules, name, None)          # as if it were not installed
     monkeypatch.delitem(sys.modules, "fieldapp.cmm.server", raising=False)
     monkeypatch.delattr(fieldapp.cmm, "server", raising=False)
-    parser = argparse.ArgumentParser(prog="fieldapp")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["intake", "serve", "--store", str(tmp_path / "intake.store"), "--port", "0"])
-    assert args.handler(args) == ExitCode.FAILURE
+    assert _run(["intake", "serve", "--store", str(tmp_path / "intake.store"), "--port", "0"], monkeypatch) == 1
     assert "pip install 'fieldapp[cmm]'" in capsys.readouterr().err
