@@ -1,10 +1,11 @@
 """``POST /packets`` as an ASGI application: the framing checks of the HTTPS intake.
 
 Everything a peer could use to hold the intake up is refused before the packet is read: a blocked
-client (429), another path or method (404, 405), no length or a body that is not one (411, 400), a
-length over the limit (413). The body must then arrive whole before the request's deadline (408).
-Only then does the packet go to the intake, which answers with CMM's receipt. The ``X-Packet-Id``
-header is never read: receipts name only packet ids from inside packets whose signature verified.
+client (429), headers over their limit (431), another path or method (404, 405), no length or one that
+is not a number (411, 400), a length over the limit (413). The body must then arrive whole before the
+request's deadline (408). Only then does the packet go to the intake, which answers with CMM's receipt.
+The ``X-Packet-Id`` header is never read: receipts name only packet ids from inside packets whose
+signature verified.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class PacketEndpoint:
         wait = self.limiter.blocked_for(key)
         if wait:
             raise _Refusal(429, "rate_limited", ((b"retry-after", str(math.ceil(wait)).encode()),))
+        if sum(len(name) + len(value) for name, value in scope.get("headers", ())) > self.limits.max_header_bytes:
+            raise _Refusal(431, "headers_too_large")     # h11 caps only what it buffers while headers are incomplete
         if scope["path"] != PATH:
             raise _Refusal(404, "not_found")
         if scope["method"] != "POST":

@@ -1,6 +1,6 @@
 """CMM's HTTPS intake on hypercorn: ``POST /packets`` with the packet file as the body; the answer is CMM's
 signed receipt (200 accepted or duplicate, 422 refused) or an unsigned error (400, 404, 405, 408, 411,
-413, 429, 503, 505).
+413, 429, 431, 503, 505; docs/cmm/https.md).
 
 Hypercorn speaks HTTP/1.1 on each connection; this module accepts the connections itself, because
 hypercorn has no cap on them: a connection over ``Limits.max_connections`` (in all, or per client) is

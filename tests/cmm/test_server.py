@@ -179,6 +179,7 @@ def test_a_body_longer_than_announced_is_cut_at_the_announced_length(desk, tls) 
     (_head(10, path="/receipts"), 404, "not_found"),
     (_head(None), 411, "length_required"),
     (_head(None, extra="Transfer-Encoding: chunked\r\n"), 411, "length_required"),
+    (_head(10, extra="X-Padding: " + "a" * 9000 + "\r\n"), 431, "headers_too_large"),
 ])
 def test_framing_refusals_come_before_the_body(desk, tls, head, status, code) -> None:
     with _server(desk, tls) as server, _connect(server.port) as sock:
