@@ -46,10 +46,10 @@ class PacketEndpoint:
     (status, body); ``opened``/``closed`` tell it when a connection starts and ends, so that a request's
     deadline counts from the moment the server began waiting for it."""
 
-    def __init__(self, process: Process, limits: Limits, limiter: RefusalLimiter | None = None) -> None:
+    def __init__(self, process: Process, limits: Limits) -> None:
         self.process, self.limits = process, limits
-        self.limiter = limiter or RefusalLimiter(limits.refusal_limit, limits.refusal_window, limits.refusal_block,
-                                                 limits.max_clients_tracked)
+        self.limiter = RefusalLimiter(limits.refusal_limit, limits.refusal_window, limits.refusal_block,
+                                      limits.max_clients_tracked)
         self._waiting_since: dict[tuple, float] = {}     # per open connection, by (address, port)
 
     def opened(self, peer: tuple) -> None:

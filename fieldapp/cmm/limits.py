@@ -19,7 +19,7 @@ class Limits:
     handshake_timeout: float = 10.0        # for the TLS handshake
     idle_timeout: float = 10.0             # for the next request's headers, on a new or a kept-alive connection
     request_timeout: float = 15.0          # for the whole request, headers and body, from that same moment
-    max_header_bytes: int = 8 * 1024       # request line and headers
+    max_header_bytes: int = 8 * 1024       # request headers, names and values
     refusal_limit: int = 20                # unauthenticated refusals a client may get within refusal_window ...
     refusal_window: float = 60.0
     refusal_block: float = 120.0           # ... before it gets 429 for this long (refusal_limit 0: never)
