@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked
-from fieldapp.errors import ExitCode, InvalidInput
+from fieldapp.cmm.limits import Limits
+from fieldapp.errors import ExitCode, FieldappError, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.security.passphrase import strength
 from fieldapp.storage.untrusted_dir import printable
@@ -50,6 +51,22 @@ def _key_arg(parser: argparse.ArgumentParser) -> None:
                         help=_("CMM's secret key file (default: cmm-secret.key beside the store)"))
 
 
+def _limit_args(serve: argparse.ArgumentParser) -> None:
+    """The server's limits that a desk may need to change (docs/cmm/https.md describes them all)."""
+    serve.add_argument("--max-connections", type=int, default=Limits.max_connections, metavar="N",
+                       help=_("connections open at once, in all (default: {n})").format(n=Limits.max_connections))
+    serve.add_argument("--max-connections-per-client", type=int, default=Limits.max_connections_per_client,
+                       metavar="N", help=_("connections open at once from one address; 0: no such cap (default: {n})")
+                       .format(n=Limits.max_connections_per_client))
+    serve.add_argument("--request-timeout", type=float, default=Limits.request_timeout, metavar="SECONDS",
+                       help=_("time for a whole request to arrive (default: {n})").format(n=Limits.request_timeout))
+    serve.add_argument("--refusal-limit", type=int, default=Limits.refusal_limit, metavar="N",
+                       help=_("refusals of unreadable packets from one address per minute before it must wait; "
+                              "0: no limit (default: {n})").format(n=Limits.refusal_limit))
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                       help=_("a reverse proxy whose X-Forwarded-For header names the client (repeatable)"))
+
+
 def _intake_commands(sub) -> None:
     keygen = sub.add_parser("keygen", help=_("create CMM's key pair"))
     keygen.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -75,6 +92,7 @@ def _intake_commands(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--tls-cert", type=Path, metavar="FILE", help=_("default: cmm-tls.crt beside the store"))
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help=_("default: cmm-tls.key beside the store"))
+    _limit_args(serve)
     serve.set_defaults(handler=cmd_serve)
 
     figures = sub.add_parser("figures", help=_("open an organisation's sealed figures (.cmmagg) and print them"))
@@ -301,28 +319,60 @@ def cmd_figures(args) -> int:
     return ExitCode.OK
 
 
+def _server_module():
+    try:
+        from fieldapp.cmm import server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "hypercorn":
+            raise
+        raise FieldappError(_("CMM's HTTPS intake needs the hypercorn package, which is not installed here. "
+                              "Install fieldapp with its cmm extra: pip install 'fieldapp[cmm]'")) from exc
+    return server
+
+
+def _limits(args) -> dict:
+    limits = {"max_connections": args.max_connections, "max_connections_per_client": args.max_connections_per_client,
+              "request_timeout": args.request_timeout, "refusal_limit": args.refusal_limit,
+              "trusted_proxies": frozenset(args.trusted_proxy)}
+    try:
+        Limits(**limits)
+    except ValueError as exc:
+        raise InvalidInput(_("The server's limits must be positive numbers, and each trusted proxy an IP "
+                             "address.")) from exc
+    return limits
+
+
 @guarded
 def cmd_serve(args) -> int:
-    from fieldapp.cmm import store as intake_store
-    from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
+    import ssl
 
+    from fieldapp.cmm import store as intake_store
+
+    server = _server_module()
+    limits = _limits(args)
     cert = _beside_store(args, args.tls_cert, "--tls-cert", "cmm-tls.crt")
     key = _beside_store(args, args.tls_key, "--tls-key", "cmm-tls.key")
     if not cert.is_file() or not key.is_file():
         raise InvalidInput(_("The TLS certificate or its key is missing (see docs/referral-packet.md)."))
+    try:
+        server.tls_context(cert, key)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise InvalidInput(_("The TLS certificate or its key could not be read (see docs/cmm/https.md).")) from exc
+
+    def announce(receiver) -> None:
+        print(_("Receiving on https://{host}:{port}/packets").format(host=args.host, port=receiver.port), flush=True)
+        print(_("Certificate SHA-256 (NGOs pin this): {pin}").format(pin=server.certificate_fingerprint(cert)),
+              flush=True)
+
     conn, intake = _intake_session(args)
     try:
-        server = IntakeServer(intake, args.host, args.port, cert, key)
-        print(_("Receiving on https://{host}:{port}/packets").format(host=args.host, port=server.port), flush=True)
-        print(_("Certificate SHA-256 (NGOs pin this): {pin}").format(pin=certificate_fingerprint(cert)), flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            print(_("Stopped."), file=sys.stderr)
-        finally:
-            server.server_close()
+        server.serve(intake, args.host, args.port, cert, key, ready=announce, **limits)
+    except OSError as exc:           # serving itself handles its peers' errors: this is the address
+        raise InvalidInput(_("The server cannot listen on {host} port {port} ({error}).").format(
+            host=args.host, port=args.port, error=exc.strerror or type(exc).__name__)) from exc
     finally:
         intake_store.close(conn)
+    print(_("Stopped."), file=sys.stderr)
     return ExitCode.OK
 
 

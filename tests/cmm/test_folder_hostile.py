@@ -20,8 +20,7 @@ from fieldapp.cmm.folder import receive_folder
 from fieldapp.errors import ExitCode
 from fieldapp.protocol import crypto, receipt
 from fieldapp.storage.untrusted_dir import FolderRefused
-from tests.referral.helpers import cmm_secret, receipt_ids, receipt_path
-from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
+from tests.referral.helpers import ORG_SEED, cmm_secret, receipt_ids, receipt_path, sealed, valid_packet
 
 CMM_PASS = "cmm passphrase for the hostile folder tests"
 

@@ -17,8 +17,7 @@ from fieldapp.cmm.folder import receipt_name, receive_folder
 from fieldapp.protocol import crypto, jsonsafe, packet, schemas
 from fieldapp.protocol.packet import SignerKey
 from fieldapp.protocol.reasons import REASONS, Rejected
-from tests.referral.helpers import cmm_secret
-from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
+from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
 
 PACKETS = int(os.environ.get("FIELDAPP_FUZZ_PACKETS", "10000"))
 BATCH = 1000

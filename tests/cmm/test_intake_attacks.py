@@ -19,9 +19,8 @@ from fieldapp.protocol import crypto, jsonsafe, receipt
 from fieldapp.protocol.files import AGGREGATE_SCHEMA
 from fieldapp.referral import config, org_rotation, service, sync
 from fieldapp.referral.sync import SyncReport
-from tests.referral.helpers import cmm_secret
+from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
 from tests.referral.test_end_to_end import _queued_referral, _status
-from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
 from tests.referral.test_referral_cli import run
 
 CMM_PASS = "cmm passphrase for the intake attacks"

@@ -19,9 +19,8 @@ from fieldapp.protocol import crypto, jsonsafe, receipt, rotation, schemas
 from fieldapp.protocol.reasons import AUTHENTICATED, REASONS
 from fieldapp.referral import config, org_rotation, service, sync
 from fieldapp.referral.sync import SyncReport
-from tests.referral.helpers import cmm_secret, receipt_ids
+from tests.referral.helpers import ORG_SEED, cmm_secret, receipt_ids, sealed, valid_packet
 from tests.referral.test_end_to_end import _queued_referral, _status
-from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
 
 CMM_PASS = "cmm store passphrase 2026"
 

@@ -32,8 +32,7 @@ from fieldapp.cmm.store import Migration
 from fieldapp.errors import NotAVault, WrongPassphrase
 from fieldapp.protocol import crypto
 from tests import pg_server
-from tests.referral.helpers import cmm_secret
-from tests.referral.test_intake_bad_input import ORG_SEED, sealed, valid_packet
+from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
 
 PASS = "cmm store passphrase 2026"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -1,12 +1,13 @@
 """Test helpers: people, venues and contacts inserted with SQL (the columns of migration 0002),
-a CMM key pair, and a vault ready to seal referrals."""
+a CMM key pair, a vault ready to seal referrals, packets sealed without a vault, and a TLS certificate."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fieldapp.protocol import crypto
@@ -106,3 +107,45 @@ def receipt_path(folder: Path, packet_id: str, data: bytes) -> Path:
 def receipt_ids(folder: Path) -> list[str]:
     """The packet ids that the receipt files in ``folder`` are named by, sorted."""
     return sorted(p.name.split(".")[0] for p in folder.iterdir())
+
+
+ORG_SEED = bytes(range(100, 132))
+
+
+def valid_packet(seed: bytes = ORG_SEED, **changes) -> dict:
+    packet = {
+        "schema": "cmm-referral/1", "packet_id": uuid.uuid4().hex,
+        "org": crypto.key_id(crypto.org_public(seed)).hex(), "reference": "ab" * 12, "region": "hovedstaden",
+        "period": "2026-Q2", "contact_setting": "street", "gender": "woman", "age_group": "25-34",
+        "nationality": "western_africa", "languages": ["en"], "indicators": ["debt"],
+        "exploitation_forms": ["sexual"], "help_requested": ["safe_housing"], "immediate_danger": True,
+        "consent": {"scope": "anonymous_notice", "sheet_language": "en", "sheet_version": "2026.1"},
+        "anonymisation": {"k": 5, "rule": "met", "generalised": ["age_10_years", "nationality_subregion"]},
+    }
+    packet.update(changes)
+    return packet
+
+
+def sealed(packet: dict | bytes, cmm: CmmSecret, seed: bytes = ORG_SEED) -> bytes:
+    body = packet if isinstance(packet, bytes) else crypto.canonical_json(packet)
+    return crypto.sign_and_seal(body, seed, cmm.public)
+
+
+def tls_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed P-256 certificate for CMM's test receiver (the cryptography package; no system tool)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    cert, key = folder / "cmm-tls.crt", folder / "cmm-tls.key"
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+                   .not_valid_after(now + timedelta(days=2)).sign(private, hashes.SHA256()))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return cert, key

@@ -6,21 +6,18 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import threading
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receive_folder
-from fieldapp.cmm.server import IntakeServer, certificate_fingerprint
+from fieldapp.cmm.server import certificate_fingerprint, serving
 from fieldapp.referral import config, service, sync
 from fieldapp.referral.transports import HttpsTransport
 from fieldapp.storage import referral_repo
-from tests.referral.helpers import add_contact, add_person, crowd, receipt_ids
+from tests.referral.helpers import add_contact, add_person, crowd, receipt_ids, tls_certificate
 
 CMM_PASS = "cmm store passphrase 2026"
 
@@ -72,38 +69,11 @@ def test_folder_end_to_end(ready, store, cmm, tmp_path) -> None:
     assert "Acknowledged by CMM" in [e.status_label for e in service.list_outbox(ready)]
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed P-256 certificate for CMM's test receiver (the cryptography package; no system tool)."""
-    from datetime import timedelta
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    cert, key = folder / "cmm-tls.crt", folder / "cmm-tls.key"
-    private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-                   .not_valid_after(now + timedelta(days=2)).sign(private, hashes.SHA256()))
-    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return cert, key
-
-
 @pytest.fixture
 def server(store, cmm, tmp_path):
-    cert, key = _certificate(tmp_path)
-    srv = IntakeServer(intake.Intake(store, cmm), "127.0.0.1", 0, cert, key)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv, certificate_fingerprint(cert)
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    cert, key = tls_certificate(tmp_path)
+    with serving(intake.Intake(store, cmm), "127.0.0.1", 0, cert, key) as srv:
+        yield srv, certificate_fingerprint(cert)
 
 
 def _https(session, port: int, pin: str, retries: int = 2) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,32 +15,12 @@ from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receive_folder
 from fieldapp.protocol import crypto, jsonsafe, receipt, schemas
-from fieldapp.protocol.crypto import MAGIC, MAX_PACKET_BYTES, CmmSecret
+from fieldapp.protocol.crypto import MAGIC, MAX_PACKET_BYTES
 from fieldapp.protocol.reasons import REASONS
 from tests.conftest import STORE_KINDS, new_intake_location
-from tests.referral.helpers import receipt_ids, receipt_path
+from tests.referral.helpers import ORG_SEED, receipt_ids, receipt_path, sealed, valid_packet
 
 FUZZ_EXAMPLES = int(os.environ.get("FIELDAPP_FUZZ_EXAMPLES", "200"))
-ORG_SEED = bytes(range(100, 132))
-
-
-def valid_packet(seed: bytes = ORG_SEED, **changes) -> dict:
-    packet = {
-        "schema": "cmm-referral/1", "packet_id": uuid.uuid4().hex,
-        "org": crypto.key_id(crypto.org_public(seed)).hex(), "reference": "ab" * 12, "region": "hovedstaden",
-        "period": "2026-Q2", "contact_setting": "street", "gender": "woman", "age_group": "25-34",
-        "nationality": "western_africa", "languages": ["en"], "indicators": ["debt"],
-        "exploitation_forms": ["sexual"], "help_requested": ["safe_housing"], "immediate_danger": True,
-        "consent": {"scope": "anonymous_notice", "sheet_language": "en", "sheet_version": "2026.1"},
-        "anonymisation": {"k": 5, "rule": "met", "generalised": ["age_10_years", "nationality_subregion"]},
-    }
-    packet.update(changes)
-    return packet
-
-
-def sealed(packet: dict | bytes, cmm: CmmSecret, seed: bytes = ORG_SEED) -> bytes:
-    body = packet if isinstance(packet, bytes) else crypto.canonical_json(packet)
-    return crypto.sign_and_seal(body, seed, cmm.public)
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)
