@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import io
 import os
+import random
 import re
 import signal
 import socket
@@ -402,3 +403,28 @@ def test_serve_without_hypercorn_says_how_to_install_it(tmp_path, monkeypatch, c
     monkeypatch.delattr(fieldapp.cmm, "server", raising=False)
     assert _run(["intake", "serve", "--store", str(tmp_path / "intake.store"), "--port", "0"], monkeypatch) == 1
     assert "pip install 'fieldapp[cmm]'" in capsys.readouterr().err
+
+
+def test_hundreds_of_mutated_packets_over_https(desk, tls) -> None:
+    """A few hundred mutated packets (hostile content validly signed, and damage after sealing) through the
+    HTTPS transport: every answer is a receipt or an unsigned error with a known reason, never a dropped
+    connection or a server error, and a control packet is accepted after each batch."""
+    from tests.cmm.test_fuzz import _hostile_body, _mutated_after_sealing
+
+    rng = random.Random(11)
+    with _server(desk, tls, refusal_limit=0) as server:
+        for _batch in range(3):
+            for index in range(80):
+                data = (crypto.sign_and_seal(_hostile_body(rng), ORG_SEED, desk.secret.public) if index % 2
+                        else _mutated_after_sealing(rng, sealed(valid_packet(), desk.secret)))
+                if len(data) > crypto.MAX_PACKET_BYTES:
+                    continue
+                status, body = _post(server.port, data)
+                assert status in (200, 400, 422), status
+                if status == 400:
+                    assert receipt.read_error(body) in REASONS
+                else:
+                    assert receipt.verify(body, desk.secret.public) is not None
+            control = valid_packet()
+            status, body = _post(server.port, sealed(control, desk.secret))
+            assert status == 200 and receipt.verify(body, desk.secret.public)["packet_id"] == control["packet_id"]
