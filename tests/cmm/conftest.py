@@ -1,18 +1,4 @@
-"""Fixtures for CMM's side: the NGO's vault set up for referrals (to make real packets) and CMM's key."""
+"""CMM's side is tested with packets made by a real NGO vault: the referral tests' fixtures (``ready``,
+``cmm``) serve here too."""
 
-from __future__ import annotations
-
-import pytest
-
-from tests.referral.helpers import cmm_secret, setup_channel
-
-
-@pytest.fixture
-def ready(session):
-    setup_channel(session)
-    return session
-
-
-@pytest.fixture
-def cmm():
-    return cmm_secret()
+from tests.referral.conftest import cmm, ready  # noqa: F401 - fixtures, found by pytest by name
