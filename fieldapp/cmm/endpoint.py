@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 PATH = "/packets"
 HTTP_VERSIONS = ("1.0", "1.1")
-Process = Callable[[bytes], Awaitable[tuple[int, bytes]]]
+Process = Callable[[bytes], Awaitable[tuple[int, bytes, bool]]]   # status, body, a new packet
 
 
 class _Refusal(Exception):
@@ -66,12 +66,12 @@ class PacketEndpoint:
         peer = tuple(scope.get("client") or ("", 0))
         key = client_key(peer[0], _headers(scope, b"x-forwarded-for"), self.limits.trusted_proxies)
         try:
-            status, body, headers = await self._answer(scope, receive, key, peer)
+            status, body, headers, fresh = await self._answer(scope, receive, key, peer)
         except _Gone:
             return
         if unauthenticated(status):
             self.limiter.refused(key)
-        elif status == 200:
+        elif fresh:                      # a new packet: a replayed one ("duplicate") clears nothing
             self.limiter.accepted(key)
         headers = [(b"content-type", b"application/octet-stream"), (b"content-length", str(len(body)).encode()),
                    *headers]
@@ -80,18 +80,18 @@ class PacketEndpoint:
         if peer in self._waiting_since:
             self._waiting_since[peer] = asyncio.get_running_loop().time()
 
-    async def _answer(self, scope: dict, receive: Callable, key: str, peer: tuple) -> tuple[int, bytes, tuple]:
+    async def _answer(self, scope: dict, receive: Callable, key: str, peer: tuple) -> tuple[int, bytes, tuple, bool]:
         try:
             length = self._check(scope, key)
             data = await self._body(receive, length, self._deadline(peer))
         except _Refusal as refusal:
-            return refusal.status, receipt.error(refusal.code), refusal.headers
+            return refusal.status, receipt.error(refusal.code), refusal.headers, False
         try:
-            status, body = await self.process(data)
+            status, body, fresh = await self.process(data)
         except Exception as exc:     # noqa: BLE001 - a full disk must not take the server down
             log.warning("packet could not be received: %s", type(exc).__name__)
-            return 503, receipt.error("unavailable"), ()
-        return status, body, ()
+            return 503, receipt.error("unavailable"), (), False
+        return status, body, (), fresh
 
     def _check(self, scope: dict, key: str) -> int:
         """The announced length of an acceptable request, or a refusal; nothing of the body is read."""

@@ -69,9 +69,14 @@ class ConnectionGate:
         self.open = 0
         self._by_client: dict[str, int] = {}     # only clients with a connection open: at most ``total`` entries
 
-    def enter(self, client: str) -> bool:
+    def _key(self, address: str) -> str:
+        """Clients count as the refusal limit counts them (IPv6 by /64); a trusted proxy by its own address."""
+        return address if address in self.exempt else client_key(address, (), frozenset())
+
+    def enter(self, address: str) -> bool:
         if self.open >= self.total:
             return False
+        client = self._key(address)
         counted = self.per_client and client not in self.exempt
         if counted and self._by_client.get(client, 0) >= self.per_client:
             return False
@@ -80,8 +85,9 @@ class ConnectionGate:
             self._by_client[client] = self._by_client.get(client, 0) + 1
         return True
 
-    def leave(self, client: str) -> None:
+    def leave(self, address: str) -> None:
         self.open -= 1
+        client = self._key(address)
         left = self._by_client.get(client, 0) - 1
         if left > 0:
             self._by_client[client] = left
@@ -91,7 +97,7 @@ class ConnectionGate:
 
 class RefusalLimiter:
     """A client that got more than ``limit`` unauthenticated refusals within ``window`` seconds is refused
-    for ``block`` seconds. An accepted packet clears the client's count (an attacker cannot make one).
+    for ``block`` seconds. A newly accepted packet clears the client's count (a replayed one does not).
     Only the ``capacity`` most recently seen clients are remembered."""
 
     def __init__(self, limit: int, window: float, block: float, capacity: int,
@@ -119,8 +125,17 @@ class RefusalLimiter:
             entry[2] = now + self.block
             entry[0], entry[1] = now + self.block, 0      # a new window once the wait is over
         self._clients[key] = entry
-        while len(self._clients) > self.capacity:
-            self._clients.popitem(last=False)
+        if len(self._clients) > self.capacity:
+            self._forget_one(now)
+
+    def _forget_one(self, now: float) -> None:
+        """Forget the least recent client that is not waiting out a block; a blocked client is forgotten only
+        when every client remembered is blocked (so refusals from other addresses cannot lift a block)."""
+        for key, entry in self._clients.items():
+            if entry[2] <= now:
+                del self._clients[key]
+                return
+        self._clients.popitem(last=False)
 
     def accepted(self, key: str) -> None:
         entry = self._clients.get(key)

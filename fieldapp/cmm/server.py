@@ -84,13 +84,14 @@ class IntakeServer:
         """Release the listening socket of a server that never ran."""
         self._sock.close()
 
-    async def _process(self, data: bytes) -> tuple[int, bytes]:
+    async def _process(self, data: bytes) -> tuple[int, bytes, bool]:
         return await asyncio.get_running_loop().run_in_executor(self._worker, self._receive, data)
 
-    def _receive(self, data: bytes) -> tuple[int, bytes]:
+    def _receive(self, data: bytes) -> tuple[int, bytes, bool]:
+        """(status, body, whether a new packet was accepted)."""
         with self._lock:
             outcome = self._intake.receive_one(data, "https")
-        return outcome.http_status, outcome.http_body
+        return outcome.http_status, outcome.http_body, outcome.accepted
 
     async def _serve(self, signals: bool) -> None:
         loop = asyncio.get_running_loop()
@@ -125,7 +126,8 @@ class _Connections:
         # Nothing may be awaited before start_tls pauses reading: the ClientHello must reach the TLS layer.
         peer = tuple((writer.get_extra_info("peername") or ("", 0))[:2])
         gate, limits, endpoint = self.server._gate, self.server.limits, self.server._endpoint
-        if self.stopping or not gate.enter(peer[0]):
+        client = peer[0]
+        if self.stopping or not gate.enter(client):
             writer.transport.abort()
             return
         task, context = asyncio.current_task(), WorkerContext(None)
@@ -146,7 +148,7 @@ class _Connections:
             del self.open[task]
             self.handshaking.discard(task)
             endpoint.closed(peer)
-            gate.leave(peer[0])
+            gate.leave(client)
 
     async def finish(self, grace: float) -> None:
         """Close idle connections and handshakes now; give requests in flight ``grace`` seconds."""
@@ -163,12 +165,16 @@ class _Connections:
         await asyncio.gather(*self.open, return_exceptions=True)
 
 
+H2_START = b"PRI "        # the start of HTTP/2's connection preface, "PRI * HTTP/2.0"
+
+
 class _Reading:
     """The stream reader as hypercorn gets it, except that the peer's leaving ends the connection at once:
     hypercorn would otherwise keep it, and its place under the cap, until its idle timer ran out."""
 
     def __init__(self, reader: asyncio.StreamReader, context: WorkerContext) -> None:
         self._reader, self._context = reader, context
+        self._start = b""          # the first bytes of the connection, until HTTP/2's preface is ruled out
 
     def at_eof(self) -> bool:
         return self._reader.at_eof()
@@ -181,6 +187,14 @@ class _Reading:
             raise
         if not data:
             await self._context.terminated.set()
+            return data
+        if len(self._start) < len(H2_START):
+            # HTTP/2 is refused before hypercorn sees it: its engine would switch to HTTP/2 whatever TLS agreed,
+            # and an HTTP/2 peer that never opens its window would hold the connection past every timeout.
+            self._start += data[:len(H2_START) - len(self._start)]
+            if self._start == H2_START:
+                await self._context.terminated.set()
+                return b""
         return data
 
 
@@ -226,7 +240,7 @@ def hypercorn_config(limits: Limits) -> Config:
     config.read_timeout = None
     config.h11_max_incomplete_size = limits.max_header_bytes
     config.keep_alive_max_requests = 100
-    config.h2_max_concurrent_streams = 1     # HTTP/2 with prior knowledge gets 505 from the endpoint
+    config.h2_max_concurrent_streams = 1     # HTTP/2 is cut off before it reaches hypercorn (``_Reading``)
     return config
 
 

@@ -22,6 +22,9 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import h2.config
+import h2.connection
+import h2.settings
 import pytest
 
 import fieldapp.cmm
@@ -428,3 +431,66 @@ def test_hundreds_of_mutated_packets_over_https(desk, tls) -> None:
             control = valid_packet()
             status, body = _post(server.port, sealed(control, desk.secret))
             assert status == 200 and receipt.verify(body, desk.secret.public)["packet_id"] == control["packet_id"]
+
+
+# -- HTTP/2 spoken anyway, IPv6 blocks, the refusal table's memory, replays ----------------------------------
+
+def _h2_zero_window(port: int) -> object:
+    """HTTP/2 with prior knowledge over the TLS connection (ALPN said http/1.1), a receive window of 0, and
+    one POST /packets: the server's answer can never be sent."""
+    sock = _connect(port)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.local_settings = h2.settings.Settings(client=True, initial_values={
+        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0, h2.settings.SettingCodes.ENABLE_PUSH: 0})
+    conn.initiate_connection()
+    conn.send_headers(1, [(":method", "POST"), (":path", "/packets"), (":scheme", "https"),
+                          (":authority", HOST), ("content-length", "0")], end_stream=True)
+    sock.sendall(conn.data_to_send())
+    return sock
+
+
+def test_http2_spoken_anyway_is_cut_off_and_holds_no_connection(desk, tls) -> None:
+    """HTTP/2 after a TLS handshake that agreed on HTTP/1.1, with a window of 0 so that no answer could ever be
+    sent: the connection is cut off at once, and another client is served."""
+    with _server(desk, tls, max_connections=2, max_connections_per_client=0) as server:
+        held = [_h2_zero_window(server.port) for _ in range(2)]
+        time.sleep(4)
+        assert server.open_connections == 0, "HTTP/2 peers still hold connections"
+        status, _body = _post(server.port, sealed(valid_packet(), desk.secret))
+        assert status == 200
+        for sock in held:
+            sock.close()
+
+
+def test_the_per_client_connection_cap_counts_ipv6_by_64_like_the_refusal_limit() -> None:
+    """One machine usually holds a whole IPv6 /64: its addresses share the per-client cap."""
+    gate = ConnectionGate(total=100, per_client=2)
+    entered = [gate.enter(f"2001:db8::{i:x}") for i in range(1, 101)]
+    assert entered.count(True) == 2, f"one /64 got {entered.count(True)} connections, per-client cap 2"
+    assert gate.enter("2001:db8:0:1::1")                         # another /64 is another client
+
+
+def test_refusals_from_other_addresses_do_not_lift_a_block() -> None:
+    """The table of clients is bounded; to make room it forgets clients that are not blocked first, so an
+    attacker with many /64s cannot flush its own block."""
+    now = [0.0]
+    limiter = RefusalLimiter(limit=2, window=60, block=120, capacity=8, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.refused("2001:db8:0:1::/64")
+    assert limiter.blocked_for("2001:db8:0:1::/64") == 120
+    for i in range(2, 10):
+        limiter.refused(f"2001:db8:0:{i:x}::/64")
+    assert limiter.blocked_for("2001:db8:0:1::/64") > 0, "the block was forgotten to make room"
+
+
+def test_replaying_an_old_packet_does_not_reset_the_refusal_count(desk, tls) -> None:
+    """Only a newly accepted packet clears a client's refusals; anyone holding one old sealed packet could
+    otherwise replay it between bad requests for ever."""
+    data = sealed(valid_packet(), desk.secret)
+    with _server(desk, tls, refusal_limit=3, refusal_block=60) as server:
+        assert _post(server.port, data)[0] == 200
+        statuses = []
+        for _ in range(4):
+            statuses += [_post(server.port, b"garbage" * 40)[0] for _ in range(3)]
+            assert _post(server.port, data)[0] in (200, 429)
+        assert 429 in statuses, f"12 refusals in a row, never limited: {statuses}"
