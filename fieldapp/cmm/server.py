@@ -5,8 +5,9 @@ signed receipt (200 accepted or duplicate, 422 refused) or an unsigned error (40
 Hypercorn speaks HTTP/1.1 on each connection; this module accepts the connections itself, because
 hypercorn has no cap on them: a connection over ``Limits.max_connections`` (in all, or per client) is
 closed at once, before its TLS handshake, so that the accepted ones are never starved. Each handshake
-runs on the event loop with its own timeout and holds up no one else. Packets go to the intake one at a
-time on one worker thread (the store is one SQLCipher connection). No access log: the addresses of
+runs on the event loop with its own timeout and holds up no one else; HTTP/2 is cut off before hypercorn
+could switch to it. Packets go to the intake one at a time on one worker thread (one store connection, a
+file or a database that other desks share). No access log: the addresses of
 NGOs' laptops are not CMM's business. The certificate is CMM's; NGOs pin its SHA-256 fingerprint.
 """
 
