@@ -163,7 +163,13 @@ def test_a_length_over_the_limit_gets_413_before_any_body_is_sent(desk, tls) -> 
         sock.sendall(_head(10 * 2**20))
         with contextlib.suppress(OSError):
             sock.sendall(os.urandom(2**20))
-        assert _answer(sock)[0] == 413 and _closed_within(sock, 2)
+        # The server answers 413 and closes without reading on; closing with unread bytes resets the connection,
+        # which may discard the answer on its way (TCP), so either the 413 arrives or the connection is reset.
+        try:
+            assert _answer(sock)[0] == 413
+        except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError, ssl.SSLError):
+            pass
+        assert _closed_within(sock, 2)
         sock.close()
         assert _post(server.port, sealed(valid_packet(), desk.secret))[0] == 200
 
