@@ -134,8 +134,11 @@ def test_a_trickling_client_is_cut_off_by_the_deadline(desk, tls) -> None:
             for _ in range(40):                               # a byte every 0.1 s: no single read ever waits long
                 sock.sendall(b"x")
                 time.sleep(0.1)
-        status, body, _response = _answer(sock)
-        assert status == 408 and receipt.read_error(body) == "request_timeout"
+        try:                 # the answer may be lost to the reset that closing on unread bytes causes (TCP)
+            status, body, _response = _answer(sock)
+            assert status == 408 and receipt.read_error(body) == "request_timeout"
+        except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError, ssl.SSLError):
+            assert _closed_within(sock, 0.1)
         assert 1.0 < time.monotonic() - started < 3.0
         sock.close()
 
