@@ -179,14 +179,13 @@ class Intake:
             return opened.packet_id, None
         # A packet id is the sender's: another organisation that read it (a file name on a shared stick)
         # must not make CMM answer "duplicate" to the real packet while holding content of its own.
-        if self._same_organisation(store.packet_org(self.conn, opened.packet_id), opened.signer) and \
-                not store.packet_quarantined(self.conn, opened.packet_id):
+        origin = store.packet_origin(self.conn, opened.packet_id)
+        if origin is not None and not origin[1] and self._same_organisation(origin[0], opened.signer):
             return opened.packet_id, Rejected("duplicate", packet_id=opened.packet_id)
         return opened.packet_id, Rejected("id_taken", packet_id=opened.packet_id)
 
     def _already_have(self, packet_id: str, signer: str) -> bool:
-        return bool(packet_id) and store.packet_org(self.conn, packet_id) == signer and \
-            not store.packet_quarantined(self.conn, packet_id)
+        return bool(packet_id) and store.packet_origin(self.conn, packet_id) == (signer, False)
 
     def _same_organisation(self, stored: str | None, signer: str) -> bool:
         """The packet on file was signed by this key, or by a key it replaced (a packet re-signed after a

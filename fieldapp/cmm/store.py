@@ -269,20 +269,10 @@ def sidecar_path(path: Path) -> Path:
 
 def put_org(conn: IntakeStore, org: str, name: str, public: bytes) -> bool:
     """Register (or re-name) an organisation's signing key; True if it was new."""
-    existed = org_public(conn, org) is not None
+    existed = org_key(conn, org) is not None
     conn.execute("INSERT INTO orgs (org, name, public, registered_at) VALUES (?, ?, ?, ?)"
                  " ON CONFLICT(org) DO UPDATE SET name = excluded.name", (org, name, public, _now()))
     return not existed
-
-
-def org_public(conn: IntakeStore, org: str) -> bytes | None:
-    row = conn.execute("SELECT public FROM orgs WHERE org = ?", (org,)).fetchone()
-    return bytes(row[0]) if row else None
-
-
-def all_org_keys(conn: IntakeStore) -> dict[str, bytes]:
-    """Every registered key, revoked ones included (for lookups that check revocation themselves)."""
-    return {row[0]: bytes(row[1]) for row in conn.execute("SELECT org, public FROM orgs")}
 
 
 def org_key(conn: IntakeStore, org: str) -> tuple[bytes, bool] | None:
@@ -311,12 +301,6 @@ def quarantine_since(conn: IntakeStore, org: str, revoke_from: str) -> int:
     cur = conn.execute("UPDATE packets SET quarantined = 1 WHERE org = ? AND substr(received_at, 1, 19) > ?",
                        (org, revoke_from[:19]))
     return cur.rowcount
-
-
-def packet_quarantined(conn: IntakeStore, packet_id: str) -> bool:
-    row = conn.execute("SELECT quarantined FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
-    return bool(row and row[0])
-
 
 
 @dataclass(frozen=True)
@@ -358,10 +342,10 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     return True
 
 
-def packet_org(conn: IntakeStore, packet_id: str) -> str | None:
-    """The key id that signed the packet on file under this id."""
-    row = conn.execute("SELECT org FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
-    return row[0] if row else None
+def packet_origin(conn: IntakeStore, packet_id: str) -> tuple[str, bool] | None:
+    """(the key id that signed the packet on file under this id, whether it was put aside), or None."""
+    row = conn.execute("SELECT org, quarantined FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
+    return (row[0], bool(row[1])) if row else None
 
 
 def replaced_by(conn: IntakeStore, org: str) -> str | None:
