@@ -1,7 +1,8 @@
 """Command line of the referral channel: ``sync``, ``org-key`` and ``intake ...`` (CMM's side).
 
-Passphrases come from the terminal or one line of standard input, never from arguments. CMM uses
-one passphrase for its secret key file and its intake store. Exit codes: fieldapp.errors.ExitCode
+Passphrases come from the terminal or one line of standard input, never from arguments. At CMM each
+staff member unlocks the intake store with their own name and passphrase (``cmm.staff``); the staff
+commands are in ``cmm_desk``. Exit codes: fieldapp.errors.ExitCode
 (documented in docs/referral-packet.md).
 """
 
@@ -12,8 +13,10 @@ import os
 import sys
 from pathlib import Path
 
+from fieldapp.cli_features import cmm_desk
 from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked
 from fieldapp.cmm.limits import Limits
+from fieldapp.cmm.staff import ADMIN
 from fieldapp.errors import ExitCode, FieldappError, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.security.passphrase import strength
@@ -44,6 +47,8 @@ def _store_arg(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--db", metavar="URL", help=_("a PostgreSQL intake database that several desks share, "
                                                      "postgresql://user@host/database (default: {env})").format(
                                                          env=ENV_DB))
+    parser.add_argument("--user", metavar="NAME",
+                        help=_("your staff name in the intake store (default: every account is tried)"))
 
 
 def _key_arg(parser: argparse.ArgumentParser) -> None:
@@ -108,6 +113,7 @@ def _intake_commands(sub) -> None:
     table.set_defaults(handler=cmd_table)
 
     _key_commands(sub)
+    cmm_desk.register(sub, _store_arg)
 
 
 def _key_commands(sub) -> None:
@@ -200,13 +206,26 @@ def _beside_store(args, given: Path | None, option: str, name: str) -> Path:
     return args.store.parent / name
 
 
-def _open_store(location: Path | str, passphrase: str, *, create: bool = False):
+def _open_store(location: Path | str, passphrase: str, *, user: str | None = None, create: bool = False):
     from fieldapp.cmm import store as intake_store
 
     if create:
         _say_creating(location)
-        return intake_store.create(location, passphrase)
-    return intake_store.open_store(location, passphrase)
+        return intake_store.create(location, passphrase, user=user)
+    return intake_store.open_store(location, passphrase, user)
+
+
+def open_for(args, *, role: str | None = None):
+    """The store named by ``--store``/``--db``, unlocked by ``--user`` (or any account) with the passphrase
+    asked for; ``role`` (an admin's command) is checked before anything is done."""
+    conn = _open_store(_location(args), read_secret(_("Passphrase: ")), user=args.user)
+    if role is not None:
+        try:
+            conn.desk.require(role)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
 
 
 def _say_creating(location: Path | str) -> None:
@@ -232,8 +251,9 @@ def cmd_register(args) -> int:
         raise BadKeyFile() from exc
     location = _location(args)
     new_store = not intake_store.exists(location)
-    conn = _open_store(location, read_secret(_("Passphrase: "), confirm=new_store), create=new_store)
+    conn = _open_store(location, read_secret(_("Passphrase: "), confirm=new_store), user=args.user, create=new_store)
     try:
+        conn.desk.require(ADMIN)
         org, name, fingerprint, new = intake.register(conn, raw)
     finally:
         intake_store.close(conn)
@@ -244,14 +264,40 @@ def cmd_register(args) -> int:
 
 
 def _intake_session(args):
+    """The store and an ``Intake`` with CMM's secret: kept in the store for operators and admins, or
+    else read from the secret key file (``--key``) and, when an admin opens it, kept in the store from
+    then on."""
     from fieldapp.cmm import intake
 
-    location = _location(args)
-    key = _beside_store(args, args.key, "--key", intake.SECRET_FILE)
     passphrase = read_secret(_("Passphrase: "))
-    secret = intake.load_secret(key, passphrase)
-    conn = _open_store(location, passphrase)
-    return conn, intake.Intake(conn, secret)
+    conn = _open_store(_location(args), passphrase, user=args.user)
+    try:
+        return conn, intake.Intake(conn, _cmm_secret(args, conn, passphrase))
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _cmm_secret(args, conn, passphrase: str):
+    from fieldapp.cmm import accounts, intake, staff
+    from fieldapp.protocol.crypto import CmmSecret
+    from fieldapp.protocol.errors import WrongCmmPassphrase
+
+    desk = conn.desk
+    if staff.INTAKE in desk.keys:
+        return CmmSecret(bytes(desk.keys[staff.INTAKE]))
+    if desk.role == staff.CASEWORKER:
+        desk.key(staff.INTAKE)                 # says which role may
+    key = _beside_store(args, args.key, "--key", intake.SECRET_FILE)
+    try:
+        secret = intake.load_secret(key, passphrase)
+    except WrongCmmPassphrase:
+        secret = intake.load_secret(key, read_secret(_("Passphrase of CMM's secret key file: ")))
+    if desk.role == staff.ADMIN:
+        accounts.adopt_intake_seed(conn, secret.seed)
+        print(_("CMM's secret key is now kept in the intake store for its operators and admins; the key "
+                "file is no longer needed here. Keep it in the safe as a copy."), file=sys.stderr)
+    return secret
 
 
 @guarded
@@ -381,7 +427,7 @@ def cmd_table(args) -> int:
     from fieldapp.cmm import store as intake_store
     from fieldapp.cmm import table
 
-    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
+    conn = open_for(args)
     try:
         rows = table.write_csv(conn, args.csv, args.period)
         print(table.text_table(conn, args.period), end="")
@@ -395,7 +441,7 @@ def cmd_table(args) -> int:
 def cmd_orgs(args) -> int:
     from fieldapp.cmm import store as intake_store
 
-    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
+    conn = open_for(args)
     try:
         rows = intake_store.org_rows(conn)
     finally:
@@ -415,7 +461,7 @@ def cmd_revoke(args) -> int:
     from fieldapp.cmm.errors import UnknownOrg
     from fieldapp.protocol import crypto
 
-    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
+    conn = open_for(args, role=ADMIN)
     try:
         found, name = intake_store.org_key(conn, args.org), intake_store.org_name(conn, args.org)
         if found is None:
@@ -449,7 +495,7 @@ def cmd_register_rotation(args) -> int:
     except OSError as exc:
         raise BadKeyFile() from exc
     claimed = rotation.read(raw)
-    conn = _open_store(_location(args), read_secret(_("Passphrase: ")))
+    conn = open_for(args, role=ADMIN)
     try:
         name, old = intake_store.org_name(conn, claimed.old_key_id), intake_store.org_key(conn, claimed.old_key_id)
         if name is None or old is None:

@@ -85,3 +85,14 @@ class IntakeStoreDamaged(IntegrityError):
     def default_message(self) -> str:
         return _("A packet in the intake store does not decrypt with the store key: it was changed outside "
                  "fieldapp. Restore a backup.")
+
+
+class UnknownStaff(InvalidInput):
+    def default_message(self) -> str:
+        return _("No staff member of this name has an account in this intake store.")
+
+
+class StaffListChanged(IntegrityError):
+    def default_message(self) -> str:
+        return _("The staff list of this intake store was changed outside fieldapp (its admin seal does not "
+                 "match). Nothing was done. Restore a backup, or ask the store's admins.")

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from fieldapp.cmm import store_file
-from fieldapp.cmm.errors import IntakeStoreExists, PostgresMissing
+from fieldapp.cmm import casefile, store_file
+from fieldapp.cmm.errors import IntakeStoreDamaged, IntakeStoreExists, IntakeStoreMissing, PostgresMissing
+from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 
 T = TypeVar("T")
@@ -36,8 +37,7 @@ class IntakeStore(Protocol):
     def begin_migration(self) -> None: ...
     def schema_version(self) -> int: ...
     def set_schema_version(self, number: int) -> None: ...
-    def seal_body(self, packet_id: str, body: str) -> Any: ...
-    def open_body(self, packet_id: str, stored: Any) -> str: ...
+    def hold_case_key(self, *, exclusive: bool) -> None: ...
     def close(self) -> None: ...
 
 
@@ -168,6 +168,60 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE orgs ADD COLUMN revoke_from TEXT;
         ALTER TABLE packets ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
         """),
+    # Staff accounts (see ``cmm.staff``): the staff list an admin vouches for, the case key's public half
+    # and epoch, each packet's body sealed to the case key (``case_body``; ``body`` stays empty), and the
+    # signed, hash-chained log of who opened which referral. A database keeps its key file in ``keyring``.
+    Migration(
+        sqlite="""
+        CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE staff (
+            slot_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            box_public TEXT NOT NULL,
+            sign_public TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            removed_at TEXT
+        ) STRICT;
+        CREATE TABLE openings (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            slot_id TEXT NOT NULL,
+            packet_id TEXT NOT NULL,
+            prev TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            sig TEXT NOT NULL
+        ) STRICT;
+        ALTER TABLE packets ADD COLUMN case_body BLOB;
+        ALTER TABLE packets ADD COLUMN case_epoch INTEGER;
+        """,
+        postgresql="""
+        CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE staff (
+            slot_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            box_public TEXT NOT NULL,
+            sign_public TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            removed_at TEXT
+        );
+        CREATE TABLE openings (
+            seq BIGINT PRIMARY KEY,
+            at TEXT NOT NULL,
+            slot_id TEXT NOT NULL,
+            packet_id TEXT NOT NULL,
+            prev TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            sig TEXT NOT NULL
+        );
+        CREATE TABLE keyring (
+            only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+            payload BYTEA NOT NULL
+        );
+        ALTER TABLE packets ADD COLUMN case_body BYTEA;
+        ALTER TABLE packets ADD COLUMN case_epoch INTEGER;
+        """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
@@ -219,46 +273,94 @@ def exists(location: Location) -> bool:
         store.close()
 
 
-def create(location: Location, passphrase: str, params: KdfParams | None = None) -> IntakeStore:
-    """A new, empty store; its key is wrapped with the passphrase. ``IntakeStoreExists`` if one is there.
-    A database must exist (its administrator creates it) and may be empty."""
+def create(location: Location, passphrase: str, params: KdfParams | None = None,
+           user: str | None = None) -> IntakeStore:
+    """A new, empty store whose first admin is ``user`` (default "admin") with this passphrase.
+    ``IntakeStoreExists`` if one is there. A database must exist (its administrator creates it) and
+    may be empty."""
+    from fieldapp.cmm import accounts, staff
+
+    name = staff.check_name(user or staff.FIRST_ADMIN)
     if not is_database(location):
         if store_file.exists(Path(location)):
             raise IntakeStoreExists()
-        store = store_file.create(Path(location), passphrase, params)
-        migrate(store)
-        return store
+        store_key = keys.new_data_key()
+        side, desk = accounts.first_admin(name, passphrase, store_key, params)
+        store = store_file.create(Path(location), side, store_key, desk)
+        return _finish(store, lambda: accounts.set_up_rows(store, name))
     pg = _pg()
     store = pg.connect(location)
     try:
         if pg.has_store(store):
             raise IntakeStoreExists()
         migrate(store)
-        pg.add_shared_slot(store, passphrase, params)
+        store.keyring, store.desk = accounts.first_admin(name, passphrase, None, params)
+        with store.transaction():
+            store.write_keyring(store.keyring, create=True)
+            accounts.set_up_rows(store, name)
     except BaseException:
         store.close()
         raise
     return store
 
 
-def open_store(location: Location, passphrase: str) -> IntakeStore:
-    """The store at ``location``, unlocked with the passphrase (``WrongPassphrase`` otherwise) and migrated."""
-    if not is_database(location):
-        store = store_file.open_file(Path(location), passphrase)
-    else:
-        pg = _pg()
-        store = pg.connect(location)
-        try:
-            pg.unlock(store, passphrase)
-        except BaseException:
-            store.close()
-            raise
+def _finish(store: IntakeStore, then: Callable[[], None]) -> IntakeStore:
+    """Migrate the store and run ``then``; closed (its keys forgotten) on any error."""
     try:
         migrate(store)
+        then()
     except BaseException:
         store.close()
         raise
     return store
+
+
+def open_store(location: Location, passphrase: str, user: str | None = None) -> IntakeStore:
+    """The store at ``location``, unlocked by a staff member's passphrase (without ``user``, each
+    account is tried) and migrated; ``WrongPassphrase`` if none opens. A store of the first kind
+    (one passphrase for CMM) becomes one with staff accounts, its first admin ``user`` (default "admin")."""
+    from fieldapp.cmm import accounts, staff
+
+    if not is_database(location):
+        store, legacy_key = store_file.open_file(Path(location), user, passphrase)
+        if legacy_key is None:
+            return _finish(store, lambda: accounts.settle(store))
+        name = staff.check_name(user or staff.FIRST_ADMIN)
+
+        def convert() -> None:
+            store.keyring, store.desk = accounts.first_admin(name, passphrase, legacy_key)
+            store.write_keyring(store.keyring)          # written over the key file of the first kind
+            accounts.set_up_rows(store, name)
+
+        return _finish(store, convert)
+    pg = _pg()
+    store = pg.connect(location)
+    try:
+        if not pg.has_store(store):          # nothing is created in a database that holds no store
+            raise IntakeStoreMissing()
+    except BaseException:
+        store.close()
+        raise
+    return _finish(store, lambda: _unlock_database(pg, store, user, passphrase))
+
+
+def _unlock_database(pg, store: IntakeStore, user: str | None, passphrase: str) -> None:
+    from fieldapp.cmm import accounts, staff
+
+    side = store.read_keyring()
+    if side is not None:
+        store.keyring, store.desk = side, staff.unlock(side, user, passphrase)
+        accounts.settle(store)
+        return
+    legacy_key = pg.legacy_store_key(store, passphrase)
+    if legacy_key is None:
+        raise IntakeStoreMissing()
+    name = staff.check_name(user or staff.FIRST_ADMIN)
+    store.keyring, store.desk = accounts.first_admin(name, passphrase, None)
+    with store.transaction():
+        store.write_keyring(store.keyring, create=True)
+        accounts.set_up_rows(store, name, legacy_key)
+        pg.drop_legacy_slot(store)
 
 
 def sidecar_path(path: Path) -> Path:
@@ -328,13 +430,20 @@ def has_packet(conn: IntakeStore, packet_id: str) -> bool:
 
 
 def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
-    """Store a verified packet once; False (and nothing changed) if its id is already there, also when
-    another desk stores it at the same moment (the loser's insert waits for the winner's transaction)."""
+    """Store a verified packet once, its body sealed to the current case key; False (and nothing changed)
+    if its id is already there, also when another desk stores it at the same moment (the loser's insert
+    waits for the winner's transaction). The case key is read under a shared lock (``hold_case_key``),
+    so a rotation that seals every body again waits for this insert, and this insert for it."""
+    conn.hold_case_key(exclusive=False)
+    case = case_key(conn)
+    if case is None:
+        raise IntakeStoreDamaged()
+    sealed = casefile.seal(case.public, case.epoch, packet["packet_id"], body)
     cur = conn.execute(
-        "INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality, body)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(packet_id) DO NOTHING",
+        "INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality, body,"
+        " case_body, case_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(packet_id) DO NOTHING",
         (packet["packet_id"], packet["org"], _now(), packet["period"], packet["gender"], packet["age_group"],
-         packet["nationality"], conn.seal_body(packet["packet_id"], body)))
+         packet["nationality"], conn.empty_body, sealed, case.epoch))
     if cur.rowcount != 1:
         return False
     conn.executemany("INSERT INTO packet_forms (packet_id, form) VALUES (?, ?)",
@@ -353,10 +462,37 @@ def replaced_by(conn: IntakeStore, org: str) -> str | None:
     return row[0] if row else None
 
 
-def packet_body(conn: IntakeStore, packet_id: str) -> str | None:
-    """The referral's JSON as received (opened with the store key in a database), or None."""
-    row = conn.execute("SELECT body FROM packets WHERE packet_id = ?", (packet_id,)).fetchone()
-    return conn.open_body(packet_id, row[0]) if row else None
+@dataclass(frozen=True)
+class StoredBody:
+    """A packet's body as kept: sealed to the case key at ``epoch`` (``legacy`` is a body from before
+    staff accounts, until it is sealed: plain JSON in a file, sealed with the old store key in a database)."""
+
+    packet_id: str
+    sealed: bytes | None
+    epoch: int | None
+    legacy: Any
+
+
+def stored_body(conn: IntakeStore, packet_id: str) -> StoredBody | None:
+    row = conn.execute("SELECT packet_id, case_body, case_epoch, body FROM packets WHERE packet_id = ?",
+                       (packet_id,)).fetchone()
+    return _stored(row) if row else None
+
+
+def _stored(row) -> StoredBody:
+    return StoredBody(row[0], bytes(row[1]) if row[1] is not None else None, row[2], row[3])
+
+
+def bodies_not_at(conn: IntakeStore, epoch: int) -> list[StoredBody]:
+    """Every body not sealed at this case-key epoch (the ones a rotation must seal again)."""
+    return [_stored(r) for r in conn.execute(
+        "SELECT packet_id, case_body, case_epoch, body FROM packets"
+        " WHERE case_epoch IS NULL OR case_epoch <> ? ORDER BY packet_id", (epoch,))]
+
+
+def set_case_body(conn: IntakeStore, packet_id: str, sealed: bytes, epoch: int) -> None:
+    conn.execute("UPDATE packets SET case_body = ?, case_epoch = ?, body = ? WHERE packet_id = ?",
+                 (sealed, epoch, conn.empty_body, packet_id))
 
 
 def packet_count(conn: IntakeStore) -> int:
@@ -401,6 +537,75 @@ def table(conn: IntakeStore, period_prefix: str = "") -> list[TableRow]:
         " JOIN packet_forms f ON f.packet_id = p.packet_id WHERE p.period LIKE ? AND p.quarantined = 0"
         " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", (period_prefix + "%",))
     return [TableRow(*r) for r in rows]
+
+
+# -- the case key, the staff list and the openings log -------------------------------------------------
+
+def meta(conn: IntakeStore, name: str) -> str | None:
+    row = conn.execute("SELECT value FROM store_meta WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(conn: IntakeStore, name: str, value: str) -> None:
+    conn.execute("INSERT INTO store_meta (name, value) VALUES (?, ?)"
+                 " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+
+
+@dataclass(frozen=True)
+class CaseKey:
+    public: bytes
+    epoch: int
+
+
+def case_key(conn: IntakeStore) -> CaseKey | None:
+    """The case key's public half and epoch."""
+    public, epoch = meta(conn, "case_public"), meta(conn, "case_epoch")
+    if public is None or epoch is None:
+        return None
+    try:
+        return CaseKey(keys.unb64(public), int(epoch))
+    except ValueError as exc:
+        raise IntakeStoreDamaged() from exc
+
+
+def set_case_key(conn: IntakeStore, public: bytes, epoch: int) -> None:
+    set_meta(conn, "case_public", keys.b64(public))
+    set_meta(conn, "case_epoch", str(epoch))
+
+
+_STAFF_FIELDS = ("name", "role", "box_public", "sign_public", "added_at", "removed_at")
+
+
+def roster(conn: IntakeStore) -> dict[str, dict]:
+    """Every staff entry ever added, by slot id (removed ones keep their public keys: the openings log
+    they signed stays verifiable)."""
+    rows = conn.execute("SELECT slot_id, " + ", ".join(_STAFF_FIELDS) + " FROM staff ORDER BY slot_id")
+    return {r[0]: dict(zip(_STAFF_FIELDS, r[1:], strict=True)) for r in rows}
+
+
+def put_staff(conn: IntakeStore, slot_id: str, entry: dict) -> None:
+    conn.execute("INSERT INTO staff (slot_id, " + ", ".join(_STAFF_FIELDS) + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT(slot_id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+                 " box_public = excluded.box_public, sign_public = excluded.sign_public,"
+                 " added_at = excluded.added_at, removed_at = excluded.removed_at",
+                 (slot_id, *(entry[f] for f in _STAFF_FIELDS)))
+
+
+def last_opening(conn: IntakeStore) -> casefile.Opening | None:
+    row = conn.execute("SELECT seq, at, slot_id, packet_id, prev, hash, sig FROM openings"
+                       " ORDER BY seq DESC LIMIT 1").fetchone()
+    return casefile.Opening(*row) if row else None
+
+
+def add_opening(conn: IntakeStore, entry: casefile.Opening) -> None:
+    """Append to the log; two desks writing at once collide on ``seq`` and one transaction runs again."""
+    conn.execute("INSERT INTO openings (seq, at, slot_id, packet_id, prev, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (entry.seq, entry.at, entry.slot_id, entry.packet_id, entry.prev, entry.hash, entry.sig))
+
+
+def openings(conn: IntakeStore) -> list[casefile.Opening]:
+    return [casefile.Opening(*r) for r in conn.execute(
+        "SELECT seq, at, slot_id, packet_id, prev, hash, sig FROM openings ORDER BY seq")]
 
 
 def close(conn: IntakeStore) -> None:

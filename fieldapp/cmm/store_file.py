@@ -1,6 +1,10 @@
-"""The intake store for one desk: an encrypted SQLCipher file. Keyed like a vault: a random data key
-(applied in ``connection.connect``), wrapped with XChaCha20-Poly1305 under an argon2id key from CMM's
-passphrase, in ``<store>.keys``. The whole file is encrypted, so packet bodies are kept as they came."""
+"""The intake store for one desk: an encrypted SQLCipher file, with its key file beside it
+(``<store>.keys``, the vault's format: ``storage.sidecar``). The file's key is the ``store`` key that
+every staff member's slot holds (``cmm.staff``); a removal re-encrypts the file under a new one.
+
+A store made before staff accounts has a key file of the first kind (``fieldapp-intake-keys/1``: one
+key wrapped by CMM's one passphrase); it is still opened, and ``cmm.store`` turns it into the new kind.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from fieldapp.cmm import staff
 from fieldapp.cmm.errors import IntakeStoreMissing
+from fieldapp.cmm.staff import STORE, Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import NotAVault, WrongPassphrase
-from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.connection import Connection, connect, transaction
+from fieldapp.storage.sidecar import Sidecar
 
-FORMAT = "fieldapp-intake-keys/1"
+LEGACY_FORMAT = "fieldapp-intake-keys/1"
+_LEGACY_MAX = 64 * 1024
 _CONTEXT = b"fieldapp-intake-store/1"
 T = TypeVar("T")
 
@@ -35,9 +43,13 @@ class FileStore:
     """An open SQLCipher intake store: the statements of ``fieldapp.cmm.store`` run on it as written."""
 
     dialect = "sqlite"
+    empty_body = ""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, path: Path, desk: Desk | None = None, side: Sidecar | None = None) -> None:
         self.conn = conn
+        self.path = Path(path)
+        self.desk = desk
+        self.keyring = side
         self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
@@ -65,45 +77,89 @@ class FileStore:
     def set_schema_version(self, number: int) -> None:
         self.conn.execute(f"PRAGMA user_version = {int(number)}")
 
-    def seal_body(self, packet_id: str, body: str) -> str:
-        return body
+    def hold_case_key(self, *, exclusive: bool) -> None:
+        """Nothing to take: BEGIN IMMEDIATE already keeps every other writer out."""
 
-    def open_body(self, packet_id: str, stored: str) -> str:
+    def read_keyring(self) -> Sidecar:
+        return sidecar.read(self.path)
+
+    def write_keyring(self, side: Sidecar) -> None:
+        sidecar.write(self.path, side)
+
+    def rekey(self, new_key: bytes) -> None:
+        """Re-encrypt the whole file with a new store key (SQLCipher's rekey), its WAL folded in."""
+        with self._turn:
+            compartments.rekey(self.conn, "main", new_key)
+
+    def open_legacy_body(self, packet_id: str, stored: str, legacy_key: bytes | None) -> str:
+        """A body from before staff accounts: the whole file was encrypted, so it was kept as it came."""
         return stored
 
     def close(self) -> None:
+        if self.desk is not None:
+            self.desk.forget()
         with contextlib.suppress(Exception):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
 
-def create(path: Path, passphrase: str, params: KdfParams | None = None) -> FileStore:
-    """A new, empty file (not migrated yet); the data key is wrapped with the passphrase."""
+def create(path: Path, side: Sidecar, store_key: bytes, desk: Desk) -> FileStore:
+    """A new, empty file (not migrated yet) keyed with ``store_key``, and its key file."""
     path = Path(path)
-    params = params or keys.default_params()
-    data_key, salt = keys.new_data_key(), keys.new_salt()
-    wrapped = keys.wrap(keys.derive(passphrase, salt, params), data_key, _CONTEXT)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path, data_key, create=True)
+    sidecar.write(path, side, create=True)
+    conn = connect(path, store_key, create=True)
     path.chmod(0o600)
-    side = {"format": FORMAT, "kdf": params.to_json(), "salt": keys.b64(salt), "wrapped": keys.b64(wrapped)}
-    write_atomic(sidecar_path(path), json.dumps(side, indent=1, sort_keys=True).encode("utf-8"))
-    return FileStore(conn)
+    return FileStore(conn, path, desk, side)
 
 
-def open_file(path: Path, passphrase: str) -> FileStore:
-    path = Path(path)
-    if not path.is_file() or not sidecar_path(path).is_file():
-        raise IntakeStoreMissing()
+def _legacy(path: Path) -> dict | None:
+    """The key file of the first kind, or None if it is of the vault's kind."""
     try:
-        side = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
+        with open(sidecar_path(path), "rb") as handle:
+            raw = handle.read(_LEGACY_MAX + 1)
+    except OSError as exc:
+        raise NotAVault() from exc
+    if raw[:1] != b"{":
+        return None
+    try:
+        side = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotAVault() from exc
+    if not isinstance(side, dict) or side.get("format") != LEGACY_FORMAT:
+        raise NotAVault()
+    return side
+
+
+def _open_legacy(path: Path, side: dict, passphrase: str) -> bytes:
+    try:
         params = KdfParams(**side["kdf"])
         salt, wrapped = keys.unb64(side["salt"]), keys.unb64(side["wrapped"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise NotAVault() from exc
-    if side.get("format") != FORMAT or not params.at_least_floor():
+    if not params.at_least_floor():
         raise NotAVault()
     data_key = keys.unwrap(keys.derive(passphrase, salt, params), wrapped, _CONTEXT)
     if data_key is None:
         raise WrongPassphrase()
-    return FileStore(connect(path, data_key))
+    return data_key
+
+
+def open_file(path: Path, user: str | None, passphrase: str) -> tuple[FileStore, bytes | None]:
+    """The store unlocked by a staff member's passphrase, and None; or, for a store of the first kind
+    opened with CMM's one passphrase, the store (no desk yet) and its key, for ``cmm.store`` to convert."""
+    path = Path(path)
+    if not path.is_file() or not sidecar_path(path).is_file():
+        raise IntakeStoreMissing()
+    legacy = _legacy(path)
+    if legacy is not None:
+        data_key = _open_legacy(path, legacy, passphrase)
+        return FileStore(connect(path, data_key), path), data_key
+    side = sidecar.read(path)
+    desk = staff.unlock(side, user, passphrase)
+    for store_key in (desk.keys.get(STORE), desk.pending.get(STORE)):
+        if store_key is not None:
+            with contextlib.suppress(NotAVault):
+                return FileStore(connect(path, bytes(store_key)), path, desk, side), None
+    desk.forget()
+    raise NotAVault()

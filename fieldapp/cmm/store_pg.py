@@ -1,9 +1,10 @@
 """The intake store that several CMM desks share: a PostgreSQL database, through psycopg 3.
 
-PostgreSQL does not encrypt at rest, so the store does: a random store key (32 bytes) is wrapped with
-an argon2id key from CMM's passphrase in a row of ``key_slots``, and each packet's body is kept sealed
-with it (XChaCha20-Poly1305, the packet id in the associated data). The coded columns the national
-table counts by stay in clear; docs/cmm/postgresql.md says why.
+PostgreSQL does not encrypt at rest, so the store does: each packet's body is kept sealed to the case
+key (``cmm.casefile``), and the staff's key file (``cmm.staff``, the vault's format) is the one row of
+``keyring``. The coded columns the national table counts by stay in clear; docs/cmm/postgresql.md says
+why. A store made before staff accounts has one key slot, "cmm", wrapping a store key that sealed the
+bodies; ``cmm.store`` turns it into the new kind at its first unlock.
 
 Between transactions the connection is in autocommit mode, so a read never leaves a transaction open
 ("idle in transaction" holds back VACUUM and other desks); every change runs in an explicit
@@ -20,7 +21,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TypeVar
 
@@ -35,21 +35,23 @@ from fieldapp.cmm.errors import (
     DatabaseUnreachable,
     IntakeStoreDamaged,
     IntakeStoreExists,
-    IntakeStoreMissing,
 )
+from fieldapp.cmm.staff import Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import InvalidInput, NotAVault, WrongPassphrase
 from fieldapp.i18n import _
+from fieldapp.storage.sidecar import Sidecar
 
 CONNECT_TIMEOUT_S = 10
 STATEMENT_TIMEOUT_MS = 30_000            # no statement of ours takes a second; a stuck one must not hang a desk
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 ATTEMPTS = 8                             # tries of a transaction that keeps losing conflicts
-SHARED_SLOT = "cmm"                      # the slot of CMM's one passphrase; staff slots come later
+SHARED_SLOT = "cmm"                      # the slot of CMM's one passphrase, before staff accounts
 _SLOT_CONTEXT = b"fieldapp-intake-slot/1:"
 _BODY_CONTEXT = b"fieldapp-intake-body/1:"
 _MIGRATION_LOCK = 0x6669656C64617070    # "fieldapp": the advisory lock two starting desks queue on
+_CASE_KEY_LOCK = 0x6669656C64636B79    # "fieldcky": storing a body vs. replacing the case key
 _RETRY = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 T = TypeVar("T")
 
@@ -118,10 +120,12 @@ class PgStore:
     """An open PostgreSQL intake store. Unlocked (``store_key`` set) before any packet is written or read."""
 
     dialect = "postgresql"
+    empty_body = b""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
-        self.store_key: bytes | None = None
+        self.desk: Desk | None = None
+        self.keyring: Sidecar | None = None
         self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
@@ -167,22 +171,41 @@ class PgStore:
         self.execute("INSERT INTO schema_version (only_row, version) VALUES (TRUE, ?)"
                      " ON CONFLICT (only_row) DO UPDATE SET version = excluded.version", (number,))
 
-    def seal_body(self, packet_id: str, body: str) -> bytes:
-        return keys.wrap(self._key(), body.encode("utf-8"), _BODY_CONTEXT + packet_id.encode("utf-8"))
+    def hold_case_key(self, *, exclusive: bool) -> None:
+        """An advisory lock until the transaction ends: shared by desks storing bodies, exclusive for a
+        rotation that seals them all again (no table right is needed to take it)."""
+        self.execute("SELECT pg_advisory_xact_lock(?)" if exclusive else "SELECT pg_advisory_xact_lock_shared(?)",
+                     (_CASE_KEY_LOCK,))
 
-    def open_body(self, packet_id: str, stored: bytes) -> str:
-        plain = keys.unwrap_bytes(self._key(), bytes(stored), _BODY_CONTEXT + packet_id.encode("utf-8"))
+    def read_keyring(self) -> Sidecar | None:
+        row = self.execute("SELECT payload FROM keyring").fetchone()
+        return Sidecar.from_bytes(bytes(row[0])) if row else None
+
+    def write_keyring(self, side: Sidecar, *, create: bool = False) -> None:
+        """The key file as the one row of ``keyring``, in the caller's transaction; ``create`` refuses a
+        database that has one (``IntakeStoreExists``)."""
+        side.sequence += 1
+        if create:
+            if self.execute("INSERT INTO keyring (only_row, payload) VALUES (TRUE, ?) ON CONFLICT (only_row)"
+                            " DO NOTHING", (side.to_bytes(),)).rowcount != 1:
+                raise IntakeStoreExists()
+        elif self.execute("UPDATE keyring SET payload = ?", (side.to_bytes(),)).rowcount != 1:
+            raise IntakeStoreDamaged()
+
+    def rekey(self, new_key: bytes) -> None:
+        """A database has no store key of ours to replace (its server's accounts guard the rows)."""
+
+    def open_legacy_body(self, packet_id: str, stored: bytes, legacy_key: bytes | None) -> str:
+        """A body from before staff accounts, sealed with the store key of the "cmm" slot."""
+        plain = None if legacy_key is None else keys.unwrap_bytes(
+            legacy_key, bytes(stored), _BODY_CONTEXT + packet_id.encode("utf-8"))
         if plain is None:
             raise IntakeStoreDamaged()
         return plain.decode("utf-8")
 
-    def _key(self) -> bytes:
-        if self.store_key is None:
-            raise RuntimeError("the store is not unlocked")
-        return self.store_key
-
     def close(self) -> None:
-        self.store_key = None
+        if self.desk is not None:
+            self.desk.forget()
         self.conn.close()
 
 
@@ -193,34 +216,23 @@ def _slot_context(slot: str) -> bytes:
 
 
 def has_store(store: PgStore) -> bool:
-    """Whether this database holds an intake store (a key slot), without unlocking it."""
+    """Whether this database holds an intake store (a key file, or the one slot of the first kind),
+    without unlocking it."""
+    if store.execute("SELECT to_regclass('keyring')").fetchone()[0] is not None \
+            and store.execute("SELECT 1 FROM keyring").fetchone() is not None:
+        return True
     if store.execute("SELECT to_regclass('key_slots')").fetchone()[0] is None:
         return False
     return store.execute("SELECT 1 FROM key_slots WHERE slot = ?", (SHARED_SLOT,)).fetchone() is not None
 
 
-def add_shared_slot(store: PgStore, passphrase: str, params: KdfParams | None = None) -> None:
-    """Make a new store key and wrap it with CMM's passphrase; ``IntakeStoreExists`` if there is one."""
-    params = params or keys.default_params()
-    store_key, salt = keys.new_data_key(), keys.new_salt()
-    wrapped = keys.wrap(keys.derive(passphrase, salt, params), store_key, _slot_context(SHARED_SLOT))
-    with store.transaction():
-        added = store.execute(
-            "INSERT INTO key_slots (slot, kind, kdf, salt, wrapped, created_at) VALUES (?, 'passphrase', ?, ?, ?, ?)"
-            " ON CONFLICT (slot) DO NOTHING",
-            (SHARED_SLOT, json.dumps(params.to_json()), salt, wrapped,
-             datetime.now(UTC).isoformat(timespec="seconds"))).rowcount
-    if added != 1:
-        raise IntakeStoreExists()
-    store.store_key = store_key
-
-
-def unlock(store: PgStore, passphrase: str) -> None:
-    """Unwrap the store key with CMM's passphrase: ``WrongPassphrase`` if it does not open the slot."""
-    if not has_store(store):
-        raise IntakeStoreMissing()
-    kdf, salt, wrapped = store.execute("SELECT kdf, salt, wrapped FROM key_slots WHERE slot = ?",
-                                       (SHARED_SLOT,)).fetchone()
+def legacy_store_key(store: PgStore, passphrase: str) -> bytes | None:
+    """The store key of a database of the first kind, unwrapped with CMM's one passphrase
+    (``WrongPassphrase`` if it does not open the slot); None if the database has no such slot."""
+    row = store.execute("SELECT kdf, salt, wrapped FROM key_slots WHERE slot = ?", (SHARED_SLOT,)).fetchone()
+    if row is None:
+        return None
+    kdf, salt, wrapped = row
     try:
         params = KdfParams(**json.loads(kdf))
     except (ValueError, TypeError) as exc:
@@ -228,7 +240,11 @@ def unlock(store: PgStore, passphrase: str) -> None:
     if not params.at_least_floor():
         raise NotAVault()
     store_key = keys.unwrap(keys.derive(passphrase, bytes(salt), params), bytes(wrapped),
-                            _slot_context(SHARED_SLOT))
+                            _SLOT_CONTEXT + SHARED_SLOT.encode("utf-8"))
     if store_key is None:
         raise WrongPassphrase()
-    store.store_key = store_key
+    return store_key
+
+
+def drop_legacy_slot(store: PgStore) -> None:
+    store.execute("DELETE FROM key_slots WHERE slot = ?", (SHARED_SLOT,))

@@ -15,10 +15,10 @@ import hashlib
 import hmac
 
 from fieldapp.crypto import keys
-from fieldapp.crypto.keys import KdfParams, MemberKeys
-from fieldapp.errors import NotAVault
+from fieldapp.crypto.keys import MemberKeys
+from fieldapp.storage import keyring
 from fieldapp.storage.compartments import FILE_COMPARTMENTS
-from fieldapp.storage.sidecar import Grant, Member, Sidecar
+from fieldapp.storage.sidecar import Grant, Sidecar
 
 __all__ = ["FILE_COMPARTMENTS"]
 
@@ -49,39 +49,10 @@ def key_for(capability: str) -> str:
     return CAPABILITY_KEYS.get(capability, CORE)
 
 
-def _member_context(side: Sidecar, slot_id: str) -> bytes:
-    return f"fieldapp-member/1|{side.vault_id}|{slot_id}".encode()
-
-
-def _grant_prefix(side: Sidecar, name: str, epoch: int) -> bytes:
-    return f"fieldapp-grant/1|{side.vault_id}|{name}|{epoch}|".encode()
-
-
-def new_member(side: Sidecar, slot_id: str, secret: str, params: KdfParams,
-               member_keys: MemberKeys | None = None) -> tuple[Member, MemberKeys]:
-    """A member slot for ``secret``; new key pairs unless ``member_keys`` are given (a re-wrap)."""
-    member_keys = member_keys or MemberKeys.generate()
-    salt = keys.new_salt()
-    kek = keys.derive(secret, salt, params)
-    wrapped = keys.wrap(kek, member_keys.to_bytes(), _member_context(side, slot_id))
-    return Member(salt, params, wrapped, member_keys.box_public, member_keys.sign_public), member_keys
-
-
-def open_member(side: Sidecar, slot_id: str, member: Member, secret: str) -> MemberKeys | None:
-    """The member's private keys, or None for a wrong secret; NotAVault for a weakened or forged slot."""
-    if not member.kdf.at_least_floor():
-        raise NotAVault()
-    kek = keys.derive(secret, member.salt, member.kdf)
-    raw = keys.unwrap_bytes(kek, member.wrapped, _member_context(side, slot_id))
-    if raw is None:
-        return None
-    try:
-        opened = MemberKeys.from_bytes(raw)
-    except ValueError as exc:
-        raise NotAVault() from exc
-    if opened.box_public != member.box_public or opened.sign_public != member.sign_public:
-        raise NotAVault()              # the public halves were swapped: not this member's slot
-    return opened
+new_member = keyring.new_member
+open_member = keyring.open_member
+holders = keyring.holders
+held_by = keyring.held_by
 
 
 def public_of(side: Sidecar, slot_id: str) -> bytes:
@@ -97,35 +68,17 @@ def public_of(side: Sidecar, slot_id: str) -> bytes:
 
 
 def seal_for(side: Sidecar, name: str, epoch: int, key: bytes, slot_id: str) -> bytes:
-    return keys.seal_to(public_of(side, slot_id), _grant_prefix(side, name, epoch) + bytes(key))
+    return keyring.seal_key(side, name, epoch, key, public_of(side, slot_id))
 
 
 def open_grants(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
     """Every compartment key sealed to this member, at its current epoch."""
-    return _open_each(side, side.grants, slot_id, member_keys)
+    return keyring.open_each(side, side.grants, slot_id, member_keys)
 
 
 def open_pending(side: Sidecar, slot_id: str, member_keys: MemberKeys) -> dict[str, bytearray]:
     """Keys of a rotation written but perhaps not yet applied (see vault._settle_rotations)."""
-    return _open_each(side, side.pending, slot_id, member_keys)
-
-
-def _open_each(side: Sidecar, grants: dict[str, Grant], slot_id: str,
-               member_keys: MemberKeys) -> dict[str, bytearray]:
-    opened = {name: _open_sealed(side, name, grant, slot_id, member_keys) for name, grant in grants.items()}
-    return {name: key for name, key in opened.items() if key is not None}
-
-
-def _open_sealed(side: Sidecar, name: str, grant: Grant, slot_id: str,
-                 member_keys: MemberKeys) -> bytearray | None:
-    sealed = grant.sealed.get(slot_id)
-    if sealed is None:
-        return None
-    plain = member_keys.unseal(sealed)
-    prefix = _grant_prefix(side, name, grant.epoch)
-    if plain is None or not plain.startswith(prefix) or len(plain) != len(prefix) + keys.KEY_BYTES:
-        return None
-    return bytearray(plain[len(prefix):])
+    return keyring.open_each(side, side.pending, slot_id, member_keys)
 
 
 def grant(side: Sidecar, name: str, key: bytes, slot_ids: set[str] | list[str]) -> None:
@@ -133,15 +86,6 @@ def grant(side: Sidecar, name: str, key: bytes, slot_ids: set[str] | list[str]) 
     current = side.grants.setdefault(name, Grant(epoch=1))
     for slot_id in slot_ids:
         current.sealed[slot_id] = seal_for(side, name, current.epoch, key, slot_id)
-
-
-def holders(side: Sidecar, name: str) -> set[str]:
-    grant_of = side.grants.get(name)
-    return set(grant_of.sealed) if grant_of else set()
-
-
-def held_by(side: Sidecar, slot_id: str) -> set[str]:
-    return {name for name, g in side.grants.items() if slot_id in g.sealed}
 
 
 def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str], current_key: bytes) -> Grant:
@@ -157,7 +101,7 @@ def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str], curr
 
 
 def _proof(side: Sidecar, name: str, epoch: int, new_key: bytes, current_key: bytes) -> bytes:
-    message = _grant_prefix(side, name, epoch) + hashlib.sha256(bytes(new_key)).digest()
+    message = keyring.grant_prefix(side, name, epoch) + hashlib.sha256(bytes(new_key)).digest()
     return hashlib.blake2b(message, key=bytes(current_key), digest_size=32, person=b"fieldapp-rotate").digest()
 
 

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from fieldapp.cmm import intake
+from fieldapp.cmm import accounts, intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receipt_name, receive_folder
 from fieldapp.protocol import crypto, jsonsafe, packet, schemas
@@ -176,4 +176,5 @@ def test_hundreds_of_mutated_packets_through_the_folder_transport(desk, tmp_path
 
 
 def intake_store_bodies(desk) -> list[str]:
-    return [row[0] for row in desk.conn.execute("SELECT body FROM packets")]
+    ids = [row[0] for row in desk.conn.execute("SELECT packet_id FROM packets")]
+    return [accounts.read_referral(desk.conn, packet_id) for packet_id in ids]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fieldapp.cmm import intake
+from fieldapp.cmm import accounts, intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receipt_name, receive_folder
 from fieldapp.errors import ExitCode, FieldappError
@@ -200,7 +200,7 @@ def test_a_packet_signed_with_the_old_key_after_revoke_from_does_not_make_the_re
     intake.register_rotation(desk.conn, _statement(ORG_SEED, NEW_SEED, revoke_from),
                              crypto.fingerprint(crypto.org_public(NEW_SEED)))
     outcome = desk.receive_one(sealed(real, desk.secret, NEW_SEED))
-    kept = json.loads(intake_store.packet_body(desk.conn, real["packet_id"]))
+    kept = json.loads(accounts.read_referral(desk.conn, real["packet_id"]))
     assert not (outcome.duplicate and kept != real), "real referral acknowledged; CMM keeps the forged content"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.cmm import intake
+from fieldapp.cmm import accounts, intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.errors import (
     DatabaseBusy,
@@ -152,7 +152,7 @@ def test_a_store_file_of_the_earlier_schema_opens_and_migrates(tmp_path) -> None
         assert intake_store.packet_count(conn) == 3 and intake_store.rejection_totals(conn) == {"not_a_packet": 1}
         assert {(r.gender, r.form, r.count) for r in intake_store.table(conn)} == {
             ("woman", "sexual", 2), ("man", "forced_labour", 1)}
-        body = json.loads(intake_store.packet_body(conn, f"{1:032x}"))
+        body = json.loads(accounts.read_referral(conn, f"{1:032x}"))
         assert body["reference"] == f"{1:024x}"
         desk = intake.Intake(conn, cmm_secret())
         assert desk.receive_one(sealed(valid_packet(), desk.secret)).accepted
@@ -192,10 +192,10 @@ def test_a_packet_body_cannot_be_read_in_the_database_in_a_dump_or_on_disk(pg_de
     reference = secrets.token_hex(12)                    # in the body only
     packet = valid_packet(reference=reference)
     assert desk.receive_one(sealed(packet, desk.secret)).accepted
-    assert json.loads(intake_store.packet_body(desk.conn, packet["packet_id"]))["reference"] == reference
+    assert json.loads(accounts.read_referral(desk.conn, packet["packet_id"]))["reference"] == reference
     dbname = pg_server.dbname(url)
     with postgres.superuser(dbname) as su:
-        bodies = [bytes(row[0]) for row in su.execute("SELECT body FROM packets")]
+        bodies = [bytes(row[0]) for row in su.execute("SELECT case_body FROM packets")]
     assert len(bodies) == 1 and not any(needle in bodies[0] for needle in _needles(reference))
     dump = subprocess.run([str(pg_server.binaries() / "pg_dump"), "--no-password", postgres.url(dbname)],
                           capture_output=True, check=True, timeout=60).stdout
@@ -220,7 +220,7 @@ def test_a_dump_restored_into_an_empty_database_opens_with_the_passphrase(pg_des
         intake_store.open_store(restored, "not the passphrase")
     conn = intake_store.open_store(restored, PASS)
     try:
-        assert json.loads(intake_store.packet_body(conn, packet["packet_id"]))["reference"] == packet["reference"]
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
     finally:
         intake_store.close(conn)
 
@@ -232,11 +232,11 @@ def test_a_body_changed_or_moved_in_the_database_does_not_open(pg_desk, postgres
     for packet in (first, second):
         assert desk.receive_one(sealed(packet, desk.secret)).accepted
     with postgres.superuser(pg_server.dbname(url)) as su:        # the two bodies swapped
-        su.execute("UPDATE packets SET body = (SELECT body FROM packets WHERE packet_id = %s) WHERE packet_id = %s",
-                   (second["packet_id"], first["packet_id"]))
+        su.execute("UPDATE packets SET case_body = (SELECT case_body FROM packets WHERE packet_id = %s)"
+                   " WHERE packet_id = %s", (second["packet_id"], first["packet_id"]))
     with pytest.raises(IntakeStoreDamaged):
-        intake_store.packet_body(desk.conn, first["packet_id"])
-    assert json.loads(intake_store.packet_body(desk.conn, second["packet_id"]))["packet_id"] == second["packet_id"]
+        accounts.read_referral(desk.conn, first["packet_id"])
+    assert json.loads(accounts.read_referral(desk.conn, second["packet_id"]))["packet_id"] == second["packet_id"]
 
 
 @pytest.mark.system

@@ -138,9 +138,9 @@ def test_the_store_is_named_once(tmp_path, monkeypatch, capsys) -> None:
     assert "--store PATH" in capsys.readouterr().err
     assert run(["intake", "orgs", "--db", "mysql://cmm@db/intake"], CMM_PASS + "\n", monkeypatch) == (
         ExitCode.INVALID_INPUT)
-    assert run(["intake", "receive", "--db", "postgresql://cmm@/intake", "--from", str(tmp_path)],
+    assert run(["intake", "serve", "--db", "postgresql://cmm@/intake", "--port", "8443"],
                CMM_PASS + "\n", monkeypatch) == ExitCode.INVALID_INPUT
-    assert "--key" in capsys.readouterr().err
+    assert "--tls-cert" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["intake", "orgs", "--store", "s", "--db", "postgresql://cmm@/intake"], "", monkeypatch)
 
