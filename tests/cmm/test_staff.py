@@ -1,0 +1,299 @@
+"""CMM's staff accounts, on both stores: a role is the keys it holds (an intake operator who writes
+their own SQL still cannot read a referral), a removed colleague's old key file and passphrase open
+nothing written afterwards, a removal cut off half-way is finished at the next admin's unlock, and the
+log of who read which referral is signed and chained, so a changed line shows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from fieldapp.cmm import accounts, casefile, intake, staff
+from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.errors import StaffListChanged, UnknownStaff
+from fieldapp.errors import InvalidInput, NotAVault, PermissionDenied, StorageIOError, WrongPassphrase
+from fieldapp.protocol import crypto
+from fieldapp.storage import sidecar
+from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
+
+ADMIN_PASS = "admin of the intake 2026"
+OPERATOR_PASS = "operator at the desk 2026"
+CASEWORKER_PASS = "caseworker reading 2026"
+
+
+@pytest.fixture
+def team(intake_location):
+    """A store with an admin (Ana), an operator (Olu) and a caseworker (Cai), one packet received."""
+    conn = intake_store.create(intake_location, ADMIN_PASS, user="Ana")
+    try:
+        intake.register(conn, crypto.org_key_file(ORG_SEED, "Test NGO"))
+        accounts.add_staff(conn, "Olu", OPERATOR_PASS, staff.OPERATOR)
+        accounts.add_staff(conn, "Cai", CASEWORKER_PASS, staff.CASEWORKER)
+    finally:
+        intake_store.close(conn)
+    return intake_location
+
+
+def _open(location, name, passphrase):
+    return intake_store.open_store(location, passphrase, name)
+
+
+def _receive(location, name, passphrase, packet: dict) -> None:
+    conn = _open(location, name, passphrase)
+    try:
+        assert intake.Intake(conn, cmm_secret()).receive_one(sealed(packet, cmm_secret())).accepted
+    finally:
+        conn.close()
+
+
+def _read(location, name, passphrase, packet_id: str) -> dict:
+    conn = _open(location, name, passphrase)
+    try:
+        return json.loads(accounts.read_referral(conn, packet_id))
+    finally:
+        conn.close()
+
+
+def test_each_role_holds_its_keys_and_the_operator_cannot_read_what_it_received(team) -> None:
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        assert conn.desk.role == staff.OPERATOR and staff.CASE not in conn.desk.keys
+        with pytest.raises(PermissionDenied):
+            accounts.read_referral(conn, packet["packet_id"])
+        # The operator's own SQL finds the body, and no key the operator holds opens it.
+        sealed_body = bytes(conn.execute("SELECT case_body FROM packets WHERE packet_id = ?",
+                                         (packet["packet_id"],)).fetchone()[0])
+        assert packet["reference"].encode() not in sealed_body
+        for key in (*conn.desk.keys.values(), conn.desk.member.box_secret):
+            with pytest.raises(Exception):     # noqa: B017 - IntakeStoreDamaged, or a key of the wrong kind
+                casefile.open_sealed(bytes(key), 1, packet["packet_id"], sealed_body)
+        with pytest.raises(PermissionDenied):
+            accounts.verified_roster(conn)
+    finally:
+        conn.close()
+    assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+
+
+def test_a_caseworker_cannot_receive_and_nobody_unlocks_with_another_name(team) -> None:
+    conn = _open(team, "Cai", CASEWORKER_PASS)
+    try:
+        assert conn.desk.role == staff.CASEWORKER
+        with pytest.raises(PermissionDenied):
+            conn.desk.key(staff.INTAKE)
+        with pytest.raises(PermissionDenied):
+            accounts.add_staff(conn, "Eve", "eve has a passphrase 1", staff.ADMIN)
+    finally:
+        conn.close()
+    with pytest.raises(WrongPassphrase):
+        _open(team, "Ana", CASEWORKER_PASS)
+    with pytest.raises(WrongPassphrase):
+        _open(team, "Nobody", CASEWORKER_PASS)
+    conn = _open(team, None, CASEWORKER_PASS)       # without a name, each account is tried
+    try:
+        assert conn.desk.role == staff.CASEWORKER
+    finally:
+        conn.close()
+
+
+def test_every_reading_is_logged_with_the_readers_name_and_a_changed_line_shows(team) -> None:
+    packets = [valid_packet(), valid_packet()]
+    for packet in packets:
+        _receive(team, "Ana", ADMIN_PASS, packet)
+    _read(team, "Cai", CASEWORKER_PASS, packets[0]["packet_id"])
+    _read(team, "Ana", ADMIN_PASS, packets[1]["packet_id"])
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        log = accounts.openings_log(conn)
+        assert [(line.name, line.entry.packet_id, line.sound) for line in log] == [
+            ("Cai", packets[0]["packet_id"], True), ("Ana", packets[1]["packet_id"], True)]
+        # Cai's reading rewritten to look like another packet (the store key lets anyone at the desk do it).
+        with conn.transaction():
+            conn.execute("UPDATE openings SET packet_id = ? WHERE seq = 1", (packets[1]["packet_id"],))
+        assert [line.sound for line in accounts.openings_log(conn)] == [False, True]
+        with conn.transaction():                        # or removed: the next line no longer chains
+            conn.execute("DELETE FROM openings WHERE seq = 1")
+        assert [line.sound for line in accounts.openings_log(conn)] == [False]
+    finally:
+        conn.close()
+
+
+def test_a_staff_list_changed_without_the_admin_key_is_refused(team) -> None:
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        with conn.transaction():                        # the operator makes themself an admin
+            conn.execute("UPDATE staff SET role = 'admin' WHERE name = 'Olu'")
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        with pytest.raises(StaffListChanged):
+            accounts.verified_roster(conn)
+    finally:
+        conn.close()
+
+
+def _key_file_copy(location, folder):
+    """What a leaving colleague could have kept: the key file (a file store's, or the database's row)."""
+    if intake_store.is_database(location):
+        conn = _open(location, "Ana", ADMIN_PASS)
+        try:
+            return conn.read_keyring()
+        finally:
+            conn.close()
+    copy = folder / "kept.store"
+    shutil.copy(sidecar.sidecar_path(location), sidecar.sidecar_path(copy))
+    shutil.copy(location, copy)
+    return sidecar.read(copy)
+
+
+def test_a_removed_caseworker_with_a_copy_of_the_old_key_file_reads_nothing(team, tmp_path) -> None:
+    before, after = valid_packet(), valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, before)
+    kept = _key_file_copy(team, tmp_path)
+    old_desk = staff.unlock(kept, "Cai", CASEWORKER_PASS)
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        accounts.remove_staff(conn, "Cai")
+        with pytest.raises(UnknownStaff):
+            accounts.remove_staff(conn, "Cai")
+        with pytest.raises(InvalidInput):
+            accounts.remove_staff(conn, "Ana")
+        roster = {e["name"]: e for e in accounts.verified_roster(conn).values()}
+        assert roster["Cai"]["removed_at"] is not None and roster["Olu"]["removed_at"] is None
+    finally:
+        conn.close()
+    with pytest.raises(WrongPassphrase):
+        _open(team, "Cai", CASEWORKER_PASS)
+    _receive(team, "Olu", OPERATOR_PASS, after)        # the operator's new keys work
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        for packet in (before, after):                  # every body is sealed under the new case key
+            assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+            stored = intake_store.stored_body(conn, packet["packet_id"])
+            with pytest.raises(Exception):     # noqa: B017 - the old case key opens none of them
+                casefile.open_sealed(old_desk.key(staff.CASE), stored.epoch, packet["packet_id"], stored.sealed)
+    finally:
+        conn.close()
+    if not intake_store.is_database(team):                 # the file itself is under a new key
+        from fieldapp.storage.connection import connect
+
+        with pytest.raises(NotAVault):
+            connect(team, old_desk.key(staff.STORE))
+
+
+def _remove_with_a_cut(location, name: str, cut: str, monkeypatch) -> None:
+    """Remove ``name`` with the power cut at ``cut``: before the file is re-encrypted ("rekey"), or after
+    the rows changed but before the new keys became current in the key file ("write_keyring")."""
+    conn = _open(location, "Ana", ADMIN_PASS)
+    real, calls = getattr(type(conn), cut), []
+
+    def power_cut(self, *args, **kwargs) -> None:
+        calls.append(cut)
+        if cut == "rekey" or len(calls) == 2:             # the key file's first write (pending keys) goes through
+            raise StorageIOError()
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(conn), cut, power_cut)
+    try:
+        with pytest.raises(StorageIOError):
+            accounts.remove_staff(conn, name)
+    finally:
+        conn.close()
+        monkeypatch.undo()
+
+
+def test_a_removal_cut_off_half_way_is_finished_at_the_next_admin_unlock(team, monkeypatch) -> None:
+    cuts = ["write_keyring"] if intake_store.is_database(team) else ["write_keyring", "rekey"]  # no file to rekey
+    for number, cut in enumerate(cuts):
+        name, passphrase = f"Caseworker {number}", f"caseworker number {number} 2026"
+        conn = _open(team, "Ana", ADMIN_PASS)
+        try:
+            accounts.add_staff(conn, name, passphrase, staff.CASEWORKER)
+        finally:
+            conn.close()
+        packet = valid_packet()
+        _receive(team, "Olu", OPERATOR_PASS, packet)
+        _remove_with_a_cut(team, name, cut, monkeypatch)
+        _receive(team, "Olu", OPERATOR_PASS, valid_packet())    # the desk goes on receiving meanwhile
+        assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+        conn = _open(team, "Ana", ADMIN_PASS)               # settles: the pending keys become current
+        try:
+            assert not conn.keyring.pending
+            assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+            assert name in {e["name"] for e in accounts.verified_roster(conn).values() if e["removed_at"]}
+        finally:
+            conn.close()
+        _receive(team, "Olu", OPERATOR_PASS, valid_packet())
+        assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+        with pytest.raises(WrongPassphrase):
+            _open(team, name, passphrase)
+
+
+def test_names_are_checked_and_never_reused(team) -> None:
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        for bad in ("", "   ", "x" * 65, "tab\there\x1b[2J"):
+            with pytest.raises(InvalidInput):
+                accounts.add_staff(conn, bad, "a fine passphrase 42", staff.OPERATOR)
+        with pytest.raises(InvalidInput):
+            accounts.add_staff(conn, "  olu ", "a fine passphrase 42", staff.OPERATOR)   # same as "Olu"
+        accounts.remove_staff(conn, "Olu")
+        with pytest.raises(InvalidInput):
+            accounts.add_staff(conn, "Olu", "a fine passphrase 42", staff.OPERATOR)
+        with pytest.raises(InvalidInput):
+            accounts.add_staff(conn, "Zed", "a fine passphrase 42", "superuser")
+    finally:
+        conn.close()
+
+
+@pytest.mark.system
+def test_a_database_of_the_first_kind_becomes_one_with_staff_accounts(postgres) -> None:
+    """A store made before accounts (one slot "cmm" wrapping a store key that sealed the bodies) opens
+    with CMM's one passphrase; its first unlock makes that person the first admin and seals every body
+    to the case key, in one transaction."""
+    from fieldapp.cmm import store_pg
+    from fieldapp.crypto import keys
+
+    url = postgres.new_database()
+    conn = store_pg.connect(url)
+    try:
+        for number, migration in enumerate(intake_store.MIGRATIONS[:4], start=1):
+            with conn.transaction():
+                conn.begin_migration()
+                for statement in migration.statements("postgresql"):
+                    conn.execute(statement)
+                conn.set_schema_version(number)
+        store_key, salt, params = keys.new_data_key(), keys.new_salt(), keys.default_params()
+        wrapped = keys.wrap(keys.derive(ADMIN_PASS, salt, params), store_key, b"fieldapp-intake-slot/1:cmm")
+        packet = valid_packet()
+        body = keys.wrap(store_key, crypto.canonical_json(packet), b"fieldapp-intake-body/1:" + packet["packet_id"].encode())
+        with conn.transaction():
+            conn.execute("INSERT INTO key_slots VALUES ('cmm', 'passphrase', ?, ?, ?, '2026-01-01')",
+                         (json.dumps(params.to_json()), salt, wrapped))
+            conn.execute("INSERT INTO orgs (org, name, public, registered_at) VALUES (?, 'NGO', ?, '2026-01-01')",
+                         (packet["org"], b"\0" * 32))
+            conn.execute("INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality,"
+                         " body) VALUES (?, ?, '2026-01-02', ?, ?, ?, ?, ?)",
+                         (packet["packet_id"], packet["org"], packet["period"], packet["gender"],
+                          packet["age_group"], packet["nationality"], body))
+    finally:
+        conn.close()
+    with pytest.raises(WrongPassphrase):
+        intake_store.open_store(url, "not the passphrase")
+    conn = intake_store.open_store(url, ADMIN_PASS, "Ana")
+    try:
+        assert conn.desk.role == staff.ADMIN
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+        assert conn.execute("SELECT count(*) FROM key_slots").fetchone()[0] == 0
+        assert bytes(conn.execute("SELECT body FROM packets").fetchone()[0]) == b""
+    finally:
+        conn.close()
+    conn = intake_store.open_store(url, ADMIN_PASS, "Ana")      # from now on an account like any other
+    try:
+        assert [e["name"] for e in accounts.verified_roster(conn).values()] == ["Ana"]
+    finally:
+        conn.close()
