@@ -270,7 +270,8 @@ def test_a_database_of_the_first_kind_becomes_one_with_staff_accounts(postgres) 
         store_key, salt, params = keys.new_data_key(), keys.new_salt(), keys.default_params()
         wrapped = keys.wrap(keys.derive(ADMIN_PASS, salt, params), store_key, b"fieldapp-intake-slot/1:cmm")
         packet = valid_packet()
-        body = keys.wrap(store_key, crypto.canonical_json(packet), b"fieldapp-intake-body/1:" + packet["packet_id"].encode())
+        context = b"fieldapp-intake-body/1:" + packet["packet_id"].encode()
+        body = keys.wrap(store_key, crypto.canonical_json(packet), context)
         with conn.transaction():
             conn.execute("INSERT INTO key_slots VALUES ('cmm', 'passphrase', ?, ?, ?, '2026-01-01')",
                          (json.dumps(params.to_json()), salt, wrapped))
