@@ -99,7 +99,8 @@ def cmd_staff_remove(args) -> int:
         accounts.remove_staff(conn, args.name)
     finally:
         conn.close()
-    print(_("{name}'s account is removed; the keys it held were replaced.").format(name=printable(args.name)))
+    print(_("{name}'s account is removed. The store, case and admin keys were replaced; CMM's secret key was "
+            "not (see docs/cmm/staff.md).").format(name=printable(args.name)))
     return ExitCode.OK
 
 

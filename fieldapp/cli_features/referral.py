@@ -212,7 +212,10 @@ def _open_store(location: Path | str, passphrase: str, *, user: str | None = Non
     if create:
         _say_creating(location)
         return intake_store.create(location, passphrase, user=user)
-    return intake_store.open_store(location, passphrase, user)
+    conn = intake_store.open_store(location, passphrase, user)
+    for notice in conn.notices:
+        print(_("Warning: {notice}").format(notice=notice), file=sys.stderr)
+    return conn
 
 
 def open_for(args, *, role: str | None = None):

@@ -1,11 +1,12 @@
 """Staff accounts on an open intake store: setting a store up, adding and removing staff (removal
-replaces the keys the person held), reading a referral (logged first), and the openings log.
+replaces the store, case and admin keys), reading a referral (logged first), and the openings log.
 
 The key file is ``store.read_keyring()`` / ``store.write_keyring()``: ``<store>.keys`` beside a file,
-the ``keyring`` row in a database. A change that touches both the key file and the rows is written in
-an order that never loses a key: new keys go into the key file as *pending* first, then the rows are
-sealed again, then the pending keys become current. An admin's next unlock finishes a change that was
-cut off (``settle``).
+the ``keyring`` row in a database; it is written only over the version it was read from. A change
+that touches both the key file and the rows is written in an order that never loses a key: the new
+keys go into the key file as *pending* first (each with a proof made with the key it replaces, so
+nobody can plant one), then the rows are sealed and tagged again, then the pending keys become
+current. An admin's next unlock finishes a change that was cut off (``settle``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 
 from fieldapp.cmm import casefile, staff
 from fieldapp.cmm import store as db
-from fieldapp.cmm.errors import IntakeStoreDamaged, StaffListChanged, UnknownStaff
+from fieldapp.cmm.errors import IntakeStoreDamaged, KeyFileChanged, StaffListChanged, UnknownStaff
 from fieldapp.cmm.staff import ADMIN, ADMIN_KEY, CASE, CASEWORKER, INTAKE, STORE, Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
@@ -30,18 +31,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _entry(name: str, role: str, desk_keys) -> dict:
-    return {"name": name, "role": role, "box_public": keys.b64(desk_keys.box_public),
-            "sign_public": keys.b64(desk_keys.sign_public), "added_at": _now(), "removed_at": None}
+def _entry(name: str, role: str, member_keys) -> dict:
+    return {"name": name, "role": role, "box_public": keys.b64(member_keys.box_public),
+            "sign_public": keys.b64(member_keys.sign_public), "added_at": _now(), "removed_at": None}
 
 
-def first_admin(name: str, passphrase: str, store_key: bytes | None,
+def first_admin(name: str, passphrase: str, store_key: bytes | None = None,
                 params: KdfParams | None = None) -> tuple[Sidecar, Desk]:
-    """The key file of a new store with its first admin, and that admin's desk (holding every key)."""
-    side = staff.new_keyring(store_key)
-    held = {CASE: casefile.new_case_secret(), ADMIN_KEY: keys.new_data_key()}
-    if store_key is not None:
-        held[STORE] = store_key
+    """The key file of a new store with its first admin, and that admin's desk (holding every key);
+    ``store_key`` is the key a store file of the first kind is encrypted with."""
+    side = staff.new_keyring()
+    held = {STORE: store_key or keys.new_data_key(), CASE: casefile.new_case_secret(),
+            ADMIN_KEY: keys.new_data_key()}
     member_keys = staff.add_member(side, name, passphrase, ADMIN, held, params)
     return side, Desk(staff.slot_of(side, name), member_keys, {k: bytearray(v) for k, v in held.items()})
 
@@ -50,33 +51,22 @@ def set_up_rows(store, name: str, legacy_key: bytes | None = None) -> None:
     """The case key's public half, the first admin on the staff list and its MAC, and every body kept
     from before accounts sealed to the case key: one transaction. Run after the key file is written."""
     desk = store.desk
-    case_secret = desk.key(CASE)
+    case_secret, store_key = desk.key(CASE), desk.key(STORE)
 
     def work() -> None:
-        db.set_case_key(store, casefile.public_of(case_secret), _epoch(store, CASE))
+        epoch, public = store.keyring.grants[CASE].epoch, casefile.public_of(case_secret)
+        db.set_case_key(store, public, epoch, store_key)
         roster = {desk.slot_id: _entry(name, ADMIN, desk.member)}
         db.put_staff(store, desk.slot_id, roster[desk.slot_id])
         db.set_meta(store, "roster_mac", staff.roster_mac(desk.key(ADMIN_KEY), roster))
-        _seal_bodies(store, case_secret, legacy_key)
+        for body in db.bodies_not_at(store, epoch):
+            if body.sealed is not None:
+                raise IntakeStoreDamaged()
+            plain = store.open_legacy_body(body.packet_id, body.legacy, legacy_key)
+            db.set_case_body(store, body.packet_id, casefile.seal(public, store_key, epoch, body.packet_id, plain),
+                             epoch)
 
     store.run_transaction(work)
-
-
-def _epoch(store, name: str) -> int:
-    return store.keyring.grants[name].epoch
-
-
-def _seal_bodies(store, case_secret: bytes, legacy_key: bytes | None) -> int:
-    """Seal every body kept from before staff accounts to the case key; their number."""
-    epoch, public = _epoch(store, CASE), casefile.public_of(case_secret)
-    count = 0
-    for body in db.bodies_not_at(store, epoch):
-        if body.sealed is not None:
-            raise IntakeStoreDamaged()
-        plain = store.open_legacy_body(body.packet_id, body.legacy, legacy_key)
-        db.set_case_body(store, body.packet_id, casefile.seal(public, epoch, body.packet_id, plain), epoch)
-        count += 1
-    return count
 
 
 # -- the staff list ------------------------------------------------------------------------------------
@@ -87,13 +77,20 @@ def verified_roster(store) -> dict[str, dict]:
     desk.require(ADMIN)
     roster = db.roster(store)
     mac = db.meta(store, "roster_mac") or ""
-    if not any(staff.roster_ok(k, roster, mac) for k in _admin_keys(desk)):
+    if not any(staff.roster_ok(k, roster, mac) for k in _both(desk, ADMIN_KEY)):
+        if store.read_keyring().sequence != store.keyring.sequence:
+            raise KeyFileChanged()                    # another admin replaced the keys since this unlock
         raise StaffListChanged()
     return roster
 
 
-def _admin_keys(desk: Desk) -> list[bytes]:
-    return [bytes(k) for k in (desk.keys.get(ADMIN_KEY), desk.pending.get(ADMIN_KEY)) if k is not None]
+def _both(desk: Desk, name: str) -> list[bytes]:
+    """The current key ``name`` and, during a replacement, the pending one."""
+    return [bytes(k) for k in (desk.keys.get(name), desk.pending.get(name)) if k is not None]
+
+
+def _active(roster: dict[str, dict]) -> dict[str, dict]:
+    return {s: e for s, e in roster.items() if e["removed_at"] is None}
 
 
 def add_staff(store, name: str, passphrase: str, role: str, params: KdfParams | None = None) -> None:
@@ -116,12 +113,16 @@ def add_staff(store, name: str, passphrase: str, role: str, params: KdfParams | 
         db.set_meta(store, "roster_mac", staff.roster_mac(desk.key(ADMIN_KEY), roster))
         store.write_keyring(side)
 
-    store.run_transaction(work)
+    try:
+        store.run_transaction(work)
+    except BaseException:
+        store.keyring = store.read_keyring()          # the slot added in memory was not saved
+        raise
 
 
 def remove_staff(store, name: str) -> None:
-    """Take the account out and replace every key it held (but CMM's intake seed), so a copy of an old
-    key file and the removed passphrase open nothing written from now on."""
+    """Take the account out and replace the store, case and admin keys (CMM's intake seed stays), so a
+    copy of an old key file and the removed passphrase open nothing written from now on."""
     desk, side = store.desk, store.keyring
     roster = verified_roster(store)
     slot_id = staff.slot_of(side, staff.check_name(name))
@@ -130,69 +131,125 @@ def remove_staff(store, name: str) -> None:
         raise UnknownStaff()
     if slot_id == desk.slot_id:
         raise InvalidInput(_("You cannot remove your own account. Another admin can."))
-    held = staff.remove_member(side, slot_id)
-    active = {s: e for s, e in roster.items() if e["removed_at"] is None and s != slot_id}
-    for key_name in ROTATED:
-        if key_name in held and key_name in side.grants:
-            fresh = casefile.new_case_secret() if key_name == CASE else keys.new_data_key()
-            side.pending[key_name] = staff.reseal(side, key_name, fresh, active)
-            desk.pending[key_name] = bytearray(fresh)
+    staff.remove_member(side, slot_id)
+    _plan_replacement(store, {s: e for s, e in _active(roster).items() if s != slot_id})
     store.write_keyring(side)            # the slot is gone and the new keys are safe before any row changes
     settle(store)
 
 
-def settle(store) -> None:
-    """Finish what a removal started (run at each admin's unlock): mark the removed on the staff list,
-    seal the bodies to the new case key, re-encrypt a store file with the new store key, and make the
-    pending keys current. Each step can run again after a cut."""
+def _plan_replacement(store, keep: dict[str, dict]) -> None:
+    """New store, case and admin keys, pending in the key file (in memory until written), sealed to the
+    members in ``keep`` by the public keys of the vouched staff list."""
     desk, side = store.desk, store.keyring
-    if desk.role != ADMIN or not (side.pending or _removed_slots(store)):
-        return
-    new_admin = desk.pending.get(ADMIN_KEY)
+    for key_name in ROTATED:
+        fresh = casefile.new_case_secret() if key_name == CASE else keys.new_data_key()
+        side.pending[key_name] = staff.reseal(side, key_name, fresh, desk.key(key_name), keep)
+        desk.pending[key_name] = bytearray(fresh)
+
+
+def replace_keys(store) -> list[str]:
+    """New store, case and admin keys for everyone on the staff list (an admin's act; a converted store
+    gets them at once, so the key its old shared passphrase wrapped opens nothing new)."""
+    _plan_replacement(store, _active(verified_roster(store)))
+    store.write_keyring(store.keyring)
+    return _replace_keys(store)
+
+
+def settle(store, name: str | None = None) -> list[str]:
+    """At each admin's unlock: finish what a set-up, a conversion or a removal started, and check the
+    case key. Every step can run again after a cut. Returns what the admin should be told."""
+    desk, side = store.desk, store.keyring
+    if desk.role != ADMIN:
+        return []
+    if db.meta(store, "case_public") is None:         # a set-up or a conversion cut off before its rows
+        set_up_rows(store, staff.check_name(name or staff.FIRST_ADMIN))
+    notices = _check_case_public(store)
+    if set(side.pending) - set(desk.pending) or (side.pending and set(desk.pending) != set(ROTATED)):
+        side.pending.clear()                          # planted, or not all three: nothing of ours
+        desk.pending.clear()
+        store.write_keyring(side)
+    try:
+        active = _active(verified_roster(store))
+    except StaffListChanged as changed:               # said at once; staff commands refuse until it is restored
+        return [*notices, changed.message]
+    vanished = {s for s in active if s not in side.members}
+    if vanished and not side.pending:                 # a slot taken out by hand: replace the keys all the same
+        _plan_replacement(store, {s: e for s, e in active.items() if s not in vanished})
+        store.write_keyring(side)
+        notices.append(_("Someone took a staff member's slot out of the key file by hand; the keys were "
+                         "replaced all the same."))
+    if side.pending:
+        notices += _replace_keys(store)
+    return notices
+
+
+def _check_case_public(store) -> list[str]:
+    """The case key's public half in the rows must be the one the admin's key opens (or, half-way
+    through a replacement, the pending one); if not (someone put another there), it is set back."""
+    desk, side = store.desk, store.keyring
+    expected = {(side.grants[CASE].epoch, casefile.public_of(desk.key(CASE)))}
+    if CASE in desk.pending:
+        expected.add((side.pending[CASE].epoch, casefile.public_of(bytes(desk.pending[CASE]))))
+    try:
+        case = db.case_key(store)
+    except IntakeStoreDamaged:
+        case = None
+    if case is not None and (case.epoch, case.public) in expected:
+        return []
+    epoch = side.grants[CASE].epoch
+    store.run_transaction(lambda: db.set_case_key(store, casefile.public_of(desk.key(CASE)), epoch,
+                                                  desk.key(STORE)))
+    return [_("The case key's public half in the intake store had been changed and was set back. Referrals "
+              "received meanwhile may not open.")]
+
+
+def _replace_keys(store) -> list[str]:
+    desk, side = store.desk, store.keyring
+    unopened = []
 
     def work() -> None:
+        unopened.clear()
         roster = verified_roster(store)
         for slot_id, entry in roster.items():
             if entry["removed_at"] is None and slot_id not in side.members:
                 entry["removed_at"] = _now()
                 db.put_staff(store, slot_id, entry)
-        db.set_meta(store, "roster_mac", staff.roster_mac(bytes(new_admin or desk.keys[ADMIN_KEY]), roster))
-        if CASE in side.pending:
-            store.hold_case_key(exclusive=True)
-            new_epoch = side.pending[CASE].epoch
-            db.set_case_key(store, casefile.public_of(bytes(desk.pending[CASE])), new_epoch)
-            _seal_bodies_rotating(store, desk.keys[CASE], _epoch(store, CASE), desk.pending[CASE], new_epoch)
+        db.set_meta(store, "roster_mac", staff.roster_mac(bytes(desk.pending[ADMIN_KEY]), roster))
+        store.hold_case_key(exclusive=True)
+        new_epoch, new_case, new_store = side.pending[CASE].epoch, bytes(desk.pending[CASE]), bytes(desk.pending[STORE])
+        new_public = casefile.public_of(new_case)
+        db.set_case_key(store, new_public, new_epoch, new_store)
+        for body in db.bodies_not_at(store, new_epoch):
+            try:
+                plain = casefile.open_sealed(_case_key_for(store, body.epoch), _both(desk, STORE), body.epoch,
+                                             body.packet_id, body.sealed or b"")
+            except IntakeStoreDamaged:
+                unopened.append(body.packet_id)       # left as it is: it did not open before either
+                continue
+            db.set_case_body(store, body.packet_id,
+                             casefile.seal(new_public, new_store, new_epoch, body.packet_id, plain), new_epoch)
 
     store.run_transaction(work)
-    if STORE in side.pending:
-        store.rekey(bytes(desk.pending[STORE]))
+    store.rekey(bytes(desk.pending[STORE]))
     for key_name in list(side.pending):
         side.grants[key_name] = side.pending.pop(key_name)
         desk.keys[key_name] = desk.pending.pop(key_name)
     store.write_keyring(side)
-
-
-def _seal_bodies_rotating(store, old_case: bytearray, old_epoch: int, new_case: bytearray, new_epoch: int) -> None:
-    """Bodies at the old epoch open with the old key; a body already at the new epoch is left as is."""
-    public = casefile.public_of(bytes(new_case))
-    for body in db.bodies_not_at(store, new_epoch):
-        if body.sealed is None or body.epoch != old_epoch:
-            raise IntakeStoreDamaged()
-        plain = casefile.open_sealed(bytes(old_case), body.epoch, body.packet_id, body.sealed)
-        db.set_case_body(store, body.packet_id, casefile.seal(public, new_epoch, body.packet_id, plain), new_epoch)
-
-
-def _removed_slots(store) -> bool:
-    """Whether the staff list still shows as active someone whose slot is gone (a cut-off removal)."""
-    return any(e["removed_at"] is None and s not in store.keyring.members for s, e in db.roster(store).items())
+    if not unopened:
+        return []
+    return [_("{count} referrals in the intake store do not open (changed outside fieldapp); they were left as "
+              "they are.").format(count=len(unopened))]
 
 
 def adopt_intake_seed(store, seed: bytes) -> None:
     """Keep CMM's secret seed in the key file, sealed to every operator and admin (an admin's act, once,
     from the secret key file ``intake keygen`` wrote)."""
-    roster = {s: e for s, e in verified_roster(store).items() if e["removed_at"] is None}
-    staff.grant_to_role(store.keyring, INTAKE, seed, roster)
-    store.write_keyring(store.keyring)
+
+    def work() -> None:
+        staff.grant_to_role(store.keyring, INTAKE, seed, _active(verified_roster(store)))
+        store.write_keyring(store.keyring)
+
+    store.run_transaction(work)
     store.desk.keys[INTAKE] = bytearray(seed)
 
 
@@ -212,13 +269,15 @@ def read_referral(store, packet_id: str) -> str | None:
         db.add_opening(store, entry)
         if body.sealed is None:
             raise IntakeStoreDamaged()
-        return casefile.open_sealed(_case_key_for(desk, store, body.epoch), body.epoch, packet_id, body.sealed)
+        return casefile.open_sealed(_case_key_for(store, body.epoch), _both(desk, STORE), body.epoch, packet_id,
+                                    body.sealed)
 
     return store.run_transaction(work)
 
 
-def _case_key_for(desk: Desk, store, epoch: int) -> bytes:
-    side = store.keyring
+def _case_key_for(store, epoch: int | None) -> bytes:
+    """The case key a body at ``epoch`` is sealed to: the current one, or during a replacement the new."""
+    desk, side = store.desk, store.keyring
     if CASE in side.pending and side.pending[CASE].epoch == epoch and CASE in desk.pending:
         return bytes(desk.pending[CASE])
     return desk.key(CASE)

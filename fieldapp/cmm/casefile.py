@@ -1,15 +1,18 @@
 """Referral contents at rest, and the log of who read them.
 
 Each packet's body is sealed (libsodium sealed box) to the public half of the store's case key at its
-epoch, bound to the packet id: the intake service needs only the public half to store a referral, so an
-intake operator cannot read one after it arrived. A caseworker opens it with the private half, and
-each opening is first written to the openings log: an entry names the staff member's slot, the packet
-and the time, is chained to the entry before it by SHA-256 and signed with the member's Ed25519 key.
+epoch, bound to the packet id and carrying a MAC under the store key: the intake service needs only the
+public half to store a referral, so an intake operator cannot read one after it arrived, and nobody
+without the store key (a database account, a thief of its disk) can write one that opens. A caseworker
+opens it with the private half, and each opening is first written to the openings log: an entry names
+the staff member's slot, the packet and the time, is chained to the entry before it by SHA-256 and
+signed with the member's Ed25519 key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from nacl import exceptions
@@ -34,23 +37,41 @@ def public_of(case_secret: bytes) -> bytes:
     return bytes(PrivateKey(bytes(case_secret)).public_key)
 
 
-def seal(case_public: bytes, epoch: int, packet_id: str, body: str) -> bytes:
-    return SealedBox(PublicKey(case_public)).encrypt(_prefix(epoch, packet_id) + body.encode("utf-8"))
+def _tag(store_key: bytes, text: bytes) -> bytes:
+    return hashlib.blake2b(text, key=bytes(store_key), digest_size=32, person=b"fieldapp-case").digest()
 
 
-def open_sealed(case_secret: bytes, epoch: int, packet_id: str, sealed: bytes) -> str:
-    """The body, or ``IntakeStoreDamaged`` if it was changed, moved to another packet or sealed to another key."""
+def seal(case_public: bytes, store_key: bytes, epoch: int, packet_id: str, body: str) -> bytes:
+    """The body sealed to the case key, with a MAC under the store key inside: a sealed box alone says
+    nothing of who sealed it, and the case key's public half is no secret."""
+    text = _prefix(epoch, packet_id) + body.encode("utf-8")
+    return SealedBox(PublicKey(case_public)).encrypt(_tag(store_key, text) + text)
+
+
+def open_sealed(case_secret: bytes, store_keys: list[bytes], epoch: int, packet_id: str, sealed: bytes) -> str:
+    """The body, or ``IntakeStoreDamaged`` if it was changed, moved to another packet, sealed to another
+    key or written by someone without a store key."""
     prefix = _prefix(epoch, packet_id)
     try:
         plain = SealedBox(PrivateKey(bytes(case_secret))).decrypt(bytes(sealed))
     except (exceptions.CryptoError, ValueError, TypeError) as exc:
         raise IntakeStoreDamaged() from exc
-    if not plain.startswith(prefix):
+    tag, text = plain[:32], plain[32:]
+    if not text.startswith(prefix) or not any(hmac.compare_digest(tag, _tag(k, text)) for k in store_keys):
         raise IntakeStoreDamaged()
     try:
-        return plain[len(prefix):].decode("utf-8")
+        return text[len(prefix):].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise IntakeStoreDamaged() from exc
+
+
+def case_tag(store_key: bytes, case_public: bytes, epoch: int) -> str:
+    """The store key's MAC over the case key's public half and epoch (kept beside them)."""
+    return _tag(store_key, b"fieldapp-case-public/1|%d|" % epoch + bytes(case_public)).hex()
+
+
+def case_tag_ok(store_keys: list[bytes], case_public: bytes, epoch: int, tag: str) -> bool:
+    return any(hmac.compare_digest(case_tag(k, case_public, epoch), tag or "") for k in store_keys)
 
 
 @dataclass(frozen=True)

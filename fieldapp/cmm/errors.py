@@ -96,3 +96,9 @@ class StaffListChanged(IntegrityError):
     def default_message(self) -> str:
         return _("The staff list of this intake store was changed outside fieldapp (its admin seal does not "
                  "match). Nothing was done. Restore a backup, or ask the store's admins.")
+
+
+class KeyFileChanged(StorageIOError):
+    def default_message(self) -> str:
+        return _("The intake store's staff keys were changed by another desk while this command ran. "
+                 "Nothing was changed here; run the command again.")

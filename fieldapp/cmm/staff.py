@@ -4,8 +4,8 @@ The intake store's keys live in a key file of the vault's format (``storage.side
 ``storage.keyring``): each staff member is a member slot wrapped by their passphrase, and each key is
 sealed to the members whose role holds it:
 
-- ``store``: the SQLCipher key of a store file (a PostgreSQL store has none; the database server's
-  own accounts guard its rows);
+- ``store``: the SQLCipher key of a store file; in both stores it also authenticates each stored
+  referral and the case key's public half, so nobody without it can write one that opens;
 - ``intake``: CMM's secret seed, which unseals packets and signs receipts;
 - ``case``: the private half of the case key pair; referral contents are stored sealed to its public
   half, so only its holders can read a referral after it arrived;
@@ -94,12 +94,9 @@ def _needs(name: str) -> str:
     return _("Only an admin of the intake store can do this.")
 
 
-def new_keyring(store_key: bytes | None) -> Sidecar:
-    """An empty key file for a new store (``store_key`` for a file; None for a database)."""
-    side = Sidecar(vault_id=secrets.token_hex(16), lookup_salt=keys.new_salt())
-    if store_key is not None:
-        side.grants[STORE] = Grant(epoch=1)
-    return side
+def new_keyring() -> Sidecar:
+    """An empty key file for a new store."""
+    return Sidecar(vault_id=secrets.token_hex(16), lookup_salt=keys.new_salt())
 
 
 def slot_of(side: Sidecar, name: str) -> str:
@@ -116,7 +113,7 @@ def add_member(side: Sidecar, name: str, passphrase: str, role: str, held: dict[
     member, member_keys = keyring.new_member(side, slot_id, passphrase, params or keys.default_params())
     side.members[slot_id] = member
     for key_name in ROLE_KEYS[role]:
-        if key_name in held and (key_name != STORE or STORE in side.grants):
+        if key_name in held:
             grant = side.grants.setdefault(key_name, Grant(epoch=1))
             grant.sealed[slot_id] = keyring.seal_key(side, key_name, grant.epoch, held[key_name], member.box_public)
     return member_keys
@@ -134,7 +131,8 @@ def grant_to_role(side: Sidecar, key_name: str, key: bytes, roster: dict[str, di
 
 def unlock(side: Sidecar, name: str | None, passphrase: str) -> Desk:
     """Open a member's slot (without a name, each slot is tried: one key derivation each).
-    ``WrongPassphrase`` if none opens; an unknown name costs as much time as a known one."""
+    ``WrongPassphrase`` if none opens; an unknown name costs as much time as a known one. A pending key
+    is opened only if it carries a proof made with the current key it replaces (so nobody can plant one)."""
     if name is None:
         candidates = sorted(side.members)
     else:
@@ -145,8 +143,11 @@ def unlock(side: Sidecar, name: str | None, passphrase: str) -> Desk:
     for slot_id in candidates:
         member_keys = keyring.open_member(side, slot_id, side.members[slot_id], passphrase)
         if member_keys is not None:
-            return Desk(slot_id, member_keys, keyring.open_each(side, side.grants, slot_id, member_keys),
-                        keyring.open_each(side, side.pending, slot_id, member_keys))
+            current = keyring.open_each(side, side.grants, slot_id, member_keys)
+            pending = keyring.open_each(side, side.pending, slot_id, member_keys)
+            proven = {k: v for k, v in pending.items()
+                      if k in current and keyring.rotation_proven(side, k, current[k], v)}
+            return Desk(slot_id, member_keys, current, proven)
     raise WrongPassphrase()
 
 
@@ -165,11 +166,11 @@ def remove_member(side: Sidecar, slot_id: str) -> set[str]:
     return held
 
 
-def reseal(side: Sidecar, key_name: str, new_key: bytes, roster: dict[str, dict]) -> Grant:
+def reseal(side: Sidecar, key_name: str, new_key: bytes, current_key: bytes, roster: dict[str, dict]) -> Grant:
     """The next epoch of ``key_name``, sealed to the current members whose role holds it (with the
-    public keys the vouched staff list names, never a key planted in the file)."""
+    public keys the vouched staff list names, never a key planted in the file), with its proof."""
     epoch = side.grants[key_name].epoch + 1 if key_name in side.grants else 1
-    grant = Grant(epoch)
+    grant = Grant(epoch, proof=keyring.rotation_proof(side, key_name, epoch, new_key, current_key))
     for slot_id, entry in roster.items():
         if key_name in ROLE_KEYS.get(entry["role"], ()) and slot_id in side.members:
             grant.sealed[slot_id] = keyring.seal_key(side, key_name, epoch, new_key, keys.unb64(entry["box_public"]))

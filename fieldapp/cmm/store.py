@@ -217,6 +217,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         CREATE TABLE keyring (
             only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+            sequence BIGINT NOT NULL,
             payload BYTEA NOT NULL
         );
         ALTER TABLE packets ADD COLUMN case_body BYTEA;
@@ -324,13 +325,14 @@ def open_store(location: Location, passphrase: str, user: str | None = None) -> 
     if not is_database(location):
         store, legacy_key = store_file.open_file(Path(location), user, passphrase)
         if legacy_key is None:
-            return _finish(store, lambda: accounts.settle(store))
+            return _finish(store, lambda: setattr(store, "notices", accounts.settle(store, user)))
         name = staff.check_name(user or staff.FIRST_ADMIN)
 
         def convert() -> None:
             store.keyring, store.desk = accounts.first_admin(name, passphrase, legacy_key)
-            store.write_keyring(store.keyring)          # written over the key file of the first kind
+            store.replace_legacy_keyring(store.keyring)
             accounts.set_up_rows(store, name)
+            store.notices = accounts.replace_keys(store)   # the old shared wrap of the file's key opens nothing new
 
         return _finish(store, convert)
     pg = _pg()
@@ -350,7 +352,7 @@ def _unlock_database(pg, store: IntakeStore, user: str | None, passphrase: str) 
     side = store.read_keyring()
     if side is not None:
         store.keyring, store.desk = side, staff.unlock(side, user, passphrase)
-        accounts.settle(store)
+        store.notices = accounts.settle(store, user)
         return
     legacy_key = pg.legacy_store_key(store, passphrase)
     if legacy_key is None:
@@ -438,7 +440,7 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     case = case_key(conn)
     if case is None:
         raise IntakeStoreDamaged()
-    sealed = casefile.seal(case.public, case.epoch, packet["packet_id"], body)
+    sealed = casefile.seal(case.public, case.store_key, case.epoch, packet["packet_id"], body)
     cur = conn.execute(
         "INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality, body,"
         " case_body, case_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(packet_id) DO NOTHING",
@@ -555,22 +557,35 @@ def set_meta(conn: IntakeStore, name: str, value: str) -> None:
 class CaseKey:
     public: bytes
     epoch: int
+    store_key: bytes        # the desk's store key that vouched for them (the one new bodies are tagged with)
+
+
+def store_keys(conn: IntakeStore) -> list[bytes]:
+    """The store keys of whoever unlocked this store: the current one, and a pending one."""
+    desk = conn.desk
+    return [bytes(k) for k in (desk.keys.get("store"), desk.pending.get("store")) if k is not None]
 
 
 def case_key(conn: IntakeStore) -> CaseKey | None:
-    """The case key's public half and epoch."""
-    public, epoch = meta(conn, "case_public"), meta(conn, "case_epoch")
+    """The case key's public half and epoch, once their tag checks out with one of the desk's store keys
+    (``IntakeStoreDamaged`` if not: someone without the key changed them); None if not set yet."""
+    public, epoch, tag = meta(conn, "case_public"), meta(conn, "case_epoch"), meta(conn, "case_tag")
     if public is None or epoch is None:
         return None
     try:
-        return CaseKey(keys.unb64(public), int(epoch))
+        public_bytes, number = keys.unb64(public), int(epoch)
     except ValueError as exc:
         raise IntakeStoreDamaged() from exc
+    for store_key in store_keys(conn):
+        if casefile.case_tag_ok([store_key], public_bytes, number, tag or ""):
+            return CaseKey(public_bytes, number, store_key)
+    raise IntakeStoreDamaged()
 
 
-def set_case_key(conn: IntakeStore, public: bytes, epoch: int) -> None:
+def set_case_key(conn: IntakeStore, public: bytes, epoch: int, store_key: bytes) -> None:
     set_meta(conn, "case_public", keys.b64(public))
     set_meta(conn, "case_epoch", str(epoch))
+    set_meta(conn, "case_tag", casefile.case_tag(store_key, public, epoch))
 
 
 _STAFF_FIELDS = ("name", "role", "box_public", "sign_public", "added_at", "removed_at")

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import sqlcipher3
+
 from fieldapp.cmm import staff
-from fieldapp.cmm.errors import IntakeStoreMissing
+from fieldapp.cmm.errors import IntakeStoreMissing, KeyFileChanged
 from fieldapp.cmm.staff import STORE, Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import NotAVault, WrongPassphrase
 from fieldapp.storage import compartments, sidecar
+from fieldapp.storage.atomic import fsync_dir
 from fieldapp.storage.connection import Connection, connect, transaction
 from fieldapp.storage.sidecar import Sidecar
 
@@ -39,6 +43,18 @@ def exists(path: Path) -> bool:
     return Path(path).exists() or sidecar_path(path).exists()
 
 
+@contextlib.contextmanager
+def _rekeyed_elsewhere() -> Iterator[None]:
+    """Another process re-encrypted the file under a new store key (a staff member was removed) while
+    this one had it open: its pages no longer decrypt here."""
+    try:
+        yield
+    except sqlcipher3.DatabaseError as exc:
+        if "file is not a database" not in str(exc):
+            raise
+        raise KeyFileChanged() from exc
+
+
 class FileStore:
     """An open SQLCipher intake store: the statements of ``fieldapp.cmm.store`` run on it as written."""
 
@@ -50,19 +66,27 @@ class FileStore:
         self.path = Path(path)
         self.desk = desk
         self.keyring = side
+        self.notices: list[str] = []          # what the unlock found and the person should be told
         self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
-        return self.conn.execute(sql, params)
+        with _rekeyed_elsewhere():
+            return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
-        self.conn.executemany(sql, rows)
+        with _rekeyed_elsewhere():
+            self.conn.executemany(sql, rows)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[FileStore]:
-        """BEGIN IMMEDIATE ... COMMIT: one writer at a time, so there is nothing to retry."""
-        with self._turn, transaction(self.conn):
-            yield self
+        """BEGIN IMMEDIATE ... COMMIT: one writer at a time, so there is nothing to retry. Inside another
+        transaction, part of it."""
+        with self._turn:
+            if self.conn.in_transaction:
+                yield self
+                return
+            with _rekeyed_elsewhere(), transaction(self.conn):
+                yield self
 
     def run_transaction(self, work: Callable[[], T]) -> T:
         with self.transaction():
@@ -84,7 +108,22 @@ class FileStore:
         return sidecar.read(self.path)
 
     def write_keyring(self, side: Sidecar) -> None:
-        sidecar.write(self.path, side)
+        """Rewrite the key file in place, only over the version it was read from (``KeyFileChanged`` if
+        another process wrote it meanwhile); the store's write lock is held, so nobody writes in between."""
+        with self.transaction():
+            if sidecar.read(self.path).sequence != side.sequence:
+                raise KeyFileChanged()
+            sidecar.write(self.path, side)
+
+    def replace_legacy_keyring(self, side: Sidecar) -> None:
+        """Put a key file of the vault's kind in place of one of the first kind: written whole beside it,
+        then renamed over it, so a cut leaves one or the other, never neither."""
+        beside = self.path.with_name(self.path.name + ".converting")
+        with contextlib.suppress(FileNotFoundError):
+            sidecar_path(beside).unlink()
+        sidecar.write(beside, side, create=True)
+        os.replace(sidecar_path(beside), sidecar_path(self.path))
+        fsync_dir(self.path.parent)
 
     def rekey(self, new_key: bytes) -> None:
         """Re-encrypt the whole file with a new store key (SQLCipher's rekey), its WAL folded in."""

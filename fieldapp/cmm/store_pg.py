@@ -35,6 +35,7 @@ from fieldapp.cmm.errors import (
     DatabaseUnreachable,
     IntakeStoreDamaged,
     IntakeStoreExists,
+    KeyFileChanged,
 )
 from fieldapp.cmm.staff import Desk
 from fieldapp.crypto import keys
@@ -126,6 +127,7 @@ class PgStore:
         self.conn = conn
         self.desk: Desk | None = None
         self.keyring: Sidecar | None = None
+        self.notices: list[str] = []          # what the unlock found and the person should be told
         self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
@@ -178,22 +180,31 @@ class PgStore:
                      (_CASE_KEY_LOCK,))
 
     def read_keyring(self) -> Sidecar | None:
-        row = self.execute("SELECT payload FROM keyring").fetchone()
-        return Sidecar.from_bytes(bytes(row[0])) if row else None
+        row = self.execute("SELECT sequence, payload FROM keyring").fetchone()
+        if row is None:
+            return None
+        side = Sidecar.from_bytes(bytes(row[1]))
+        side.sequence = row[0]
+        return side
 
     def write_keyring(self, side: Sidecar, *, create: bool = False) -> None:
-        """The key file as the one row of ``keyring``, in the caller's transaction; ``create`` refuses a
-        database that has one (``IntakeStoreExists``)."""
-        side.sequence += 1
+        """The key file as the one row of ``keyring``, in the caller's transaction. It is written only
+        over the version it was read from (``KeyFileChanged`` if another desk wrote it meanwhile), and
+        ``create`` refuses a database that has one (``IntakeStoreExists``)."""
         if create:
-            if self.execute("INSERT INTO keyring (only_row, payload) VALUES (TRUE, ?) ON CONFLICT (only_row)"
-                            " DO NOTHING", (side.to_bytes(),)).rowcount != 1:
+            if self.execute("INSERT INTO keyring (only_row, sequence, payload) VALUES (TRUE, 1, ?)"
+                            " ON CONFLICT (only_row) DO NOTHING", (side.to_bytes(),)).rowcount != 1:
                 raise IntakeStoreExists()
-        elif self.execute("UPDATE keyring SET payload = ?", (side.to_bytes(),)).rowcount != 1:
-            raise IntakeStoreDamaged()
+            side.sequence = 1
+            return
+        if self.execute("UPDATE keyring SET sequence = ?, payload = ? WHERE sequence = ?",
+                        (side.sequence + 1, side.to_bytes(), side.sequence)).rowcount != 1:
+            raise KeyFileChanged()
+        side.sequence += 1
 
     def rekey(self, new_key: bytes) -> None:
-        """A database has no store key of ours to replace (its server's accounts guard the rows)."""
+        """Nothing to re-encrypt: a database's rows are not encrypted as a whole (the store key tags each
+        referral, and a rotation tags them all again)."""
 
     def open_legacy_body(self, packet_id: str, stored: bytes, legacy_key: bytes | None) -> str:
         """A body from before staff accounts, sealed with the store key of the "cmm" slot."""

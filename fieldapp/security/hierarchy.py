@@ -11,9 +11,6 @@ See docs/design/keys.md.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import MemberKeys
 from fieldapp.storage import keyring
@@ -101,16 +98,10 @@ def plan_rotation(side: Sidecar, name: str, new_key: bytes, keep: set[str], curr
 
 
 def _proof(side: Sidecar, name: str, epoch: int, new_key: bytes, current_key: bytes) -> bytes:
-    message = keyring.grant_prefix(side, name, epoch) + hashlib.sha256(bytes(new_key)).digest()
-    return hashlib.blake2b(message, key=bytes(current_key), digest_size=32, person=b"fieldapp-rotate").digest()
+    return keyring.rotation_proof(side, name, epoch, new_key, current_key)
 
 
-def rotation_proven(side: Sidecar, name: str, current_key: bytes, new_key: bytes) -> bool:
-    """Whether the pending key of ``name`` was written by someone who held ``current_key``: a file
-    planted under a key of the attacker's choosing, with a pending entry to match, is refused."""
-    pending = side.pending.get(name)
-    return pending is not None and hmac.compare_digest(
-        pending.proof, _proof(side, name, pending.epoch, new_key, current_key))
+rotation_proven = keyring.rotation_proven
 
 
 def finish_rotation(side: Sidecar, name: str) -> None:

@@ -10,6 +10,9 @@ grant it without the other member's passphrase. Nothing here reads a database.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams, MemberKeys
 from fieldapp.errors import NotAVault
@@ -80,3 +83,18 @@ def holders(side: Sidecar, name: str) -> set[str]:
 
 def held_by(side: Sidecar, slot_id: str) -> set[str]:
     return {name for name, g in side.grants.items() if slot_id in g.sealed}
+
+
+def rotation_proof(side: Sidecar, name: str, epoch: int, new_key: bytes, current_key: bytes) -> bytes:
+    """What a pending epoch carries: its new key MACed with the key it replaces, so that only someone
+    who holds that key can write a pending key that the members will later accept."""
+    message = grant_prefix(side, name, epoch) + hashlib.sha256(bytes(new_key)).digest()
+    return hashlib.blake2b(message, key=bytes(current_key), digest_size=32, person=b"fieldapp-rotate").digest()
+
+
+def rotation_proven(side: Sidecar, name: str, current_key: bytes, new_key: bytes) -> bool:
+    """Whether the pending key of ``name`` was written by someone who held ``current_key``: a file
+    planted under a key of the attacker's choosing, with a pending entry to match, is refused."""
+    pending = side.pending.get(name)
+    return pending is not None and hmac.compare_digest(
+        pending.proof, rotation_proof(side, name, pending.epoch, new_key, current_key))

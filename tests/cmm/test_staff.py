@@ -12,7 +12,8 @@ import pytest
 
 from fieldapp.cmm import accounts, casefile, intake, staff
 from fieldapp.cmm import store as intake_store
-from fieldapp.cmm.errors import StaffListChanged, UnknownStaff
+from fieldapp.cmm.errors import IntakeStoreDamaged, KeyFileChanged, StaffListChanged, UnknownStaff
+from fieldapp.crypto import keys
 from fieldapp.errors import InvalidInput, NotAVault, PermissionDenied, StorageIOError, WrongPassphrase
 from fieldapp.protocol import crypto
 from fieldapp.storage import sidecar
@@ -70,7 +71,8 @@ def test_each_role_holds_its_keys_and_the_operator_cannot_read_what_it_received(
         assert packet["reference"].encode() not in sealed_body
         for key in (*conn.desk.keys.values(), conn.desk.member.box_secret):
             with pytest.raises(Exception):     # noqa: B017 - IntakeStoreDamaged, or a key of the wrong kind
-                casefile.open_sealed(bytes(key), 1, packet["packet_id"], sealed_body)
+                casefile.open_sealed(bytes(key), [bytes(k) for k in conn.desk.keys.values()], 1,
+                                     packet["packet_id"], sealed_body)
         with pytest.raises(PermissionDenied):
             accounts.verified_roster(conn)
     finally:
@@ -175,7 +177,8 @@ def test_a_removed_caseworker_with_a_copy_of_the_old_key_file_reads_nothing(team
             assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
             stored = intake_store.stored_body(conn, packet["packet_id"])
             with pytest.raises(Exception):     # noqa: B017 - the old case key opens none of them
-                casefile.open_sealed(old_desk.key(staff.CASE), stored.epoch, packet["packet_id"], stored.sealed)
+                casefile.open_sealed(old_desk.key(staff.CASE), [old_desk.key(staff.STORE)], stored.epoch,
+                                     packet["packet_id"], stored.sealed)
     finally:
         conn.close()
     if not intake_store.is_database(team):                 # the file itself is under a new key
@@ -256,7 +259,6 @@ def test_a_database_of_the_first_kind_becomes_one_with_staff_accounts(postgres) 
     with CMM's one passphrase; its first unlock makes that person the first admin and seals every body
     to the case key, in one transaction."""
     from fieldapp.cmm import store_pg
-    from fieldapp.crypto import keys
 
     url = postgres.new_database()
     conn = store_pg.connect(url)
@@ -298,3 +300,265 @@ def test_a_database_of_the_first_kind_becomes_one_with_staff_accounts(postgres) 
         assert [e["name"] for e in accounts.verified_roster(conn).values()] == ["Ana"]
     finally:
         conn.close()
+
+
+# -- what an insider with the files and their own SQL tries ------------------------------------------------
+
+def _write_key_file(conn, side) -> None:
+    with conn.transaction():
+        conn.write_keyring(side)
+
+
+def test_pending_keys_planted_by_an_operator_are_never_adopted(team) -> None:
+    from fieldapp.storage import keyring
+    from fieldapp.storage.sidecar import Grant
+
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    evil_case, evil_admin = casefile.new_case_secret(), b"\x07" * 32
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        side = conn.keyring
+        for name, key in ((staff.CASE, evil_case), (staff.ADMIN_KEY, evil_admin)):
+            epoch = side.grants[name].epoch + 1
+            side.pending[name] = Grant(epoch, {slot: keyring.seal_key(side, name, epoch, key, m.box_public)
+                                               for slot, m in side.members.items()}, proof=b"\0" * 32)
+        _write_key_file(conn, side)
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)             # the admin's unlock throws the planted keys away
+    try:
+        assert not conn.keyring.pending and not conn.desk.pending
+        assert casefile.public_of(conn.desk.key(staff.CASE)) != casefile.public_of(evil_case)
+    finally:
+        conn.close()
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        assert conn.desk.role == staff.OPERATOR and staff.CASE not in conn.desk.keys
+        stored = intake_store.stored_body(conn, packet["packet_id"])
+        with pytest.raises(IntakeStoreDamaged):
+            casefile.open_sealed(evil_case, intake_store.store_keys(conn), stored.epoch, packet["packet_id"],
+                                 stored.sealed)
+    finally:
+        conn.close()
+    assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+
+
+def test_an_admin_session_that_read_the_keys_before_a_removal_cannot_write_them_back(team) -> None:
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    stale = _open(team, "Ana", ADMIN_PASS)            # e.g. `staff add` waiting at the new person's passphrase
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        accounts.remove_staff(conn, "Cai")
+    finally:
+        conn.close()
+    try:
+        with pytest.raises((KeyFileChanged, NotAVault)):       # a store file was re-encrypted under it
+            accounts.add_staff(stale, "Eve", "eve is an operator 2026", staff.OPERATOR)
+    finally:
+        stale.close()
+    with pytest.raises(WrongPassphrase):
+        _open(team, "Cai", CASEWORKER_PASS)
+    with pytest.raises(WrongPassphrase):
+        _open(team, "Eve", "eve is an operator 2026")
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+    finally:
+        conn.close()
+
+
+def test_a_referral_written_without_the_store_key_does_not_open(team) -> None:
+    """The case key's public half is no secret: a body sealed to it by a database account (or anyone
+    with the rows and no fieldapp key) does not open."""
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        case = intake_store.case_key(conn)
+        forged = json.dumps(dict(packet, reference="f" * 24), sort_keys=True, separators=(",", ":"))
+        with conn.transaction():
+            intake_store.set_case_body(conn, packet["packet_id"], casefile.seal(
+                case.public, b"\x01" * 32, case.epoch, packet["packet_id"], forged), case.epoch)
+    finally:
+        conn.close()
+    with pytest.raises(IntakeStoreDamaged):
+        _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])
+
+
+def test_a_changed_case_public_key_is_refused_or_set_back(team) -> None:
+    from nacl.public import PrivateKey
+
+    evil = PrivateKey.generate()
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        epoch = intake_store.case_key(conn).epoch
+        with conn.transaction():                      # without the store key: the tag does not match
+            intake_store.set_meta(conn, "case_public", keys.b64(bytes(evil.public_key)))
+        with pytest.raises(IntakeStoreDamaged):
+            intake.Intake(conn, cmm_secret()).receive_one(sealed(valid_packet(), cmm_secret()))
+        with conn.transaction():                      # with the operator's store key: tagged as it should be
+            intake_store.set_case_key(conn, bytes(evil.public_key), epoch, conn.desk.key(staff.STORE))
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)             # the admin's unlock sets it back and says so
+    try:
+        assert any("set back" in notice for notice in conn.notices)
+        assert intake_store.case_key(conn).public == casefile.public_of(conn.desk.key(staff.CASE))
+    finally:
+        conn.close()
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+
+
+def test_a_replayed_staff_list_and_slot_do_not_bring_a_removed_caseworker_back(team, tmp_path) -> None:
+    kept = _key_file_copy(team, tmp_path)
+    cai = staff.slot_of(kept, "Cai")
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        old_rows = conn.execute("SELECT * FROM staff").fetchall()
+        old_mac = intake_store.meta(conn, "roster_mac")
+        accounts.remove_staff(conn, "Cai")
+    finally:
+        conn.close()
+    conn = _open(team, "Olu", OPERATOR_PASS)         # the operator puts the old list and Cai's slot back
+    try:
+        with conn.transaction():
+            conn.execute("DELETE FROM staff")
+            for row in old_rows:
+                conn.execute("INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?, ?)", tuple(row))
+            intake_store.set_meta(conn, "roster_mac", old_mac)
+        conn.keyring.members[cai] = kept.members[cai]
+        _write_key_file(conn, conn.keyring)
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert any("staff list" in notice for notice in conn.notices)
+        with pytest.raises(StaffListChanged):         # the admin key was replaced with the removal
+            accounts.add_staff(conn, "Dee", "dee the temporary 2026", staff.CASEWORKER)
+    finally:
+        conn.close()
+    _holds_only_replaced_keys(team, "Cai", CASEWORKER_PASS)
+
+
+def _holds_only_replaced_keys(location, name: str, passphrase: str) -> None:
+    """A slot put back by hand opens, and holds only keys that were replaced since (a store file it
+    cannot even open)."""
+    try:
+        conn = _open(location, name, passphrase)
+    except NotAVault:
+        return
+    try:
+        stale_keys = {k: bytes(v) for k, v in conn.desk.keys.items()}
+    finally:
+        conn.close()
+    conn = _open(location, "Ana", ADMIN_PASS)
+    try:
+        assert stale_keys.get(staff.CASE) != bytes(conn.desk.keys[staff.CASE])
+        assert stale_keys.get(staff.STORE) != bytes(conn.desk.keys[staff.STORE])
+    finally:
+        conn.close()
+
+
+def test_a_slot_taken_out_by_hand_still_has_its_keys_replaced(team, tmp_path) -> None:
+    kept = _key_file_copy(team, tmp_path)
+    old = staff.unlock(kept, "Cai", CASEWORKER_PASS)
+    conn = _open(team, "Cai", CASEWORKER_PASS)       # Cai, expecting to be removed, takes their own slot out
+    try:
+        staff.remove_member(conn.keyring, staff.slot_of(conn.keyring, "Cai"))
+        _write_key_file(conn, conn.keyring)
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert any("by hand" in notice for notice in conn.notices)
+        assert {e["name"] for e in accounts.verified_roster(conn).values() if e["removed_at"]} == {"Cai"}
+    finally:
+        conn.close()
+    after = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, after)
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        stored = intake_store.stored_body(conn, after["packet_id"])
+    finally:
+        conn.close()
+    with pytest.raises(IntakeStoreDamaged):
+        casefile.open_sealed(old.key(staff.CASE), [old.key(staff.STORE)], stored.epoch, after["packet_id"],
+                             stored.sealed)
+
+
+def _store_file_of_the_first_kind(folder):
+    """A store file as made before staff accounts: one key, wrapped by CMM's one passphrase, bodies in clear
+    inside the encrypted file."""
+    from fieldapp.cmm.store_file import FileStore, sidecar_path
+    from fieldapp.storage.connection import connect
+
+    path = folder / "old.store"
+    data_key, salt, params = keys.new_data_key(), keys.new_salt(), keys.default_params()
+    wrapped = keys.wrap(keys.derive(ADMIN_PASS, salt, params), data_key, b"fieldapp-intake-store/1")
+    store = FileStore(connect(path, data_key, create=True), path)
+    for number, migration in enumerate(intake_store.MIGRATIONS[:4], start=1):
+        with store.transaction():
+            for statement in migration.statements("sqlite"):
+                store.execute(statement)
+            store.set_schema_version(number)
+    packet = valid_packet()
+    with store.transaction():
+        store.execute("INSERT INTO orgs (org, name, public, registered_at) VALUES (?, 'NGO', ?, '2026-01-01')",
+                      (packet["org"], crypto.org_public(ORG_SEED)))
+        store.execute("INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality,"
+                      " body) VALUES (?, ?, '2026-01-02', ?, ?, ?, ?, ?)",
+                      (packet["packet_id"], packet["org"], packet["period"], packet["gender"],
+                       packet["age_group"], packet["nationality"], crypto.canonical_json(packet).decode()))
+    store.close()
+    sidecar_path(path).write_text(json.dumps({"format": "fieldapp-intake-keys/1", "kdf": params.to_json(),
+                                              "salt": keys.b64(salt), "wrapped": keys.b64(wrapped)}))
+    return path, packet, data_key
+
+
+def test_a_store_file_of_the_first_kind_converted_with_a_cut_is_finished_at_the_next_unlock(tmp_path,
+                                                                                              monkeypatch) -> None:
+    from fieldapp.storage.connection import connect
+
+    path, packet, old_key = _store_file_of_the_first_kind(tmp_path)
+
+    def cut(*_args, **_kwargs):
+        raise StorageIOError()
+
+    monkeypatch.setattr(accounts, "set_up_rows", cut)
+    with pytest.raises(StorageIOError):
+        intake_store.open_store(path, ADMIN_PASS, "Ana")
+    monkeypatch.undo()
+    conn = intake_store.open_store(path, ADMIN_PASS, "Ana")
+    try:
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+        assert [e["name"] for e in accounts.verified_roster(conn).values()] == ["Ana"]
+        assert intake.Intake(conn, cmm_secret()).receive_one(sealed(valid_packet(), cmm_secret())).accepted
+        accounts.replace_keys(conn)             # what the cut conversion had not reached
+    finally:
+        conn.close()
+    with pytest.raises(NotAVault):               # the key the shared passphrase wrapped opens nothing now
+        connect(path, old_key)
+    assert not (tmp_path / "old.store.converting.keys").exists()
+
+
+def test_a_store_file_of_the_first_kind_is_re_encrypted_when_it_is_converted(tmp_path) -> None:
+    from fieldapp.storage.connection import connect
+
+    path, packet, old_key = _store_file_of_the_first_kind(tmp_path)
+    with pytest.raises(WrongPassphrase):
+        intake_store.open_store(path, "not the passphrase")
+    conn = intake_store.open_store(path, ADMIN_PASS)
+    try:
+        assert conn.desk.role == staff.ADMIN
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+        assert conn.execute("SELECT body FROM packets").fetchone()[0] == ""
+    finally:
+        conn.close()
+    with pytest.raises(NotAVault):
+        connect(path, old_key)
+    assert sidecar.read(path).members                    # a key file of the vault's kind now
+    assert not (tmp_path / "old.store.converting.keys").exists()
