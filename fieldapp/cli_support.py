@@ -33,6 +33,13 @@ def read_secret(prompt: str, *, confirm: bool = False) -> str:
     return line.rstrip("\r\n")
 
 
+def confirmed(question: str) -> bool:
+    """Whether the person typed yes (in English or their language) after ``question``."""
+    print(question, end="", flush=True)
+    answer = sys.stdin.readline() if sys.stdin is not None else ""
+    return answer.strip().casefold() in {"yes", _("yes").casefold()}
+
+
 def fail(error: FieldappError) -> int:
     print(_("Error: {message}").format(message=error.message), file=sys.stderr)
     return error.exit_code

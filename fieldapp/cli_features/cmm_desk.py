@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from fieldapp.cli_support import guarded, read_secret
+from fieldapp.cli_support import confirmed, guarded, read_secret
 from fieldapp.cmm.staff import ADMIN, ROLES
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _
@@ -92,8 +92,8 @@ def cmd_staff_remove(args) -> int:
 
     conn = _open(args, ADMIN)
     try:
-        if not args.yes and not _confirmed(_("Remove {name}'s account and replace every key it held? Type yes "
-                                             "to confirm: ").format(name=printable(args.name))):
+        if not args.yes and not confirmed(_("Remove {name}'s account and replace the store's keys? Type yes "
+                                            "to confirm: ").format(name=printable(args.name))):
             print(_("Nothing was changed."))
             return ExitCode.FAILURE
         accounts.remove_staff(conn, args.name)
@@ -138,8 +138,3 @@ def cmd_audit(args) -> int:
     print(_("{count} readings, every line verified.").format(count=len(lines)))
     return ExitCode.OK
 
-
-def _confirmed(question: str) -> bool:
-    print(question, end="", flush=True)
-    answer = sys.stdin.readline() if sys.stdin is not None else ""
-    return answer.strip().casefold() in {"yes", _("yes").casefold()}

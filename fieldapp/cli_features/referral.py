@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from fieldapp.cli_features import cmm_desk
-from fieldapp.cli_support import add_vault_args, guarded, read_secret, unlocked
+from fieldapp.cli_support import add_vault_args, confirmed, guarded, read_secret, unlocked
 from fieldapp.cmm.limits import Limits
 from fieldapp.cmm.staff import ADMIN
 from fieldapp.errors import ExitCode, FieldappError, InvalidInput
@@ -471,7 +471,7 @@ def cmd_revoke(args) -> int:
             raise UnknownOrg()
         print(_("Key {org} of {name}, fingerprint {fingerprint}").format(
             org=args.org, name=printable(name or ""), fingerprint=crypto.fingerprint(found[0])))
-        if not args.yes and not _confirmed(_("Refuse every packet signed with this key from now on? "
+        if not args.yes and not confirmed(_("Refuse every packet signed with this key from now on? "
                                              "Type yes to confirm: ")):
             print(_("Nothing was changed."))
             return ExitCode.FAILURE
@@ -505,7 +505,7 @@ def cmd_register_rotation(args) -> int:
             raise UnknownOrg()
         print(_("{name}: the key {old} (fingerprint {fingerprint}) is to be replaced.").format(
             name=printable(name), old=claimed.old_key_id, fingerprint=crypto.fingerprint(old[0])))
-        if not args.yes and not _confirmed(_("Did you call this organisation on a number you already had, and "
+        if not args.yes and not confirmed(_("Did you call this organisation on a number you already had, and "
                                              "did they read out the new fingerprint? Type yes to confirm: ")):
             print(_("Nothing was changed."))
             return ExitCode.FAILURE
@@ -517,8 +517,3 @@ def cmd_register_rotation(args) -> int:
     print(_("Fingerprint: {fingerprint}").format(fingerprint=statement.new_fingerprint))
     return ExitCode.OK
 
-
-def _confirmed(question: str) -> bool:
-    print(question, end="", flush=True)
-    answer = sys.stdin.readline() if sys.stdin is not None else ""
-    return answer.strip().casefold() in {"yes", _("yes").casefold()}
