@@ -20,7 +20,7 @@ from fieldapp.cmm.errors import IntakeStoreDamaged, KeyFileChanged, StaffListCha
 from fieldapp.cmm.staff import ADMIN, ADMIN_KEY, CASE, CASEWORKER, INTAKE, STORE, Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
-from fieldapp.errors import InvalidInput
+from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.storage.sidecar import Sidecar
 
@@ -77,7 +77,8 @@ def verified_roster(store) -> dict[str, dict]:
     desk.require(ADMIN)
     roster = db.roster(store)
     mac = db.meta(store, "roster_mac") or ""
-    if not any(staff.roster_ok(k, roster, mac) for k in _both(desk, ADMIN_KEY)):
+    admin_keys = _both(desk, ADMIN_KEY) if staff.pending_proven(store.keyring, desk) else [desk.key(ADMIN_KEY)]
+    if not any(staff.roster_ok(k, roster, mac) for k in admin_keys):
         if store.read_keyring().sequence != store.keyring.sequence:
             raise KeyFileChanged()                    # another admin replaced the keys since this unlock
         raise StaffListChanged()
@@ -131,19 +132,26 @@ def remove_staff(store, name: str) -> None:
         raise UnknownStaff()
     if slot_id == desk.slot_id:
         raise InvalidInput(_("You cannot remove your own account. Another admin can."))
+    if side.pending:
+        raise InvalidInput(_("A replacement of the store's keys is still to be finished; an admin's next "
+                             "unlock finishes it."))
     staff.remove_member(side, slot_id)
     _plan_replacement(store, {s: e for s, e in _active(roster).items() if s != slot_id})
     store.write_keyring(side)            # the slot is gone and the new keys are safe before any row changes
-    settle(store)
+    _replace_keys(store)
 
 
 def _plan_replacement(store, keep: dict[str, dict]) -> None:
     """New store, case and admin keys, pending in the key file (in memory until written), sealed to the
-    members in ``keep`` by the public keys of the vouched staff list."""
+    members in ``keep`` by the public keys of the vouched staff list, each proven with the admin key."""
     desk, side = store.desk, store.keyring
+    if side.pending:
+        raise InvalidInput(_("A replacement of the store's keys is still to be finished; an admin's next "
+                             "unlock finishes it."))
+    admin_key = desk.key(ADMIN_KEY)
     for key_name in ROTATED:
         fresh = casefile.new_case_secret() if key_name == CASE else keys.new_data_key()
-        side.pending[key_name] = staff.reseal(side, key_name, fresh, desk.key(key_name), keep)
+        side.pending[key_name] = staff.reseal(side, key_name, fresh, admin_key, keep)
         desk.pending[key_name] = bytearray(fresh)
 
 
@@ -157,48 +165,57 @@ def replace_keys(store) -> list[str]:
 
 def settle(store, name: str | None = None) -> list[str]:
     """At each admin's unlock: finish what a set-up, a conversion or a removal started, and check the
-    case key. Every step can run again after a cut. Returns what the admin should be told."""
-    desk, side = store.desk, store.keyring
-    if desk.role != ADMIN:
+    case key; returns what the admin should be told. Each step can run again after a cut, and none
+    throws anything away. Tables changed by hand never lock the admins out: what fails is told."""
+    if store.desk.role != ADMIN:
         return []
-    if db.meta(store, "case_public") is None:         # a set-up or a conversion cut off before its rows
+    try:
+        return _settle(store, name)
+    except FieldappError as error:
+        return [_("A check at unlock could not be finished: {error}").format(error=error.message)]
+
+
+def _settle(store, name: str | None) -> list[str]:
+    desk, side = store.desk, store.keyring
+    if not db.roster(store):                          # a set-up or a conversion cut off before its rows
         set_up_rows(store, staff.check_name(name or staff.FIRST_ADMIN))
-    notices = _check_case_public(store)
-    if set(side.pending) - set(desk.pending) or (side.pending and set(desk.pending) != set(ROTATED)):
-        side.pending.clear()                          # planted, or not all three: nothing of ours
+    if side.pending and staff.pending_forged(side, desk):
+        side.pending.clear()                          # planted by someone without the admin key
         desk.pending.clear()
         store.write_keyring(side)
+    if side.pending:                                  # a replacement cut off: finish it, never drop it
+        if staff.pending_proven(side, desk):
+            return _replace_keys(store)
+        return [_("A replacement of the store's keys was started and cannot be finished from this account; "
+                  "another admin's unlock finishes it.")]
+    notices = _check_case_public(store)
     try:
         active = _active(verified_roster(store))
     except StaffListChanged as changed:               # said at once; staff commands refuse until it is restored
         return [*notices, changed.message]
     vanished = {s for s in active if s not in side.members}
-    if vanished and not side.pending:                 # a slot taken out by hand: replace the keys all the same
+    if vanished or side.rotation_due:                 # a slot taken out by hand, or a conversion cut off
         _plan_replacement(store, {s: e for s, e in active.items() if s not in vanished})
         store.write_keyring(side)
-        notices.append(_("Someone took a staff member's slot out of the key file by hand; the keys were "
-                         "replaced all the same."))
-    if side.pending:
         notices += _replace_keys(store)
+        if vanished:
+            notices.append(_("Someone took a staff member's slot out of the key file by hand; the keys were "
+                             "replaced all the same."))
     return notices
 
 
 def _check_case_public(store) -> list[str]:
-    """The case key's public half in the rows must be the one the admin's key opens (or, half-way
-    through a replacement, the pending one); if not (someone put another there), it is set back."""
+    """The case key's public half in the rows must be the one the admin's key opens; if not (someone put
+    another there, or took it away), it is set back."""
     desk, side = store.desk, store.keyring
-    expected = {(side.grants[CASE].epoch, casefile.public_of(desk.key(CASE)))}
-    if CASE in desk.pending:
-        expected.add((side.pending[CASE].epoch, casefile.public_of(bytes(desk.pending[CASE]))))
+    epoch, public = side.grants[CASE].epoch, casefile.public_of(desk.key(CASE))
     try:
         case = db.case_key(store)
     except IntakeStoreDamaged:
         case = None
-    if case is not None and (case.epoch, case.public) in expected:
+    if case is not None and (case.epoch, case.public) == (epoch, public):
         return []
-    epoch = side.grants[CASE].epoch
-    store.run_transaction(lambda: db.set_case_key(store, casefile.public_of(desk.key(CASE)), epoch,
-                                                  desk.key(STORE)))
+    store.run_transaction(lambda: db.set_case_key(store, public, epoch, desk.key(STORE)))
     return [_("The case key's public half in the intake store had been changed and was set back. Referrals "
               "received meanwhile may not open.")]
 
@@ -234,7 +251,12 @@ def _replace_keys(store) -> list[str]:
     for key_name in list(side.pending):
         side.grants[key_name] = side.pending.pop(key_name)
         desk.keys[key_name] = desk.pending.pop(key_name)
-    store.write_keyring(side)
+    side.rotation_due = []
+    try:
+        store.write_keyring(side)
+    except KeyFileChanged as exc:
+        raise KeyFileChanged(_("The store's keys were replaced, but another desk wrote the key file at the same "
+                               "moment. An admin's next unlock finishes the replacement.")) from exc
     if not unopened:
         return []
     return [_("{count} referrals in the intake store do not open (changed outside fieldapp); they were left as "

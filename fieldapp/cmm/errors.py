@@ -102,3 +102,9 @@ class KeyFileChanged(StorageIOError):
     def default_message(self) -> str:
         return _("The intake store's staff keys were changed by another desk while this command ran. "
                  "Nothing was changed here; run the command again.")
+
+
+class IntakeStoreTampered(IntegrityError):
+    def default_message(self) -> str:
+        return _("The intake store refused this: its tables were changed outside fieldapp. Nothing was saved. "
+                 "Restore a backup, or ask the store's admins.")

@@ -131,8 +131,9 @@ def grant_to_role(side: Sidecar, key_name: str, key: bytes, roster: dict[str, di
 
 def unlock(side: Sidecar, name: str | None, passphrase: str) -> Desk:
     """Open a member's slot (without a name, each slot is tried: one key derivation each).
-    ``WrongPassphrase`` if none opens; an unknown name costs as much time as a known one. A pending key
-    is opened only if it carries a proof made with the current key it replaces (so nobody can plant one)."""
+    ``WrongPassphrase`` if none opens; an unknown name costs as much time as a known one. Pending keys
+    are opened too (to read what a cut-off replacement already sealed); only an admin's ``settle``
+    makes them current, and only with a proof made with the admin key."""
     if name is None:
         candidates = sorted(side.members)
     else:
@@ -143,12 +144,25 @@ def unlock(side: Sidecar, name: str | None, passphrase: str) -> Desk:
     for slot_id in candidates:
         member_keys = keyring.open_member(side, slot_id, side.members[slot_id], passphrase)
         if member_keys is not None:
-            current = keyring.open_each(side, side.grants, slot_id, member_keys)
-            pending = keyring.open_each(side, side.pending, slot_id, member_keys)
-            proven = {k: v for k, v in pending.items()
-                      if k in current and keyring.rotation_proven(side, k, current[k], v)}
-            return Desk(slot_id, member_keys, current, proven)
+            return Desk(slot_id, member_keys, keyring.open_each(side, side.grants, slot_id, member_keys),
+                        keyring.open_each(side, side.pending, slot_id, member_keys))
     raise WrongPassphrase()
+
+
+def pending_forged(side: Sidecar, desk: Desk) -> bool:
+    """Whether every pending key this admin can open fails its proof: written by someone without the admin
+    key, so nothing of a real replacement (whose proofs all hold until it is finished) is among them."""
+    admin_key = desk.keys.get(ADMIN_KEY)
+    return (admin_key is not None and bool(desk.pending)
+            and not any(keyring.rotation_proven(side, k, bytes(admin_key), bytes(v)) for k, v in desk.pending.items()))
+
+
+def pending_proven(side: Sidecar, desk: Desk) -> bool:
+    """Whether this admin holds every pending key of a replacement, each proven with the admin key
+    (which only admins hold: nobody else can write a replacement an admin will finish)."""
+    admin_key = desk.keys.get(ADMIN_KEY)
+    return (admin_key is not None and set(side.pending) == set(desk.pending) != set()
+            and all(keyring.rotation_proven(side, k, bytes(admin_key), bytes(v)) for k, v in desk.pending.items()))
 
 
 def _any_params(side: Sidecar) -> KdfParams:
@@ -166,11 +180,12 @@ def remove_member(side: Sidecar, slot_id: str) -> set[str]:
     return held
 
 
-def reseal(side: Sidecar, key_name: str, new_key: bytes, current_key: bytes, roster: dict[str, dict]) -> Grant:
+def reseal(side: Sidecar, key_name: str, new_key: bytes, admin_key: bytes, roster: dict[str, dict]) -> Grant:
     """The next epoch of ``key_name``, sealed to the current members whose role holds it (with the
-    public keys the vouched staff list names, never a key planted in the file), with its proof."""
+    public keys the vouched staff list names, never a key planted in the file), with its proof made
+    with the (current) admin key."""
     epoch = side.grants[key_name].epoch + 1 if key_name in side.grants else 1
-    grant = Grant(epoch, proof=keyring.rotation_proof(side, key_name, epoch, new_key, current_key))
+    grant = Grant(epoch, proof=keyring.rotation_proof(side, key_name, epoch, new_key, admin_key))
     for slot_id, entry in roster.items():
         if key_name in ROLE_KEYS.get(entry["role"], ()) and slot_id in side.members:
             grant.sealed[slot_id] = keyring.seal_key(side, key_name, epoch, new_key, keys.unb64(entry["box_public"]))

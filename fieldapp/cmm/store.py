@@ -330,6 +330,7 @@ def open_store(location: Location, passphrase: str, user: str | None = None) -> 
 
         def convert() -> None:
             store.keyring, store.desk = accounts.first_admin(name, passphrase, legacy_key)
+            store.keyring.rotation_due = ["conversion"]      # until the file is under a key of its own
             store.replace_legacy_keyring(store.keyring)
             accounts.set_up_rows(store, name)
             store.notices = accounts.replace_keys(store)   # the old shared wrap of the file's key opens nothing new

@@ -19,11 +19,11 @@ from typing import TypeVar
 import sqlcipher3
 
 from fieldapp.cmm import staff
-from fieldapp.cmm.errors import IntakeStoreMissing, KeyFileChanged
+from fieldapp.cmm.errors import IntakeStoreMissing, IntakeStoreTampered, KeyFileChanged
 from fieldapp.cmm.staff import STORE, Desk
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
-from fieldapp.errors import NotAVault, WrongPassphrase
+from fieldapp.errors import NotAVault, StorageIOError, WrongPassphrase
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.atomic import fsync_dir
 from fieldapp.storage.connection import Connection, connect, transaction
@@ -31,6 +31,7 @@ from fieldapp.storage.sidecar import Sidecar
 
 LEGACY_FORMAT = "fieldapp-intake-keys/1"
 _LEGACY_MAX = 64 * 1024
+_STORAGE_FAULTS = ("full", "disk i/o", "readonly", "read-only", "unable to open", "locked")
 _CONTEXT = b"fieldapp-intake-store/1"
 T = TypeVar("T")
 
@@ -44,15 +45,19 @@ def exists(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _rekeyed_elsewhere() -> Iterator[None]:
-    """Another process re-encrypted the file under a new store key (a staff member was removed) while
-    this one had it open: its pages no longer decrypt here."""
+def _store_errors() -> Iterator[None]:
+    """SQLCipher's errors as ours: pages that no longer decrypt (another process re-encrypted the file
+    under a new store key: a staff member was removed), a storage fault, or a refusal by tables or
+    triggers someone changed outside fieldapp. Nothing of the statement was saved."""
     try:
         yield
     except sqlcipher3.DatabaseError as exc:
-        if "file is not a database" not in str(exc):
-            raise
-        raise KeyFileChanged() from exc
+        text = str(exc).lower()
+        if "file is not a database" in text:
+            raise KeyFileChanged() from exc
+        if isinstance(exc, sqlcipher3.OperationalError) and any(w in text for w in _STORAGE_FAULTS):
+            raise StorageIOError() from exc
+        raise IntakeStoreTampered() from exc
 
 
 class FileStore:
@@ -70,11 +75,11 @@ class FileStore:
         self._turn = threading.RLock()      # threads sharing this store take turns, one transaction at a time
 
     def execute(self, sql: str, params: tuple | list = ()):
-        with _rekeyed_elsewhere():
+        with _store_errors():
             return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
-        with _rekeyed_elsewhere():
+        with _store_errors():
             self.conn.executemany(sql, rows)
 
     @contextlib.contextmanager
@@ -85,7 +90,7 @@ class FileStore:
             if self.conn.in_transaction:
                 yield self
                 return
-            with _rekeyed_elsewhere(), transaction(self.conn):
+            with _store_errors(), transaction(self.conn):
                 yield self
 
     def run_transaction(self, work: Callable[[], T]) -> T:

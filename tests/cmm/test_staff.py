@@ -14,7 +14,14 @@ from fieldapp.cmm import accounts, casefile, intake, staff
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.errors import IntakeStoreDamaged, KeyFileChanged, StaffListChanged, UnknownStaff
 from fieldapp.crypto import keys
-from fieldapp.errors import InvalidInput, NotAVault, PermissionDenied, StorageIOError, WrongPassphrase
+from fieldapp.errors import (
+    FieldappError,
+    InvalidInput,
+    NotAVault,
+    PermissionDenied,
+    StorageIOError,
+    WrongPassphrase,
+)
 from fieldapp.protocol import crypto
 from fieldapp.storage import sidecar
 from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
@@ -537,7 +544,6 @@ def test_a_store_file_of_the_first_kind_converted_with_a_cut_is_finished_at_the_
         assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
         assert [e["name"] for e in accounts.verified_roster(conn).values()] == ["Ana"]
         assert intake.Intake(conn, cmm_secret()).receive_one(sealed(valid_packet(), cmm_secret())).accepted
-        accounts.replace_keys(conn)             # what the cut conversion had not reached
     finally:
         conn.close()
     with pytest.raises(NotAVault):               # the key the shared passphrase wrapped opens nothing now
@@ -562,3 +568,134 @@ def test_a_store_file_of_the_first_kind_is_re_encrypted_when_it_is_converted(tmp
         connect(path, old_key)
     assert sidecar.read(path).members                    # a key file of the vault's kind now
     assert not (tmp_path / "old.store.converting.keys").exists()
+
+
+# -- a replacement cut off, and an insider at the key file meanwhile ----------------------------------------
+
+def _add(location, name: str, passphrase: str, role: str) -> None:
+    conn = _open(location, "Ana", ADMIN_PASS)
+    try:
+        accounts.add_staff(conn, name, passphrase, role)
+    finally:
+        conn.close()
+
+
+def test_a_cut_off_replacement_is_never_thrown_away_when_an_insider_strips_a_seal(team, monkeypatch) -> None:
+    packet = valid_packet()
+    _receive(team, "Olu", OPERATOR_PASS, packet)
+    _add(team, "Dan", "dan the caseworker 2026", staff.CASEWORKER)
+    _remove_with_a_cut(team, "Dan", "write_keyring", monkeypatch)   # rows sealed again, keys still pending
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:                                              # the operator strips Ana's copy of the new admin key
+        conn.keyring.pending[staff.ADMIN_KEY].sealed.pop(staff.slot_of(conn.keyring, "Ana"))
+        _write_key_file(conn, conn.keyring)
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert any("cannot be finished from this account" in notice for notice in conn.notices)
+        assert set(conn.keyring.pending) == set(accounts.ROTATED)          # kept, not thrown away
+        assert json.loads(accounts.read_referral(conn, packet["packet_id"]))["reference"] == packet["reference"]
+    finally:
+        conn.close()
+    assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+    _receive(team, "Olu", OPERATOR_PASS, valid_packet())
+
+
+def test_a_pending_key_proven_with_a_key_the_removed_person_held_is_not_adopted(team, monkeypatch) -> None:
+    """Whoever can write the key file can destroy keys in it (backups are the answer to that), but a key
+    they chose is never made current: pending keys are proven with the admin key."""
+    from fieldapp.storage import keyring
+
+    _receive(team, "Olu", OPERATOR_PASS, valid_packet())
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        old_store = conn.desk.key(staff.STORE)
+    finally:
+        conn.close()
+    _remove_with_a_cut(team, "Olu", "write_keyring" if intake_store.is_database(team) else "rekey", monkeypatch)
+    attacker = b"\x42" * 32
+    conn = _open(team, "Cai", CASEWORKER_PASS)       # whoever can write the key file: here with Cai's unlock
+    try:
+        side = conn.keyring
+        grant = side.pending[staff.STORE]
+        grant.sealed = {slot: keyring.seal_key(side, staff.STORE, grant.epoch, attacker, side.members[slot].box_public)
+                        for slot in grant.sealed}
+        grant.proof = keyring.rotation_proof(side, staff.STORE, grant.epoch, attacker, old_store)
+        _write_key_file(conn, side)
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert any("cannot be finished" in notice for notice in conn.notices)
+        assert conn.desk.key(staff.STORE) != attacker and conn.keyring.pending
+    finally:
+        conn.close()
+
+
+def test_a_missing_case_key_row_is_set_back_without_touching_the_staff_list(team) -> None:
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        with conn.transaction():
+            conn.execute("DELETE FROM store_meta WHERE name = 'case_public'")
+            conn.execute("UPDATE packets SET case_epoch = 999")
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        assert any("set back" in notice for notice in conn.notices)
+        assert {e["name"] for e in accounts.verified_roster(conn).values()} == {"Ana", "Olu", "Cai"}
+        accounts.remove_staff(conn, "Olu")
+    finally:
+        conn.close()
+    packet = valid_packet()
+    _receive(team, "Ana", ADMIN_PASS, packet)
+    assert _read(team, "Cai", CASEWORKER_PASS, packet["packet_id"])["reference"] == packet["reference"]
+
+
+def test_a_trigger_planted_by_an_operator_gives_clear_errors_and_never_locks_the_admin_out(team) -> None:
+    conn = _open(team, "Olu", OPERATOR_PASS)
+    try:
+        with conn.transaction():
+            if intake_store.is_database(team):
+                conn.execute("CREATE FUNCTION nope() RETURNS trigger LANGUAGE plpgsql AS"
+                             " $$ BEGIN RAISE EXCEPTION 'no'; END $$")
+                conn.execute("CREATE TRIGGER t BEFORE UPDATE OF case_body ON packets FOR EACH ROW"
+                             " EXECUTE FUNCTION nope()")
+            else:
+                conn.execute("CREATE TRIGGER t BEFORE UPDATE OF case_body ON packets BEGIN SELECT RAISE(ABORT, 'no');"
+                             " END")
+    finally:
+        conn.close()
+    _receive(team, "Olu", OPERATOR_PASS, valid_packet())
+    conn = _open(team, "Ana", ADMIN_PASS)
+    try:
+        with pytest.raises(FieldappError):
+            accounts.remove_staff(conn, "Olu")
+    finally:
+        conn.close()
+    conn = _open(team, "Ana", ADMIN_PASS)            # the unlock says what it could not finish
+    try:
+        assert any("could not be finished" in notice for notice in conn.notices)
+    finally:
+        conn.close()
+
+
+def test_a_conversion_cut_before_its_keys_were_replaced_is_finished_at_the_next_unlock(tmp_path,
+                                                                                       monkeypatch) -> None:
+    from fieldapp.storage.connection import connect
+
+    path, packet, old_key = _store_file_of_the_first_kind(tmp_path)
+
+    def cut(*_args, **_kwargs):
+        raise StorageIOError()
+
+    monkeypatch.setattr(accounts, "replace_keys", cut)
+    with pytest.raises(StorageIOError):
+        intake_store.open_store(path, ADMIN_PASS, "Ana")
+    monkeypatch.undo()
+    intake_store.open_store(path, ADMIN_PASS, "Ana").close()
+    with pytest.raises(NotAVault):
+        connect(path, old_key)
+    assert not sidecar.read(path).rotation_due
+    assert _read(path, "Ana", ADMIN_PASS, packet["packet_id"])["reference"] == packet["reference"]
