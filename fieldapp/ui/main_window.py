@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.pages: dict[str, QWidget] = {}
         self._holders: dict[str, QWidget] = {}          # stand-ins of the pages not built yet
+        self._untranslated: list[str] = []              # built pages not yet said in the language chosen last
         self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
         self._retention_done: tuple[int, int] | None = None
         self.idle = IdleWatcher(300, self)
@@ -125,9 +126,29 @@ class MainWindow(QMainWindow):
         for row, spec in enumerate(page_specs()):
             if row < self.nav.count():
                 self.nav.item(row).setText(spec.title())
-        for page in self.pages.values():
-            page.retranslate()
+        # The page shown is said again now; the others one per turn of the event loop (or at once when chosen),
+        # so a language switch never holds the window while every widget of every page is laid out again.
+        shown = self._current_page()
+        if shown is not None:
+            shown.retranslate()
+        self._untranslated = [key for key, page in self.pages.items() if page is not shown]
+        if self._untranslated:
+            QTimer.singleShot(0, self._retranslate_next)
         self._update_status()
+
+    def _retranslate_next(self) -> None:
+        if not self._untranslated:
+            return
+        self._retranslate_page(self._untranslated[0])
+        if self._untranslated:
+            QTimer.singleShot(0, self._retranslate_next)
+
+    def _retranslate_page(self, key: str) -> None:
+        if key in self._untranslated:
+            self._untranslated.remove(key)
+            page = dict.get(self.pages, key)          # a page locked away meanwhile is not built again
+            if page is not None:
+                page.retranslate()
 
     def _language_changed(self, _language: str) -> None:
         self.retranslate()
@@ -224,6 +245,7 @@ class MainWindow(QMainWindow):
             key = page_specs()[row].key
             if key in self._holders:                           # not built yet: now
                 self._build_page(key)
+            self._retranslate_page(key)                        # in the language chosen since it was built
             self._last_page = key
         self.page_stack.setCurrentIndex(row)
 
@@ -288,6 +310,7 @@ class MainWindow(QMainWindow):
             holder.deleteLater()
         self._holders.clear()
         self.pages = {}
+        self._untranslated = []
         self.nav.clear()
         if self.session is not None:
             self.session.close()

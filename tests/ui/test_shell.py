@@ -165,6 +165,27 @@ def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path:
     assert window.nav.item(0).text() == "Visits"
 
 
+def test_a_language_switch_says_the_shown_page_at_once_and_every_other_page_soon_after(qtbot, window,
+                                                                                       vault_path: Path) -> None:
+    from fieldapp.ui.pages import page_specs
+
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    rows = {spec.key: row for row, spec in enumerate(page_specs())}
+    people, visits = window.pages["people"], window.pages["visits"]
+    qtbot.waitUntil(lambda: not window._holders, timeout=10_000)         # every page built
+    window.nav.setCurrentRow(rows["settings"])
+    combo = window.pages["settings"].language_combo
+    combo.setCurrentIndex(combo.findData("da"))
+    assert combo.currentData() == "da" and visits.heading.text() == "<h2>Visits</h2>"   # not yet: its turn comes
+    window.nav.setCurrentRow(rows["people"])         # chosen before its turn came: said in Danish as it shows
+    assert people.heading.text() == "<h2>Personer</h2>"
+    qtbot.waitUntil(lambda: not window._untranslated, timeout=5_000)       # the others, a turn each
+    assert visits.heading.text() == "<h2>Besøg</h2>"
+    combo.setCurrentIndex(combo.findData("en"))
+    qtbot.waitUntil(lambda: people.heading.text() == "<h2>People</h2>", timeout=5_000)
+
+
 def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path: Path) -> None:
     from fieldapp.crypto import keys
     from fieldapp.demo.vault import DEMO_PASSPHRASE
