@@ -310,6 +310,7 @@ def test_switching_language_leaves_no_english_behind(qtbot, tmp_path) -> None:
                    if isinstance(m.id, str) and len(m.id) > 3 and m.string and m.string != m.id}
     settings = window.pages["settings"]
     settings.language_combo.setCurrentIndex(settings.language_combo.findData("da"))
+    qtbot.waitUntil(lambda: not window._untranslated, timeout=10_000)       # the pages not shown, a turn each
     qtbot.waitUntil(lambda: not window.pages["reports"].building(), timeout=10_000)   # rebuilt in Danish
     try:
         left = [(name, text) for name, text in _visible_texts(window) if (text or "").replace("&", "") in english]
