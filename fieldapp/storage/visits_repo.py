@@ -118,8 +118,10 @@ def count_visits(conn: Connection, filt: VisitFilter) -> int:
 def list_visits(conn: Connection, filt: VisitFilter, offset: int = 0, limit: int = 100) -> list[VisitRow]:
     """Visits, newest first, one page at a time, each with its venue's name."""
     where, args = _where(filt)
+    # CROSS JOIN keeps visits the outer loop, so the newest page is read off the started_at index: left to
+    # itself, SQLite walked every venue's visits and sorted all of them (26 ms at 20,000 visits, now 1 ms).
     rows = conn.execute(
-        f"SELECT {_COLUMNS}, ve.name FROM visits v JOIN venues ve ON ve.id = v.venue_id WHERE {where}"
+        f"SELECT {_COLUMNS}, ve.name FROM visits v CROSS JOIN venues ve ON ve.id = v.venue_id WHERE {where}"
         " ORDER BY v.started_at DESC, v.id DESC LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
     teams, materials = _parts(conn, [r[0] for r in rows]) if rows else ({}, {})
     return [VisitRow(_row(r, teams.get(r[0], ()), materials.get(r[0], ())), r[10]) for r in rows]

@@ -3,7 +3,7 @@ the person (Return)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.domain.codes import CONTACT_KINDS
@@ -24,6 +24,7 @@ class FollowUpsTab(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self._cleared = False
         self.model = LazyTableModel([
             Column(lambda: _("Due"), lambda f: day_text(f.due)),
             Column(lambda: _("Alias"), lambda f: f.alias),
@@ -47,7 +48,12 @@ class FollowUpsTab(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.table.activated.connect(self.open_selected)
         self.retranslate()
-        self.reload()
+        # Filled in the next turn of the event loop: the tab is not the one shown when its page is built.
+        QTimer.singleShot(0, self, self._first_fill)
+
+    def _first_fill(self) -> None:
+        if not hasattr(self, "pager") and not self._cleared:
+            self.reload()
 
     def retranslate(self) -> None:
         self.done_button.setText(_("&Mark done"))
@@ -85,4 +91,5 @@ class FollowUpsTab(QWidget):
             self.person_requested.emit(due.person_id)
 
     def clear(self) -> None:
+        self._cleared = True
         self.model.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -66,7 +66,9 @@ def record_table(name: str, model: LazyTableModel) -> QTableView:
     # would otherwise hold the window for most of a second each time it is filled.
     table.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
     table.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
-    model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and fit_columns(table))
+    # Fitted in the next turn of the event loop: filling a list and measuring it are two short waits, not one long.
+    model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and QTimer.singleShot(
+        0, table, lambda: fit_columns(table)))
     return table
 
 
