@@ -526,16 +526,18 @@ def _store_file_of_the_first_kind(folder):
     return path, packet, data_key
 
 
-def test_a_store_file_of_the_first_kind_converted_with_a_cut_is_finished_at_the_next_unlock(tmp_path,
-                                                                                              monkeypatch) -> None:
+@pytest.mark.parametrize("cut", ["set_up_rows", "replace_keys"])
+def test_a_store_file_of_the_first_kind_converted_with_a_cut_is_finished_at_the_next_unlock(tmp_path, monkeypatch,
+                                                                                              cut) -> None:
+    """Cut before the rows were set up, or before the file was put under a key of its own."""
     from fieldapp.storage.connection import connect
 
     path, packet, old_key = _store_file_of_the_first_kind(tmp_path)
 
-    def cut(*_args, **_kwargs):
+    def power_cut(*_args, **_kwargs):
         raise StorageIOError()
 
-    monkeypatch.setattr(accounts, "set_up_rows", cut)
+    monkeypatch.setattr(accounts, cut, power_cut)
     with pytest.raises(StorageIOError):
         intake_store.open_store(path, ADMIN_PASS, "Ana")
     monkeypatch.undo()
@@ -548,6 +550,7 @@ def test_a_store_file_of_the_first_kind_converted_with_a_cut_is_finished_at_the_
         conn.close()
     with pytest.raises(NotAVault):               # the key the shared passphrase wrapped opens nothing now
         connect(path, old_key)
+    assert not sidecar.read(path).rotation_due
     assert not (tmp_path / "old.store.converting.keys").exists()
 
 
@@ -679,23 +682,3 @@ def test_a_trigger_planted_by_an_operator_gives_clear_errors_and_never_locks_the
         assert any("could not be finished" in notice for notice in conn.notices)
     finally:
         conn.close()
-
-
-def test_a_conversion_cut_before_its_keys_were_replaced_is_finished_at_the_next_unlock(tmp_path,
-                                                                                       monkeypatch) -> None:
-    from fieldapp.storage.connection import connect
-
-    path, packet, old_key = _store_file_of_the_first_kind(tmp_path)
-
-    def cut(*_args, **_kwargs):
-        raise StorageIOError()
-
-    monkeypatch.setattr(accounts, "replace_keys", cut)
-    with pytest.raises(StorageIOError):
-        intake_store.open_store(path, ADMIN_PASS, "Ana")
-    monkeypatch.undo()
-    intake_store.open_store(path, ADMIN_PASS, "Ana").close()
-    with pytest.raises(NotAVault):
-        connect(path, old_key)
-    assert not sidecar.read(path).rotation_due
-    assert _read(path, "Ana", ADMIN_PASS, packet["packet_id"])["reference"] == packet["reference"]
