@@ -112,3 +112,13 @@ def _english_ui():
     i18n.set_language("en")
     yield
     i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def _collections_as_usual():
+    """A window freezes what lives long (fieldapp.ui.memory); what one test froze is collected after it,
+    so no window of one test outlives it into the next."""
+    import gc
+
+    yield
+    gc.unfreeze()

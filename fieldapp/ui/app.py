@@ -10,6 +10,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from fieldapp import i18n
+from fieldapp.ui import memory
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -63,4 +64,5 @@ def run_gui(vault_path: Path) -> int:
     window.show()
     if not vault_path.exists():
         window.start_create()
+    memory.keep_long_lived()           # the modules and the window: later collections skip them
     return app.exec()

@@ -28,7 +28,7 @@ from fieldapp import i18n
 from fieldapp.errors import ExitCode
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
-from fieldapp.ui import changes, folders, tasks
+from fieldapp.ui import changes, folders, memory, tasks
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
 from fieldapp.ui.idle import IdleWatcher
@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._holders: dict[str, QWidget] = {}          # stand-ins of the pages not built yet
         self._untranslated: list[str] = []              # built pages not yet said in the language chosen last
+        self.collector = memory.Collector(lambda: self.session is not None or self.unlock_page.busy(), self)
         self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
         self._retention_done: tuple[int, int] | None = None
         self.idle = IdleWatcher(300, self)
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         """Show the workspace for ``session``; ``retention`` is what the retention run at this unlock deleted
         (it ran in the unlock's thread, with the key derivation and the checks)."""
         self.session = session
+        self.collector.unlocked()
         self._retention_done = retention
         wanted = self._last_page
         # A stand-in for each page; the page shown first is built now, the others one per turn of the event loop
@@ -230,7 +232,10 @@ class MainWindow(QMainWindow):
 
     def _build_next(self, session: Session) -> None:
         """Build one more page while the vault stays open, then come back for the next."""
-        if self.session is not session or not self._holders:
+        if self.session is not session:
+            return
+        if not self._holders:                         # every page is built: later collections skip them
+            memory.keep_long_lived()
             return
         if tasks.pending():                           # work on the vault first (it may hold the window's connection)
             QTimer.singleShot(100, lambda: self._build_next(session))
@@ -319,6 +324,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.unlock_page)
         self.unlock_page.reset()
         self._update_status()
+        self.collector.locked()
         self.locked.emit()
 
     def panic_wipe(self) -> None:

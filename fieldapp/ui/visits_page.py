@@ -198,10 +198,10 @@ class VenuesTab(QWidget):
         super().__init__(parent)
         self._session = session
         self.form: VenueForm | None = None
+        self.filled = False
         self._build()
         self._connect()
         self.retranslate()
-        self.reload()
 
     def _build(self) -> None:
         self.search_edit = QLineEdit(objectName="venueSearch")
@@ -242,9 +242,9 @@ class VenuesTab(QWidget):
         layout.addWidget(self.history, 2)
 
     def _connect(self) -> None:
-        self.search_edit.textChanged.connect(self.reload)
+        self.search_edit.textChanged.connect(self._filtered)
         for combo in (self.kind_combo, self.region_combo, self.status_combo):
-            combo.currentIndexChanged.connect(self.reload)
+            combo.currentIndexChanged.connect(self._filtered)
         self.table.selectionModel().currentRowChanged.connect(self._show_history)
         self.table.activated.connect(self.edit_selected)
         self.new_button.clicked.connect(self.new_venue)
@@ -273,8 +273,18 @@ class VenuesTab(QWidget):
                            region=self.region_combo.code(), is_open=None if not status else status == "open")
 
     def reload(self, *_args) -> None:
+        self.filled = True
         self.model.reload(venues.venues_pager(self._session, self.current_filter()).page)
         self.history_model.reload(lambda offset, limit: [])
+
+    def _filtered(self, *_args) -> None:
+        if self.filled:                       # before the tab first shows, its filters are only being set up
+            self.reload()
+
+    def fill_once(self) -> None:
+        """The list is filled when the tab first shows (building the page does not wait for it)."""
+        if not self.filled:
+            self.reload()
 
     def _show_history(self, current, _previous=None) -> None:
         venue = self.model.row_at(current.row())
@@ -328,6 +338,8 @@ class VisitsPage(QWidget):
         self.venues_tab = VenuesTab(session)
         self.tabs.addTab(self.visits_tab, "")
         self.tabs.addTab(self.venues_tab, "")
+        self.tabs.currentChanged.connect(lambda _index: self.tabs.currentWidget() is self.venues_tab
+                                         and self.venues_tab.fill_once())
         changes.on_change(session, self, ("venues",), self.visits_tab.refresh_venues)
         changes.on_change(session, self, ("visits", "venues"), self.visits_tab.reload)
         layout = QVBoxLayout(self)

@@ -240,3 +240,33 @@ def test_unexpected_errors_show_no_details(qtbot, monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert shown == [text] and "Reference" in text
     assert "Maryam" not in text and "Maryam" not in err and "ValueError" in err
+
+
+def test_long_lived_objects_are_left_out_of_collections_and_everything_is_collected_after_lock(
+        qtbot, window, vault_path: Path) -> None:
+    import gc
+    import weakref
+
+    from fieldapp.ui import memory
+
+    class Held:
+        pass
+
+    _make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    qtbot.waitUntil(lambda: not window._holders and gc.get_freeze_count() > 0, timeout=10_000)
+    record = Held()                       # a record held in a cycle, frozen with the session's pages
+    record.itself = record
+    gone = weakref.ref(record)
+    gc.freeze()
+    del record
+    gc.collect()
+    assert gone() is not None             # frozen: no collection walks it while the session is open
+    window.lock()
+    assert gone() is not None and window.collector._timer.isActive()   # not while someone may be at the window
+    window.collector._collect()           # what the lock screen's quiet timer does
+    assert gone() is None and gc.get_freeze_count() > 0       # collected; what the lock screen keeps, frozen
+    assert window.collector._timer.interval() == memory.QUIET_AFTER_LOCK_MS
+    window.collector.locked()
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert window.session is not None and not window.collector._timer.isActive()    # an unlock stops the wait

@@ -190,3 +190,12 @@ def test_venue_with_visits_cannot_be_deleted(qtbot, page, session, venue, monkey
     qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
     assert "Mark it closed" in tab.message.text()
     assert venues.get_venue(session, venue.id) is not None
+
+
+def test_the_venues_list_is_filled_when_its_tab_first_shows(qtbot, page, venue) -> None:
+    tab = page.venues_tab
+    tab.kind_combo.setCurrentIndex(1)                # filters set before it shows fill nothing yet
+    assert not tab.filled and tab.model.rowCount() == 0
+    tab.kind_combo.setCurrentIndex(0)
+    page.tabs.setCurrentWidget(tab)                  # building the page did not wait for the list
+    assert tab.filled and tab.model.index(0, 0).data() == "Lotus Massage"
