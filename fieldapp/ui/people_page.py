@@ -4,7 +4,7 @@ person, and the follow-ups due. Ctrl+N new person, Ctrl+F search, Delete asks be
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -240,7 +240,10 @@ class PeoplePage(QWidget):
         self.follow_ups = FollowUpsTab(session)
         self.tabs.addTab(self.people_tab, "")
         self.tabs.addTab(self.follow_ups, "")
-        changes.on_change(session, self, ("contacts", "people"), self.follow_ups.reload)
+        # Refilled a turn after the change, so saving a person or a contact and counting follow-ups are two
+        # short waits of the window, not one long one.
+        changes.on_change(session, self, ("contacts", "people"),
+                          lambda: QTimer.singleShot(0, self.follow_ups, self.follow_ups.reload))
         self.follow_ups.person_requested.connect(self._open_person)
         self.follow_ups.follow_up_done.connect(lambda _id: self._refresh_panel())
         layout = QVBoxLayout(self)

@@ -230,3 +230,16 @@ def test_follow_ups_due_listed_and_marked_done(qtbot, page, session) -> None:
     qtbot.keyClick(follow_ups.done_button, Qt.Key.Key_Space)
     assert follow_ups.model.rowCount() == 0 and contacts.count_follow_ups_due(session) == 0
     assert "(done)" in page.people_tab.panel.model.index(0, 2).data()
+
+
+def test_a_follow_up_saved_anywhere_shows_in_the_follow_ups_tab_a_turn_later(qtbot, page, session) -> None:
+    from fieldapp.ui import changes
+
+    qtbot.waitUntil(lambda: page.follow_ups.count_label.text() == "0 follow-ups due", timeout=5_000)
+    person = people.create_person(session, Person(alias="Lan"))
+    contacts.create_contact(session, Contact(person_id=person.id, kind="street", follow_up=date.today(),
+                                             occurred_at=datetime.now().astimezone() - timedelta(hours=1)))
+    changes.notify(session, "contacts")
+    assert page.follow_ups.model.rowCount() == 0                     # not in the same turn as the save
+    qtbot.waitUntil(lambda: page.follow_ups.model.rowCount() == 1, timeout=5_000)
+    assert page.follow_ups.count_label.text() == "1 follow-up due"
