@@ -170,14 +170,11 @@ def _any_params(side: Sidecar) -> KdfParams:
     return known[0] if known else keys.default_params()
 
 
-def remove_member(side: Sidecar, slot_id: str) -> set[str]:
-    """Take a member's slot and sealed keys out of the key file; the names of the keys they held."""
+def remove_member(side: Sidecar, slot_id: str) -> None:
+    """Take a member's slot and sealed keys out of the key file."""
     side.members.pop(slot_id, None)
-    held = set()
-    for name, grant in side.grants.items():
-        if grant.sealed.pop(slot_id, None) is not None:
-            held.add(name)
-    return held
+    for grant in side.grants.values():
+        grant.sealed.pop(slot_id, None)
 
 
 def reseal(side: Sidecar, key_name: str, new_key: bytes, admin_key: bytes, roster: dict[str, dict]) -> Grant:

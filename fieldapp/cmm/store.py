@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from fieldapp.cmm import casefile, store_file
 from fieldapp.cmm.errors import IntakeStoreDamaged, IntakeStoreExists, IntakeStoreMissing, PostgresMissing
+from fieldapp.cmm.staff import STORE
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 
@@ -26,9 +27,14 @@ Location = Path | str
 
 
 class IntakeStore(Protocol):
-    """What both backends offer; ``dialect`` is "sqlite" or "postgresql"."""
+    """What both backends offer; ``dialect`` is "sqlite" or "postgresql". ``desk`` is who unlocked it and
+    ``keyring`` its key file (``cmm.staff``); ``notices`` what the unlock found to tell."""
 
     dialect: str
+    empty_body: Any
+    desk: Any
+    keyring: Any
+    notices: list[str]
 
     def execute(self, sql: str, params: tuple | list = ()) -> Any: ...
     def executemany(self, sql: str, rows: list[tuple]) -> None: ...
@@ -38,6 +44,10 @@ class IntakeStore(Protocol):
     def schema_version(self) -> int: ...
     def set_schema_version(self, number: int) -> None: ...
     def hold_case_key(self, *, exclusive: bool) -> None: ...
+    def read_keyring(self) -> Any: ...
+    def write_keyring(self, side: Any) -> None: ...
+    def rekey(self, new_key: bytes) -> None: ...
+    def open_legacy_body(self, packet_id: str, stored: Any, legacy_key: bytes | None) -> str: ...
     def close(self) -> None: ...
 
 
@@ -366,10 +376,6 @@ def _unlock_database(pg, store: IntakeStore, user: str | None, passphrase: str) 
         pg.drop_legacy_slot(store)
 
 
-def sidecar_path(path: Path) -> Path:
-    return store_file.sidecar_path(path)
-
-
 # -- organisations ---------------------------------------------------------------------------------
 
 def put_org(conn: IntakeStore, org: str, name: str, public: bytes) -> bool:
@@ -564,13 +570,15 @@ class CaseKey:
 def store_keys(conn: IntakeStore) -> list[bytes]:
     """The store keys of whoever unlocked this store: the current one, and a pending one."""
     desk = conn.desk
-    return [bytes(k) for k in (desk.keys.get("store"), desk.pending.get("store")) if k is not None]
+    return [bytes(k) for k in (desk.keys.get(STORE), desk.pending.get(STORE)) if k is not None]
 
 
 def case_key(conn: IntakeStore) -> CaseKey | None:
     """The case key's public half and epoch, once their tag checks out with one of the desk's store keys
     (``IntakeStoreDamaged`` if not: someone without the key changed them); None if not set yet."""
-    public, epoch, tag = meta(conn, "case_public"), meta(conn, "case_epoch"), meta(conn, "case_tag")
+    found = dict(conn.execute("SELECT name, value FROM store_meta WHERE name IN ('case_public', 'case_epoch',"
+                              " 'case_tag')").fetchall())        # one query: this runs for every packet stored
+    public, epoch, tag = found.get("case_public"), found.get("case_epoch"), found.get("case_tag")
     if public is None or epoch is None:
         return None
     try:

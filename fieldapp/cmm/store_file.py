@@ -25,19 +25,17 @@ from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import NotAVault, StorageIOError, WrongPassphrase
 from fieldapp.storage import compartments, sidecar
-from fieldapp.storage.atomic import fsync_dir
+from fieldapp.storage.atomic import fsync_dir, read_untrusted
 from fieldapp.storage.connection import Connection, connect, transaction
 from fieldapp.storage.sidecar import Sidecar
 
 LEGACY_FORMAT = "fieldapp-intake-keys/1"
-_LEGACY_MAX = 64 * 1024
 _STORAGE_FAULTS = ("full", "disk i/o", "readonly", "read-only", "unable to open", "locked")
 _CONTEXT = b"fieldapp-intake-store/1"
 T = TypeVar("T")
 
 
-def sidecar_path(path: Path) -> Path:
-    return Path(path).with_name(Path(path).name + ".keys")
+sidecar_path = sidecar.sidecar_path
 
 
 def exists(path: Path) -> bool:
@@ -157,15 +155,15 @@ def create(path: Path, side: Sidecar, store_key: bytes, desk: Desk) -> FileStore
     return FileStore(conn, path, desk, side)
 
 
-def _legacy(path: Path) -> dict | None:
-    """The key file of the first kind, or None if it is of the vault's kind."""
+def _key_file(path: Path) -> Sidecar | dict:
+    """The key file beside the store, read as a file someone else may have put there (never followed as
+    a link, never blocking on a FIFO, bounded): of the vault's kind, or (a dict) of the first kind."""
     try:
-        with open(sidecar_path(path), "rb") as handle:
-            raw = handle.read(_LEGACY_MAX + 1)
+        raw = read_untrusted(sidecar_path(path), sidecar.FILE_BYTES)
     except OSError as exc:
         raise NotAVault() from exc
     if raw[:1] != b"{":
-        return None
+        return sidecar.parse(raw)
     try:
         side = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -193,13 +191,12 @@ def open_file(path: Path, user: str | None, passphrase: str) -> tuple[FileStore,
     """The store unlocked by a staff member's passphrase, and None; or, for a store of the first kind
     opened with CMM's one passphrase, the store (no desk yet) and its key, for ``cmm.store`` to convert."""
     path = Path(path)
-    if not path.is_file() or not sidecar_path(path).is_file():
+    if not path.is_file() or not os.path.lexists(sidecar_path(path)):     # what is there is checked as it is read
         raise IntakeStoreMissing()
-    legacy = _legacy(path)
-    if legacy is not None:
-        data_key = _open_legacy(path, legacy, passphrase)
+    side = _key_file(path)
+    if isinstance(side, dict):
+        data_key = _open_legacy(path, side, passphrase)
         return FileStore(connect(path, data_key), path), data_key
-    side = sidecar.read(path)
     desk = staff.unlock(side, user, passphrase)
     for store_key in (desk.keys.get(STORE), desk.pending.get(STORE)):
         if store_key is not None:

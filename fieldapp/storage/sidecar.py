@@ -326,6 +326,11 @@ def read(vault: Path) -> Sidecar:
         raise NotAVault() from exc
     finally:
         os.close(fd)
+    return parse(raw)
+
+
+def parse(raw: bytes) -> Sidecar:
+    """A key file's bytes as read: the newest whole header copy; NotAVault when there is none."""
     if raw[:1] == b"{":                                     # the first format, plain JSON
         return Sidecar.from_bytes(raw)
     copies = [decode_area(raw[i:i + AREA_BYTES]) for i in (0, AREA_BYTES)]

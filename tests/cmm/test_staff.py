@@ -682,3 +682,23 @@ def test_a_trigger_planted_by_an_operator_gives_clear_errors_and_never_locks_the
         assert any("could not be finished" in notice for notice in conn.notices)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link", "huge"])
+def test_a_key_file_that_is_not_a_plain_file_opens_nothing_and_never_hangs(tmp_path, planted) -> None:
+    import os
+
+    path = tmp_path / "intake.store"
+    intake_store.create(path, ADMIN_PASS, user="Ana").close()
+    keyfile = sidecar.sidecar_path(path)
+    real = keyfile.read_bytes()
+    keyfile.unlink()
+    if planted == "fifo":
+        os.mkfifo(keyfile)
+    elif planted == "link":
+        (tmp_path / "elsewhere.keys").write_bytes(real)
+        keyfile.symlink_to(tmp_path / "elsewhere.keys")
+    else:
+        keyfile.write_bytes(real + bytes(sidecar.FILE_BYTES))
+    with pytest.raises(NotAVault):
+        intake_store.open_store(path, ADMIN_PASS, "Ana")
