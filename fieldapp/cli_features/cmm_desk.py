@@ -8,7 +8,7 @@ import sys
 from fieldapp.cli_support import confirmed, guarded, read_secret
 from fieldapp.cmm.staff import ADMIN, ROLES
 from fieldapp.errors import ExitCode, InvalidInput
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.security.passphrase import strength
 from fieldapp.storage.untrusted_dir import printable
 
@@ -133,8 +133,10 @@ def cmd_audit(args) -> int:
         print(f"{line.entry.seq}  {line.entry.at}  {printable(line.name)}  {line.entry.packet_id}{mark}")
     broken = sum(not line.sound for line in lines)
     if broken:
-        print(_("{count} lines of the log do not verify.").format(count=broken), file=sys.stderr)
+        print(ngettext("{count} line of the log does not verify.", "{count} lines of the log do not verify.",
+                       broken).format(count=broken), file=sys.stderr)
         return ExitCode.INTEGRITY
-    print(_("{count} readings, every line verified.").format(count=len(lines)))
+    print(ngettext("{count} reading, its line verified.", "{count} readings, every line verified.",
+                   len(lines)).format(count=len(lines)))
     return ExitCode.OK
 

@@ -21,7 +21,7 @@ from fieldapp.cmm.staff import ADMIN, ADMIN_KEY, CASE, CASEWORKER, INTAKE, STORE
 from fieldapp.crypto import keys
 from fieldapp.crypto.keys import KdfParams
 from fieldapp.errors import FieldappError, InvalidInput
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.storage.sidecar import Sidecar
 
 ROTATED = (STORE, CASE, ADMIN_KEY)       # CMM's intake seed is published to NGOs: it is not replaced here
@@ -238,7 +238,7 @@ def _replace_keys(store) -> list[str]:
         db.set_case_key(store, new_public, new_epoch, new_store)
         for body in db.bodies_not_at(store, new_epoch):
             try:
-                plain = casefile.open_sealed(_case_key_for(store, body.epoch), _both(desk, STORE), body.epoch,
+                plain = casefile.open_sealed(_case_key_for(store, body.epoch), db.store_keys(store), body.epoch,
                                              body.packet_id, body.sealed or b"")
             except IntakeStoreDamaged:
                 unopened.append(body.packet_id)       # left as it is: it did not open before either
@@ -259,8 +259,9 @@ def _replace_keys(store) -> list[str]:
                                "moment. An admin's next unlock finishes the replacement.")) from exc
     if not unopened:
         return []
-    return [_("{count} referrals in the intake store do not open (changed outside fieldapp); they were left as "
-              "they are.").format(count=len(unopened))]
+    return [ngettext("{count} referral in the intake store does not open (changed outside fieldapp); it was left "
+                     "as it is.", "{count} referrals in the intake store do not open (changed outside fieldapp); "
+                     "they were left as they are.", len(unopened)).format(count=len(unopened))]
 
 
 def adopt_intake_seed(store, seed: bytes) -> None:
@@ -291,7 +292,7 @@ def read_referral(store, packet_id: str) -> str | None:
         db.add_opening(store, entry)
         if body.sealed is None:
             raise IntakeStoreDamaged()
-        return casefile.open_sealed(_case_key_for(store, body.epoch), _both(desk, STORE), body.epoch, packet_id,
+        return casefile.open_sealed(_case_key_for(store, body.epoch), db.store_keys(store), body.epoch, packet_id,
                                     body.sealed)
 
     return store.run_transaction(work)

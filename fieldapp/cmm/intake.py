@@ -22,11 +22,11 @@ from fieldapp.cmm.store import IntakeStore
 from fieldapp.errors import StorageIOError, VaultExists
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto, packet, receipt, rotation
-from fieldapp.protocol.crypto import CmmPublic, CmmSecret
+from fieldapp.protocol.crypto import MAX_PACKET_BYTES, CmmPublic, CmmSecret
 from fieldapp.protocol.errors import BadKeyFile
 from fieldapp.protocol.packet import SignerKey
 from fieldapp.protocol.reasons import AUTHENTICATED, Rejected
-from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage.atomic import read_untrusted, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,11 @@ def keygen(out_dir: Path, passphrase: str) -> CmmPublic:
 
 
 def load_secret(path: Path, passphrase: str) -> CmmSecret:
-    try:
-        raw = Path(path).read_bytes()
+    try:                                    # perhaps from a stick out of the safe: no link, no FIFO, bounded
+        raw = read_untrusted(path, MAX_PACKET_BYTES)
     except OSError as exc:
-        raise BadKeyFile(_("CMM's secret key file could not be read.")) from exc
+        raise BadKeyFile(_("CMM's secret key file could not be read. It must be a plain file: not a link, a "
+                           "folder or a pipe.")) from exc
     return crypto.open_secret_key_file(raw, passphrase)
 
 

@@ -122,11 +122,15 @@ def add_member(side: Sidecar, name: str, passphrase: str, role: str, held: dict[
 def grant_to_role(side: Sidecar, key_name: str, key: bytes, roster: dict[str, dict]) -> None:
     """Seal ``key_name`` (a key added later, such as CMM's secret seed) to every member whose role
     holds it, with the public key the vouched staff list names."""
-    grant = side.grants.setdefault(key_name, Grant(epoch=1))
+    _seal_to_roles(side, side.grants.setdefault(key_name, Grant(epoch=1)), key_name, key, roster)
+
+
+def _seal_to_roles(side: Sidecar, grant: Grant, key_name: str, key: bytes, roster: dict[str, dict]) -> None:
+    """Seal ``key`` at ``grant``'s epoch to each member of ``roster`` (the vouched staff list, never a public
+    key found only in the key file) whose role holds ``key_name``."""
     for slot_id, entry in roster.items():
         if key_name in ROLE_KEYS.get(entry["role"], ()) and slot_id in side.members:
-            grant.sealed[slot_id] = keyring.seal_key(side, key_name, grant.epoch, key,
-                                                     keys.unb64(entry["box_public"]))
+            grant.sealed[slot_id] = keyring.seal_key(side, key_name, grant.epoch, key, keys.unb64(entry["box_public"]))
 
 
 def unlock(side: Sidecar, name: str | None, passphrase: str) -> Desk:
@@ -183,9 +187,7 @@ def reseal(side: Sidecar, key_name: str, new_key: bytes, admin_key: bytes, roste
     with the (current) admin key."""
     epoch = side.grants[key_name].epoch + 1 if key_name in side.grants else 1
     grant = Grant(epoch, proof=keyring.rotation_proof(side, key_name, epoch, new_key, admin_key))
-    for slot_id, entry in roster.items():
-        if key_name in ROLE_KEYS.get(entry["role"], ()) and slot_id in side.members:
-            grant.sealed[slot_id] = keyring.seal_key(side, key_name, epoch, new_key, keys.unb64(entry["box_public"]))
+    _seal_to_roles(side, grant, key_name, new_key, roster)
     return grant
 
 

@@ -251,7 +251,7 @@ def legacy_store_key(store: PgStore, passphrase: str) -> bytes | None:
     if not params.at_least_floor():
         raise NotAVault()
     store_key = keys.unwrap(keys.derive(passphrase, bytes(salt), params), bytes(wrapped),
-                            _SLOT_CONTEXT + SHARED_SLOT.encode("utf-8"))
+                            _slot_context(SHARED_SLOT))
     if store_key is None:
         raise WrongPassphrase()
     return store_key

@@ -105,13 +105,6 @@ class UntrustedFolder:
             raise TooLarge(name)
         return read_untrusted(self._at(name), limit, dir_fd=self.fd)
 
-    def is_file(self, name: str) -> bool:
-        """True for a regular file (not a link to one)."""
-        try:
-            return stat.S_ISREG(os.stat(self._at(name), dir_fd=self.fd, follow_symlinks=False).st_mode)
-        except OSError:
-            return False
-
     def write(self, name: str, data: bytes, mode: int = 0o644) -> None:
         """``name`` written whole or not at all; whatever sat at that name (a link too) is replaced, not followed."""
         if self.fd is None:

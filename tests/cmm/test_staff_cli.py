@@ -9,6 +9,8 @@ import io
 import json
 import sys
 
+import pytest
+
 from fieldapp.cli_features.referral import register
 from fieldapp.cmm import intake
 from fieldapp.errors import ExitCode
@@ -69,7 +71,7 @@ def test_staff_journey_on_the_command_line(tmp_path, monkeypatch, capsys) -> Non
 
     assert run(["intake", "audit", *store, "--user", "Ana"], ADMIN_PASS + "\n", monkeypatch) == ExitCode.OK
     said = capsys.readouterr().out
-    assert f"Cai  {second['packet_id']}" in said and "every line verified" in said
+    assert f"Cai  {second['packet_id']}" in said and "1 reading, its line verified." in said
     assert run(["intake", "staff", "remove", *store, "--user", "Ana", "--name", "Cai"], ADMIN_PASS + "\nno\n",
                monkeypatch) == ExitCode.FAILURE
     assert run(["intake", "staff", "remove", *store, "--user", "Ana", "--name", "Cai", "--yes"], ADMIN_PASS + "\n",
@@ -80,3 +82,18 @@ def test_staff_journey_on_the_command_line(tmp_path, monkeypatch, capsys) -> Non
     assert "Cai  caseworker  removed" in listing and "Olu  intake operator  since" in listing
     assert run(["intake", "read", *store, "--user", "Cai", "--packet", second["packet_id"]], CASEWORKER_PASS + "\n",
                monkeypatch) == ExitCode.WRONG_PASSPHRASE
+
+
+def test_cmms_secret_key_file_is_read_as_hostile_input(tmp_path) -> None:
+    import os
+
+    from fieldapp.protocol.errors import BadKeyFile
+
+    fifo, link = tmp_path / "fifo.key", tmp_path / "link.key"
+    os.mkfifo(fifo)
+    intake.keygen(tmp_path / "desk", ADMIN_PASS)
+    link.symlink_to(tmp_path / "desk" / intake.SECRET_FILE)
+    for planted in (fifo, link):                     # a stick out of the safe: never followed, never waited on
+        with pytest.raises(BadKeyFile):
+            intake.load_secret(planted, ADMIN_PASS)
+    assert intake.load_secret(tmp_path / "desk" / intake.SECRET_FILE, ADMIN_PASS).public.fingerprint
