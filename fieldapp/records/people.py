@@ -100,7 +100,7 @@ def similar_people(session: Session, person: Person) -> list[Person]:
     key, year = alias_key(person.alias), date.today().year
     found = [other for other in people_repo.candidates_like(session.conn, person.nationality, _age(person, year),
                                                             year, AGE_SPREAD,
-                                                            lambda alias: keys_similar(key, alias_key(alias)))
+                                                            lambda other_key: keys_similar(key, other_key))
              if other.id != person.id]
     found.sort(key=lambda other: (alias_key(other.alias) != key, other.alias.casefold(), other.id))
     return found[:MAX_SIMILAR]

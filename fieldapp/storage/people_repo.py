@@ -111,10 +111,11 @@ def list_people(conn: Connection, query: PeopleQuery, offset: int = 0, limit: in
 # -- duplicates and merging ---------------------------------------------------------------------
 
 def candidates_like(conn: Connection, nationality: str, age: int | None, year: int, spread: int,
-                    alias_matches: Callable[[str], bool] | None = None) -> list[Person]:
+                    key_matches: Callable[[str], bool] | None = None) -> list[Person]:
     """People who could be the same as one of this nationality and age (unknowns match anything) and, when
-    ``alias_matches`` is given, whose alias it accepts (checked before a row becomes a record: thousands of
-    people of one age are compared while a form waits)."""
+    ``key_matches`` is given, whose stored alias key it accepts. Only ids and keys are read for the
+    comparison (thousands of people of one age are compared while a form waits); whole records are
+    read for the matches alone."""
     clauses, args = ["1"], []
     if nationality:
         clauses.append("(nationality = ? OR nationality = '')")
@@ -123,8 +124,12 @@ def candidates_like(conn: Connection, nationality: str, age: int | None, year: i
         clauses.append("(coalesce(? - birth_year, age_estimate) IS NULL"
                        " OR abs(coalesce(? - birth_year, age_estimate) - ?) <= ?)")
         args += [year, year, age, spread]
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {' AND '.join(clauses)}", args)
-    return [_row(r) for r in rows if alias_matches is None or alias_matches(r[2])]
+    where = " AND ".join(clauses)
+    if key_matches is None:
+        return [_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM people WHERE {where}", args)]
+    ids = [row[0] for row in conn.execute(f"SELECT id, alias_key FROM people WHERE {where}", args)
+           if key_matches(row[1])]
+    return [person for person in (get_person(conn, person_id) for person_id in ids) if person is not None]
 
 
 def merge_people(conn: Connection, keep_id: str, drop_id: str) -> int:
