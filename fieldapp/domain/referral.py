@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from fieldapp.domain.codes import LANGUAGES
 from fieldapp.i18n import N_
 
 PACKET_SCHEMA = "cmm-referral/1"
@@ -41,6 +42,8 @@ STATUSES = {
 }
 EDITABLE = frozenset({"draft"})
 UNSENT = frozenset({"draft", "sealed", "queued", "failed"})
+# Referrals whose packet exists: CMM holds it or may come to (the k-rule counts them together).
+SENT_OR_SEALED = frozenset({"sealed", "queued", "sent", "acknowledged", "failed"})
 
 RECEIPT_OUTCOMES = ("accepted", "duplicate", "rejected")
 
@@ -80,7 +83,8 @@ class Referral:
 
 @dataclass(frozen=True)
 class QuasiRow:
-    """One person as the k-rule sees them: where and when they were met, and who they are in codes."""
+    """One person as the k-rule sees them: where and when they were met, and who they are in codes.
+    ``languages`` are quasi-identifiers too ("vi" says much of what "VN" says): sorted, known codes only."""
 
     person_id: str
     gender: str
@@ -88,6 +92,12 @@ class QuasiRow:
     nationality: str
     region: str
     month: str
+    languages: tuple[str, ...] = ()
+
+
+def language_set(languages) -> tuple[str, ...]:
+    """The languages a packet may name, as the k-rule compares them: known codes, sorted, no repeats."""
+    return tuple(sorted({code for code in languages if code in LANGUAGES}))
 
 
 # -- age groups -------------------------------------------------------------------------------
@@ -168,6 +178,12 @@ NATIONALITY_VALUES = ("unknown",) + COUNTRIES + tuple(_SUBREGIONS) + tuple(_REGI
 NATIONALITY_LEVELS = 3   # 0: country, 1: sub-region, 2: world region
 
 
+# The countries in each sub-region and world region (for a query that needs only those who could match).
+COUNTRIES_OF = {group: tuple(sorted(code for code in SUBREGION_OF
+                                    if group in (SUBREGION_OF[code], WORLD_REGION_OF[SUBREGION_OF[code]])))
+                for group in (*_SUBREGIONS, *_REGION_OF_SUBREGION)}
+
+
 def nationality_group(code: str, level: int) -> str:
     """ISO 3166-1 alpha-2 at level 0, its M49 sub-region at 1, its world region at 2."""
     code = (code or "").upper()
@@ -185,6 +201,12 @@ def month_of(day: date | datetime) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def quarter_months(month: str) -> tuple[str, str, str]:
+    """The three months of the quarter that holds ``month`` ("YYYY-MM")."""
+    year, first = month[:4], (int(month[5:7]) - 1) // 3 * 3 + 1
+    return tuple(f"{year}-{m:02d}" for m in range(first, first + 3))
+
+
 def period(month: str, level: int) -> str:
     """"YYYY-MM" at level 0, "YYYY-Qn" at level 1."""
     if level == 0:
@@ -197,22 +219,26 @@ def period(month: str, level: int) -> str:
 
 @dataclass(frozen=True)
 class Levels:
+    """How much detail is given up; ``languages`` 1 leaves the languages out (they go with nationality)."""
+
     age: int = 0
     nationality: int = 0
     period: int = 0
+    languages: int = 0
 
 
-# The order in which detail is given up; each step is cumulative.
+# The order in which detail is given up; each step is cumulative. Languages are left out in the
+# step that gives up the exact nationality, or they would give it back.
 STEPS = (
     ("age_10_years", Levels(age=1)),
-    ("nationality_subregion", Levels(age=1, nationality=1)),
-    ("month_to_quarter", Levels(age=1, nationality=1, period=1)),
-    ("age_adult_or_minor", Levels(age=2, nationality=1, period=1)),
-    ("nationality_world_region", Levels(age=2, nationality=2, period=1)),
+    ("nationality_subregion", Levels(age=1, nationality=1, languages=1)),
+    ("month_to_quarter", Levels(age=1, nationality=1, period=1, languages=1)),
+    ("age_adult_or_minor", Levels(age=2, nationality=1, period=1, languages=1)),
+    ("nationality_world_region", Levels(age=2, nationality=2, period=1, languages=1)),
 )
 STEP_LABELS = {
     "age_10_years": N_("age given in ten-year bands"),
-    "nationality_subregion": N_("nationality given as a part of the world"),
+    "nationality_subregion": N_("nationality given as a part of the world, and languages left out"),
     "month_to_quarter": N_("month given as a quarter of the year"),
     "age_adult_or_minor": N_("age given only as under 18 or 18 and over"),
     "nationality_world_region": N_("nationality given only as a continent"),
@@ -226,12 +252,13 @@ class QuasiIdentifiers:
     nationality: str
     region: str
     period: str
+    languages: tuple[str, ...] = ()
 
 
 def quasi_identifiers(gender: str, age: int | None, nationality: str, region: str, month: str,
-                      levels: Levels) -> QuasiIdentifiers:
+                      levels: Levels, languages: tuple[str, ...] = ()) -> QuasiIdentifiers:
     return QuasiIdentifiers(gender, age_group(age, levels.age), nationality_group(nationality, levels.nationality),
-                            region, period(month, levels.period))
+                            region, period(month, levels.period), languages if levels.languages == 0 else ())
 
 
 @dataclass(frozen=True)
@@ -242,9 +269,10 @@ class Generalisation:
     exact: QuasiIdentifiers
     exact_count: int
     result: QuasiIdentifiers
-    count: int                         # people sharing ``result`` (the person included)
+    count: int                         # people consistent with ``result`` and every earlier packet
     steps: tuple[str, ...] = ()        # step codes applied, in order
     levels: Levels = field(default_factory=Levels)
+    earlier: int = 0                   # earlier packets about the same person counted with this one
 
     @property
     def met(self) -> bool:

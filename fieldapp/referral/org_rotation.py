@@ -144,12 +144,12 @@ def _rebuilt(session: Session, referral: Referral, packet_id: str, org: str, *, 
     """The packet again, at the detail that was given up when it was sealed (the k-rule is not run
     afresh, so it never shows more than the worker confirmed). With ``check_k``, None when fewer than
     k people now share that detail and no reason was given at sealing: it must be checked and sealed again."""
-    target, rows, languages = service._quasi(session, referral)
-    gen = anonymise.at_steps(target, rows, config.get_k(session), referral.generalised)
+    target, rows, earlier = service._quasi(session, referral)
+    gen = anonymise.at_steps(target, rows, config.get_k(session), referral.generalised, earlier)
     overridden = bool(referral.override_reason)
     if check_k and not gen.met and not overridden:
         return None
-    return packet.build(referral, tuple(languages), gen, org=org, packet_id=packet_id, overridden=overridden)
+    return packet.build(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
 
 
 def replace_after_leaving(session: Session) -> Path | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from fieldapp.domain.codes import LANGUAGES
 from fieldapp.domain.referral import PACKET_SCHEMA, Generalisation, Referral
 from fieldapp.protocol import schemas as schema
 from fieldapp.referral.errors import PacketInvalid
@@ -26,8 +25,7 @@ def new_reference() -> str:
     return secrets.token_hex(12)
 
 
-def build(referral: Referral, languages: tuple[str, ...], gen: Generalisation, *, org: str, packet_id: str,
-          overridden: bool) -> dict:
+def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
     """The packet as a dict; raises PacketInvalid if it does not match the schema."""
     consent = referral.consent
     packet = {
@@ -41,7 +39,7 @@ def build(referral: Referral, languages: tuple[str, ...], gen: Generalisation, *
         "gender": gen.result.gender,
         "age_group": gen.result.age_group,
         "nationality": gen.result.nationality,
-        "languages": sorted({code for code in languages if code in LANGUAGES}),
+        "languages": list(gen.result.languages),
         "indicators": sorted(set(referral.indicators)),
         "exploitation_forms": sorted(set(referral.exploitation_forms)),
         "help_requested": sorted(set(referral.help_requested)),

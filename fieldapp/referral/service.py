@@ -10,22 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
     CONSENT_SCOPES,
+    COUNTRIES_OF,
     EDITABLE,
     HELP_REQUESTED,
+    SENT_OR_SEALED,
     STATUSES,
+    STEPS,
     UNSENT,
     Consent,
     Generalisation,
     QuasiRow,
     Referral,
     age_in,
+    language_set,
     month_of,
+    nationality_group,
+    quarter_months,
 )
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
@@ -146,20 +153,46 @@ def record_consent(session: Session, referral_id: str, scope: str, sheet_languag
     return consent
 
 
-def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, list[QuasiRow], list[str]]:
+def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Population, list[set]]:
+    """The person as the k-rule sees them in this referral, everyone of their gender met in its year, and
+    for each packet about them already sealed (``SENT_OR_SEALED``), the people it fits. Contacts whose venue
+    has no region count in the organisation's region, whatever region this referral names."""
     person = referral_repo.person_codes(session.conn, referral.person_id)
     if person is None:
         raise InvalidInput(_("This person no longer exists."))
-    year = int(referral.month[:4])
+    home = organisation.load(session).region
+    widest = STEPS[-1][1]
+    fetched: dict[tuple, anonymise.Population] = {}
 
-    def row(person_id, gender, age_estimate, birth_year, nationality, region, month) -> QuasiRow:
-        return QuasiRow(person_id, gender, age_in(year, age_estimate, birth_year), nationality, region, month)
+    def population(month: str) -> anonymise.Population:
+        """Only who could share the widest values (the quarter, the continent): every narrower level is
+        a part of them, so no one who could count is left out. Grouped as read, so each combination of
+        raw values is turned into codes once."""
+        quarter = quarter_months(month)
+        region = nationality_group(person["nationality"], widest.nationality)
+        key = (quarter, region)
+        if key not in fetched:
+            raw: dict[tuple, set] = defaultdict(set)
+            for pid, gender, age_estimate, birth_year, nationality, languages, place, met in referral_repo.quasi_rows(
+                    session.conn, person["gender"], quarter[0], quarter[-1], COUNTRIES_OF.get(region), home):
+                raw[(gender, age_estimate, birth_year, nationality, place, met, languages)].add(pid)
+            year = int(month[:4])
+            groups: dict[tuple, set] = defaultdict(set)
+            for (gender, age_estimate, birth_year, nationality, place, met, languages), people in raw.items():
+                groups[(gender, age_in(year, age_estimate, birth_year), nationality, place, met,
+                        language_set(languages))] |= people
+            fetched[key] = anonymise.Population.grouped(dict(groups))
+        return fetched[key]
 
-    target = row(person["id"], person["gender"], person["age_estimate"], person["birth_year"],
-                 person["nationality"], referral.region, referral.month)
-    others = [row(*r) for r in referral_repo.quasi_rows(session.conn, person["gender"], referral.month[:4],
-                                                        referral.region)]
-    return target, others, list(person["languages"])
+    def target(other: Referral) -> QuasiRow:
+        return QuasiRow(person["id"], person["gender"], age_in(int(other.month[:4]), person["age_estimate"],
+                                                                person["birth_year"]),
+                        person["nationality"], other.region, other.month, language_set(person["languages"]))
+
+    earlier = [anonymise.fitting(target(other), population(other.month), other.generalised)
+               for other in referral_repo.for_person(session.conn, referral.person_id)
+               if other.id != referral.id and other.status in SENT_OR_SEALED]
+    return target(referral), population(referral.month), earlier
 
 
 def preview(session: Session, referral_id: str, *, exact: bool = False) -> Preview:
@@ -173,10 +206,11 @@ def preview(session: Session, referral_id: str, *, exact: bool = False) -> Previ
         raise ConsentMissing()
     if referral.consent.withdrawn_at is not None:
         raise ConsentWithdrawn()
-    target, rows, languages = _quasi(session, referral)
+    target, rows, earlier = _quasi(session, referral)
     k = config.get_k(session)
-    gen = anonymise.exact_only(target, rows, k) if exact else anonymise.generalise(target, rows, k)
-    body = packet.build(referral, tuple(languages), gen, org=config.org_id(session),
+    gen = (anonymise.exact_only(target, rows, k, earlier) if exact
+           else anonymise.generalise(target, rows, k, earlier))
+    body = packet.build(referral, gen, org=config.org_id(session),
                         packet_id=packet.new_packet_id(), overridden=not gen.met)
     return Preview(referral_id, body, summary.describe(body), gen,
                    summary.describe_generalisation(gen, exact=exact), exact, needs_reason=not gen.met)

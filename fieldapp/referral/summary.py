@@ -9,7 +9,7 @@ from fieldapp.domain.referral import (
     STEP_LABELS,
     Generalisation,
 )
-from fieldapp.i18n import _, babel_locale
+from fieldapp.i18n import _, babel_locale, ngettext
 from fieldapp.protocol.words import age_words, nationality_words, period_words
 
 
@@ -61,6 +61,11 @@ def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:
     if gen.steps:
         lines.append(_("To protect the person, some details are less exact: {steps}.").format(
             steps="; ".join(_(STEP_LABELS[s]) for s in gen.steps)))
+    if gen.earlier:
+        lines.append(ngettext(
+            "Counted together with {count} earlier referral of this person: CMM may read them side by side.",
+            "Counted together with {count} earlier referrals of this person: CMM may read them side by side.",
+            gen.earlier).format(count=gen.earlier))
     if gen.met:
         lines.append(_("{count} people in your records share these details (at least {k} are needed).").format(
             count=gen.count, k=gen.k))
