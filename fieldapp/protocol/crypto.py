@@ -4,7 +4,10 @@ A packet file is::
 
     MAGIC (8) | CMM key id (16) | length of the sealed box (4, big-endian) | sealed box
 
-and the sealed box holds ``signer key id (16) | Ed25519 signature (64) | canonical JSON``.
+and the sealed box holds ``signer key id (16) | Ed25519 signature (64) | length of the JSON (4) |
+canonical JSON | zeros``, padded to one of a few fixed sizes (``BUCKETS``), so a packet's size says
+nothing of how much it holds or how much was generalised. The padding is outside the signed JSON, so
+the signed bytes stay exact. Files of the first format (``LEGACY_MAGIC``: no length, no padding) still open.
 The header is not secret and not trusted: it only lets the intake say *why* a file does not open
 (another recipient, cut short). A receipt is an Ed25519 signed message (signature | canonical JSON).
 """
@@ -27,12 +30,17 @@ from fieldapp.protocol import jsonsafe
 from fieldapp.protocol.errors import BadKeyFile, WrongCmmPassphrase
 from fieldapp.protocol.reasons import Rejected
 
-MAGIC = b"CMMPKT1\n"
+MAGIC = b"CMMPKT2\n"
+LEGACY_MAGIC = b"CMMPKT1\n"
 KEY_ID_BYTES = 16
 SIG_BYTES = 64
 _HEADER = len(MAGIC) + KEY_ID_BYTES + 4
 SEAL_OVERHEAD = 48
 MAX_PACKET_BYTES = 64 * 1024
+_LENGTH = struct.Struct(">I")
+_SIGNED_HEAD = KEY_ID_BYTES + SIG_BYTES
+# The sizes a sealed box's plaintext is padded to; the largest fills a packet file of MAX_PACKET_BYTES.
+BUCKETS = (4096, 16384, MAX_PACKET_BYTES - _HEADER - SEAL_OVERHEAD)
 PUBLIC_FORMAT = "cmm-public-key/1"
 SECRET_FORMAT = "cmm-secret-key/1"
 ORG_FORMAT = "fieldapp-org-key/1"
@@ -194,19 +202,40 @@ def _key_field(data: dict, name: str) -> bytes:
 
 # -- packets --------------------------------------------------------------------------------------
 
+class TooLarge(ValueError):
+    """The JSON does not fit in the largest packet."""
+
+
 def sign_and_seal(body: bytes, signing_seed: bytes, cmm: CmmPublic) -> bytes:
-    """Sign the canonical JSON with the organisation's key, then seal it to CMM's X25519 key."""
+    """Sign the canonical JSON with the organisation's key, then pad it to its bucket and seal it to
+    CMM's X25519 key. Raises ``TooLarge`` when it does not fit in the largest bucket."""
     signer = SigningKey(signing_seed)
-    plaintext = key_id(bytes(signer.verify_key)) + signer.sign(body).signature + body
-    sealed = SealedBox(PublicKey(cmm.x25519)).encrypt(plaintext)
-    return MAGIC + cmm.key_id + struct.pack(">I", len(sealed)) + sealed
+    plaintext = (key_id(bytes(signer.verify_key)) + signer.sign(body).signature + _LENGTH.pack(len(body)) + body)
+    size = next((bucket for bucket in BUCKETS if bucket >= len(plaintext)), None)
+    if size is None:
+        raise TooLarge()
+    sealed = SealedBox(PublicKey(cmm.x25519)).encrypt(plaintext + bytes(size - len(plaintext)))
+    return MAGIC + cmm.key_id + _LENGTH.pack(len(sealed)) + sealed
+
+
+def _unpadded(plaintext: bytes) -> bytes:
+    """``signer | signature | JSON`` from a padded plaintext; ``damaged`` unless the size is a bucket's,
+    the length fits and every byte after the JSON is zero."""
+    start = _SIGNED_HEAD + _LENGTH.size
+    if len(plaintext) not in BUCKETS:
+        raise Rejected("damaged")
+    (length,) = _LENGTH.unpack(plaintext[_SIGNED_HEAD:start])
+    if start + length > len(plaintext) or plaintext[start + length:].strip(b"\0"):
+        raise Rejected("damaged")
+    return plaintext[:_SIGNED_HEAD] + plaintext[start:start + length]
 
 
 def open_packet(data: bytes, secret: CmmSecret, box: SealedBox | None = None) -> bytes:
-    """The signed plaintext inside a packet file, or ``Rejected`` saying why it does not open."""
+    """The signed plaintext (``signer | signature | JSON``, padding taken off) inside a packet file, or
+    ``Rejected`` saying why it does not open."""
     if len(data) > MAX_PACKET_BYTES:
         raise Rejected("too_large")
-    if len(data) < _HEADER or not data.startswith(MAGIC):
+    if len(data) < _HEADER or not data.startswith((MAGIC, LEGACY_MAGIC)):
         raise Rejected("not_a_packet")
     recipient = data[len(MAGIC):len(MAGIC) + KEY_ID_BYTES]
     if recipient != secret.public.key_id:
@@ -218,9 +247,10 @@ def open_packet(data: bytes, secret: CmmSecret, box: SealedBox | None = None) ->
     if len(sealed) != length or length <= SEAL_OVERHEAD:
         raise Rejected("damaged")
     try:
-        return (box or SealedBox(secret.box_key)).decrypt(sealed)
+        plaintext = (box or SealedBox(secret.box_key)).decrypt(sealed)
     except (nacl_exceptions.CryptoError, ValueError, TypeError) as exc:
         raise Rejected("damaged") from exc
+    return _unpadded(plaintext) if data.startswith(MAGIC) else plaintext
 
 
 def split_signed(plaintext: bytes) -> tuple[bytes, bytes, bytes]:

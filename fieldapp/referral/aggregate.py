@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto
 from fieldapp.protocol.files import AGGREGATE_SCHEMA, AGGREGATE_SUFFIX
@@ -37,7 +38,10 @@ def seal_to_folder(session: Session, start: date, end: date, folder: Path | None
 
         raise StorageIOError(_("Choose an existing folder for the sealed figures (for example a USB stick)."))
     data = build(session, start, end)
-    sealed = crypto.sign_and_seal(crypto.canonical_json(data), config.org_seed(session), cmm)
+    try:
+        sealed = crypto.sign_and_seal(crypto.canonical_json(data), config.org_seed(session), cmm)
+    except crypto.TooLarge as exc:
+        raise InvalidInput(_("The figures are too many for one sealed file. Choose a shorter period.")) from exc
     path = target / f"{data['packet_id']}{AGGREGATE_SUFFIX}"
     write_atomic(path, sealed, mode=0o644)
     session.audit("report.aggregate_sealed", "report")

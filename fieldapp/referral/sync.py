@@ -8,6 +8,7 @@ write transaction; each outcome is then saved in its own transaction.
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,8 @@ def _failed(session: Session, row, reason: str, report: SyncReport, *, requeue: 
 
 def sync(session: Session, progress: Progress | None = None, to_folder: Path | None = None,
          cancel: CancelToken = NEVER) -> SyncReport:
-    """Deliver every queued packet (immediate danger first) and read receipts; never raises for a
+    """Deliver every queued packet and read receipts: over HTTPS immediate danger first, into a folder in
+    random order (the order of files on a stick must not say which is urgent). Never raises for a
     packet that could not go: it stays queued and is listed in ``failed`` with the reason. ``cancel``
     stops it between packets and breaks off a network call in progress (``Cancelled``); a packet cut off
     mid-delivery stays queued, and CMM's intake counts a packet it already had as a duplicate."""
@@ -174,6 +176,8 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
     progress = progress or (lambda done, total, message: None)
     refused = _read_receipts(session, transport, cmm, report)
     rows = outbox_repo.list_rows(session.conn, ("queued",))
+    if transport.shuffled:
+        secrets.SystemRandom().shuffle(rows)
     stop_reason = refused               # a stick whose folders are links gets no packets either
     for done, row in enumerate(rows):
         cancel.check()

@@ -15,6 +15,7 @@ import http.client
 import os
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,12 +43,18 @@ class FolderTransport:
 
     Everything on the stick is hostile: the folder and its receipts folder are never used through a link
     (refused with a reason, and nothing is written or read), and a receipt file is read only if it is a
-    regular file of at most ``MAX_PACKET_BYTES``, one at a time (``UntrustedFolder``)."""
+    regular file of at most ``MAX_PACKET_BYTES``, one at a time (``UntrustedFolder``).
+
+    Whoever carries the stick sees the files, not what is in them: a run writes its packets in random
+    order (``shuffled``) and every file of the run carries the same time (the hour the run began), so
+    neither the order in the folder nor the times say which packet was urgent."""
 
     name = "folder"
+    shuffled = True
 
     def __init__(self, folder: Path, receipts: Path | None = None) -> None:
         self.folder = Path(folder)
+        self.stamp = float(int(time.time()) // 3600 * 3600)
         self.receipts_folder = Path(receipts) if receipts else self.folder / "receipts"
         self._own_receipts = receipts is None
 
@@ -64,7 +71,7 @@ class FolderTransport:
         self.check()
         with self._open() as folder:
             try:
-                folder.write(f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644)
+                folder.write(f"{packet_id}{PACKET_SUFFIX}", data, mode=0o644, mtime=self.stamp)
             except OSError as exc:
                 if exc.errno in _ONE_NAME_ONLY:      # something planted at this packet's name: the others can go
                     raise DeliveryFailed(_("Something on the stick is in the way of this packet's file name. It "
@@ -137,10 +144,12 @@ class HttpsTransport:
     """POST to CMM's endpoint; the server certificate must match the pinned SHA-256 fingerprint.
 
     Retries with exponential back-off (bounded); CMM de-duplicates by packet id, so a retry after
-    a lost answer is harmless. The answer is CMM's signed receipt.
+    a lost answer is harmless. The answer is CMM's signed receipt. Packets go urgent first: the connection
+    to CMM shows only how many there are, all of one size.
     """
 
     name = "https"
+    shuffled = False
 
     def __init__(self, endpoint: str, pin_sha256: str, *, retries: int = 3, backoff_s: float = 1.0,
                  timeout_s: float = 15.0, sleep: Callable[[float], None] | None = None,

@@ -23,29 +23,31 @@ _WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW",
                 | getattr(os, "O_BINARY", 0))
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o600, mtime: float | None = None) -> None:
     """``data`` at ``path``, whole or not at all. The folder is the caller's to choose (it may be a link);
-    nothing at the file's own name, or at a temporary name, is ever followed."""
+    nothing at the file's own name, or at a temporary name, is ever followed. With ``mtime``, the file's
+    access and modification times are set to it before it takes its name."""
     path = Path(path)
     if not AT_SUPPORTED:
-        _write(None, path.parent, path.name, data, mode)
+        _write(None, path.parent, path.name, data, mode, mtime)
         fsync_dir(path.parent)
         return
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
     folder = os.open(path.parent, flags)
     try:
-        write_atomic_at(folder, path.name, data, mode)
+        write_atomic_at(folder, path.name, data, mode, mtime)
     finally:
         os.close(folder)
 
 
-def write_atomic_at(dir_fd: int, name: str, data: bytes, mode: int = 0o600) -> None:
+def write_atomic_at(dir_fd: int, name: str, data: bytes, mode: int = 0o600, mtime: float | None = None) -> None:
     """``write_atomic`` of the plain file name ``name`` in the open folder ``dir_fd``."""
-    _write(dir_fd, None, name, data, mode)
+    _write(dir_fd, None, name, data, mode, mtime)
     os.fsync(dir_fd)
 
 
-def _write(dir_fd: int | None, folder: Path | None, name: str, data: bytes, mode: int) -> None:
+def _write(dir_fd: int | None, folder: Path | None, name: str, data: bytes, mode: int,
+           mtime: float | None = None) -> None:
     if not name or name in (".", "..") or "/" in name or "\0" in name or (os.sep != "/" and os.sep in name):
         raise ValueError("not a plain file name")
 
@@ -57,12 +59,23 @@ def _write(dir_fd: int | None, folder: Path | None, name: str, data: bytes, mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if mtime is not None:
+                _set_times(handle.fileno(), at(tmp), dir_fd, mtime)
             os.fsync(handle.fileno())
         os.replace(at(tmp), at(name), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(at(tmp), dir_fd=dir_fd)
         raise
+
+
+def _set_times(fd: int, path: str, dir_fd: int | None, moment: float) -> None:
+    """The open file's times set to ``moment``: through its handle where the system allows, else by its
+    (temporary, freshly created) name."""
+    if os.utime in os.supports_fd:
+        os.utime(fd, (moment, moment))
+    else:
+        os.utime(path, (moment, moment), dir_fd=dir_fd if os.utime in os.supports_dir_fd else None)
 
 
 def _create_temp(dir_fd, at, name: str, mode: int) -> tuple[int, str]:

@@ -105,12 +105,13 @@ class UntrustedFolder:
             raise TooLarge(name)
         return read_untrusted(self._at(name), limit, dir_fd=self.fd)
 
-    def write(self, name: str, data: bytes, mode: int = 0o644) -> None:
-        """``name`` written whole or not at all; whatever sat at that name (a link too) is replaced, not followed."""
+    def write(self, name: str, data: bytes, mode: int = 0o644, mtime: float | None = None) -> None:
+        """``name`` written whole or not at all; whatever sat at that name (a link too) is replaced, not followed.
+        With ``mtime``, the file carries that time rather than the moment it was written."""
         if self.fd is None:
-            write_atomic(self.path / name, data, mode)
+            write_atomic(self.path / name, data, mode, mtime)
         else:
-            write_atomic_at(self.fd, name, data, mode)
+            write_atomic_at(self.fd, name, data, mode, mtime)
 
     def close(self) -> None:
         if self.fd is not None:

@@ -15,7 +15,7 @@ from fieldapp.cmm import intake
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.folder import receive_folder
 from fieldapp.protocol import crypto, jsonsafe, receipt, schemas
-from fieldapp.protocol.crypto import MAGIC, MAX_PACKET_BYTES
+from fieldapp.protocol.crypto import LEGACY_MAGIC, MAGIC, MAX_PACKET_BYTES
 from fieldapp.protocol.reasons import REASONS
 from tests.conftest import STORE_KINDS, new_intake_location
 from tests.referral.helpers import ORG_SEED, receipt_ids, receipt_path, sealed, valid_packet
@@ -75,7 +75,7 @@ def test_forged_signature_is_refused(desk) -> None:
     plaintext = crypto.open_packet(sealed(good, desk.secret), desk.secret)
     forged = plaintext[:80] + crypto.canonical_json({**good, "immediate_danger": False})
     box = crypto.SealedBox(crypto.PublicKey(desk.secret.public.x25519)).encrypt(forged)
-    data = MAGIC + desk.secret.public.key_id + struct.pack(">I", len(box)) + box
+    data = LEGACY_MAGIC + desk.secret.public.key_id + struct.pack(">I", len(box)) + box
     assert _refusal(desk, data) == "bad_signature"
 
 
