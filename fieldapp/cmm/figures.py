@@ -26,9 +26,10 @@ def open_aggregate(data: bytes, secret: CmmSecret, lookup: SignerLookup) -> dict
 def as_text(content: dict) -> str:
     """A plain, printable rendering of the tables (CMM's intake prints it); the labels come from outside, so
     escape sequences and line breaks in them are shown, never acted on."""
-    lines = [_("Figures from {org}, {start} to {end} (counts under {k} hidden)").format(
-        org=content["org"][:8], start=printable(content["period"]["from"]), end=printable(content["period"]["to"]),
-        k=printable(content["k"]))]
+    heading = (_("Exact figures from {org}, {start} to {end}") if content.get("exact") is True
+               else _("Figures from {org}, {start} to {end} (counts under {k} hidden)"))
+    lines = [heading.format(org=content["org"][:8], start=printable(content["period"]["from"]),
+                            end=printable(content["period"]["to"]), k=printable(content["k"]))]
     for table in content["tables"]:
         lines.append("")
         lines.append(printable(table["key"]))

@@ -4,21 +4,24 @@ anonymised aggregate packet for CMM.
 Roles (checked here, not only in the UI): everyone with the ``records`` capability sees the
 activity, people, referral and material sections; the health section needs ``health``; the legal
 pilot section needs ``reports_legal`` (legal advisers, and coordinators who evaluate the pilot).
-Exact counts need ``reports_exact`` (coordinators) and are only for the screen: every file and
-packet is suppressed (an ``--exact`` file carries an INTERNAL mark).
+Exact counts need ``reports_exact`` (coordinators) and are only for the screen: every file is
+suppressed (an ``--exact`` file carries an INTERNAL mark), and suppressed figures are released only
+for the periods of the organisation's grid (``release``). The figures sealed to CMM are exact, for
+whole calendar periods, unless the organisation switched that off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from fieldapp.domain.values import local_day_start, moment_text
 from fieldapp.errors import InvalidInput, PermissionDenied
 from fieldapp.i18n import _
+from fieldapp.reports import release
 from fieldapp.reports import sections as build
-from fieldapp.reports.model import Report, Section
-from fieldapp.reports.suppression import DEFAULT_K, Shown, exact, protect
+from fieldapp.reports.model import Report, Section, Table
+from fieldapp.reports.suppression import DEFAULT_K, SECONDARY_MARK, Shown, exact, protect
 from fieldapp.security.session import Session
 from fieldapp.storage import report_repo
 
@@ -103,27 +106,80 @@ class ShownSection:
 
 
 def shown(session: Session, report: Report, *, exact_counts: bool = False) -> list[ShownSection]:
-    """The report's tables as they may be shown: suppressed, or exact for a coordinator on screen."""
+    """The report's tables as they may be shown: exact for a coordinator on screen, else suppressed, and then
+    only for a period of the organisation's release grid (``release``): one grid period as it is, a whole
+    year on a finer grid as the sum of its released parts. Any other period raises ``InvalidInput``."""
     session.require("records")
     if exact_counts:
         session.require("reports_exact")
-    show = exact if exact_counts else (lambda table: protect(table, report.k))
-    return [ShownSection(section, tuple(show(table) for table in section.tables)) for section in report.sections]
+        return [ShownSection(section, tuple(exact(table) for table in section.tables))
+                for section in report.sections]
+    periods = release.parts(release.load(session).grid, report.start, report.end)
+    if len(periods) == 1:
+        return [ShownSection(section, tuple(protect(table, report.k) for table in section.tables))
+                for section in report.sections]
+    keys = tuple(section.key for section in report.sections)
+    released = [shown(session, build_report(session, start, end, keys, k=report.k))
+                for start, end in periods]
+    return [ShownSection(section, tuple(summed([part[index].tables[number] for part in released], table)
+                                        for number, table in enumerate(section.tables)))
+            for index, section in enumerate(report.sections)]
+
+
+def summed(parts: list[Shown], whole: Table) -> Shown:
+    """The cell-by-cell sum of released tables (one per part of a year), aligned by their labels: a figure is
+    shown only where every part showed its own (a row missing from a part is a zero there), else hidden as
+    ``x``. Nothing in it is new to a reader of the parts. The exact counts are not carried along."""
+    rows = list(dict.fromkeys(label for part in parts for label in part.table.row_labels))
+    cols = list(dict.fromkeys(label for part in parts for label in part.table.col_labels))
+
+    def add(values: list[str]) -> str:
+        return str(sum(int(v) for v in values)) if all(v.isdigit() for v in values) else SECONDARY_MARK
+
+    def cell(part: Shown, row: str, col: str) -> str:
+        t = part.table
+        if row not in t.row_labels or col not in t.col_labels:
+            return "0"
+        return part.cells[t.row_labels.index(row)][t.col_labels.index(col)]
+
+    def line(part: Shown, values: tuple[str, ...], labels: tuple[str, ...], label: str) -> str:
+        return values[labels.index(label)] if label in labels else "0"
+
+    note = " ".join(filter(None, (whole.note, _("Each figure is the sum of those released for the parts of the "
+                                                  "year: a person met in several parts counts in each."))))
+    table = replace(whole, row_labels=tuple(rows), col_labels=tuple(cols),
+                    cells=tuple(tuple(0 for _col in cols) for _row in rows), note=note)
+    return Shown(
+        table=table,
+        cells=tuple(tuple(add([cell(p, r, c) for p in parts]) for c in cols) for r in rows),
+        row_totals=tuple(add([line(p, p.row_totals, p.table.row_labels, r) for p in parts]) for r in rows)
+        if whole.row_totals else (),
+        col_totals=tuple(add([line(p, p.col_totals, p.table.col_labels, c) for p in parts]) for c in cols)
+        if whole.col_totals else (),
+        grand=add([p.grand for p in parts]) if whole.shows_grand else "",
+        withheld=all(p.withheld for p in parts))
 
 
 def aggregate_packet(session: Session, start: date, end: date, *, k: int = DEFAULT_K) -> dict:
-    """An anonymised, suppressed aggregate for CMM (JSON-able): the activity, people, referral and
-    material sections, never health or legal details, each hidden figure as ``"<k"`` or ``"x"``."""
+    """The figures for CMM (JSON-able): the activity, people, referral and material sections, never health or
+    legal details. Exact, for a whole calendar period, when the organisation sends CMM exact figures (the
+    default, under a data agreement); else suppressed on the release grid, each hidden figure as ``"<k"`` or
+    ``"x"``."""
     session.require("records")
+    settings = release.load(session)
+    if settings.cmm_exact and not release.is_calendar_period(start, end):
+        raise InvalidInput(_("Figures for CMM are for a whole calendar month, quarter, half year or year."))
     wanted = tuple(key for key in ("activity", "people", "referrals", "materials")
                    if key in available_sections(session))
     report = build_report(session, start, end, wanted, k=k)
+    parts = ([ShownSection(section, tuple(exact(table) for table in section.tables)) for section in report.sections]
+             if settings.cmm_exact else shown(session, report))
     session.audit("report_packet", "report")
     return {
-        "kind": "fieldapp-aggregate", "version": PACKET_VERSION, "k": k,
+        "kind": "fieldapp-aggregate", "version": PACKET_VERSION, "k": k, "exact": settings.cmm_exact,
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "previous_period": {"from": report.previous_start.isoformat(), "to": report.previous_end.isoformat()},
-        "tables": [_packet_table(table) for part in shown(session, report) for table in part.tables],
+        "tables": [_packet_table(table) for part in parts for table in part.tables],
     }
 
 

@@ -35,6 +35,7 @@ from fieldapp.records import organisation
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
 from fieldapp.ui.forms import add_row
+from fieldapp.ui.release_settings import ReleaseSettings
 
 KINDS = {"phone": N_("Phone"), "address": N_("Address"), "web": N_("Web"), "email": N_("E-mail"),
          "hours": N_("Opening hours")}
@@ -65,6 +66,8 @@ class OrganisationTab(QWidget):
         layout.addWidget(self._build_services())
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
+        self.release = ReleaseSettings(session)
+        layout.addWidget(self.release)
         self.add_line_button.clicked.connect(lambda: self._add_line(ContactLine("", "", "phone")))
         self.remove_line_button.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
         self.save_button.clicked.connect(self.save)
@@ -131,6 +134,7 @@ class OrganisationTab(QWidget):
         self._org = org
 
     def retranslate(self) -> None:
+        self.release.retranslate()
         texts = (_("Organisation &name"), _("&Region"), _("&Hotline for the card's QR code"),
                  _("Leaflet &colour"))
         for label, text in zip(self.labels, texts, strict=True):
@@ -217,6 +221,7 @@ class OrganisationTab(QWidget):
 
     def clear(self) -> None:
         self.message.clear()
+        self.release.clear()
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _
-from fieldapp.reports import charts, export, service
+from fieldapp.reports import charts, export, release, service
 from fieldapp.reports.suppression import Shown
 from fieldapp.security.session import Session
-from fieldapp.ui import folders
+from fieldapp.ui import changes, folders
 from fieldapp.ui.forms import add_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task, pending
@@ -147,6 +147,8 @@ class ReportsPage(QWidget):
         self._build()
         self._connect()
         self.retranslate()
+        changes.on_change(session, self, ("organisation",), self._fill_periods)
+        changes.on_change(session, self, ("people", "contacts", "visits", "venues", "referrals"), self.refresh)
 
     def _build(self) -> None:
         self.heading = QLabel()
@@ -155,6 +157,7 @@ class ReportsPage(QWidget):
         self.to_edit = QDateEdit(QDate(year, 12, 31), objectName="reportTo", calendarPopup=True)
         for edit in (self.from_edit, self.to_edit):
             edit.setDisplayFormat("yyyy-MM-dd")
+        self.period_combo = QComboBox(objectName="reportPeriod")
         self.report_combo = QComboBox(objectName="reportCombo")
         self.exact_check = QCheckBox(objectName="exactCheck")
         self.exact_check.setVisible(self._session.can("reports_exact"))
@@ -163,6 +166,7 @@ class ReportsPage(QWidget):
         self.csv_button = QPushButton(objectName="exportCsv")
         self.cmm_button = QPushButton(objectName="sealForCmm")
         form = QFormLayout()
+        self.period_label = add_row(form, self.period_combo)
         self.from_label = add_row(form, self.from_edit)
         self.to_label = add_row(form, self.to_edit)
         self.report_label = add_row(form, self.report_combo)
@@ -186,7 +190,10 @@ class ReportsPage(QWidget):
 
     def _connect(self) -> None:
         self.show_button.clicked.connect(self.refresh)
+        for edit in (self.from_edit, self.to_edit):
+            edit.dateChanged.connect(self._match_period)
         self.report_combo.currentIndexChanged.connect(self.refresh)
+        self.period_combo.activated.connect(self._period_chosen)
         self.exact_check.toggled.connect(self.refresh)
         self.pdf_button.clicked.connect(lambda: self._export("pdf"))
         self.csv_button.clicked.connect(lambda: self._export("csv"))
@@ -194,6 +201,9 @@ class ReportsPage(QWidget):
 
     def retranslate(self) -> None:
         self.heading.setText("<h2>" + _("Reports") + "</h2>")
+        self.period_label.setText(_("P&eriod"))
+        self.period_combo.setToolTip(_("Figures with small counts hidden are released only for these periods, so "
+                                       "that two reports can never be subtracted to find a small count."))
         self.from_label.setText(_("&From"))
         self.to_label.setText(_("&To"))
         self.report_label.setText(_("&Report"))
@@ -203,6 +213,31 @@ class ReportsPage(QWidget):
         self.csv_button.setText(_("Export &CSV…"))
         self.cmm_button.setText(_("Seal figures for C&MM…"))
         self._fill_combo()
+        self._fill_periods()
+        self.refresh()
+
+    def _fill_periods(self) -> None:
+        """The periods of the organisation's release grid, newest first, named in the interface language."""
+        self.period_combo.blockSignals(True)
+        self.period_combo.clear()
+        grid = release.load(self._session).grid
+        for start, end in release.grid_choices(grid, date.today()):
+            self.period_combo.addItem(release.period_name(start, end), (start, end))
+        self.period_combo.blockSignals(False)
+        self._match_period()
+
+    def _match_period(self) -> None:
+        """The period list shows the dates chosen, or nothing when they are not one of its periods."""
+        index = next((i for i in range(self.period_combo.count())
+                      if self.period_combo.itemData(i) == self.period()), -1)
+        self.period_combo.setCurrentIndex(index)
+
+    def _period_chosen(self, index: int) -> None:
+        start, end = self.period_combo.itemData(index)
+        for edit, day in ((self.from_edit, start), (self.to_edit, end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
         self.refresh()
 
     def _fill_combo(self) -> None:

@@ -13,6 +13,7 @@ from fieldapp.protocol import crypto
 from fieldapp.protocol.crypto import CmmSecret, Rejected
 from fieldapp.protocol.packet import SignerKey
 from fieldapp.referral import aggregate, config
+from fieldapp.reports import release
 from fieldapp.reports.service import aggregate_packet
 from tests.referral.helpers import cmm_secret, setup_channel
 from tests.reports import dataset
@@ -36,10 +37,22 @@ def test_sealed_figures_open_at_cmm_and_match_the_report(session, tmp_path: Path
     expected = aggregate_packet(session, *dataset.PERIOD)
     assert content["schema"] == "cmm-aggregate/1" and content["tables"] == expected["tables"]
     cells = [v for table in content["tables"] for row in table["cells"] for v in row]
-    assert not [v for v in cells if isinstance(v, int) and 0 < v < content["k"]]   # suppressed
+    assert content["exact"] is True and [v for v in cells if isinstance(v, int) and 0 < v < content["k"]]
     keys = {table["key"] for table in content["tables"]}        # no health or legal-pilot section
     assert keys and not {k for k in keys if k.startswith(("health", "legal"))}
-    assert "Figures from" in figures.as_text(content)
+    assert "Exact figures from" in figures.as_text(content)
+
+
+def test_without_a_data_agreement_the_sealed_figures_are_suppressed(session, tmp_path: Path) -> None:
+    setup_channel(session)
+    dataset.fill(session)
+    release.save(session, release.ReleaseSettings(cmm_exact=False))
+    raw = aggregate.seal_to_folder(session, *dataset.PERIOD, tmp_path).read_bytes()
+    content = figures.open_aggregate(raw, cmm_secret(), _org_keys(session))
+    cells = [v for table in content["tables"] for row in table["cells"] for v in row]
+    assert content["exact"] is False and "<5" in cells
+    assert not [v for v in cells if isinstance(v, int) and 0 < v < content["k"]]
+    assert "counts under 5 hidden" in figures.as_text(content)
 
 
 def test_refused_when_tampered_foreign_or_unknown(session, tmp_path: Path) -> None:

@@ -117,3 +117,11 @@ def test_cli_bad_dates_are_usage_errors(vault_path, tmp_path, monkeypatch, capsy
     assert _run(monkeypatch, _args(vault_path, out, start=start, end=end)) == ExitCode.USAGE
     assert "Error:" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_refuses_a_suppressed_file_off_the_release_grid(filled, vault_path, tmp_path, monkeypatch, capsys):
+    filled.close(audit_lock=False)
+    out = tmp_path / "months.csv"
+    assert _run(monkeypatch, _args(vault_path, out, start="2025-01-01", end="2025-03-31")) == ExitCode.INVALID_INPUT
+    assert "whole calendar years only" in capsys.readouterr().err
+    assert not out.exists()

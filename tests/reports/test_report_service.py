@@ -8,7 +8,7 @@ import json
 import pytest
 
 from fieldapp.errors import InvalidInput, PermissionDenied
-from fieldapp.reports import service
+from fieldapp.reports import release, service
 from tests.reports.dataset import PERIOD, fill
 
 
@@ -118,13 +118,36 @@ def test_previous_period_handles_leap_days():
                                                                             date(2023, 12, 31))
 
 
-def test_aggregate_packet_is_suppressed_and_has_no_restricted_sections(filled):
+def _values(packet):
+    values = [v for table in packet["tables"] for row in table["cells"] for v in row]
+    return values + [v for table in packet["tables"] for v in table["row_totals"] + table["column_totals"]]
+
+
+def test_aggregate_packet_is_exact_by_default_and_has_no_restricted_sections(filled):
     packet = service.aggregate_packet(_as(filled, "coordinator"), *PERIOD)
     text = json.dumps(packet, ensure_ascii=False)
     keys = [table["key"] for table in packet["tables"]]
     assert "health" not in keys and "legal_figures" not in keys and "legal_topics" not in keys
-    values = [v for table in packet["tables"] for row in table["cells"] for v in row]
-    values += [v for table in packet["tables"] for v in table["row_totals"] + table["column_totals"]]
-    assert not any(isinstance(v, int) and 1 <= v < 5 for v in values)
-    assert "<5" in text
+    assert packet["exact"] is True and "<5" not in text and " x" not in text
+    assert any(isinstance(v, int) and 1 <= v < 5 for v in _values(packet))     # CMM gets the small counts
+    key_figures = next(table for table in packet["tables"] if table["key"] == "key_figures")
+    assert key_figures["cells"][0] == [10, 2]                                   # 10 visits in 2025, 2 in 2024
     assert "Alias" not in text and "P-" not in text
+
+
+def test_aggregate_packet_is_suppressed_without_a_data_agreement(filled):
+    release.save(filled, release.ReleaseSettings(cmm_exact=False))
+    packet = service.aggregate_packet(_as(filled, "coordinator"), *PERIOD)
+    assert packet["exact"] is False and "<5" in json.dumps(packet)
+    assert not any(isinstance(v, int) and 1 <= v < 5 for v in _values(packet))
+
+
+@pytest.mark.parametrize("start, end", [("2025-01-01", "2025-12-30"), ("2025-03-01", "2025-03-01"),
+                                        ("2025-02-01", "2025-04-30"), ("2024-01-01", "2025-12-31")])
+def test_aggregate_packet_for_cmm_covers_a_whole_calendar_period(filled, start, end):
+    from datetime import date
+
+    with pytest.raises(InvalidInput, match="whole calendar"):
+        service.aggregate_packet(filled, date.fromisoformat(start), date.fromisoformat(end))
+    for first, last in (("2025-03-01", "2025-03-31"), ("2025-04-01", "2025-06-30"), ("2025-07-01", "2025-12-31")):
+        assert service.aggregate_packet(filled, date.fromisoformat(first), date.fromisoformat(last))["exact"]

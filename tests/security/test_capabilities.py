@@ -121,6 +121,8 @@ NEEDS: dict[str, str] = {
     "referral.sync.sync": "records",
     "reports.export.write_csv": "records",
     "reports.export.write_pdf": "records",
+    "reports.release.load": "records",
+    "reports.release.save": "settings",
     "reports.service.aggregate_packet": "records",
     "reports.service.available_sections": "records",
     "reports.service.build_report": "records",

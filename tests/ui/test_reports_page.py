@@ -144,3 +144,44 @@ def test_the_report_is_built_off_the_windows_thread(page, qtbot, monkeypatch) ->
     assert not page.isEnabled()                        # nothing else touches the vault meanwhile
     _built(qtbot, page)
     assert threads == [False] and page.findChild(QTableView, "reportTable_key_figures") is not None
+
+
+def test_period_list_follows_the_grid_and_an_off_grid_range_is_explained(page, qtbot, session):
+    from datetime import date
+
+    from fieldapp.reports import release
+    from fieldapp.ui import changes
+
+    year = date.today().year
+    assert page.period_combo.currentText() == str(year)               # the default dates are a released period
+    release.save(session, release.ReleaseSettings(grid="quarter"))
+    changes.notify(session, "organisation")
+    names = [page.period_combo.itemText(i) for i in range(page.period_combo.count())]
+    assert names[0] == str(year) and f"Quarter 1, {year}" in names
+    page.period_combo.setFocus()
+    page.period_combo.setCurrentIndex(names.index(f"Quarter 1, {year}"))
+    page.period_combo.activated.emit(page.period_combo.currentIndex())
+    assert page.period() == (date(year, 1, 1), date(year, 3, 31))
+    _built(qtbot, page)
+    assert page.findChild(QTableView, "reportTable_key_figures") is not None and page.status.text() == ""
+
+    page.to_edit.setDate(QDate(year, 2, 28))                            # two months: not a released period
+    assert page.period_combo.currentIndex() == -1
+    qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
+    _built(qtbot, page)
+    assert page.status.text() == release.period_rule("quarter") and not page.shown_tables
+
+
+def test_release_settings_are_saved_by_an_administrator(session, qtbot):
+    from fieldapp.reports import release
+    from fieldapp.ui.organisation_tab import OrganisationTab
+
+    tab = OrganisationTab(session)
+    qtbot.addWidget(tab)
+    box = tab.release
+    assert box.grid_combo.currentData() == "year" and box.cmm_exact.isChecked()
+    box.grid_combo.setCurrentIndex(box.grid_combo.findData("half"))
+    box.cmm_exact.setChecked(False)
+    qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+    assert release.load(session) == release.ReleaseSettings(grid="half", cmm_exact=False)
+    assert box.message.text() == "Saved."
