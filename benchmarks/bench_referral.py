@@ -59,7 +59,7 @@ def _people(conn, n: int) -> list[str]:
 def _referral(session, person_id: str) -> str:
     draft = service.create_draft(session, person_id)
     service.update_draft(session, replace(draft, region="hovedstaden"))
-    service.record_consent(session, draft.id, "anonymous_notice", "en", "1")
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "1", notice_read=True)
     return draft.id
 
 

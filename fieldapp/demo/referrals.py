@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fieldapp.domain.referral import Assessment
 from fieldapp.referral import config, service
 from fieldapp.referral.demo import demo_public_bytes
 from fieldapp.security.session import Session
@@ -20,13 +21,19 @@ def prepare_demo_referrals(session: Session, person_ids: list[str]) -> list[str]
     outbox.mkdir(exist_ok=True)
     config.set_transport(session, replace(config.transport(session), kind="folder", folder=str(outbox)))
     packets = []
-    for person_id in person_ids[:DEMO_REFERRALS]:
+    for index, person_id in enumerate(person_ids[:DEMO_REFERRALS]):
         draft = service.create_draft(session, person_id)
         draft.help_requested = ("identification_interview", "safe_housing")
         draft.region = draft.region or "hovedstaden"
         draft.contact_setting = draft.contact_setting or "street"
         service.update_draft(session, draft)
-        service.record_consent(session, draft.id, "contact_through_us", "th", "2026.1")
+        if index == 0:      # one referral for assessment, the others anonymous notices
+            service.record_consent(session, draft.id, "assessment", "en", "2026.1", notice_read=True,
+                                   assessment=Assessment(residence_status="eu_eea", police_report="undecided",
+                                                         interpreter=("bin", "pcm"), contact_channel="ngo_phone",
+                                                         contact_days="weekdays", contact_times=("afternoon",)))
+        else:
+            service.record_consent(session, draft.id, "anonymous_notice", "th", "2026.1", notice_read=True)
         view = service.preview(session, draft.id)
         reason = "" if not view.needs_reason else "Demo data: synthetic person"
         packets.append(service.seal_and_queue(session, draft.id, reason=reason, seen=view))

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from fieldapp.domain.codes import LANGUAGES
 from fieldapp.i18n import N_
 
-PACKET_SCHEMA = "cmm-referral/1"
+PACKET_SCHEMA = "cmm-referral/2"
+PACKET_SCHEMAS = ("cmm-referral/1", "cmm-referral/2")      # what CMM's intake accepts
 RECEIPT_SCHEMA = "cmm-receipt/1"
 DEFAULT_K = 5
 
@@ -24,10 +25,75 @@ HELP_REQUESTED = {
     "anonymous_police_report": N_("Anonymous report to the police"),
 }
 
+# What the person agrees to share. An anonymous notice is k-gated like every packet; a referral for
+# assessment sends what CMM needs in order to act (exact nationality and age group, residence status,
+# a wish to report to the police, the interpreter's language, a safe way to reach the person through
+# the organisation), because the person agreed to exactly that.
 CONSENT_SCOPES = {
     "anonymous_notice": N_("Anonymous notice only"),
-    "contact_through_us": N_("CMM may contact the person through us"),
+    "assessment": N_("Referral for assessment: CMM may contact the person through us"),
 }
+# A consent recorded before the two scopes: it goes as an anonymous notice, which shares less.
+LEGACY_SCOPES = {"contact_through_us": N_("CMM may contact the person through us")}
+SCOPE_LABELS = {**CONSENT_SCOPES, **LEGACY_SCOPES}
+
+# The sentence the worker reads aloud before the person decides (the consent records that it was read).
+POLICE_NOTICE = N_("As a rule, CMM itself reports a case of human trafficking to the police, without "
+                   "your name. You decide yourself whether you also want to report to the police.")
+
+RESIDENCE_STATUSES = {
+    "eu_eea": N_("EU/EEA citizen"),
+    "residence_permit": N_("Has a Danish residence permit"),
+    "asylum_seeker": N_("Asylum seeker"),
+    "no_legal_residence": N_("No legal residence (Udlændingestyrelsen assesses)"),
+    "unknown": N_("Not known"),
+}
+POLICE_REPORT_WISHES = {
+    "yes": N_("Wants to report to the police"),
+    "no": N_("Does not want to report to the police"),
+    "undecided": N_("Has not decided"),
+}
+CONTACT_CHANNELS = {
+    "ngo_phone": N_("Through us, by phone"),
+    "ngo_meeting": N_("Through us, at a meeting at our place"),
+    "ngo_outreach": N_("Through us, at our next outreach visit"),
+}
+CONTACT_DAYS = {
+    "weekdays": N_("Weekdays"),
+    "weekend": N_("Weekends"),
+    "any_day": N_("Any day"),
+}
+CONTACT_TIMES = {
+    "morning": N_("Morning (8–12)"),
+    "afternoon": N_("Afternoon (12–17)"),
+    "evening": N_("Evening (17–22)"),
+    "night": N_("Night (22–8)"),
+}
+# Interpreter languages and dialects as ISO 639-3 codes (what CMM books an interpreter by), each with the
+# code the locale data names it by, or a label of our own where the locale data has none.
+INTERPRETER_LANGUAGES = {
+    "bin": ("", N_("Edo (Bini)")), "pcm": ("", N_("Nigerian Pidgin")), "ary": ("", N_("Moroccan Arabic (Darija)")),
+    "arb": ("ar", ""), "eng": ("en", ""), "yor": ("yo", ""), "ibo": ("ig", ""), "twi": ("tw", ""),
+    "ron": ("ro", ""), "bul": ("bg", ""), "hun": ("hu", ""), "pol": ("pl", ""), "ukr": ("uk", ""),
+    "rus": ("ru", ""), "sqi": ("sq", ""), "srp": ("sr", ""), "tha": ("th", ""), "vie": ("vi", ""),
+    "cmn": ("zh", ""), "tgl": ("fil", ""), "khm": ("km", ""), "spa": ("es", ""), "por": ("pt", ""),
+    "fra": ("fr", ""), "swh": ("sw", ""), "tir": ("ti", ""), "som": ("so", ""), "pes": ("fa", ""),
+    "pus": ("ps", ""), "deu": ("de", ""), "dan": ("da", ""),
+}
+# The app's two-letter languages, as the interpreter codes they suggest.
+INTERPRETER_FOR_LANGUAGE = {two: three for three, (two, _label) in INTERPRETER_LANGUAGES.items() if two}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a person who agreed to a referral for assessment lets CMM know, all in codes."""
+
+    residence_status: str = "unknown"
+    police_report: str = "undecided"
+    interpreter: tuple[str, ...] = ()          # INTERPRETER_LANGUAGES codes
+    contact_channel: str = "ngo_phone"
+    contact_days: str = "any_day"
+    contact_times: tuple[str, ...] = ()         # CONTACT_TIMES codes
 
 # The outbox life of a referral. "withdrawn" is where a referral ends when consent is withdrawn
 # before it was sent; its sealed packet is deleted and it can never be sent.
@@ -56,6 +122,7 @@ class Consent:
     recorded_by: int | None = None
     recorded_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    notice_read: bool = False          # the worker read POLICE_NOTICE aloud before the person decided
 
 
 @dataclass
@@ -78,6 +145,8 @@ class Referral:
     created_at: datetime | None = None
     override_reason: str = ""
     generalised: tuple[str, ...] = ()
+    assessment: Assessment | None = None     # with the consent scope "assessment"
+    urgent_call_at: datetime | None = None   # when the worker called for help in immediate danger
     id: str | None = None
 
 

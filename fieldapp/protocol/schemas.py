@@ -16,7 +16,8 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from fieldapp.resources import resource
 
 SCHEMAS = resource("schemas")
-PACKET_FILE = SCHEMAS / "cmm-referral-1.json"
+PACKET_FILE = SCHEMAS / "cmm-referral-2.json"
+PACKET_FILES = {"cmm-referral/1": SCHEMAS / "cmm-referral-1.json", "cmm-referral/2": PACKET_FILE}
 RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
 AGGREGATE_FILE = SCHEMAS / "cmm-aggregate-1.json"
 
@@ -56,8 +57,13 @@ def _problems(path: Path, document: object) -> list[str]:
 
 
 def packet_problems(packet: object) -> list[str]:
-    """Empty when ``packet`` is a valid cmm-referral/1 document."""
-    return _problems(PACKET_FILE, packet)
+    """Empty when ``packet`` is a valid cmm-referral document of a version the intake accepts (/1 or /2),
+    checked against that version's schema."""
+    version = packet.get("schema") if isinstance(packet, dict) else None
+    path = PACKET_FILES.get(version) if isinstance(version, str) else None
+    if path is None:
+        return ["schema: const"]
+    return _problems(path, packet)
 
 
 def receipt_problems(receipt: object) -> list[str]:

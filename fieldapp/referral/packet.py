@@ -1,4 +1,4 @@
-"""Building the cmm-referral/1 document from coded fields only.
+"""Building the cmm-referral/2 document from coded fields only.
 
 Nothing here can see an alias, a phone number or a note: the builder takes the referral, the
 person's *coded* fields and the outcome of the k-rule, and every value is a code, a boolean, a
@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from fieldapp.domain.referral import PACKET_SCHEMA, Generalisation, Referral
+from fieldapp.domain.referral import CONSENT_SCOPES, PACKET_SCHEMA, Assessment, Generalisation, Referral
 from fieldapp.protocol import schemas as schema
 from fieldapp.referral.errors import PacketInvalid
 
@@ -26,8 +26,12 @@ def new_reference() -> str:
 
 
 def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
-    """The packet as a dict; raises PacketInvalid if it does not match the schema."""
+    """The packet as a dict; raises PacketInvalid if it does not match the schema.
+
+    An anonymous notice sends ``gen.result`` (the k-rule's values). A referral for assessment sends the
+    exact values the person agreed to share (``gen`` is then the exact one) and the assessment part."""
     consent = referral.consent
+    scope = consent.scope if consent and consent.scope in CONSENT_SCOPES else "anonymous_notice"
     packet = {
         "schema": PACKET_SCHEMA,
         "packet_id": packet_id,
@@ -45,13 +49,25 @@ def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, 
         "help_requested": sorted(set(referral.help_requested)),
         "immediate_danger": bool(referral.immediate_danger),
         "consent": {
-            "scope": consent.scope if consent else "",
+            "scope": scope,
             "sheet_language": consent.sheet_language if consent else "",
             "sheet_version": consent.sheet_version if consent else "",
+            "notice_read": bool(consent and consent.notice_read),
         },
         "anonymisation": {"k": gen.k, "rule": "overridden" if overridden else "met",
                           "generalised": list(gen.steps)},
     }
+    if scope == "assessment":
+        shared = referral.assessment or Assessment()
+        packet["consent"]["date"] = (consent.recorded_at.date().isoformat() if consent.recorded_at else "")
+        packet["anonymisation"] = {"k": gen.k, "rule": "consented", "generalised": []}
+        packet["assessment"] = {
+            "residence_status": shared.residence_status,
+            "police_report": shared.police_report,
+            "interpreter": sorted(set(shared.interpreter)),
+            "contact": {"channel": shared.contact_channel, "days": shared.contact_days,
+                        "times": sorted(set(shared.contact_times))},
+        }
     if schema.packet_problems(packet):
         raise PacketInvalid()
     return packet

@@ -17,13 +17,20 @@ from datetime import UTC, datetime
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
     CONSENT_SCOPES,
+    CONTACT_CHANNELS,
+    CONTACT_DAYS,
+    CONTACT_TIMES,
     COUNTRIES_OF,
     EDITABLE,
     HELP_REQUESTED,
+    INTERPRETER_LANGUAGES,
+    POLICE_REPORT_WISHES,
+    RESIDENCE_STATUSES,
     SENT_OR_SEALED,
     STATUSES,
     STEPS,
     UNSENT,
+    Assessment,
     Consent,
     Generalisation,
     QuasiRow,
@@ -130,9 +137,28 @@ def update_draft(session: Session, referral: Referral) -> Referral:
     return _get(session, referral.id)
 
 
-def record_consent(session: Session, referral_id: str, scope: str, sheet_language: str,
-                   sheet_version: str) -> Consent:
-    """Who consented to what, after which information sheet: recorded by the signed-in user, now."""
+def _assessment_problems(assessment: Assessment) -> dict[str, str]:
+    checks = {
+        "residence_status": (assessment.residence_status in RESIDENCE_STATUSES,
+                             _("Choose the person's residence status (or 'Not known').")),
+        "police_report": (assessment.police_report in POLICE_REPORT_WISHES,
+                          _("Choose whether the person wants to report to the police.")),
+        "interpreter": (set(assessment.interpreter) <= set(INTERPRETER_LANGUAGES) and len(assessment.interpreter) <= 4,
+                        _("Choose at most four interpreter languages from the list.")),
+        "contact_channel": (assessment.contact_channel in CONTACT_CHANNELS,
+                            _("Choose how CMM can reach the person through you.")),
+        "contact_days": (assessment.contact_days in CONTACT_DAYS, _("Choose the days when it is safe.")),
+        "contact_times": (bool(assessment.contact_times) and set(assessment.contact_times) <= set(CONTACT_TIMES),
+                          _("Choose at least one time of day when it is safe.")),
+    }
+    return {name: message for name, (ok, message) in checks.items() if not ok}
+
+
+def record_consent(session: Session, referral_id: str, scope: str, sheet_language: str, sheet_version: str, *,
+                   notice_read: bool = False, assessment: Assessment | None = None) -> Consent:
+    """Who consented to what, after which information sheet and after hearing ``POLICE_NOTICE`` read aloud:
+    recorded by the signed-in user, now. A referral for assessment also records what the person agreed
+    to share (``assessment``); an anonymous notice records none."""
     session.require("records")
     if _get(session, referral_id).status not in EDITABLE:
         raise NotEditable()
@@ -143,14 +169,29 @@ def record_consent(session: Session, referral_id: str, scope: str, sheet_languag
         problems["sheet_language"] = _("Choose the language of the information sheet.")
     if not SHEET_VERSION.fullmatch(sheet_version or ""):
         problems["sheet_version"] = _("Give the information sheet's version, as printed at its foot.")
+    if not notice_read:
+        problems["notice_read"] = _("Read the sentence about the police aloud to the person, then tick that you did.")
+    if scope == "assessment":
+        problems.update(_assessment_problems(assessment or Assessment(residence_status="", police_report="")))
     if problems:
         raise ValidationError(problems)
     consent = Consent(scope, sheet_language, sheet_version, recorded_by=session.user.id,
-                      recorded_at=datetime.now(UTC))
+                      recorded_at=datetime.now(UTC), notice_read=True)
     with session.write() as conn:
         referral_repo.put_consent(conn, referral_id, consent)
+        referral_repo.put_assessment(conn, referral_id, assessment if scope == "assessment" else None)
         audit_repo.append(conn, session.user.id, "referral.consent", "referral", referral_id)
     return consent
+
+
+def record_urgent_call(session: Session, referral_id: str) -> Referral:
+    """The worker called for help (CMM's hotline or 112) for a person in immediate danger: when, audited."""
+    session.require("records")
+    _get(session, referral_id)
+    with session.write() as conn:
+        referral_repo.set_urgent_call(conn, referral_id, datetime.now(UTC))
+        audit_repo.append(conn, session.user.id, "referral.urgent_call", "referral", referral_id)
+    return _get(session, referral_id)
 
 
 def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Population, list[set]]:
@@ -206,8 +247,17 @@ def preview(session: Session, referral_id: str, *, exact: bool = False) -> Previ
         raise ConsentMissing()
     if referral.consent.withdrawn_at is not None:
         raise ConsentWithdrawn()
+    if referral.consent.scope not in CONSENT_SCOPES or not referral.consent.notice_read:
+        raise ConsentMissing(_("Record the person's consent again: choose what they agreed to, and read the "
+                               "sentence about the police aloud first."))
     target, rows, earlier = _quasi(session, referral)
     k = config.get_k(session)
+    if referral.consent.scope == "assessment":       # the person agreed to share the exact details
+        gen = anonymise.exact_only(target, rows, k)
+        body = packet.build(referral, gen, org=config.org_id(session), packet_id=packet.new_packet_id(),
+                            overridden=False)
+        return Preview(referral_id, body, summary.describe(body), gen, summary.describe_consented(), True,
+                       needs_reason=False)
     gen = (anonymise.exact_only(target, rows, k, earlier) if exact
            else anonymise.generalise(target, rows, k, earlier))
     body = packet.build(referral, gen, org=config.org_id(session),

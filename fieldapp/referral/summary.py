@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
-    CONSENT_SCOPES,
+    CONTACT_CHANNELS,
+    CONTACT_DAYS,
+    CONTACT_TIMES,
     HELP_REQUESTED,
+    INTERPRETER_LANGUAGES,
+    POLICE_REPORT_WISHES,
+    RESIDENCE_STATUSES,
+    SCOPE_LABELS,
     STEP_LABELS,
     Generalisation,
 )
@@ -17,12 +23,6 @@ def _labels(values, table: dict[str, str]) -> str:
     return ", ".join(_(table[v]) for v in values if v in table) or _("none")
 
 
-
-
-
-
-
-
 def language_words(values) -> str:
     names = babel_locale().languages
     return ", ".join(names.get(v, v) for v in values) or _("none")
@@ -32,8 +32,8 @@ def describe(packet: dict) -> list[str]:
     """One line per field of the packet, exactly as it will be sent."""
     consent = packet["consent"]
     region, setting = codes.REGIONS[packet["region"]], codes.CONTACT_KINDS[packet["contact_setting"]]
-    gender, scope = codes.GENDERS[packet["gender"]], CONSENT_SCOPES[consent["scope"]]
-    return [
+    gender, scope = codes.GENDERS[packet["gender"]], SCOPE_LABELS[consent["scope"]]
+    lines = [
         _("Region: {value}").format(value=_(region)),
         _("When: {value}").format(value=period_words(packet["period"])),
         _("How you met: {value}").format(value=_(setting)),
@@ -51,8 +51,42 @@ def describe(packet: dict) -> list[str]:
             version=consent["sheet_version"]),
         _("Reference: {value} (only your organisation can link it to the person)").format(
             value=packet["reference"]),
-        _("Not sent: name, alias, phone number, address, date of birth, exact dates or any notes."),
     ]
+    if consent.get("notice_read"):
+        lines.append(_("The sentence about the police was read aloud to the person."))
+    shared = packet.get("assessment")
+    if shared:
+        contact = shared["contact"]
+        lines += [
+            _("Consent given on: {date}").format(date=consent["date"]),
+            _("Residence status: {value}").format(value=_(RESIDENCE_STATUSES[shared["residence_status"]])),
+            _("Police report: {value}").format(value=_(POLICE_REPORT_WISHES[shared["police_report"]])),
+            _("Interpreter: {value}").format(value=interpreter_words(shared["interpreter"])),
+            _("How CMM can reach the person: {channel}; {days}; {times}").format(
+                channel=_(CONTACT_CHANNELS[contact["channel"]]), days=_(CONTACT_DAYS[contact["days"]]),
+                times=_labels(contact["times"], CONTACT_TIMES)),
+            _("Not sent: name, alias, phone number, address, date of birth or any notes."),
+        ]
+    else:
+        lines.append(_("Not sent: name, alias, phone number, address, date of birth, exact dates or any notes."))
+    return lines
+
+
+def interpreter_words(values) -> str:
+    """ISO 639-3 interpreter languages by name in the UI language (Edo, Nigerian Pidgin, Darija ...)."""
+    names = babel_locale().languages
+    words = []
+    for code in values:
+        locale_code, label = INTERPRETER_LANGUAGES.get(code, ("", code))
+        words.append(names.get(locale_code) if locale_code and names.get(locale_code) else _(label) if label
+                     else code)
+    return ", ".join(words) or _("none")
+
+
+def describe_consented() -> list[str]:
+    """Why a referral for assessment is sent with its exact details."""
+    return [_("The person agreed to a referral for assessment: the details are sent exactly, so that CMM can "
+              "act, and not made less exact.")]
 
 
 def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:

@@ -8,12 +8,13 @@ import re
 from datetime import UTC, datetime
 
 from fieldapp.domain.ids import new_id
-from fieldapp.domain.referral import Consent, Referral
+from fieldapp.domain.referral import Assessment, Consent, Referral
 from fieldapp.storage.connection import Connection
 
 _COLUMNS = ("id, person_id, reference, status, region, contact_setting, month, indicators, exploitation_forms,"
-            " help_requested, immediate_danger, generalised, override_reason, created_by, created_at")
-_CONSENT = "scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at"
+            " help_requested, immediate_danger, generalised, override_reason, created_by, created_at, urgent_call_at")
+_CONSENT = "scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at, notice_read"
+_ASSESSMENT = "residence_status, police_report, interpreter, contact_channel, contact_days, contact_times"
 
 
 def split_codes(text: str | None) -> tuple[str, ...]:
@@ -41,12 +42,13 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _row_to_referral(row, consent: Consent | None) -> Referral:
+def _row_to_referral(row, consent: Consent | None, assessment: Assessment | None = None) -> Referral:
     return Referral(
         id=row[0], person_id=row[1], reference=row[2], status=row[3], region=row[4], contact_setting=row[5],
         month=row[6], indicators=split_codes(row[7]), exploitation_forms=split_codes(row[8]),
         help_requested=split_codes(row[9]), immediate_danger=bool(row[10]), generalised=split_codes(row[11]),
-        override_reason=row[12], created_by=row[13], created_at=_dt(row[14]), consent=consent)
+        override_reason=row[12], created_by=row[13], created_at=_dt(row[14]), consent=consent,
+        assessment=assessment, urgent_call_at=_dt(row[15]))
 
 
 def insert(conn: Connection, referral: Referral) -> Referral:
@@ -84,7 +86,7 @@ def set_sealed(conn: Connection, referral_id: str, generalised: tuple[str, ...],
 
 def get(conn: Connection, referral_id: str) -> Referral | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM referrals WHERE id = ?", (referral_id,)).fetchone()
-    return _row_to_referral(row, get_consent(conn, referral_id)) if row else None
+    return _row_to_referral(row, get_consent(conn, referral_id), get_assessment(conn, referral_id)) if row else None
 
 
 def by_reference(conn: Connection, reference: str) -> Referral | None:
@@ -99,7 +101,7 @@ def list_all(conn: Connection, statuses: tuple[str, ...] = ()) -> list[Referral]
                             " ORDER BY created_at, id", statuses)
     else:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM referrals ORDER BY created_at, id")
-    return [_row_to_referral(row, get_consent(conn, row[0])) for row in rows.fetchall()]
+    return [_row_to_referral(row, get_consent(conn, row[0]), get_assessment(conn, row[0])) for row in rows.fetchall()]
 
 
 def for_person(conn: Connection, person_id: str) -> list[Referral]:
@@ -112,12 +114,12 @@ def for_person(conn: Connection, person_id: str) -> list[Referral]:
 
 def put_consent(conn: Connection, referral_id: str, consent: Consent) -> None:
     conn.execute(
-        f"INSERT INTO referral_consents (referral_id, {_CONSENT}) VALUES (?, ?, ?, ?, ?, ?, NULL)"
+        f"INSERT INTO referral_consents (referral_id, {_CONSENT}) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)"
         " ON CONFLICT(referral_id) DO UPDATE SET scope = excluded.scope, sheet_language = excluded.sheet_language,"
         " sheet_version = excluded.sheet_version, recorded_by = excluded.recorded_by,"
-        " recorded_at = excluded.recorded_at",
+        " recorded_at = excluded.recorded_at, notice_read = excluded.notice_read",
         (referral_id, consent.scope, consent.sheet_language, consent.sheet_version, consent.recorded_by,
-         (consent.recorded_at or datetime.now(UTC)).isoformat(timespec="seconds")))
+         (consent.recorded_at or datetime.now(UTC)).isoformat(timespec="seconds"), int(consent.notice_read)))
 
 
 def get_consent(conn: Connection, referral_id: str) -> Consent | None:
@@ -125,7 +127,31 @@ def get_consent(conn: Connection, referral_id: str) -> Consent | None:
     if row is None:
         return None
     return Consent(scope=row[0], sheet_language=row[1], sheet_version=row[2], recorded_by=row[3],
-                   recorded_at=_dt(row[4]), withdrawn_at=_dt(row[5]))
+                   recorded_at=_dt(row[4]), withdrawn_at=_dt(row[5]), notice_read=bool(row[6]))
+
+
+def put_assessment(conn: Connection, referral_id: str, assessment: Assessment | None) -> None:
+    """What the person agreed to share for an assessment; None removes it (an anonymous notice)."""
+    conn.execute("DELETE FROM referral_assessments WHERE referral_id = ?", (referral_id,))
+    if assessment is not None:
+        conn.execute(
+            f"INSERT INTO referral_assessments (referral_id, {_ASSESSMENT}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (referral_id, assessment.residence_status, assessment.police_report, join_codes(assessment.interpreter),
+             assessment.contact_channel, assessment.contact_days, join_codes(assessment.contact_times)))
+
+
+def get_assessment(conn: Connection, referral_id: str) -> Assessment | None:
+    row = conn.execute(f"SELECT {_ASSESSMENT} FROM referral_assessments WHERE referral_id = ?",
+                       (referral_id,)).fetchone()
+    if row is None:
+        return None
+    return Assessment(residence_status=row[0], police_report=row[1], interpreter=split_codes(row[2]),
+                      contact_channel=row[3], contact_days=row[4], contact_times=split_codes(row[5]))
+
+
+def set_urgent_call(conn: Connection, referral_id: str, at: datetime) -> None:
+    conn.execute("UPDATE referrals SET urgent_call_at = ?, updated_at = ? WHERE id = ?",
+                 (at.isoformat(timespec="seconds"), _now(), referral_id))
 
 
 def withdraw_consent(conn: Connection, referral_id: str, user_id: int | None) -> None:

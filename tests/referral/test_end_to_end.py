@@ -30,7 +30,7 @@ def _queued_referral(session, *, urgent: bool = False) -> int:
     draft = service.update_draft(session, replace(draft, region="hovedstaden", exploitation_forms=("sexual",),
                                                   help_requested=("identification_interview",),
                                                   immediate_danger=urgent))
-    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
     service.seal_and_queue(session, draft.id, seen=service.preview(session, draft.id))
     return draft.id
 

@@ -28,7 +28,7 @@ def _draft(session, pid: str, month: str | None = None):
     if month:
         with transaction(session.conn):
             session.conn.execute("UPDATE referrals SET month = ? WHERE id = ?", (month, draft.id))
-    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
     return draft
 
 

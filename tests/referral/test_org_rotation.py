@@ -33,7 +33,7 @@ def _referral(session, alias: str, *, queue: bool = True, reason: str = "") -> i
     add_contact(session.conn, pid, kind="street", indicators="debt", note="lives above the bar")
     draft = service.create_draft(session, pid)
     draft = service.update_draft(session, replace(draft, region="hovedstaden", exploitation_forms=("sexual",)))
-    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
     (service.seal_and_queue if queue else service.seal)(session, draft.id, exact=bool(reason), reason=reason)
     return draft.id
 

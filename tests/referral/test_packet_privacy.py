@@ -49,7 +49,7 @@ def test_no_identifying_value_reaches_the_packet(ready) -> None:
         add_contact(ready.conn, pid, at=at, visit_id=visit, indicators=" ".join(p["indicators"]), note=p["note"])
         draft = service.create_draft(ready, pid)
         service.update_draft(ready, replace(draft, exploitation_forms=("forced_labour",)))
-        service.record_consent(ready, draft.id, "anonymous_notice", "en", "1")
+        service.record_consent(ready, draft.id, "anonymous_notice", "en", "1", notice_read=True)
         view = service.preview(ready, draft.id, exact=False)
         body = crypto.canonical_json(view.packet)
         internal = ready.conn.execute("SELECT reference FROM people WHERE id = ?", (pid,)).fetchone()[0]

@@ -35,7 +35,7 @@ def _referral(session, *, urgent: bool = False, rich: bool = False, alias: str =
         draft, region="hovedstaden", exploitation_forms=("sexual", "forced_labour") if rich else ("sexual",),
         help_requested=("identification_interview", "safe_housing", "health_care", "legal_advice") if rich else (),
         immediate_danger=urgent))
-    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
     return draft.id
 
 

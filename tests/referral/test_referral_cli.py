@@ -41,7 +41,7 @@ def _vault_with_queued_referral(path: Path, cmm_public: Path) -> None:
         add_contact(session.conn, pid, kind="street")
         draft = service.create_draft(session, pid)
         service.update_draft(session, replace(draft, region="nordjylland", exploitation_forms=("forced_labour",)))
-        service.record_consent(session, draft.id, "contact_through_us", "vi", "2")
+        service.record_consent(session, draft.id, "anonymous_notice", "vi", "2", notice_read=True)
         service.seal_and_queue(session, draft.id, reason="small town")
     finally:
         session.close()

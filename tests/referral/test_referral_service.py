@@ -34,7 +34,7 @@ def _ready_draft(session, pid: int, **changes):
     draft = service.create_draft(session, pid)
     draft = service.update_draft(session, replace(draft, exploitation_forms=("sexual",),
                                                   help_requested=("safe_housing", "health_care"), **changes))
-    service.record_consent(session, draft.id, "contact_through_us", "th", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "th", "2026.1", notice_read=True)
     return draft
 
 
@@ -61,7 +61,7 @@ def test_consent_is_required_and_recorded(ready) -> None:
         service.preview(ready, draft.id)
     with pytest.raises(ValidationError):
         service.record_consent(ready, draft.id, "everything", "xx", "free text")
-    consent = service.record_consent(ready, draft.id, "anonymous_notice", "ro", "3.2")
+    consent = service.record_consent(ready, draft.id, "anonymous_notice", "ro", "3.2", notice_read=True)
     stored = referral_repo.get_consent(ready.conn, draft.id)
     assert stored.recorded_by == ready.user.id and stored.recorded_at is not None and consent.scope == stored.scope
 

@@ -58,7 +58,7 @@ def _refer(session, person_id: int, outbox: Path) -> None:
     draft = service.create_draft(session, person_id)
     service.update_draft(session, replace(draft, region="syddanmark", contact_setting="venue",
                                           help_requested=("safe_housing",), exploitation_forms=("sexual",)))
-    service.record_consent(session, draft.id, "anonymous_notice", "th", "2026.1")
+    service.record_consent(session, draft.id, "anonymous_notice", "th", "2026.1", notice_read=True)
     view = service.preview(session, draft.id)
     service.seal_and_queue(session, draft.id, reason=SENTINELS["reason"], seen=view)
     sync.sync(session)

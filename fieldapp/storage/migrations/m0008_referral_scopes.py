@@ -1,0 +1,35 @@
+# Two consent scopes (an anonymous notice, or a referral for assessment that shares what CMM needs in
+# order to act), the sentence about police reports read aloud, what the person agreed to share for an
+# assessment, and when the worker called for help in an urgent case. The consent table is rebuilt because
+# SQLite cannot change a CHECK; a consent of the old scope "contact_through_us" is kept as it was.
+SQL = """
+CREATE TABLE referral_consents_new (
+    referral_id TEXT NOT NULL PRIMARY KEY REFERENCES referrals(id) ON DELETE CASCADE,
+    scope TEXT NOT NULL CHECK (scope IN ('anonymous_notice', 'assessment', 'contact_through_us')),
+    sheet_language TEXT NOT NULL,
+    sheet_version TEXT NOT NULL,
+    recorded_by INTEGER REFERENCES users(id),
+    recorded_at TEXT NOT NULL,
+    withdrawn_at TEXT,
+    withdrawn_by INTEGER REFERENCES users(id),
+    notice_read INTEGER NOT NULL DEFAULT 0 CHECK (notice_read IN (0, 1))
+) STRICT;
+INSERT INTO referral_consents_new (referral_id, scope, sheet_language, sheet_version, recorded_by, recorded_at,
+                                   withdrawn_at, withdrawn_by)
+    SELECT referral_id, scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at, withdrawn_by
+    FROM referral_consents;
+DROP TABLE referral_consents;
+ALTER TABLE referral_consents_new RENAME TO referral_consents;
+
+CREATE TABLE referral_assessments (
+    referral_id TEXT NOT NULL PRIMARY KEY REFERENCES referrals(id) ON DELETE CASCADE,
+    residence_status TEXT NOT NULL,
+    police_report TEXT NOT NULL,
+    interpreter TEXT NOT NULL DEFAULT '',
+    contact_channel TEXT NOT NULL,
+    contact_days TEXT NOT NULL,
+    contact_times TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+ALTER TABLE referrals ADD COLUMN urgent_call_at TEXT;
+"""
