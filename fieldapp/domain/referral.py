@@ -147,6 +147,7 @@ class Referral:
     generalised: tuple[str, ...] = ()
     assessment: Assessment | None = None     # with the consent scope "assessment"
     urgent_call_at: datetime | None = None   # when the worker called for help in immediate danger
+    sent_values: dict | None = None          # what the sealed packet said (``sent_values_of``)
     id: str | None = None
 
 
@@ -346,6 +347,26 @@ class Generalisation:
     @property
     def met(self) -> bool:
         return self.count >= self.k
+
+
+def sent_values_of(gen: Generalisation) -> dict:
+    """What a sealed packet says of the person, and at which detail, as the vault keeps it."""
+    result, levels = gen.result, gen.levels
+    return {"gender": result.gender, "age_group": result.age_group, "nationality": result.nationality,
+            "region": result.region, "period": result.period, "languages": list(result.languages),
+            "levels": {"age": levels.age, "nationality": levels.nationality, "period": levels.period,
+                       "languages": levels.languages}}
+
+
+def sent_values_read(data: dict) -> tuple[QuasiIdentifiers, Levels] | None:
+    """The values and levels ``sent_values_of`` wrote, or None when they do not read back."""
+    try:
+        levels = Levels(**{name: int(data["levels"][name]) for name in ("age", "nationality", "period", "languages")})
+        values = QuasiIdentifiers(str(data["gender"]), str(data["age_group"]), str(data["nationality"]),
+                                  str(data["region"]), str(data["period"]), tuple(str(c) for c in data["languages"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return values, levels
 
 
 # UN M49 numeric codes of the sub-regions and regions, so their names can come from the locale data.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from fieldapp.domain.referral import STEPS, Generalisation, Levels, QuasiIdentifiers, QuasiRow, quasi_identifiers
 
@@ -38,8 +39,11 @@ class Population:
 
     def sharing(self, target: QuasiRow, levels: Levels) -> set:
         """The people (the target included) whose values at these levels are the target's."""
-        wanted = _qi(target, levels)
-        found = {target.person_id}
+        return self.matching(_qi(target, levels), levels) | {target.person_id}
+
+    def matching(self, wanted: QuasiIdentifiers, levels: Levels) -> set:
+        """The people whose values at these levels are ``wanted``."""
+        found: set = set()
         for (gender, age, nationality, region, month, languages), people in self._groups.items():
             if gender == wanted.gender and region == wanted.region and quasi_identifiers(
                     gender, age, nationality, region, month, levels, languages) == wanted:
@@ -112,6 +116,15 @@ def at_steps(target: QuasiRow, rows: Iterable[QuasiRow] | Population, k: int, st
                           steps=tuple(steps), levels=levels, earlier=len(earlier))
 
 
-def fitting(target: QuasiRow, rows: Iterable[QuasiRow] | Population, steps: Sequence[str]) -> set:
-    """The people consistent with a packet sealed at ``steps`` about ``target`` (for ``earlier``)."""
-    return _population(rows).sharing(target, levels_of(steps))
+def fitting(target: QuasiRow, rows: Iterable[QuasiRow] | Population, steps: Sequence[str], *,
+            languages_sent: bool = False) -> set:
+    """The people consistent with a packet sealed at ``steps`` about ``target`` (for ``earlier``);
+    ``languages_sent`` for a packet of the first format, which named the languages at every step."""
+    levels = levels_of(steps)
+    return _population(rows).sharing(target, replace(levels, languages=0) if languages_sent else levels)
+
+
+def fitting_values(person_id: str, rows: Iterable[QuasiRow] | Population, values: QuasiIdentifiers,
+                   levels: Levels) -> set:
+    """The people consistent with what a sealed packet said (``values`` at ``levels``), the person included."""
+    return _population(rows).matching(values, levels) | {person_id}

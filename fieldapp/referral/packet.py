@@ -48,18 +48,16 @@ def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, 
         "exploitation_forms": sorted(set(referral.exploitation_forms)),
         "help_requested": sorted(set(referral.help_requested)),
         "immediate_danger": bool(referral.immediate_danger),
-        "consent": {
-            "scope": scope,
-            "sheet_language": consent.sheet_language if consent else "",
-            "sheet_version": consent.sheet_version if consent else "",
-            "notice_read": bool(consent and consent.notice_read),
-        },
+        # The information sheet's language and version are the person's language by another name: an
+        # anonymous notice leaves them in the vault.
+        "consent": {"scope": scope, "notice_read": bool(consent and consent.notice_read)},
         "anonymisation": {"k": gen.k, "rule": "overridden" if overridden else "met",
                           "generalised": list(gen.steps)},
     }
     if scope == "assessment":
         shared = referral.assessment or Assessment()
-        packet["consent"]["date"] = (consent.recorded_at.date().isoformat() if consent.recorded_at else "")
+        packet["consent"].update(sheet_language=consent.sheet_language, sheet_version=consent.sheet_version,
+                                 date=consent.recorded_at.date().isoformat() if consent.recorded_at else "")
         packet["anonymisation"] = {"k": gen.k, "rule": "consented", "generalised": []}
         packet["assessment"] = {
             "residence_status": shared.residence_status,

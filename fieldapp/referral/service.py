@@ -40,6 +40,8 @@ from fieldapp.domain.referral import (
     month_of,
     nationality_group,
     quarter_months,
+    sent_values_of,
+    sent_values_read,
 )
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
@@ -194,45 +196,61 @@ def record_urgent_call(session: Session, referral_id: str) -> Referral:
     return _get(session, referral_id)
 
 
-def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Population, list[set]]:
-    """The person as the k-rule sees them in this referral, everyone of their gender met in its year, and
-    for each packet about them already sealed (``SENT_OR_SEALED``), the people it fits. Contacts whose venue
-    has no region count in the organisation's region, whatever region this referral names."""
-    person = referral_repo.person_codes(session.conn, referral.person_id)
-    if person is None:
-        raise InvalidInput(_("This person no longer exists."))
-    home = organisation.load(session).region
-    widest = STEPS[-1][1]
-    fetched: dict[tuple, anonymise.Population] = {}
+class _Populations:
+    """The k-rule's population of one person's gender, read once per quarter: only who could share the
+    widest values (the quarter, the continent), since every narrower level is a part of them, so no one
+    who could count is left out. Grouped as read, so each combination of raw values becomes codes once."""
 
-    def population(month: str) -> anonymise.Population:
-        """Only who could share the widest values (the quarter, the continent): every narrower level is
-        a part of them, so no one who could count is left out. Grouped as read, so each combination of
-        raw values is turned into codes once."""
+    def __init__(self, session: Session, person: dict) -> None:
+        self._session, self._person = session, person
+        self._home = organisation.load(session).region
+        self._fetched: dict[tuple, anonymise.Population] = {}
+
+    def __call__(self, month: str) -> anonymise.Population:
         quarter = quarter_months(month)
-        region = nationality_group(person["nationality"], widest.nationality)
+        region = nationality_group(self._person["nationality"], STEPS[-1][1].nationality)
         key = (quarter, region)
-        if key not in fetched:
+        if key not in self._fetched:
             raw: dict[tuple, set] = defaultdict(set)
             for pid, gender, age_estimate, birth_year, nationality, languages, place, met in referral_repo.quasi_rows(
-                    session.conn, person["gender"], quarter[0], quarter[-1], COUNTRIES_OF.get(region), home):
+                    self._session.conn, self._person["gender"], quarter[0], quarter[-1], COUNTRIES_OF.get(region),
+                    self._home):
                 raw[(gender, age_estimate, birth_year, nationality, place, met, languages)].add(pid)
             year = int(month[:4])
             groups: dict[tuple, set] = defaultdict(set)
             for (gender, age_estimate, birth_year, nationality, place, met, languages), people in raw.items():
                 groups[(gender, age_in(year, age_estimate, birth_year), nationality, place, met,
                         language_set(languages))] |= people
-            fetched[key] = anonymise.Population.grouped(dict(groups))
-        return fetched[key]
+            self._fetched[key] = anonymise.Population.grouped(dict(groups))
+        return self._fetched[key]
+
+
+def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Population, list[set]]:
+    """The person as the k-rule sees them in this referral, everyone of their gender met in its quarter, and
+    for each packet about them already sealed, the people consistent with what it said (kept at sealing;
+    for a packet sealed before that, rebuilt from the record with its languages named). A packet sealed and
+    then withdrawn counts too: it may have reached CMM. Contacts whose venue has no region count in the
+    organisation's region, whatever region this referral names."""
+    person = referral_repo.person_codes(session.conn, referral.person_id)
+    if person is None:
+        raise InvalidInput(_("This person no longer exists."))
+    population = _Populations(session, person)
 
     def target(other: Referral) -> QuasiRow:
         return QuasiRow(person["id"], person["gender"], age_in(int(other.month[:4]), person["age_estimate"],
                                                                 person["birth_year"]),
                         person["nationality"], other.region, other.month, language_set(person["languages"]))
 
-    earlier = [anonymise.fitting(target(other), population(other.month), other.generalised)
-               for other in referral_repo.for_person(session.conn, referral.person_id)
-               if other.id != referral.id and other.status in SENT_OR_SEALED]
+    earlier = []
+    for other in referral_repo.for_person(session.conn, referral.person_id):
+        if other.id == referral.id:
+            continue
+        stored = sent_values_read(other.sent_values) if other.sent_values else None
+        if stored is not None:          # what the packet said, whatever the record says today
+            earlier.append(anonymise.fitting_values(person["id"], population(other.month), *stored))
+        elif other.status in SENT_OR_SEALED:     # sealed before the vault kept it: languages were always named
+            earlier.append(anonymise.fitting(target(other), population(other.month), other.generalised,
+                                             languages_sent=True))
     return target(referral), population(referral.month), earlier
 
 
@@ -292,7 +310,8 @@ def seal(session: Session, referral_id: str, *, exact: bool = False, reason: str
     packet_id = view.packet["packet_id"]
     with session.write() as conn:
         outbox_repo.insert(conn, packet_id, referral_id, sealed, hashlib.sha256(sealed).hexdigest())
-        referral_repo.set_sealed(conn, referral_id, view.generalisation.steps, reason if view.needs_reason else "")
+        referral_repo.set_sealed(conn, referral_id, view.generalisation.steps, reason if view.needs_reason else "",
+                                 sent_values_of(view.generalisation))
         audit_repo.append(conn, session.user.id, "referral.seal", "referral", referral_id)
         if view.needs_reason:
             audit_repo.append(conn, session.user.id, "referral.k_override", "referral", referral_id)

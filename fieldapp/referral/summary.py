@@ -46,9 +46,10 @@ def describe(packet: dict) -> list[str]:
             value=_labels(packet["exploitation_forms"], codes.EXPLOITATION_FORMS)),
         _("Help requested: {value}").format(value=_labels(packet["help_requested"], HELP_REQUESTED)),
         _("Immediate danger: {value}").format(value=_("yes") if packet["immediate_danger"] else _("no")),
-        _("Consent: {scope}; information sheet in {language}, version {version}").format(
-            scope=_(scope), language=language_words([consent["sheet_language"]]),
-            version=consent["sheet_version"]),
+        (_("Consent: {scope}; information sheet in {language}, version {version}").format(
+            scope=_(scope), language=language_words([consent["sheet_language"]]), version=consent["sheet_version"])
+         if "sheet_language" in consent else
+         _("Consent: {scope} (the information sheet's language stays with you)").format(scope=_(scope))),
         _("Reference: {value} (only your organisation can link it to the person)").format(
             value=packet["reference"]),
     ]

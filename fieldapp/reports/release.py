@@ -5,7 +5,8 @@ counts, but two tables of overlapping periods — three months and their quarter
 less one day — give the hidden cells back by subtraction. So suppressed figures are released only on
 one fixed grid of calendar periods that the organisation chooses (months, quarters, half years or
 years), and a whole year on a finer grid is the cell-by-cell sum of its released parts: it adds
-nothing that the parts did not already show. Any other range is refused.
+nothing that the parts did not already show. Any other range is refused. A new grid applies from the
+next calendar year, so a year's figures stay on the grid they were released on.
 
 The figures sealed to CMM are exact (CMM compiles the national statistics), for whole calendar
 periods; an organisation without a data agreement with CMM switches that off, and its figures for CMM
@@ -14,7 +15,7 @@ are then suppressed on the grid like any others.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from fieldapp.errors import InvalidInput, ValidationError
@@ -36,26 +37,60 @@ DEFAULT_GRID = "year"
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    grid: str = DEFAULT_GRID      # a GRIDS key
+    grid: str = DEFAULT_GRID      # a GRIDS key: the grid chosen, in force from ``since``
     cmm_exact: bool = True        # exact figures to CMM (under a data agreement)
+    since: int = 0                # the first calendar year on this grid (0: every year)
+    # (first year, grid) of every grid in force, oldest first: figures of a year keep the grid they were
+    # released on, so a change never lets a new table be subtracted from one released before.
+    history: tuple[tuple[int, str], ...] = ((0, DEFAULT_GRID),)
+
+
+def _history(data: dict) -> tuple[tuple[int, str], ...]:
+    found = []
+    for entry in data.get("grids") or ():
+        if (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], int) and entry[1] in GRIDS
+                and (not found or entry[0] > found[-1][0])):
+            found.append((entry[0], entry[1]))
+    if not found and data.get("grid") in GRIDS:        # written before grids had years
+        found.append((0, data["grid"]))
+    return tuple(found) if found and found[0][0] == 0 else ((0, DEFAULT_GRID), *found)
 
 
 def load(session: Session) -> ReleaseSettings:
     session.require("records")
     data = settings_repo.get(session.conn, SETTINGS_KEY)
-    if not isinstance(data, dict):
-        return ReleaseSettings()
-    grid = data.get("grid") if data.get("grid") in GRIDS else DEFAULT_GRID
-    return ReleaseSettings(grid=grid, cmm_exact=data.get("cmm_exact") is not False)
+    data = data if isinstance(data, dict) else {}
+    history = _history(data)
+    return ReleaseSettings(grid=history[-1][1], cmm_exact=data.get("cmm_exact") is not False, since=history[-1][0],
+                           history=history)
 
 
-def save(session: Session, settings: ReleaseSettings) -> None:
+def grid_for(session: Session, year: int) -> str:
+    """The grid that figures of ``year`` are released on."""
+    return _grid_in(load(session).history, year)
+
+
+def _grid_in(history: tuple[tuple[int, str], ...], year: int) -> str:
+    return [grid for first, grid in history if first <= year][-1]
+
+
+def save(session: Session, settings: ReleaseSettings, today: date | None = None) -> ReleaseSettings:
+    """Keep the choice of grid and of exact figures for CMM. A new grid applies from 1 January of next year:
+    the figures of this year were released, or may have been, on the grid in force."""
     session.require("settings")
     if settings.grid not in GRIDS:
         raise ValidationError({"grid": _("Choose one of the periods in the list.")})
+    history = list(load(session).history)
+    next_year = (today or date.today()).year + 1
+    if _grid_in(tuple(history), next_year) != settings.grid:
+        history = [entry for entry in history if entry[0] < next_year]
+        if history[-1][1] != settings.grid:
+            history.append((next_year, settings.grid))
+    data = {"grids": [list(entry) for entry in history], "cmm_exact": bool(settings.cmm_exact)}
     with session.write() as conn:
-        settings_repo.put(conn, SETTINGS_KEY, asdict(settings))
+        settings_repo.put(conn, SETTINGS_KEY, data)
         audit_repo.append(conn, session.user.id, "reports.release_settings")
+    return load(session)
 
 
 def _month_start(day: date, months: int) -> date:
@@ -105,11 +140,12 @@ def period_rule(grid: str) -> str:
     return rules[grid]
 
 
-def grid_choices(grid: str, today: date, years: int = 3) -> list[tuple[date, date]]:
-    """The released periods of the last ``years`` calendar years, newest first: each year, then its parts."""
-    months = GRIDS[grid]
+def grid_choices(history: tuple[tuple[int, str], ...], today: date, years: int = 3) -> list[tuple[date, date]]:
+    """The released periods of the last ``years`` calendar years, newest first: each year, then its parts on
+    the grid of that year."""
     found = []
     for year in range(today.year, today.year - years, -1):
+        months = GRIDS[_grid_in(history, year)]
         found.append((date(year, 1, 1), date(year, 12, 31)))
         if months < 12:
             starts = [date(year, first, 1) for first in range(1, 13, months)]

@@ -12,6 +12,7 @@ whole calendar periods, unless the organisation switched that off.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -54,10 +55,15 @@ def available_sections(session: Session) -> tuple[str, ...]:
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The same period one year earlier (29 February becomes the 28th)."""
+    """The same period one year earlier (29 February becomes the 28th). A period that ends on the last day of a
+    month ends a year earlier on the last day of that month: February 2025 is compared with the whole of
+    February 2024, 29th included, as released for February 2024 (else the two could be differenced)."""
     def back(day: date) -> date:
         return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 and day.day == 29 else day.day)
-    return back(start), back(end)
+    before_end = back(end)
+    if (end + timedelta(days=1)).day == 1:
+        before_end = before_end.replace(day=calendar.monthrange(before_end.year, before_end.month)[1])
+    return back(start), before_end
 
 
 def _period(start: date, end: date) -> build.Period:
@@ -114,7 +120,7 @@ def shown(session: Session, report: Report, *, exact_counts: bool = False) -> li
         session.require("reports_exact")
         return [ShownSection(section, tuple(exact(table) for table in section.tables))
                 for section in report.sections]
-    periods = release.parts(release.load(session).grid, report.start, report.end)
+    periods = release.parts(release.grid_for(session, report.start.year), report.start, report.end)
     if len(periods) == 1:
         return [ShownSection(section, tuple(protect(table, report.k) for table in section.tables))
                 for section in report.sections]
@@ -146,7 +152,8 @@ def summed(parts: list[Shown], whole: Table) -> Shown:
         return values[labels.index(label)] if label in labels else "0"
 
     note = " ".join(filter(None, (whole.note, _("Each figure is the sum of those released for the parts of the "
-                                                  "year: a person met in several parts counts in each."))))
+                                                  "year; x: a part was hidden. A person met in several parts "
+                                                  "counts in each."))))
     table = replace(whole, row_labels=tuple(rows), col_labels=tuple(cols),
                     cells=tuple(tuple(0 for _col in cols) for _row in rows), note=note)
     return Shown(

@@ -12,7 +12,8 @@ from fieldapp.domain.referral import Assessment, Consent, Referral
 from fieldapp.storage.connection import Connection
 
 _COLUMNS = ("id, person_id, reference, status, region, contact_setting, month, indicators, exploitation_forms,"
-            " help_requested, immediate_danger, generalised, override_reason, created_by, created_at, urgent_call_at")
+            " help_requested, immediate_danger, generalised, override_reason, created_by, created_at, urgent_call_at,"
+            " sent_values")
 _CONSENT = "scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at, notice_read"
 _ASSESSMENT = "residence_status, police_report, interpreter, contact_channel, contact_days, contact_times"
 
@@ -42,13 +43,23 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _json(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _row_to_referral(row, consent: Consent | None, assessment: Assessment | None = None) -> Referral:
     return Referral(
         id=row[0], person_id=row[1], reference=row[2], status=row[3], region=row[4], contact_setting=row[5],
         month=row[6], indicators=split_codes(row[7]), exploitation_forms=split_codes(row[8]),
         help_requested=split_codes(row[9]), immediate_danger=bool(row[10]), generalised=split_codes(row[11]),
         override_reason=row[12], created_by=row[13], created_at=_dt(row[14]), consent=consent,
-        assessment=assessment, urgent_call_at=_dt(row[15]))
+        assessment=assessment, urgent_call_at=_dt(row[15]), sent_values=_json(row[16]))
 
 
 def insert(conn: Connection, referral: Referral) -> Referral:
@@ -78,10 +89,13 @@ def set_status(conn: Connection, referral_id: str, status: str) -> None:
     conn.execute("UPDATE referrals SET status = ?, updated_at = ? WHERE id = ?", (status, _now(), referral_id))
 
 
-def set_sealed(conn: Connection, referral_id: str, generalised: tuple[str, ...], override_reason: str) -> None:
+def set_sealed(conn: Connection, referral_id: str, generalised: tuple[str, ...], override_reason: str,
+               sent_values: dict | None = None) -> None:
     conn.execute(
-        "UPDATE referrals SET status = 'sealed', generalised = ?, override_reason = ?, updated_at = ? WHERE id = ?",
-        (join_codes(generalised), override_reason, _now(), referral_id))
+        "UPDATE referrals SET status = 'sealed', generalised = ?, override_reason = ?, sent_values = ?, updated_at = ?"
+        " WHERE id = ?",
+        (join_codes(generalised), override_reason, json.dumps(sent_values, sort_keys=True) if sent_values else None,
+         _now(), referral_id))
 
 
 def get(conn: Connection, referral_id: str) -> Referral | None:
@@ -231,11 +245,25 @@ def quasi_rows(conn: Connection, gender: str, first: str, last: str, nationaliti
     regions = dict(conn.execute(_VISIT_REGIONS, (_days_before(start), end)).fetchall())
     rows = (conn.execute(_CONTACT_ROWS.format(nationality=only), args).fetchall()
             + conn.execute(_UNCONTACTED_ROWS.format(nationality=only), args).fetchall())
+    # A contact may be logged on a visit begun long before (the form offers the last 30 days): its venue's
+    # region is looked up by the visit's id.
+    regions.update(_regions_of(conn, {row[6] for row in rows if row[6] is not None and row[6] not in regions}))
     languages: dict[str | None, tuple[str, ...]] = {}
     for row in rows:
         if row[5] not in languages:
             languages[row[5]] = split_codes(row[5])
     return [(*row[:5], languages[row[5]], regions.get(row[6], default_region), row[7]) for row in rows]
+
+
+def _regions_of(conn: Connection, visit_ids: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    ids = sorted(visit_ids)
+    for first in range(0, len(ids), 500):
+        chunk = ids[first:first + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(conn.execute(f"SELECT vi.id, v.region FROM visits vi JOIN venues v ON v.id = vi.venue_id"
+                                  f" WHERE vi.id IN ({marks}) AND v.region != ''", chunk).fetchall())
+    return found
 
 
 def _month_after(month: str) -> str:

@@ -3,6 +3,8 @@ Organisation; administrators only)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QWidget
 
 from fieldapp.errors import FieldappError
@@ -21,12 +23,14 @@ class ReleaseSettings(QGroupBox):
         for code in release.GRIDS:
             self.grid_combo.addItem(code, code)
         self.grid_note = QLabel(objectName="releaseGridNote", wordWrap=True)
+        self.grid_status = QLabel(objectName="releaseGridStatus", wordWrap=True)
         self.cmm_exact = QCheckBox(objectName="releaseCmmExact")
         self.cmm_note = QLabel(objectName="releaseCmmNote", wordWrap=True)
         self.save_button = QPushButton(objectName="saveRelease")
         self.message = QLabel(objectName="releaseMessage", wordWrap=True)
         form = QFormLayout(self)
         self.grid_label = add_row(form, self.grid_combo)
+        form.addRow(self.grid_status)
         form.addRow(self.grid_note)
         form.addRow(self.cmm_exact)
         form.addRow(self.cmm_note)
@@ -42,6 +46,17 @@ class ReleaseSettings(QGroupBox):
         settings = release.load(self._session)
         self.grid_combo.setCurrentIndex(max(self.grid_combo.findData(settings.grid), 0))
         self.cmm_exact.setChecked(settings.cmm_exact)
+        self._show_status(settings)
+
+    def _show_status(self, settings: release.ReleaseSettings) -> None:
+        this_year = date.today().year
+        now = release.grid_for(self._session, this_year)
+        text = _("Figures for {year} are released for: {grid}.").format(
+            year=this_year, grid=_(release.GRID_LABELS[now]).lower())
+        if settings.since > this_year:
+            text += " " + _("From 1 January {year}: {grid}.").format(
+                year=settings.since, grid=_(release.GRID_LABELS[settings.grid]).lower())
+        self.grid_status.setText(text)
 
     def retranslate(self) -> None:
         self.setTitle(_("Released figures"))
@@ -51,7 +66,9 @@ class ReleaseSettings(QGroupBox):
         self.grid_note.setText(_(
             "Reports with small counts hidden (for funders, the public, and on screen) are made only for these "
             "periods, and a whole year as the sum of its parts. Two reports of overlapping periods could be "
-            "subtracted to find a small count; on one grid they never overlap."))
+            "subtracted to find a small count; on one grid they never overlap. A change applies from 1 January "
+            "next year, so figures already released stay on their grid."))
+        self._show_status(release.load(self._session))
         self.cmm_exact.setText(_("Send CMM e&xact figures"))
         self.cmm_note.setText(_(
             "CMM compiles the national statistics and needs exact counts. Keep this on only while your "
@@ -63,10 +80,11 @@ class ReleaseSettings(QGroupBox):
     def save(self) -> None:
         wanted = release.ReleaseSettings(grid=self.grid_combo.currentData(), cmm_exact=self.cmm_exact.isChecked())
         try:
-            release.save(self._session, wanted)
+            saved = release.save(self._session, wanted)
         except FieldappError as error:
             self.message.setText(error.message)
             return
+        self._show_status(saved)
         self.message.setText(_("Saved."))
         changes.notify(self._session, "organisation")
 

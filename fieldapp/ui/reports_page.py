@@ -220,8 +220,7 @@ class ReportsPage(QWidget):
         """The periods of the organisation's release grid, newest first, named in the interface language."""
         self.period_combo.blockSignals(True)
         self.period_combo.clear()
-        grid = release.load(self._session).grid
-        for start, end in release.grid_choices(grid, date.today()):
+        for start, end in release.grid_choices(release.load(self._session).history, date.today()):
             self.period_combo.addItem(release.period_name(start, end), (start, end))
         self.period_combo.blockSignals(False)
         self._match_period()

@@ -182,3 +182,64 @@ def test_people_consistent_with_every_packet_number_at_least_k(population, age, 
     # What the packet names is what was counted: no languages once the nationality is generalised.
     if gen.levels.nationality:
         assert gen.result.languages == ()
+
+
+# -- what an attack review found ---------------------------------------------------------------------------
+
+def test_an_anonymous_notice_does_not_name_the_sheets_language(ready, cmm) -> None:
+    now = datetime.now(UTC)
+    for i in range(4):
+        _met_at(ready, now, alias=f"th{i}", nationality="TH", languages="th")
+    draft = service.create_draft(ready, _met_at(ready, now, nationality="VN", languages="vi"))
+    service.update_draft(ready, replace(draft, region="hovedstaden", exploitation_forms=("sexual",)))
+    service.record_consent(ready, draft.id, "anonymous_notice", "vi", "2026.1", notice_read=True)
+    body = _body(ready, cmm, service.seal(ready, draft.id))
+    assert body["nationality"] == "south_eastern_asia" and body["languages"] == []
+    assert body["consent"] == {"scope": "anonymous_notice", "notice_read": True}
+
+
+def test_a_contact_on_a_visit_begun_weeks_before_counts_in_the_venues_region(ready) -> None:
+    organisation.save(ready, replace(complete_org(), region="hovedstaden"))
+    visit = add_visit(ready.conn, add_venue(ready.conn, "sjaelland"), datetime(2026, 3, 20, 18, tzinfo=UTC))
+    met = datetime(2026, 4, 2, 12, tzinfo=UTC)                  # logged in the next quarter, on that visit
+    for i in range(4):
+        add_contact(ready.conn, add_person(ready.conn, alias=f"s{i}", seen=met), at=met, visit_id=visit)
+    view = service.preview(ready, _draft(ready, _met_at(ready, met), "2026-04").id)
+    assert view.generalisation.count == 1 and view.needs_reason
+
+
+def test_a_packet_sealed_before_languages_were_counted_is_taken_as_naming_them(ready) -> None:
+    january = datetime(2026, 1, 14, 20, tzinfo=UTC)
+    for i in range(4):
+        _met_at(ready, january, alias=f"th{i}", nationality="TH", languages="th", age=31)
+    target = _met_at(ready, january, nationality="VN", languages="vi", age=31)
+    old = _draft(ready, target, "2026-01")
+    with transaction(ready.conn):           # as an earlier version left it: sent at sub-region, "vi" named
+        ready.conn.execute("UPDATE referrals SET status = 'sent', generalised = 'age_10_years nationality_subregion'"
+                           " WHERE id = ?", (old.id,))
+    view = service.preview(ready, _draft(ready, target, "2026-01").id)
+    assert view.generalisation.earlier == 1 and view.generalisation.count == 1 and view.needs_reason
+
+
+def test_an_earlier_packet_is_counted_as_it_was_sent_not_as_the_record_is_today(ready) -> None:
+    january, february = datetime(2026, 1, 14, 20, tzinfo=UTC), datetime(2026, 2, 11, 20, tzinfo=UTC)
+    venue = add_venue(ready.conn, "hovedstaden")
+    in_january, in_february = add_visit(ready.conn, venue, january), add_visit(ready.conn, venue, february)
+    for i in range(4):                       # four who speak English and Yoruba, met in both months
+        pid = add_person(ready.conn, alias=f"ng{i}", seen=january, languages="en yo")
+        add_contact(ready.conn, pid, at=january, visit_id=in_january)
+        add_contact(ready.conn, pid, at=february, visit_id=in_february)
+    for i in range(4):                       # four who speak English only, met in January
+        pid = add_person(ready.conn, alias=f"en{i}", seen=january, languages="en")
+        add_contact(ready.conn, pid, at=january, visit_id=in_january)
+    target = add_person(ready.conn, alias="Joy", seen=january, languages="en")
+    add_contact(ready.conn, target, at=january, visit_id=in_january)
+    add_contact(ready.conn, target, at=february, visit_id=in_february)
+    first = _draft(ready, target, "2026-01")
+    assert service.preview(ready, first.id).packet["languages"] == ["en"]
+    service.seal(ready, first.id)                                  # CMM holds "en" for her
+    with transaction(ready.conn):                                  # later the worker learns she speaks Yoruba
+        ready.conn.execute("UPDATE people SET languages = 'en yo' WHERE id = ?", (target,))
+    view = service.preview(ready, _draft(ready, target, "2026-02").id)
+    # "en" in January and "en yo" in February: by the records only she fits both, so the exact values do not go.
+    assert view.generalisation.steps != () and view.packet["languages"] == []

@@ -74,7 +74,8 @@ def test_preview_in_words_and_generalised(ready) -> None:
         "age_10_years", "nationality_subregion")
     assert view.packet["age_group"] == "25-34" and view.packet["nationality"] == "western_africa"
     text = "\n".join(view.lines + view.generalisation_lines)
-    assert "Western Africa" in text and "25–34" in text and "Safe housing" in text and "Thai" in text
+    assert "Western Africa" in text and "25–34" in text and "Safe housing" in text
+    assert "Thai" not in text and "stays with you" in text        # the sheet's language is the person's
     assert "ten-year bands" in text and "5 people in your records" in text
     assert not view.needs_reason
 

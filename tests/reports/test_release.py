@@ -15,9 +15,17 @@ import pytest
 from fieldapp.errors import InvalidInput, PermissionDenied
 from fieldapp.reports import release, service
 from fieldapp.reports.suppression import protect
+from fieldapp.storage import settings_repo
 from fieldapp.storage.connection import transaction
 
 YEAR = 2026
+
+
+def on_grid(session, grid: str) -> None:
+    """The vault as one configured in an earlier year: ``grid`` in force for every year (a change made
+    today applies only from next year)."""
+    with session.write() as conn:
+        settings_repo.put(conn, release.SETTINGS_KEY, {"grids": [[0, grid]], "cmm_exact": True})
 
 
 def _fill(session, seed: int = 3) -> None:
@@ -67,7 +75,7 @@ def _recovered(parts: list[list[str]], whole: list[str]) -> int:
 
 def test_months_against_their_quarter_give_cells_back_but_nothing_released_does(session) -> None:
     _fill(session)
-    release.save(session, release.ReleaseSettings(grid="quarter"))
+    on_grid(session, "quarter")
     # The attack, on tables suppressed one by one as before the grid: it works on this data.
     attack = 0
     for q in range(1, 5):
@@ -102,7 +110,7 @@ def test_months_against_their_quarter_give_cells_back_but_nothing_released_does(
     ("month", "2026-03-02", "2026-03-31"), ("half", "2026-04-01", "2026-09-30"),
 ])
 def test_a_range_off_the_grid_is_refused_for_suppressed_figures(session, grid, start, end) -> None:
-    release.save(session, release.ReleaseSettings(grid=grid))
+    on_grid(session, grid)
     report = service.build_report(session, date.fromisoformat(start), date.fromisoformat(end))
     with pytest.raises(InvalidInput) as refused:
         service.shown(session, report)
@@ -136,8 +144,41 @@ def test_only_an_administrator_chooses_the_grid(session) -> None:
     assert release.load(session) == release.ReleaseSettings()
 
 
+def test_a_new_grid_applies_from_next_year_so_released_figures_cannot_be_subtracted(session) -> None:
+    with transaction(session.conn):
+        person = session.conn.execute("INSERT INTO people (reference, alias, alias_key, gender) VALUES"
+                                      " ('R', 'r', 'r', 'woman') RETURNING id").fetchone()[0]
+        for month in range(1, 13):                    # 17 street contacts, two of them in the last quarter
+            for _ in range(2 if month in (3, 6, 9) else 1 if month < 10 else 0):
+                session.conn.execute("INSERT INTO contacts (person_id, kind, occurred_at) VALUES (?, 'street', ?)",
+                                     (person, f"{YEAR}-{month:02d}-10T12:00:00+00:00"))
+        session.conn.execute("INSERT INTO contacts (person_id, kind, occurred_at) VALUES (?, 'street', ?)",
+                             (person, f"{YEAR}-11-10T12:00:00+00:00"))
+        session.conn.execute("INSERT INTO contacts (person_id, kind, occurred_at) VALUES (?, 'street', ?)",
+                             (person, f"{YEAR}-12-10T12:00:00+00:00"))
+    year = service.shown(session, service.build_report(session, date(YEAR, 1, 1), date(YEAR, 12, 31), ("activity",)))
+    saved = release.save(session, release.ReleaseSettings(grid="quarter"), today=date(YEAR, 12, 1))
+    assert saved.grid == "quarter" and saved.since == YEAR + 1
+    assert release.grid_for(session, YEAR) == "year" and release.grid_for(session, YEAR + 1) == "quarter"
+    with pytest.raises(InvalidInput):                # the year's quarters stay unreleased: Q4 = year - Q1..Q3
+        service.shown(session, service.build_report(session, *_quarter(4), ("activity",)))
+    again = service.shown(session, service.build_report(session, date(YEAR, 1, 1), date(YEAR, 12, 31), ("activity",)))
+    assert [t.cells for t in again[0].tables] == [t.cells for t in year[0].tables]
+    # Back to years before next year begins: nothing changes, next year stays on years.
+    assert release.save(session, release.ReleaseSettings(grid="year"), today=date(YEAR, 12, 2)).history == (
+        (0, "year"),)
+
+
+def test_february_after_a_leap_year_is_compared_with_the_whole_february_before() -> None:
+    assert service.previous_period(date(2025, 2, 1), date(2025, 2, 28)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert service.previous_period(date(2025, 1, 1), date(2025, 12, 31)) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert service.previous_period(date(2024, 2, 1), date(2024, 2, 29)) == (date(2023, 2, 1), date(2023, 2, 28))
+    assert service.previous_period(date(2025, 3, 5), date(2025, 3, 20)) == (date(2024, 3, 5), date(2024, 3, 20))
+
+
 def test_grid_choices_list_whole_periods_newest_first() -> None:
-    found = release.grid_choices("quarter", date(2026, 5, 2), years=2)
+    found = release.grid_choices(((0, "year"), (2026, "quarter")), date(2026, 5, 2), years=2)
+    assert (date(2025, 1, 1), date(2025, 12, 31)) in found and (date(2025, 1, 1), date(2025, 3, 31)) not in found
     assert found[:3] == [(date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 4, 1), date(2026, 6, 30)),
                          (date(2026, 1, 1), date(2026, 3, 31))]
     assert all(release.parts("quarter", *period) for period in found)

@@ -151,10 +151,11 @@ def test_period_list_follows_the_grid_and_an_off_grid_range_is_explained(page, q
 
     from fieldapp.reports import release
     from fieldapp.ui import changes
+    from tests.reports.test_release import on_grid
 
     year = date.today().year
     assert page.period_combo.currentText() == str(year)               # the default dates are a released period
-    release.save(session, release.ReleaseSettings(grid="quarter"))
+    on_grid(session, "quarter")
     changes.notify(session, "organisation")
     names = [page.period_combo.itemText(i) for i in range(page.period_combo.count())]
     assert names[0] == str(year) and f"Quarter 1, {year}" in names
@@ -173,6 +174,8 @@ def test_period_list_follows_the_grid_and_an_off_grid_range_is_explained(page, q
 
 
 def test_release_settings_are_saved_by_an_administrator(session, qtbot):
+    from datetime import date
+
     from fieldapp.reports import release
     from fieldapp.ui.organisation_tab import OrganisationTab
 
@@ -183,5 +186,7 @@ def test_release_settings_are_saved_by_an_administrator(session, qtbot):
     box.grid_combo.setCurrentIndex(box.grid_combo.findData("half"))
     box.cmm_exact.setChecked(False)
     qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
-    assert release.load(session) == release.ReleaseSettings(grid="half", cmm_exact=False)
-    assert box.message.text() == "Saved."
+    saved = release.load(session)
+    assert (saved.grid, saved.cmm_exact, saved.since) == ("half", False, date.today().year + 1)
+    assert box.message.text() == "Saved." and f"From 1 January {date.today().year + 1}: half years" in (
+        box.grid_status.text())

@@ -1,7 +1,8 @@
 # Two consent scopes (an anonymous notice, or a referral for assessment that shares what CMM needs in
 # order to act), the sentence about police reports read aloud, what the person agreed to share for an
-# assessment, and when the worker called for help in an urgent case. The consent table is rebuilt because
-# SQLite cannot change a CHECK; a consent of the old scope "contact_through_us" is kept as it was.
+# assessment, when the worker called for help in an urgent case, and what each sealed packet said. The
+# consent table is rebuilt because SQLite cannot change a CHECK; a consent of the old scope
+# "contact_through_us" is kept as it was.
 SQL = """
 CREATE TABLE referral_consents_new (
     referral_id TEXT NOT NULL PRIMARY KEY REFERENCES referrals(id) ON DELETE CASCADE,
@@ -32,4 +33,7 @@ CREATE TABLE referral_assessments (
 ) STRICT;
 
 ALTER TABLE referrals ADD COLUMN urgent_call_at TEXT;
+-- What a sealed packet said of the person's quasi-identifiers, and at which detail: a later packet is
+-- counted against what CMM holds, not against today's record (JSON; NULL before this version).
+ALTER TABLE referrals ADD COLUMN sent_values TEXT;
 """
