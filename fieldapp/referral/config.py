@@ -24,6 +24,7 @@ CMM_KEY = "referral.cmm_public"
 TRANSPORT = "referral.transport"
 K_VALUE = "referral.k"
 TRANSPORT_KINDS = ("folder", "https")
+PHONE = re.compile(r"\+?[0-9][0-9 ]{5,20}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class TransportSettings:
     backoff_s: float = 1.0       # first wait; doubled after each failure, at most 8 s
     timeout_s: float = 15.0
     require_send_capability: bool = False  # only coordinators/admins may queue and sync
+    cmm_phone: str = ""          # CMM's hotline, shown when a person is in immediate danger (never invented)
 
 
 def ensure_org_key(session: Session) -> str:
@@ -146,6 +148,8 @@ def transport_problems(settings: TransportSettings) -> dict[str, str]:
         problems["endpoint"] = _("The address must start with https://.")
     if settings.kind == "https" and not re.fullmatch(r"[0-9a-f]{64}", settings.pin_sha256):
         problems["pin_sha256"] = _("Give the SHA-256 fingerprint of CMM's server certificate (64 hex digits).")
+    if settings.cmm_phone and not PHONE.fullmatch(settings.cmm_phone.strip()):
+        problems["cmm_phone"] = _("CMM's hotline must be a phone number (digits, spaces, a leading +).")
     if not 0 <= settings.retries <= 10 or not 0 <= settings.backoff_s <= 60 or settings.timeout_s <= 0:
         problems["retries"] = _("Retries must be 0 to 10 and waits 0 to 60 seconds.")
     return problems

@@ -105,6 +105,19 @@ def create_draft(session: Session, person_id: str) -> Referral:
     return saved
 
 
+def cmm_phone(session: Session) -> str:
+    """CMM's hotline as the administrator entered it, or "" (the app never makes one up)."""
+    session.require("records")
+    return config.transport(session).cmm_phone.strip()
+
+
+def person_languages(session: Session, person_id: str) -> tuple[str, ...]:
+    """The languages recorded for a person (to suggest an interpreter)."""
+    session.require("records")
+    person = referral_repo.person_codes(session.conn, person_id)
+    return tuple(person["languages"]) if person else ()
+
+
 def _field_problems(referral: Referral) -> dict[str, str]:
     checks = {
         "region": referral.region in codes.REGIONS,

@@ -40,6 +40,7 @@ class ReferralSettings(QGroupBox):
         self.folder = QLineEdit(objectName="transportFolder")
         self.endpoint = QLineEdit(objectName="transportEndpoint")
         self.pin = QLineEdit(objectName="transportPin")
+        self.cmm_phone = QLineEdit(objectName="cmmPhone")
         self.save_button = QPushButton(objectName="saveTransport")
         self.message = QLabel(objectName="referralSettingsMessage")
         self.message.setWordWrap(True)
@@ -49,14 +50,16 @@ class ReferralSettings(QGroupBox):
         keys.addWidget(self.export_button)
         self.form = QFormLayout(self)
         self.form.addRow(keys)
-        self.labels = [add_row(self.form, w) for w in (self.kind, self.folder, self.endpoint, self.pin)]
+        self.labels = [add_row(self.form, w) for w in (self.kind, self.folder, self.endpoint, self.pin,
+                                                        self.cmm_phone)]
         self.form.addRow(self.save_button)
         self.form.addRow(self.message)
         self.import_button.clicked.connect(self.choose_cmm_key)
         self.export_button.clicked.connect(self.export_org_key)
         self.save_button.clicked.connect(self.save_transport)
         allowed = session.can("settings") and not session.read_only
-        for widget in (self.import_button, self.save_button, self.kind, self.folder, self.endpoint, self.pin):
+        for widget in (self.import_button, self.save_button, self.kind, self.folder, self.endpoint, self.pin,
+                       self.cmm_phone):
             widget.setEnabled(allowed)
         self.load()
 
@@ -66,6 +69,7 @@ class ReferralSettings(QGroupBox):
         self.folder.setText(settings.folder)
         self.endpoint.setText(settings.endpoint)
         self.pin.setText(settings.pin_sha256)
+        self.cmm_phone.setText(settings.cmm_phone)
 
     def retranslate(self) -> None:
         self.setTitle(_("Delivery to CMM"))
@@ -75,7 +79,7 @@ class ReferralSettings(QGroupBox):
         self.import_button.setText(_("Import CMM's key ..."))
         self.export_button.setText(_("Export our signing key ..."))
         texts = (_("&Delivery"), _("&Folder (USB stick or shared drive)"), _("HTTPS &address"),
-                 _("Server certificate SHA-256"))
+                 _("Server certificate SHA-256"), _("CMM's &hotline (shown for urgent cases)"))
         for label, text in zip(self.labels, texts, strict=True):
             label.setText(text)
         self.kind.setItemText(0, _("Folder"))
@@ -115,7 +119,8 @@ class ReferralSettings(QGroupBox):
     def save_transport(self) -> None:
         settings = config.transport(self._session)
         wanted = replace(settings, kind=self.kind.currentData(), folder=self.folder.text().strip(),
-                         endpoint=self.endpoint.text().strip(), pin_sha256=self.pin.text().strip())
+                         endpoint=self.endpoint.text().strip(), pin_sha256=self.pin.text().strip(),
+                         cmm_phone=self.cmm_phone.text().strip())
         try:
             config.set_transport(self._session, wanted)
         except ValidationError as error:

@@ -52,6 +52,7 @@ def test_wizard_seal_sync_intake_acknowledged(qtbot, page, session, tmp_path: Pa
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     wizard.sheet_language.setCurrentIndex(wizard.sheet_language.findData("en"))
     wizard.sheet_version.setText("bad version!")
+    qtbot.keyClick(wizard.notice_read, Qt.Key.Key_Space)
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert "version" in wizard.message.text() and wizard.stack.currentIndex() == 1
     wizard.sheet_version.setText("2026.1")
@@ -83,7 +84,9 @@ def test_withdrawn_consent_is_never_sent(qtbot, page, session, monkeypatch) -> N
     qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
     wizard = page.wizard
     wizard.forms.set_checked(["sexual"])
-    for _step in range(3):
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(wizard.notice_read, Qt.Key.Key_Space)          # the sentence about the police was read
+    for _step in range(2):
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     page.table.selectRow(0)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
@@ -110,3 +113,70 @@ def test_cmm_key_import_asks_to_compare_fingerprint(qtbot, page, session, tmp_pa
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), "")))
     qtbot.mouseClick(page.settings.import_button, Qt.MouseButton.LeftButton)
     assert page.settings.message.text() and len(asked) == 1
+
+
+def test_a_referral_for_assessment_through_the_wizard(qtbot, page, session) -> None:
+    cmm = cmm_secret()
+    import json
+
+    from fieldapp.protocol import crypto
+    from fieldapp.storage import outbox_repo
+
+    with session.write() as conn:
+        conn.execute("UPDATE people SET languages = 'en yo' WHERE alias = ?", (SENTINEL_ALIAS,))
+    _choose_person(qtbot, page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    wizard.forms.set_checked(["sexual"])
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert wizard.stack.currentIndex() == 1 and not wizard.assessment_box.isVisible()
+    assert "reports a case of human trafficking to the police" in wizard.police_notice.text()
+    wizard.scope.setCurrentIndex(wizard.scope.findData("assessment"))
+    assert wizard.assessment_box.isVisible()
+    assert set(wizard.interpreter.checked()) == {"eng", "yor"}      # suggested from the languages she speaks
+    wizard.interpreter.set_checked(["bin", "pcm"])
+    wizard.residence.setCurrentIndex(wizard.residence.findData("no_legal_residence"))
+    wizard.police_wish.setCurrentIndex(wizard.police_wish.findData("no"))
+    wizard.times.set_checked([])
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert wizard.stack.currentIndex() == 1                          # not read aloud, no safe time: both said
+    assert "police aloud" in wizard.message.text() and "time of day" in wizard.message.text()
+    qtbot.keyClick(wizard.notice_read, Qt.Key.Key_Space)
+    wizard.times.set_checked(["evening"])
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    shown = wizard.preview_text.toPlainText()
+    assert "Edo (Bini)" in shown and "Nigerian Pidgin" in shown and "Does not want to report" in shown
+    assert not wizard.reason.isVisible()                             # agreed to: no k-rule reason asked
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert not wizard.isVisible()
+    sealed = outbox_repo.sealed_bytes(session.conn, wizard.packet_id)
+    body = json.loads(crypto.split_signed(crypto.open_packet(sealed, cmm))[2])
+    assert body["consent"]["scope"] == "assessment" and body["assessment"]["interpreter"] == ["bin", "pcm"]
+    assert SENTINEL_ALIAS.encode() not in sealed and b"1111" not in crypto.open_packet(sealed, cmm)
+
+
+def test_immediate_danger_asks_for_a_call_and_records_it(qtbot, page, session) -> None:
+    config.set_transport(session, replace(config.transport(session), cmm_phone="+45 00 00 00 00"))
+    _choose_person(qtbot, page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    wizard.show()
+    assert not wizard.urgent_help.isVisible()
+    qtbot.keyClick(wizard.urgent, Qt.Key.Key_Space)
+    assert wizard.urgent_help.isVisible() and "+45 00 00 00 00" in wizard.urgent_help.text()
+    assert "112" in wizard.urgent_help.text()
+    qtbot.mouseClick(wizard.urgent_called, Qt.MouseButton.LeftButton)
+    assert "Call recorded" in wizard.urgent_help.text()
+    assert service.get(session, wizard.referral.id).urgent_call_at is not None
+
+
+def test_the_urgent_help_never_makes_up_a_number(qtbot, page, session) -> None:
+    _choose_person(qtbot, page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    wizard.show()
+    qtbot.keyClick(wizard.urgent, Qt.Key.Key_Space)
+    text = wizard.urgent_help.text()
+    assert "112" in text and "not in the settings" in text
+    import re
+    assert re.findall(r"\d[\d ]{5,}", text) == []
