@@ -175,15 +175,41 @@ class Intake:
         except Exception as exc:   # noqa: BLE001 - one hostile packet must never stop the intake
             log.warning("packet could not be checked: %s", type(exc).__name__)
             return "", Rejected("unprocessable")
+        if packet.is_withdrawal(opened.document):
+            return opened.packet_id, self._withdraw(opened.document, opened.signer)
+        return opened.packet_id, self._store(opened)
+
+    def _store(self, opened: packet.Opened) -> Rejected | None:
+        """Keep a verified referral once; None when it was stored."""
         document = opened.document
+        withdrawn = store.withdrawn(self.conn, opened.packet_id)
+        if withdrawn is not None:         # withdrawn by its organisation; by another, the id is someone else's
+            same = self._same_organisation(withdrawn[0], opened.signer)
+            return Rejected("withdrawn" if same else "id_taken", packet_id=opened.packet_id)
         if store.insert_packet(self.conn, document, crypto.canonical_json(document).decode("ascii")):
-            return opened.packet_id, None
+            return None
         # A packet id is the sender's: another organisation that read it (a file name on a shared stick)
         # must not make CMM answer "duplicate" to the real packet while holding content of its own.
         origin = store.packet_origin(self.conn, opened.packet_id)
         if origin is not None and not origin[1] and self._same_organisation(origin[0], opened.signer):
-            return opened.packet_id, Rejected("duplicate", packet_id=opened.packet_id)
-        return opened.packet_id, Rejected("id_taken", packet_id=opened.packet_id)
+            return Rejected("duplicate", packet_id=opened.packet_id)
+        return Rejected("id_taken", packet_id=opened.packet_id)
+
+    def _withdraw(self, notice: dict, signer: str) -> Rejected | None:
+        """Erase the referral a withdrawal notice names, if this organisation sent it (under this key or one
+        it replaced); a notice that comes before its packet keeps the packet out when it comes. The same
+        notice again is a duplicate; a notice for another organisation's packet is refused."""
+        packet_id, notice_id = notice["packet_id"], notice["notice_id"]
+        done = store.withdrawn(self.conn, packet_id)
+        if done is not None:
+            if done[1] == notice_id or self._same_organisation(done[0], signer):
+                return Rejected("duplicate", packet_id=notice_id)
+            return Rejected("id_taken", packet_id=notice_id)
+        origin = store.packet_origin(self.conn, packet_id)
+        if origin is not None and not self._same_organisation(origin[0], signer):
+            return Rejected("id_taken", packet_id=notice_id)
+        store.withdraw(self.conn, packet_id, signer, notice_id)
+        return None
 
     def _already_have(self, packet_id: str, signer: str) -> bool:
         return bool(packet_id) and store.packet_origin(self.conn, packet_id) == (signer, False)

@@ -233,6 +233,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE packets ADD COLUMN case_body BYTEA;
         ALTER TABLE packets ADD COLUMN case_epoch INTEGER;
         """),
+    # Withdrawals of consent: the referral is erased, and the packet id is kept (with the organisation and the
+    # notice) so that the same packet arriving again is refused, never stored anew.
+    Migration(
+        sqlite="""
+        CREATE TABLE withdrawals (
+            packet_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL,
+            notice_id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL
+        ) STRICT;
+        """,
+        postgresql="""
+        CREATE TABLE withdrawals (
+            packet_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL,
+            notice_id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL
+        );
+        """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
@@ -458,6 +477,20 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     conn.executemany("INSERT INTO packet_forms (packet_id, form) VALUES (?, ?)",
                      [(packet["packet_id"], form) for form in packet["exploitation_forms"]])
     return True
+
+
+def withdrawn(conn: IntakeStore, packet_id: str) -> tuple[str, str] | None:
+    """(organisation key id, notice id) of a withdrawal of this packet, or None."""
+    row = conn.execute("SELECT org, notice_id FROM withdrawals WHERE packet_id = ?", (packet_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str) -> None:
+    """Erase a referral (its coded columns, forms and sealed body) and remember its id as withdrawn."""
+    conn.execute("DELETE FROM packet_forms WHERE packet_id = ?", (packet_id,))
+    conn.execute("DELETE FROM packets WHERE packet_id = ?", (packet_id,))
+    conn.execute("INSERT INTO withdrawals (packet_id, org, notice_id, at) VALUES (?, ?, ?, ?)",
+                 (packet_id, org, notice_id, _now()))
 
 
 def packet_origin(conn: IntakeStore, packet_id: str) -> tuple[str, bool] | None:

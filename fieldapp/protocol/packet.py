@@ -40,8 +40,13 @@ class Opened:
 
     @property
     def packet_id(self) -> str:
-        value = self.document.get("packet_id")
+        """The id a receipt names: a packet's own, or a withdrawal notice's (never the packet it withdraws)."""
+        value = self.document.get("notice_id" if is_withdrawal(self.document) else "packet_id")
         return value if isinstance(value, str) and PACKET_ID.fullmatch(value) else ""
+
+
+def is_withdrawal(document: dict) -> bool:
+    return document.get("schema") == schemas.WITHDRAWAL_SCHEMA
 
 
 def open_signed(data: bytes, secret: CmmSecret, lookup: SignerLookup, box: SealedBox | None = None) -> Opened:
@@ -63,8 +68,16 @@ def open_signed(data: bytes, secret: CmmSecret, lookup: SignerLookup, box: Seale
 
 
 def open_referral(data: bytes, secret: CmmSecret, lookup: SignerLookup, box: SealedBox | None = None) -> Opened:
-    """A verified cmm-referral document, or ``Rejected`` (with the packet id once the signature verified)."""
+    """A verified cmm-referral document or cmm-withdrawal notice (``is_withdrawal``), or ``Rejected`` (with
+    the packet id once the signature verified)."""
     opened = open_signed(data, secret, lookup, box)
+    if is_withdrawal(opened.document):
+        problems = schemas.withdrawal_problems(opened.document)
+        if problems:
+            raise Rejected("schema", problems[0])
+        if opened.document["org"] != opened.signer:
+            raise Rejected("signer_mismatch")
+        return opened
     problems = schemas.packet_problems(opened.document)
     if problems:
         raise Rejected("schema", problems[0], packet_id=opened.packet_id)

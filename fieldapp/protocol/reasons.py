@@ -22,10 +22,11 @@ REASONS = {
                    "put aside after a key was replaced); this one was not counted. Seal the referral again so "
                    "that it gets a new id."),
     "duplicate": N_("This packet was already received (a replay); it was not counted again."),
+    "withdrawn": N_("The person withdrew consent for this referral and CMM erased it; it is not stored again."),
 }
 # Refusals that happen after the signature verified: only these get a receipt signed by CMM.
 AUTHENTICATED = frozenset({"malformed", "schema", "signer_mismatch", "revoked_signer", "id_taken",
-                           "duplicate"})
+                           "duplicate", "withdrawn"})
 
 
 class Rejected(Exception):

@@ -20,6 +20,8 @@ PACKET_FILE = SCHEMAS / "cmm-referral-2.json"
 PACKET_FILES = {"cmm-referral/1": SCHEMAS / "cmm-referral-1.json", "cmm-referral/2": PACKET_FILE}
 RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
 AGGREGATE_FILE = SCHEMAS / "cmm-aggregate-1.json"
+WITHDRAWAL_FILE = SCHEMAS / "cmm-withdrawal-1.json"
+WITHDRAWAL_SCHEMA = "cmm-withdrawal/1"
 
 
 @functools.cache
@@ -74,3 +76,8 @@ def receipt_problems(receipt: object) -> list[str]:
 def aggregate_problems(aggregate: object) -> list[str]:
     """Empty when ``aggregate`` is a valid cmm-aggregate/1 document (the sealed figures)."""
     return _problems(AGGREGATE_FILE, aggregate)
+
+
+def withdrawal_problems(notice: object) -> list[str]:
+    """Empty when ``notice`` is a valid cmm-withdrawal/1 document (consent withdrawn after sending)."""
+    return _problems(WITHDRAWAL_FILE, notice)

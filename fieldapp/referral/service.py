@@ -46,11 +46,12 @@ from fieldapp.domain.referral import (
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto
+from fieldapp.protocol.schemas import WITHDRAWAL_SCHEMA
 from fieldapp.records import organisation
 from fieldapp.referral import anonymise, config, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo
+from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo, withdrawal_repo
 
 # A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one
 # from before content versions were computed.
@@ -361,15 +362,29 @@ def seal_and_queue(session: Session, referral_id: str, *, exact: bool = False, r
 
 
 def withdraw(session: Session, referral_id: str) -> Referral:
-    """Record that consent was withdrawn. A referral not yet sent is never sent: its sealed packet
-    is deleted and its status becomes "withdrawn". One already sent keeps its status (tell CMM)."""
+    """Record that consent was withdrawn. A referral not yet sent is never sent: its sealed packet is deleted
+    and its status becomes "withdrawn". For one already sent, a withdrawal notice signed by the organisation
+    and sealed to CMM goes with the next sync; CMM's intake erases the referral and confirms with a receipt."""
     session.require("records")
     referral = _get(session, referral_id)
+    notice = None
+    if referral.status not in UNSENT and referral.status != "withdrawn":
+        row = outbox_repo.for_referral(session.conn, referral_id)
+        if row is not None and withdrawal_repo.for_referral(session.conn, referral_id) is None:
+            body = {"schema": WITHDRAWAL_SCHEMA, "notice_id": packet.new_packet_id(), "org": config.org_id(session),
+                    "packet_id": row.packet_id, "reference": referral.reference}
+            notice = (body, crypto.sign_and_seal(crypto.canonical_json(body), config.org_seed(session),
+                                                 config.require_cmm_key(session)))
     with session.write() as conn:
         referral_repo.withdraw_consent(conn, referral_id, session.user.id)
         if referral.status in UNSENT:
             outbox_repo.delete_for_referral(conn, referral_id)
             referral_repo.set_status(conn, referral_id, "withdrawn")
+        if notice is not None:
+            body, sealed = notice
+            withdrawal_repo.insert(conn, body["notice_id"], referral_id, body["packet_id"], sealed,
+                                   hashlib.sha256(sealed).hexdigest())
+            audit_repo.append(conn, session.user.id, "referral.withdrawal_notice", "referral", referral_id)
         audit_repo.append(conn, session.user.id, "referral.withdraw", "referral", referral_id)
     return _get(session, referral_id)
 
@@ -390,6 +405,7 @@ class OutboxEntry:
     acknowledged_at: str = ""
     alias: str = ""          # the person's alias: kept here, never in the packet
     created_at: str = ""
+    withdrawal: str = ""     # the withdrawal notice to CMM: "", queued, sent or acknowledged (erased at CMM)
 
 
 def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[OutboxEntry]:
@@ -408,5 +424,10 @@ def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[Outbox
             entry = replace(entry, packet_id=row.packet_id, attempts=row.attempts, last_error=row.last_error,
                             sealed_at=row.sealed_at, sent_at=row.sent_at or "",
                             acknowledged_at=row.acknowledged_at or "")
+        notice = withdrawal_repo.for_referral(session.conn, referral.id)
+        if notice is not None:
+            label = (_("Consent withdrawn; erased at CMM") if notice.status == "acknowledged"
+                     else _("Consent withdrawn; CMM is being told"))
+            entry = replace(entry, withdrawal=notice.status, status_label=label)
         entries.append(entry)
     return entries

@@ -23,7 +23,7 @@ from fieldapp.referral import config
 from fieldapp.referral.service import _require_send
 from fieldapp.referral.transports import DeliveryFailed, FolderTransport, HttpsTransport
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, referral_repo
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo, withdrawal_repo
 from fieldapp.storage.untrusted_dir import MAX_ENTRIES
 
 Progress = Callable[[int, int, str], None]
@@ -78,7 +78,7 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
         return None
     row = outbox_repo.get(session.conn, found["packet_id"])
     if row is None:
-        return None
+        return _apply_notice_receipt(session, found)
     accepted = found["outcome"] in ("accepted", "duplicate")
     current = hmac.compare_digest(row.digest, found["packet_sha256"])
     # CMM holding an earlier copy of this packet (sealed before a key rotation) is an acknowledgement too;
@@ -109,6 +109,19 @@ def apply_receipt(session: Session, raw: bytes, cmm: CmmPublic, report: SyncRepo
             referral_repo.set_status(conn, row.referral_id, "failed")
             audit_repo.append(conn, session.user.id, "referral.rejected_by_cmm", "referral", row.referral_id)
     (report.acknowledged if accepted else report.failed).append(SyncItem(row.referral_id, row.packet_id, reason))
+    return found["outcome"]
+
+
+def _apply_notice_receipt(session: Session, found: dict) -> str | None:
+    """CMM's receipt for a withdrawal notice (the notice's id and the SHA-256 of its bytes): accepted or a
+    duplicate means the referral is erased at CMM."""
+    notice = withdrawal_repo.get(session.conn, found["packet_id"])
+    if notice is None or not hmac.compare_digest(notice.digest, found["packet_sha256"]):
+        return None
+    if found["outcome"] in ("accepted", "duplicate") and notice.status != "acknowledged":
+        with session.write() as conn:
+            withdrawal_repo.mark_acknowledged(conn, notice.notice_id)
+            audit_repo.append(conn, session.user.id, "referral.erased_at_cmm", "referral", notice.referral_id)
     return found["outcome"]
 
 
@@ -190,7 +203,28 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
         except DeliveryFailed as error:
             _failed(session, row, error.message, report)
             stop_reason = error.message if error.fatal else ""
+    if not stop_reason:
+        _deliver_notices(session, transport, cmm, report, cancel)
     if not refused:
         _read_receipts(session, transport, cmm, report)
     progress(len(rows), len(rows), _("Done"))
     return report
+
+
+def _deliver_notices(session: Session, transport, cmm: CmmPublic, report: SyncReport, cancel: CancelToken) -> None:
+    """Send every withdrawal notice CMM has not confirmed; a notice that could not go waits for the next sync."""
+    for notice in withdrawal_repo.to_send(session.conn):
+        cancel.check()
+        data = withdrawal_repo.sealed_bytes(session.conn, notice.notice_id)
+        try:
+            answer = transport.deliver(notice.notice_id, data)
+        except DeliveryFailed as error:
+            if error.message not in report.problems:
+                report.problems.append(error.message)
+            if error.fatal:
+                return
+            continue
+        with session.write() as conn:
+            withdrawal_repo.mark_sent(conn, notice.notice_id)
+        if answer is not None:
+            apply_receipt(session, answer, cmm, report)

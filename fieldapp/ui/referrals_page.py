@@ -134,9 +134,14 @@ class ReferralsPage(QWidget):
         if entry is None:
             return
         answer = QMessageBox.question(self, _("Consent withdrawn"), _(
-            "Record that the person withdrew consent? A referral not yet sent will never be sent."))
+            "Record that the person withdrew consent? A referral not yet sent will never be sent. One already "
+            "sent is erased at CMM: a withdrawal notice goes with the next sync, and CMM's receipt confirms it."))
         if answer == QMessageBox.StandardButton.Yes:
-            service.withdraw(self._session, entry.referral_id)
+            try:
+                service.withdraw(self._session, entry.referral_id)
+            except FieldappError as error:
+                self.report.setText(error.message)
+                return
             changes.notify(self._session, "referrals")
 
     def start_sync(self) -> Task:

@@ -1,8 +1,8 @@
 # Two consent scopes (an anonymous notice, or a referral for assessment that shares what CMM needs in
 # order to act), the sentence about police reports read aloud, what the person agreed to share for an
-# assessment, when the worker called for help in an urgent case, and what each sealed packet said. The
-# consent table is rebuilt because SQLite cannot change a CHECK; a consent of the old scope
-# "contact_through_us" is kept as it was.
+# assessment, when the worker called for help in an urgent case, what each sealed packet said, and notices
+# of consent withdrawn after sending. The consent table is rebuilt because SQLite cannot change a CHECK;
+# a consent of the old scope "contact_through_us" is kept as it was.
 SQL = """
 CREATE TABLE referral_consents_new (
     referral_id TEXT NOT NULL PRIMARY KEY REFERENCES referrals(id) ON DELETE CASCADE,
@@ -36,4 +36,18 @@ ALTER TABLE referrals ADD COLUMN urgent_call_at TEXT;
 -- What a sealed packet said of the person's quasi-identifiers, and at which detail: a later packet is
 -- counted against what CMM holds, not against today's record (JSON; NULL before this version).
 ALTER TABLE referrals ADD COLUMN sent_values TEXT;
+
+-- Consent withdrawn after a packet was sent: a signed notice sealed to CMM, whose intake erases the referral
+-- and answers with a receipt for the notice.
+CREATE TABLE withdrawal_notices (
+    notice_id TEXT PRIMARY KEY,
+    referral_id TEXT NOT NULL UNIQUE REFERENCES referrals(id) ON DELETE CASCADE,
+    packet_id TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    digest TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'acknowledged')),
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    acknowledged_at TEXT
+) STRICT;
 """

@@ -1,0 +1,67 @@
+"""Notices of consent withdrawn after a referral was sent: sealed to CMM, delivered like packets, and
+acknowledged by CMM's receipt once the referral is erased there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fieldapp.storage.connection import Connection
+
+
+@dataclass(frozen=True)
+class Notice:
+    notice_id: str
+    referral_id: str
+    packet_id: str
+    digest: str
+    status: str                  # queued | sent | acknowledged
+    created_at: str
+    sent_at: str | None = None
+    acknowledged_at: str | None = None
+
+
+_COLUMNS = "notice_id, referral_id, packet_id, digest, status, created_at, sent_at, acknowledged_at"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def insert(conn: Connection, notice_id: str, referral_id: str, packet_id: str, sealed: bytes, digest: str) -> None:
+    conn.execute("INSERT INTO withdrawal_notices (notice_id, referral_id, packet_id, sealed, digest, created_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?)", (notice_id, referral_id, packet_id, sealed, digest, _now()))
+
+
+def get(conn: Connection, notice_id: str) -> Notice | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM withdrawal_notices WHERE notice_id = ?", (notice_id,)).fetchone()
+    return Notice(*row) if row else None
+
+
+def for_referral(conn: Connection, referral_id: str) -> Notice | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM withdrawal_notices WHERE referral_id = ?",
+                       (referral_id,)).fetchone()
+    return Notice(*row) if row else None
+
+
+def to_send(conn: Connection) -> list[Notice]:
+    """Notices CMM has not confirmed: queued, or sent and waiting for the receipt (sent again; CMM answers a
+    notice it has as a duplicate)."""
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM withdrawal_notices WHERE status != 'acknowledged'"
+                        " ORDER BY created_at, notice_id")
+    return [Notice(*row) for row in rows]
+
+
+def sealed_bytes(conn: Connection, notice_id: str) -> bytes | None:
+    row = conn.execute("SELECT sealed FROM withdrawal_notices WHERE notice_id = ?", (notice_id,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def mark_sent(conn: Connection, notice_id: str) -> None:
+    conn.execute("UPDATE withdrawal_notices SET status = 'sent', sent_at = ? WHERE notice_id = ?"
+                 " AND status = 'queued'", (_now(), notice_id))
+
+
+def mark_acknowledged(conn: Connection, notice_id: str) -> None:
+    conn.execute("UPDATE withdrawal_notices SET status = 'acknowledged', acknowledged_at = ? WHERE notice_id = ?",
+                 (_now(), notice_id))
