@@ -1,12 +1,16 @@
 """Command line of CMM's desk: staff accounts (``intake staff add|list|remove``), reading a referral
-(``intake read``, logged) and the log of who read which (``intake audit``). See docs/cmm/staff.md."""
+(``intake read``, logged), answering the organisation (``intake reply``) and the log of who read which
+(``intake audit``). See docs/cmm/staff.md."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
+from pathlib import Path
 
 from fieldapp.cli_support import confirmed, guarded, read_secret
 from fieldapp.cmm.staff import ADMIN, ROLES
+from fieldapp.domain.referral import ASSESSMENT_OUTCOMES, CONTACT_ROLES, REPLY_STATUSES
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _, ngettext
 from fieldapp.security.passphrase import strength
@@ -35,6 +39,19 @@ def register(sub, store_arg) -> None:
     store_arg(read)
     read.add_argument("--packet", required=True, metavar="ID", help=_("the packet id"))
     read.set_defaults(handler=cmd_read)
+    answer = sub.add_parser("reply", help=_("answer the organisation about a referral, sealed to its key (admins)"))
+    store_arg(answer)
+    answer.add_argument("--packet", required=True, metavar="ID", help=_("the packet id"))
+    answer.add_argument("--status", required=True, choices=tuple(REPLY_STATUSES), help=_("what happened"))
+    answer.add_argument("--from", dest="first", metavar="DATE", help=_("interview_booked: first day, YYYY-MM-DD"))
+    answer.add_argument("--to", dest="last", metavar="DATE", help=_("interview_booked: last day, YYYY-MM-DD"))
+    answer.add_argument("--assessment", choices=tuple(ASSESSMENT_OUTCOMES), default="",
+                        help=_("assessed: the outcome"))
+    answer.add_argument("--role", choices=tuple(CONTACT_ROLES), default="",
+                        help=_("contact_person_assigned: the contact person's role (never a name)"))
+    answer.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help=_("the folder the organisation's sync reads (the replies folder on its stick)"))
+    answer.set_defaults(handler=cmd_reply)
     audit = sub.add_parser("audit", help=_("who read which referral, each line checked (admins)"))
     store_arg(audit)
     audit.set_defaults(handler=cmd_audit)
@@ -116,6 +133,35 @@ def cmd_read(args) -> int:
     if body is None:
         raise InvalidInput(_("No packet with this id is in the intake store."))
     print(body)
+    return ExitCode.OK
+
+
+def _window(args) -> tuple[date, date] | None:
+    if args.first is None and args.last is None:
+        return None
+    try:
+        return date.fromisoformat(args.first or ""), date.fromisoformat(args.last or "")
+    except ValueError as exc:
+        raise InvalidInput(_("Dates must be written YYYY-MM-DD, for example 2025-01-31.")) from exc
+
+
+@guarded
+def cmd_reply(args) -> int:
+    from fieldapp.cmm import replies
+    from fieldapp.cmm.staff import INTAKE
+    from fieldapp.protocol.crypto import CmmSecret
+    from fieldapp.protocol.reply import Answer
+
+    answer = Answer(args.status, _window(args), args.assessment, args.role)
+    conn = _open(args, ADMIN)
+    try:
+        if INTAKE not in conn.desk.keys:
+            raise InvalidInput(_("CMM's secret key is not in the intake store yet: receive packets once as an "
+                                 "admin, then reply."))
+        path = replies.write_reply(conn, CmmSecret(bytes(conn.desk.keys[INTAKE])), args.packet, answer, args.out)
+    finally:
+        conn.close()
+    print(_("Reply written: {path}").format(path=printable(path)))
     return ExitCode.OK
 
 

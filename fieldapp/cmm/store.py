@@ -9,6 +9,7 @@ that ``create`` or ``open_store`` returned.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -234,7 +235,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE packets ADD COLUMN case_epoch INTEGER;
         """),
     # Withdrawals of consent: the referral is erased, and the packet id is kept (with the organisation and the
-    # notice) so that the same packet arriving again is refused, never stored anew.
+    # notice) so that the same packet arriving again is refused, never stored anew. And CMM's replies about a
+    # referral (codes and dates; erased with it).
     Migration(
         sqlite="""
         CREATE TABLE withdrawals (
@@ -243,12 +245,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             notice_id TEXT NOT NULL UNIQUE,
             at TEXT NOT NULL
         ) STRICT;
+        CREATE TABLE replies (
+            reply_id TEXT PRIMARY KEY,
+            packet_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) STRICT;
         """,
         postgresql="""
         CREATE TABLE withdrawals (
             packet_id TEXT PRIMARY KEY,
             org TEXT NOT NULL,
             notice_id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE replies (
+            reply_id TEXT PRIMARY KEY,
+            packet_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            body TEXT NOT NULL,
             at TEXT NOT NULL
         );
         """),
@@ -488,9 +504,21 @@ def withdrawn(conn: IntakeStore, packet_id: str) -> tuple[str, str] | None:
 def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str) -> None:
     """Erase a referral (its coded columns, forms and sealed body) and remember its id as withdrawn."""
     conn.execute("DELETE FROM packet_forms WHERE packet_id = ?", (packet_id,))
+    conn.execute("DELETE FROM replies WHERE packet_id = ?", (packet_id,))
     conn.execute("DELETE FROM packets WHERE packet_id = ?", (packet_id,))
     conn.execute("INSERT INTO withdrawals (packet_id, org, notice_id, at) VALUES (?, ?, ?, ?)",
                  (packet_id, org, notice_id, _now()))
+
+
+def add_reply(conn: IntakeStore, reply: dict, body: str) -> None:
+    conn.execute("INSERT INTO replies (reply_id, packet_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
+                 (reply["reply_id"], reply["packet_id"], reply["status"], body, _now()))
+
+
+def replies_for(conn: IntakeStore, packet_id: str) -> list[dict]:
+    """CMM's replies about a referral, oldest first (as sent: canonical JSON)."""
+    rows = conn.execute("SELECT body FROM replies WHERE packet_id = ? ORDER BY at, reply_id", (packet_id,))
+    return [json.loads(row[0]) for row in rows.fetchall()]
 
 
 def packet_origin(conn: IntakeStore, packet_id: str) -> tuple[str, bool] | None:

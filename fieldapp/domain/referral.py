@@ -113,6 +113,27 @@ SENT_OR_SEALED = frozenset({"sealed", "queued", "sent", "acknowledged", "failed"
 
 RECEIPT_OUTCOMES = ("accepted", "duplicate", "rejected")
 
+# What CMM answers about a referral (``cmm-reply/1``), in the order a case usually goes.
+REPLY_SCHEMA = "cmm-reply/1"
+REPLY_STATUSES = {
+    "received": N_("Received by CMM"),
+    "interview_booked": N_("Interview booked"),
+    "assessed": N_("Assessed"),
+    "contact_person_assigned": N_("Contact person assigned"),
+    "reflection_period_started": N_("Reflection period started"),
+    "closed": N_("Closed by CMM"),
+}
+ASSESSMENT_OUTCOMES = {
+    "victim": N_("a victim of trafficking"),
+    "not_victim": N_("not a victim of trafficking"),
+    "pending": N_("not decided yet"),
+}
+CONTACT_ROLES = {
+    "cmm_social_worker": N_("a social worker at CMM"),
+    "cmm_coordinator": N_("a coordinator at CMM"),
+    "other": N_("another contact person"),
+}
+
 
 @dataclass
 class Consent:

@@ -210,24 +210,30 @@ def sign_and_seal(body: bytes, signing_seed: bytes, cmm: CmmPublic) -> bytes:
     """Sign the canonical JSON with the organisation's key, then pad it to its bucket and seal it to
     CMM's X25519 key. Raises ``TooLarge`` when it does not fit in the largest bucket."""
     signer = SigningKey(signing_seed)
-    plaintext = (key_id(bytes(signer.verify_key)) + signer.sign(body).signature + _LENGTH.pack(len(body)) + body)
-    size = next((bucket for bucket in BUCKETS if bucket >= len(plaintext)), None)
-    if size is None:
-        raise TooLarge()
-    sealed = SealedBox(PublicKey(cmm.x25519)).encrypt(plaintext + bytes(size - len(plaintext)))
+    plaintext = _padded(key_id(bytes(signer.verify_key)) + signer.sign(body).signature, body)
+    sealed = SealedBox(PublicKey(cmm.x25519)).encrypt(plaintext)
     return MAGIC + cmm.key_id + _LENGTH.pack(len(sealed)) + sealed
 
 
-def _unpadded(plaintext: bytes) -> bytes:
-    """``signer | signature | JSON`` from a padded plaintext; ``damaged`` unless the size is a bucket's,
-    the length fits and every byte after the JSON is zero."""
-    start = _SIGNED_HEAD + _LENGTH.size
+def _padded(head: bytes, body: bytes) -> bytes:
+    """``head | length of body | body | zeros`` at the smallest bucket that holds it (``TooLarge`` if none)."""
+    plaintext = head + _LENGTH.pack(len(body)) + body
+    size = next((bucket for bucket in BUCKETS if bucket >= len(plaintext)), None)
+    if size is None:
+        raise TooLarge()
+    return plaintext + bytes(size - len(plaintext))
+
+
+def _unpadded(plaintext: bytes, head: int = _SIGNED_HEAD) -> bytes:
+    """``head | JSON`` from a padded plaintext; ``damaged`` unless the size is a bucket's, the length fits and
+    every byte after the JSON is zero."""
+    start = head + _LENGTH.size
     if len(plaintext) not in BUCKETS:
         raise Rejected("damaged")
-    (length,) = _LENGTH.unpack(plaintext[_SIGNED_HEAD:start])
+    (length,) = _LENGTH.unpack(plaintext[head:start])
     if start + length > len(plaintext) or plaintext[start + length:].strip(b"\0"):
         raise Rejected("damaged")
-    return plaintext[:_SIGNED_HEAD] + plaintext[start:start + length]
+    return plaintext[:head] + plaintext[start:start + length]
 
 
 def open_packet(data: bytes, secret: CmmSecret, box: SealedBox | None = None) -> bytes:
@@ -266,3 +272,41 @@ def verify_body(public: bytes, signature: bytes, body: bytes) -> None:
         VerifyKey(public).verify(body, signature)
     except (nacl_exceptions.BadSignatureError, ValueError, TypeError) as exc:
         raise Rejected("bad_signature") from exc
+
+
+# -- CMM's replies to an organisation ---------------------------------------------------------------
+#
+# ``REPLY_MAGIC | organisation key id (16) | length (4) | sealed box``; the box is sealed to the X25519 form of
+# the organisation's Ed25519 key (libsodium's conversion, so the organisation keeps one key pair) and holds
+# ``CMM's Ed25519 signature (64) | length of the JSON (4) | canonical JSON | zeros``, padded like a packet.
+
+REPLY_MAGIC = b"CMMRPL1\n"
+
+
+def seal_reply(body: bytes, secret: CmmSecret, org_public: bytes) -> bytes:
+    """Sign ``body`` with CMM's key and seal it to the organisation whose Ed25519 public key is ``org_public``."""
+    recipient = VerifyKey(org_public).to_curve25519_public_key()
+    sealed = SealedBox(recipient).encrypt(_padded(secret.signing_key.sign(body).signature, body))
+    return REPLY_MAGIC + key_id(org_public) + _LENGTH.pack(len(sealed)) + sealed
+
+
+def open_reply(data: bytes, org_seed: bytes, cmm: CmmPublic) -> bytes:
+    """The JSON of a reply sealed to this organisation and signed by CMM, or ``Rejected`` saying why not."""
+    if len(data) > MAX_PACKET_BYTES:
+        raise Rejected("too_large")
+    if len(data) < _HEADER or not data.startswith(REPLY_MAGIC):
+        raise Rejected("not_a_packet")
+    signer = SigningKey(org_seed)
+    if data[len(REPLY_MAGIC):len(REPLY_MAGIC) + KEY_ID_BYTES] != key_id(bytes(signer.verify_key)):
+        raise Rejected("other_recipient")
+    (length,) = _LENGTH.unpack(data[_HEADER - 4:_HEADER])
+    sealed = data[_HEADER:]
+    if len(sealed) != length or length <= SEAL_OVERHEAD:
+        raise Rejected("truncated" if len(sealed) < length else "damaged")
+    try:
+        plaintext = SealedBox(signer.to_curve25519_private_key()).decrypt(sealed)
+    except (nacl_exceptions.CryptoError, ValueError, TypeError) as exc:
+        raise Rejected("damaged") from exc
+    opened = _unpadded(plaintext, SIG_BYTES)
+    verify_body(cmm.ed25519, opened[:SIG_BYTES], opened[SIG_BYTES:])
+    return opened[SIG_BYTES:]

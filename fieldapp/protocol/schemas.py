@@ -22,6 +22,7 @@ RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
 AGGREGATE_FILE = SCHEMAS / "cmm-aggregate-1.json"
 WITHDRAWAL_FILE = SCHEMAS / "cmm-withdrawal-1.json"
 WITHDRAWAL_SCHEMA = "cmm-withdrawal/1"
+REPLY_FILE = SCHEMAS / "cmm-reply-1.json"
 
 
 @functools.cache
@@ -81,3 +82,8 @@ def aggregate_problems(aggregate: object) -> list[str]:
 def withdrawal_problems(notice: object) -> list[str]:
     """Empty when ``notice`` is a valid cmm-withdrawal/1 document (consent withdrawn after sending)."""
     return _problems(WITHDRAWAL_FILE, notice)
+
+
+def reply_problems(reply: object) -> list[str]:
+    """Empty when ``reply`` is a valid cmm-reply/1 document (CMM's answer about a referral)."""
+    return _problems(REPLY_FILE, reply)

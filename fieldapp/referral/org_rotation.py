@@ -149,7 +149,8 @@ def _rebuilt(session: Session, referral: Referral, packet_id: str, org: str, *, 
     overridden = bool(referral.override_reason)
     if check_k and not gen.met and not overridden:
         return None
-    return packet.build(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
+    build = packet.build_v1 if packet.is_legacy(referral) else packet.build
+    return build(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
 
 
 def replace_after_leaving(session: Session) -> Path | None:

@@ -14,6 +14,8 @@ from fieldapp.domain.referral import CONSENT_SCOPES, PACKET_SCHEMA, Assessment, 
 from fieldapp.protocol import schemas as schema
 from fieldapp.referral.errors import PacketInvalid
 
+V1_SCHEMA = "cmm-referral/1"
+
 
 def new_packet_id() -> str:
     """Random (uuid4), never derived from the person or the referral."""
@@ -30,6 +32,14 @@ def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, 
 
     An anonymous notice sends ``gen.result`` (the k-rule's values). A referral for assessment sends the
     exact values the person agreed to share (``gen`` is then the exact one) and the assessment part."""
+    packet = build_document(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
+    if schema.packet_problems(packet):
+        raise PacketInvalid()
+    return packet
+
+
+def build_document(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
+    """The cmm-referral/2 document, not yet checked."""
     consent = referral.consent
     scope = consent.scope if consent and consent.scope in CONSENT_SCOPES else "anonymous_notice"
     packet = {
@@ -66,6 +76,22 @@ def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, 
             "contact": {"channel": shared.contact_channel, "days": shared.contact_days,
                         "times": sorted(set(shared.contact_times))},
         }
+    return packet
+
+
+def is_legacy(referral: Referral) -> bool:
+    """A consent recorded before the two scopes and the police sentence: such a referral was sealed as
+    cmm-referral/1, and is signed again (after a key rotation) in that format."""
+    consent = referral.consent
+    return consent is not None and (consent.scope not in CONSENT_SCOPES or not consent.notice_read)
+
+
+def build_v1(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
+    """A referral sealed as cmm-referral/1, built again in that format (the k-rule's detail as sealed)."""
+    packet = build_document(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
+    consent = referral.consent
+    packet.update(schema=V1_SCHEMA, consent={"scope": consent.scope, "sheet_language": consent.sheet_language,
+                                             "sheet_version": consent.sheet_version})
     if schema.packet_problems(packet):
         raise PacketInvalid()
     return packet

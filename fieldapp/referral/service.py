@@ -45,13 +45,14 @@ from fieldapp.domain.referral import (
 )
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
-from fieldapp.protocol import crypto
+from fieldapp.protocol import crypto, reply
+from fieldapp.protocol.reply import Answer
 from fieldapp.protocol.schemas import WITHDRAWAL_SCHEMA
 from fieldapp.records import organisation
 from fieldapp.referral import anonymise, config, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo, withdrawal_repo
+from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo, reply_repo, withdrawal_repo
 
 # A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one
 # from before content versions were computed.
@@ -406,6 +407,8 @@ class OutboxEntry:
     alias: str = ""          # the person's alias: kept here, never in the packet
     created_at: str = ""
     withdrawal: str = ""     # the withdrawal notice to CMM: "", queued, sent or acknowledged (erased at CMM)
+    cmm_status: str = ""     # CMM's latest answer, in words ("Interview booked: 8 Dec 2026 – 10 Dec 2026")
+    cmm_code: str = ""       # its REPLY_STATUSES code
 
 
 def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[OutboxEntry]:
@@ -424,6 +427,9 @@ def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[Outbox
             entry = replace(entry, packet_id=row.packet_id, attempts=row.attempts, last_error=row.last_error,
                             sealed_at=row.sealed_at, sent_at=row.sent_at or "",
                             acknowledged_at=row.acknowledged_at or "")
+        answers = reply_repo.for_referral(session.conn, referral.id)
+        if answers:
+            entry = replace(entry, cmm_status=summary.reply_words(answers[-1]), cmm_code=answers[-1].status)
         notice = withdrawal_repo.for_referral(session.conn, referral.id)
         if notice is not None:
             label = (_("Consent withdrawn; erased at CMM") if notice.status == "acknowledged"
@@ -431,3 +437,29 @@ def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[Outbox
             entry = replace(entry, withdrawal=notice.status, status_label=label)
         entries.append(entry)
     return entries
+
+
+def replies(session: Session, referral_id: str) -> list[reply_repo.StoredReply]:
+    """What CMM answered about a referral (and outcomes learned by phone), oldest first."""
+    session.require("records")
+    return reply_repo.for_referral(session.conn, referral_id)
+
+
+def record_outcome(session: Session, referral_id: str, answer: Answer) -> reply_repo.StoredReply:
+    """An outcome the organisation learned from CMM by phone, kept like a reply (marked as by phone)."""
+    session.require("records")
+    referral = _get(session, referral_id)
+    if referral.status in UNSENT or referral.status == "withdrawn":
+        raise NotEditable(_("CMM can only answer about a referral that was sent."))
+    try:
+        built = reply.build("0" * 32, "0" * 32, "0" * 24, answer)
+    except ValueError as exc:
+        raise ValidationError({"status": _("An interview needs its dates (the first not after the last), an "
+                                          "assessment its outcome, a contact person a role.")}) from exc
+    window = built.get("window") or {}
+    stored = reply_repo.StoredReply(built["reply_id"], referral_id, "phone", answer.status, window.get("from"),
+                                    window.get("to"), answer.assessment, answer.contact_role, built["date"], "")
+    with session.write() as conn:
+        reply_repo.insert(conn, stored, session.user.id)
+        audit_repo.append(conn, session.user.id, "referral.outcome_by_phone", "referral", referral_id)
+    return reply_repo.for_referral(session.conn, referral_id)[-1]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
+    ASSESSMENT_OUTCOMES,
     CONTACT_CHANNELS,
     CONTACT_DAYS,
+    CONTACT_ROLES,
     CONTACT_TIMES,
     HELP_REQUESTED,
     INTERPRETER_LANGUAGES,
     POLICE_REPORT_WISHES,
+    REPLY_STATUSES,
     RESIDENCE_STATUSES,
     SCOPE_LABELS,
     STEP_LABELS,
@@ -113,3 +118,24 @@ def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:
                        "are needed). Give a reason to send it anyway; it stays in your vault and is not sent.")
                      .format(count=gen.count, k=gen.k))
     return lines
+
+
+def reply_words(answer) -> str:
+    """One of CMM's answers in words: "Interview booked: 8 Dec 2026 – 10 Dec 2026", "Assessed: a victim of
+    trafficking", with "(by phone)" for one the organisation recorded itself."""
+    from babel.dates import format_date
+
+    from fieldapp.i18n import date_locale
+
+    def day(text: str) -> str:
+        return format_date(date.fromisoformat(text), "medium", locale=date_locale())
+
+    text = _(REPLY_STATUSES.get(answer.status, answer.status))
+    if answer.window_from and answer.window_to:
+        text = _("{status}: {first} – {last}").format(status=text, first=day(answer.window_from),
+                                                       last=day(answer.window_to))
+    elif answer.assessment in ASSESSMENT_OUTCOMES:
+        text = _("{status}: {detail}").format(status=text, detail=_(ASSESSMENT_OUTCOMES[answer.assessment]))
+    elif answer.contact_role in CONTACT_ROLES:
+        text = _("{status}: {detail}").format(status=text, detail=_(CONTACT_ROLES[answer.contact_role]))
+    return _("{answer} (by phone)").format(answer=text) if answer.source == "phone" else text

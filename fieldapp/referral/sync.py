@@ -15,15 +15,16 @@ from pathlib import Path
 
 from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.errors import InvalidInput
-from fieldapp.i18n import _
-from fieldapp.protocol import receipt
+from fieldapp.i18n import _, ngettext
+from fieldapp.protocol import receipt, reply
 from fieldapp.protocol.crypto import CmmPublic
-from fieldapp.protocol.reasons import REASONS
+from fieldapp.protocol.reasons import REASONS, Rejected
 from fieldapp.referral import config
 from fieldapp.referral.service import _require_send
 from fieldapp.referral.transports import DeliveryFailed, FolderTransport, HttpsTransport
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, referral_repo, withdrawal_repo
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo, reply_repo, withdrawal_repo
+from fieldapp.storage.reply_repo import StoredReply
 from fieldapp.storage.untrusted_dir import MAX_ENTRIES
 
 Progress = Callable[[int, int, str], None]
@@ -41,6 +42,7 @@ class SyncReport:
     sent: list[SyncItem] = field(default_factory=list)
     acknowledged: list[SyncItem] = field(default_factory=list)
     failed: list[SyncItem] = field(default_factory=list)     # still queued (or failed at CMM), with reasons
+    replies: list[SyncItem] = field(default_factory=list)    # new answers from CMM about a referral
     transport: str = ""
     problems: list[str] = field(default_factory=list)        # about the run, not one packet (a refused folder)
 
@@ -48,6 +50,9 @@ class SyncReport:
         out = [_("Sent: {count}").format(count=len(self.sent)),
                _("Acknowledged by CMM: {count}").format(count=len(self.acknowledged)),
                _("Not sent: {count}").format(count=len(self.failed))]
+        if self.replies:
+            out.append(ngettext("New answer from CMM: {count}", "New answers from CMM: {count}",
+                                len(self.replies)).format(count=len(self.replies)))
         out += [_("  referral {id}: {reason}").format(id=item.referral_id, reason=item.reason) for item in self.failed]
         return out + self.problems
 
@@ -207,8 +212,43 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
         _deliver_notices(session, transport, cmm, report, cancel)
     if not refused:
         _read_receipts(session, transport, cmm, report)
+        _read_replies(session, transport, cmm, report)
     progress(len(rows), len(rows), _("Done"))
     return report
+
+
+def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport) -> bool:
+    """Keep one of CMM's replies: it must be sealed to this organisation, signed by CMM, and name a packet we
+    sent together with that referral's own reference. Anything else changes nothing (a shared stick may hold
+    other organisations' replies). True when a new reply was kept."""
+    _require_send(session)
+    try:
+        found = reply.open_reply(raw, config.org_seed(session), cmm)
+    except Rejected:
+        return False
+    row = outbox_repo.get(session.conn, found["packet_id"])
+    if row is None or not hmac.compare_digest(row.reference, found["reference"]):
+        return False
+    window = found.get("window") or {}
+    stored = StoredReply(found["reply_id"], row.referral_id, "cmm", found["status"], window.get("from"),
+                         window.get("to"), found.get("assessment", ""), found.get("contact_role", ""),
+                         found["date"], "")
+    with session.write() as conn:
+        if not reply_repo.insert(conn, stored):
+            return False
+        audit_repo.append(conn, session.user.id, "referral.reply", "referral", row.referral_id)
+    report.replies.append(SyncItem(row.referral_id, row.packet_id))
+    return True
+
+
+def _read_replies(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
+    if not isinstance(transport, FolderTransport):
+        return
+    try:
+        transport.read_replies(lambda raw: apply_reply(session, raw, cmm, report))
+    except DeliveryFailed as error:
+        if error.message not in report.problems:
+            report.problems.append(error.message)
 
 
 def _deliver_notices(session: Session, transport, cmm: CmmPublic, report: SyncReport, cancel: CancelToken) -> None:

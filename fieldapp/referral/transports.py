@@ -24,10 +24,12 @@ from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.i18n import _
 from fieldapp.protocol.crypto import MAX_PACKET_BYTES
 from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
+from fieldapp.protocol.reply import SUFFIX as REPLY_SUFFIX
 from fieldapp.referral.errors import TransportError
 from fieldapp.storage.untrusted_dir import FolderRefused, UntrustedFolder
 
 MAX_BACKOFF_S = 8.0
+REPLIES_FOLDER = "replies"      # CMM's replies, beside the packets on the stick
 # Write errors that concern one file name (a folder or link planted there), not the folder or the disk.
 _ONE_NAME_ONLY = frozenset({errno.EISDIR, errno.EEXIST, errno.ENOTDIR, errno.ELOOP, errno.ENOTEMPTY})
 
@@ -79,6 +81,28 @@ class FolderTransport:
                 raise DeliveryFailed(_("The packet could not be written to {folder} (is the disk full?). It "
                                        "stays in the outbox.").format(folder=self.folder), fatal=True) from exc
         return None
+
+    def read_replies(self, take: Callable[[bytes], object]) -> bool:
+        """Hand each of CMM's reply files in ``<folder>/replies`` (raw, not yet trusted) to ``take``, by the same
+        rules as receipts; a missing folder holds none."""
+        if not self.folder.is_dir():
+            return False
+        try:
+            with UntrustedFolder.open(self.folder) as stick:
+                folder = stick.subfolder(REPLIES_FOLDER)
+        except FolderRefused as refused:
+            raise _refused(refused) from refused
+        if folder is None:
+            return False
+        with folder:
+            listing = folder.names(REPLY_SUFFIX)
+            for name in listing.names:
+                try:
+                    raw = folder.read(name, MAX_PACKET_BYTES)
+                except OSError:
+                    continue
+                take(raw)
+        return listing.more
 
     def read_receipts(self, take: Callable[[bytes], object]) -> bool:
         """Hand each receipt file (raw, not yet trusted) to ``take``, one at a time; links, FIFOs, devices and

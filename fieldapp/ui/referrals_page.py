@@ -50,6 +50,7 @@ class ReferralsPage(QWidget):
             Column(lambda: _("Status"), lambda e: e.status_label),
             Column(lambda: _("Urgent"), lambda e: _("Yes") if e.immediate_danger else ""),
             Column(lambda: _("Acknowledged by CMM"), lambda e: moment_text(e.acknowledged_at)),
+            Column(lambda: _("CMM's answer"), lambda e: e.cmm_status),
             Column(lambda: _("Attempts"), lambda e: e.attempts or ""),
             Column(lambda: _("Problem"), lambda e: e.last_error),
             Column(lambda: _("Packet"), lambda e: e.packet_id[:8]),

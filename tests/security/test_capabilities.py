@@ -107,7 +107,12 @@ NEEDS: dict[str, str] = {
     "referral.org_rotation.replace_after_leaving": "users",
     "referral.org_rotation.rotate_org_key": "users",
     "referral.org_rotation.rotation_statement": "users",
+    "referral.service.cmm_phone": "records",
     "referral.service.create_draft": "records",
+    "referral.service.person_languages": "records",
+    "referral.service.record_outcome": "records",
+    "referral.service.record_urgent_call": "records",
+    "referral.service.replies": "records",
     "referral.service.get": "records",
     "referral.service.list_outbox": "records",
     "referral.service.preview": "records",
@@ -118,9 +123,11 @@ NEEDS: dict[str, str] = {
     "referral.service.update_draft": "records",
     "referral.service.withdraw": "records",
     "referral.sync.apply_receipt": "records",
+    "referral.sync.apply_reply": "records",
     "referral.sync.sync": "records",
     "reports.export.write_csv": "records",
     "reports.export.write_pdf": "records",
+    "reports.release.grid_for": "records",
     "reports.release.load": "records",
     "reports.release.save": "settings",
     "reports.service.aggregate_packet": "records",
@@ -164,6 +171,7 @@ WHEN: list[tuple[str, dict, str, str]] = [
     ("referral.service.seal_and_queue", {}, SEND_LIMITED, "referrals_send"),
     ("referral.sync.sync", {}, SEND_LIMITED, "referrals_send"),
     ("referral.sync.apply_receipt", {}, SEND_LIMITED, "referrals_send"),
+    ("referral.sync.apply_reply", {}, SEND_LIMITED, "referrals_send"),
 ]
 
 class ArgumentUsed(AssertionError):

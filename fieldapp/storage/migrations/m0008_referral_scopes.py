@@ -1,8 +1,8 @@
 # Two consent scopes (an anonymous notice, or a referral for assessment that shares what CMM needs in
 # order to act), the sentence about police reports read aloud, what the person agreed to share for an
-# assessment, when the worker called for help in an urgent case, what each sealed packet said, and notices
-# of consent withdrawn after sending. The consent table is rebuilt because SQLite cannot change a CHECK;
-# a consent of the old scope "contact_through_us" is kept as it was.
+# assessment, when the worker called for help in an urgent case, what each sealed packet said, notices
+# of consent withdrawn after sending, and CMM's replies. The consent table is rebuilt because SQLite cannot
+# change a CHECK; a consent of the old scope "contact_through_us" is kept as it was.
 SQL = """
 CREATE TABLE referral_consents_new (
     referral_id TEXT NOT NULL PRIMARY KEY REFERENCES referrals(id) ON DELETE CASCADE,
@@ -50,4 +50,20 @@ CREATE TABLE withdrawal_notices (
     sent_at TEXT,
     acknowledged_at TEXT
 ) STRICT;
+
+-- What CMM answered about a referral (a reply it signed), or what the organisation learned by phone.
+CREATE TABLE referral_replies (
+    reply_id TEXT PRIMARY KEY,
+    referral_id TEXT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+    source TEXT NOT NULL CHECK (source IN ('cmm', 'phone')),
+    status TEXT NOT NULL,
+    window_from TEXT,
+    window_to TEXT,
+    assessment TEXT NOT NULL DEFAULT '',
+    contact_role TEXT NOT NULL DEFAULT '',
+    dated TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    recorded_by INTEGER REFERENCES users(id)
+) STRICT;
+CREATE INDEX referral_replies_referral ON referral_replies(referral_id, dated);
 """

@@ -1,0 +1,62 @@
+"""CMM's answers about a referral, written at CMM's desk: received, interview booked (a date window),
+assessed, contact person assigned (a role, no name), reflection period started, closed.
+
+A reply is signed with CMM's key and sealed to the key of the organisation that sent the referral (its
+newest, after a rotation); it names the packet and the organisation's own reference, which only the
+referral's body holds, so writing one reads the referral (a caseworker's reading, logged) and signs with
+CMM's secret: an admin's desk holds both. The reply is kept in the store and written whole into a
+folder the organisation's sync reads (``replies`` beside its packets on the stick).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fieldapp.cmm import accounts
+from fieldapp.cmm import store as db
+from fieldapp.cmm.staff import ADMIN
+from fieldapp.errors import InvalidInput
+from fieldapp.i18n import _
+from fieldapp.protocol import crypto, reply
+from fieldapp.protocol.crypto import CmmSecret
+from fieldapp.storage.atomic import write_atomic
+
+FOLDER = "replies"
+
+
+def _newest_key(store, org: str) -> tuple[str, bytes]:
+    """The organisation's key to seal to: the one that signed the referral, or the key that replaced it."""
+    for _step in range(64):
+        successor = db.replaced_by(store, org)
+        if successor is None:
+            break
+        org = successor
+    found = db.org_key(store, org)
+    if found is None or found[1]:
+        raise InvalidInput(_("The organisation that sent this referral has no key CMM trusts now; a reply "
+                             "cannot be sealed to it."))
+    return org, found[0]
+
+
+def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer, folder: Path) -> Path:
+    """Seal a reply about ``packet_id`` and write ``<reply id>.cmmreply`` into ``folder``; raises
+    ``InvalidInput`` for an unknown packet or a reply that does not fit the format."""
+    store.desk.require(ADMIN)
+    origin = db.packet_origin(store, packet_id)
+    body = accounts.read_referral(store, packet_id) if origin is not None else None
+    if origin is None or body is None:
+        raise InvalidInput(_("No packet with this id is in the intake store."))
+    org, public = _newest_key(store, origin[0])
+    try:
+        built = reply.build(org, packet_id, json.loads(body)["reference"], answer)
+    except ValueError as exc:
+        raise InvalidInput(_("This reply does not fit CMM's reply format: an interview needs its dates (the "
+                             "first not after the last), an assessment its outcome, a contact person a role, "
+                             "and no other status takes them.")) from exc
+    sealed = reply.seal(built, secret, public)
+    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(built).decode("ascii")))
+    path = Path(folder) / f"{built['reply_id']}{reply.SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, sealed, mode=0o644)
+    return path

@@ -1,0 +1,173 @@
+"""Two-way: CMM answers about a referral with a reply it signs and seals to the organisation
+(``cmm-reply/1``), the organisation's sync collects it from the stick, and the referral shows it. A reply
+for another organisation, with another reference, forged or damaged changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import pytest
+
+from fieldapp.cli import main
+from fieldapp.cmm import accounts, intake, replies
+from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
+from fieldapp.errors import ExitCode, InvalidInput, ValidationError
+from fieldapp.protocol import crypto, reply, schemas
+from fieldapp.protocol.reasons import Rejected
+from fieldapp.protocol.reply import Answer
+from fieldapp.referral import config, service, sync
+from fieldapp.referral.errors import NotEditable
+from fieldapp.storage import audit_repo, outbox_repo
+from tests.referral.helpers import CMM_SEED, ORG_SEED
+from tests.referral.test_end_to_end import _queued_referral
+
+CMM_PASS = "cmm store passphrase 2026"
+
+
+@pytest.fixture
+def desk(tmp_path, ready, cmm):
+    conn = intake_store.create(tmp_path / "cmm" / "intake.store", CMM_PASS)
+    accounts.adopt_intake_seed(conn, CMM_SEED)
+    intake.register(conn, config.export_org_key(ready))
+    yield intake.Intake(conn, cmm)
+    intake_store.close(conn)
+
+
+def _received(session, desk, usb) -> tuple[str, str]:
+    referral_id = _queued_referral(session)
+    sync.sync(session, to_folder=usb)
+    assert all(result.accepted for result in receive_folder(desk, usb))
+    return referral_id, outbox_repo.for_referral(session.conn, referral_id).packet_id
+
+
+def _entry(session, referral_id: str):
+    return next(e for e in service.list_outbox(session) if e.referral_id == referral_id)
+
+
+def test_an_interview_booked_at_cmm_shows_on_the_referral(ready, desk, cmm, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    path = replies.write_reply(desk.conn, cmm, packet_id, Answer("interview_booked",
+                                                                 (date(2026, 12, 8), date(2026, 12, 10))),
+                               usb / "replies")
+    raw = path.read_bytes()
+    assert path.suffix == ".cmmreply" and b"interview" not in raw and len(raw) == len(crypto.REPLY_MAGIC) + 16 + 4 + \
+        crypto.SEAL_OVERHEAD + crypto.BUCKETS[0]
+    assert [r["status"] for r in intake_store.replies_for(desk.conn, packet_id)] == ["interview_booked"]
+    report = sync.sync(ready, to_folder=usb)
+    assert [item.referral_id for item in report.replies] == [referral_id]
+    entry = _entry(ready, referral_id)
+    assert entry.cmm_code == "interview_booked" and entry.cmm_status == "Interview booked: 8 Dec 2026 – 10 Dec 2026"
+    assert "referral.reply" in [e.action for e in audit_repo.events(ready.conn, 5)]
+    assert sync.sync(ready, to_folder=usb).replies == []          # read again: kept once
+
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("assessed", assessment="victim"), usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    assert _entry(ready, referral_id).cmm_status == "Assessed: a victim of trafficking"
+    assert [r.status for r in service.replies(ready, referral_id)] == ["interview_booked", "assessed"]
+
+
+def test_a_reply_needs_what_its_status_takes(ready, desk, cmm, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    _referral_id, packet_id = _received(ready, desk, usb)
+    for answer in (Answer("interview_booked"), Answer("assessed"), Answer("received", assessment="victim"),
+                   Answer("interview_booked", (date(2026, 12, 10), date(2026, 12, 8))),
+                   Answer("contact_person_assigned", contact_role="Anna Hansen")):
+        with pytest.raises(InvalidInput):
+            replies.write_reply(desk.conn, cmm, packet_id, answer, usb / "replies")
+    with pytest.raises(InvalidInput):
+        replies.write_reply(desk.conn, cmm, "f" * 32, Answer("received"), usb / "replies")
+    assert not (usb / "replies").exists() and intake_store.replies_for(desk.conn, packet_id) == []
+
+
+def test_a_reply_that_is_not_for_us_changes_nothing(ready, desk, cmm, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    ours = crypto.org_public(config.org_seed(ready))
+    org = crypto.key_id(ours).hex()
+    reference = outbox_repo.for_referral(ready.conn, referral_id).reference
+    folder = usb / "replies"
+    folder.mkdir()
+
+    def put(name: str, data: bytes) -> None:
+        (folder / f"{name}.cmmreply").write_bytes(data)
+
+    good = reply.build(org, packet_id, reference, Answer("received"))
+    put("other-reference", reply.seal({**good, "reply_id": "1" * 32, "reference": "0" * 24}, cmm, ours))
+    put("other-packet", reply.seal({**good, "reply_id": "2" * 32, "packet_id": "0" * 32}, cmm, ours))
+    put("other-org", reply.seal({**good, "reply_id": "3" * 32}, cmm, crypto.org_public(ORG_SEED)))
+    forger = crypto.new_cmm_secret()
+    put("forged", reply.seal({**good, "reply_id": "4" * 32}, forger, ours))
+    damaged = bytearray(reply.seal({**good, "reply_id": "5" * 32}, cmm, ours))
+    damaged[-40] ^= 1
+    put("damaged", bytes(damaged))
+    put("not-json", crypto.seal_reply(b"{not json", cmm, ours))
+    put("no-schema", crypto.seal_reply(crypto.canonical_json({**good, "status": "deported"}), cmm, ours))
+    (folder / "huge.cmmreply").write_bytes(b"\0" * (2 * crypto.MAX_PACKET_BYTES))
+    report = sync.sync(ready, to_folder=usb)
+    assert report.replies == [] and service.replies(ready, referral_id) == []
+    put("good", reply.seal(good, cmm, ours))
+    assert len(sync.sync(ready, to_folder=usb).replies) == 1
+
+
+def test_open_reply_says_why_it_does_not_open(cmm) -> None:
+    ours = crypto.org_public(ORG_SEED)
+    good = reply.build(crypto.key_id(ours).hex(), "a" * 32, "b" * 24, Answer("closed"))
+    sealed = reply.seal(good, cmm, ours)
+    assert reply.open_reply(sealed, ORG_SEED, cmm.public) == good
+    cases = {"other_recipient": reply.seal(good, cmm, crypto.org_public(bytes(32))), "truncated": sealed[:-5],
+             "not_a_packet": b"CMMPKT2\n" + sealed[8:], "bad_signature": reply.seal(good, crypto.new_cmm_secret(), ours)}
+    for code, data in cases.items():
+        with pytest.raises(Rejected) as refused:
+            reply.open_reply(data, ORG_SEED, cmm.public)
+        assert refused.value.code == code
+    assert schemas.reply_problems({**good, "window": {"from": "2026-12-01", "to": "2026-12-02"}})
+
+
+def test_an_outcome_learned_by_phone_is_recorded(ready, desk, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, _packet_id = _received(ready, desk, usb)
+    stored = service.record_outcome(ready, referral_id, Answer("reflection_period_started"))
+    assert stored.source == "phone" and _entry(ready, referral_id).cmm_status == (
+        "Reflection period started (by phone)")
+    with pytest.raises(ValidationError):
+        service.record_outcome(ready, referral_id, Answer("assessed"))
+    draft = service.create_draft(ready, _entry(ready, referral_id).person_id)
+    with pytest.raises(NotEditable):
+        service.record_outcome(ready, draft.id, Answer("received"))
+
+
+def test_intake_reply_on_the_command_line(ready, desk, tmp_path, monkeypatch, capsys) -> None:
+    import io
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    store_path = tmp_path / "cmm" / "intake.store"
+    intake_store.close(desk.conn)
+
+    def run(*args: str) -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(CMM_PASS + "\n"))
+        try:
+            return main(["intake", "reply", "--store", str(store_path), "--packet", packet_id, "--out",
+                         str(usb / "replies"), *args])
+        except SystemExit as stop:
+            return stop.code
+
+    assert run("--status", "interview_booked", "--from", "2026-12-08") == ExitCode.INVALID_INPUT
+    assert run("--status", "shipped") == ExitCode.USAGE
+    assert not (usb / "replies").exists()
+    assert run("--status", "contact_person_assigned", "--role", "cmm_social_worker") == ExitCode.OK
+    assert "Reply written" in capsys.readouterr().out
+    desk.conn = intake_store.open_store(store_path, CMM_PASS)
+    sync.sync(ready, to_folder=usb)
+    assert _entry(ready, referral_id).cmm_status == "Contact person assigned: a social worker at CMM"
+    body = json.loads(json.dumps(intake_store.replies_for(desk.conn, packet_id)))
+    assert body[0]["contact_role"] == "cmm_social_worker" and "name" not in body[0]
