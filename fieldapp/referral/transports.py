@@ -40,6 +40,20 @@ class DeliveryFailed(TransportError):
         self.fatal = fatal
 
 
+def _hand_over(folder: UntrustedFolder, suffix: str, take: Callable[[bytes], object]) -> bool:
+    """Each plain file ``*suffix`` of ``folder`` (at most ``MAX_PACKET_BYTES``, read one at a time) to ``take``,
+    then the folder closed; True when it held more such files than one run looks at."""
+    with folder:
+        listing = folder.names(suffix)
+        for name in listing.names:
+            try:
+                raw = folder.read(name, MAX_PACKET_BYTES)
+            except OSError:
+                continue
+            take(raw)
+    return listing.more
+
+
 class FolderTransport:
     """Packets written to a folder on a stick or a shared drive, CMM's receipts read back from it.
 
@@ -92,17 +106,7 @@ class FolderTransport:
                 folder = stick.subfolder(REPLIES_FOLDER)
         except FolderRefused as refused:
             raise _refused(refused) from refused
-        if folder is None:
-            return False
-        with folder:
-            listing = folder.names(REPLY_SUFFIX)
-            for name in listing.names:
-                try:
-                    raw = folder.read(name, MAX_PACKET_BYTES)
-                except OSError:
-                    continue
-                take(raw)
-        return listing.more
+        return False if folder is None else _hand_over(folder, REPLY_SUFFIX, take)
 
     def read_receipts(self, take: Callable[[bytes], object]) -> bool:
         """Hand each receipt file (raw, not yet trusted) to ``take``, one at a time; links, FIFOs, devices and
@@ -112,15 +116,7 @@ class FolderTransport:
             receipts = self._open_receipts()
         except FileNotFoundError:
             return False
-        with receipts:
-            listing = receipts.names(RECEIPT_SUFFIX)
-            for name in listing.names:
-                try:
-                    raw = receipts.read(name, MAX_PACKET_BYTES)
-                except OSError:
-                    continue
-                take(raw)
-        return listing.more
+        return _hand_over(receipts, RECEIPT_SUFFIX, take)
 
     def _missing(self) -> DeliveryFailed:
         return DeliveryFailed(_("The folder {folder} is missing or cannot be written (is the USB stick in, and not "
