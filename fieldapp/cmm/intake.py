@@ -182,10 +182,11 @@ class Intake:
     def _store(self, opened: packet.Opened) -> Rejected | None:
         """Keep a verified referral once; None when it was stored."""
         document = opened.document
-        withdrawn = store.withdrawn(self.conn, opened.packet_id)
-        if withdrawn is not None:         # withdrawn by its organisation; by another, the id is someone else's
-            same = self._same_organisation(withdrawn[0], opened.signer)
-            return Rejected("withdrawn" if same else "id_taken", packet_id=opened.packet_id)
+        # Withdrawn by its own organisation before it came: kept out. Another's notice naming this id counts
+        # for nothing here.
+        if any(self._same_organisation(org, opened.signer)
+               for org, _notice in store.withdrawals_of(self.conn, opened.packet_id)):
+            return Rejected("withdrawn", packet_id=opened.packet_id)
         if store.insert_packet(self.conn, document, crypto.canonical_json(document).decode("ascii")):
             return None
         # A packet id is the sender's: another organisation that read it (a file name on a shared stick)
@@ -197,18 +198,20 @@ class Intake:
 
     def _withdraw(self, notice: dict, signer: str) -> Rejected | None:
         """Erase the referral a withdrawal notice names, if this organisation sent it (under this key or one
-        it replaced); a notice that comes before its packet keeps the packet out when it comes. The same
-        notice again is a duplicate; a notice for another organisation's packet is refused."""
+        it replaced); a notice that comes before its packet keeps that organisation's packet out when it
+        comes. The same notice again is a duplicate; a notice id already used for something else, or a notice
+        for another organisation's packet, is refused and changes nothing."""
         packet_id, notice_id = notice["packet_id"], notice["notice_id"]
-        done = store.withdrawn(self.conn, packet_id)
-        if done is not None:
-            if done[1] == notice_id or self._same_organisation(done[0], signer):
-                return Rejected("duplicate", packet_id=notice_id)
-            return Rejected("id_taken", packet_id=notice_id)
+        seen = store.notice(self.conn, notice_id)
+        if seen is not None:
+            same = seen[0] == packet_id and self._same_organisation(seen[1], signer)
+            return Rejected("duplicate" if same else "id_taken", packet_id=notice_id)
+        if any(self._same_organisation(org, signer) for org, _notice in store.withdrawals_of(self.conn, packet_id)):
+            return Rejected("duplicate", packet_id=notice_id)
         origin = store.packet_origin(self.conn, packet_id)
         if origin is not None and not self._same_organisation(origin[0], signer):
             return Rejected("id_taken", packet_id=notice_id)
-        store.withdraw(self.conn, packet_id, signer, notice_id)
+        store.withdraw(self.conn, packet_id, signer, notice_id, erase=origin is not None)
         return None
 
     def _already_have(self, packet_id: str, signer: str) -> bool:

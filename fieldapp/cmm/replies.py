@@ -49,7 +49,8 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer, 
         raise InvalidInput(_("No packet with this id is in the intake store."))
     org, public = _newest_key(store, origin[0])
     try:
-        built = reply.build(org, packet_id, json.loads(body)["reference"], answer)
+        built = reply.build(org, packet_id, json.loads(body)["reference"], answer,
+                            len(db.replies_for(store, packet_id)) + 1)
     except ValueError as exc:
         raise InvalidInput(_("This reply does not fit CMM's reply format: an interview needs its dates (the "
                              "first not after the last), an assessment its outcome, a contact person a role, "

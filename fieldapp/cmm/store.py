@@ -495,17 +495,25 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     return True
 
 
-def withdrawn(conn: IntakeStore, packet_id: str) -> tuple[str, str] | None:
-    """(organisation key id, notice id) of a withdrawal of this packet, or None."""
-    row = conn.execute("SELECT org, notice_id FROM withdrawals WHERE packet_id = ?", (packet_id,)).fetchone()
+def withdrawals_of(conn: IntakeStore, packet_id: str) -> list[tuple[str, str]]:
+    """(organisation key id, notice id) of every withdrawal naming this packet id."""
+    return [(row[0], row[1]) for row in conn.execute(
+        "SELECT org, notice_id FROM withdrawals WHERE packet_id = ? ORDER BY at, org", (packet_id,)).fetchall()]
+
+
+def notice(conn: IntakeStore, notice_id: str) -> tuple[str, str] | None:
+    """(packet id, organisation key id) of a withdrawal notice already received, or None."""
+    row = conn.execute("SELECT packet_id, org FROM withdrawals WHERE notice_id = ?", (notice_id,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str) -> None:
-    """Erase a referral (its coded columns, forms and sealed body) and remember its id as withdrawn."""
-    conn.execute("DELETE FROM packet_forms WHERE packet_id = ?", (packet_id,))
-    conn.execute("DELETE FROM replies WHERE packet_id = ?", (packet_id,))
-    conn.execute("DELETE FROM packets WHERE packet_id = ?", (packet_id,))
+def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str, *, erase: bool) -> None:
+    """Remember that ``org`` withdrew ``packet_id``; with ``erase``, erase the referral it sent (its coded
+    columns, forms, sealed body and replies)."""
+    if erase:
+        conn.execute("DELETE FROM packet_forms WHERE packet_id = ?", (packet_id,))
+        conn.execute("DELETE FROM replies WHERE packet_id = ?", (packet_id,))
+        conn.execute("DELETE FROM packets WHERE packet_id = ?", (packet_id,))
     conn.execute("INSERT INTO withdrawals (packet_id, org, notice_id, at) VALUES (?, ?, ?, ?)",
                  (packet_id, org, notice_id, _now()))
 

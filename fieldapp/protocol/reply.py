@@ -26,10 +26,12 @@ class Answer:
     contact_role: str = ""                        # contact_person_assigned: a CONTACT_ROLES code
 
 
-def build(org: str, packet_id: str, reference: str, answer: Answer) -> dict:
-    """The reply as a dict, or ValueError naming the first problem (the schema decides)."""
+def build(org: str, packet_id: str, reference: str, answer: Answer, sequence: int = 1) -> dict:
+    """The reply as a dict, or ValueError naming the first problem (the schema decides). ``sequence`` numbers
+    CMM's replies about one referral, so the latest is known whatever order the files are read in."""
     reply = {"schema": REPLY_SCHEMA, "reply_id": uuid.uuid4().hex, "org": org, "packet_id": packet_id,
-             "reference": reference, "status": answer.status, "date": datetime.now(UTC).date().isoformat()}
+             "reference": reference, "sequence": sequence, "status": answer.status,
+             "date": datetime.now(UTC).date().isoformat()}
     if answer.window is not None:
         reply["window"] = {"from": answer.window[0].isoformat(), "to": answer.window[1].isoformat()}
     if answer.assessment:
@@ -56,8 +58,19 @@ def open_reply(data: bytes, org_seed: bytes, cmm: CmmPublic) -> dict:
     except jsonsafe.NotStrictJson as exc:
         raise Rejected("malformed") from exc
     problems = schemas.reply_problems(reply)
-    if problems:
-        raise Rejected("schema", problems[0])
+    if problems or not _real_dates(reply):
+        raise Rejected("schema", problems[0] if problems else "date: not a day of the calendar")
     if reply["org"] != crypto.key_id(crypto.org_public(org_seed)).hex():
         raise Rejected("signer_mismatch")
     return reply
+
+
+def _real_dates(reply: dict) -> bool:
+    """Every date a real day (the schema's pattern lets 2026-02-31 through) and a window not ending before it
+    starts."""
+    window = reply.get("window") or {}
+    try:
+        days = [date.fromisoformat(text) for text in (reply["date"], window.get("from"), window.get("to")) if text]
+    except ValueError:
+        return False
+    return not window or days[1] <= days[2]

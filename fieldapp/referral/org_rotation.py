@@ -28,7 +28,7 @@ from fieldapp.protocol.crypto import CmmPublic
 from fieldapp.protocol.rotation import FORMAT
 from fieldapp.referral import anonymise, config, packet, service
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo
+from fieldapp.storage import audit_repo, outbox_repo, referral_repo, settings_repo, withdrawal_repo
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.storage.connection import Connection
 
@@ -86,8 +86,8 @@ def rotate_org_key(session: Session) -> RotationStatement | None:
     ``write_statement``), or None when the organisation never made a signing key.
 
     In one transaction, with the audit event "org_key.rotate": the new seed, the old key's id,
-    fingerprint and revocation time, and every packet CMM has not acknowledged re-signed with the new
-    key under its old packet id. Run it outside any other transaction. Only administrators.
+    fingerprint and revocation time, and every packet and withdrawal notice CMM has not acknowledged
+    re-signed with the new key under its old id. Run it outside any other transaction. Only administrators.
     """
     session.require("users")
     with session.write() as conn:
@@ -95,7 +95,8 @@ def rotate_org_key(session: Session) -> RotationStatement | None:
         if stored is None:
             return None
         jobs = outbox_repo.not_acknowledged(conn, RESIGN)
-        cmm = config.require_cmm_key(session) if jobs else None
+        notices = withdrawal_repo.to_send(conn)
+        cmm = config.require_cmm_key(session) if jobs or notices else None
         old_public = crypto.org_public(keys.unb64(stored))
         seed = crypto.new_signing_seed()
         revoked = {"key_id": crypto.key_id(old_public).hex(), "fingerprint": crypto.fingerprint(old_public),
@@ -103,6 +104,11 @@ def rotate_org_key(session: Session) -> RotationStatement | None:
         settings_repo.put(conn, config.ORG_SEED, keys.b64(seed))
         settings_repo.put(conn, REVOKED, [*settings_repo.get(conn, REVOKED, []), revoked])
         resigned, returned = _resign_all(session, conn, jobs, seed, cmm)
+        org = crypto.key_id(crypto.org_public(seed)).hex()
+        for notice in notices:          # a withdrawal CMM has not confirmed goes again, under the new key
+            body = packet.withdrawal_notice(notice.notice_id, org, notice.packet_id, notice.reference)
+            sealed = crypto.sign_and_seal(crypto.canonical_json(body), seed, cmm)
+            withdrawal_repo.replace_sealed(conn, notice.notice_id, sealed, hashlib.sha256(sealed).hexdigest())
         audit_repo.append(conn, session.user.id, "org_key.rotate")
     return _signed(revoked, seed, resigned=tuple(resigned), returned_to_draft=tuple(returned))
 

@@ -12,6 +12,7 @@ import uuid
 
 from fieldapp.domain.referral import CONSENT_SCOPES, PACKET_SCHEMA, Assessment, Generalisation, Referral
 from fieldapp.protocol import schemas as schema
+from fieldapp.protocol.schemas import WITHDRAWAL_SCHEMA
 from fieldapp.referral.errors import PacketInvalid
 
 V1_SCHEMA = "cmm-referral/1"
@@ -95,3 +96,9 @@ def build_v1(referral: Referral, gen: Generalisation, *, org: str, packet_id: st
     if schema.packet_problems(packet):
         raise PacketInvalid()
     return packet
+
+
+def withdrawal_notice(notice_id: str, org: str, packet_id: str, reference: str) -> dict:
+    """The cmm-withdrawal/1 document: which packet, from whom, and the reference; nothing else."""
+    return {"schema": WITHDRAWAL_SCHEMA, "notice_id": notice_id, "org": org, "packet_id": packet_id,
+            "reference": reference}

@@ -47,7 +47,6 @@ from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto, reply
 from fieldapp.protocol.reply import Answer
-from fieldapp.protocol.schemas import WITHDRAWAL_SCHEMA
 from fieldapp.records import organisation
 from fieldapp.referral import anonymise, config, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
@@ -364,18 +363,19 @@ def seal_and_queue(session: Session, referral_id: str, *, exact: bool = False, r
 
 def withdraw(session: Session, referral_id: str) -> Referral:
     """Record that consent was withdrawn. A referral not yet sent is never sent: its sealed packet is deleted
-    and its status becomes "withdrawn". For one already sent, a withdrawal notice signed by the organisation
-    and sealed to CMM goes with the next sync; CMM's intake erases the referral and confirms with a receipt."""
+    and its status becomes "withdrawn". When CMM has or may have the packet (it was sent, or a delivery was
+    tried), a withdrawal notice signed by the organisation and sealed to CMM goes with the next sync; CMM's
+    intake erases the referral (or keeps it out, if it never came) and confirms with a receipt."""
     session.require("records")
     referral = _get(session, referral_id)
+    row = outbox_repo.for_referral(session.conn, referral_id)
+    reached = row is not None and (referral.status not in UNSENT or row.attempts > 0 or bool(row.sent_at))
     notice = None
-    if referral.status not in UNSENT and referral.status != "withdrawn":
-        row = outbox_repo.for_referral(session.conn, referral_id)
-        if row is not None and withdrawal_repo.for_referral(session.conn, referral_id) is None:
-            body = {"schema": WITHDRAWAL_SCHEMA, "notice_id": packet.new_packet_id(), "org": config.org_id(session),
-                    "packet_id": row.packet_id, "reference": referral.reference}
-            notice = (body, crypto.sign_and_seal(crypto.canonical_json(body), config.org_seed(session),
-                                                 config.require_cmm_key(session)))
+    if reached and withdrawal_repo.for_referral(session.conn, referral_id) is None:
+        body = packet.withdrawal_notice(packet.new_packet_id(), config.org_id(session), row.packet_id,
+                                        referral.reference)
+        notice = (body, crypto.sign_and_seal(crypto.canonical_json(body), config.org_seed(session),
+                                             config.require_cmm_key(session)))
     with session.write() as conn:
         referral_repo.withdraw_consent(conn, referral_id, session.user.id)
         if referral.status in UNSENT:
@@ -383,8 +383,7 @@ def withdraw(session: Session, referral_id: str) -> Referral:
             referral_repo.set_status(conn, referral_id, "withdrawn")
         if notice is not None:
             body, sealed = notice
-            withdrawal_repo.insert(conn, body["notice_id"], referral_id, body["packet_id"], sealed,
-                                   hashlib.sha256(sealed).hexdigest())
+            withdrawal_repo.insert(conn, body, referral_id, sealed, hashlib.sha256(sealed).hexdigest())
             audit_repo.append(conn, session.user.id, "referral.withdrawal_notice", "referral", referral_id)
         audit_repo.append(conn, session.user.id, "referral.withdraw", "referral", referral_id)
     return _get(session, referral_id)

@@ -128,7 +128,10 @@ def reply_words(answer) -> str:
     from fieldapp.i18n import date_locale
 
     def day(text: str) -> str:
-        return format_date(date.fromisoformat(text), "medium", locale=date_locale())
+        try:
+            return format_date(date.fromisoformat(text), "medium", locale=date_locale())
+        except ValueError:
+            return text
 
     text = _(REPLY_STATUSES.get(answer.status, answer.status))
     if answer.window_from and answer.window_to:

@@ -126,7 +126,8 @@ def _apply_notice_receipt(session: Session, found: dict) -> str | None:
     if found["outcome"] in ("accepted", "duplicate") and notice.status != "acknowledged":
         with session.write() as conn:
             withdrawal_repo.mark_acknowledged(conn, notice.notice_id)
-            audit_repo.append(conn, session.user.id, "referral.erased_at_cmm", "referral", notice.referral_id)
+            audit_repo.append(conn, session.user.id, "referral.erased_at_cmm", "referral",
+                              notice.referral_id or notice.notice_id)
     return found["outcome"]
 
 
@@ -232,7 +233,7 @@ def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport
     window = found.get("window") or {}
     stored = StoredReply(found["reply_id"], row.referral_id, "cmm", found["status"], window.get("from"),
                          window.get("to"), found.get("assessment", ""), found.get("contact_role", ""),
-                         found["date"], "")
+                         found["date"], "", found["sequence"])
     with session.write() as conn:
         if not reply_repo.insert(conn, stored):
             return False
@@ -245,10 +246,14 @@ def _read_replies(session: Session, transport, cmm: CmmPublic, report: SyncRepor
     if not isinstance(transport, FolderTransport):
         return
     try:
-        transport.read_replies(lambda raw: apply_reply(session, raw, cmm, report))
+        more = transport.read_replies(lambda raw: apply_reply(session, raw, cmm, report))
     except DeliveryFailed as error:
         if error.message not in report.problems:
             report.problems.append(error.message)
+        return
+    if more:
+        report.problems.append(_("The replies folder holds more than {count} files; only the first were read. Move "
+                                 "the replies already read elsewhere and sync again.").format(count=MAX_ENTRIES))
 
 
 def _deliver_notices(session: Session, transport, cmm: CmmPublic, report: SyncReport, cancel: CancelToken) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 
 from fieldapp.domain import codes
 from fieldapp.domain.places import nationality_name
-from fieldapp.domain.referral import STATUSES
+from fieldapp.domain.referral import REPLY_STATUSES, STATUSES
 from fieldapp.domain.values import local_day_start, moment_text
 from fieldapp.i18n import N_, _, current_language
 from fieldapp.reports.model import Section, Table
@@ -162,7 +162,12 @@ def referrals(conn: Connection, now: Period) -> Section:
     cols = _axis(STATUSES, (s for _f, s, _n in found))
     table = _two_way("referrals", _("Referrals by suspected exploitation form and status"), rows, cols, counts,
                      note=_("A referral can name several forms, so the rows do not add up."))
-    return Section("referrals", _("Referrals to CMM"), (table,))
+    outcomes = dict(report_repo.referrals_by_outcome(conn, now.low, now.high))
+    answer_rows = [("", _("No answer from CMM yet")), *((code, _(label)) for code, label in REPLY_STATUSES.items())]
+    answered = Table("referral_outcomes", _("Referrals by CMM's latest answer"),
+                     tuple(label for _code, label in answer_rows), (_("Referrals"),),
+                     tuple((outcomes.get(code, 0),) for code, _label in answer_rows), col_totals=True)
+    return Section("referrals", _("Referrals to CMM"), (table, answered))
 
 
 def materials(conn: Connection, now: Period) -> Section:

@@ -20,25 +20,26 @@ class StoredReply:
     contact_role: str
     dated: str               # the day CMM wrote it (or the call)
     received_at: str
+    sequence: int = 0        # CMM's number for it among its replies about the referral (0: by phone)
 
 
 _COLUMNS = ("reply_id, referral_id, source, status, window_from, window_to, assessment, contact_role, dated,"
-            " received_at")
+            " received_at, sequence")
 
 
 def insert(conn: Connection, reply: StoredReply, recorded_by: int | None = None) -> bool:
     """Keep a reply once; False when one with this id is there already."""
     cur = conn.execute(
-        f"INSERT INTO referral_replies ({_COLUMNS}, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO referral_replies ({_COLUMNS}, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(reply_id) DO NOTHING",
         (reply.reply_id, reply.referral_id, reply.source, reply.status, reply.window_from, reply.window_to,
-         reply.assessment, reply.contact_role, reply.dated, reply.received_at or _now(), recorded_by))
+         reply.assessment, reply.contact_role, reply.dated, reply.received_at or _now(), reply.sequence, recorded_by))
     return cur.rowcount == 1
 
 
 def for_referral(conn: Connection, referral_id: str) -> list[StoredReply]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM referral_replies WHERE referral_id = ? ORDER BY dated, rowid",
-                        (referral_id,))
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM referral_replies WHERE referral_id = ?"
+                        " ORDER BY dated, sequence, rowid", (referral_id,))
     return [StoredReply(*row) for row in rows.fetchall()]
 
 

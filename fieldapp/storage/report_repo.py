@@ -94,6 +94,18 @@ def referrals_by_form_status(conn: Connection, low: str, high: str) -> list[tupl
         " WHERE r.created_at >= ? AND r.created_at < ? GROUP BY form, r.status", (low, high)).fetchall()
 
 
+def referrals_by_outcome(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    """Referrals sent in the period by CMM's latest answer ("" when CMM has not answered), the referral's
+    status for one not sent. A vault without replies yet counts every referral under ""."""
+    if not has_table(conn, "referral_replies"):
+        return conn.execute("SELECT '', count(*) FROM referrals WHERE created_at >= ? AND created_at < ?",
+                            (low, high)).fetchall()
+    return conn.execute(
+        "SELECT coalesce((SELECT a.status FROM referral_replies a WHERE a.referral_id = r.id"
+        " ORDER BY a.dated DESC, a.sequence DESC, a.rowid DESC LIMIT 1), ''), count(*) FROM referrals r"
+        " WHERE r.created_at >= ? AND r.created_at < ? GROUP BY 1", (low, high)).fetchall()
+
+
 def referrals_count(conn: Connection, low: str, high: str) -> int:
     return conn.execute("SELECT count(*) FROM referrals WHERE created_at >= ? AND created_at < ?",
                         (low, high)).fetchone()[0]

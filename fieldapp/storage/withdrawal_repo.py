@@ -12,8 +12,9 @@ from fieldapp.storage.connection import Connection
 @dataclass(frozen=True)
 class Notice:
     notice_id: str
-    referral_id: str
+    referral_id: str | None      # None once the person's records were erased here
     packet_id: str
+    reference: str
     digest: str
     status: str                  # queued | sent | acknowledged
     created_at: str
@@ -21,16 +22,24 @@ class Notice:
     acknowledged_at: str | None = None
 
 
-_COLUMNS = "notice_id, referral_id, packet_id, digest, status, created_at, sent_at, acknowledged_at"
+_COLUMNS = "notice_id, referral_id, packet_id, reference, digest, status, created_at, sent_at, acknowledged_at"
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def insert(conn: Connection, notice_id: str, referral_id: str, packet_id: str, sealed: bytes, digest: str) -> None:
-    conn.execute("INSERT INTO withdrawal_notices (notice_id, referral_id, packet_id, sealed, digest, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?)", (notice_id, referral_id, packet_id, sealed, digest, _now()))
+def insert(conn: Connection, notice: dict, referral_id: str, sealed: bytes, digest: str) -> None:
+    """Keep a notice (its signed document ``notice``, sealed) to be sent."""
+    conn.execute("INSERT INTO withdrawal_notices (notice_id, referral_id, packet_id, reference, sealed, digest,"
+                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", (notice["notice_id"], referral_id, notice["packet_id"],
+                                                              notice["reference"], sealed, digest, _now()))
+
+
+def replace_sealed(conn: Connection, notice_id: str, sealed: bytes, digest: str) -> None:
+    """The notice signed again (after the organisation's key was replaced)."""
+    conn.execute("UPDATE withdrawal_notices SET sealed = ?, digest = ? WHERE notice_id = ?",
+                 (sealed, digest, notice_id))
 
 
 def get(conn: Connection, notice_id: str) -> Notice | None:

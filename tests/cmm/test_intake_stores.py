@@ -362,7 +362,13 @@ def test_a_desk_role_with_only_the_documented_rights_receives_and_reads_the_tabl
         assert desk.receive_one(b"rubbish").reason_code == "not_a_packet"
         assert sum(row.count for row in intake_store.table(conn)) == 1
         with pytest.raises(Exception) as error:
-            conn.execute("DELETE FROM packets")
+            conn.execute("UPDATE packets SET nationality = 'DK'")       # a desk never changes a packet
         assert type(error.value).__name__ == "DatabaseRefused"
+        second = valid_packet()
+        assert desk.receive_one(sealed(second, desk.secret)).accepted
+        notice = {"schema": "cmm-withdrawal/1", "notice_id": "f" * 32, "org": second["org"],
+                  "packet_id": second["packet_id"], "reference": second["reference"]}
+        assert desk.receive_one(sealed(notice, desk.secret)).accepted      # erased on its organisation's word
+        assert sum(row.count for row in intake_store.table(conn)) == 1
     finally:
         intake_store.close(conn)

@@ -122,7 +122,8 @@ def test_open_reply_says_why_it_does_not_open(cmm) -> None:
     sealed = reply.seal(good, cmm, ours)
     assert reply.open_reply(sealed, ORG_SEED, cmm.public) == good
     cases = {"other_recipient": reply.seal(good, cmm, crypto.org_public(bytes(32))), "truncated": sealed[:-5],
-             "not_a_packet": b"CMMPKT2\n" + sealed[8:], "bad_signature": reply.seal(good, crypto.new_cmm_secret(), ours)}
+             "not_a_packet": b"CMMPKT2\n" + sealed[8:],
+             "bad_signature": reply.seal(good, crypto.new_cmm_secret(), ours)}
     for code, data in cases.items():
         with pytest.raises(Rejected) as refused:
             reply.open_reply(data, ORG_SEED, cmm.public)
@@ -171,3 +172,44 @@ def test_intake_reply_on_the_command_line(ready, desk, tmp_path, monkeypatch, ca
     assert _entry(ready, referral_id).cmm_status == "Contact person assigned: a social worker at CMM"
     body = json.loads(json.dumps(intake_store.replies_for(desk.conn, packet_id)))
     assert body[0]["contact_role"] == "cmm_social_worker" and "name" not in body[0]
+
+
+def test_reports_count_referrals_by_cmms_latest_answer(ready, desk, cmm, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from fieldapp.reports import service as reports
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    _referral_id, packet_id = _received(ready, desk, usb)
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("received"), usb / "replies")
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("assessed", assessment="pending"), usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    year = datetime.now(UTC).year
+    report = reports.build_report(ready, date(year, 1, 1), date(year, 12, 31), ("referrals",))
+    table = next(t for t in report.tables() if t.key == "referral_outcomes")
+    counts = dict(zip(table.row_labels, (row[0] for row in table.cells), strict=True))
+    assert counts["Assessed"] == 1 and counts["Received by CMM"] == 0 and sum(counts.values()) == 1
+
+
+def test_the_latest_answer_is_the_one_cmm_numbered_last(ready, desk, cmm, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    for answer in (Answer("interview_booked", (date(2026, 12, 8), date(2026, 12, 9))),
+                   Answer("assessed", assessment="victim"), Answer("closed")):
+        replies.write_reply(desk.conn, cmm, packet_id, answer, usb / "replies")     # one day, random file names
+    sync.sync(ready, to_folder=usb)
+    assert [r.sequence for r in service.replies(ready, referral_id)] == [1, 2, 3]
+    assert _entry(ready, referral_id).cmm_code == "closed"
+
+
+def test_a_reply_with_a_day_that_does_not_exist_is_refused(cmm) -> None:
+    ours = crypto.org_public(ORG_SEED)
+    good = reply.build(crypto.key_id(ours).hex(), "a" * 32, "b" * 24, Answer("received"))
+    for bad in ({"date": "2026-02-31"}, {"status": "interview_booked",
+                                         "window": {"from": "2026-12-10", "to": "2026-12-08"}}):
+        with pytest.raises(Rejected) as refused:
+            reply.open_reply(crypto.seal_reply(crypto.canonical_json({**good, **bad}), cmm, ours), ORG_SEED,
+                             cmm.public)
+        assert refused.value.code == "schema"

@@ -114,3 +114,80 @@ def test_a_malformed_notice_is_refused_and_erases_nothing(desk, cmm, change) -> 
     refused = desk.receive_one(sealed(notice, cmm))
     assert not refused.accepted and refused.reason_code == "schema"
     assert intake_store.has_packet(desk.conn, packet["packet_id"])
+
+
+# -- what an attack review found ---------------------------------------------------------------------------
+
+def test_a_notice_id_used_twice_is_refused_and_the_intake_goes_on(ready, desk, cmm, tmp_path) -> None:
+    other = crypto.key_id(crypto.org_public(ORG_SEED)).hex()
+    first = {"schema": "cmm-withdrawal/1", "notice_id": "d" * 32, "org": other, "packet_id": "1" * 32,
+             "reference": "ab" * 12}
+    usb = tmp_path / "stick"
+    usb.mkdir()
+    (usb / "a.cmmpkt").write_bytes(sealed(first, cmm))
+    (usb / "b.cmmpkt").write_bytes(sealed({**first, "packet_id": "2" * 32}, cmm))     # the same notice id again
+    packet = valid_packet(ORG_SEED)
+    (usb / "c.cmmpkt").write_bytes(sealed(packet, cmm))
+    results = {r.source.split("/")[-1]: r for r in receive_folder(desk, usb)}
+    assert results["a.cmmpkt"].accepted and results["c.cmmpkt"].accepted
+    assert results["b.cmmpkt"].reason_code == "id_taken"
+
+
+def test_another_organisations_notice_does_not_keep_a_packet_out(ready, desk, cmm) -> None:
+    theirs = crypto.key_id(crypto.org_public(ORG_SEED)).hex()
+    # Another organisation (ORG_SEED) names, first, the packet id this vault's organisation sends.
+    referral_id = _queued_referral(ready)
+    packet_id = outbox_repo.for_referral(ready.conn, referral_id).packet_id
+    notice = {"schema": "cmm-withdrawal/1", "notice_id": "e" * 32, "org": theirs, "packet_id": packet_id,
+              "reference": "ab" * 12}
+    assert desk.receive_one(sealed(notice, cmm, ORG_SEED)).accepted                  # B's own (pending) withdrawal
+    received = desk.receive_one(outbox_repo.sealed_bytes(ready.conn, packet_id))
+    assert received.accepted and intake_store.has_packet(desk.conn, packet_id)
+
+
+def test_a_withdrawal_is_signed_again_when_the_organisations_key_is_replaced(ready, desk, tmp_path, cmm) -> None:
+    import json
+
+    from fieldapp.referral import org_rotation
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, _data = _sent_and_acknowledged(ready, desk, usb)
+    service.withdraw(ready, referral_id)
+    before = withdrawal_repo.for_referral(ready.conn, referral_id)
+    org_rotation.rotate_org_key(ready)
+    after = withdrawal_repo.for_referral(ready.conn, referral_id)
+    assert after.notice_id == before.notice_id and after.digest != before.digest
+    signer, _signature, body = crypto.split_signed(crypto.open_packet(
+        withdrawal_repo.sealed_bytes(ready.conn, after.notice_id), cmm))
+    assert json.loads(body)["org"] == config.org_id(ready) == signer.hex()
+
+
+def test_erasing_the_person_here_keeps_the_notice_that_is_still_to_go(ready, desk, tmp_path) -> None:
+    from fieldapp.lifecycle import erasure
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, _data = _sent_and_acknowledged(ready, desk, usb)
+    person_id = service.get(ready, referral_id).person_id
+    service.withdraw(ready, referral_id)
+    notice = withdrawal_repo.for_referral(ready.conn, referral_id)
+    erasure.erase_person(ready, person_id)
+    kept = withdrawal_repo.get(ready.conn, notice.notice_id)
+    assert kept is not None and kept.referral_id is None and kept.status == "queued"
+    sync.sync(ready, to_folder=usb)
+    receive_folder(desk, usb)
+    sync.sync(ready, to_folder=usb)
+    assert withdrawal_repo.get(ready.conn, notice.notice_id).status == "acknowledged"
+
+
+def test_a_packet_whose_delivery_was_tried_gets_a_notice(ready, desk) -> None:
+    referral_id = _queued_referral(ready)
+    with ready.write() as conn:
+        outbox_repo.record_attempt(conn, outbox_repo.for_referral(conn, referral_id).packet_id, "https",
+                                   "no valid receipt")
+    assert _status(ready, referral_id) == "queued"
+    service.withdraw(ready, referral_id)
+    assert _status(ready, referral_id) == "withdrawn"
+    notice = withdrawal_repo.for_referral(ready.conn, referral_id)
+    assert notice is not None and notice.status == "queued"

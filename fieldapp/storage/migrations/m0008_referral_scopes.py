@@ -38,11 +38,12 @@ ALTER TABLE referrals ADD COLUMN urgent_call_at TEXT;
 ALTER TABLE referrals ADD COLUMN sent_values TEXT;
 
 -- Consent withdrawn after a packet was sent: a signed notice sealed to CMM, whose intake erases the referral
--- and answers with a receipt for the notice.
+-- and answers with a receipt for the notice. A notice outlives the referral's erasure here: it is still to go.
 CREATE TABLE withdrawal_notices (
     notice_id TEXT PRIMARY KEY,
-    referral_id TEXT NOT NULL UNIQUE REFERENCES referrals(id) ON DELETE CASCADE,
+    referral_id TEXT UNIQUE REFERENCES referrals(id) ON DELETE SET NULL,
     packet_id TEXT NOT NULL,
+    reference TEXT NOT NULL,
     sealed BLOB NOT NULL,
     digest TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'acknowledged')),
@@ -56,6 +57,7 @@ CREATE TABLE referral_replies (
     reply_id TEXT PRIMARY KEY,
     referral_id TEXT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
     source TEXT NOT NULL CHECK (source IN ('cmm', 'phone')),
+    sequence INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     window_from TEXT,
     window_to TEXT,
@@ -65,5 +67,5 @@ CREATE TABLE referral_replies (
     received_at TEXT NOT NULL,
     recorded_by INTEGER REFERENCES users(id)
 ) STRICT;
-CREATE INDEX referral_replies_referral ON referral_replies(referral_id, dated);
+CREATE INDEX referral_replies_referral ON referral_replies(referral_id, dated, sequence);
 """
