@@ -450,6 +450,8 @@ def record_outcome(session: Session, referral_id: str, answer: Answer) -> reply_
     referral = _get(session, referral_id)
     if referral.status in UNSENT or referral.status == "withdrawn":
         raise NotEditable(_("CMM can only answer about a referral that was sent."))
+    if referral.consent is not None and referral.consent.withdrawn_at is not None:
+        raise ConsentWithdrawn()
     try:
         built = reply.build("0" * 32, "0" * 32, "0" * 24, answer)
     except ValueError as exc:

@@ -230,6 +230,9 @@ def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport
     row = outbox_repo.get(session.conn, found["packet_id"])
     if row is None or not hmac.compare_digest(row.reference, found["reference"]):
         return False
+    notice = withdrawal_repo.for_referral(session.conn, row.referral_id)
+    if notice is not None and notice.status == "acknowledged":      # erased at CMM: a late reply is not kept
+        return False
     window = found.get("window") or {}
     stored = StoredReply(found["reply_id"], row.referral_id, "cmm", found["status"], window.get("from"),
                          window.get("to"), found.get("assessment", ""), found.get("contact_role", ""),

@@ -29,6 +29,8 @@ from fieldapp.ui.referral_settings import ReferralSettings
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
 
+PROBLEM_COLUMN = 7      # the column of delivery problems, which wraps
+
 
 class ReferralsPage(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -52,7 +54,7 @@ class ReferralsPage(QWidget):
             Column(lambda: _("Acknowledged by CMM"), lambda e: moment_text(e.acknowledged_at)),
             Column(lambda: _("CMM's answer"), lambda e: e.cmm_status),
             Column(lambda: _("Attempts"), lambda e: e.attempts or ""),
-            Column(lambda: _("Problem"), lambda e: e.last_error),
+            Column(lambda: _("Problem"), lambda e: e.last_error),          # PROBLEM_COLUMN
             Column(lambda: _("Packet"), lambda e: e.packet_id[:8]),
         ], lambda offset, limit: [])
         self.table = QTableView(objectName="outboxTable")
@@ -60,20 +62,21 @@ class ReferralsPage(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)   # dates and headers whole
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)          # the problem, if any, wraps
+        header.setSectionResizeMode(PROBLEM_COLUMN, QHeaderView.ResizeMode.Stretch)   # the problem, if any, wraps
         self.person_combo = QComboBox(objectName="personCombo")
         self.person_combo.setEditable(True)
         self.person_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.person_combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.new_button = QPushButton(objectName="newReferral")
         self.withdraw_button = QPushButton(objectName="withdrawButton")
+        self.outcome_button = QPushButton(objectName="recordOutcome")
         self.sync_button = QPushButton(objectName="syncButton")
         self.report = QLabel(objectName="syncReport")
         self.report.setWordWrap(True)
         self.settings = ReferralSettings(self._session)
         row = QHBoxLayout()
         row.addWidget(self.person_combo, 1)
-        for button in (self.new_button, self.withdraw_button, self.sync_button):
+        for button in (self.new_button, self.withdraw_button, self.outcome_button, self.sync_button):
             row.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -85,6 +88,7 @@ class ReferralsPage(QWidget):
     def _connect(self) -> None:
         self.new_button.clicked.connect(self.start_referral)
         self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.outcome_button.clicked.connect(self.record_outcome)
         self.sync_button.clicked.connect(self.start_sync)
         self.person_combo.lineEdit().textEdited.connect(self._search_people)
 
@@ -94,6 +98,7 @@ class ReferralsPage(QWidget):
         self.person_combo.lineEdit().setPlaceholderText(_("Type an alias or reference to refer a person"))
         self.new_button.setText(_("&Refer to CMM ..."))
         self.withdraw_button.setText(_("Consent &withdrawn ..."))
+        self.outcome_button.setText(_("CMM &answered by phone ..."))
         self.sync_button.setText(_("&Sync now"))
         self.settings.retranslate()
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
@@ -129,6 +134,18 @@ class ReferralsPage(QWidget):
     def _selected(self):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
+
+    def record_outcome(self) -> None:
+        """What CMM said by phone about the selected referral."""
+        from fieldapp.ui.outcome_dialog import OutcomeDialog
+
+        entry = self._selected()
+        if entry is None:
+            self.report.setText(_("Choose a referral in the list first."))
+            return
+        self.outcome = OutcomeDialog(self._session, entry.referral_id, self)
+        self.outcome.accepted.connect(lambda: changes.notify(self._session, "referrals"))
+        self.outcome.open()
 
     def withdraw_selected(self) -> None:
         entry = self._selected()

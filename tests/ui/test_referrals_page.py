@@ -180,3 +180,33 @@ def test_the_urgent_help_never_makes_up_a_number(qtbot, page, session) -> None:
     assert "112" in text and "not in the settings" in text
     import re
     assert re.findall(r"\d[\d ]{5,}", text) == []
+
+
+def test_an_answer_cmm_gave_by_phone_is_recorded_from_the_list(qtbot, page, session) -> None:
+    from fieldapp.ui.outcome_dialog import OutcomeDialog
+
+    _choose_person(qtbot, page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    wizard.forms.set_checked(["sexual"])
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(wizard.notice_read, Qt.Key.Key_Space)
+    for _step in range(2):
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    if wizard.isVisible():                                   # alone in the records: a reason for exact details
+        qtbot.keyClicks(wizard.reason, "CMM asked for the exact details")
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.start_sync().finished_ok, timeout=20_000):
+        pass
+    page.reload()
+    assert page.model.row_at(0).status == "sent"
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.outcome_button, Qt.MouseButton.LeftButton)
+    dialog = page.outcome
+    assert isinstance(dialog, OutcomeDialog) and not dialog.assessment.isVisible()
+    dialog.status.setCurrentIndex(dialog.status.findData("assessed"))
+    assert dialog.assessment.isVisible() and not dialog.first.isVisible()
+    dialog.assessment.setCurrentIndex(dialog.assessment.findData("victim"))
+    dialog.save()
+    assert not dialog.isVisible()
+    assert page.model.row_at(0).cmm_status == "Assessed: a victim of trafficking (by phone)"
