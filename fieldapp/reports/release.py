@@ -67,10 +67,11 @@ def load(session: Session) -> ReleaseSettings:
 
 def grid_for(session: Session, year: int) -> str:
     """The grid that figures of ``year`` are released on."""
-    return _grid_in(load(session).history, year)
+    return grid_in(load(session).history, year)
 
 
-def _grid_in(history: tuple[tuple[int, str], ...], year: int) -> str:
+def grid_in(history: tuple[tuple[int, str], ...], year: int) -> str:
+    """The grid of ``year`` in a history of grids (``ReleaseSettings.history``)."""
     return [grid for first, grid in history if first <= year][-1]
 
 
@@ -82,7 +83,7 @@ def save(session: Session, settings: ReleaseSettings, today: date | None = None)
         raise ValidationError({"grid": _("Choose one of the periods in the list.")})
     history = list(load(session).history)
     next_year = (today or date.today()).year + 1
-    if _grid_in(tuple(history), next_year) != settings.grid:
+    if grid_in(tuple(history), next_year) != settings.grid:
         history = [entry for entry in history if entry[0] < next_year]
         if history[-1][1] != settings.grid:
             history.append((next_year, settings.grid))
@@ -145,7 +146,7 @@ def grid_choices(history: tuple[tuple[int, str], ...], today: date, years: int =
     the grid of that year."""
     found = []
     for year in range(today.year, today.year - years, -1):
-        months = GRIDS[_grid_in(history, year)]
+        months = GRIDS[grid_in(history, year)]
         found.append((date(year, 1, 1), date(year, 12, 31)))
         if months < 12:
             starts = [date(year, first, 1) for first in range(1, 13, months)]

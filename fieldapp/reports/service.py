@@ -148,7 +148,7 @@ def summed(parts: list[Shown], whole: Table) -> Shown:
             return "0"
         return part.cells[t.row_labels.index(row)][t.col_labels.index(col)]
 
-    def line(part: Shown, values: tuple[str, ...], labels: tuple[str, ...], label: str) -> str:
+    def line(values: tuple[str, ...], labels: tuple[str, ...], label: str) -> str:
         return values[labels.index(label)] if label in labels else "0"
 
     note = " ".join(filter(None, (whole.note, _("Each figure is the sum of those released for the parts of the "
@@ -159,9 +159,9 @@ def summed(parts: list[Shown], whole: Table) -> Shown:
     return Shown(
         table=table,
         cells=tuple(tuple(add([cell(p, r, c) for p in parts]) for c in cols) for r in rows),
-        row_totals=tuple(add([line(p, p.row_totals, p.table.row_labels, r) for p in parts]) for r in rows)
+        row_totals=tuple(add([line(p.row_totals, p.table.row_labels, r) for p in parts]) for r in rows)
         if whole.row_totals else (),
-        col_totals=tuple(add([line(p, p.col_totals, p.table.col_labels, c) for p in parts]) for c in cols)
+        col_totals=tuple(add([line(p.col_totals, p.table.col_labels, c) for p in parts]) for c in cols)
         if whole.col_totals else (),
         grand=add([p.grand for p in parts]) if whole.shows_grand else "",
         withheld=all(p.withheld for p in parts))

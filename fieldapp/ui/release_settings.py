@@ -50,7 +50,7 @@ class ReleaseSettings(QGroupBox):
 
     def _show_status(self, settings: release.ReleaseSettings) -> None:
         this_year = date.today().year
-        now = release.grid_for(self._session, this_year)
+        now = release.grid_in(settings.history, this_year)
         text = _("Figures for {year} are released for: {grid}.").format(
             year=this_year, grid=_(release.GRID_LABELS[now]).lower())
         if settings.since > this_year:

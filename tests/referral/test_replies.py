@@ -213,3 +213,28 @@ def test_a_reply_with_a_day_that_does_not_exist_is_refused(cmm) -> None:
             reply.open_reply(crypto.seal_reply(crypto.canonical_json({**good, **bad}), cmm, ours), ORG_SEED,
                              cmm.public)
         assert refused.value.code == "schema"
+
+
+def test_a_hostile_replies_folder_is_refused_and_hostile_files_are_skipped_unread(ready, desk, cmm, tmp_path) -> None:
+    import os
+    import threading
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    elsewhere = tmp_path / "elsewhere"
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("received"), elsewhere)
+    (usb / "replies").symlink_to(elsewhere, target_is_directory=True)      # the folder itself is a link
+    report = sync.sync(ready, to_folder=usb)
+    assert report.replies == [] and report.problems and service.replies(ready, referral_id) == []
+
+    (usb / "replies").unlink()
+    folder = usb / "replies"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.cmmreply")                                     # would block a reader for ever
+    (folder / "link.cmmreply").symlink_to(next(elsewhere.iterdir()))       # a good reply, but through a link
+    done = {}
+    worker = threading.Thread(target=lambda: done.update(report=sync.sync(ready, to_folder=usb)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and done["report"].replies == [] and service.replies(ready, referral_id) == []
