@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help=_("only open the window and close it again (to time a start)"))
     selftest.set_defaults(handler=cmd_selftest)
 
+    desk = sub.add_parser("cmm-desk", help=_("CMM's side: open the desk window on an intake store"))
+    where = desk.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="PATH", help=_("CMM's intake store file (default: the one opened last)"))
+    where.add_argument("--db", metavar="URL", help=_("a PostgreSQL intake database that several desks share "
+                                                     "(default: $FIELDAPP_INTAKE_DB)"))
+    desk.set_defaults(handler=cmd_cmm_desk)
+
     for register in _feature_commands():
         register(sub)
     return parser
@@ -181,6 +188,15 @@ def cmd_recovery_key(args) -> int:
     finally:
         session.close()
     return ExitCode.OK
+
+
+@guarded
+def cmd_cmm_desk(args) -> int:
+    from fieldapp.ui.desk.window import run_desk
+
+    if args.db is not None and not args.db.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput(_("A database URL starts with postgresql://."))
+    return run_desk(args.store or args.db or os.environ.get("FIELDAPP_INTAKE_DB", ""))
 
 
 def _run_gui(path: Path) -> int:

@@ -41,7 +41,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "cli_support": FOUNDATION | {"security", "lifecycle"},
     "cli_features": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "cli_support", "protocol",
                                 "cmm"},
-    "ui": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "demo", "protocol"},
+    "ui": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "demo", "protocol",
+                      "cmm"},                              # ui/desk: CMM's desk on an intake store
     "cli": SERVICES | {"lifecycle", "demo", "cli_support", "cli_features", "ui"},
     "__main__": frozenset({"cli"}),
 }

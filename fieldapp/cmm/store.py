@@ -268,6 +268,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             at TEXT NOT NULL
         );
         """),
+    # CMM's desk lists referrals with the urgent ones first, and says which consent each came with, before
+    # anyone opens one: whether the person is in immediate danger and the consent scope are kept beside the
+    # other coded columns. NULL for a referral received before: its reading fills them in.
+    Migration(
+        sqlite="""
+        ALTER TABLE packets ADD COLUMN urgent INTEGER;
+        ALTER TABLE packets ADD COLUMN scope TEXT;
+        """,
+        postgresql="""
+        ALTER TABLE packets ADD COLUMN urgent INTEGER;
+        ALTER TABLE packets ADD COLUMN scope TEXT;
+        """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
@@ -485,9 +497,11 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
     sealed = casefile.seal(case.public, case.store_key, case.epoch, packet["packet_id"], body)
     cur = conn.execute(
         "INSERT INTO packets (packet_id, org, received_at, period, gender, age_group, nationality, body,"
-        " case_body, case_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(packet_id) DO NOTHING",
+        " case_body, case_epoch, urgent, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(packet_id) DO NOTHING",
         (packet["packet_id"], packet["org"], _now(), packet["period"], packet["gender"], packet["age_group"],
-         packet["nationality"], conn.empty_body, sealed, case.epoch))
+         packet["nationality"], conn.empty_body, sealed, case.epoch, int(bool(packet["immediate_danger"])),
+         packet["consent"]["scope"]))
     if cur.rowcount != 1:
         return False
     conn.executemany("INSERT INTO packet_forms (packet_id, form) VALUES (?, ?)",
@@ -571,6 +585,48 @@ def bodies_not_at(conn: IntakeStore, epoch: int) -> list[StoredBody]:
 def set_case_body(conn: IntakeStore, packet_id: str, sealed: bytes, epoch: int) -> None:
     conn.execute("UPDATE packets SET case_body = ?, case_epoch = ?, body = ? WHERE packet_id = ?",
                  (sealed, epoch, conn.empty_body, packet_id))
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A referral as CMM's desk lists it, from the coded columns only (no body is opened)."""
+
+    packet_id: str
+    org: str
+    org_name: str
+    received_at: str
+    period: str
+    gender: str
+    age_group: str
+    nationality: str
+    urgent: bool | None                 # None: received before the column existed, until it is read
+    scope: str | None
+    quarantined: bool
+    forms: tuple[str, ...]
+    replies: tuple[str, ...]            # the statuses of CMM's replies, oldest first
+
+
+def desk_rows(conn: IntakeStore) -> list[DeskRow]:
+    """Every referral on file with its forms and the statuses of the replies sent, newest first (a few
+    queries in all, whatever the number of referrals)."""
+    forms: dict[str, list[str]] = {}
+    for packet_id, form in conn.execute("SELECT packet_id, form FROM packet_forms ORDER BY packet_id, form"):
+        forms.setdefault(packet_id, []).append(form)
+    answered: dict[str, list[str]] = {}
+    for packet_id, status in conn.execute("SELECT packet_id, status FROM replies ORDER BY packet_id, at, reply_id"):
+        answered.setdefault(packet_id, []).append(status)
+    rows = conn.execute(
+        "SELECT p.packet_id, p.org, coalesce(o.name, ''), p.received_at, p.period, p.gender, p.age_group,"
+        " p.nationality, p.urgent, p.scope, p.quarantined FROM packets p LEFT JOIN orgs o ON o.org = p.org"
+        " ORDER BY p.received_at DESC, p.packet_id")
+    return [DeskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], None if r[8] is None else bool(r[8]), r[9],
+                    bool(r[10]), tuple(forms.get(r[0], ())), tuple(answered.get(r[0], ()))) for r in rows]
+
+
+def fill_coded(conn: IntakeStore, packet_id: str, urgent: bool, scope: str) -> None:
+    """Urgency and scope of a referral received before they were kept as columns (read from its body)."""
+    conn.execute("UPDATE packets SET urgent = ?, scope = ? WHERE packet_id = ? AND urgent IS NULL",
+                 (int(urgent), scope, packet_id))
 
 
 def packet_count(conn: IntakeStore) -> int:

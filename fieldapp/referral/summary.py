@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fieldapp.domain import codes
 from fieldapp.domain.referral import (
-    ASSESSMENT_OUTCOMES,
     CONTACT_CHANNELS,
     CONTACT_DAYS,
-    CONTACT_ROLES,
     CONTACT_TIMES,
     HELP_REQUESTED,
-    INTERPRETER_LANGUAGES,
     POLICE_REPORT_WISHES,
-    REPLY_STATUSES,
     RESIDENCE_STATUSES,
     SCOPE_LABELS,
     STEP_LABELS,
     Generalisation,
 )
-from fieldapp.i18n import _, babel_locale, ngettext
-from fieldapp.protocol.words import age_words, nationality_words, period_words
-
-
-def _labels(values, table: dict[str, str]) -> str:
-    return ", ".join(_(table[v]) for v in values if v in table) or _("none")
-
-
-def language_words(values) -> str:
-    names = babel_locale().languages
-    return ", ".join(names.get(v, v) for v in values) or _("none")
+from fieldapp.i18n import _, ngettext
+from fieldapp.protocol.words import (
+    age_words,
+    answer_words,
+    interpreter_words,
+    language_words,
+    nationality_words,
+    period_words,
+)
+from fieldapp.protocol.words import (
+    labels_words as _labels,
+)
 
 
 def describe(packet: dict) -> list[str]:
@@ -78,17 +73,6 @@ def describe(packet: dict) -> list[str]:
     return lines
 
 
-def interpreter_words(values) -> str:
-    """ISO 639-3 interpreter languages by name in the UI language (Edo, Nigerian Pidgin, Darija ...)."""
-    names = babel_locale().languages
-    words = []
-    for code in values:
-        locale_code, label = INTERPRETER_LANGUAGES.get(code, ("", code))
-        words.append(names.get(locale_code) if locale_code and names.get(locale_code) else _(label) if label
-                     else code)
-    return ", ".join(words) or _("none")
-
-
 def describe_consented() -> list[str]:
     """Why a referral for assessment is sent with its exact details."""
     return [_("The person agreed to a referral for assessment: the details are sent exactly, so that CMM can "
@@ -123,22 +107,5 @@ def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:
 def reply_words(answer) -> str:
     """One of CMM's answers in words: "Interview booked: 8 Dec 2026 – 10 Dec 2026", "Assessed: a victim of
     trafficking", with "(by phone)" for one the organisation recorded itself."""
-    from babel.dates import format_date
-
-    from fieldapp.i18n import date_locale
-
-    def day(text: str) -> str:
-        try:
-            return format_date(date.fromisoformat(text), "medium", locale=date_locale())
-        except ValueError:
-            return text
-
-    text = _(REPLY_STATUSES.get(answer.status, answer.status))
-    if answer.window_from and answer.window_to:
-        text = _("{status}: {first} – {last}").format(status=text, first=day(answer.window_from),
-                                                       last=day(answer.window_to))
-    elif answer.assessment in ASSESSMENT_OUTCOMES:
-        text = _("{status}: {detail}").format(status=text, detail=_(ASSESSMENT_OUTCOMES[answer.assessment]))
-    elif answer.contact_role in CONTACT_ROLES:
-        text = _("{status}: {detail}").format(status=text, detail=_(CONTACT_ROLES[answer.contact_role]))
+    text = answer_words(answer.status, answer.window_from, answer.window_to, answer.assessment, answer.contact_role)
     return _("{answer} (by phone)").format(answer=text) if answer.source == "phone" else text

@@ -30,6 +30,8 @@ class OutcomeDialog(QDialog):
         today = QDate.currentDate()
         self.first = QDateEdit(today, objectName="outcomeFrom", calendarPopup=True)
         self.last = QDateEdit(today, objectName="outcomeTo", calendarPopup=True)
+        for edit in (self.first, self.last):
+            edit.setDisplayFormat("yyyy-MM-dd")      # one unambiguous order, as in the reports
         self.message = QLabel(objectName="outcomeMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b00020;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

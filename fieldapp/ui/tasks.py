@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from fieldapp.cancel import CancelToken
@@ -98,6 +98,7 @@ class Task(QObject):
         # the page says what it waits for.
         self._quiet_ms, self._silent = quiet_ms, silent
         self._blocked = _workspace_of(parent) if quiet_ms and not silent else None
+        self._focus: QWidget | None = None
         self._thread = QThread()
         self._worker = _Worker(work, self.token, failure, session)
         self._worker.moveToThread(self._thread)
@@ -110,6 +111,8 @@ class Task(QObject):
     def start(self) -> None:
         _RUNNING.add(self)
         if self._blocked is not None:
+            # Disabling the area takes the keyboard focus from the field in it: it is given back at the end.
+            self._focus = QApplication.focusWidget()
             self._blocked.setEnabled(False)
             QTimer.singleShot(self._quiet_ms, self._show_if_running)
         elif not self._silent:
@@ -154,6 +157,9 @@ class Task(QObject):
         _RUNNING.discard(self)
         if self._blocked is not None and isValid(self._blocked):
             self._blocked.setEnabled(True)
+            focus = self._focus
+            if focus is not None and isValid(focus) and focus.isVisible() and QApplication.focusWidget() is None:
+                focus.setFocus(Qt.FocusReason.OtherFocusReason)
         if isValid(self.dialog):
             self.dialog.reset()
             self.dialog.hide()

@@ -1,0 +1,185 @@
+"""CMM's desk through its real widgets: a staff member unlocks an intake store, the urgent referral is listed
+first, reading it is logged and says it in words, and an interview booked at the desk reaches the referring
+organisation at its next sync. An operator sees the list but cannot read or reply; bad input changes nothing;
+the lock forgets everything the window showed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, QSettings, Qt
+
+from fieldapp.cmm import accounts, intake
+from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.folder import receive_folder
+from fieldapp.referral import config, service, sync
+from fieldapp.storage import outbox_repo
+from fieldapp.ui import tasks
+from fieldapp.ui.desk.window import DeskWindow
+from tests.referral.helpers import CMM_SEED, add_contact, add_person, cmm_secret, crowd, setup_channel
+from tests.referral.test_referral_v2 import SHARED
+
+ADMIN_PASS = "cmm desk admin passphrase 2026"
+OPERATOR_PASS = "cmm desk operator passphrase 2026"
+
+
+def _refer(session, alias: str, *, urgent: bool, assessment: bool) -> int:
+    pid = add_person(session.conn, alias=alias, nationality="NG", age=23, languages="en")
+    add_contact(session.conn, pid, kind="street", indicators="debt documents_withheld")
+    draft = service.create_draft(session, pid)
+    draft = service.update_draft(session, replace(draft, region="hovedstaden", exploitation_forms=("sexual",),
+                                                  help_requested=("identification_interview",),
+                                                  immediate_danger=urgent))
+    if assessment:
+        service.record_consent(session, draft.id, "assessment", "en", "2026.1", notice_read=True, assessment=SHARED)
+    else:
+        service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
+    if urgent:
+        service.record_urgent_call(session, draft.id)
+    service.seal_and_queue(session, draft.id, seen=service.preview(session, draft.id), reason="the desk test")
+    return draft.id
+
+
+@pytest.fixture
+def world(session, tmp_path: Path):
+    """An organisation with two referrals received at CMM (the second urgent), and its stick."""
+    setup_channel(session)
+    crowd(session.conn, 6)
+    calm = _refer(session, "Calm Alias Qx1", urgent=False, assessment=False)
+    urgent = _refer(session, "Urgent Alias Qx2", urgent=True, assessment=True)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    location = tmp_path / "cmm" / "intake.store"
+    store = intake_store.create(location, ADMIN_PASS)
+    try:
+        accounts.adopt_intake_seed(store, CMM_SEED)
+        intake.register(store, config.export_org_key(session))
+        accounts.add_staff(store, "Olga", OPERATOR_PASS, "operator")
+        sync.sync(session, to_folder=usb)
+        assert all(r.accepted for r in receive_folder(intake.Intake(store, cmm_secret()), usb))
+    finally:
+        intake_store.close(store)
+    packet = {ref: outbox_repo.for_referral(session.conn, ref).packet_id for ref in (calm, urgent)}
+    return {"session": session, "usb": usb, "location": location, "calm": calm, "urgent": urgent, "packet": packet}
+
+
+@pytest.fixture
+def window(qtbot):
+    QSettings().remove("desk")
+    shown = DeskWindow()
+    qtbot.addWidget(shown)
+    shown.show()
+    shown.activateWindow()
+    qtbot.waitActive(shown)
+    yield shown
+    if shown.store is not None:
+        shown.lock()
+
+
+def _unlock(qtbot, window: DeskWindow, location, user: str, passphrase: str) -> None:
+    window.unlock_page.location.setText(str(location))
+    window.unlock_page.user.setText(user)
+    qtbot.keyClicks(window.unlock_page.passphrase, passphrase)
+    qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.store is not None or bool(window.unlock_page.error.text()), timeout=20000)
+
+
+def _wait(qtbot, task) -> None:
+    """Wait for an operation and for what it started after it (the list read again)."""
+    assert task is not None
+    qtbot.waitUntil(lambda: not tasks.pending(), timeout=20000)
+
+
+def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window, world, tmp_path) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    assert window.store is not None and window.unlock_page.passphrase.text() == ""
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    first, second = window.model.row_at(0), window.model.row_at(1)
+    assert first.packet_id == world["packet"][world["urgent"]] and first.urgent
+    assert second.packet_id == world["packet"][world["calm"]] and not second.urgent
+    assert window.model.data(window.model.index(0, 0)) == "urgent"
+    assert "1 urgent and not closed" in window.counts.text()
+
+    window.table.selectRow(0)
+    assert "not shown until you read it" in window.panel.content.toPlainText()
+    assert intake_store.openings(window.store) == []            # choosing a row reads nothing
+    _wait(qtbot, window.start_read())
+    content = window.panel.content.toPlainText()
+    for words in ("yes: call the organisation now", "For assessment", "Edo", "Nigerian Pidgin", "Nigeria",
+                  "no legal residence"):
+        assert words.casefold() in content.casefold(), words
+    assert "Urgent Alias" not in content
+    assert [o.packet_id for o in intake_store.openings(window.store)] == [first.packet_id]
+
+    form = window.panel.form
+    form.status.setCurrentIndex(form.status.findData("interview_booked"))
+    assert form.first.isVisible() and not form.assessment.isVisible()
+    form.first.setDate(QDate(2026, 12, 8))
+    form.last.setDate(QDate(2026, 12, 10))
+    form.folder.setText(str(world["usb"] / "replies"))
+    qtbot.mouseClick(form.send, Qt.MouseButton.LeftButton)
+    _wait(qtbot, window.task)
+    assert "Reply sealed" in window.panel.message.text()
+    assert len(list((world["usb"] / "replies").glob("*.cmmreply"))) == 1
+    qtbot.waitUntil(lambda: window.model.row_at(0) is not None and bool(window.model.row_at(0).replies))
+    assert window.model.data(window.model.index(0, 8)) == "Interview booked"
+    assert any("8 Dec 2026" in window.panel.replies.item(i).text() for i in range(window.panel.replies.count()))
+
+    session = world["session"]
+    report = sync.sync(session, to_folder=world["usb"])
+    assert [item.referral_id for item in report.replies] == [world["urgent"]]
+    entry = next(e for e in service.list_outbox(session) if e.referral_id == world["urgent"])
+    assert entry.cmm_code == "interview_booked" and "8 Dec 2026" in entry.cmm_status
+
+
+def test_a_bad_reply_is_refused_and_writes_nothing(qtbot, window, world) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(1)
+    form = window.panel.form
+    form.status.setCurrentIndex(form.status.findData("interview_booked"))
+    form.first.setDate(QDate(2026, 12, 10))
+    form.last.setDate(QDate(2026, 12, 8))                       # ends before it starts
+    qtbot.mouseClick(form.send, Qt.MouseButton.LeftButton)
+    assert "Choose the folder" in window.panel.message.text()    # no folder yet
+    form.folder.setText(str(world["usb"] / "replies"))
+    qtbot.mouseClick(form.send, Qt.MouseButton.LeftButton)
+    _wait(qtbot, window.task)
+    assert "does not fit CMM's reply format" in window.panel.message.text()
+    assert not (world["usb"] / "replies").exists()
+    assert intake_store.replies_for(window.store, world["packet"][world["calm"]]) == []
+
+
+def test_an_operator_sees_the_list_but_cannot_read_or_reply(qtbot, window, world) -> None:
+    _unlock(qtbot, window, world["location"], "Olga", OPERATOR_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    assert window.model.row_at(0).urgent and "intake operator" in window.who.text()
+    window.table.selectRow(0)
+    assert not window.panel.read_button.isVisible() and window.start_read() is None
+    assert not window.panel.form.send.isEnabled() and "Only an admin" in window.panel.form.note.text()
+    assert window.receive_button.isVisible()
+
+
+def test_a_wrong_passphrase_or_a_missing_store_is_said_and_opens_nothing(qtbot, window, world, tmp_path) -> None:
+    _unlock(qtbot, window, world["location"], "admin", "not the passphrase at all")
+    assert window.store is None and "passphrase is not right" in window.unlock_page.error.text()
+    assert window.stack.currentWidget() is window.unlock_page
+    window.unlock_page.location.setText(str(tmp_path / "nowhere.store"))
+    qtbot.keyClicks(window.unlock_page.passphrase, ADMIN_PASS)
+    qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
+    assert window.store is None and "No intake store was found" in window.unlock_page.error.text()
+    assert not (tmp_path / "nowhere.store").exists()
+
+
+def test_lock_forgets_what_the_window_showed(qtbot, window, world) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(0)
+    _wait(qtbot, window.start_read())
+    assert "Edo" in window.panel.content.toPlainText()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.store is None and window.model.rowCount() == 0
+    assert window.panel.content.toPlainText() == "" and window.panel.replies.count() == 0
+    assert window.stack.currentWidget() is window.unlock_page and window.counts.text() == ""
