@@ -66,3 +66,5 @@ class FollowUp:
     kind: str                            # the contact's kind
     due: date
     occurred_on: date                    # the day of the contact that asked for it
+    reply_id: str = ""                   # an interview CMM booked (then contact_id is "")
+    what: str = ""                       # what to do, in words, when it is not a contact's follow-up

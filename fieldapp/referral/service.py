@@ -12,9 +12,10 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from fieldapp.domain import codes
+from fieldapp.domain.queries import FollowUp
 from fieldapp.domain.referral import (
     CONSENT_SCOPES,
     CONTACT_CHANNELS,
@@ -464,3 +465,33 @@ def record_outcome(session: Session, referral_id: str, answer: Answer) -> reply_
         reply_repo.insert(conn, stored, session.user.id)
         audit_repo.append(conn, session.user.id, "referral.outcome_by_phone", "referral", referral_id)
     return reply_repo.for_referral(session.conn, referral_id)[-1]
+
+
+def interview_follow_ups(session: Session) -> list[FollowUp]:
+    """Interviews CMM booked about referrals this user made: follow-ups due from the day the answer came (tell
+    the person, arrange the way there), until marked done."""
+    session.require("records")
+    found = []
+    for row in reply_repo.interview_follow_ups(session.conn, session.user.id):
+        what = _("Interview at CMM: {window}: tell the person").format(window=summary.window_words(
+            row.window_from, row.window_to))
+        found.append(FollowUp("", row.person_id, row.alias, "cmm_interview", _local_day(row.received_at),
+                              _local_day(row.referred_at), reply_id=row.reply_id, what=what))
+    return found
+
+
+def complete_interview_follow_up(session: Session, reply_id: str) -> None:
+    """The worker acted on an interview CMM booked: it leaves the follow-ups."""
+    session.require("records")
+    with session.write() as conn:
+        referral_id = reply_repo.set_follow_up_done(conn, reply_id)
+        if referral_id is None:
+            raise ReferralNotFound()
+        audit_repo.append(conn, session.user.id, "referral.follow_up_done", "referral", referral_id)
+
+
+def _local_day(moment: str) -> date:
+    try:
+        return datetime.fromisoformat(moment).astimezone().date()
+    except ValueError:
+        return datetime.now(UTC).astimezone().date()

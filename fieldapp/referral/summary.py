@@ -18,6 +18,7 @@ from fieldapp.i18n import _, ngettext
 from fieldapp.protocol.words import (
     age_words,
     answer_words,
+    day_words,
     interpreter_words,
     language_words,
     nationality_words,
@@ -102,6 +103,12 @@ def describe_generalisation(gen: Generalisation, *, exact: bool) -> list[str]:
                        "are needed). Give a reason to send it anyway; it stays in your vault and is not sent.")
                      .format(count=gen.count, k=gen.k))
     return lines
+
+
+def window_words(first: str, last: str) -> str:
+    """An interview's window: "8 Dec 2026 – 10 Dec 2026", or one day."""
+    return day_words(first) if first == last else _("{first} – {last}").format(first=day_words(first),
+                                                                                last=day_words(last))
 
 
 def reply_words(answer) -> str:

@@ -1,5 +1,5 @@
-"""The follow-ups due: open follow-ups up to today, most overdue first; mark one done, or open
-the person (Return)."""
+"""The follow-ups due: interviews CMM booked about the user's own referrals first, then the contacts' open
+follow-ups up to today, most overdue first; mark one done, or open the person (Return)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from fieldapp.domain.queries import FollowUp
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.records import contacts
+from fieldapp.records.common import Pager
+from fieldapp.referral import service
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import day_text
 from fieldapp.ui.record_form import record_table, selected_row
@@ -28,7 +30,7 @@ class FollowUpsTab(QWidget):
         self.model = LazyTableModel([
             Column(lambda: _("Due"), lambda f: day_text(f.due)),
             Column(lambda: _("Alias"), lambda f: f.alias),
-            Column(lambda: _("Kind"), lambda f: _(CONTACT_KINDS.get(f.kind, f.kind))),
+            Column(lambda: _("Kind"), lambda f: f.what or _(CONTACT_KINDS.get(f.kind, f.kind))),
             Column(lambda: _("Contact on"), lambda f: day_text(f.occurred_on)),
         ], lambda offset, limit: [])
         self.table = record_table("followUpsTable", self.model)
@@ -62,7 +64,7 @@ class FollowUpsTab(QWidget):
         self._show_count()
 
     def reload(self) -> None:
-        self.pager = contacts.follow_ups_pager(self._session)
+        self.pager = _with_interviews(self._session, contacts.follow_ups_pager(self._session))
         self.model.reload(self.pager.page)
         self._show_count()
 
@@ -77,7 +79,10 @@ class FollowUpsTab(QWidget):
         if due is None:
             return
         try:
-            contacts.complete_follow_up(self._session, due.contact_id)
+            if due.reply_id:
+                service.complete_interview_follow_up(self._session, due.reply_id)
+            else:
+                contacts.complete_follow_up(self._session, due.contact_id)
         except FieldappError as error:
             self.message.setText(error.message)
             return
@@ -93,3 +98,15 @@ class FollowUpsTab(QWidget):
     def clear(self) -> None:
         self._cleared = True
         self.model.clear()
+
+
+def _with_interviews(session: Session, pager: Pager[FollowUp]) -> Pager[FollowUp]:
+    """The interviews CMM booked (a few) before the contacts' follow-ups, as one list."""
+    interviews = service.interview_follow_ups(session)
+
+    def page(offset: int, limit: int) -> list[FollowUp]:
+        head = interviews[offset:offset + limit]
+        rest = limit - len(head)
+        return head if rest <= 0 else head + pager.page(max(0, offset - len(interviews)), rest)
+
+    return Pager(lambda: len(interviews) + pager.count(), page)

@@ -242,7 +242,7 @@ class PeoplePage(QWidget):
         self.tabs.addTab(self.follow_ups, "")
         # Refilled a turn after the change, so saving a person or a contact and counting follow-ups are two
         # short waits of the window, not one long one.
-        changes.on_change(session, self, ("contacts", "people"),
+        changes.on_change(session, self, ("contacts", "people", "referrals"),
                           lambda: QTimer.singleShot(0, self.follow_ups, self.follow_ups.reload))
         self.follow_ups.person_requested.connect(self._open_person)
         self.follow_ups.follow_up_done.connect(lambda _id: self._refresh_panel())

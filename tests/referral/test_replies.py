@@ -238,3 +238,41 @@ def test_a_hostile_replies_folder_is_refused_and_hostile_files_are_skipped_unrea
     worker.start()
     worker.join(20)
     assert not worker.is_alive() and done["report"].replies == [] and service.replies(ready, referral_id) == []
+
+
+def test_an_interview_booked_becomes_a_follow_up_for_the_referring_worker(ready, desk, cmm, tmp_path) -> None:
+    from fieldapp.storage import reply_repo
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    assert service.interview_follow_ups(ready) == []
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("received"), usb / "replies")
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 8), date(2026, 12, 10))),
+                        usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    [due] = service.interview_follow_ups(ready)
+    person_id = _entry(ready, referral_id).person_id
+    assert due.person_id == person_id and due.alias == "Rose Alias" and due.reply_id and due.contact_id == ""
+    assert due.what == "Interview at CMM: 8 Dec 2026 – 10 Dec 2026: tell the person"
+    assert reply_repo.interview_follow_ups(ready.conn, ready.user.id + 1) == []      # only for who referred
+
+    # A new booking replaces the old one; marking it done, or CMM closing the case, ends it.
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 15), date(2026, 12, 15))),
+                        usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    [again] = service.interview_follow_ups(ready)
+    assert again.reply_id != due.reply_id and again.what == "Interview at CMM: 15 Dec 2026: tell the person"
+    service.complete_interview_follow_up(ready, again.reply_id)
+    assert service.interview_follow_ups(ready) == []
+    assert "referral.follow_up_done" in [e.action for e in audit_repo.events(ready.conn, 5)]
+    with pytest.raises(InvalidInput):
+        service.complete_interview_follow_up(ready, "0" * 32)
+
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 20), date(2026, 12, 21))),
+                        usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    assert len(service.interview_follow_ups(ready)) == 1
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("closed"), usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    assert service.interview_follow_ups(ready) == []

@@ -111,6 +111,8 @@ NEEDS: dict[str, str] = {
     "referral.service.create_draft": "records",
     "referral.service.person_languages": "records",
     "referral.service.record_outcome": "records",
+    "referral.service.interview_follow_ups": "records",
+    "referral.service.complete_interview_follow_up": "records",
     "referral.service.record_urgent_call": "records",
     "referral.service.replies": "records",
     "referral.service.get": "records",

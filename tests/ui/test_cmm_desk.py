@@ -18,6 +18,7 @@ from fieldapp.referral import config, service, sync
 from fieldapp.storage import outbox_repo
 from fieldapp.ui import tasks
 from fieldapp.ui.desk.window import DeskWindow
+from fieldapp.ui.follow_ups_form import FollowUpsTab
 from tests.referral.helpers import CMM_SEED, add_contact, add_person, cmm_secret, crowd, setup_channel
 from tests.referral.test_referral_v2 import SHARED
 
@@ -132,6 +133,20 @@ def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window,
     assert [item.referral_id for item in report.replies] == [world["urgent"]]
     entry = next(e for e in service.list_outbox(session) if e.referral_id == world["urgent"])
     assert entry.cmm_code == "interview_booked" and "8 Dec 2026" in entry.cmm_status
+    _interview_is_a_follow_up(qtbot, session)
+
+
+def _interview_is_a_follow_up(qtbot, session) -> None:
+    """The referring worker's follow-ups show the interview until marked done."""
+    follow_ups = FollowUpsTab(session)
+    qtbot.addWidget(follow_ups)
+    follow_ups.reload()
+    assert follow_ups.model.data(follow_ups.model.index(0, 1)) == "Urgent Alias Qx2"
+    assert follow_ups.model.data(follow_ups.model.index(0, 2)) == (
+        "Interview at CMM: 8 Dec 2026 – 10 Dec 2026: tell the person")
+    follow_ups.table.selectRow(0)
+    qtbot.mouseClick(follow_ups.done_button, Qt.MouseButton.LeftButton)
+    assert follow_ups.model.rowCount() == 0 and service.interview_follow_ups(session) == []
 
 
 def test_a_bad_reply_is_refused_and_writes_nothing(qtbot, window, world) -> None:

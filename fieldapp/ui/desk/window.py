@@ -39,7 +39,7 @@ from fieldapp.cmm import store as db
 from fieldapp.cmm.staff import CASE, INTAKE, role_label
 from fieldapp.domain import codes
 from fieldapp.errors import ExitCode, InvalidInput
-from fieldapp.i18n import _
+from fieldapp.i18n import _, ngettext
 from fieldapp.protocol.words import age_words, labels_words, nationality_words, period_words
 from fieldapp.ui import tasks
 from fieldapp.ui.code_picker import moment_text
@@ -300,8 +300,9 @@ class DeskWindow(QMainWindow):
         chosen = self.panel.row.packet_id if self.panel.row is not None else None
         self.model.reload(lambda offset, limit: rows[offset:offset + limit])
         urgent = sum(1 for row in rows if row.urgent and desk.CLOSED not in row.replies and not row.quarantined)
-        self.counts.setText(_("{count} referrals on file; {urgent} urgent and not closed.").format(
-            count=len(rows), urgent=urgent))
+        self.counts.setText(ngettext("{count} referral on file; {urgent} urgent and not closed.",
+                                     "{count} referrals on file; {urgent} urgent and not closed.",
+                                     len(rows)).format(count=len(rows), urgent=urgent))
         again = next((i for i, row in enumerate(rows) if row.packet_id == chosen), 0 if rows else -1)
         if again >= 0:
             self.table.selectRow(again)
