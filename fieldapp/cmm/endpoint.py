@@ -1,4 +1,5 @@
-"""``POST /packets`` as an ASGI application: the framing checks of the HTTPS intake.
+"""``POST /packets`` (and ``POST /replies``, an organisation asking for CMM's replies) as an ASGI application:
+the framing checks of the HTTPS intake.
 
 Everything a peer could use to hold the intake up is refused before the packet is read: a blocked
 client (429), headers over their limit (431), another path or method (404, 405), no length or one that
@@ -22,6 +23,7 @@ from fieldapp.protocol.crypto import MAX_PACKET_BYTES
 log = logging.getLogger(__name__)
 
 PATH = "/packets"
+REPLIES_PATH = "/replies"
 HTTP_VERSIONS = ("1.0", "1.1")
 Process = Callable[[bytes], Awaitable[tuple[int, bytes, bool]]]   # status, body, a new packet
 
@@ -46,8 +48,8 @@ class PacketEndpoint:
     (status, body); ``opened``/``closed`` tell it when a connection starts and ends, so that a request's
     deadline counts from the moment the server began waiting for it."""
 
-    def __init__(self, process: Process, limits: Limits) -> None:
-        self.process, self.limits = process, limits
+    def __init__(self, process: Process, limits: Limits, replies: Process | None = None) -> None:
+        self.process, self.limits, self.replies = process, limits, replies
         self.limiter = RefusalLimiter(limits.refusal_limit, limits.refusal_window, limits.refusal_block,
                                       limits.max_clients_tracked)
         self._waiting_since: dict[tuple, float] = {}     # per open connection, by (address, port)
@@ -86,8 +88,9 @@ class PacketEndpoint:
             data = await self._body(receive, length, self._deadline(peer))
         except _Refusal as refusal:
             return refusal.status, receipt.error(refusal.code), refusal.headers, False
+        handler = self.replies if scope["path"] == REPLIES_PATH and self.replies is not None else self.process
         try:
-            status, body, fresh = await self.process(data)
+            status, body, fresh = await handler(data)
         except Exception as exc:     # noqa: BLE001 - a full disk must not take the server down
             log.warning("packet could not be received: %s", type(exc).__name__)
             return 503, receipt.error("unavailable"), (), False
@@ -102,7 +105,7 @@ class PacketEndpoint:
             raise _Refusal(429, "rate_limited", ((b"retry-after", str(math.ceil(wait)).encode()),))
         if sum(len(name) + len(value) for name, value in scope.get("headers", ())) > self.limits.max_header_bytes:
             raise _Refusal(431, "headers_too_large")     # h11 caps only what it buffers while headers are incomplete
-        if scope["path"] != PATH:
+        if scope["path"] != PATH and (scope["path"] != REPLIES_PATH or self.replies is None):
             raise _Refusal(404, "not_found")
         if scope["method"] != "POST":
             raise _Refusal(405, "method_not_allowed", ((b"allow", b"POST"),))

@@ -56,8 +56,24 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer, 
                              "first not after the last), an assessment its outcome, a contact person a role, "
                              "and no other status takes them.")) from exc
     sealed = reply.seal(built, secret, public)
-    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(built).decode("ascii")))
+    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(built).decode("ascii"), sealed))
     path = Path(folder) / f"{built['reply_id']}{reply.SUFFIX}"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, sealed, mode=0o644)
     return path
+
+
+def for_request(store, data: bytes, secret: CmmSecret, now=None) -> bytes:
+    """Answer an organisation's signed request for its replies (``POST /replies``) with the bundle of the latest
+    sealed replies about the referrals it sent, under its current key or one it replaced; ``Rejected`` for a
+    request that does not verify."""
+    from fieldapp.protocol.packet import SignerKey
+
+    def lookup(org: str):
+        found = db.org_key(store, org)
+        return SignerKey(*found) if found else None
+
+    org = reply.open_replies_request(data, secret, lookup, now=now)
+    sealed = store.run_transaction(lambda: db.sealed_replies(store, db.replaced_keys(store, org),
+                                                             reply.MAX_BUNDLE_REPLIES))
+    return reply.bundle(sealed)

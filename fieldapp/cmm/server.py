@@ -33,6 +33,7 @@ from hypercorn.config import Config
 from fieldapp.cmm.endpoint import PacketEndpoint
 from fieldapp.cmm.intake import Intake
 from fieldapp.cmm.limits import ConnectionGate, Limits
+from fieldapp.protocol import receipt
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class IntakeServer:
         self.limits = limits or Limits()
         self._tls = tls_context(certfile, keyfile)
         self._intake, self._lock = intake, threading.Lock()
-        self._endpoint = PacketEndpoint(self._process, self.limits)
+        self._endpoint = PacketEndpoint(self._process, self.limits, self._replies)
         self._gate = ConnectionGate(self.limits.max_connections, self.limits.max_connections_per_client,
                                     self.limits.trusted_proxies)
         self._config = hypercorn_config(self.limits)
@@ -93,6 +94,21 @@ class IntakeServer:
         with self._lock:
             outcome = self._intake.receive_one(data, "https")
         return outcome.http_status, outcome.http_body, outcome.accepted
+
+    async def _replies(self, data: bytes) -> tuple[int, bytes, bool]:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self._hand_replies, data)
+
+    def _hand_replies(self, data: bytes) -> tuple[int, bytes, bool]:
+        """(200, the bundle of the asking organisation's replies) or a refusal: 422 for a request whose
+        signature verified but that is stale or malformed, 403 for one that does not verify."""
+        from fieldapp.cmm import replies
+        from fieldapp.protocol.reasons import AUTHENTICATED, Rejected
+
+        try:
+            with self._lock:
+                return 200, replies.for_request(self._intake.conn, data, self._intake.secret), False
+        except Rejected as refusal:
+            return (422 if refusal.code in AUTHENTICATED else 403), receipt.error(refusal.code), False
 
     async def _serve(self, signals: bool) -> None:
         loop = asyncio.get_running_loop()

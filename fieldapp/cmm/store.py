@@ -270,15 +270,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         """),
     # CMM's desk lists referrals with the urgent ones first, and says which consent each came with, before
     # anyone opens one: whether the person is in immediate danger and the consent scope are kept beside the
-    # other coded columns. NULL for a referral received before: its reading fills them in.
+    # other coded columns. NULL for a referral received before: its reading fills them in. And each reply is
+    # kept as sealed to its organisation, so that the HTTPS intake can hand it over when asked.
     Migration(
         sqlite="""
         ALTER TABLE packets ADD COLUMN urgent INTEGER;
         ALTER TABLE packets ADD COLUMN scope TEXT;
+        ALTER TABLE replies ADD COLUMN sealed BLOB;
         """,
         postgresql="""
         ALTER TABLE packets ADD COLUMN urgent INTEGER;
         ALTER TABLE packets ADD COLUMN scope TEXT;
+        ALTER TABLE replies ADD COLUMN sealed BYTEA;
         """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
@@ -532,9 +535,35 @@ def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str, *, era
                  (packet_id, org, notice_id, _now()))
 
 
-def add_reply(conn: IntakeStore, reply: dict, body: str) -> None:
-    conn.execute("INSERT INTO replies (reply_id, packet_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
-                 (reply["reply_id"], reply["packet_id"], reply["status"], body, _now()))
+def add_reply(conn: IntakeStore, reply: dict, body: str, sealed: bytes) -> None:
+    conn.execute("INSERT INTO replies (reply_id, packet_id, status, body, at, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+                 (reply["reply_id"], reply["packet_id"], reply["status"], body, _now(), sealed))
+
+
+def sealed_replies(conn: IntakeStore, orgs: list[str], limit: int) -> list[bytes]:
+    """The sealed replies about packets signed by any of ``orgs`` (an organisation's key and the keys it
+    replaced), the latest ``limit`` of them, oldest first."""
+    if not orgs:
+        return []
+    marks = ", ".join("?" * len(orgs))
+    rows = conn.execute(
+        "SELECT r.sealed, r.at, r.reply_id FROM replies r JOIN packets p ON p.packet_id = r.packet_id"
+        f" WHERE p.org IN ({marks}) AND r.sealed IS NOT NULL ORDER BY r.at DESC, r.reply_id DESC LIMIT ?",
+        (*orgs, limit)).fetchall()
+    return [bytes(row[0]) for row in reversed(rows)]
+
+
+def replaced_keys(conn: IntakeStore, org: str) -> list[str]:
+    """``org`` and every key that was replaced by it, directly or along a chain of rotations."""
+    found, frontier = [org], [org]
+    for _step in range(64):
+        if not frontier:
+            break
+        marks = ", ".join("?" * len(frontier))
+        frontier = [row[0] for row in conn.execute(f"SELECT org FROM orgs WHERE replaced_by IN ({marks})",
+                                                   tuple(frontier)).fetchall() if row[0] not in found]
+        found += frontier
+    return found
 
 
 def replies_for(conn: IntakeStore, packet_id: str) -> list[dict]:

@@ -4,16 +4,29 @@ to the referral it is about."""
 
 from __future__ import annotations
 
+import re
+import struct
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from fieldapp.domain.referral import REPLY_SCHEMA
-from fieldapp.protocol import crypto, jsonsafe, schemas
+from fieldapp.protocol import crypto, jsonsafe, packet, schemas
 from fieldapp.protocol.crypto import CmmPublic, CmmSecret
 from fieldapp.protocol.reasons import Rejected
 
 SUFFIX = ".cmmreply"
+
+# Over HTTPS the organisation asks CMM for its replies with a request it signs and seals to CMM, like a packet
+# (``POST /replies``); CMM answers with a bundle of the sealed replies about the organisation's referrals.
+REQUEST_SCHEMA = "cmm-replies-request/1"
+REQUEST_SKEW = timedelta(minutes=15)          # a request older or newer than this by CMM's clock is refused
+BUNDLE_MAGIC = b"CMMRPLS1"
+MAX_BUNDLE_REPLIES = 200
+MAX_REPLY_BYTES = len(crypto.REPLY_MAGIC) + crypto.KEY_ID_BYTES + 4 + crypto.SEAL_OVERHEAD + crypto.BUCKETS[0]
+MAX_BUNDLE_BYTES = len(BUNDLE_MAGIC) + 4 + MAX_BUNDLE_REPLIES * (4 + MAX_REPLY_BYTES)
+_COUNT = struct.Struct(">I")
+_MOMENT = re.compile(r"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z")
 
 
 @dataclass(frozen=True)
@@ -74,3 +87,59 @@ def _real_dates(reply: dict) -> bool:
     except ValueError:
         return False
     return not window or days[1] <= days[2]
+
+
+def replies_request(org_seed: bytes, cmm: CmmPublic, now: datetime | None = None) -> bytes:
+    """The organisation's signed and sealed request for CMM's replies about its referrals."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = {"schema": REQUEST_SCHEMA, "org": crypto.key_id(crypto.org_public(org_seed)).hex(), "at": moment}
+    return crypto.sign_and_seal(crypto.canonical_json(document), org_seed, cmm)
+
+
+def open_replies_request(data: bytes, secret: CmmSecret, lookup: packet.SignerLookup, box=None,
+                         now: datetime | None = None) -> str:
+    """The key id of the organisation asking, or ``Rejected``: it must be registered, not revoked, have signed
+    exactly this request, and sent it within ``REQUEST_SKEW`` of CMM's clock."""
+    opened = packet.open_signed(data, secret, lookup, box)
+    document = opened.document
+    if set(document) != {"schema", "org", "at"} or document["schema"] != REQUEST_SCHEMA or \
+            not isinstance(document["at"], str) or not _MOMENT.fullmatch(document["at"]):
+        raise Rejected("schema", "not a request for replies")
+    if document["org"] != opened.signer:
+        raise Rejected("signer_mismatch")
+    try:
+        at = datetime.strptime(document["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise Rejected("schema", "at: not a moment") from exc
+    if abs((now or datetime.now(UTC)) - at) > REQUEST_SKEW:
+        raise Rejected("schema", "at: not within 15 minutes of CMM's clock")
+    return opened.signer
+
+
+def bundle(sealed: list[bytes]) -> bytes:
+    """Sealed replies one after the other, each with its length, behind a count."""
+    if len(sealed) > MAX_BUNDLE_REPLIES or any(len(item) > MAX_REPLY_BYTES for item in sealed):
+        raise ValueError("too many or too large replies for one bundle")
+    return BUNDLE_MAGIC + _COUNT.pack(len(sealed)) + b"".join(_COUNT.pack(len(item)) + item for item in sealed)
+
+
+def unbundle(data: bytes) -> list[bytes]:
+    """The sealed replies of a bundle, or ``Rejected("malformed")`` for anything else: another magic, a count or
+    a length over the limits, bytes missing or left over."""
+    if len(data) > MAX_BUNDLE_BYTES or not data.startswith(BUNDLE_MAGIC) or len(data) < len(BUNDLE_MAGIC) + 4:
+        raise Rejected("malformed", "not a bundle of replies")
+    (count,), at = _COUNT.unpack_from(data, len(BUNDLE_MAGIC)), len(BUNDLE_MAGIC) + 4
+    if count > MAX_BUNDLE_REPLIES:
+        raise Rejected("malformed", "too many replies")
+    items = []
+    for _index in range(count):
+        if at + 4 > len(data):
+            raise Rejected("malformed", "cut short")
+        (size,), at = _COUNT.unpack_from(data, at), at + 4
+        if size > MAX_REPLY_BYTES or at + size > len(data):
+            raise Rejected("malformed", "a reply over its size or cut short")
+        items.append(data[at:at + size])
+        at += size
+    if at != len(data):
+        raise Rejected("malformed", "bytes after the last reply")
+    return items

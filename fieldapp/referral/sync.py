@@ -213,7 +213,8 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
         _deliver_notices(session, transport, cmm, report, cancel)
     if not refused:
         _read_receipts(session, transport, cmm, report)
-        _read_replies(session, transport, cmm, report)
+        if isinstance(transport, FolderTransport) or not stop_reason:     # a server that did not answer: not again
+            _read_replies(session, transport, cmm, report)
     progress(len(rows), len(rows), _("Done"))
     return report
 
@@ -246,10 +247,13 @@ def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport
 
 
 def _read_replies(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
-    if not isinstance(transport, FolderTransport):
-        return
+    """CMM's replies: from the ``replies`` folder beside the packets, or over HTTPS with a signed request."""
+    take = lambda raw: apply_reply(session, raw, cmm, report)  # noqa: E731
     try:
-        more = transport.read_replies(lambda raw: apply_reply(session, raw, cmm, report))
+        if isinstance(transport, FolderTransport):
+            more = transport.read_replies(take)
+        else:
+            more = transport.read_replies(take, reply.replies_request(config.org_seed(session), cmm))
     except DeliveryFailed as error:
         if error.message not in report.problems:
             report.problems.append(error.message)

@@ -22,8 +22,11 @@ from urllib.parse import urlsplit
 
 from fieldapp.cancel import NEVER, CancelToken
 from fieldapp.i18n import _
+from fieldapp.protocol import receipt, reply
 from fieldapp.protocol.crypto import MAX_PACKET_BYTES
 from fieldapp.protocol.files import PACKET_SUFFIX, RECEIPT_SUFFIX
+from fieldapp.protocol.reasons import Rejected
+from fieldapp.protocol.reply import MAX_BUNDLE_BYTES
 from fieldapp.protocol.reply import SUFFIX as REPLY_SUFFIX
 from fieldapp.referral.errors import TransportError
 from fieldapp.storage.untrusted_dir import FolderRefused, UntrustedFolder
@@ -202,6 +205,39 @@ class HttpsTransport:
         raise DeliveryFailed(_("CMM's server could not be reached. The packets stay in the outbox; try again "
                                "later."), fatal=True)
 
+    def read_replies(self, take: Callable[[bytes], object], request: bytes) -> bool:
+        """Ask CMM for its replies (``POST /replies`` with the organisation's signed request) and hand each
+        sealed reply of the answer to ``take``; False (there is never "more": CMM sends the latest). A refusal,
+        or an answer that is not a bundle, raises ``DeliveryFailed`` and hands over nothing."""
+        self.check()
+        try:
+            status, body = self._post_to(self._replies_path(), request, "", MAX_BUNDLE_BYTES)
+        except CertificateMismatch as exc:
+            raise DeliveryFailed(_("CMM's server showed a certificate that does not match the pinned "
+                                   "fingerprint. Nothing was sent. Check the settings with CMM."), fatal=True) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            self.cancel.check()
+            raise DeliveryFailed(_("CMM's replies could not be fetched: the server could not be reached. Try "
+                                   "again later.")) from exc
+        if status == 404:                       # a server of an earlier version: it hands out no replies
+            return False
+        if status != 200:
+            raise DeliveryFailed(_("CMM's server refused to hand over its replies ({reason}).").format(
+                reason=receipt.read_error(body) or status))
+        try:
+            items = reply.unbundle(body)
+        except Rejected as exc:
+            raise DeliveryFailed(_("CMM's server answered with something that is not a bundle of replies; "
+                                   "nothing of it was read.")) from exc
+        for item in items:
+            self.cancel.check()
+            take(item)
+        return False
+
+    def _replies_path(self) -> str:
+        path = self.url.path or "/packets"
+        return (path[:-len("/packets")] if path.endswith("/packets") else path.rstrip("/")) + "/replies"
+
     def _context(self) -> ssl.SSLContext:
         # Trust comes from the pin, not from a certificate authority: CMM's server may be self-signed.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -211,6 +247,14 @@ class HttpsTransport:
         return context
 
     def _post(self, packet_id: str, data: bytes) -> bytes:
+        status, body = self._post_to(self.url.path or "/packets", data, packet_id, MAX_PACKET_BYTES)
+        if status >= 500:
+            raise _Retry()
+        return body
+
+    def _post_to(self, path: str, data: bytes, packet_id: str, limit: int) -> tuple[int, bytes]:
+        """(status, body) of one POST over a connection whose certificate matches the pin; the body is read up
+        to ``limit`` + 1 bytes (more is more than any answer may be)."""
         host, port = self.url.hostname, self.url.port or 443
         raw = socket.create_connection((host, port), timeout=self.timeout_s)
         # A duplicate of the connection's socket: shutting it down breaks off a handshake or read that hangs on
@@ -225,16 +269,16 @@ class HttpsTransport:
                     raise CertificateMismatch()
                 conn = http.client.HTTPSConnection(host, port, timeout=self.timeout_s, context=self._context())
                 conn.sock = sock
+                headers = {"Content-Type": "application/octet-stream"}
+                if packet_id:
+                    headers["X-Packet-Id"] = packet_id
                 with contextlib.closing(conn):
-                    conn.request("POST", self.url.path or "/packets", body=data,
-                                 headers={"Content-Type": "application/octet-stream", "X-Packet-Id": packet_id})
+                    conn.request("POST", path, body=data, headers=headers)
                     response = conn.getresponse()
-                    body = response.read(MAX_PACKET_BYTES + 1)
+                    body = response.read(limit + 1)
         finally:
             breaker.close()
-        if response.status >= 500:
-            raise _Retry()
-        return body
+        return response.status, body
 
 
 class _Retry(Exception):

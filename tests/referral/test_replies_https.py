@@ -1,0 +1,127 @@
+"""CMM's replies over HTTPS: the organisation asks with a request it signs and seals to CMM (``POST /replies``),
+and CMM answers with a bundle of the sealed replies about that organisation's referrals only. A request that
+does not verify, is stale, or is not a request gets nothing; an answer that is not a bundle changes nothing."""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from fieldapp.cmm import intake, replies
+from fieldapp.cmm import store as intake_store
+from fieldapp.cmm.server import certificate_fingerprint, serving
+from fieldapp.protocol import crypto, receipt, reply
+from fieldapp.protocol.reasons import Rejected
+from fieldapp.protocol.reply import Answer
+from fieldapp.referral import config, service, sync
+from fieldapp.storage import outbox_repo
+from tests.referral.helpers import ORG_SEED, sealed, tls_certificate, valid_packet
+from tests.referral.test_end_to_end import _queued_referral
+
+CMM_PASS = "cmm store passphrase 2026"
+
+
+@pytest.fixture
+def store(intake_location, ready):
+    conn = intake_store.create(intake_location, CMM_PASS)
+    intake.register(conn, config.export_org_key(ready))
+    yield conn
+    intake_store.close(conn)
+
+
+@pytest.fixture
+def server(store, cmm, tmp_path):
+    cert, key = tls_certificate(tmp_path)
+    with serving(intake.Intake(store, cmm), "127.0.0.1", 0, cert, key) as srv:
+        yield srv, certificate_fingerprint(cert)
+
+
+def _https(session, port: int, pin: str) -> None:
+    config.set_transport(session, config.TransportSettings(
+        kind="https", endpoint=f"https://127.0.0.1:{port}/packets", pin_sha256=pin, retries=1, backoff_s=0.01,
+        timeout_s=5))
+
+
+def _post(port: int, path: str, data: bytes) -> tuple[int, bytes]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=context)
+    try:
+        conn.request("POST", path, body=data, headers={"Content-Type": "application/octet-stream"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_an_interview_booked_reaches_an_organisation_that_syncs_over_https(ready, store, server, cmm,
+                                                                          tmp_path) -> None:
+    srv, pin = server
+    referral_id = _queued_referral(ready)
+    _https(ready, srv.port, pin)
+    assert sync.sync(ready).replies == []                                  # nothing to collect yet
+    packet_id = outbox_repo.for_referral(ready.conn, referral_id).packet_id
+    replies.write_reply(store, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 8), date(2026, 12, 10))),
+                        tmp_path / "desk-out")
+    report = sync.sync(ready)
+    assert [item.referral_id for item in report.replies] == [referral_id] and report.problems == []
+    entry = next(e for e in service.list_outbox(ready) if e.referral_id == referral_id)
+    assert entry.cmm_code == "interview_booked"
+    assert [f.reply_id for f in service.interview_follow_ups(ready)] != []
+    assert sync.sync(ready).replies == []                                  # handed over again, kept once
+
+
+def test_only_the_asking_organisations_replies_are_handed_over(ready, store, cmm, tmp_path) -> None:
+    intake.register(store, crypto.org_key_file(ORG_SEED, "Other organisation"))
+    other = valid_packet()
+    assert intake.Intake(store, cmm).receive_one(sealed(other, cmm)).accepted
+    replies.write_reply(store, cmm, other["packet_id"], Answer("received"), tmp_path / "desk-out")
+    ours = config.org_seed(ready)
+    assert reply.unbundle(replies.for_request(store, reply.replies_request(ours, cmm.public), cmm)) == []
+    theirs = reply.unbundle(replies.for_request(store, reply.replies_request(ORG_SEED, cmm.public), cmm))
+    assert len(theirs) == 1 and reply.open_reply(theirs[0], ORG_SEED, cmm.public)["packet_id"] == other["packet_id"]
+
+
+def test_a_request_that_does_not_verify_gets_nothing(ready, store, server, cmm) -> None:
+    srv, _pin = server
+    ours = config.org_seed(ready)
+    stranger = crypto.new_signing_seed()
+    stale = reply.replies_request(ours, cmm.public, now=datetime.now(UTC) - timedelta(hours=1))
+    referral = sealed(valid_packet(seed=ours), cmm, seed=ours)
+    for data, status, code in ((reply.replies_request(stranger, cmm.public), 403, "unknown_signer"),
+                               (stale, 422, "schema"),
+                               (referral, 422, "schema"),                       # a packet is not a request
+                               (b"CMMPKT2\n" + b"\0" * 300, 403, "other_recipient")):
+        answer = _post(srv.port, "/replies", data)
+        assert answer == (status, receipt.error(code)), (code, answer)
+    status, _body = _post(srv.port, "/packets", reply.replies_request(ours, cmm.public))
+    assert status == 400 and intake_store.packet_count(store) == 0      # a request is not a packet either
+
+
+def test_an_answer_that_is_not_a_bundle_is_refused_whole(ready, cmm) -> None:
+    good = crypto.seal_reply(b"{}", cmm, crypto.org_public(ORG_SEED))
+    one = reply.bundle([good])
+    assert reply.unbundle(one) == [good]
+    for bad in (b"", b"CMMRPLS1", one[:-1], one + b"\0", b"CMMRPLS0" + one[8:],
+                reply.BUNDLE_MAGIC + (reply.MAX_BUNDLE_REPLIES + 1).to_bytes(4, "big"),
+                reply.BUNDLE_MAGIC + (1).to_bytes(4, "big") + (reply.MAX_REPLY_BYTES + 1).to_bytes(4, "big")
+                + b"\0" * (reply.MAX_REPLY_BYTES + 1),
+                b"\0" * (reply.MAX_BUNDLE_BYTES + 1)):
+        with pytest.raises(Rejected):
+            reply.unbundle(bad)
+    with pytest.raises(ValueError):
+        reply.bundle([good] * (reply.MAX_BUNDLE_REPLIES + 1))
+
+
+def test_a_refusal_from_the_server_is_a_problem_of_the_sync_and_changes_nothing(ready, store, server,
+                                                                                 monkeypatch) -> None:
+    srv, pin = server
+    referral_id = _queued_referral(ready)
+    _https(ready, srv.port, pin)
+    monkeypatch.setattr(reply, "replies_request", lambda seed, cmm, now=None: b"not a request")
+    report = sync.sync(ready)
+    assert [i.referral_id for i in report.acknowledged] == [referral_id]     # the packets still went
+    assert report.replies == [] and any("refused to hand over its replies" in p for p in report.problems)
