@@ -49,8 +49,9 @@ def register(sub, store_arg) -> None:
                         help=_("assessed: the outcome"))
     answer.add_argument("--role", choices=tuple(CONTACT_ROLES), default="",
                         help=_("contact_person_assigned: the contact person's role (never a name)"))
-    answer.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help=_("the folder the organisation's sync reads (the replies folder on its stick)"))
+    answer.add_argument("--out", type=Path, metavar="DIR",
+                        help=_("the folder the organisation's sync reads (the replies folder on its stick); "
+                               "without it the reply waits in the store for the organisation's HTTPS sync"))
     answer.set_defaults(handler=cmd_reply)
     audit = sub.add_parser("audit", help=_("who read which referral, each line checked (admins)"))
     store_arg(audit)
@@ -161,7 +162,10 @@ def cmd_reply(args) -> int:
         path = replies.write_reply(conn, CmmSecret(bytes(conn.desk.keys[INTAKE])), args.packet, answer, args.out)
     finally:
         conn.close()
-    print(_("Reply written: {path}").format(path=printable(path)))
+    if path is None:
+        print(_("Reply kept in the intake store: the organisation's sync collects it over HTTPS."))
+    else:
+        print(_("Reply written: {path}").format(path=printable(path)))
     return ExitCode.OK
 
 

@@ -149,8 +149,9 @@ def can_reply(store) -> bool:
     return store.desk.role == ADMIN and INTAKE in store.desk.keys
 
 
-def send_reply(store, packet_id: str, answer: Answer, folder: Path) -> Path:
-    """Seal a reply to the organisation and write it into ``folder`` (its ``replies`` folder on the stick)."""
+def send_reply(store, packet_id: str, answer: Answer, folder: Path | None) -> Path | None:
+    """Seal a reply to the organisation, keep it for the organisation's HTTPS sync and, with a ``folder``, write
+    it there too (its ``replies`` folder on the stick)."""
     store.desk.require(ADMIN)
     if INTAKE not in store.desk.keys:
         raise InvalidInput(_("CMM's secret key is not in the intake store yet: receive packets once as an "

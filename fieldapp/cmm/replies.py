@@ -39,9 +39,12 @@ def _newest_key(store, org: str) -> tuple[str, bytes]:
     return org, found[0]
 
 
-def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer, folder: Path) -> Path:
-    """Seal a reply about ``packet_id`` and write ``<reply id>.cmmreply`` into ``folder``; raises
-    ``InvalidInput`` for an unknown packet or a reply that does not fit the format."""
+def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer,
+                folder: Path | None) -> Path | None:
+    """Seal a reply about ``packet_id``, keep it in the store (CMM's server hands it over when the organisation
+    asks over HTTPS) and, with a ``folder``, write ``<reply id>.cmmreply`` into it (the stick's replies folder);
+    the file's path, or None. Raises ``InvalidInput`` for an unknown packet or a reply that does not fit the
+    format."""
     store.desk.require(ADMIN)
     origin = db.packet_origin(store, packet_id)
     body = accounts.read_referral(store, packet_id) if origin is not None else None
@@ -57,6 +60,8 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer, 
                              "and no other status takes them.")) from exc
     sealed = reply.seal(built, secret, public)
     store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(built).decode("ascii"), sealed))
+    if folder is None:
+        return None
     path = Path(folder) / f"{built['reply_id']}{reply.SUFFIX}"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, sealed, mode=0o644)

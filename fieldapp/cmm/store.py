@@ -569,7 +569,7 @@ def replaced_keys(conn: IntakeStore, org: str) -> list[str]:
 def replies_for(conn: IntakeStore, packet_id: str) -> list[dict]:
     """CMM's replies about a referral, oldest first (as sent: canonical JSON)."""
     rows = conn.execute("SELECT body FROM replies WHERE packet_id = ? ORDER BY at, reply_id", (packet_id,))
-    return [json.loads(row[0]) for row in rows.fetchall()]
+    return sorted((json.loads(row[0]) for row in rows.fetchall()), key=lambda reply: reply["sequence"])
 
 
 def packet_origin(conn: IntakeStore, packet_id: str) -> tuple[str, bool] | None:
@@ -641,9 +641,10 @@ def desk_rows(conn: IntakeStore) -> list[DeskRow]:
     forms: dict[str, list[str]] = {}
     for packet_id, form in conn.execute("SELECT packet_id, form FROM packet_forms ORDER BY packet_id, form"):
         forms.setdefault(packet_id, []).append(form)
-    answered: dict[str, list[str]] = {}
-    for packet_id, status in conn.execute("SELECT packet_id, status FROM replies ORDER BY packet_id, at, reply_id"):
-        answered.setdefault(packet_id, []).append(status)
+    numbered: dict[str, list[tuple[int, str]]] = {}
+    for packet_id, status, body in conn.execute("SELECT packet_id, status, body FROM replies"):
+        numbered.setdefault(packet_id, []).append((json.loads(body)["sequence"], status))
+    answered = {packet_id: [status for _number, status in sorted(found)] for packet_id, found in numbered.items()}
     rows = conn.execute(
         "SELECT p.packet_id, p.org, coalesce(o.name, ''), p.received_at, p.period, p.gender, p.age_group,"
         " p.nationality, p.urgent, p.scope, p.quarantined FROM packets p LEFT JOIN orgs o ON o.org = p.org"

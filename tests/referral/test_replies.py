@@ -154,24 +154,25 @@ def test_intake_reply_on_the_command_line(ready, desk, tmp_path, monkeypatch, ca
     store_path = tmp_path / "cmm" / "intake.store"
     intake_store.close(desk.conn)
 
-    def run(*args: str) -> int:
+    def run(*args: str, out: tuple[str, ...] = ("--out", str(usb / "replies"))) -> int:
         monkeypatch.setattr(sys, "stdin", io.StringIO(CMM_PASS + "\n"))
         try:
-            return main(["intake", "reply", "--store", str(store_path), "--packet", packet_id, "--out",
-                         str(usb / "replies"), *args])
+            return main(["intake", "reply", "--store", str(store_path), "--packet", packet_id, *out, *args])
         except SystemExit as stop:
             return stop.code
 
     assert run("--status", "interview_booked", "--from", "2026-12-08") == ExitCode.INVALID_INPUT
     assert run("--status", "shipped") == ExitCode.USAGE
     assert not (usb / "replies").exists()
+    assert run("--status", "received", out=()) == ExitCode.OK            # kept for an HTTPS sync only
+    assert "kept in the intake store" in capsys.readouterr().out and not (usb / "replies").exists()
     assert run("--status", "contact_person_assigned", "--role", "cmm_social_worker") == ExitCode.OK
     assert "Reply written" in capsys.readouterr().out
     desk.conn = intake_store.open_store(store_path, CMM_PASS)
     sync.sync(ready, to_folder=usb)
     assert _entry(ready, referral_id).cmm_status == "Contact person assigned: a social worker at CMM"
     body = json.loads(json.dumps(intake_store.replies_for(desk.conn, packet_id)))
-    assert body[0]["contact_role"] == "cmm_social_worker" and "name" not in body[0]
+    assert body[-1]["contact_role"] == "cmm_social_worker" and "name" not in body[-1]
 
 
 def test_reports_count_referrals_by_cmms_latest_answer(ready, desk, cmm, tmp_path) -> None:

@@ -64,8 +64,8 @@ def test_an_interview_booked_reaches_an_organisation_that_syncs_over_https(ready
     _https(ready, srv.port, pin)
     assert sync.sync(ready).replies == []                                  # nothing to collect yet
     packet_id = outbox_repo.for_referral(ready.conn, referral_id).packet_id
-    replies.write_reply(store, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 8), date(2026, 12, 10))),
-                        tmp_path / "desk-out")
+    assert replies.write_reply(store, cmm, packet_id, Answer("interview_booked", (date(2026, 12, 8),
+                                                                            date(2026, 12, 10))), None) is None
     report = sync.sync(ready)
     assert [item.referral_id for item in report.replies] == [referral_id] and report.problems == []
     entry = next(e for e in service.list_outbox(ready) if e.referral_id == referral_id)

@@ -88,7 +88,7 @@ class ReplyForm(QGroupBox):
                              (self.role, _("Contact &person"))):
             self.labels[widget].setText(text)
         self.folder_label.setText(_("Replies &folder"))
-        self.folder.setPlaceholderText(_("the replies folder on the organisation's stick"))
+        self.folder.setPlaceholderText(_("the replies folder on the organisation's stick (empty: over HTTPS)"))
         self.browse.setText(_("Choose ..."))
         self.send.setText(_("&Send reply"))
         self._show_fields()

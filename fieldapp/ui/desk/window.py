@@ -350,25 +350,25 @@ class DeskWindow(QMainWindow):
         if self.store is None or row is None:
             return None
         folder = self.panel.form.folder.text().strip()
-        if not folder:
-            self.panel.message.setText(_("Choose the folder the reply goes into: the replies folder on the "
-                                         "organisation's stick."))
-            return None
         answer = self.panel.form.answer()
         store, packet_id = self.store, row.packet_id
 
         def work(_progress):
-            path = desk.send_reply(store, packet_id, answer, Path(folder))
+            path = desk.send_reply(store, packet_id, answer, Path(folder) if folder else None)
             return path, desk.sent_replies(store, packet_id)
 
-        _remember(REPLIES_FOLDER_KEY, folder)
+        if folder:
+            _remember(REPLIES_FOLDER_KEY, folder)
         return self._run(_("Sealing the reply ..."), work, self._replied)
 
     def _replied(self, result) -> None:
         path, sent = result
         if self.read is not None:
             self.read = desk.Referral(self.read.packet_id, self.read.lines, sent, self.read.urgent)
-        self.panel.message.setText(_("Reply sealed to the organisation and written: {path}").format(path=path.name))
+        self.panel.message.setText(
+            _("Reply sealed to the organisation and written: {path}").format(path=path.name) if path is not None else
+            _("Reply sealed to the organisation and kept: its sync collects it from CMM's server. For a stick, "
+              "choose its replies folder before sending."))
         self.reload()
 
     def start_receive(self) -> Task | None:
