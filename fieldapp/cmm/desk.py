@@ -8,6 +8,7 @@ read; the content needs the case key and every opening is logged (``accounts.rea
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from fieldapp.domain.referral import (
     RESIDENCE_STATUSES,
     SCOPE_LABELS,
 )
-from fieldapp.errors import InvalidInput
+from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.i18n import _
 from fieldapp.protocol.crypto import CmmSecret
 from fieldapp.protocol.reply import Answer
@@ -41,6 +42,7 @@ from fieldapp.protocol.words import (
 )
 
 CLOSED = "closed"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,22 +57,31 @@ class Referral:
 
 def incoming(store) -> list[db.DeskRow]:
     """The referrals on file: the urgent ones CMM has not closed first, then those not yet answered, then the
-    rest; newest first within each. Referrals put aside after a key was revoked come last."""
+    rest; newest first within each. A referral received before urgency was kept, not yet answered, comes right
+    after the urgent ones (read it to know). Referrals put aside after a key was revoked come last."""
     rows = db.desk_rows(store)
 
     def rank(row: db.DeskRow) -> int:
-        closed = CLOSED in row.replies
         if row.quarantined:
-            return 3
-        if row.urgent and not closed:
+            return 4
+        if row.urgent and not closed(row):
             return 0
-        return 1 if not row.replies else 2
+        if row.urgent is None and not row.replies:     # received before urgency was kept: it may be urgent
+            return 1
+        return 2 if not row.replies else 3
 
     return sorted(rows, key=rank)            # stable: newest first within each rank, as read
 
 
+def closed(row: db.DeskRow) -> bool:
+    """CMM's latest reply about it closed the case."""
+    return bool(row.replies) and row.replies[-1] == CLOSED
+
+
 def status_words(row: db.DeskRow) -> str:
-    """Where the referral stands at CMM: the latest reply sent, or "not answered yet"."""
+    """Where the referral stands at CMM: put aside, the latest reply sent, or "not answered yet"."""
+    if row.quarantined:
+        return _("put aside: sent with a key revoked since; check with the organisation before acting")
     return _(REPLY_STATUSES.get(row.replies[-1], row.replies[-1])) if row.replies else _("not answered yet")
 
 
@@ -88,7 +99,10 @@ def read(store, packet_id: str) -> Referral:
         raise InvalidInput(_("No packet with this id is in the intake store."))
     packet = json.loads(body)
     urgent = bool(packet["immediate_danger"])
-    store.run_transaction(lambda: db.fill_coded(store, packet_id, urgent, packet["consent"]["scope"]))
+    try:
+        store.run_transaction(lambda: db.fill_coded(store, packet_id, urgent, packet["consent"]["scope"]))
+    except FieldappError:       # a database role without that right: the referral is read all the same
+        log.warning("the urgency of an older referral could not be kept")
     return Referral(packet_id, describe(packet), sent_replies(store, packet_id), urgent)
 
 

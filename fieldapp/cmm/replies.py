@@ -11,6 +11,7 @@ folder the organisation's sync reads (``replies`` beside its packets on the stic
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from fieldapp.cmm import accounts
@@ -21,6 +22,7 @@ from fieldapp.i18n import _
 from fieldapp.protocol import crypto, reply
 from fieldapp.protocol.crypto import CmmSecret
 from fieldapp.storage.atomic import write_atomic
+from fieldapp.storage.untrusted_dir import printable
 
 FOLDER = "replies"
 
@@ -46,6 +48,8 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer,
     the file's path, or None. Raises ``InvalidInput`` for an unknown packet or a reply that does not fit the
     format."""
     store.desk.require(ADMIN)
+    if folder is not None:
+        _check_folder(Path(folder))               # before anything is read, logged or kept
     origin = db.packet_origin(store, packet_id)
     body = accounts.read_referral(store, packet_id) if origin is not None else None
     if origin is None or body is None:
@@ -59,13 +63,36 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer,
                              "first not after the last), an assessment its outcome, a contact person a role, "
                              "and no other status takes them.")) from exc
     sealed = reply.seal(built, secret, public)
-    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(built).decode("ascii"), sealed))
+    # The store keeps what CMM said, without the organisation's reference: the reference stays in the referral's
+    # body, which only the case key opens, and in the sealed copy, which only the organisation opens.
+    kept = {name: value for name, value in built.items() if name != "reference"}
+    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(kept).decode("ascii"), sealed))
     if folder is None:
         return None
     path = Path(folder) / f"{built['reply_id']}{reply.SUFFIX}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, sealed, mode=0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_folder(path.parent)
+        write_atomic(path, sealed, mode=0o644)
+    except (OSError, InvalidInput) as exc:        # a stick pulled out, a full disk: the reply was not sent
+        store.run_transaction(lambda: db.remove_reply(store, built["reply_id"]))
+        raise InvalidInput(_("The reply could not be written into {folder}; it was not sent and not kept. Check "
+                             "the stick and try again.").format(folder=printable(folder))) from exc
     return path
+
+
+def _check_folder(folder: Path) -> None:
+    """A replies folder the organisation's sync will read: a real folder (not a link, which its sync refuses)
+    that can be written, or one that can be made in a folder that can be written."""
+    problem = _("The folder {folder} cannot take the reply: choose the replies folder on the organisation's stick "
+                "(a folder you can write to, not a link).").format(folder=printable(folder))
+    if folder.is_symlink():
+        raise InvalidInput(problem)
+    existing = folder                             # the folder, or the nearest folder above it that exists
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidInput(problem)
 
 
 def for_request(store, data: bytes, secret: CmmSecret, now=None) -> bytes:

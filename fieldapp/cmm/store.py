@@ -540,6 +540,11 @@ def add_reply(conn: IntakeStore, reply: dict, body: str, sealed: bytes) -> None:
                  (reply["reply_id"], reply["packet_id"], reply["status"], body, _now(), sealed))
 
 
+def remove_reply(conn: IntakeStore, reply_id: str) -> None:
+    """Forget a reply that could not be handed over (its file could not be written)."""
+    conn.execute("DELETE FROM replies WHERE reply_id = ?", (reply_id,))
+
+
 def sealed_replies(conn: IntakeStore, orgs: list[str], limit: int) -> list[bytes]:
     """The sealed replies about packets signed by any of ``orgs`` (an organisation's key and the keys it
     replaced), the latest ``limit`` of them, oldest first."""

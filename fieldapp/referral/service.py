@@ -484,7 +484,7 @@ def complete_interview_follow_up(session: Session, reply_id: str) -> None:
     """The worker acted on an interview CMM booked: it leaves the follow-ups."""
     session.require("records")
     with session.write() as conn:
-        referral_id = reply_repo.set_follow_up_done(conn, reply_id)
+        referral_id = reply_repo.set_follow_up_done(conn, reply_id, session.user.id)
         if referral_id is None:
             raise ReferralNotFound()
         audit_repo.append(conn, session.user.id, "referral.follow_up_done", "referral", referral_id)

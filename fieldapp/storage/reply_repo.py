@@ -61,22 +61,26 @@ class InterviewFollowUp:
 
 
 def interview_follow_ups(conn: Connection, user_id: int) -> list[InterviewFollowUp]:
-    """The interviews booked about referrals ``user_id`` made, not marked done, and neither replaced by a later
-    booking nor closed by CMM since; the earliest interview first."""
+    """The interviews booked about referrals ``user_id`` made, not marked done, the person's consent not withdrawn,
+    and neither replaced by a later booking nor closed by CMM since; the earliest interview first."""
     rows = conn.execute(
         "SELECT r.reply_id, f.person_id, p.alias, r.window_from, r.window_to, r.received_at, f.created_at"
         " FROM referral_replies r JOIN referrals f ON f.id = r.referral_id JOIN people p ON p.id = f.person_id"
         " WHERE r.status = 'interview_booked' AND r.follow_up_done = 0 AND f.created_by = ?"
         " AND f.status <> 'withdrawn' AND r.window_from IS NOT NULL AND r.window_to IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM referral_consents c WHERE c.referral_id = f.id"
+        "   AND c.withdrawn_at IS NOT NULL)"
         " AND NOT EXISTS (SELECT 1 FROM referral_replies later WHERE later.referral_id = r.referral_id"
-        "   AND later.reply_id <> r.reply_id AND (later.status = 'closed' OR (later.status = 'interview_booked'"
-        "   AND (later.dated, later.sequence, later.received_at) > (r.dated, r.sequence, r.received_at))))"
+        "   AND later.reply_id <> r.reply_id AND later.status IN ('interview_booked', 'closed')"
+        "   AND (later.dated, later.sequence, later.received_at) > (r.dated, r.sequence, r.received_at))"
         " ORDER BY r.window_from, r.reply_id", (user_id,))
     return [InterviewFollowUp(*row) for row in rows.fetchall()]
 
 
-def set_follow_up_done(conn: Connection, reply_id: str) -> str | None:
-    """Mark an interview's follow-up done; the referral's id, or None when there is no such reply."""
-    row = conn.execute("UPDATE referral_replies SET follow_up_done = 1 WHERE reply_id = ? RETURNING referral_id",
-                       (reply_id,)).fetchone()
+def set_follow_up_done(conn: Connection, reply_id: str, user_id: int) -> str | None:
+    """Mark the follow-up of an interview booked about a referral ``user_id`` made done; the referral's id, or
+    None when there is no such follow-up of theirs."""
+    row = conn.execute("UPDATE referral_replies SET follow_up_done = 1 WHERE reply_id = ? AND status ="
+                       " 'interview_booked' AND referral_id IN (SELECT id FROM referrals WHERE created_by = ?)"
+                       " RETURNING referral_id", (reply_id, user_id)).fetchone()
     return row[0] if row else None

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.cmm import accounts, intake
+from fieldapp.cmm import desk as cmm_desk
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.errors import (
     DatabaseBusy,
@@ -370,5 +371,13 @@ def test_a_desk_role_with_only_the_documented_rights_receives_and_reads_the_tabl
                   "packet_id": second["packet_id"], "reference": second["reference"]}
         assert desk.receive_one(sealed(notice, desk.secret)).accepted      # erased on its organisation's word
         assert sum(row.count for row in intake_store.table(conn)) == 1
+        [kept] = [row.packet_id for row in intake_store.desk_rows(conn)]
+        with postgres.superuser(dbname) as su:                        # as if received before urgency was kept
+            su.execute("UPDATE packets SET urgent = NULL, scope = NULL")
+        conn.desk.keys.pop("admin")                                   # a caseworker's desk: it reads, logged
+        conn.desk.keys.pop("intake", None)
+        assert cmm_desk.read(conn, kept).urgent is True                 # and fills in the older one's urgency
+        assert [o.packet_id for o in intake_store.openings(conn)] == [kept]
+        assert [row.urgent for row in intake_store.desk_rows(conn)] == [True]
     finally:
         intake_store.close(conn)

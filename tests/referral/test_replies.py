@@ -173,6 +173,10 @@ def test_intake_reply_on_the_command_line(ready, desk, tmp_path, monkeypatch, ca
     assert _entry(ready, referral_id).cmm_status == "Contact person assigned: a social worker at CMM"
     body = json.loads(json.dumps(intake_store.replies_for(desk.conn, packet_id)))
     assert body[-1]["contact_role"] == "cmm_social_worker" and "name" not in body[-1]
+    reference = outbox_repo.for_referral(ready.conn, referral_id).reference
+    assert all("reference" not in kept for kept in body)              # only in the sealed body and the sealed reply
+    rows = desk.conn.execute("SELECT body FROM replies").fetchall()
+    assert rows and not any(reference in row[0] for row in rows)
 
 
 def test_reports_count_referrals_by_cmms_latest_answer(ready, desk, cmm, tmp_path) -> None:
@@ -277,3 +281,21 @@ def test_an_interview_booked_becomes_a_follow_up_for_the_referring_worker(ready,
     replies.write_reply(desk.conn, cmm, packet_id, Answer("closed"), usb / "replies")
     sync.sync(ready, to_folder=usb)
     assert service.interview_follow_ups(ready) == []
+
+
+def test_an_interview_follow_up_ends_with_consent_withdrawn_and_comes_back_when_cmm_reopens(ready, desk, cmm,
+                                                                                          tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    for answer in (Answer("closed"), Answer("interview_booked", (date(2026, 12, 8), date(2026, 12, 9)))):
+        replies.write_reply(desk.conn, cmm, packet_id, answer, usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    [due] = service.interview_follow_ups(ready)                  # booked after CMM closed the case: it counts
+    from fieldapp.storage import reply_repo
+
+    with ready.write() as conn:                                  # only the referring worker marks it done
+        assert reply_repo.set_follow_up_done(conn, due.reply_id, ready.user.id + 1) is None
+    assert len(service.interview_follow_ups(ready)) == 1
+    service.withdraw(ready, referral_id)
+    assert service.interview_follow_ups(ready) == []             # the person withdrew consent: nothing to arrange

@@ -71,9 +71,9 @@ def window(qtbot):
     QSettings().remove("desk")
     shown = DeskWindow()
     qtbot.addWidget(shown)
-    shown.show()
-    shown.activateWindow()
-    qtbot.waitActive(shown)
+    with qtbot.waitActive(shown):
+        shown.show()
+        shown.activateWindow()
     yield shown
     if shown.store is not None:
         shown.lock()
@@ -192,7 +192,51 @@ def test_lock_forgets_what_the_window_showed(qtbot, window, world) -> None:
     window.table.selectRow(0)
     _wait(qtbot, window.start_read())
     assert "Edo" in window.panel.content.toPlainText()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.store is None and window.model.rowCount() == 0
     assert window.panel.content.toPlainText() == "" and window.panel.replies.count() == 0
     assert window.stack.currentWidget() is window.unlock_page and window.counts.text() == ""
+
+
+def test_a_reading_that_ends_after_the_lock_shows_nothing_to_whoever_unlocks_next(qtbot, window, world) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    _wait(qtbot, window.reload())
+    window.table.selectRow(0)
+    window.start_read()
+    window.lock()                                 # the reading's answer is still on its way to the window
+    qtbot.wait(50)
+    assert window.read is None and window.model.rowCount() == 0 and window.counts.text() == ""
+    _unlock(qtbot, window, world["location"], "Olga", OPERATOR_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(0)
+    assert "Edo" not in window.panel.content.toPlainText() and window.read is None
+
+
+def test_a_replies_folder_that_is_a_file_or_a_link_is_refused_before_anything_is_read(qtbot, window, world,
+                                                                                      tmp_path) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(1)
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    for folder in (tmp_path / "a-file", tmp_path / "linked"):
+        window.panel.form.folder.setText(str(folder))
+        _wait(qtbot, window.start_reply())
+        assert "cannot take the reply" in window.panel.message.text()
+    assert intake_store.replies_for(window.store, world["packet"][world["calm"]]) == []
+    assert intake_store.openings(window.store) == [] and list((tmp_path / "real").iterdir()) == []
+
+
+def test_a_password_in_a_database_url_is_never_shown(qtbot) -> None:
+    from fieldapp.ui.desk.window import DeskUnlock
+
+    page = DeskUnlock("postgresql://cmm_desk:S3cretPw@db.cmm.internal:5433/cmm_intake")
+    qtbot.addWidget(page)
+    assert "S3cretPw" not in page.location.text() and "***" in page.location.text()
+    assert page.place() == "postgresql://cmm_desk:S3cretPw@db.cmm.internal:5433/cmm_intake"
+    page.location.setText("/srv/cmm/intake.store")
+    assert page.place() == "/srv/cmm/intake.store"

@@ -177,7 +177,8 @@ class ReferralPanel(QWidget):
         urgent = desk.urgent_words(row)
         self.heading.setText(_("<b>Referral {id}</b> from {org}").format(
             id=row.packet_id[:8], org=escape(row.org_name or row.org[:8])) +
-            (f" — <b style='color:#b00020'>{escape(urgent)}</b>" if row.urgent else ""))
+            (f" — <b style='color:#b00020'>{escape(urgent)}</b>" if row.urgent else "") +
+            (f"<br><b>{escape(desk.status_words(row))}</b>" if row.quarantined else ""))
         self.coded.setText(_("{period}; {gender}; {age}; {nationality}; {forms}").format(
             period=period_words(row.period), gender=_(codes.GENDERS.get(row.gender, row.gender)),
             age=age_words(row.age_group), nationality=nationality_words(row.nationality),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -61,7 +62,10 @@ class DeskUnlock(QWidget):
     def __init__(self, location: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel(objectName="deskUnlockHeading", wordWrap=True)
-        self.location = QLineEdit(location, objectName="deskLocation")
+        # A database URL may hold a password: the field shows it masked, and the URL given is used while the
+        # field still shows that mask (the lock screen never shows the password).
+        self._given, shown = location, _masked(location)
+        self.location = QLineEdit(shown, objectName="deskLocation")
         self.browse = QPushButton(objectName="deskBrowse")
         self.user = QLineEdit(objectName="deskUser")
         self.passphrase = QLineEdit(objectName="deskPassphrase", echoMode=QLineEdit.EchoMode.Password)
@@ -109,6 +113,11 @@ class DeskUnlock(QWidget):
         chosen, _filter = QFileDialog.getOpenFileName(self, _("Intake store"), self.location.text())
         if chosen:
             self.location.setText(chosen)
+
+    def place(self) -> str:
+        """The store to open: the location typed, or the URL given if the field shows its masked form."""
+        typed = self.location.text().strip()
+        return self._given if self._given and typed == _masked(self._given) else typed
 
     def reset(self) -> None:
         self.passphrase.clear()
@@ -209,7 +218,7 @@ class DeskWindow(QMainWindow):
 
     # -- unlock and lock ----------------------------------------------------------------------
     def start_unlock(self) -> Task | None:
-        location = self.unlock_page.location.text().strip()
+        location = self.unlock_page.place()
         user = " ".join(self.unlock_page.user.text().split()) or None
         passphrase = self.unlock_page.passphrase.text()
         self.unlock_page.error.clear()
@@ -299,10 +308,17 @@ class DeskWindow(QMainWindow):
     def _listed(self, rows: list) -> None:
         chosen = self.panel.row.packet_id if self.panel.row is not None else None
         self.model.reload(lambda offset, limit: rows[offset:offset + limit])
-        urgent = sum(1 for row in rows if row.urgent and desk.CLOSED not in row.replies and not row.quarantined)
-        self.counts.setText(ngettext("{count} referral on file; {urgent} urgent and not closed.",
-                                     "{count} referrals on file; {urgent} urgent and not closed.",
-                                     len(rows)).format(count=len(rows), urgent=urgent))
+        live = [row for row in rows if not row.quarantined and not desk.closed(row)]
+        urgent = sum(1 for row in live if row.urgent)
+        unknown = sum(1 for row in live if row.urgent is None)
+        text = ngettext("{count} referral on file; {urgent} urgent and not closed.",
+                        "{count} referrals on file; {urgent} urgent and not closed.",
+                        len(rows)).format(count=len(rows), urgent=urgent)
+        if unknown:
+            text += " " + ngettext("{count} received before urgency was kept: read it to know.",
+                                   "{count} received before urgency was kept: read them to know.",
+                                   unknown).format(count=unknown)
+        self.counts.setText(text)
         again = next((i for i, row in enumerate(rows) if row.packet_id == chosen), 0 if rows else -1)
         if again >= 0:
             self.table.selectRow(again)
@@ -415,6 +431,19 @@ def _model() -> LazyTableModel:
         Column(lambda: _("Exploitation"), lambda r: labels_words(r.forms, codes.EXPLOITATION_FORMS)),
         Column(lambda: _("CMM's answer"), desk.status_words),
     ], lambda offset, limit: [])
+
+
+def _masked(location: str) -> str:
+    """A database URL with its password replaced by asterisks; anything else as it is."""
+    if not db.is_database(location):
+        return location
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _html(text: str) -> str:
