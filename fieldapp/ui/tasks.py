@@ -166,8 +166,6 @@ class Task(QObject):
 
     def _ok(self, result: object) -> None:
         self._finish()
-        if self.token.cancelled:       # cancelled (the lock): what it read must not reach a window locked since
-            return
         self.finished_ok.emit(result)
 
     def _error(self, message: str) -> None:

@@ -240,3 +240,22 @@ def test_a_password_in_a_database_url_is_never_shown(qtbot) -> None:
     assert page.place() == "postgresql://cmm_desk:S3cretPw@db.cmm.internal:5433/cmm_intake"
     page.location.setText("/srv/cmm/intake.store")
     assert page.place() == "/srv/cmm/intake.store"
+
+
+def test_closing_the_window_during_an_unlock_closes_the_store_it_opened(qtbot, window, world, monkeypatch) -> None:
+    opened = []
+
+    def spy(*args, **kwargs):
+        opened.append(intake_store_open(*args, **kwargs))
+        return opened[-1]
+
+    intake_store_open = intake_store.open_store
+    monkeypatch.setattr(intake_store, "open_store", spy)
+    window.unlock_page.location.setText(str(world["location"]))
+    qtbot.keyClicks(window.unlock_page.passphrase, ADMIN_PASS)
+    window.start_unlock()
+    window.close()
+    qtbot.waitUntil(lambda: bool(opened) and not tasks.pending(), timeout=20000)
+    qtbot.wait(50)
+    assert window.store is None and window.stack.currentWidget() is window.unlock_page
+    assert opened[0].desk.keys == {}                 # closed: its keys forgotten

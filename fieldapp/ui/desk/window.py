@@ -134,6 +134,8 @@ class DeskWindow(QMainWindow):
         location = location or _remembered(STORE_KEY)
         self.store = None
         self.task: Task | None = None
+        self._unlocking: Task | None = None
+        self._generation = 0          # one more at each lock: what an operation of an earlier one read is dropped
         self.read: desk.Referral | None = None
         self.idle = IdleWatcher(IDLE_MINUTES * 60, self)
         self._build(location)
@@ -233,7 +235,8 @@ class DeskWindow(QMainWindow):
         self.unlock_page.passphrase.clear()
         if not db.is_database(location):
             _remember(STORE_KEY, str(Path(location).resolve()))
-        self.task = Task(self, _("Unlocking ..."), lambda _progress: db.open_store(location, passphrase, user))
+        self.task = self._unlocking = Task(self, _("Unlocking ..."),
+                                           lambda _progress: db.open_store(location, passphrase, user))
         self.task.finished_ok.connect(self._opened)
         self.task.finished_error.connect(self._unlock_failed)
         self.task.start()
@@ -244,6 +247,10 @@ class DeskWindow(QMainWindow):
         self.unlock_page.reset()
 
     def _opened(self, store) -> None:
+        if self._unlocking is not None and self._unlocking.token.cancelled:    # the window closed meanwhile
+            store.close()
+            self.unlock_page.reset()
+            return
         self.store = store
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
@@ -269,6 +276,7 @@ class DeskWindow(QMainWindow):
 
     def lock(self) -> None:
         """Hide every referral at once, stop running work (or quit if it will not stop), close the store."""
+        self._generation += 1
         self.stack.setCurrentWidget(self.unlock_page)
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog | QMessageBox) and widget.isVisible():
@@ -294,6 +302,8 @@ class DeskWindow(QMainWindow):
         self.locked.emit()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._unlocking is not None:
+            self._unlocking.cancel()
         if self.store is not None or tasks.pending():
             self.lock()
         super().closeEvent(event)
@@ -339,9 +349,15 @@ class DeskWindow(QMainWindow):
 
     # -- operations -----------------------------------------------------------------------------
     def _run(self, title: str, work, done) -> Task:
+        generation = self._generation
+
+        def current(then):
+            """``then`` only while the store this operation began on is still open."""
+            return lambda result: then(result) if generation == self._generation and self.store is not None else None
+
         self.task = Task(self, title, work, quiet_ms=150)
-        self.task.finished_ok.connect(done)
-        self.task.finished_error.connect(self._failed)
+        self.task.finished_ok.connect(current(done))
+        self.task.finished_error.connect(current(self._failed))
         self.task.start()
         return self.task
 
