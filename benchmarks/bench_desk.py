@@ -67,20 +67,34 @@ class Watchdog:
     def _watch(self) -> None:
         while not self._stop.wait(BEAT_MS / 1000):
             if (time.perf_counter() - self._last) * 1000 > LATE_MS:
-                frame = sys._current_frames().get(self._main)  # noqa: SLF001 - the one way to sample a thread
-                self._samples.append(_where(frame))
+                self._samples.append(_where(code_stack(self._main)))
 
 
-def _where(frame) -> str:
+def code_stack(thread_id: int) -> list:
+    """The code of each of the thread's frames, innermost first: code only, every frame let go before this returns.
+
+    A frame kept alive keeps its locals alive after its function returned. On the window's thread one of them may
+    be the wrapper PySide made for the ``watched`` of an application event filter (the idle watcher, the copy
+    filter) while that widget was still being constructed, and so typed as far as it was built: a QHeaderView in
+    QAbstractScrollArea's constructor is a QAbstractScrollArea. While that wrapper lives PySide returns it for the
+    finished widget too: ``horizontalHeader().setStretchLastSection`` raised AttributeError in a visit form."""
+    frame = sys._current_frames().get(thread_id)  # noqa: SLF001 - the one way to sample a thread
+    codes = []
+    while frame is not None:
+        codes.append(frame.f_code)
+        frame = frame.f_back
+    return codes
+
+
+def _where(codes: list) -> str:
     """The innermost frames in fieldapp, as ``ui/people_page.py:_refresh < ui/people_page.py:show``; when the
     thread is in no fieldapp code, the innermost frame of all (Qt's own work shows as the caller of its event loop)."""
     ours, innermost = [], None
-    while frame is not None:
-        path = Path(frame.f_code.co_filename)
-        innermost = innermost or f"{path.name}:{frame.f_code.co_name}"
+    for code in codes:
+        path = Path(code.co_filename)
+        innermost = innermost or f"{path.name}:{code.co_name}"
         if ROOT in path.parents and len(ours) < 2:
-            ours.append(f"{path.relative_to(ROOT).as_posix()}:{frame.f_code.co_name}")
-        frame = frame.f_back
+            ours.append(f"{path.relative_to(ROOT).as_posix()}:{code.co_name}")
     return " < ".join(ours) if ours else f"outside fieldapp ({innermost})"
 
 

@@ -13,11 +13,11 @@ from fieldapp import i18n
 from fieldapp.ui import memory
 
 
-def make_app(argv: list[str] | None = None) -> QApplication:
+def make_app(argv: list[str] | None = None, default_language: str = "en") -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setOrganizationName("fieldapp")
     app.setApplicationName("fieldapp")
-    language = str(QSettings().value("ui/language", "en"))
+    language = str(QSettings().value("ui/language", default_language))
     if language in i18n.UI_LANGUAGES:
         i18n.set_language(language)
     _install_qt_translator(app, language)

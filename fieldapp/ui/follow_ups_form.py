@@ -64,6 +64,8 @@ class FollowUpsTab(QWidget):
         self._show_count()
 
     def reload(self) -> None:
+        if self._cleared:              # locked: a refill still queued from before finds no session
+            return
         self.pager = _with_interviews(self._session, contacts.follow_ups_pager(self._session))
         self.model.reload(self.pager.page)
         self._show_count()

@@ -19,6 +19,7 @@ from fieldapp.storage import outbox_repo
 from fieldapp.ui import tasks
 from fieldapp.ui.desk.window import DeskWindow
 from fieldapp.ui.follow_ups_form import FollowUpsTab
+from fieldapp.ui.referrals_page import ReferralsPage
 from tests.referral.helpers import CMM_SEED, add_contact, add_person, cmm_secret, crowd, setup_channel
 from tests.referral.test_referral_v2 import SHARED
 
@@ -133,6 +134,10 @@ def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window,
     assert [item.referral_id for item in report.replies] == [world["urgent"]]
     entry = next(e for e in service.list_outbox(session) if e.referral_id == world["urgent"])
     assert entry.cmm_code == "interview_booked" and "8 Dec 2026" in entry.cmm_status
+    referrals = ReferralsPage(session)                  # the NGO's Referrals page says it
+    qtbot.addWidget(referrals)
+    shown = [referrals.model.data(referrals.model.index(row, 5)) for row in range(referrals.model.rowCount())]
+    assert "Interview booked: 8 Dec 2026 – 10 Dec 2026" in shown
     _interview_is_a_follow_up(qtbot, session)
 
 
@@ -259,3 +264,17 @@ def test_closing_the_window_during_an_unlock_closes_the_store_it_opened(qtbot, w
     qtbot.wait(50)
     assert window.store is None and window.stack.currentWidget() is window.unlock_page
     assert opened[0].desk.keys == {}                 # closed: its keys forgotten
+
+
+def test_the_desk_speaks_danish_at_once(qtbot, window, world) -> None:
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(0)
+    window.language_actions["da"].trigger()
+    _wait(qtbot, window.task)
+    assert window.panel.read_button.text().startswith("&Læs henvisningen")
+    assert window.model.headerData(0, Qt.Orientation.Horizontal) == "Haster"
+    assert window.model.data(window.model.index(0, 0)) == "akut" and "henvisninger i lageret" in window.counts.text()
+    window.language_actions["en"].trigger()
+    _wait(qtbot, window.task)
+    assert window.model.headerData(0, Qt.Orientation.Horizontal) == "Urgent"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import i18n
 from fieldapp.cmm import desk
 from fieldapp.cmm import store as db
 from fieldapp.cmm.staff import CASE, INTAKE, role_label
@@ -45,6 +46,7 @@ from fieldapp.protocol.words import age_words, labels_words, nationality_words, 
 from fieldapp.ui import tasks
 from fieldapp.ui.code_picker import moment_text
 from fieldapp.ui.idle import IdleWatcher
+from fieldapp.ui.settings_page import LANGUAGE_NAMES
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
 
@@ -193,6 +195,13 @@ class DeskWindow(QMainWindow):
         self.menu = self.menuBar().addMenu("")
         self.menu.addAction(self.lock_action)
         self.menu.addAction(self.quit_action)
+        self.language_menu = self.menuBar().addMenu("")
+        self.language_actions = {}
+        for code in i18n.UI_LANGUAGES:
+            action = QAction(LANGUAGE_NAMES[code], self, checkable=True)
+            action.triggered.connect(lambda _checked=False, code=code: choose_language(code))
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
 
     def _connect(self) -> None:
         self.unlock_page.unlock_requested.connect(self.start_unlock)
@@ -205,10 +214,20 @@ class DeskWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         self.quit_action.triggered.connect(self.close)
         self.idle.idle_expired.connect(self.lock)
+        i18n.add_listener(self._language_changed)
 
-    def retranslate(self) -> None:
+    def _language_changed(self, _language: str) -> None:
+        self.retranslate()
+        self.panel.message.clear()                   # said in the old language
+        if self.store is not None:
+            self.reload()                            # the list's words in the new one
+
+    def retranslate(self, *_language) -> None:
         self.setWindowTitle(_("fieldapp: CMM's desk"))
         self.menu.setTitle(_("&Store"))
+        self.language_menu.setTitle(_("&Language"))
+        for code, action in self.language_actions.items():
+            action.setChecked(code == i18n.current_language())
         self.lock_action.setText(_("&Lock"))
         self.quit_action.setText(_("&Quit"))
         self.receive_button.setText(_("&Receive from a folder ..."))
@@ -306,6 +325,7 @@ class DeskWindow(QMainWindow):
             self._unlocking.cancel()
         if self.store is not None or tasks.pending():
             self.lock()
+        i18n.remove_listener(self._language_changed)
         super().closeEvent(event)
 
     # -- the list -------------------------------------------------------------------------------
@@ -478,10 +498,15 @@ def _remember(key: str, path: str) -> None:
     QSettings().setValue(key, path)
 
 
+def choose_language(code: str) -> None:
+    QSettings().setValue("ui/language", code)        # not sensitive: only the interface language
+    i18n.set_language(code)
+
+
 def run_desk(location: str = "") -> int:
     from fieldapp.ui.app import make_app, report_unexpected
 
-    app = make_app()
+    app = make_app(default_language="da")            # CMM's staff work in Danish first
     sys.excepthook = report_unexpected
     window = DeskWindow(location)
     window.show()
