@@ -44,6 +44,48 @@ def _select_busy_person(window) -> None:
     tab.table.selectRow(best)
 
 
+def _cmm_desk(app: QApplication, session) -> None:
+    """CMM's desk on an intake store that received the demo vault's referrals, one of them read."""
+    from fieldapp.cmm import accounts, intake
+    from fieldapp.cmm import store as intake_store
+    from fieldapp.cmm.folder import receive_folder
+    from fieldapp.referral import config, sync
+    from fieldapp.referral.demo import demo_secret
+    from fieldapp.ui import tasks
+    from fieldapp.ui.desk.window import DeskWindow
+
+    sync.sync(session)
+    cmm, location, passphrase = demo_secret(), _ISOLATED / "cmm" / "intake.store", "demo intake store passphrase"
+    store = intake_store.create(location, passphrase)
+    accounts.adopt_intake_seed(store, cmm.seed)
+    intake.register(store, config.export_org_key(session))
+    receive_folder(intake.Intake(store, cmm), Path(config.transport(session).folder))
+    intake_store.close(store)
+    desk = DeskWindow(str(location))
+    desk.resize(1280, 760)
+    desk.show()
+    desk.unlock_page.passphrase.setText(passphrase)
+
+    def wait() -> None:
+        settle(app)
+        while tasks.pending():
+            settle(app)
+            time.sleep(0.02)
+        settle(app)
+
+    desk.start_unlock()
+    wait()
+    desk.table.selectRow(0)
+    desk.start_read()
+    wait()
+    form = desk.panel.form
+    form.status.setCurrentIndex(form.status.findData("interview_booked"))
+    settle(app)
+    desk.grab().save(str(OUT / "cmm-desk.png"))
+    desk.lock()
+    desk.close()
+
+
 def main() -> int:
     from fieldapp.demo.vault import DEMO_PASSPHRASE, DEMO_USER, create_demo_vault
     from fieldapp.security import vault
@@ -78,8 +120,11 @@ def main() -> int:
     settle(app)
     visits_tab.form.grab().save(str(OUT / "visit-form.png"))
     visits_tab.form.reject()
+    session = vault.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
     window.lock()
     window.close()
+    _cmm_desk(app, session)
+    session.close()
     shutil.rmtree(_ISOLATED, ignore_errors=True)
     print(f"screenshots written to {OUT}")
     return 0

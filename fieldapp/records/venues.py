@@ -60,6 +60,12 @@ def list_venues(session: Session, filt: VenueFilter | None = None, offset: int =
     return venues_repo.list_venues(session.conn, filt or _ALL, offset, limit)
 
 
+def venue_names(session: Session, filt: VenueFilter | None = None, limit: int = DEFAULT_PAGE) -> dict[str, str]:
+    """Id -> name of the venues, in name order: what a venue picker lists."""
+    session.require("records")
+    return venues_repo.venue_names(session.conn, filt or _ALL, limit)
+
+
 def venues_pager(session: Session, filt: VenueFilter | None = None) -> Pager[Venue]:
     session.require("records")
     return Pager(lambda: venues_repo.count_venues(session.conn, filt or _ALL),

@@ -81,6 +81,13 @@ def count_venues(conn: Connection, filt: VenueFilter) -> int:
     return conn.execute(f"SELECT count(*) FROM venues WHERE {where}", args).fetchone()[0]
 
 
+def venue_names(conn: Connection, filt: VenueFilter, limit: int) -> dict[str, str]:
+    """Id -> name of the venues a filter finds, in name order (for a venue picker: no notes, no records)."""
+    where, args = _where(filt)
+    return dict(conn.execute(f"SELECT id, name FROM venues WHERE {where} ORDER BY search_key, id LIMIT ?",
+                             (*args, limit)).fetchall())
+
+
 def list_venues(conn: Connection, filt: VenueFilter, offset: int = 0, limit: int = 100) -> list[Venue]:
     """Venues by name, one page at a time."""
     where, args = _where(filt)

@@ -21,7 +21,7 @@ class Column:
 class LazyTableModel(QAbstractTableModel):
     """``fetch(offset, limit)`` returns the next rows; ``count()`` (optional) the total for the status."""
 
-    PAGE = 200
+    PAGE = 100                        # a tall screen shows fewer; the view asks for more as it scrolls
 
     def __init__(self, columns: Sequence[Column], fetch: Callable[[int, int], list], parent=None) -> None:
         super().__init__(parent)

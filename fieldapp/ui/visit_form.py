@@ -72,8 +72,7 @@ class VisitForm(RecordForm):
         self.note_edit = self.add(VisitFields.note, objectName="visitNote")
 
     def _venue_labels(self) -> dict[str, str]:
-        found = venues.list_venues(self._session, VenueFilter(is_open=True), 0, MAX_VENUES)
-        labels = {venue.id: venue.name for venue in found}
+        labels = venues.venue_names(self._session, VenueFilter(is_open=True), MAX_VENUES)
         if self.visit is not None and self.visit.venue_id not in labels:
             current = venues.get_venue(self._session, self.visit.venue_id)
             if current is not None:

@@ -114,8 +114,8 @@ class VisitsTab(QWidget):
         on_keys(self.table, QKeySequence.StandardKey.Delete, self.delete_selected, only_widget=True)
 
     def _venues(self) -> dict[str, str]:
-        found = venues.list_venues(self._session, VenueFilter(), 0, MAX_VENUES)
-        return dict(sorted(((v.id, v.name) for v in found), key=lambda item: item[1].casefold()))
+        found = venues.venue_names(self._session, VenueFilter(), MAX_VENUES)
+        return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
     def retranslate(self) -> None:
         texts = (_("&From"), _("&To"), _("&Venue"), _("&Worker"))

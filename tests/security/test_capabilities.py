@@ -72,6 +72,7 @@ NEEDS: dict[str, str] = {
     "records.venues.delete_venue": "records",
     "records.venues.get_venue": "records",
     "records.venues.list_venues": "records",
+    "records.venues.venue_names": "records",
     "records.venues.update_venue": "records",
     "records.venues.venues_pager": "records",
     "records.visits.count_visits": "records",

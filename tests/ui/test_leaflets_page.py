@@ -293,6 +293,7 @@ def test_the_next_save_opens_in_the_folder_of_the_last_export_and_only_the_folde
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_dialog))
     _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
     assert page.save_leaflet() and (stick / "mai.pdf").is_file()
+    folders.flush()                                                       # written off the window's thread
     assert QSettings().value(folders.KEY) == str(stick)                  # the folder, not "mai.pdf"
     assert page.save_leaflet()
     assert Path(offered[1]).parent == stick and Path(offered[0]).parent != stick

@@ -43,7 +43,7 @@ from fieldapp.domain import codes
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _, ngettext
 from fieldapp.protocol.words import age_words, labels_words, nationality_words, period_words
-from fieldapp.ui import tasks
+from fieldapp.ui import folders, tasks
 from fieldapp.ui.code_picker import moment_text
 from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.settings_page import LANGUAGE_NAMES
@@ -495,7 +495,8 @@ def _remembered(key: str) -> str:
 
 
 def _remember(key: str, path: str) -> None:
-    QSettings().setValue(key, path)
+    if _remembered(key) != path:
+        folders.store_setting(key, path)
 
 
 def choose_language(code: str) -> None:
