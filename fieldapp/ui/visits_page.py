@@ -4,7 +4,7 @@ before deleting it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -69,6 +69,10 @@ class VisitsTab(QWidget):
         self.reload()
 
     def _build(self) -> None:
+        # The venue filter lists every venue: read a turn after the page is built, so building the page and
+        # reading the venues are two short waits of the window, not one long one.
+        self._venues_wanted = False
+        QTimer.singleShot(0, self, self._fill_venues)
         self.since_edit = DateFilter(objectName="visitsSince")
         self.until_edit = DateFilter(objectName="visitsUntil")
         self.venue_combo = SearchCombo(self._venues, lambda: _("All venues"), translate=False,
@@ -114,6 +118,8 @@ class VisitsTab(QWidget):
         on_keys(self.table, QKeySequence.StandardKey.Delete, self.delete_selected, only_widget=True)
 
     def _venues(self) -> dict[str, str]:
+        if not self._venues_wanted:                 # the page is being built: filled a turn later
+            return {}
         found = venues.venue_names(self._session, VenueFilter(), MAX_VENUES)
         return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
@@ -140,6 +146,11 @@ class VisitsTab(QWidget):
         self.model.reload(self.pager.page)
         self._show_count()
 
+    def _fill_venues(self) -> None:
+        if self._session.is_open:               # not locked since the page was built
+            self._venues_wanted = True
+            self.refresh_venues()
+
     def refresh_venues(self) -> None:
         self.venue_combo.retranslate()
 
@@ -163,7 +174,8 @@ class VisitsTab(QWidget):
 
     def _saved(self, visit) -> None:
         self.message.setText(_("Visit saved."))
-        self.refresh_venues()
+        if self.venue_combo.findData(visit.venue_id) < 0:     # a venue made in the form: listed from now on
+            self.refresh_venues()
         self.reload()
         changes.notify(self._session, "visits")
 

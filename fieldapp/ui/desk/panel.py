@@ -3,13 +3,10 @@ opens it (each opening is logged), the replies already sent, and the form that s
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -26,80 +23,49 @@ from PySide6.QtWidgets import (
 from fieldapp.cmm import desk
 from fieldapp.cmm import store as db
 from fieldapp.domain import codes
-from fieldapp.domain.referral import ASSESSMENT_OUTCOMES, CONTACT_ROLES, REPLY_STATUSES
+from fieldapp.domain.referral import REPLY_STATUSES
 from fieldapp.i18n import _
 from fieldapp.protocol.reply import Answer
 from fieldapp.protocol.words import age_words, labels_words, nationality_words, period_words
-from fieldapp.ui.forms import add_row
+from fieldapp.ui.answer_fields import AnswerFields
 
 
 class ReplyForm(QGroupBox):
-    """What CMM answers: a status and the detail that status takes, and the folder the reply goes into (the
-    organisation's ``replies`` folder on its stick)."""
+    """What CMM answers (``AnswerFields``) and the folder the reply goes into (the organisation's ``replies``
+    folder on its stick; empty: it waits for the organisation's HTTPS sync)."""
 
     send_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status = QComboBox(objectName="replyStatus")
-        self.assessment = QComboBox(objectName="replyAssessment")
-        self.role = QComboBox(objectName="replyRole")
-        today = QDate.currentDate()
-        self.first = QDateEdit(today, objectName="replyFrom", calendarPopup=True)
-        self.last = QDateEdit(today.addDays(2), objectName="replyTo", calendarPopup=True)
-        for edit in (self.first, self.last):
-            edit.setDisplayFormat("yyyy-MM-dd")      # one unambiguous order, as in the reports
+        form = QFormLayout(self)
+        self.fields = AnswerFields(form, "reply")
+        self.status, self.first, self.last = self.fields.status, self.fields.first, self.fields.last
+        self.assessment, self.role = self.fields.assessment, self.fields.role
         self.folder = QLineEdit(objectName="replyFolder")
         self.browse = QPushButton(objectName="replyBrowse")
         self.send = QPushButton(objectName="replySend")
         self.note = QLabel(objectName="replyNote", wordWrap=True)
-        folder_row = QHBoxLayout()
+        folder_box = QWidget()
+        folder_row = QHBoxLayout(folder_box)
+        folder_row.setContentsMargins(0, 0, 0, 0)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
-        folder_box = QWidget()
-        folder_box.setLayout(folder_row)
-        folder_row.setContentsMargins(0, 0, 0, 0)
-        form = QFormLayout(self)
-        self.labels = {w: add_row(form, w) for w in (self.status, self.first, self.last, self.assessment,
-                                                     self.role)}
         self.folder_label = QLabel()
         self.folder_label.setBuddy(self.folder)
         form.addRow(self.folder_label, folder_box)
         form.addRow(self.note)
         form.addRow(self.send)
-        self.status.currentIndexChanged.connect(self._show_fields)
         self.browse.clicked.connect(self._choose_folder)
         self.send.clicked.connect(self.send_requested)
 
     def retranslate(self) -> None:
         self.setTitle(_("Reply to the organisation"))
-        for combo, table in ((self.status, REPLY_STATUSES), (self.assessment, ASSESSMENT_OUTCOMES),
-                             (self.role, CONTACT_ROLES)):
-            chosen = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            for code, label in table.items():
-                combo.addItem(_(label), code)
-            if chosen is not None:
-                combo.setCurrentIndex(max(0, combo.findData(chosen)))
-            combo.blockSignals(False)
-        for widget, text in ((self.status, _("&What happened")), (self.first, _("Interview &from")),
-                             (self.last, _("Interview &to")), (self.assessment, _("&Outcome")),
-                             (self.role, _("Contact &person"))):
-            self.labels[widget].setText(text)
+        self.fields.retranslate()
         self.folder_label.setText(_("Replies &folder"))
         self.folder.setPlaceholderText(_("the replies folder on the organisation's stick (empty: over HTTPS)"))
         self.browse.setText(_("Choose ..."))
         self.send.setText(_("&Send reply"))
-        self._show_fields()
-
-    def _show_fields(self, *_args) -> None:
-        status = self.status.currentData()
-        interview = status == "interview_booked"
-        for widget, shown in ((self.first, interview), (self.last, interview), (self.assessment, status == "assessed"),
-                              (self.role, status == "contact_person_assigned")):
-            widget.setVisible(shown)
-            self.labels[widget].setVisible(shown)
 
     def _choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, _("Where the organisation collects CMM's replies"),
@@ -108,16 +74,10 @@ class ReplyForm(QGroupBox):
             self.folder.setText(chosen)
 
     def answer(self) -> Answer:
-        status = self.status.currentData()
-        window: tuple[date, date] | None = None
-        if status == "interview_booked":
-            window = (self.first.date().toPython(), self.last.date().toPython())
-        return Answer(status, window, self.assessment.currentData() if status == "assessed" else "",
-                      self.role.currentData() if status == "contact_person_assigned" else "")
+        return self.fields.answer()
 
     def allow(self, allowed: bool, why: str) -> None:
-        for widget in (self.status, self.first, self.last, self.assessment, self.role, self.folder, self.browse,
-                       self.send):
+        for widget in (*self.fields.widgets(), self.folder, self.browse, self.send):
             widget.setEnabled(allowed)
         self.note.setText("" if allowed else why)
 
