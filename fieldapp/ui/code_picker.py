@@ -123,12 +123,15 @@ class SearchCombo(CodeCombo):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.retranslate()
+        self._blank_as_placeholder()          # filled once already (CodeCombo's constructor): not read again
 
     def retranslate(self) -> None:
         """The blank entry shows as an empty field with the blank's text as placeholder, so typing
         starts afresh."""
         super().retranslate()
+        self._blank_as_placeholder()
+
+    def _blank_as_placeholder(self) -> None:
         if self._blank is not None and self.isEditable():
             self.setItemText(0, "")
             self.lineEdit().setPlaceholderText(self._blank())
