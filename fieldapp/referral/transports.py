@@ -15,6 +15,7 @@ import http.client
 import os
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -180,6 +181,9 @@ class HttpsTransport:
         self.url = urlsplit(endpoint)
         self.pin = pin_sha256.lower()
         self.retries, self.backoff_s, self.timeout_s = retries, backoff_s, timeout_s
+        # ``timeout_s`` bounds each wait for the peer; a peer that trickles a byte at a time never trips it, so a
+        # whole exchange (connection, handshake, request, answer) also ends by ``deadline_s``.
+        self.deadline_s = max(4 * timeout_s, 30.0)
         self.cancel = cancel
         self.sleep = sleep or cancel.sleep
 
@@ -260,6 +264,16 @@ class HttpsTransport:
         # A duplicate of the connection's socket: shutting it down breaks off a handshake or read that hangs on
         # a silent peer, whichever socket object the TLS layer has wrapped around it by then.
         breaker = raw.dup()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            with contextlib.suppress(OSError):
+                breaker.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(self.deadline_s, expire)
+        timer.daemon = True
+        timer.start()
         try:
             with self.cancel.hook(lambda: breaker.shutdown(socket.SHUT_RDWR)):
                 sock = self._context().wrap_socket(raw, server_hostname=host)
@@ -277,7 +291,10 @@ class HttpsTransport:
                     response = conn.getresponse()
                     body = response.read(limit + 1)
         finally:
+            timer.cancel()
             breaker.close()
+        if expired.is_set():
+            raise TimeoutError("the exchange with CMM's server took longer than its deadline")
         return response.status, body
 
 

@@ -125,3 +125,61 @@ def test_a_refusal_from_the_server_is_a_problem_of_the_sync_and_changes_nothing(
     report = sync.sync(ready)
     assert [i.referral_id for i in report.acknowledged] == [referral_id]     # the packets still went
     assert report.replies == [] and any("refused to hand over its replies" in p for p in report.problems)
+
+
+class TricklingServer:
+    """A TLS server that answers 200 with a long body, one byte at a time: each byte well within the read
+    timeout, the whole never."""
+
+    def __init__(self, cert, key) -> None:
+        import socket
+        import threading
+
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import time
+
+        try:
+            client, _address = self.sock.accept()
+            with self.context.wrap_socket(client, server_side=True) as tls:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += tls.recv(4096)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not self.stop.is_set():
+                    tls.sendall(b"\0")
+                    time.sleep(0.05)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+def test_a_server_that_trickles_its_answer_is_given_up_by_the_deadline(ready, cmm, tmp_path) -> None:
+    import time
+
+    from fieldapp.referral.transports import DeliveryFailed, HttpsTransport
+
+    cert, key = tls_certificate(tmp_path)
+    server = TricklingServer(cert, key)
+    try:
+        transport = HttpsTransport(f"https://127.0.0.1:{server.port}/packets", certificate_fingerprint(cert),
+                                   timeout_s=1)
+        transport.deadline_s = 1.5
+        taken = []
+        started = time.monotonic()
+        with pytest.raises(DeliveryFailed):
+            transport.read_replies(taken.append, reply.replies_request(config.org_seed(ready), cmm.public))
+        assert time.monotonic() - started < 5 and taken == []
+    finally:
+        server.close()
