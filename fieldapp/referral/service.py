@@ -414,23 +414,27 @@ class OutboxEntry:
 def list_outbox(session: Session, statuses: tuple[str, ...] = ()) -> list[OutboxEntry]:
     """Every referral (or those with the given statuses) with its delivery state, newest last."""
     session.require("records")
+    conn = session.conn
+    # A few queries in all, whatever the number of referrals (the list is read on the window's thread).
+    outbox = {row.referral_id: row for row in outbox_repo.list_rows(conn)}
+    aliases, answered = people_repo.referred_aliases(conn), reply_repo.by_referral(conn)
+    notices = withdrawal_repo.by_referral(conn)
     entries = []
-    for referral in referral_repo.list_all(session.conn, statuses):
-        row = outbox_repo.for_referral(session.conn, referral.id)
-        person = people_repo.get_person(session.conn, referral.person_id)
+    for referral in referral_repo.list_all(conn, statuses):
+        row = outbox.get(referral.id)
         entry = OutboxEntry(referral.id, referral.person_id, referral.status, _(STATUSES[referral.status]),
                             referral.immediate_danger,
                             bool(referral.consent and referral.consent.withdrawn_at),
-                            alias=person.alias if person else "",
+                            alias=aliases.get(referral.person_id, ""),
                             created_at=referral.created_at.isoformat() if referral.created_at else "")
         if row is not None:
             entry = replace(entry, packet_id=row.packet_id, attempts=row.attempts, last_error=row.last_error,
                             sealed_at=row.sealed_at, sent_at=row.sent_at or "",
                             acknowledged_at=row.acknowledged_at or "")
-        answers = reply_repo.for_referral(session.conn, referral.id)
+        answers = answered.get(referral.id)
         if answers:
             entry = replace(entry, cmm_status=summary.reply_words(answers[-1]), cmm_code=answers[-1].status)
-        notice = withdrawal_repo.for_referral(session.conn, referral.id)
+        notice = notices.get(referral.id)
         if notice is not None:
             label = (_("Consent withdrawn; erased at CMM") if notice.status == "acknowledged"
                      else _("Consent withdrawn; CMM is being told"))

@@ -60,6 +60,11 @@ def get_person(conn: Connection, person_id: str) -> Person | None:
     return _row(row) if row else None
 
 
+def referred_aliases(conn: Connection) -> dict[str, str]:
+    """The alias of every person with a referral, by id (one query, for the list of referrals)."""
+    return dict(conn.execute("SELECT id, alias FROM people WHERE id IN (SELECT person_id FROM referrals)").fetchall())
+
+
 def delete_person(conn: Connection, person_id: str) -> bool:
     """Delete a person; their contacts and health and legal parts go with them."""
     deleted = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0

@@ -43,6 +43,14 @@ def for_referral(conn: Connection, referral_id: str) -> list[StoredReply]:
     return [StoredReply(*row) for row in rows.fetchall()]
 
 
+def by_referral(conn: Connection) -> dict[str, list[StoredReply]]:
+    """Every referral's replies, oldest first (as ``for_referral`` orders them), in one query."""
+    found: dict[str, list[StoredReply]] = {}
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM referral_replies ORDER BY referral_id, dated, sequence, rowid"):
+        found.setdefault(row[1], []).append(StoredReply(*row))
+    return found
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -53,6 +53,12 @@ def for_referral(conn: Connection, referral_id: str) -> Notice | None:
     return Notice(*row) if row else None
 
 
+def by_referral(conn: Connection) -> dict[str, Notice]:
+    """Every notice whose referral is still there, by referral id."""
+    return {row[1]: Notice(*row) for row in conn.execute(
+        f"SELECT {_COLUMNS} FROM withdrawal_notices WHERE referral_id IS NOT NULL")}
+
+
 def to_send(conn: Connection) -> list[Notice]:
     """Notices CMM has not confirmed: queued, or sent and waiting for the receipt (sent again; CMM answers a
     notice it has as a duplicate)."""
