@@ -71,8 +71,8 @@ class PacketEndpoint:
             status, body, headers, fresh = await self._answer(scope, receive, key, peer)
         except _Gone:
             return
-        if unauthenticated(status):
-            self.limiter.refused(key)
+        if unauthenticated(status) or (scope.get("path") == REPLIES_PATH and 400 <= status < 500 and status != 429):
+            self.limiter.refused(key)            # a refused request for replies is never "a signed refusal"
         elif fresh:                      # a new packet: a replayed one ("duplicate") clears nothing
             self.limiter.accepted(key)
         headers = [(b"content-type", b"application/octet-stream"), (b"content-length", str(len(body)).encode()),

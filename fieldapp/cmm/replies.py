@@ -66,7 +66,13 @@ def write_reply(store, secret: CmmSecret, packet_id: str, answer: reply.Answer,
     # The store keeps what CMM said, without the organisation's reference: the reference stays in the referral's
     # body, which only the case key opens, and in the sealed copy, which only the organisation opens.
     kept = {name: value for name, value in built.items() if name != "reference"}
-    store.run_transaction(lambda: db.add_reply(store, built, crypto.canonical_json(kept).decode("ascii"), sealed))
+
+    def keep() -> None:
+        if db.packet_origin(store, packet_id) is None:     # erased meanwhile (the person withdrew consent)
+            raise InvalidInput(_("No packet with this id is in the intake store."))
+        db.add_reply(store, built, crypto.canonical_json(kept).decode("ascii"), sealed)
+
+    store.run_transaction(keep)
     if folder is None:
         return None
     path = Path(folder) / f"{built['reply_id']}{reply.SUFFIX}"

@@ -277,11 +277,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE packets ADD COLUMN urgent INTEGER;
         ALTER TABLE packets ADD COLUMN scope TEXT;
         ALTER TABLE replies ADD COLUMN sealed BLOB;
+        CREATE INDEX packets_org ON packets(org);
+        CREATE INDEX replies_packet ON replies(packet_id);
         """,
         postgresql="""
         ALTER TABLE packets ADD COLUMN urgent INTEGER;
         ALTER TABLE packets ADD COLUMN scope TEXT;
         ALTER TABLE replies ADD COLUMN sealed BYTEA;
+        CREATE INDEX packets_org ON packets(org);
+        CREATE INDEX replies_packet ON replies(packet_id);
         """),
 )
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
@@ -546,16 +550,28 @@ def remove_reply(conn: IntakeStore, reply_id: str) -> None:
 
 
 def sealed_replies(conn: IntakeStore, orgs: list[str], limit: int) -> list[bytes]:
-    """The sealed replies about packets signed by any of ``orgs`` (an organisation's key and the keys it
-    replaced), the latest ``limit`` of them, oldest first."""
+    """At most ``limit`` sealed replies about packets signed by any of ``orgs`` (an organisation's key and the
+    keys it replaced): each referral's latest reply first, then each one's reply before that, and so on, so that
+    no referral's latest answer is left out for another's history. Oldest first within what is sent."""
     if not orgs:
         return []
     marks = ", ".join("?" * len(orgs))
-    rows = conn.execute(
-        "SELECT r.sealed, r.at, r.reply_id FROM replies r JOIN packets p ON p.packet_id = r.packet_id"
-        f" WHERE p.org IN ({marks}) AND r.sealed IS NOT NULL ORDER BY r.at DESC, r.reply_id DESC LIMIT ?",
-        (*orgs, limit)).fetchall()
-    return [bytes(row[0]) for row in reversed(rows)]
+    numbered = [(row[0], row[1], json.loads(row[2])["sequence"]) for row in conn.execute(
+        "SELECT r.reply_id, r.packet_id, r.body FROM replies r JOIN packets p ON p.packet_id = r.packet_id"
+        f" WHERE p.org IN ({marks}) AND r.sealed IS NOT NULL", tuple(orgs)).fetchall()]
+    newest: dict[str, list[int]] = {}
+    for _reply_id, packet_id, sequence in numbered:
+        newest.setdefault(packet_id, []).append(sequence)
+    for sequences in newest.values():
+        sequences.sort(reverse=True)
+    # (how many newer replies the same referral has, then CMM's numbering): the latest of each referral first.
+    chosen = sorted(numbered, key=lambda item: (newest[item[1]].index(item[2]), -item[2], item[0]))[:limit]
+    if not chosen:
+        return []
+    ids = [item[0] for item in chosen]
+    sealed = dict(conn.execute(f"SELECT reply_id, sealed FROM replies WHERE reply_id IN ({', '.join('?' * len(ids))})",
+                               tuple(ids)).fetchall())
+    return [bytes(sealed[item[0]]) for item in sorted(chosen, key=lambda item: (item[2], item[0]))]
 
 
 def replaced_keys(conn: IntakeStore, org: str) -> list[str]:

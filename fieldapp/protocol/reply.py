@@ -5,6 +5,7 @@ to the referral it is about."""
 from __future__ import annotations
 
 import re
+import secrets
 import struct
 import uuid
 from dataclasses import dataclass
@@ -116,11 +117,19 @@ def open_replies_request(data: bytes, secret: CmmSecret, lookup: packet.SignerLo
     return opened.signer
 
 
+BUNDLE_SIZES = (8, 32, MAX_BUNDLE_REPLIES)    # a bundle holds one of these numbers of entries
+
+
 def bundle(sealed: list[bytes]) -> bytes:
-    """Sealed replies one after the other, each with its length, behind a count."""
-    if len(sealed) > MAX_BUNDLE_REPLIES or any(len(item) > MAX_REPLY_BYTES for item in sealed):
-        raise ValueError("too many or too large replies for one bundle")
-    return BUNDLE_MAGIC + _COUNT.pack(len(sealed)) + b"".join(_COUNT.pack(len(item)) + item for item in sealed)
+    """Sealed replies one after the other, each with its length, behind a count; filled up with random entries of
+    a reply's size to the next of ``BUNDLE_SIZES``, so its length says only that there are at most 8, 32 or 200
+    replies (a random entry opens with no key, and the organisation passes over it as over any other)."""
+    if len(sealed) > MAX_BUNDLE_REPLIES or any(len(item) != MAX_REPLY_BYTES for item in sealed):
+        raise ValueError("too many replies for one bundle, or one not of a reply's size")
+    size = next(size for size in BUNDLE_SIZES if size >= len(sealed))
+    entries = [*sealed, *(secrets.token_bytes(MAX_REPLY_BYTES) for _filler in range(size - len(sealed)))]
+    secrets.SystemRandom().shuffle(entries)
+    return BUNDLE_MAGIC + _COUNT.pack(len(entries)) + b"".join(_COUNT.pack(len(item)) + item for item in entries)
 
 
 def unbundle(data: bytes) -> list[bytes]:

@@ -13,6 +13,7 @@ import pytest
 from fieldapp.cmm import intake, replies
 from fieldapp.cmm import store as intake_store
 from fieldapp.cmm.server import certificate_fingerprint, serving
+from fieldapp.errors import InvalidInput
 from fieldapp.protocol import crypto, receipt, reply
 from fieldapp.protocol.reasons import Rejected
 from fieldapp.protocol.reply import Answer
@@ -80,9 +81,56 @@ def test_only_the_asking_organisations_replies_are_handed_over(ready, store, cmm
     assert intake.Intake(store, cmm).receive_one(sealed(other, cmm)).accepted
     replies.write_reply(store, cmm, other["packet_id"], Answer("received"), tmp_path / "desk-out")
     ours = config.org_seed(ready)
-    assert reply.unbundle(replies.for_request(store, reply.replies_request(ours, cmm.public), cmm)) == []
+    mine = reply.unbundle(replies.for_request(store, reply.replies_request(ours, cmm.public), cmm))
+    assert _opened(mine, ours, cmm) == [] and _opened(mine, ORG_SEED, cmm) == []
     theirs = reply.unbundle(replies.for_request(store, reply.replies_request(ORG_SEED, cmm.public), cmm))
-    assert len(theirs) == 1 and reply.open_reply(theirs[0], ORG_SEED, cmm.public)["packet_id"] == other["packet_id"]
+    assert len(theirs) == len(mine) == 8                  # filled up: the size says only "at most 8"
+    assert [r["packet_id"] for r in _opened(theirs, ORG_SEED, cmm)] == [other["packet_id"]]
+
+
+def _opened(entries: list[bytes], seed: bytes, cmm) -> list[dict]:
+    """The entries of a bundle that open as replies to this organisation (the rest is filling)."""
+    found = []
+    for entry in entries:
+        try:
+            found.append(reply.open_reply(entry, seed, cmm.public))
+        except Rejected:
+            pass
+    return found
+
+
+def test_every_referrals_latest_answer_is_handed_over_before_anothers_history(ready, store, cmm, tmp_path) -> None:
+    intake.register(store, crypto.org_key_file(ORG_SEED, "Organisation"))
+    quiet, busy = valid_packet(), valid_packet()
+    for packet in (quiet, busy):
+        assert intake.Intake(store, cmm).receive_one(sealed(packet, cmm)).accepted
+    replies.write_reply(store, cmm, quiet["packet_id"], Answer("interview_booked", (date(2026, 12, 8),
+                                                                                   date(2026, 12, 9))), None)
+    for _index in range(reply.MAX_BUNDLE_REPLIES + 5):
+        replies.write_reply(store, cmm, busy["packet_id"], Answer("received"), None)
+    entries = reply.unbundle(replies.for_request(store, reply.replies_request(ORG_SEED, cmm.public), cmm))
+    handed = _opened(entries, ORG_SEED, cmm)
+    assert len(handed) == reply.MAX_BUNDLE_REPLIES
+    assert any(r["packet_id"] == quiet["packet_id"] and r["status"] == "interview_booked" for r in handed)
+    latest = max(r["sequence"] for r in handed if r["packet_id"] == busy["packet_id"])
+    assert latest == reply.MAX_BUNDLE_REPLIES + 5                   # and the busy one's newest too
+
+
+def test_a_reply_about_a_referral_erased_while_it_was_written_is_not_kept(ready, store, cmm, monkeypatch) -> None:
+    intake.register(store, crypto.org_key_file(ORG_SEED, "Organisation"))
+    packet = valid_packet()
+    assert intake.Intake(store, cmm).receive_one(sealed(packet, cmm)).accepted
+    real_seal = reply.seal
+
+    def seal_while_withdrawn(built, secret, public):
+        store.run_transaction(lambda: intake_store.withdraw(store, packet["packet_id"], packet["org"], "e" * 32,
+                                                            erase=True))
+        return real_seal(built, secret, public)
+
+    monkeypatch.setattr(reply, "seal", seal_while_withdrawn)
+    with pytest.raises(InvalidInput):
+        replies.write_reply(store, cmm, packet["packet_id"], Answer("received"), None)
+    assert store.execute("SELECT count(*) FROM replies").fetchone()[0] == 0
 
 
 def test_a_request_that_does_not_verify_gets_nothing(ready, store, server, cmm) -> None:
@@ -104,7 +152,8 @@ def test_a_request_that_does_not_verify_gets_nothing(ready, store, server, cmm) 
 def test_an_answer_that_is_not_a_bundle_is_refused_whole(ready, cmm) -> None:
     good = crypto.seal_reply(b"{}", cmm, crypto.org_public(ORG_SEED))
     one = reply.bundle([good])
-    assert reply.unbundle(one) == [good]
+    assert good in reply.unbundle(one) and len(reply.unbundle(one)) == 8
+    assert len(reply.bundle([])) == len(one) < len(reply.bundle([good] * 9)) == len(reply.bundle([good] * 32))
     for bad in (b"", b"CMMRPLS1", one[:-1], one + b"\0", b"CMMRPLS0" + one[8:],
                 reply.BUNDLE_MAGIC + (reply.MAX_BUNDLE_REPLIES + 1).to_bytes(4, "big"),
                 reply.BUNDLE_MAGIC + (1).to_bytes(4, "big") + (reply.MAX_REPLY_BYTES + 1).to_bytes(4, "big")
@@ -183,3 +232,12 @@ def test_a_server_that_trickles_its_answer_is_given_up_by_the_deadline(ready, cm
         assert time.monotonic() - started < 5 and taken == []
     finally:
         server.close()
+
+
+def test_refused_requests_for_replies_count_towards_the_refusal_limit(ready, store, cmm, tmp_path) -> None:
+    cert, key = tls_certificate(tmp_path)
+    stale = reply.replies_request(config.org_seed(ready), cmm.public, now=datetime.now(UTC) - timedelta(hours=1))
+    with serving(intake.Intake(store, cmm), "127.0.0.1", 0, cert, key, refusal_limit=2, refusal_window=30.0,
+                 refusal_block=30.0) as srv:
+        statuses = [_post(srv.port, "/replies", stale)[0] for _attempt in range(4)]
+    assert statuses[:2] == [422, 422] and statuses[-1] == 429
