@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtWidgets import QFileDialog
 
 from fieldapp.cmm import accounts, intake
 from fieldapp.cmm import store as intake_store
@@ -278,3 +279,19 @@ def test_the_desk_speaks_danish_at_once(qtbot, window, world) -> None:
     window.language_actions["en"].trigger()
     _wait(qtbot, window.task)
     assert window.model.headerData(0, Qt.Orientation.Horizontal) == "Urgent"
+
+
+def test_an_operator_receives_a_stick_at_the_desk(qtbot, window, world, monkeypatch) -> None:
+    session, usb = world["session"], world["usb"]
+    _refer(session, "Third Alias Qx3", urgent=True, assessment=False)
+    sync.sync(session, to_folder=usb)
+    (usb / "junk.cmmpkt").write_bytes(b"not a packet at all")
+    _unlock(qtbot, window, world["location"], "Olga", OPERATOR_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_args: str(usb)))
+    qtbot.mouseClick(window.receive_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, window.task)
+    assert window.status.text().startswith("1 accepted, 2 received before, 1 refused.")
+    assert "junk.cmmpkt" in window.status.text()
+    assert window.model.rowCount() == 3 and window.model.row_at(0).urgent        # the new urgent one on top
+    assert (usb / "receipts").is_dir()

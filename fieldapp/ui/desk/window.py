@@ -43,6 +43,7 @@ from fieldapp.domain import codes
 from fieldapp.errors import ExitCode, InvalidInput
 from fieldapp.i18n import _, ngettext
 from fieldapp.protocol.words import age_words, labels_words, nationality_words, period_words
+from fieldapp.storage.untrusted_dir import printable
 from fieldapp.ui import folders, tasks
 from fieldapp.ui.code_picker import moment_text
 from fieldapp.ui.idle import IdleWatcher
@@ -166,6 +167,7 @@ class DeskWindow(QMainWindow):
         self.refresh_button = QPushButton(objectName="deskRefresh")
         self.refresh_button.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.status = QLabel(objectName="deskStatus", wordWrap=True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)        # it may name files from a stick
         top = QHBoxLayout()
         top.addWidget(self.who)
         top.addWidget(self.counts, 1)
@@ -449,8 +451,13 @@ class DeskWindow(QMainWindow):
 
     def _received(self, results) -> None:
         accepted = sum(r.accepted for r in results)
-        self.status.setText(_("{accepted} accepted, {rejected} rejected").format(
-            accepted=accepted, rejected=len(results) - accepted))
+        again = sum(1 for r in results if not r.accepted and r.reason_code == "duplicate")
+        refused = [r for r in results if not r.accepted and r.reason_code != "duplicate"]
+        text = _("{accepted} accepted, {again} received before, {refused} refused.").format(
+            accepted=accepted, again=again, refused=len(refused))
+        if refused:                  # why, for the first few (file names escaped by the folder reader)
+            text += " " + "; ".join(f"{printable(r.source)}: {r.reason}" for r in refused[:3])
+        self.status.setText(text)
         self.reload()
 
 
