@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -138,6 +138,7 @@ class DeskWindow(QMainWindow):
         self.store = None
         self.task: Task | None = None
         self._unlocking: Task | None = None
+        self._name = ""                # the staff member who unlocked
         self._generation = 0          # one more at each lock: what an operation of an earlier one read is dropped
         self.read: desk.Referral | None = None
         self.idle = IdleWatcher(IDLE_MINUTES * 60, self)
@@ -221,8 +222,16 @@ class DeskWindow(QMainWindow):
     def _language_changed(self, _language: str) -> None:
         self.retranslate()
         self.panel.message.clear()                   # said in the old language
-        if self.store is not None:
-            self.reload()                            # the list's words in the new one
+        self._reload_when_idle()                     # the list's words in the new one
+
+    def _reload_when_idle(self) -> None:
+        """Read the list again once no operation uses the store (the menu stays usable while one runs)."""
+        if self.store is None:
+            return
+        if tasks.pending():
+            QTimer.singleShot(100, self, self._reload_when_idle)
+            return
+        self.reload()
 
     def retranslate(self, *_language) -> None:
         self.setWindowTitle(_("fieldapp: CMM's desk"))
@@ -273,6 +282,8 @@ class DeskWindow(QMainWindow):
             self.unlock_page.reset()
             return
         self.store = store
+        # Read once here: later the store's connection may be busy with an operation in its thread.
+        self._name = db.roster(store).get(store.desk.slot_id, {}).get("name", "")
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
         QApplication.instance().installEventFilter(self.idle)
@@ -291,8 +302,7 @@ class DeskWindow(QMainWindow):
         if self.store is None:
             self.who.clear()
             return
-        entry = db.roster(self.store).get(self.store.desk.slot_id, {})
-        self.who.setText(_("<b>{name}</b> ({role})").format(name=_html(entry.get("name", "")),
+        self.who.setText(_("<b>{name}</b> ({role})").format(name=_html(self._name),
                                                             role=role_label(self.store.desk.role)))
 
     def lock(self) -> None:
