@@ -67,12 +67,30 @@ def vault_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "test.fieldapp"
 
 
-@pytest.fixture
-def session(vault_path: Path):
-    """An open admin session on a fresh vault."""
+@pytest.fixture(scope="session")
+def _fresh_vault(tmp_path_factory) -> Path:
+    """A fresh vault made once per test process: each ``session`` opens a copy of its files, so a test does not
+    pay for a vault's creation (two key derivations and every migration) again."""
     from fieldapp.security.vault import create_vault
 
-    session, _recovery = create_vault(vault_path, "Admin", "admin", PASSPHRASE)
+    path = tmp_path_factory.mktemp("fresh-vault") / "test.fieldapp"
+    session, _recovery = create_vault(path, "Admin", "admin", PASSPHRASE)
+    session.close(audit_lock=False)
+    return path
+
+
+@pytest.fixture
+def session(vault_path: Path, _fresh_vault: Path):
+    """An open admin session on a fresh vault (a copy of one made for this test process, unlocked)."""
+    import shutil
+
+    from fieldapp.security import vault, wipe
+
+    vault_path.parent.mkdir(parents=True, exist_ok=True)
+    for file in wipe.vault_files(_fresh_vault):
+        if file.exists():
+            shutil.copy2(file, vault_path.parent / file.name.replace(_fresh_vault.name, vault_path.name, 1))
+    session = vault.unlock(vault_path, "Admin", PASSPHRASE)
     yield session
     session.close(audit_lock=False)
 
