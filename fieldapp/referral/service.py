@@ -463,12 +463,15 @@ def record_outcome(session: Session, referral_id: str, answer: Answer) -> reply_
         raise ValidationError({"status": _("An interview needs its dates (the first not after the last), an "
                                           "assessment its outcome, a contact person a role.")}) from exc
     window = built.get("window") or {}
-    stored = reply_repo.StoredReply(built["reply_id"], referral_id, "phone", answer.status, window.get("from"),
-                                    window.get("to"), answer.assessment, answer.contact_role, built["date"], "")
     with session.write() as conn:
+        # Numbered like the latest answer known (CMM's own or by phone), and stored after it: it is the latest.
+        known = reply_repo.for_referral(conn, referral_id)
+        stored = reply_repo.StoredReply(built["reply_id"], referral_id, "phone", answer.status, window.get("from"),
+                                        window.get("to"), answer.assessment, answer.contact_role, built["date"], "",
+                                        max((r.sequence for r in known), default=0))
         reply_repo.insert(conn, stored, session.user.id)
         audit_repo.append(conn, session.user.id, "referral.outcome_by_phone", "referral", referral_id)
-    return reply_repo.for_referral(session.conn, referral_id)[-1]
+    return next(r for r in reply_repo.for_referral(session.conn, referral_id) if r.reply_id == stored.reply_id)
 
 
 def interview_follow_ups(session: Session) -> list[FollowUp]:

@@ -219,13 +219,14 @@ def sync(session: Session, progress: Progress | None = None, to_folder: Path | N
     return report
 
 
-def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport) -> bool:
+def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport, seed: bytes | None = None) -> bool:
     """Keep one of CMM's replies: it must be sealed to this organisation, signed by CMM, and name a packet we
     sent together with that referral's own reference. Anything else changes nothing (a shared stick may hold
-    other organisations' replies). True when a new reply was kept."""
+    other organisations' replies). True when a new reply was kept. ``seed``: the organisation's signing seed,
+    read once by a caller handing over many replies."""
     _require_send(session)
     try:
-        found = reply.open_reply(raw, config.org_seed(session), cmm)
+        found = reply.open_reply(raw, seed or config.org_seed(session), cmm)
     except Rejected:
         return False
     row = outbox_repo.get(session.conn, found["packet_id"])
@@ -248,12 +249,13 @@ def apply_reply(session: Session, raw: bytes, cmm: CmmPublic, report: SyncReport
 
 def _read_replies(session: Session, transport, cmm: CmmPublic, report: SyncReport) -> None:
     """CMM's replies: from the ``replies`` folder beside the packets, or over HTTPS with a signed request."""
-    take = lambda raw: apply_reply(session, raw, cmm, report)  # noqa: E731
+    seed = config.org_seed(session)
+    take = lambda raw: apply_reply(session, raw, cmm, report, seed)  # noqa: E731
     try:
         if isinstance(transport, FolderTransport):
             more = transport.read_replies(take)
         else:
-            more = transport.read_replies(take, reply.replies_request(config.org_seed(session), cmm))
+            more = transport.read_replies(take, reply.replies_request(seed, cmm))
     except DeliveryFailed as error:
         if error.message not in report.problems:
             report.problems.append(error.message)

@@ -20,7 +20,7 @@ class StoredReply:
     contact_role: str
     dated: str               # the day CMM wrote it (or the call)
     received_at: str
-    sequence: int = 0        # CMM's number for it among its replies about the referral (0: by phone)
+    sequence: int = 0        # CMM's number for it among its replies about the referral; by phone: the latest known
 
 
 _COLUMNS = ("reply_id, referral_id, source, status, window_from, window_to, assessment, contact_role, dated,"
@@ -80,7 +80,7 @@ def interview_follow_ups(conn: Connection, user_id: int) -> list[InterviewFollow
         "   AND c.withdrawn_at IS NOT NULL)"
         " AND NOT EXISTS (SELECT 1 FROM referral_replies later WHERE later.referral_id = r.referral_id"
         "   AND later.reply_id <> r.reply_id AND later.status IN ('interview_booked', 'closed')"
-        "   AND (later.dated, later.sequence, later.received_at) > (r.dated, r.sequence, r.received_at))"
+        "   AND (later.dated, later.sequence, later.rowid) > (r.dated, r.sequence, r.rowid))"
         " ORDER BY r.window_from, r.reply_id", (user_id,))
     return [InterviewFollowUp(*row) for row in rows.fetchall()]
 

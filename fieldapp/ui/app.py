@@ -25,6 +25,15 @@ def make_app(argv: list[str] | None = None, default_language: str = "en") -> QAp
     return app
 
 
+def choose_language(code: str) -> None:
+    """Switch the interface language now and keep it for the next start (not sensitive; written off the
+    window's thread, see ``folders.store_setting``)."""
+    from fieldapp.ui.folders import store_setting
+
+    store_setting("ui/language", code)
+    i18n.set_language(code)
+
+
 def _install_qt_translator(app: QApplication, language: str) -> None:
     """Qt's own catalogue, only for its standard buttons and dialogs."""
     old = getattr(app, "_fieldapp_qt_translator", None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QTabWidget, QVBoxLayout, QWidget
 
 from fieldapp import i18n
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
 from fieldapp.storage import settings_repo
+from fieldapp.ui.app import choose_language
 from fieldapp.ui.forms import add_row
 
 IDLE_KEY = "idle_lock_minutes"
@@ -95,8 +96,7 @@ class SettingsPage(QWidget):
     def _language_chosen(self, index: int) -> None:
         code = self.language_combo.itemData(index)
         if code and code != i18n.current_language():
-            QSettings().setValue("ui/language", code)  # not sensitive: only the interface language
-            i18n.set_language(code)
+            choose_language(code)
 
     def save_idle(self, minutes: int) -> None:
         with self._session.write() as conn:

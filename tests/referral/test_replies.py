@@ -299,3 +299,17 @@ def test_an_interview_follow_up_ends_with_consent_withdrawn_and_comes_back_when_
     assert len(service.interview_follow_ups(ready)) == 1
     service.withdraw(ready, referral_id)
     assert service.interview_follow_ups(ready) == []             # the person withdrew consent: nothing to arrange
+
+
+def test_an_outcome_heard_by_phone_after_cmms_answer_of_the_same_day_is_the_latest(ready, desk, cmm, tmp_path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    referral_id, packet_id = _received(ready, desk, usb)
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("received"), usb / "replies")
+    replies.write_reply(desk.conn, cmm, packet_id, Answer("assessed", assessment="pending"), usb / "replies")
+    sync.sync(ready, to_folder=usb)
+    stored = service.record_outcome(ready, referral_id, Answer("interview_booked", (date(2026, 12, 20),
+                                                                                   date(2026, 12, 21))))
+    assert stored.source == "phone" and stored.status == "interview_booked"
+    assert _entry(ready, referral_id).cmm_code == "interview_booked"
+    assert len(service.interview_follow_ups(ready)) == 1

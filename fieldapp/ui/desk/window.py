@@ -45,6 +45,7 @@ from fieldapp.i18n import _, ngettext
 from fieldapp.protocol.words import age_words, labels_words, nationality_words, period_words
 from fieldapp.storage.untrusted_dir import printable
 from fieldapp.ui import folders, tasks
+from fieldapp.ui.app import choose_language
 from fieldapp.ui.code_picker import moment_text
 from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.settings_page import LANGUAGE_NAMES
@@ -514,11 +515,6 @@ def _remembered(key: str) -> str:
 def _remember(key: str, path: str) -> None:
     if _remembered(key) != path:
         folders.store_setting(key, path)
-
-
-def choose_language(code: str) -> None:
-    QSettings().setValue("ui/language", code)        # not sensitive: only the interface language
-    i18n.set_language(code)
 
 
 def run_desk(location: str = "") -> int:
