@@ -4,6 +4,7 @@ health contact, legal-session fields for legal advisers on a legal contact."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from PySide6.QtWidgets import QWidget
@@ -113,12 +114,14 @@ class ContactForm(RecordForm):
                        follow_up_done=base.follow_up_done if base else False, note=self.note_edit.text().strip(),
                        created_by=base.created_by if base else None, id=base.id if base else None)
 
-    def store(self) -> Contact:
-        contact = self.collect()
+    def writer(self) -> Callable[[], Contact]:
+        contact, session = self.collect(), self._session
         if contact.kind == "health" and self.health is not None:
-            return health.save_health_contact(self._session, contact, self.health.collect(contact.id))[0]
+            part = self.health.collect(contact.id)
+            return lambda: health.save_health_contact(session, contact, part)[0]
         if contact.kind == "legal" and self.legal is not None:
-            return legal.save_legal_session(self._session, contact, self.legal.collect(contact.id))[0]
+            legal_part = self.legal.collect(contact.id)
+            return lambda: legal.save_legal_session(session, contact, legal_part)[0]
         if contact.id is None:
-            return contacts.create_contact(self._session, contact)
-        return contacts.update_contact(self._session, contact)
+            return lambda: contacts.create_contact(session, contact)
+        return lambda: contacts.update_contact(session, contact)

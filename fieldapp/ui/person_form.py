@@ -4,6 +4,8 @@ already recorded gets a warning with the choice to open that one instead."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -151,15 +153,15 @@ class PersonForm(RecordForm):
                       phone_consent=self.consent_check.isChecked(), reference=base.reference,
                       first_contact=base.first_contact, last_contact=base.last_contact, id=base.id)
 
-    def store(self) -> Person | None:
-        person = self.collect()
+    def writer(self) -> Callable[[], Person] | None:
+        person, session = self.collect(), self._session
         found = problems(person)
         if self.nationality_combo.typed_unknown():
             found["nationality"] = _("Choose a country from the list.")
         if found:
             raise ValidationError(found)
         if person.id is not None:
-            return people.update_person(self._session, person)
+            return lambda: people.update_person(session, person)
         key = (person.alias.casefold(), person.nationality, person.age_estimate, person.birth_year)
         if self._warned_for != key:
             similar = people.similar_people(self._session, person)
@@ -168,4 +170,4 @@ class PersonForm(RecordForm):
                 self.warning.show_people(similar)
                 self.warning.candidates.setFocus()
                 return None
-        return people.create_person(self._session, person)
+        return lambda: people.create_person(session, person)

@@ -38,6 +38,7 @@ from fieldapp.i18n import _
 from fieldapp.security.session import Session
 from fieldapp.ui.field_widgets import field_widget
 from fieldapp.ui.table_model import LazyTableModel
+from fieldapp.ui.tasks import Task
 
 ERROR_STYLE = "color: #b00020;"
 FIT_ROWS = 60
@@ -146,8 +147,11 @@ class DescribedRow:
 
 class RecordForm(QDialog):
     """Subclasses add their fields with ``add()`` (a described field) or ``field()``, then call
-    ``finish()``; they implement ``store()`` (collect the widgets into a record and call the service,
-    which may raise ``ValidationError``) and ``retranslate()``, calling this class's for the labels."""
+    ``finish()``; they implement ``writer()`` (check what only the widgets know, collect them into a record, and
+    return the service call that writes it) and ``retranslate()``, calling this class's for the labels.
+
+    The write runs on a task's thread with a database connection of its own (a commit waits for the disk, which
+    can take a second on a busy laptop): meanwhile the form is disabled, and a second Enter writes nothing."""
 
     saved = Signal(object)
 
@@ -158,6 +162,7 @@ class RecordForm(QDialog):
         self.errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
         self.described: list[DescribedRow] = []
+        self.saving: Task | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("fieldapp")          # never personal data in a title
         self.heading = QLabel()
@@ -263,24 +268,51 @@ class RecordForm(QDialog):
                 row.widget.retranslate()
 
     # -- saving ---------------------------------------------------------------------------------
-    def store(self) -> object:
+    def writer(self) -> Callable[[], object] | None:
+        """On the window's thread: check what only the widgets know (raise ``ValidationError``) and collect the
+        record; return the write (the service call, which may raise ``ValidationError`` too), which runs on a
+        task's thread. None: the form showed something to answer first."""
         raise NotImplementedError
 
     def save(self) -> None:
+        if self.saving is not None:            # Enter pressed again while the write runs
+            return
         self.show_problems({})
         try:
-            stored = self.store()
+            write = self.writer()
         except ValidationError as error:
             self.show_problems(error.problems)
             return
         except FieldappError as error:
             self.show_problems({"": error.message})
             return
-        if stored is None:                   # the form showed something to answer first
+        if write is None:
+            return
+        task = Task(self, _("Saving…"), lambda _progress: write(), session=self._session, quiet_ms=400,
+                    failure=ValidationError)
+        task.finished_ok.connect(self._stored)
+        task.finished_error.connect(self._not_stored)
+        task.failed_with.connect(self._refused)
+        self.saving = task
+        task.start()
+
+    def _stored(self, stored: object) -> None:
+        self.saving = None
+        if not isValid(self):                  # closed by a lock meanwhile
             return
         self.dirty = False
         self.saved.emit(stored)
         self.accept()
+
+    def _not_stored(self, message: str) -> None:
+        self.saving = None
+        if isValid(self):
+            self.show_problems({"": message})
+
+    def _refused(self, error: ValidationError) -> None:
+        self.saving = None
+        if isValid(self):
+            self.show_problems(error.problems)
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Each message beside its field; others (and the first line of all) below the form."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QWidget
 
 from fieldapp.domain.fields import VenueFields
@@ -46,8 +48,8 @@ class VenueForm(RecordForm):
                      is_open=self.open_check.isChecked(), notes=self.notes_edit.text().strip(),
                      id=self.venue.id if self.venue else None)
 
-    def store(self) -> Venue:
-        venue = self.collect()
+    def writer(self) -> Callable[[], Venue]:
+        venue, session = self.collect(), self._session
         if venue.id is None:
-            return venues.create_venue(self._session, venue)
-        return venues.update_venue(self._session, venue)
+            return lambda: venues.create_venue(session, venue)
+        return lambda: venues.update_venue(session, venue)

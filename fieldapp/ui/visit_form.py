@@ -4,6 +4,7 @@ Tab through people met, languages, materials, observations and a note; Enter or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
@@ -125,10 +126,10 @@ class VisitForm(RecordForm):
                      note=self.note_edit.text().strip(), created_by=self.visit.created_by if self.visit else None,
                      id=self.visit.id if self.visit else None)
 
-    def store(self) -> Visit:
+    def writer(self) -> Callable[[], Visit]:
         if self.venue_combo.typed_unknown():
             raise ValidationError({"venue_id": _("No venue has this name. Choose one, or add it with “New venue…”.")})
-        visit = self.collect()
+        visit, session = self.collect(), self._session
         if visit.id is None:
-            return visits.create_visit(self._session, visit)
-        return visits.update_visit(self._session, visit)
+            return lambda: visits.create_visit(session, visit)
+        return lambda: visits.update_visit(session, visit)

@@ -39,6 +39,7 @@ from fieldapp.ui.record_form import RecordForm
 from fieldapp.ui.venue_form import VenueForm
 from fieldapp.ui.visit_form import VisitForm
 from tests.conftest import PASSPHRASE
+from tests.ui.helpers import shown, written
 
 QT_LINE_EDIT_DEFAULT_LENGTH = 32767
 
@@ -132,7 +133,8 @@ def test_typing_past_a_limit_stops_at_the_limit_and_the_venue_is_saved(qtbot, se
     qtbot.keyClicks(form.name_edit, "Lotus" + "x" * limit)
     qtbot.keyClicks(form.municipality_edit, "y" * (VenueFields.municipality.max_length + 3))
     qtbot.keyClick(form.municipality_edit, Qt.Key.Key_Return)
-    assert not form.isVisible()
+    written(qtbot, form)
+    assert not shown(form)
     [venue] = venues.list_venues(session)
     assert venue.name == ("Lotus" + "x" * limit)[:limit]
     assert venue.municipality == "y" * VenueFields.municipality.max_length

@@ -13,6 +13,7 @@ from fieldapp.records import contacts, health, legal, people
 from fieldapp.security import vault
 from fieldapp.ui.contact_form import ContactForm
 from tests.conftest import PASSPHRASE
+from tests.ui.helpers import shown, written
 
 
 @pytest.fixture
@@ -54,6 +55,7 @@ def test_health_contact_typed_in_by_health_staff(qtbot, role_session) -> None:
     qtbot.keyClicks(form.health.reason_combo, "Contraception")
     _tick(qtbot, form.health.taken, "HIV")                 # taken but not offered: refused
     qtbot.keyClick(form.note_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    written(qtbot, form)
     assert "only be taken if it was offered" in form.errors["health.tests_taken"].text()
     assert contacts.timeline(role_session, _joy(role_session)) == []
     _tick(qtbot, form.health.offered, "HIV")
@@ -63,7 +65,8 @@ def test_health_contact_typed_in_by_health_staff(qtbot, role_session) -> None:
     form.health.note_edit.setFocus()
     qtbot.keyClicks(form.health.note_edit, "Needs a follow-up test")
     qtbot.keyClick(form.health.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert not form.isVisible()
+    written(qtbot, form)
+    assert not shown(form)
     [entry] = contacts.timeline(role_session, _joy(role_session))
     part = health.get_health_contact(role_session, entry.contact.id)
     assert entry.contact.kind == "health" and part.reason == "contraception"
@@ -85,7 +88,8 @@ def test_legal_session_typed_in_by_legal_adviser(qtbot, role_session) -> None:
     qtbot.keyClick(form.legal.follow_up.check, Qt.Key.Key_Space)
     form.note_edit.setFocus()
     qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert not form.isVisible()
+    written(qtbot, form)
+    assert not shown(form)
     [entry] = contacts.timeline(role_session, _joy(role_session))
     part = legal.get_legal_session(role_session, entry.contact.id)
     assert part.topics == ("reflection_period",) and part.police_report_assisted and part.victims_lawyer_requested

@@ -18,6 +18,7 @@ from fieldapp.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.leaflets.helpers import complete_org
 from tests.referral.helpers import crowd, setup_channel
+from tests.ui.helpers import written
 from tests.ui.test_desk import shown_window
 from tests.ui.test_shell import _type_unlock
 from tests.ui.test_visits_page import type_choice
@@ -86,6 +87,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     assert form.languages.summary.text() == "Ticked: Thai"
     qtbot.keyClicks(form.note_edit, "Quiet night")
     qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, form)
     [visit_row] = [row for row in visits.list_visits(session) if row.visit.note == "Quiet night"]
     assert visit_row.visit.people_met == 3 and visit_row.visit.team == (session.user.id,)
     assert visit_row.visit.languages == ("th",) and visit_row.visit.materials[0].quantity == 5
@@ -100,6 +102,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     type_choice(qtbot, person_form.nationality_combo, "Thailand")
     qtbot.keyClicks(person_form.age_edit, "29")
     qtbot.keyClick(person_form.age_edit, Qt.Key.Key_Return)
+    written(qtbot, person_form)
     [mai] = [p for p in people.list_people(session) if p.alias == "Journey Mai"]
     tab = window.pages["people"].people_tab
     assert tab.panel.person is not None and tab.panel.person.id == mai.id
@@ -113,6 +116,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     contact_form.note_edit.setFocus()
     qtbot.keyClicks(contact_form.note_edit, "Owes the landlord")
     qtbot.keyClick(contact_form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, contact_form)
     [entry] = contacts.timeline(session, mai.id)
     assert entry.contact.follow_up == date.today() + timedelta(days=7) and "debt" in entry.contact.indicators
     assert tab.panel.model.rowCount() == 1 and "Owes the landlord" in tab.panel.model.index(0, 3).data()

@@ -14,6 +14,7 @@ from fieldapp.domain.queries import PeopleFilter
 from fieldapp.domain.records import Contact, Person
 from fieldapp.records import contacts, people
 from fieldapp.ui.people_page import PeoplePage
+from tests.ui.helpers import shown, written
 from tests.ui.test_visits_page import type_choice
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -62,8 +63,9 @@ def test_new_person_typed_in_found_by_search_and_in_vault(qtbot, page, session) 
     assert form.phone_edit.isEnabled()
     qtbot.keyClicks(form.phone_edit, "+45 20 30 40 50")
     qtbot.keyClick(form.phone_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
 
-    assert not form.isVisible()
+    assert not shown(form)
     [stored] = people.list_people(session)
     assert (stored.alias, stored.gender, stored.age_estimate, stored.nationality) == ("Mai", "woman", 27, "TH")
     assert stored.languages == ("th",) and stored.phone == "+45 20 30 40 50" and stored.phone_consent
@@ -82,6 +84,7 @@ def test_impossible_age_shown_beside_field_and_nothing_saved(qtbot, page, sessio
     qtbot.keyClicks(form.age_edit, "5")
     qtbot.keyClicks(form.year_edit, "1890")
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
     assert form.isVisible()
     assert "between 12 and 90" in form.errors["age_estimate"].text()
     assert "age of" in form.errors["birth_year"].text()
@@ -96,33 +99,36 @@ def test_similar_person_warning_offers_the_existing_one(qtbot, page, session) ->
     type_choice(qtbot, form.nationality_combo, "Thailand")
     qtbot.keyClicks(form.age_edit, "28")
     qtbot.keyClick(form.age_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
     assert form.isVisible() and form.warning.isVisible()
     assert form.warning.candidates.item(0).text().startswith("Mai,")
     assert people.count_people(session) == 1
     qtbot.keyClick(form.warning.open_button, Qt.Key.Key_Space)
-    assert not form.isVisible()
+    assert not shown(form)
     assert page.people_tab.panel.person.id == existing.id
 
     form = _open_new_person(qtbot, page)
     qtbot.keyClicks(form.alias_edit, "Maii")
     type_choice(qtbot, form.nationality_combo, "Thailand")
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
     assert form.warning.isVisible()
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Return)     # Save again: a new person after all
-    assert not form.isVisible() and people.count_people(session) == 2
+    written(qtbot, form)
+    assert not shown(form) and people.count_people(session) == 2
 
 
 def test_unsaved_changes_prompt_on_escape(qtbot, page, session, monkeypatch) -> None:
     form = _open_new_person(qtbot, page)
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)      # nothing typed: closes without asking
-    assert not form.isVisible()
+    assert not shown(form)
     form = _open_new_person(qtbot, page)
     qtbot.keyClicks(form.alias_edit, "Ana")
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard)
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)
     assert form.isVisible() and len(asked) == 1 and form.alias_edit.text() == "Ana"
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Escape)
-    assert not form.isVisible() and len(asked) == 2
+    assert not shown(form) and len(asked) == 2
     assert people.count_people(session) == 0
 
 
@@ -152,7 +158,8 @@ def test_new_contact_shows_on_timeline_and_in_vault(qtbot, page, session) -> Non
     assert form.isVisible()
     qtbot.keyClicks(form.note_edit, "Call back on Friday")
     qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert not form.isVisible()
+    written(qtbot, form)
+    assert not shown(form)
     [entry] = contacts.timeline(session, person.id)
     assert entry.contact.note == "Asked about a room\nCall back on Friday"
     assert entry.contact.kind == "venue" and entry.contact.topics == ("housing",)
@@ -172,6 +179,7 @@ def test_follow_up_in_the_future_is_refused_before_the_contact(qtbot, page, sess
     form.when_edit.setFocus()
     qtbot.keyClick(form.when_edit, Qt.Key.Key_Up)          # a year ahead
     qtbot.keyClick(form.when_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
     assert "in the future" in form.errors["occurred_at"].text()
     assert contacts.timeline(session, person.id) == []
 

@@ -4,6 +4,7 @@ history; deleting asks first."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from fieldapp.domain.queries import VisitFilter
 from fieldapp.domain.records import Venue, Visit
 from fieldapp.records import venues, visits
 from fieldapp.ui.visits_page import VisitsPage
+from tests.ui.helpers import shown, written
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -70,8 +72,9 @@ def test_routine_visit_logged_with_keyboard_only(qtbot, page, session, venue) ->
     qtbot.keyClick(form.observations, Qt.Key.Key_Space)
     qtbot.keyClicks(form.note_edit, "Two new women, quiet")
     qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    written(qtbot, form)
 
-    assert not form.isVisible()
+    assert not shown(form)
     [row] = visits.list_visits(session)
     stored = row.visit
     assert row.venue_name == "Lotus Massage" and stored.venue_id == venue.id
@@ -92,6 +95,7 @@ def test_end_before_start_and_future_start_shown_beside_fields_nothing_saved(qtb
     form.end_edit.setFocus()
     qtbot.keyClick(form.end_edit, Qt.Key.Key_Down)          # the year: a year earlier than the start
     qtbot.keyClick(form.end_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
     assert form.isVisible()
     assert form.errors["ended_at"].isVisible()
     assert "ends before it starts" in form.errors["ended_at"].text()
@@ -102,6 +106,7 @@ def test_end_before_start_and_future_start_shown_beside_fields_nothing_saved(qtb
     form.start_edit.setFocus()
     qtbot.keyClick(form.start_edit, Qt.Key.Key_Up)          # ... and the start too
     qtbot.keyClick(form.start_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
     assert "in the future" in form.errors["started_at"].text()
     assert not form.errors["venue_id"].isVisible()
     assert visits.count_visits(session) == 0
@@ -117,9 +122,11 @@ def test_unknown_venue_is_refused_and_new_venue_can_be_added_inline(qtbot, page,
     assert venue_form.name_edit.text() == "Nyhavn corner"
     qtbot.keyClicks(venue_form.kind_combo, "Street")
     qtbot.keyClick(venue_form.name_edit, Qt.Key.Key_Return)
-    assert not venue_form.isVisible()
+    written(qtbot, venue_form)
+    assert not shown(venue_form)
     assert form.venue_combo.currentText() == "Nyhavn corner"
     qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    written(qtbot, form)
     [row] = visits.list_visits(session)
     assert row.venue_name == "Nyhavn corner"
     assert venues.get_venue(session, row.visit.venue_id).kind == "street_area"
@@ -170,6 +177,7 @@ def test_venues_tab_new_venue_search_and_history(qtbot, page, session, venue) ->
     qtbot.keyClicks(form.name_edit, "Blue House")
     qtbot.keyClicks(form.municipality_edit, "Aarhus")
     qtbot.keyClick(form.municipality_edit, Qt.Key.Key_Return)
+    written(qtbot, form)
     assert [v.name for v in venues.list_venues(session)] == ["Blue House", "Lotus Massage"]
     qtbot.keyClick(tab.table, Qt.Key.Key_F, CTRL)
     qtbot.keyClicks(tab.search_edit, "odense")
@@ -199,3 +207,44 @@ def test_the_venues_list_is_filled_when_its_tab_first_shows(qtbot, page, venue) 
     tab.kind_combo.setCurrentIndex(0)
     page.tabs.setCurrentWidget(tab)                  # building the page did not wait for the list
     assert tab.filled and tab.model.index(0, 0).data() == "Lotus Massage"
+
+
+def test_a_visit_is_written_on_a_thread_of_its_own_and_a_second_enter_writes_nothing(qtbot, page, session, venue,
+                                                                                       monkeypatch) -> None:
+    """A commit waits for the disk: the window keeps answering meanwhile, the form is disabled, and pressing
+    Enter again while the write runs does not write the visit twice."""
+    real_create = visits.create_visit
+    writers: list[int] = []
+    release = threading.Event()
+
+    def slow_create(*args, **kwargs):
+        writers.append(threading.get_ident())
+        release.wait(10)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(visits, "create_visit", slow_create)
+    form = _new_visit_form(qtbot, page)
+    type_choice(qtbot, form.venue_combo, "Lotus Massage")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: len(writers) == 1)
+    assert writers[0] != threading.get_ident()
+    assert not form.isEnabled() and form.saving is not None
+    form.save()                                             # Enter again, from the keyboard's shortcut
+    qtbot.wait(50)
+    release.set()
+    written(qtbot, form)
+    assert not shown(form)
+    assert len(writers) == 1 and visits.count_visits(session) == 1
+    assert page.visits_tab.model.rowCount() == 1 and page.visits_tab.message.text() == "Visit saved."
+
+
+def test_a_visit_refused_by_the_service_on_the_thread_shows_its_problems_and_the_form_stays(qtbot, page, session,
+                                                                                          venue) -> None:
+    form = _new_visit_form(qtbot, page)
+    type_choice(qtbot, form.venue_combo, "Lotus Massage")
+    form.start_edit.set_moment(datetime.now().astimezone() + timedelta(days=400))
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, form)
+    assert shown(form) and form.isEnabled()
+    assert "in the future" in form.errors["started_at"].text()
+    assert visits.count_visits(session) == 0
