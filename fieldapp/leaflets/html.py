@@ -15,6 +15,8 @@ from fieldapp.leaflets import pictograms
 from fieldapp.leaflets.content import LeafletContent, Section
 from fieldapp.leaflets.fonts import families_for
 
+MIN_SHEET_PT = 9.0   # the smallest type on a sheet (A4, A5, bilingual): a tired reader, a dim room
+
 _RTL_CHARS = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
@@ -84,7 +86,8 @@ def _title_block(content: LeafletContent, base: float, logo_size: tuple[int, int
 
 
 def _footer(content: LeafletContent, base: float) -> str:
-    return _para(content.footer, content.language.rtl, f"font-size:{base * 0.8:.1f}pt; margin-top:{base:.1f}pt;")
+    size = max(base * 0.8, MIN_SHEET_PT)
+    return _para(content.footer, content.language.rtl, f"font-size:{size:.1f}pt; margin-top:{base:.1f}pt;")
 
 
 def leaflet_html(content: LeafletContent, base: float, leading: int = 100,
