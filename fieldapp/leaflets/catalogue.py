@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -33,6 +34,8 @@ from fieldapp.leaflets import facts
 from fieldapp.leaflets.errors import CatalogueError
 from fieldapp.leaflets.languages import TAGS, VARIANTS
 from fieldapp.resources import resource
+
+PROJECT = "fieldapp"
 
 CATALOGUE_DIR = resource("leaflets")
 SOURCE_TAG = "en"
@@ -49,10 +52,11 @@ class TranslationStatus:
     reviewed_on: date | None = None
     reviewed_hash: str = ""
     edited_since_review: bool = False
+    reviewed_by_team: bool = False  # "reviewed" by one of the text's own translators, or by the project
 
     @property
     def is_draft(self) -> bool:
-        return self.state != "reviewed" or self.edited_since_review
+        return self.state != "reviewed" or self.edited_since_review or self.reviewed_by_team
 
 
 @dataclass(frozen=True)
@@ -141,15 +145,33 @@ def fields_problem(text: str) -> str:
     return ""
 
 
+def plain(text: str) -> str:
+    """Letters and digits only, case-folded and NFKC-normalised, for comparing names."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def from_team(translated_by: str, name: str, organisation: str) -> bool:
+    """Whether a reviewer is one of the team that wrote the text: its translators (``X-Translated-By``, names
+    separated by commas) or the project itself. Checked when a review is recorded and again whenever the
+    catalogue is read, so a hand-edited header cannot make the team its own reviewer."""
+    team = {plain(part) for part in re.split(r"[,;()]", translated_by) if plain(part)}
+    return plain(name) in team or plain(organisation) in team or PROJECT in plain(organisation) \
+        or PROJECT in plain(name)
+
+
 def _status(header: dict[str, str], tag: str, version: str) -> TranslationStatus:
     state = header.get("X-Translation-Status", "draft").lower()
     if state not in STATES:
         raise CatalogueError(_("The {tag} leaflet catalogue has an unknown translation status.").format(tag=tag))
     reviewed_on = header.get("X-Reviewed-On", "")
     reviewed_hash = header.get("X-Reviewed-Hash", "")
-    status = TranslationStatus(state, header.get("X-Translated-By", ""), header.get("X-Reviewed-By", ""),
+    translated_by, reviewed_by = header.get("X-Translated-By", ""), header.get("X-Reviewed-By", "")
+    reviewer = re.fullmatch(r"(.+) \((.+)\)", reviewed_by)
+    status = TranslationStatus(state, translated_by, reviewed_by,
                                date.fromisoformat(reviewed_on) if reviewed_on else None, reviewed_hash,
-                               edited_since_review=state == "reviewed" and reviewed_hash != version)
+                               edited_since_review=state == "reviewed" and reviewed_hash != version,
+                               reviewed_by_team=state == "reviewed" and (
+                                   reviewer is None or from_team(translated_by, *reviewer.groups())))
     if state == "reviewed" and not (status.reviewed_by and status.reviewed_on):
         raise CatalogueError(_("The {tag} leaflet catalogue says “reviewed” but not by whom and when.").format(
             tag=tag))

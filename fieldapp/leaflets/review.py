@@ -31,7 +31,6 @@ from fieldapp.leaflets.languages import VARIANTS, language
 from fieldapp.storage.atomic import read_untrusted, write_atomic
 
 MAX_BYTES = 1 << 20
-PROJECT = "fieldapp"
 _STANDARD_HEADER = ("Project-Id-Version", "Language", "MIME-Version", "Content-Type", "Content-Transfer-Encoding")
 _ONLY_FOR = {"intro.women": "women", "rights.housing_women": "women", "intro.men": "men",
              "rights.housing_men": "men", "rights.union": "men", "intro.minor": "minor", "minor.protect": "minor",
@@ -186,21 +185,16 @@ def compare(tag: str, incoming: Incoming) -> list[Change]:
             for key in _ordered(texts) if cat.messages.get(key, "") != texts[key]]
 
 
-def _plain(text: str) -> str:
-    """Letters and digits only, case-folded and NFKC-normalised, for comparing names."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
-
 
 def check_reviewer(tag: str, name: str, organisation: str) -> str:
     """``"Name (Organisation)"`` for a reviewer from outside the team; ``CatalogueError`` otherwise. The team
     is the catalogue's translators (``X-Translated-By``, names separated by commas) and the project itself."""
     name, organisation = " ".join(name.split()), " ".join(organisation.split())
-    if not _plain(name) or not _plain(organisation) or any(ch in name + organisation for ch in "\\\"()"):
+    if not catalogue.plain(name) or not catalogue.plain(organisation) \
+            or any(ch in name + organisation for ch in "\\\"()"):
         raise CatalogueError(_("A review needs the reviewer's name and organisation."))
     translated_by = catalogue.read_header(catalogue.path_for(tag)).get("X-Translated-By", "")
-    team = {_plain(part) for part in re.split(r"[,;()]", translated_by) if _plain(part)}
-    if _plain(name) in team or _plain(organisation) in team or PROJECT in _plain(organisation) \
-            or PROJECT in _plain(name):
+    if catalogue.from_team(translated_by, name, organisation):
         raise CatalogueError(_("Only someone from outside the team that wrote the {tag} text can review it.")
                              .format(tag=tag))
     return f"{name} ({organisation})"

@@ -90,6 +90,25 @@ def test_only_an_outside_reviewer_marks_a_language_reviewed_and_any_edit_undoes_
     assert stamped.stamped and stamped.status.state == "draft" and not stamped.status.reviewed_by
 
 
+@pytest.mark.parametrize("reviewer", ["fieldapp developers (fieldapp)", "Ane Jensen (Field App)", "Ane Jensen",
+                                      "{translator} (Elsewhere)"])
+def test_a_review_written_into_the_header_by_hand_by_the_team_leaves_the_language_a_draft(catalogues, reviewer) -> None:
+    """The outsider rule holds when the catalogue is read, not only when the review command records it."""
+    assert run("leaflet-texts", "import", "--lang", "da", str(review.export("da", catalogues / "x.po")), "--apply",
+               "--reviewed-by", "Ane Jensen", "--reviewer-organisation", "Dansk Tolkeservice") == ExitCode.OK
+    catalogue.load.cache_clear()
+    assert not catalogue.load("da").status.is_draft
+    translator = catalogue.load("da").status.translated_by.split(",")[0].strip()
+    path = catalogues / "da.po"
+    text = path.read_text("utf-8").replace("X-Reviewed-By: Ane Jensen (Dansk Tolkeservice)",
+                                           "X-Reviewed-By: " + reviewer.format(translator=translator))
+    path.write_text(text, "utf-8")
+    catalogue.load.cache_clear()
+    status = catalogue.load("da").status
+    assert status.state == "reviewed" and not status.edited_since_review
+    assert status.reviewed_by_team and status.is_draft
+
+
 def test_a_stale_translation_of_changed_english_is_refused(catalogues) -> None:
     _edit(catalogues / "en.po", "card.body", "Free help in your language, whenever you need it.")
     po = (catalogues / "en.po").read_text("utf-8").replace(
