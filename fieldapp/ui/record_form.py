@@ -298,7 +298,7 @@ class RecordForm(QDialog):
 
     def _stored(self, stored: object) -> None:
         self.saving = None
-        if not isValid(self):                  # closed by a lock meanwhile
+        if not isValid(self) or not self._session.is_open:      # closed by a lock meanwhile: the pages are gone
             return
         self.dirty = False
         self.saved.emit(stored)
@@ -353,6 +353,9 @@ class RecordForm(QDialog):
         super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override: the window's close button
+        if self.saving is not None:            # the write decides: it closes the form, or shows what it refused
+            event.ignore()
+            return
         if self.dirty and self.isVisible() and not self._discard_ok():
             event.ignore()
             return

@@ -230,7 +230,9 @@ def test_a_visit_is_written_on_a_thread_of_its_own_and_a_second_enter_writes_not
     assert writers[0] != threading.get_ident()
     assert not form.isEnabled() and form.saving is not None
     form.save()                                             # Enter again, from the keyboard's shortcut
+    form.close()                                            # the window's close button: the write decides
     qtbot.wait(50)
+    assert form.isVisible()
     release.set()
     written(qtbot, form)
     assert not shown(form)
