@@ -30,11 +30,12 @@ LANGUAGES = {
     "HU": ("hu",),
 }
 
-GENDERS = {"woman": 90, "man": 6, "transgender": 3, "unknown": 1}
+GENDERS = {"woman": 88, "man": 8, "transgender": 3, "unknown": 1}
 AGE_MEAN, AGE_SD, AGE_RANGE = 31, 8, (18, 62)
 
-VENUE_KINDS = {"massage_clinic": 42, "street_area": 14, "house_apartment": 16, "escort_online": 12, "drop_in": 5,
-               "prison_asylum": 5, "other": 6}
+VENUE_KINDS = {"massage_clinic": 40, "street_area": 14, "house_apartment": 15, "escort_online": 11, "drop_in": 5,
+               "construction_site": 2, "farm_greenhouse": 2, "restaurant_kitchen": 2, "car_wash": 1, "cleaning": 1,
+               "warehouse": 1, "prison_asylum": 4, "other": 2}
 REGIONS = {"hovedstaden": 40, "sjaelland": 12, "syddanmark": 20, "midtjylland": 18, "nordjylland": 10}
 MUNICIPALITIES = {
     "hovedstaden": ("København", "Frederiksberg", "Gentofte", "Hvidovre", "Ballerup", "Helsingør", "Hillerød"),
@@ -51,6 +52,12 @@ VENUE_NOUNS = {
     "house_apartment": ("house", "apartment", "flat"),
     "escort_online": ("escort profiles", "online ads", "dating app contacts"),
     "drop_in": ("drop-in", "café"),
+    "construction_site": ("building site", "renovation site", "road works"),
+    "farm_greenhouse": ("farm", "greenhouses", "nursery"),
+    "restaurant_kitchen": ("restaurant", "kitchen", "takeaway"),
+    "car_wash": ("car wash", "hand car wash"),
+    "cleaning": ("cleaning crew", "office cleaning"),
+    "warehouse": ("warehouse", "logistics centre"),
     "prison_asylum": ("asylum centre", "prison visits"),
     "other": ("hostel", "workers' camp", "farm housing"),
 }
@@ -68,6 +75,9 @@ EXPLOITATION = {
     "woman": {"sexual": 80, "forced_labour": 6, "slavery_like": 3, "undetermined": 8, "other": 3},
     "man": {"forced_labour": 45, "criminal_activities": 35, "sexual": 8, "undetermined": 12},
 }
+INDUSTRIES = {"construction": 25, "agriculture": 20, "restaurant_hotel": 20, "warehouse_transport": 12, "cleaning": 10,
+              "car_wash": 5, "manufacturing": 3, "domestic": 3, "other": 2}
+CRIME_FORMS = {"cannabis": 35, "drugs": 25, "theft": 25, "benefit_fraud": 10, "other": 5}
 MATERIALS = {"leaflet": 50, "wallet_card": 15, "health_kit": 30, "other": 5}
 
 HEALTH_REASONS = {"sti_test": 60, "contraception": 12, "pregnancy": 7, "abortion_referral": 3,

@@ -124,10 +124,13 @@ class PeopleMaker:
         exploitation = ()
         if indicators and rng.random() < 0.6:
             exploitation = (pick(rng, dist.EXPLOITATION["man" if life.person.gender == "man" else "woman"]),)
+        industry = pick(rng, dist.INDUSTRIES) if "forced_labour" in exploitation else ""
+        crime_forms = (pick(rng, dist.CRIME_FORMS),) if "criminal_activities" in exploitation else ()
         follow_up, done = self._follow_up(moment)
         return Contact(id=self.ids.next(), person_id=life.person.id, kind=kind, occurred_at=moment,
                        visit_id=visit.id if visit else None, topics=pick_some(rng, dist.TOPICS, 2),
                        services=pick_some(rng, dist.SERVICES, 2), indicators=indicators, exploitation=exploitation,
+                       industry=industry, crime_forms=crime_forms,
                        follow_up=follow_up, follow_up_done=done, created_by=self.staff.author,
                        note=rng.choice(dist.CONTACT_NOTES) if rng.random() < 0.15 else "")
 

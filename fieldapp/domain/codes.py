@@ -21,8 +21,39 @@ VENUE_KINDS = {
     "street_area": N_("Street area"),
     "house_apartment": N_("House or apartment"),
     "escort_online": N_("Escort or online"),
-    "drop_in": N_("Drop-in centre"),
+    # Workplaces where men and women in forced labour are met (domain facts: construction, restaurants,
+    # warehouses, agriculture, transport; the Padborg case), and institutions (HopeNow's prisons and asylum centres).
+    "construction_site": N_("Construction site"),
+    "farm_greenhouse": N_("Farm or greenhouse"),
+    "restaurant_kitchen": N_("Restaurant or kitchen"),
+    "car_wash": N_("Car wash"),
+    "cleaning": N_("Cleaning company or site"),
+    "warehouse": N_("Warehouse or transport"),
     "prison_asylum": N_("Prison or asylum centre"),
+    "drop_in": N_("Drop-in centre"),
+    "other": N_("Other"),
+}
+
+# The industry of the work a person is exploited in, as CMM's annual report groups forced labour.
+INDUSTRIES = {
+    "construction": N_("Construction"),
+    "agriculture": N_("Agriculture and horticulture"),
+    "restaurant_hotel": N_("Restaurants and hotels"),
+    "cleaning": N_("Cleaning"),
+    "car_wash": N_("Car wash"),
+    "warehouse_transport": N_("Warehouses and transport"),
+    "manufacturing": N_("Manufacturing"),
+    "domestic": N_("Domestic work"),
+    "sex_industry": N_("Prostitution and the sex industry"),
+    "other": N_("Other"),
+}
+
+# Forms of forced crime (domain facts: "strafbare handlinger: theft, drug sale/transport, cannabis production").
+CRIME_FORMS = {
+    "theft": N_("Theft or shoplifting"),
+    "drugs": N_("Drug sale or transport"),
+    "cannabis": N_("Cannabis cultivation"),
+    "benefit_fraud": N_("Benefit fraud"),
     "other": N_("Other"),
 }
 

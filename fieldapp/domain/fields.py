@@ -137,6 +137,8 @@ class ContactFields(RecordFields, record=Contact):
     services = Field(CODES, N_("Ser&vices"), codes=codes.SERVICES)
     indicators = Field(CODES, N_("&Indicators seen"), codes=codes.INDICATORS)
     exploitation = Field(CODES, N_("Suspected e&xploitation"), codes=codes.EXPLOITATION_FORMS)
+    industry = Field(CODE, N_("Industr&y of the work"), codes=codes.INDUSTRIES, optional=True)
+    crime_forms = Field(CODES, N_("Forms of forced cri&me"), codes=codes.CRIME_FORMS)
     follow_up = Field(DAY, N_("&Follow up on"), optional=True)
     note = Field(NOTE, N_("&Note"), max_length=1000)
 

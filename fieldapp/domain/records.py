@@ -75,6 +75,8 @@ class Contact:
     id: str | None = None
     exploitation: tuple[str, ...] = ()   # suspected EXPLOITATION_FORMS codes
     follow_up_done: bool = False
+    industry: str = ""                   # INDUSTRIES code of the work, "" when not known or not relevant
+    crime_forms: tuple[str, ...] = ()    # CRIME_FORMS codes, with suspected forced criminal activities only
 
 
 @dataclass

@@ -178,6 +178,8 @@ def _contact(contact: Contact, check: _Checker) -> None:
     check.past("occurred_at", contact.occurred_at)
     if contact.follow_up is not None and contact.follow_up < as_utc(contact.occurred_at).astimezone().date():
         check.add("follow_up", _("The follow-up date is before the contact."))
+    if contact.crime_forms and "criminal_activities" not in contact.exploitation:
+        check.add("crime_forms", _("Tick “Forced criminal activities” under suspected exploitation first."))
 
 
 def _health(health: HealthContact, check: _Checker) -> None:

@@ -153,6 +153,53 @@ def people(conn: Connection, now: Period, before: Period) -> Section:
                                                           indicators_table(conn, now, before)))
 
 
+# -- exploitation, work and crime (CMM's groupings) ---------------------------------------------
+
+AGE_CLASSES = {"child": N_("Children (under 18)"), "adult": N_("Adults"), "unknown": N_("Age unknown")}
+
+
+def exploitation_table(conn: Connection, now: Period) -> Table:
+    """People by suspected form of exploitation, with columns by gender and by age class, as CMM's annual
+    report groups victims."""
+    found = report_repo.people_by_code_gender_age(conn, "exploitation", now.low, now.high, now.year)
+    counts: dict[tuple[str, str], int] = {}
+    for form, gender, age, n in found:
+        counts[(form, "g:" + gender)] = counts.get((form, "g:" + gender), 0) + n
+        counts[(form, "a:" + age)] = counts.get((form, "a:" + age), 0) + n
+    rows = _axis(codes.EXPLOITATION_FORMS, (f for f, _g, _a, _n in found))
+    cols = [("g:" + code, label) for code, label in _axis(codes.GENDERS, (g for _f, g, _a, _n in found))]
+    cols += [("a:" + code, _(label)) for code, label in AGE_CLASSES.items()]
+    return _two_way("exploitation_people", _("People by suspected form of exploitation, gender and age"), rows,
+                    cols, counts, chart="",
+                    note=_("The gender columns and the age columns each count the people of a row. A person can "
+                           "be suspected of more than one form, so the rows do not add up."))
+
+
+def _people_by(conn: Connection, column: str, period: Period) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for code, _gender, _age, n in report_repo.people_by_code_gender_age(conn, column, period.low, period.high,
+                                                                        period.year):
+        counts[code] = counts.get(code, 0) + n
+    return counts
+
+
+def industries_table(conn: Connection, now: Period, before: Period) -> Table:
+    a, b = _people_by(conn, "industry", now), _people_by(conn, "industry", before)
+    return _compare("industries", _("People by industry of the work"), _axis(codes.INDUSTRIES, [*a, *b]), a, b,
+                    note=_("A person counts once for each industry their contacts name."))
+
+
+def crime_forms_table(conn: Connection, now: Period, before: Period) -> Table:
+    a, b = _people_by(conn, "crime_forms", now), _people_by(conn, "crime_forms", before)
+    return _compare("crime_forms", _("People by form of forced crime"), _axis(codes.CRIME_FORMS, [*a, *b]), a, b,
+                    note=_("A person can be forced into more than one form of crime, so the rows do not add up."))
+
+
+def exploitation(conn: Connection, now: Period, before: Period) -> Section:
+    return Section("exploitation", _("Exploitation, work and crime"), (
+        exploitation_table(conn, now), industries_table(conn, now, before), crime_forms_table(conn, now, before)))
+
+
 # -- referrals and materials --------------------------------------------------------------------
 
 def referrals(conn: Connection, now: Period) -> Section:

@@ -26,13 +26,14 @@ from fieldapp.reports.suppression import DEFAULT_K, SECONDARY_MARK, Shown, exact
 from fieldapp.security.session import Session
 from fieldapp.storage import report_repo
 
-SECTION_KEYS = ("activity", "people", "referrals", "materials", "health", "legal")
+SECTION_KEYS = ("activity", "people", "exploitation", "referrals", "materials", "health", "legal")
 PACKET_VERSION = 1
 
 
 def section_titles() -> dict[str, str]:
     return {"activity": _("Outreach activity"), "people": _("People and indicators"),
-            "referrals": _("Referrals to CMM"), "materials": _("Materials"), "health": _("Health"),
+            "exploitation": _("Exploitation, work and crime"), "referrals": _("Referrals to CMM"),
+            "materials": _("Materials"), "health": _("Health"),
             "legal": _("Legal pilot")}
 
 
@@ -44,7 +45,7 @@ def may_see_legal(session: Session) -> bool:
 def available_sections(session: Session) -> tuple[str, ...]:
     """The sections this user may see, in report order."""
     session.require("records")
-    allowed = {"activity", "people", "materials"}
+    allowed = {"activity", "people", "exploitation", "materials"}
     if report_repo.has_table(session.conn, "referrals"):
         allowed.add("referrals")
     if session.can("health"):
@@ -96,6 +97,7 @@ def build_report(session: Session, start: date, end: date, sections: tuple[str, 
     builders = {
         "activity": lambda: build.activity(session.conn, now, before, "referrals" in available_sections(session)),
         "people": lambda: build.people(session.conn, now, before),
+        "exploitation": lambda: build.exploitation(session.conn, now, before),
         "referrals": lambda: build.referrals(session.conn, now),
         "materials": lambda: build.materials(session.conn, now),
         "health": lambda: build.health(session.conn, now, before),

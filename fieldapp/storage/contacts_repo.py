@@ -24,24 +24,24 @@ from fieldapp.storage.connection import Connection
 from fieldapp.storage.people_repo import refresh_contact_dates
 
 _FIELDS = ("person_id, visit_id, kind, occurred_at, topics, services, indicators, exploitation, follow_up,"
-           " follow_up_done, note, created_by")
+           " follow_up_done, note, created_by, industry, crime_forms")
 _COLUMNS = "id, " + _FIELDS
-_INSERT = f"INSERT INTO contacts (id, {_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_WIDTH = 13
+_WIDTH = len(_COLUMNS.split(","))
+_INSERT = f"INSERT INTO contacts (id, {_FIELDS}) VALUES ({', '.join('?' * _WIDTH)})"
 
 
 def _row(row) -> Contact:
     return Contact(id=row[0], person_id=row[1], visit_id=row[2], kind=row[3], occurred_at=moment_from_text(row[4]),
                    topics=split_codes(row[5]), services=split_codes(row[6]), indicators=split_codes(row[7]),
                    exploitation=split_codes(row[8]), follow_up=date_from_text(row[9]), follow_up_done=bool(row[10]),
-                   note=row[11], created_by=row[12])
+                   note=row[11], created_by=row[12], industry=row[13], crime_forms=split_codes(row[14]))
 
 
 def _values(contact: Contact) -> tuple:
     return (contact.person_id, contact.visit_id, contact.kind, moment_text(contact.occurred_at),
             join_codes(contact.topics), join_codes(contact.services), join_codes(contact.indicators),
             join_codes(contact.exploitation), date_text(contact.follow_up), int(contact.follow_up_done),
-            contact.note, contact.created_by)
+            contact.note, contact.created_by, contact.industry, join_codes(contact.crime_forms))
 
 
 def insert_contact(conn: Connection, contact: Contact) -> Contact:

@@ -86,6 +86,25 @@ def people_by_nationality_gender_age(conn: Connection, low: str, high: str,
         " GROUP BY nationality, gender, age_group", (year, low, high)).fetchall()
 
 
+_GROUPED_COLUMNS = ("exploitation", "industry", "crime_forms")
+
+
+def people_by_code_gender_age(conn: Connection, column: str, low: str, high: str,
+                              year: int) -> list[tuple[str, str, str, int]]:
+    """People whose contacts in the period name a code in ``column`` (suspected exploitation forms, the industry
+    of the work, forms of forced crime), by that code, gender and age class (``child`` under 18, ``adult``,
+    ``unknown``): a person counts once per code, however many contacts name it, as CMM counts victims."""
+    if column not in _GROUPED_COLUMNS:
+        raise ValueError(column)
+    return conn.execute(
+        "SELECT f.code, p.gender, CASE WHEN p.age IS NULL OR p.age < 0 OR p.age > 120 THEN 'unknown'"
+        "  WHEN p.age < 18 THEN 'child' ELSE 'adult' END AS age_class, count(*) FROM ("
+        f"  SELECT DISTINCT c.person_id, j.value AS code FROM contacts c, {_codes('c.' + column)} j"
+        f"  WHERE c.occurred_at >= ? AND c.occurred_at < ? AND c.{column} != '' AND j.value != '') f"
+        " JOIN (SELECT id, gender, coalesce(age_estimate, ? - birth_year) AS age FROM people) p ON p.id = f.person_id"
+        " GROUP BY f.code, p.gender, age_class", (low, high, year)).fetchall()
+
+
 def referrals_by_form_status(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
     """Referrals created in the period by suspected exploitation form and packet status."""
     return conn.execute(

@@ -54,6 +54,9 @@ class ContactForm(RecordForm):
         self.services = self.add(ContactFields.services, rows=4, objectName="contactServices")
         self.indicators = self.add(ContactFields.indicators, rows=4, objectName="contactIndicators")
         self.exploitation = self.add(ContactFields.exploitation, rows=3, objectName="contactExploitation")
+        self.industry_combo = self.add(ContactFields.industry, blank=lambda: _("Not known or not relevant"),
+                                       objectName="contactIndustry")
+        self.crime_forms = self.add(ContactFields.crime_forms, rows=3, objectName="contactCrimeForms")
         self.follow_up = self.add(ContactFields.follow_up, objectName="contactFollowUp")
         self.note_edit = self.add(ContactFields.note, objectName="contactNote")
         self.health = HealthSection(self) if self._session.can("health") else None
@@ -81,6 +84,8 @@ class ContactForm(RecordForm):
         self.services.set_checked(contact.services)
         self.indicators.set_checked(contact.indicators)
         self.exploitation.set_checked(contact.exploitation)
+        self.industry_combo.set_code(contact.industry)
+        self.crime_forms.set_checked(contact.crime_forms)
         self.follow_up.set_day(contact.follow_up)
         self.note_edit.setText(contact.note)
         if self.health is not None:
@@ -110,7 +115,8 @@ class ContactForm(RecordForm):
         return Contact(person_id=self.person.id, kind=self.kind_combo.code(), occurred_at=self.when_edit.moment(),
                        visit_id=self.visit_combo.code() or None, topics=self.topics.checked(),
                        services=self.services.checked(), indicators=self.indicators.checked(),
-                       exploitation=self.exploitation.checked(), follow_up=self.follow_up.day(),
+                       exploitation=self.exploitation.checked(), industry=self.industry_combo.code(),
+                       crime_forms=self.crime_forms.checked(), follow_up=self.follow_up.day(),
                        follow_up_done=base.follow_up_done if base else False, note=self.note_edit.text().strip(),
                        created_by=base.created_by if base else None, id=base.id if base else None)
 

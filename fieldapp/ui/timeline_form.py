@@ -14,10 +14,12 @@ from fieldapp.domain.codes import (
     ASSAULT_BY,
     ASSAULT_KINDS,
     CONTACT_KINDS,
+    CRIME_FORMS,
     EXPLOITATION_FORMS,
     GENDERS,
     HEALTH_REASONS,
     INDICATORS,
+    INDUSTRIES,
     LEGAL_TOPICS,
     SERVICES,
     TOPICS,
@@ -70,7 +72,9 @@ def entry_details(entry: TimelineEntry) -> str:
             else _("Details restricted to legal advisers")
     contact = entry.contact
     parts = [code_text(TOPICS, contact.topics), code_text(SERVICES, contact.services),
-             code_text(INDICATORS, contact.indicators), code_text(EXPLOITATION_FORMS, contact.exploitation)]
+             code_text(INDICATORS, contact.indicators), code_text(EXPLOITATION_FORMS, contact.exploitation),
+             code_text(INDUSTRIES, (contact.industry,) if contact.industry else ()),
+             code_text(CRIME_FORMS, contact.crime_forms)]
     if entry.health is not None:
         parts += _health_text(entry.health)
     if entry.legal is not None:

@@ -70,6 +70,17 @@ def test_contacts_look_like_the_domain_facts(sample) -> None:
     assert {c.kind for c in sample.contacts if c.visit_id is not None} <= {"venue", "street"}
 
 
+def test_men_in_forced_labour_and_crime_and_the_workplaces_they_are_met_at(sample) -> None:
+    men = {p.id for p in sample.people if p.gender == "man"}
+    labour = [c for c in sample.contacts if "forced_labour" in c.exploitation]
+    crime = [c for c in sample.contacts if "criminal_activities" in c.exploitation]
+    assert labour and all(c.industry for c in labour) and {c.industry for c in labour} >= {"construction"}
+    assert crime and all(c.crime_forms for c in crime) and all(c.person_id in men for c in crime)
+    assert not any(c.industry for c in sample.contacts if "forced_labour" not in c.exploitation)
+    workplaces = {"construction_site", "farm_greenhouse", "restaurant_kitchen", "car_wash", "cleaning", "warehouse"}
+    assert workplaces & {v.kind for v in sample.venues}
+
+
 def test_full_scale_generation() -> None:
     data = generate(20000, seed=3, today=TODAY)
     assert (len(data.people), len(data.visits), len(data.contacts)) == (20000, 20000, 100000)

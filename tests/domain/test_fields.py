@@ -20,6 +20,7 @@ from fieldapp.domain.fields import (
     RECORD_FIELDS,
     REFERENCE,
     TEXT,
+    ContactFields,
     Field,
     HealthFields,
     MaterialFields,
@@ -102,6 +103,8 @@ def test_a_code_list_field_takes_its_codes_and_names_the_others(fields, field: F
     changes = {field.name: some}
     if field is HealthFields.tests_taken:                  # a test taken must have been offered
         changes["tests_offered"] = some
+    if field is ContactFields.crime_forms:                 # forced crime must be suspected first
+        changes["exploitation"] = ("criminal_activities",)
     assert field.name not in problems(replace(GOOD_BY_RECORD[fields.record], **changes), NOW)
     assert _problems_with(fields, field, (*some, "no_such_code"))[field.name] == "Unknown code: no_such_code."
 

@@ -251,3 +251,32 @@ def test_a_follow_up_saved_anywhere_shows_in_the_follow_ups_tab_a_turn_later(qtb
     assert page.follow_ups.model.rowCount() == 0                     # not in the same turn as the save
     qtbot.waitUntil(lambda: page.follow_ups.model.rowCount() == 1, timeout=5_000)
     assert page.follow_ups.count_label.text() == "1 follow-up due"
+
+
+def test_forced_labour_and_forced_crime_typed_in_with_the_industry(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(alias="Tomasz", gender="man"))
+    page.people_tab.show_person(person.id)
+    qtbot.keyClick(page.people_tab.panel.contact_button, Qt.Key.Key_Space)
+    form = page.people_tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    for checks, text in ((form.exploitation, "Forced"), (form.crime_forms, "Cannabis")):
+        checks.setFocus()
+        qtbot.keyClicks(checks, text)
+        qtbot.keyClick(checks, Qt.Key.Key_Space)
+    form.industry_combo.setFocus()
+    qtbot.keyClicks(form.industry_combo, "Agri")
+    qtbot.keyClick(form.industry_combo, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert shown(form) and "Forced criminal activities" in form.errors["crime_forms"].text()
+    assert contacts.timeline(session, person.id) == []
+    form.exploitation.setFocus()
+    qtbot.keyClick(form.exploitation, Qt.Key.Key_Down)               # forced labour, then forced crime
+    qtbot.keyClick(form.exploitation, Qt.Key.Key_Space)
+    qtbot.keyClick(form.exploitation, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert not shown(form)
+    [entry] = contacts.timeline(session, person.id)
+    assert entry.contact.exploitation == ("forced_labour", "criminal_activities")
+    assert entry.contact.industry == "agriculture" and entry.contact.crime_forms == ("cannabis",)
+    details = page.people_tab.panel.model.index(0, 3).data()
+    assert "Agriculture and horticulture" in details and "Cannabis cultivation" in details

@@ -47,7 +47,7 @@ def test_defaults_to_this_year_and_hides_exact_for_non_coordinators(page):
     assert page.from_edit.date() == QDate(QDate.currentDate().year(), 1, 1)
     assert page.exact_check.isHidden()
     keys = [page.report_combo.itemData(i) for i in range(page.report_combo.count())]
-    assert keys == ["activity", "people", "referrals", "materials"]
+    assert keys == ["activity", "people", "exploitation", "referrals", "materials"]
 
 
 def test_shows_the_chosen_report_suppressed(page, qtbot):
