@@ -205,8 +205,9 @@ _RIGHTS = {
 RIGHTS_KEYS = ("rights.assessment", *dict.fromkeys(key for keys in _RIGHTS.values() for key in keys))
 
 # What the vault records about a person, in the reader's words, with the fields each line stands for
-# (tests/leaflets check that every column of those tables is named here or is technical). Health and legal
-# lines print only where the organisation offers that service.
+# (tests/leaflets check that every column of those tables is named here or is technical, and that every table
+# named whole, "table.*", exists in the vault). Health and legal lines print only where the organisation offers
+# that service.
 RECORDED: dict[str, tuple[str, ...]] = {
     "record.alias": ("people.alias",),
     "record.profile": ("people.gender", "people.age_estimate", "people.birth_year", "people.nationality",
@@ -215,11 +216,14 @@ RECORDED: dict[str, tuple[str, ...]] = {
     "record.meetings": ("people.first_contact", "people.last_contact", "contacts.kind", "contacts.occurred_at",
                         "contacts.visit_id", "contacts.topics", "contacts.services", "contacts.follow_up",
                         "contacts.follow_up_done"),
-    "record.indicators": ("contacts.indicators", "contacts.exploitation"),
+    # the forms of exploitation the worker notes include the industry of forced labour and the forms of forced crime
+    "record.indicators": ("contacts.indicators", "contacts.exploitation", "contacts.industry", "contacts.crime_forms"),
     "record.notes": ("contacts.note",),
     "record.health": ("health_contacts.*",),
     "record.legal": ("legal_sessions.*",),
-    "record.referral": ("referrals.*",),
+    # a referral to CMM (only with consent): what the person agreed to share, the assessment (residence status,
+    # whether they want to go to the police) and CMM's replies
+    "record.referral": ("referrals.*", "referral_consents.*", "referral_assessments.*", "referral_replies.*"),
 }
 _SERVICE_OF_RECORD = {"record.health": "health", "record.legal": "legal"}
 

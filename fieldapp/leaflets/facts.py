@@ -24,7 +24,8 @@ class Figure:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a rights line comes from: the document, the passage it restates, and who decides."""
+    """Where a rights line comes from: the document, the passage it restates, and who decides (the bodies, by
+    their Danish name where the leaflet prints one, separated by ";"; "" for a line that decides nothing)."""
 
     document: str
     passage: str
@@ -97,6 +98,8 @@ SOURCES: dict[str, Source] = {
     "minor.representative": Source(
         "Action plan 2026–2029, unaccompanied children", "Uledsagede børn får udpeget en personlig "
         "repræsentant, der varetager barnets interesser.", "the municipality"),
+    # rights.police and rights.union grant and decide nothing (support does not depend on the police; a union
+    # may help), so they name no decider; every other rights line names who decides in its text.
     "rights.police": Source(
         _SUPPORT, "Tilbuddene afhænger ikke af, om personen samarbejder med politiet i efterforskningen eller "
         "vidner mod deres bagmænd."),

@@ -64,11 +64,11 @@ def test_a_catalogue_with_a_wrong_placeholder_is_rejected(tmp_path, monkeypatch)
 def test_reviewed_needs_a_reviewer_and_a_date() -> None:
     with pytest.raises(CatalogueError):
         catalogue._status({"X-Translation-Status": "reviewed"}, "da", "0123456789")
-    status = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer",
+    status = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer (Outside Org)",
                                 "X-Reviewed-On": "2026-05-01", "X-Reviewed-Hash": "0123456789"}, "da",
                                "0123456789")
     assert not status.is_draft and status.reviewed_on == date(2026, 5, 1)
-    edited = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer",
+    edited = catalogue._status({"X-Translation-Status": "reviewed", "X-Reviewed-By": "A. Reviewer (Outside Org)",
                                 "X-Reviewed-On": "2026-05-01", "X-Reviewed-Hash": "0123456789"}, "da",
                                "9876543210")
     assert edited.is_draft and edited.edited_since_review
