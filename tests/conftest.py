@@ -138,5 +138,7 @@ def _collections_as_usual():
     so no window of one test outlives it into the next."""
     import gc
 
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)         # a window's collector leaves the oldest generation to quiet moments

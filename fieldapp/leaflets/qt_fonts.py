@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 
 from fieldapp.errors import FieldappError
@@ -9,6 +11,7 @@ from fieldapp.i18n import _
 from fieldapp.leaflets.fonts import font_faces
 
 _registered: set[str] = set()
+_registering = threading.Lock()     # Qt's font database is thread-safe; this keeps each face added once
 
 
 def ensure_application() -> QGuiApplication:
@@ -21,8 +24,15 @@ def ensure_application() -> QGuiApplication:
 
 
 def register_fonts() -> None:
-    """Add every leaflet face to Qt's font database; raises if a font file is missing or unreadable."""
+    """Add every leaflet face to Qt's font database; raises if a font file is missing or unreadable. Safe from
+    any thread once the application exists (the unlock does it in its own, so the first leaflet shown does not
+    hold the window for the quarter second it takes)."""
     ensure_application()
+    with _registering:
+        _register()
+
+
+def _register() -> None:
     for face in font_faces():
         key = str(face.path)
         if key in _registered:

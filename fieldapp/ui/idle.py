@@ -42,6 +42,10 @@ class IdleWatcher(QObject):
     def poke(self) -> None:
         self._last = self._clock()
 
+    def idle_seconds(self) -> float:
+        """Seconds of wall time since the last input."""
+        return self._clock() - self._last
+
     def check(self) -> None:
         if self._armed and self._clock() - self._last >= self._timeout:
             self.stop()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
@@ -62,6 +63,7 @@ class LeafletsPage(QWidget):
         self._pack: list[pack.PackItem] = []
         self._stale = True             # laid out when first shown, not while the vault unlocks
         self.warm_task: Task | None = None
+        self.saving: Task | None = None          # a PDF being written
         self._build()
         self._connect()
         self.retranslate()
@@ -273,14 +275,35 @@ class LeafletsPage(QWidget):
         return self._print([self._laid], None)
 
     def save_leaflet(self) -> bool:
-        """Save the chosen leaflet as a PDF where the user says; True if it was written."""
+        """Save the chosen leaflet as a PDF where the user says; True once it is drawn and its writing started (a
+        stick can take seconds to write: that runs off the window's thread, ``saving``, and the status line says
+        when it is written or why not)."""
         if self._laid is None or not self._confirm_draft([self._laid]):
             return False
         tag, fmt, partner = self.choice()
         path = self._ask_pdf_path(f"leaflet-{tag}-{self.variant()}-{fmt}{'-' + partner if partner else ''}.pdf")
         if not path:
             return False
-        return self._write_pdf([self._laid], path, None)
+        data = qt_render.paint_pdf([self._laid])
+        if data is None:
+            return False
+        self.status.setText(_("Saving …"))
+        self.saving = Task(self, _("Saving the leaflet …"), lambda _progress: qt_render.write_pdf(data, path),
+                           quiet_ms=300)
+        self.saving.finished_ok.connect(lambda _none: self._saved(path))
+        self.saving.finished_error.connect(self._not_saved)
+        self.saving.start()
+        return True
+
+    def _saved(self, path: str) -> None:
+        self.saving = None
+        if isValid(self):
+            self.status.setText(_("Saved: {path}").format(path=path))
+
+    def _not_saved(self, message: str) -> None:
+        self.saving = None
+        if isValid(self):
+            self.status.setText(message)
 
     # packs ------------------------------------------------------------------------------------------------------
     def add_to_pack(self) -> None:

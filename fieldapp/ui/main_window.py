@@ -58,10 +58,11 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._holders: dict[str, QWidget] = {}          # stand-ins of the pages not built yet
         self._untranslated: list[str] = []              # built pages not yet said in the language chosen last
-        self.collector = memory.Collector(lambda: self.session is not None or self.unlock_page.busy(), self)
         self._last_page = ""   # the page shown when the vault locked (its name only): shown again after unlock
         self._retention_done: tuple[int, int] | None = None
         self.idle = IdleWatcher(300, self)
+        self.collector = memory.Collector(lambda: self.session is not None or self.unlock_page.busy(),
+                                          self.idle.idle_seconds, lambda: bool(tasks.pending()), self)
         self.platform_lock = PlatformLockWatcher(self)
         self.clipboard = SensitiveClipboard(self)          # the one every copy of vault data goes through
         self.copy_filter = SensitiveCopyFilter(self.clipboard, self)

@@ -68,9 +68,16 @@ def record_table(name: str, model: LazyTableModel) -> QTableView:
     table.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
     table.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
     # Fitted in the next turn of the event loop: filling a list and measuring it are two short waits, not one long.
-    model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and QTimer.singleShot(
-        0, table, lambda: fit_columns(table)))
+    # Once a list has been fitted to rows, a refill (after a save, a filter) keeps the widths: columns that jump
+    # at every keystroke are hard to read, and measuring again held the window each time.
+    model.rowsInserted.connect(lambda _parent, first, _last: first == 0 and not table.property("fitted")
+                               and QTimer.singleShot(0, table, lambda: _fit_once(table)))
     return table
+
+
+def _fit_once(table: QTableView) -> None:
+    fit_columns(table)
+    table.setProperty("fitted", table.model().rowCount() > 0)
 
 
 class _SearchKeys(QObject):

@@ -10,6 +10,7 @@ window keeps painting meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,9 @@ class Unlocked:
 
 def open_vault(path: Path, user: str, passphrase: str) -> Unlocked:
     """Unlock, then the scheduled retention run (when it is due and this user may run it); the pages' code is
-    imported meanwhile too, so building them costs the window little."""
+    imported meanwhile too, and the leaflets' fonts registered, so building and showing them costs the window
+    little."""
+    from fieldapp.leaflets.qt_fonts import register_fonts
     from fieldapp.ui.pages import import_pages
 
     unlocked = _retained(members.unlock(path, user, passphrase))
@@ -56,6 +59,8 @@ def open_vault(path: Path, user: str, passphrase: str) -> Unlocked:
     except BaseException:
         unlocked.session.close()
         raise
+    with contextlib.suppress(FieldappError):     # a missing font is said where leaflets are made, not here
+        register_fonts()
     return unlocked
 
 

@@ -14,3 +14,8 @@ def written(qtbot, form) -> None:
 def shown(form) -> bool:
     """The form is still open (a saved form closes, and Qt deletes it soon after)."""
     return isValid(form) and form.isVisible()
+
+
+def pdf_written(qtbot, page) -> None:
+    """Wait for the Leaflets page to finish writing a PDF (the write runs on a task's thread)."""
+    qtbot.waitUntil(lambda: page.saving is None, timeout=15_000)

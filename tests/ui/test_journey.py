@@ -18,7 +18,7 @@ from fieldapp.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.leaflets.helpers import complete_org
 from tests.referral.helpers import crowd, setup_channel
-from tests.ui.helpers import written
+from tests.ui.helpers import pdf_written, written
 from tests.ui.test_desk import shown_window
 from tests.ui.test_shell import _type_unlock
 from tests.ui.test_visits_page import type_choice
@@ -138,6 +138,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *args: (str(out), "")))
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *args: QMessageBox.StandardButton.Yes))
     qtbot.keyClick(leaflets.save_button, Qt.Key.Key_Space)
+    pdf_written(qtbot, leaflets)
     assert out.is_file() and out.read_bytes().startswith(b"%PDF")
 
     # 5. Refer her, from her record; the referral shows in Referrals at once.

@@ -15,6 +15,7 @@ from fieldapp.records import organisation
 from fieldapp.ui import tasks
 from fieldapp.ui.leaflets_page import LeafletsPage
 from tests.leaflets.helpers import complete_org
+from tests.ui.helpers import pdf_written
 
 
 @pytest.fixture
@@ -77,8 +78,21 @@ def test_save_as_pdf_warns_about_a_draft_first(qtbot, page, monkeypatch, tmp_pat
     assert asked and "Arabic" in asked[0] and not out.exists()
     _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    pdf_written(qtbot, page)
     assert out.is_file() and len(PdfReader(out).pages) >= 1
     assert str(out) in page.status.text()
+
+
+def test_a_pdf_that_cannot_be_written_says_so_and_leaves_nothing(qtbot, page, monkeypatch, tmp_path) -> None:
+    """The write runs off the window's thread; a folder that cannot take the file is said on the status line."""
+    not_a_folder = tmp_path / "stick"
+    not_a_folder.write_bytes(b"a file where a folder should be")
+    _save_to(monkeypatch, not_a_folder / "en.pdf")
+    _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert page.save_leaflet() and page.saving is not None
+    pdf_written(qtbot, page)
+    assert "could not be written" in page.status.text()
+    assert not_a_folder.read_bytes() == b"a file where a folder should be"
 
 
 def test_print_goes_through_the_print_dialog(qtbot, page, monkeypatch, tmp_path) -> None:
@@ -156,6 +170,7 @@ def test_the_sheet_for_whom_reaches_preview_pdf_and_pack(qtbot, page, monkeypatc
     out = tmp_path / "men.pdf"
     _save_to(monkeypatch, out)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    pdf_written(qtbot, page)
     text = " ".join(p.extract_text() for p in PdfReader(out).pages)
     assert "3F" in text and "Reden International" not in text
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
@@ -237,6 +252,7 @@ def test_a_reviewed_language_prints_without_asking(qtbot, page, monkeypatch, tmp
     _save_to(monkeypatch, out)
     asked = _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Cancel)
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    pdf_written(qtbot, page)
     assert not asked and out.is_file()
 
 
@@ -292,10 +308,13 @@ def test_the_next_save_opens_in_the_folder_of_the_last_export_and_only_the_folde
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_dialog))
     _answer_draft_warning(monkeypatch, QMessageBox.StandardButton.Yes)
-    assert page.save_leaflet() and (stick / "mai.pdf").is_file()
+    assert page.save_leaflet()
+    pdf_written(qtbot, page)
+    assert (stick / "mai.pdf").is_file()
     folders.flush()                                                       # written off the window's thread
     assert QSettings().value(folders.KEY) == str(stick)                  # the folder, not "mai.pdf"
     assert page.save_leaflet()
+    pdf_written(qtbot, page)
     assert Path(offered[1]).parent == stick and Path(offered[0]).parent != stick
     (stick / "mai.pdf").unlink()
     stick.rmdir()                                                         # the stick was taken out

@@ -270,3 +270,39 @@ def test_long_lived_objects_are_left_out_of_collections_and_everything_is_collec
     window.collector.locked()
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     assert window.session is not None and not window.collector._timer.isActive()    # an unlock stops the wait
+
+
+def test_the_oldest_generation_is_collected_only_when_nobody_waits_on_the_window(qtbot) -> None:
+    """A full collection (70-190 ms at full scale) never comes in the middle of typing: Python collects the young
+    generations itself, the window's collector the oldest, once per quiet spell, with no work running."""
+    import gc
+
+    from fieldapp.ui import memory
+
+    idle, busy, full = [0.0], [False], []
+
+    def seen(phase, info) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(1)
+
+    collector = memory.Collector(lambda: False, lambda: idle[0], lambda: busy[0])
+    assert gc.get_threshold()[2] >= 1 << 30                      # Python itself never starts a full collection
+    gc.callbacks.append(seen)
+    try:
+        collector._collect_if_quiet()
+        assert full == []                                        # someone is typing
+        idle[0], busy[0] = memory.QUIET_MS / 1000 + 1, True
+        collector._collect_if_quiet()
+        assert full == []                                        # quiet, but a save or a sync runs
+        busy[0] = False
+        collector._collect_if_quiet()
+        collector._collect_if_quiet()
+        assert full == [1]                                       # once per quiet spell
+        idle[0] = 0.0
+        collector._collect_if_quiet()
+        idle[0] = memory.QUIET_MS / 1000 + 1
+        collector._collect_if_quiet()
+        assert full == [1, 1]                                    # input came, then quiet again
+    finally:
+        gc.callbacks.remove(seen)
+        collector.deleteLater()
