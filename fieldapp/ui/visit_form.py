@@ -44,6 +44,15 @@ class VisitForm(RecordForm):
         self.resize(720, 760)
         self.venue_combo.setFocus()
 
+    def start_new(self) -> None:
+        """Make a form built ahead ready for a new visit now: the last hour, the venues and team as they are."""
+        self.venue_combo.retranslate()
+        self.team.retranslate()
+        self.load(self._new_visit())
+        self.show_problems({})
+        self.dirty = False
+        self.venue_combo.setFocus()
+
     def _new_visit(self) -> Visit:
         now = datetime.now().astimezone()
         return Visit(venue_id=0, started_at=now - timedelta(hours=1), ended_at=now, team=(self._session.user.id,))

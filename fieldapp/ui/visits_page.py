@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
+from fieldapp import i18n
 from fieldapp.domain.codes import REGIONS, VENUE_KINDS
 from fieldapp.domain.queries import VenueFilter, VisitFilter, VisitRow
 from fieldapp.errors import FieldappError
@@ -63,6 +65,8 @@ class VisitsTab(QWidget):
         super().__init__(parent)
         self._session = session
         self.form: VisitForm | None = None
+        self.spare: VisitForm | None = None      # a new-visit form built ahead, while nobody waits for it
+        self._spare_language = ""
         self._build()
         self._connect()
         self.retranslate()
@@ -124,6 +128,11 @@ class VisitsTab(QWidget):
         return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
     def retranslate(self) -> None:
+        if self.spare is not None and self._spare_language != i18n.current_language():
+            if isValid(self.spare):                 # built in the language before: built anew in a turn of its own
+                self.spare.deleteLater()
+            self.spare = None
+            QTimer.singleShot(0, self, self._make_spare)
         texts = (_("&From"), _("&To"), _("&Venue"), _("&Worker"))
         for label, text in zip(self.filter_labels, texts, strict=True):
             label.setText(text)
@@ -150,6 +159,14 @@ class VisitsTab(QWidget):
         if self._session.is_open:               # not locked since the page was built
             self._venues_wanted = True
             self.refresh_venues()
+            QTimer.singleShot(0, self, self._make_spare)
+
+    def _make_spare(self) -> None:
+        """Build the next new-visit form now, in a turn of its own: Ctrl+N then only fills and shows it (building
+        its rows and lists held the window for about a tenth of a second)."""
+        if self._session.is_open and self.spare is None:
+            self.spare = VisitForm(self._session, None, parent=self)
+            self._spare_language = i18n.current_language()
 
     def refresh_venues(self) -> None:
         self.venue_combo.retranslate()
@@ -168,8 +185,17 @@ class VisitsTab(QWidget):
             self._open_form(visits.get_visit(self._session, row.visit.id))
 
     def _open_form(self, visit) -> None:
-        self.form = VisitForm(self._session, visit, parent=self)
+        spare, self.spare = self.spare, None
+        if visit is None and spare is not None and isValid(spare) \
+                and self._spare_language == i18n.current_language():
+            spare.start_new()
+            self.form = spare
+        else:
+            if spare is not None and isValid(spare):
+                spare.deleteLater()
+            self.form = VisitForm(self._session, visit, parent=self)
         self.form.saved.connect(self._saved)
+        self.form.finished.connect(lambda _result: QTimer.singleShot(0, self, self._make_spare))
         self.form.open()
 
     def _saved(self, visit) -> None:
@@ -196,6 +222,9 @@ class VisitsTab(QWidget):
 
     def clear(self) -> None:
         close_form(self.form)
+        if self.spare is not None and isValid(self.spare):
+            self.spare.deleteLater()
+        self.spare = None
         self.model.clear()
         self.venue_combo.clear()
         self.worker_combo.clear()

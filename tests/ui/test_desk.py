@@ -272,6 +272,8 @@ def _visible_texts(window) -> list[tuple[str, str]]:
     found = [("statusBar", window.statusBar().currentMessage()), *((f"nav{i}", window.nav.item(i).text())
                                                                      for i in range(window.nav.count()))]
     for child in window.workspace.findChildren(QWidget):
+        if child.window() is not window and not child.window().isVisible():
+            continue                              # a dialog built ahead and not shown (the next visit's form)
         name = child.objectName() or type(child).__name__
         if isinstance(child, QLabel | QAbstractButton):
             found.append((name, child.text()))

@@ -38,6 +38,8 @@ def page(qtbot, session, venue):
 
 
 def _new_visit_form(qtbot, page):
+    page.activateWindow()                       # a closed form leaves no window active (offscreen)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
     page.visits_tab.table.setFocus()
     qtbot.keyClick(page.visits_tab.table, Qt.Key.Key_N, CTRL)
     form = page.visits_tab.form
@@ -250,3 +252,29 @@ def test_a_visit_refused_by_the_service_on_the_thread_shows_its_problems_and_the
     assert shown(form) and form.isEnabled()
     assert "in the future" in form.errors["started_at"].text()
     assert visits.count_visits(session) == 0
+
+
+def test_the_next_new_visit_form_is_built_ahead_and_starts_empty_with_todays_venues(qtbot, page, session,
+                                                                                    venue) -> None:
+    tab = page.visits_tab
+    qtbot.waitUntil(lambda: tab.spare is not None)
+    spare = tab.spare
+    form = _new_visit_form(qtbot, page)
+    assert form is spare and tab.spare is None
+    type_choice(qtbot, form.venue_combo, "Lotus Massage")
+    qtbot.keyClicks(form.note_edit, "First round")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, form)
+    venues.create_venue(session, Venue(name="Harbour Street", kind="street_area", municipality="Aarhus"))
+    qtbot.waitUntil(lambda: tab.spare is not None and tab.spare is not spare)
+    second = _new_visit_form(qtbot, page)
+    assert second.note_edit.text() == "" and not second.dirty and second.venue_combo.code() in (0, "", None)
+    assert second.venue_combo.findText("Harbour Street") >= 0                 # a venue made since it was built
+    started = second.start_edit.moment()
+    assert timedelta(minutes=55) < datetime.now().astimezone() - started < timedelta(minutes=65)
+    second.reject()
+    qtbot.waitUntil(lambda: tab.spare is not None)
+    from fieldapp import i18n
+    i18n.set_language("da")
+    third = _new_visit_form(qtbot, page)
+    assert third is not tab.spare and third.save_button.text() == i18n._("&Save") != "&Save"
