@@ -210,12 +210,20 @@ RIGHTS_KEYS = ("rights.assessment", *dict.fromkeys(key for keys in _RIGHTS.value
 # that service.
 RECORDED: dict[str, tuple[str, ...]] = {
     "record.alias": ("people.alias",),
+    # consent to be recorded (agreed, not asked yet and why, or an old import) and the information sheet the
+    # person was given (its language and content version). Someone who refuses is not recorded: the vault keeps
+    # an anonymous count (anonymous_counts: the day, gender and adult or child), which is about no one, so no
+    # line here names it.
+    "record.consent": ("people.record_consent", "people.consent_reason", "people.sheet_language",
+                       "people.sheet_version"),
     "record.profile": ("people.gender", "people.age_estimate", "people.birth_year", "people.nationality",
                        "people.languages"),
     "record.phone": ("people.phone", "people.phone_consent"),
+    # a follow-up's short plan is part of the help agreed at a meeting (its owner, and a person's key worker, are
+    # the team's user numbers: technical, as who wrote a contact is)
     "record.meetings": ("people.first_contact", "people.last_contact", "contacts.kind", "contacts.occurred_at",
                         "contacts.visit_id", "contacts.topics", "contacts.services", "contacts.follow_up",
-                        "contacts.follow_up_done"),
+                        "contacts.follow_up_done", "contacts.follow_up_text"),
     # the forms of exploitation the worker notes include the industry of forced labour and the forms of forced crime
     "record.indicators": ("contacts.indicators", "contacts.exploitation", "contacts.industry", "contacts.crime_forms"),
     "record.notes": ("contacts.note",),

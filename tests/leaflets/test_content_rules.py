@@ -98,11 +98,10 @@ _DECIDER_IN_ENGLISH = {"CMM": "CMM", "Udlændingestyrelsen": "Immigration Servic
 # and a union may help to claim pay. Every other rights line grants or decides something.
 _DECIDES_NOTHING = {"rights.police", "rights.union"}
 # Lines whose decider is named by the line they continue: the reflection period follows the assessment, the
-# shelters follow CMM's support, the representative follows the municipality's duty, and the prepared return is
-# the Return Agency's (named on its money; the children's sheet prints rights.return without those lines).
+# shelters follow CMM's support, the representative follows the municipality's duty. The prepared return names
+# the Return Agency itself: the children's sheet prints rights.return without the lines on its money.
 _NAMED_BY = {"rights.reflection": "rights.assessment", "rights.housing_women": "rights.support",
-             "rights.housing_men": "rights.support", "minor.representative": "minor.protect",
-             "rights.return": "rights.return_plan"}
+             "rights.housing_men": "rights.support", "minor.representative": "minor.protect"}
 
 
 def _deciders(source: facts.Source) -> list[str]:
@@ -130,11 +129,25 @@ def test_every_rights_line_has_its_source_and_who_decides() -> None:
     for key, name in (("rights.assessment", "CMM"), ("rights.assessment", "Immigration Service"),
                       ("rights.extension", "CMM"), ("rights.extension", "Immigration Service"),
                       ("rights.permit", "Immigration Service"), ("rights.punish", "prosecution"),
-                      ("rights.return_cash", "Return Agency"), ("rights.return_plan", "Return Agency")):
+                      ("rights.return", "Return Agency"), ("rights.return_cash", "Return Agency"),
+                      ("rights.return_plan", "Return Agency")):
         assert name in en.text(key), f"{key} does not name {name}"
     assert "as a rule" in en.text("rights.punish") and "serious" in en.text("rights.punish")
     assert "anonymous" in en.text("rights.report")
     assert "{cash_months}" in en.text("rights.return_cash") and "not paid in cash" in en.text("rights.return_plan")
+    # the children's sheet has no line on the return's money, so its return line names the Return Agency itself
+    minor = printed_text(complete_org(), "en", "minor")
+    assert "rights.return_cash" not in content._RIGHTS["minor"] and en.text("rights.return") in minor
+    assert "Return Agency (Hjemrejsestyrelsen)" in en.text("rights.return")
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_every_language_names_who_arranges_the_prepared_return(tag: str) -> None:
+    """The children's sheet has no line on the return's money: its return line names the Return Agency, in
+    every language by the Danish name the money lines use."""
+    cat = catalogue.load(tag)
+    assert "Hjemrejsestyrelsen" in cat.text("rights.return", "minor")
+    assert "Hjemrejsestyrelsen" in printed_text(complete_org(), tag, "minor")
 
 
 def test_english_source_sentences_are_short() -> None:
@@ -161,8 +174,9 @@ def test_services_print_only_when_the_organisation_offers_them() -> None:
 
 def test_the_leaflet_lists_every_field_the_vault_records(session) -> None:
     named = {field for fields in RECORDED.values() for field in fields}
+    # which of the team wrote a contact, looks after a person (key worker) or owns a follow-up: a user's number
     technical = {"people.id", "people.reference", "people.alias_key", "contacts.id", "contacts.person_id",
-                 "contacts.created_by"}
+                 "contacts.created_by", "people.key_worker", "contacts.follow_up_owner"}
     for table in ("people", "contacts"):
         columns = {f"{table}.{row[1]}" for row in session.conn.execute(f"PRAGMA table_info({table})")}
         assert columns - named - technical == set(), "a new field: say so on the leaflet (content.RECORDED)"
@@ -174,6 +188,13 @@ def test_the_leaflet_lists_every_field_the_vault_records(session) -> None:
     assert {"health_contacts", "legal_sessions", "referrals", "referral_consents", "referral_assessments",
             "referral_replies"} <= whole
     assert {table for table in tables if table.startswith("referral")} <= whole, "a new referral table: say so"
+    # Only people and contacts are checked column by column, and whole tables only where RECORDED names them: the
+    # anonymous counts of people who refused to be recorded (the day, gender, adult or child) are about no one,
+    # so the sheet names no line for them. The consent record itself is on people and named (record.consent).
+    assert "anonymous_counts" in tables and "anonymous_counts" not in whole
+    assert set(RECORDED["record.consent"]) == {"people.record_consent", "people.consent_reason",
+                                               "people.sheet_language", "people.sheet_version"}
+    assert list(RECORDED).index("record.consent") == list(RECORDED).index("record.alias") + 1
 
 
 # Back-translation findings that were fixed (docs/leaflets.md) and must not come back, with their literal sense:
