@@ -190,6 +190,8 @@ def _person(window, watchdog: Watchdog, alias: str) -> None:
     form = tab.form
     QTest.keyClicks(form.alias_edit, alias)
     QTest.keyClicks(form.age_edit, "29")
+    QTest.keyClicks(form.record_combo, "Agreed")
+    QTest.keyClicks(form.sheet_combo, "Thai")
     _keys(form.age_edit, Qt.Key.Key_Return)
     _settle(window)
     if isValid(form) and form.isVisible():     # "this may be someone already recorded": save anyway

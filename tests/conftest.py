@@ -142,3 +142,6 @@ def _collections_as_usual():
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)         # a window's collector leaves the oldest generation to quiet moments
+
+# A person who agreed to be recorded, with the information sheet they were given (people need a consent status).
+AGREED = {"record_consent": "given", "sheet_language": "en", "sheet_version": "1.0"}

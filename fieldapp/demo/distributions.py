@@ -78,6 +78,17 @@ EXPLOITATION = {
 INDUSTRIES = {"construction": 25, "agriculture": 20, "restaurant_hotel": 20, "warehouse_transport": 12, "cleaning": 10,
               "car_wash": 5, "manufacturing": 3, "domestic": 3, "other": 2}
 CRIME_FORMS = {"cannabis": 35, "drugs": 25, "theft": 25, "benefit_fraud": 10, "other": 5}
+# Consent to be recorded: most agree with the sheet in their language; some were not asked yet (and why); older
+# records came from spreadsheets. Those who refuse are counted anonymously (REFUSED_PER_PERSON of the people kept).
+RECORD_CONSENT = {"given": 82, "not_asked": 10, "historic_import": 8}
+NOT_ASKED_REASONS = {"not_safe": 40, "no_language": 25, "no_time": 25, "distressed": 10}
+REFUSED_PER_PERSON = 0.06
+SHEETS = ("da", "en", "th", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu", "fr", "tl", "fa")
+SHEET_VERSION = "1.0"     # a numbered sheet, as printed before content versions were computed
+WITH_KEY_WORKER = 0.3        # people with a key worker of their own
+FOLLOW_UP_PLANS = ("Bring leaflets in her language", "Ask how the doctor's visit went", "Check the new address",
+                   "Call about the legal advice appointment", "Bring a health kit", "Ask about the debt again",
+                   "Offer to go with her to the drop-in")
 MATERIALS = {"leaflet": 50, "wallet_card": 15, "health_kit": 30, "other": 5}
 
 HEALTH_REASONS = {"sti_test": 60, "contraception": 12, "pregnancy": 7, "abortion_referral": 3,

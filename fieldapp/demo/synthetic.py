@@ -29,6 +29,7 @@ class SyntheticData:
     contacts: list[Contact] = field(default_factory=list)
     health: list[HealthContact] = field(default_factory=list)
     legal: list[LegalSession] = field(default_factory=list)
+    refusals: list[tuple[date, str, str]] = field(default_factory=list)  # day, gender, age class: counted only
 
     def records(self) -> list:
         return [*self.venues, *self.visits, *self.people, *self.contacts, *self.health, *self.legal]
@@ -100,7 +101,15 @@ def generate(people: int, seed: int = 0, *, today: date | None = None, staff: St
     maker = PeopleMaker(rng, anchor, staff, ids)
     data.people = maker.people(people)
     data.contacts, data.health, data.legal = maker.contacts(data.people, data.venues, data.visits, 5 * people)
+    data.refusals = _refusals(random.Random(seed + 1), anchor.date(), round(people * dist.REFUSED_PER_PERSON))
     return data
+
+
+def _refusals(rng: random.Random, today: date, count: int) -> list[tuple[date, str, str]]:
+    """People met who refused to be recorded, over the last three years (a generator of their own, so the
+    records above stay as they were for a seed)."""
+    return [(today - timedelta(days=rng.randint(1, 1095)), pick(rng, dist.GENDERS),
+             "child" if rng.random() < 0.03 else "adult") for _ in range(count)]
 
 
 def invalid_records(data: SyntheticData, now: datetime | None = None) -> list[tuple[object, dict[str, str]]]:

@@ -46,11 +46,17 @@ class PeopleMaker:
         age = max(dist.AGE_RANGE[0], min(dist.AGE_RANGE[1], round(rng.gauss(dist.AGE_MEAN, dist.AGE_SD))))
         which = rng.random()
         phone = f"+45 00{rng.randint(0, 999999):06d}" if rng.random() < dist.PHONE_WITH_CONSENT else ""
+        languages = self._languages(nationality)
+        consent = pick(rng, dist.RECORD_CONSENT)
+        sheet = next((code for code in languages if code in dist.SHEETS), "en") if consent == "given" else ""
         return Person(id=person_id, reference=self._reference(), alias=self._alias(), gender=gender,
                       age_estimate=age if which < 0.7 else None,
                       birth_year=self.anchor.year - age if 0.7 <= which < 0.9 else None,
                       nationality=nationality if rng.random() > 0.05 else "",
-                      languages=self._languages(nationality), phone=phone, phone_consent=bool(phone))
+                      languages=languages, phone=phone, phone_consent=bool(phone), record_consent=consent,
+                      consent_reason=pick(rng, dist.NOT_ASKED_REASONS) if consent == "not_asked" else "",
+                      sheet_language=sheet, sheet_version=dist.SHEET_VERSION if sheet else "",
+                      key_worker=rng.choice(self.staff.team) if rng.random() < dist.WITH_KEY_WORKER else None)
 
     def _alias(self) -> str:
         rng = self.rng
@@ -127,10 +133,11 @@ class PeopleMaker:
         industry = pick(rng, dist.INDUSTRIES) if "forced_labour" in exploitation else ""
         crime_forms = (pick(rng, dist.CRIME_FORMS),) if "criminal_activities" in exploitation else ()
         follow_up, done = self._follow_up(moment)
+        plan = rng.choice(dist.FOLLOW_UP_PLANS) if follow_up else ""
         return Contact(id=self.ids.next(), person_id=life.person.id, kind=kind, occurred_at=moment,
                        visit_id=visit.id if visit else None, topics=pick_some(rng, dist.TOPICS, 2),
                        services=pick_some(rng, dist.SERVICES, 2), indicators=indicators, exploitation=exploitation,
-                       industry=industry, crime_forms=crime_forms,
+                       industry=industry, crime_forms=crime_forms, follow_up_text=plan,
                        follow_up=follow_up, follow_up_done=done, created_by=self.staff.author,
                        note=rng.choice(dist.CONTACT_NOTES) if rng.random() < 0.15 else "")
 

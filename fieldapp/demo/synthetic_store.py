@@ -57,6 +57,8 @@ def store(session: Session, people: int, seed: int, progress: Callable[[int, int
             visits_repo.bulk_insert_visits(conn, data.visits)
             report(3, STEPS)
             people_repo.bulk_insert_people(conn, data.people)
+            for day, gender, age_class in data.refusals:
+                people_repo.add_anonymous_count(conn, day, gender, age_class, session.user.id)
             report(4, STEPS)
             contacts_repo.bulk_insert_contacts(conn, data.contacts)
             health_repo.bulk_insert_health_contacts(conn, data.health)

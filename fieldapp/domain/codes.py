@@ -170,6 +170,27 @@ LEGAL_TOPICS = {
     "other": N_("Other"),
 }
 
+# Whether the person agreed that we keep a record of them (asked with the information sheet, whose language and
+# version are kept). Someone who refuses is not recorded: only an anonymous count is kept. "historic_import" is
+# for records brought in from old spreadsheets, where nobody can say now what was asked.
+CHILD_UNDER = 18     # a child under the action plan's duty to protect children, and in CMM's figures
+
+RECORD_CONSENT = {
+    "given": N_("Agreed that we keep a record"),
+    "refused": N_("Refused: count anonymously only"),
+    "not_asked": N_("Not asked yet"),
+    "historic_import": N_("Historic record, imported"),
+}
+RECORD_CONSENT_CHOSEN = ("given", "refused", "not_asked")     # what a worker can choose; the import sets the last
+
+NOT_ASKED_REASONS = {
+    "not_safe": N_("Not safe to ask now: someone was watching or listening"),
+    "no_language": N_("No shared language and no interpreter"),
+    "no_time": N_("No time: the meeting was too short"),
+    "distressed": N_("The person was too distressed to ask"),
+    "before_app": N_("Recorded before the app asked for consent"),
+}
+
 # ISO 639-1 codes offered in pickers; labels come from babel in the UI language.
 LANGUAGES = ("da", "en", "th", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu",
              "fr", "tl", "yo", "ig", "sw", "ti", "so", "fa", "ps", "de", "sq", "sr", "km")

@@ -124,6 +124,12 @@ class PersonFields(RecordFields, record=Person):
     languages = Field(CODES, N_("&Languages"), codes=language_codes)
     phone_consent = Field(BOOL, N_("Phone"), tick=N_("The person agreed that we keep a phone number (&consent)"))
     phone = Field(TEXT, N_("P&hone number"))
+    key_worker = Field(MEMBER, N_("Key &worker"), optional=True, required=N_("Choose the key worker."))
+    record_consent = Field(CODE, N_("Consent to &record"), codes=codes.RECORD_CONSENT,
+                           required=N_("Say whether the person agreed that we keep a record."))
+    consent_reason = Field(CODE, N_("Why not as&ked"), codes=codes.NOT_ASKED_REASONS, optional=True)
+    sheet_language = Field(CODE, N_("Information &sheet"), codes=codes.LANGUAGES, optional=True)
+    sheet_version = Field(TEXT, shown=False, max_length=20)
     first_contact = Field(DAY, shown=False)
     last_contact = Field(DAY, shown=False)
 
@@ -140,6 +146,8 @@ class ContactFields(RecordFields, record=Contact):
     industry = Field(CODE, N_("Industr&y of the work"), codes=codes.INDUSTRIES, optional=True)
     crime_forms = Field(CODES, N_("Forms of forced cri&me"), codes=codes.CRIME_FORMS)
     follow_up = Field(DAY, N_("&Follow up on"), optional=True)
+    follow_up_text = Field(TEXT, N_("Follow-up &plan"), max_length=120)
+    follow_up_owner = Field(MEMBER, N_("Who follows it &up"), optional=True, required=N_("Choose who follows it up."))
     note = Field(NOTE, N_("&Note"), max_length=1000)
 
 

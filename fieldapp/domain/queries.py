@@ -67,4 +67,5 @@ class FollowUp:
     due: date
     occurred_on: date                    # the day of the contact that asked for it
     reply_id: str = ""                   # an interview CMM booked (then contact_id is "")
-    what: str = ""                       # what to do, in words, when it is not a contact's follow-up
+    what: str = ""                       # what to do, in words (a contact's follow-up plan, or an interview's)
+    owner: int | None = None             # the user whose follow-up it is

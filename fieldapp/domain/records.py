@@ -58,6 +58,11 @@ class Person:
     last_contact: date | None = None
     reference: str = ""                  # stable opaque internal reference
     id: str | None = None
+    record_consent: str = ""             # RECORD_CONSENT code; required
+    consent_reason: str = ""             # NOT_ASKED_REASONS code, with "not_asked" only
+    sheet_language: str = ""             # the information sheet the person was given (with "given")
+    sheet_version: str = ""              # and its content version, as printed at its foot
+    key_worker: int | None = None        # the user who looks after this person (None: nobody in particular)
 
 
 @dataclass
@@ -77,6 +82,8 @@ class Contact:
     follow_up_done: bool = False
     industry: str = ""                   # INDUSTRIES code of the work, "" when not known or not relevant
     crime_forms: tuple[str, ...] = ()    # CRIME_FORMS codes, with suspected forced criminal activities only
+    follow_up_text: str = ""             # what to do by the follow-up date, in a few words
+    follow_up_owner: int | None = None   # the user who follows it up (None: the person's key worker, else the author)
 
 
 @dataclass

@@ -71,7 +71,9 @@ class _Checker:
             self.add(field.name, _("Keep this under {limit} characters.").format(limit=field.max_length))
 
     def code(self, field: Field, value: str) -> None:
-        if value not in field.allowed():
+        if not value and field.required:
+            self.add(field.name, _(field.required))
+        elif value not in field.allowed():
             self.add(field.name, _("Unknown code: {code}.").format(code=value or "—"))
 
     def codes(self, field: Field, values: Iterable[str]) -> None:
@@ -141,11 +143,34 @@ def _materials(visit: Visit, check: _Checker) -> None:
         seen.add((material.kind, material.language))
 
 
+# A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one from
+# before content versions were computed: the same rule for a person's consent to be recorded and a referral's.
+SHEET_VERSION = re.compile(r"[0-9a-f]{10}|[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
+
+
 def _person(person: Person, check: _Checker) -> None:
     _ages(person, check)
     _phone(person, check)
+    _record_consent(person, check)
     check.past_day("first_contact", person.first_contact)
     check.past_day("last_contact", person.last_contact)
+
+
+def _record_consent(person: Person, check: _Checker) -> None:
+    """Consent to be recorded: someone who refused is never a record (an anonymous count is kept instead); not
+    asked needs its reason; agreed needs the sheet the person was given."""
+    consent = person.record_consent
+    if consent == "refused":
+        check.add("record_consent", _("Someone who refuses is not recorded: count them anonymously instead."))
+    if consent == "not_asked" and not person.consent_reason:
+        check.add("consent_reason", _("Say why the person was not asked yet."))
+    if consent != "not_asked" and person.consent_reason:
+        check.add("consent_reason", _("A reason is given only when the person was not asked."))
+    if consent == "given":
+        if not person.sheet_language:
+            check.add("sheet_language", _("Choose the language of the information sheet the person was given."))
+        elif not SHEET_VERSION.fullmatch(person.sheet_version):
+            check.add("sheet_language", _("This information sheet has no version: print it again from Leaflets."))
 
 
 def _ages(person: Person, check: _Checker) -> None:
@@ -178,6 +203,8 @@ def _contact(contact: Contact, check: _Checker) -> None:
     check.past("occurred_at", contact.occurred_at)
     if contact.follow_up is not None and contact.follow_up < as_utc(contact.occurred_at).astimezone().date():
         check.add("follow_up", _("The follow-up date is before the contact."))
+    if contact.follow_up is None and (contact.follow_up_text.strip() or contact.follow_up_owner is not None):
+        check.add("follow_up", _("Give the day of the follow-up, or leave its plan and owner empty."))
     if contact.crime_forms and "criminal_activities" not in contact.exploitation:
         check.add("crime_forms", _("Tick “Forced criminal activities” under suspected exploitation first."))
 

@@ -132,9 +132,10 @@ def _hidden_kinds(session: Session) -> tuple[str, ...]:
     return tuple(kind for kind in RESTRICTED_KINDS if not may_see(session, kind))
 
 
-def count_follow_ups_due(session: Session, until: date | None = None) -> int:
+def count_follow_ups_due(session: Session, until: date | None = None, *, mine: bool = False) -> int:
     session.require("records")
-    return contacts_repo.count_follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session))
+    return contacts_repo.count_follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session),
+                                              session.user.id if mine else None)
 
 
 def follow_ups_due(session: Session, until: date | None = None, offset: int = 0,
@@ -145,11 +146,13 @@ def follow_ups_due(session: Session, until: date | None = None, offset: int = 0,
     return contacts_repo.follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session), offset, limit)
 
 
-def follow_ups_pager(session: Session, until: date | None = None) -> Pager[FollowUp]:
+def follow_ups_pager(session: Session, until: date | None = None, *, mine: bool = False) -> Pager[FollowUp]:
+    """Open follow-ups due up to ``until``; ``mine``: only the signed-in user's (their own, or for people whose key
+    worker they are, or on contacts they wrote that name nobody)."""
     session.require("records")
-    day, hidden = until or date.today(), _hidden_kinds(session)
-    return Pager(lambda: contacts_repo.count_follow_ups_due(session.conn, day, hidden),
-                 lambda offset, limit: contacts_repo.follow_ups_due(session.conn, day, hidden, offset, limit))
+    day, hidden, owner = until or date.today(), _hidden_kinds(session), session.user.id if mine else None
+    return Pager(lambda: contacts_repo.count_follow_ups_due(session.conn, day, hidden, owner),
+                 lambda offset, limit: contacts_repo.follow_ups_due(session.conn, day, hidden, offset, limit, owner))
 
 
 def complete_follow_up(session: Session, contact_id: str, done: bool = True) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from fieldapp.domain import codes
 from fieldapp.domain.aliases import alias_key, keys_similar
 from fieldapp.domain.places import nationalities_matching
 from fieldapp.domain.queries import PeopleFilter, PeopleQuery
@@ -20,10 +21,16 @@ MAX_SIMILAR = 10
 _ALL = PeopleFilter()
 
 
+AGE_CLASSES = ("child", "adult", "unknown")
+
+
 def create_person(session: Session, person: Person) -> Person:
-    """Store a new person (check ``similar_people`` first to warn about duplicates)."""
+    """Store a new person (check ``similar_people`` first to warn about duplicates). Someone who refused to be
+    recorded is refused here too (``count_refusal``); only an import marks a record "historic"."""
     session.require("records")
     validate(person)
+    if person.record_consent == "historic_import":
+        raise InvalidInput(_("Only an import of old records marks a person as a historic record."))
     with session.write() as conn:
         stored = people_repo.insert_person(conn, replace(person, first_contact=None, last_contact=None))
         audit(session, conn, "person.create", "person", stored.id)
@@ -40,6 +47,31 @@ def update_person(session: Session, person: Person) -> Person:
             raise missing()
         audit(session, conn, "person.update", "person", person.id)
     return stored
+
+
+def count_refusal(session: Session, gender: str, age_class: str, day: date | None = None) -> None:
+    """Someone met who refused to be recorded: an anonymous count (the day, gender, adult or child), no record."""
+    session.require("records")
+    if gender not in codes.GENDERS or age_class not in AGE_CLASSES:
+        raise InvalidInput(_("Choose the gender, and whether the person is a child or an adult."))
+    with session.write() as conn:
+        people_repo.add_anonymous_count(conn, day or date.today(), gender, age_class, session.user.id)
+        audit(session, conn, "person.refused_record", "anonymous_count", None)
+
+
+def count_refusals(session: Session, first: date, last: date) -> int:
+    session.require("records")
+    return people_repo.count_anonymous(session.conn, first, last)
+
+
+def age_class(person: Person, today: date | None = None) -> str:
+    """``child`` under 18, ``adult``, or ``unknown``, from the age estimate or the year of birth."""
+    age = person.age_estimate
+    if age is None and person.birth_year is not None:
+        age = (today or date.today()).year - person.birth_year
+    if age is None:
+        return "unknown"
+    return "child" if age < codes.CHILD_UNDER else "adult"
 
 
 def delete_person(session: Session, person_id: str) -> None:

@@ -9,7 +9,6 @@ audit events name the referral id only.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -44,6 +43,7 @@ from fieldapp.domain.referral import (
     sent_values_of,
     sent_values_read,
 )
+from fieldapp.domain.validation import SHEET_VERSION
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto, reply
@@ -53,10 +53,6 @@ from fieldapp.referral import anonymise, config, packet, summary
 from fieldapp.referral.errors import ConsentMissing, ConsentWithdrawn, KRuleNotMet, NotEditable, ReferralNotFound
 from fieldapp.security.session import Session
 from fieldapp.storage import audit_repo, outbox_repo, people_repo, referral_repo, reply_repo, withdrawal_repo
-
-# A sheet's content version as its footer prints it (leaflets.catalogue.content_hash), or a numbered one
-# from before content versions were computed.
-SHEET_VERSION = re.compile(r"[0-9a-f]{10}|[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
 
 
 @dataclass(frozen=True)

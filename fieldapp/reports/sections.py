@@ -63,12 +63,15 @@ def _compare(key: str, title: str, rows: list, now: Mapping, before: Mapping, **
 def key_figures(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Table:
     a = report_repo.key_counts(conn, now.low, now.high)
     b = report_repo.key_counts(conn, before.low, before.high)
+    a["refused"] = report_repo.refusals_count(conn, now.start.isoformat(), now.end.isoformat())
+    b["refused"] = report_repo.refusals_count(conn, before.start.isoformat(), before.end.isoformat())
     rows = [("visits", _("Outreach visits")), ("people_met", _("People met at visits")),
             ("contacts", _("Contacts")), ("people", _("Unique people contacted"))]
     if with_referrals:
         a["referrals"] = report_repo.referrals_count(conn, now.low, now.high)
         b["referrals"] = report_repo.referrals_count(conn, before.low, before.high)
         rows.append(("referrals", _("Referrals to CMM")))
+    rows.append(("refused", _("People who did not want to be recorded (counted only)")))
     return _compare("key_figures", _("Key figures"), rows, a, b, chart="")
 
 
@@ -237,7 +240,22 @@ def health(conn: Connection, now: Period, before: Period) -> Section:
     table = Table("health", _("Health contacts by reason"), tuple(label for _c, label in rows),
                   (_("Health contacts"), _("Referred to public health care"), _("Health contacts a year before")),
                   cells, col_totals=True)
-    return Section("health", _("Health"), (table,))
+    return Section("health", _("Health"), (table, health_clients(conn, now, before)))
+
+
+def health_clients(conn: Connection, now: Period, before: Period) -> Table:
+    """AmiAmi's health figures as counts of people (the reader computes the shares, so that small counts
+    can be suppressed like any other)."""
+    a = report_repo.health_client_figures(conn, now.low, now.high)
+    b = report_repo.health_client_figures(conn, before.low, before.high)
+    rows = [("people", _("People with a health contact")), ("women", _("of them women")),
+            ("assaulted", _("of them who disclosed an assault")),
+            ("referred", _("of them referred on to public health care")),
+            ("over_two_years", _("of them in contact with the health service for more than two years")),
+            ("nationalities", _("Nationalities among them"))]
+    return _compare("health_clients", _("Health clients: key figures"), rows, a, b, chart="",
+                    note=_("Each person counts once in each row. More than two years: the first health contact "
+                           "was at least 730 days before the last one in the period."))
 
 
 def legal(conn: Connection, now: Period, before: Period) -> Section:

@@ -24,7 +24,7 @@ from fieldapp.storage.connection import Connection
 from fieldapp.storage.people_repo import refresh_contact_dates
 
 _FIELDS = ("person_id, visit_id, kind, occurred_at, topics, services, indicators, exploitation, follow_up,"
-           " follow_up_done, note, created_by, industry, crime_forms")
+           " follow_up_done, note, created_by, industry, crime_forms, follow_up_text, follow_up_owner")
 _COLUMNS = "id, " + _FIELDS
 _WIDTH = len(_COLUMNS.split(","))
 _INSERT = f"INSERT INTO contacts (id, {_FIELDS}) VALUES ({', '.join('?' * _WIDTH)})"
@@ -34,14 +34,17 @@ def _row(row) -> Contact:
     return Contact(id=row[0], person_id=row[1], visit_id=row[2], kind=row[3], occurred_at=moment_from_text(row[4]),
                    topics=split_codes(row[5]), services=split_codes(row[6]), indicators=split_codes(row[7]),
                    exploitation=split_codes(row[8]), follow_up=date_from_text(row[9]), follow_up_done=bool(row[10]),
-                   note=row[11], created_by=row[12], industry=row[13], crime_forms=split_codes(row[14]))
+                   note=row[11], created_by=row[12], industry=row[13], crime_forms=split_codes(row[14]),
+                   follow_up_text=row[15], follow_up_owner=row[16])
 
 
 def _values(contact: Contact) -> tuple:
     return (contact.person_id, contact.visit_id, contact.kind, moment_text(contact.occurred_at),
             join_codes(contact.topics), join_codes(contact.services), join_codes(contact.indicators),
             join_codes(contact.exploitation), date_text(contact.follow_up), int(contact.follow_up_done),
-            contact.note, contact.created_by, contact.industry, join_codes(contact.crime_forms))
+            contact.note, contact.created_by, contact.industry, join_codes(contact.crime_forms),
+            contact.follow_up_text.strip() if contact.follow_up else "",
+            contact.follow_up_owner if contact.follow_up else None)
 
 
 def insert_contact(conn: Connection, contact: Contact) -> Contact:
@@ -113,29 +116,37 @@ def _entry(row, with_health: bool, with_legal: bool) -> TimelineEntry:
 
 # -- follow-ups -------------------------------------------------------------------------------
 
-def _due(until: date, hidden_kinds: tuple[str, ...], *, people: bool = True) -> tuple[str, list]:
+# Whose a follow-up is: its owner; without one, the person's key worker; without one, whoever wrote the contact.
+_OWNER = "coalesce(c.follow_up_owner, p.key_worker, c.created_by)"
+
+
+def _due(until: date, hidden_kinds: tuple[str, ...], *, people: bool = True,
+         owner: int | None = None) -> tuple[str, list]:
     marks = ",".join("?" * len(hidden_kinds))
     hidden = f" AND c.kind NOT IN ({marks})" if marks else ""
-    return ("FROM contacts c" + (" JOIN people p ON p.id = c.person_id" if people else "")
-            + " WHERE c.follow_up IS NOT NULL AND c.follow_up_done = 0 AND c.follow_up <= ?" + hidden,
-            [date_text(until), *hidden_kinds])
+    mine = f" AND {_OWNER} = ?" if owner is not None else ""
+    return ("FROM contacts c" + (" JOIN people p ON p.id = c.person_id" if people or owner is not None else "")
+            + " WHERE c.follow_up IS NOT NULL AND c.follow_up_done = 0 AND c.follow_up <= ?" + hidden + mine,
+            [date_text(until), *hidden_kinds, *([owner] if owner is not None else [])])
 
 
-def count_follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str, ...] = ()) -> int:
-    """The count from the follow-ups index alone: every contact has its person (the foreign key deletes a
-    person's contacts with them), so the count equals the list's length without reading people."""
-    sql, args = _due(until, hidden_kinds, people=False)
+def count_follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str, ...] = (),
+                         owner: int | None = None) -> int:
+    """Without ``owner`` the count comes from the follow-ups index alone: every contact has its person (the foreign
+    key deletes a person's contacts with them), so the count equals the list's length without reading people."""
+    sql, args = _due(until, hidden_kinds, people=False, owner=owner)
     return conn.execute(f"SELECT count(*) {sql}", args).fetchone()[0]
 
 
 def follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str, ...] = (), offset: int = 0,
-                   limit: int = 100) -> list[FollowUp]:
-    """Open follow-ups due on or before ``until`` (contacts of ``hidden_kinds`` left out), most overdue first."""
-    sql, args = _due(until, hidden_kinds)
-    rows = conn.execute(f"SELECT c.id, c.person_id, p.alias, c.kind, c.follow_up, c.occurred_at {sql}"
-                        " ORDER BY c.follow_up, c.id LIMIT ? OFFSET ?", (*args, limit, offset))
-    return [FollowUp(r[0], r[1], r[2], r[3], date_from_text(r[4]), moment_from_text(r[5]).astimezone().date())
-            for r in rows]
+                   limit: int = 100, owner: int | None = None) -> list[FollowUp]:
+    """Open follow-ups due on or before ``until`` (contacts of ``hidden_kinds`` left out), most overdue first;
+    with ``owner``, only that user's (``_OWNER``)."""
+    sql, args = _due(until, hidden_kinds, owner=owner)
+    rows = conn.execute(f"SELECT c.id, c.person_id, p.alias, c.kind, c.follow_up, c.occurred_at, c.follow_up_text,"
+                        f" {_OWNER} {sql} ORDER BY c.follow_up, c.id LIMIT ? OFFSET ?", (*args, limit, offset))
+    return [FollowUp(r[0], r[1], r[2], r[3], date_from_text(r[4]), moment_from_text(r[5]).astimezone().date(),
+                     what=r[6], owner=r[7]) for r in rows]
 
 
 def set_follow_up_done(conn: Connection, contact_id: str, done: bool = True) -> bool:

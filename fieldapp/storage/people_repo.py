@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import PeopleQuery
 from fieldapp.domain.records import Person
-from fieldapp.domain.values import date_from_text, join_codes, split_codes
+from fieldapp.domain.values import date_from_text, date_text, join_codes, split_codes
 from fieldapp.storage import compartments
 from fieldapp.storage.connection import Connection
 
 _COLUMNS = ("id, reference, alias, gender, age_estimate, birth_year, nationality, languages, phone, phone_consent,"
-            " first_contact, last_contact")
+            " first_contact, last_contact, record_consent, consent_reason, sheet_language, sheet_version, key_worker")
 _INSERT = ("INSERT INTO people (id, reference, alias, alias_key, gender, age_estimate, birth_year, nationality,"
-           " languages, phone, phone_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           " languages, phone, phone_consent, record_consent, consent_reason, sheet_language, sheet_version,"
+           " key_worker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def new_reference() -> str:
@@ -27,13 +29,16 @@ def new_reference() -> str:
 def _row(row) -> Person:
     return Person(id=row[0], reference=row[1], alias=row[2], gender=row[3], age_estimate=row[4], birth_year=row[5],
                   nationality=row[6], languages=split_codes(row[7]), phone=row[8], phone_consent=bool(row[9]),
-                  first_contact=date_from_text(row[10]), last_contact=date_from_text(row[11]))
+                  first_contact=date_from_text(row[10]), last_contact=date_from_text(row[11]),
+                  record_consent=row[12], consent_reason=row[13], sheet_language=row[14], sheet_version=row[15],
+                  key_worker=row[16])
 
 
 def _values(person: Person) -> tuple:
     phone = person.phone.strip() if person.phone_consent else ""
     return (person.alias.strip(), alias_key(person.alias), person.gender, person.age_estimate, person.birth_year,
-            person.nationality, join_codes(person.languages), phone, int(person.phone_consent))
+            person.nationality, join_codes(person.languages), phone, int(person.phone_consent), person.record_consent,
+            person.consent_reason, person.sheet_language, person.sheet_version, person.key_worker)
 
 
 def insert_person(conn: Connection, person: Person) -> Person:
@@ -51,7 +56,8 @@ def update_person(conn: Connection, person: Person) -> Person | None:
     """Change what a worker can edit (not the reference nor first/last contact); None if missing."""
     cur = conn.execute(
         "UPDATE people SET alias = ?, alias_key = ?, gender = ?, age_estimate = ?, birth_year = ?, nationality = ?,"
-        " languages = ?, phone = ?, phone_consent = ? WHERE id = ?", (*_values(person), person.id))
+        " languages = ?, phone = ?, phone_consent = ?, record_consent = ?, consent_reason = ?, sheet_language = ?,"
+        " sheet_version = ?, key_worker = ? WHERE id = ?", (*_values(person), person.id))
     return get_person(conn, person.id) if cur.rowcount else None
 
 
@@ -158,3 +164,16 @@ def _references_to_people(conn: Connection) -> list[tuple[str, str]]:
             if row[2] == "people":
                 found.append((table, row[3]))
     return found
+
+
+# -- people who refused to be recorded: counted, never kept ---------------------------------------------------------
+
+def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str,
+                        created_by: int | None) -> None:
+    conn.execute("INSERT INTO anonymous_counts (counted_on, gender, age_class, created_by) VALUES (?, ?, ?, ?)",
+                 (date_text(counted_on), gender, age_class, created_by))
+
+
+def count_anonymous(conn: Connection, first: date, last: date) -> int:
+    return conn.execute("SELECT count(*) FROM anonymous_counts WHERE counted_on >= ? AND counted_on <= ?",
+                        (date_text(first), date_text(last))).fetchone()[0]

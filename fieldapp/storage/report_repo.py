@@ -46,6 +46,12 @@ def key_counts(conn: Connection, low: str, high: str) -> dict[str, int]:
     return {"visits": visits, "people_met": met, "contacts": contacts, "people": people}
 
 
+def refusals_count(conn: Connection, first_day: str, last_day: str) -> int:
+    """People met who refused to be recorded, counted anonymously, on the local days ``first_day``..``last_day``."""
+    return conn.execute("SELECT count(*) FROM anonymous_counts WHERE counted_on >= ? AND counted_on <= ?",
+                        (first_day, last_day)).fetchone()[0]
+
+
 def visits_by_kind_region(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
     return conn.execute("SELECT n.kind, n.region, count(*) FROM visits v JOIN venues n ON n.id = v.venue_id"
                         " WHERE v.started_at >= ? AND v.started_at < ? GROUP BY n.kind, n.region",
@@ -142,6 +148,27 @@ def health_by_reason(conn: Connection, low: str, high: str) -> list[tuple[str, i
         "SELECT h.reason, count(*), sum(h.referred_public_care != 0) FROM health_contacts h"
         " JOIN contacts c ON c.id = h.contact_id WHERE c.occurred_at >= ? AND c.occurred_at < ?"
         " GROUP BY h.reason", (low, high)).fetchall()
+
+
+HEALTH_CLIENT_FIGURES = ("people", "women", "assaulted", "referred", "over_two_years", "nationalities")
+
+
+def health_client_figures(conn: Connection, low: str, high: str) -> dict[str, int]:
+    """People with a health contact in the period, each counted once per figure: all of them, the women,
+    those who disclosed an assault or were referred to public health care at a health contact in the
+    period, those whose first health contact (ever, up to the period's end) was at least 730 days before
+    their last one in the period, and the distinct nationalities recorded for them."""
+    row = conn.execute(
+        "WITH f AS (SELECT c.person_id, max(c.occurred_at) AS last_at, max(trim(h.assaults) != '') AS assaulted,"
+        "  max(h.referred_public_care != 0) AS referred FROM contacts c JOIN health_contacts h ON h.contact_id = c.id"
+        "  WHERE c.occurred_at >= ? AND c.occurred_at < ? GROUP BY c.person_id)"
+        " SELECT count(*), coalesce(sum(p.gender = 'woman'), 0), coalesce(sum(f.assaulted), 0),"
+        " coalesce(sum(f.referred), 0), coalesce(sum(julianday(f.last_at) - julianday("
+        "  (SELECT min(e.occurred_at) FROM contacts e JOIN health_contacts g ON g.contact_id = e.id"
+        "   WHERE e.person_id = f.person_id AND e.occurred_at <= f.last_at)) >= 730), 0),"
+        " count(DISTINCT nullif(trim(p.nationality), ''))"
+        " FROM f JOIN people p ON p.id = f.person_id", (low, high)).fetchone()
+    return dict(zip(HEALTH_CLIENT_FIGURES, row, strict=True))
 
 
 def legal_figures(conn: Connection, low: str, high: str) -> dict[str, int]:

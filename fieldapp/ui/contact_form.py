@@ -13,7 +13,7 @@ from fieldapp.domain.fields import ContactFields
 from fieldapp.domain.queries import VisitFilter
 from fieldapp.domain.records import Contact, Person
 from fieldapp.i18n import _
-from fieldapp.records import contacts, health, legal, visits
+from fieldapp.records import contacts, health, legal, team, visits
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeCombo, moment_text
 from fieldapp.ui.health_form import HealthSection
@@ -58,6 +58,10 @@ class ContactForm(RecordForm):
                                        objectName="contactIndustry")
         self.crime_forms = self.add(ContactFields.crime_forms, rows=3, objectName="contactCrimeForms")
         self.follow_up = self.add(ContactFields.follow_up, objectName="contactFollowUp")
+        self.follow_up_text = self.add(ContactFields.follow_up_text, objectName="contactFollowUpPlan")
+        self.follow_up_owner = self.add(ContactFields.follow_up_owner, CodeCombo(
+            lambda: {u.id: u.name for u in team.team_members(self._session)},
+            lambda: _("The person's key worker"), translate=False, objectName="contactFollowUpOwner"))
         self.note_edit = self.add(ContactFields.note, objectName="contactNote")
         self.health = HealthSection(self) if self._session.can("health") else None
         self.legal = LegalSection(self, self._session.user.id, self._session.user.name) \
@@ -87,6 +91,8 @@ class ContactForm(RecordForm):
         self.industry_combo.set_code(contact.industry)
         self.crime_forms.set_checked(contact.crime_forms)
         self.follow_up.set_day(contact.follow_up)
+        self.follow_up_text.setText(contact.follow_up_text)
+        self.follow_up_owner.set_code(contact.follow_up_owner if contact.follow_up_owner is not None else "")
         self.note_edit.setText(contact.note)
         if self.health is not None:
             self.health.load(health.get_health_contact(self._session, contact.id)
@@ -117,6 +123,8 @@ class ContactForm(RecordForm):
                        services=self.services.checked(), indicators=self.indicators.checked(),
                        exploitation=self.exploitation.checked(), industry=self.industry_combo.code(),
                        crime_forms=self.crime_forms.checked(), follow_up=self.follow_up.day(),
+                       follow_up_text=self.follow_up_text.text().strip(),
+                       follow_up_owner=self.follow_up_owner.code() or None,
                        follow_up_done=base.follow_up_done if base else False, note=self.note_edit.text().strip(),
                        created_by=base.created_by if base else None, id=base.id if base else None)
 

@@ -30,7 +30,7 @@ from fieldapp.ui.code_picker import day_text, nationality_labels
 from fieldapp.ui.contact_form import ContactForm
 from fieldapp.ui.follow_ups_form import FollowUpsTab
 from fieldapp.ui.person_actions import PersonActions
-from fieldapp.ui.person_form import PersonForm
+from fieldapp.ui.person_form import PersonForm, Refusal
 from fieldapp.ui.record_form import close_form, confirmed, lead_to_results, on_keys, record_table
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.timeline_form import PersonPanel, age_text
@@ -154,7 +154,11 @@ class PeopleTab(QWidget):
         form.saved.connect(on_saved)
         form.open()
 
-    def _person_saved(self, person: Person) -> None:
+    def _person_saved(self, person: Person | Refusal) -> None:
+        if isinstance(person, Refusal):
+            self.message.setText(_("Counted anonymously: nothing about the person was kept."))
+            changes.notify(self._session, "people")
+            return
         self.message.setText(_("Person saved."))
         self.reload()
         self.panel.show_person(person)

@@ -48,6 +48,7 @@ from fieldapp.referral import service
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, language_labels, moment_text
 from fieldapp.ui.forms import add_row
+from fieldapp.ui.sheets import sheet_version
 
 
 def interpreter_labels() -> dict[str, str]:
@@ -56,17 +57,6 @@ def interpreter_labels() -> dict[str, str]:
 
     names = {code: interpreter_words([code]) for code in INTERPRETER_LANGUAGES}
     return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
-
-
-def _sheet_version(code: str) -> str:
-    """The current version of the leaflet the person was given, where the app has one."""
-    from fieldapp.leaflets import catalogue
-
-    lang = leaflet_languages.for_code(code)
-    try:
-        return catalogue.load(lang.tag).version if lang else ""
-    except (FieldappError, OSError, KeyError, ValueError):
-        return ""
 
 
 class ReferralWizard(QDialog):
@@ -161,7 +151,7 @@ class ReferralWizard(QDialog):
             self.sheet_language.addItem(lang.code, lang.code)
         self.sheet_version = QLineEdit(objectName="sheetVersion")
         self.sheet_language.currentIndexChanged.connect(
-            lambda _i: self.sheet_version.setText(_sheet_version(self.sheet_language.currentData())))
+            lambda _i: self.sheet_version.setText(sheet_version(self.sheet_language.currentData())))
         self.consent_intro = QLabel()
         self.consent_intro.setWordWrap(True)
         self.consent_form = QFormLayout()
@@ -171,7 +161,7 @@ class ReferralWizard(QDialog):
         self.consent_labels = [add_row(self.consent_form, w)
                                for w in (self.scope, self.sheet_language, self.sheet_version)]
         self.consent_form.addRow(self.scope_note)
-        self.sheet_version.setText(_sheet_version(self.sheet_language.currentData()))
+        self.sheet_version.setText(sheet_version(self.sheet_language.currentData()))
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addLayout(self.consent_form)

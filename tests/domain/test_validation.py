@@ -11,6 +11,7 @@ from fieldapp.domain import validation
 from fieldapp.domain.ids import new_id
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
 from fieldapp.domain.validation import problems
+from tests.conftest import AGREED
 
 RID = {n: new_id() for n in range(1, 10)}      # record ids, by a short name
 V1, C1 = RID[1], RID[1]
@@ -23,7 +24,7 @@ GOOD = {
     "visit": Visit(venue_id=V1, started_at=EARLIER, ended_at=EARLIER + timedelta(hours=2), team=(1, 2), people_met=4,
                    languages=("th", "en"), materials=(Material("leaflet", "th", 5), Material("health_kit", "th", 3)),
                    observations=("lives_at_work",)),
-    "person": Person(alias="Mali", gender="woman", age_estimate=30, nationality="TH", languages=("th", "en"),
+    "person": Person(**AGREED, alias="Mali", gender="woman", age_estimate=30, nationality="TH", languages=("th", "en"),
                      phone="+45 12 34 56 78", phone_consent=True),
     "contact": Contact(person_id=RID[1], kind="venue", occurred_at=EARLIER, visit_id=RID[2], topics=("rights",),
                        services=("leaflet",), indicators=("debt",), exploitation=("sexual",),

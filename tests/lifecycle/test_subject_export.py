@@ -15,7 +15,7 @@ from fieldapp.errors import InvalidInput
 from fieldapp.lifecycle import subject_export
 from fieldapp.records import contacts, health, people
 from fieldapp.security import vault
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 
 ALIAS = "Sentinel Lotus 4e1"
 
@@ -26,7 +26,8 @@ def _person_with_health(vault_path: Path) -> int:
     vault.add_user(session, "Ola", "outreach", "ola passphrase one", PASSPHRASE)
     session.close()
     nurse = vault.unlock(vault_path, "Nurse", "nurse passphrase one")
-    person = people.create_person(nurse, Person(alias=ALIAS, gender="woman", age_estimate=30, nationality="TH"))
+    person = people.create_person(nurse, Person(**AGREED, alias=ALIAS, gender="woman", age_estimate=30,
+                                                              nationality="TH"))
     when = datetime.now(UTC) - timedelta(days=2)
     contacts.create_contact(nurse, Contact(person_id=person.id, kind="street", occurred_at=when))
     health.save_health_contact(nurse, Contact(person_id=person.id, kind="health", occurred_at=when),

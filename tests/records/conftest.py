@@ -14,6 +14,7 @@ from fieldapp.records import people, venues
 from fieldapp.security.session import Session
 from fieldapp.storage import users_repo
 from fieldapp.storage.connection import transaction
+from tests.conftest import AGREED
 
 EARLIER = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
 
@@ -38,5 +39,5 @@ def venue(session: Session) -> Venue:
 
 @pytest.fixture
 def person(session: Session) -> Person:
-    return people.create_person(session, Person(alias="Mali", gender="woman", age_estimate=30, nationality="TH",
-                                                languages=("th",)))
+    return people.create_person(session, Person(**AGREED, alias="Mali", gender="woman", age_estimate=30,
+                                                nationality="TH", languages=("th",)))

@@ -10,16 +10,18 @@ from fieldapp.domain.records import Contact, HealthContact, Person
 from fieldapp.errors import InvalidInput
 from fieldapp.records import contacts, health, people
 from fieldapp.storage import audit_repo
+from tests.conftest import AGREED
 from tests.records.conftest import EARLIER
 
 
 def test_similar_people_by_alias_nationality_and_age(session, person) -> None:
-    typo = people.create_person(session, Person(alias="Malli", nationality="TH", age_estimate=32))
-    initial = people.create_person(session, Person(alias="mali k.", nationality="TH", birth_year=EARLIER.year - 28))
-    people.create_person(session, Person(alias="Mali", nationality="RO", age_estimate=30))     # other country
-    people.create_person(session, Person(alias="Mali", nationality="TH", age_estimate=45))     # too old
-    people.create_person(session, Person(alias="Joy", nationality="TH", age_estimate=30))      # other alias
-    found = people.similar_people(session, Person(alias="MALI", nationality="TH", age_estimate=31))
+    typo = people.create_person(session, Person(**AGREED, alias="Malli", nationality="TH", age_estimate=32))
+    initial = people.create_person(session, Person(**AGREED, alias="mali k.", nationality="TH",
+                                                         birth_year=EARLIER.year - 28))
+    people.create_person(session, Person(**AGREED, alias="Mali", nationality="RO", age_estimate=30))     # other country
+    people.create_person(session, Person(**AGREED, alias="Mali", nationality="TH", age_estimate=45))     # too old
+    people.create_person(session, Person(**AGREED, alias="Joy", nationality="TH", age_estimate=30))      # other alias
+    found = people.similar_people(session, Person(**AGREED, alias="MALI", nationality="TH", age_estimate=31))
     assert {p.id for p in found} == {person.id, typo.id, initial.id}
     assert found[0].id == person.id                                  # the exact alias first
     assert person.id not in {p.id for p in people.similar_people(session, person)}
@@ -27,7 +29,7 @@ def test_similar_people_by_alias_nationality_and_age(session, person) -> None:
 
 def test_merge_keeps_every_contact(session, act_as, person) -> None:
     nurse = act_as("health")
-    twin = people.create_person(session, Person(alias="Mali K", nationality="", languages=("en",),
+    twin = people.create_person(session, Person(**AGREED, alias="Mali K", nationality="", languages=("en",),
                                                 phone="+45 22334455", phone_consent=True))
     own = [contacts.create_contact(session, Contact(person_id=person.id, kind="street",
                                                     occurred_at=EARLIER + timedelta(days=d))) for d in (2, 4)]

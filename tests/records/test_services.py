@@ -12,6 +12,7 @@ from fieldapp.domain.records import Contact, Material, Person, Venue, Visit
 from fieldapp.errors import InvalidInput, PermissionDenied, ValidationError
 from fieldapp.records import contacts, people, venues, visits
 from fieldapp.storage import audit_repo
+from tests.conftest import AGREED
 from tests.records.conftest import EARLIER
 
 
@@ -67,8 +68,8 @@ def test_visit_needs_an_existing_venue_and_team(session) -> None:
 
 
 def test_people_list_filters_by_alias_and_country_name(session, person) -> None:
-    people.create_person(session, Person(alias="Ioana", nationality="RO", age_estimate=24))
-    people.create_person(session, Person(alias="Nok", nationality="TH", age_estimate=40))
+    people.create_person(session, Person(**AGREED, alias="Ioana", nationality="RO", age_estimate=24))
+    people.create_person(session, Person(**AGREED, alias="Nok", nationality="TH", age_estimate=40))
     assert [p.alias for p in people.list_people(session, PeopleFilter(text="ma"))] == ["Mali"]
     assert [p.alias for p in people.list_people(session, PeopleFilter(text="thai"))] == ["Mali", "Nok"]
     assert [p.alias for p in people.list_people(session, PeopleFilter(text="Romania"))] == ["Ioana"]
@@ -79,7 +80,7 @@ def test_people_list_filters_by_alias_and_country_name(session, person) -> None:
 
 def test_person_validation_and_update(session, person) -> None:
     with pytest.raises(ValidationError) as caught:
-        people.create_person(session, Person(alias=" ", age_estimate=5, phone="+45 12345678"))
+        people.create_person(session, Person(**AGREED, alias=" ", age_estimate=5, phone="+45 12345678"))
     assert set(caught.value.problems) == {"alias", "age_estimate", "phone"}
     changed = people.update_person(session, replace(person, alias="Mali T.", phone="+45 11223344",
                                                     phone_consent=True))

@@ -34,10 +34,11 @@ def _column(table, col=0):
 def test_activity_counts(filled):
     tables = _tables(service.build_report(filled, *PERIOD, ("activity",)))
     key = tables["key_figures"]
+    refused = "People who did not want to be recorded (counted only)"
     assert _column(key) == {"Outreach visits": 10, "People met at visits": 20, "Contacts": 10,
-                            "Unique people contacted": 5, "Referrals to CMM": 2}
+                            "Unique people contacted": 5, "Referrals to CMM": 2, refused: 0}
     assert _column(key, 1) == {"Outreach visits": 2, "People met at visits": 4, "Contacts": 2,
-                               "Unique people contacted": 2, "Referrals to CMM": 0}
+                               "Unique people contacted": 2, "Referrals to CMM": 0, refused: 0}
     visits = tables["visits_by_kind_region"]
     capital, southern = visits.col_labels.index("Capital Region of Denmark"), visits.col_labels.index(
         "Region of Southern Denmark")

@@ -58,6 +58,8 @@ NEEDS: dict[str, str] = {
     "records.organisation.load": "records",
     "records.organisation.save": "settings",
     "records.people.count_people": "records",
+    "records.people.count_refusal": "records",
+    "records.people.count_refusals": "records",
     "records.people.create_person": "records",
     "records.people.delete_person": "records",
     "records.people.get_person": "records",

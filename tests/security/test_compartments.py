@@ -20,7 +20,7 @@ from fieldapp.referral import org_rotation
 from fieldapp.security import users, vault
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.connection import connect, transaction
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 
 NURSE, OLA = "nurse passphrase one", "ola passphrase one"
 SECRET = "Disclosed-Assault-4471"
@@ -33,7 +33,7 @@ def _team(path: Path):
     ola = vault.add_user(admin, "Ola", "outreach", OLA, PASSPHRASE)
     admin.close()
     nurse = vault.unlock(path, "Nurse", NURSE)
-    person = people.create_person(nurse, Person(alias="Mali", gender="woman", nationality="TH"))
+    person = people.create_person(nurse, Person(**AGREED, alias="Mali", gender="woman", nationality="TH"))
     when = datetime.now(UTC) - timedelta(days=2)
     health.save_health_contact(nurse, Contact(person_id=person.id, kind="health", occurred_at=when),
                                HealthContact(contact_id="", reason="injury", note=SECRET))

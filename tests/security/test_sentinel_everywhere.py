@@ -19,7 +19,7 @@ from fieldapp.referral import config, service, sync
 from fieldapp.reports import export as report_export
 from fieldapp.reports import service as report_service
 from fieldapp.security import vault
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 from tests.referral.helpers import cmm_public_bytes
 from tests.security.test_no_plaintext import files_containing
 
@@ -33,7 +33,7 @@ def _records(session, when: datetime) -> int:
                                                municipality="Odense", region="syddanmark", notes=SENTINELS["venue"]))
     visit = visits.create_visit(session, Visit(venue_id=venue.id, started_at=when, ended_at=when + timedelta(hours=1),
                                                team=(session.user.id,), note=SENTINELS["visitnote"]))
-    person = people.create_person(session, Person(alias=SENTINELS["alias"], gender="woman", age_estimate=29,
+    person = people.create_person(session, Person(**AGREED, alias=SENTINELS["alias"], gender="woman", age_estimate=29,
                                                   nationality="TH", phone="+45 " + "2" * 8, phone_consent=True))
     people.update_person(session, replace(people.get_person(session, person.id), phone="+45 2" + "9" * 7))
     contacts.create_contact(session, Contact(person_id=person.id, kind="venue", occurred_at=when, visit_id=visit.id,

@@ -14,6 +14,7 @@ from fieldapp.domain.records import Contact, HealthContact, Person
 from fieldapp.records import health, people
 from fieldapp.security import audit
 from fieldapp.storage.connection import DatabaseError
+from tests.conftest import AGREED
 
 
 def _in_thread(work):
@@ -34,7 +35,7 @@ def _in_thread(work):
 
 
 def test_a_thread_gets_its_own_connection_with_the_same_keys_and_compartments(session) -> None:
-    person = people.create_person(session, Person(alias="Thread Test", gender="woman", nationality="TH"))
+    person = people.create_person(session, Person(**AGREED, alias="Thread Test", gender="woman", nationality="TH"))
     admin = session.user
     session.user = dataclasses.replace(admin, role="health")      # an admin holds the health key; a nurse's role
     health.save_health_contact(session, Contact(person_id=person.id, kind="health",
@@ -46,7 +47,7 @@ def test_a_thread_gets_its_own_connection_with_the_same_keys_and_compartments(se
         with session.own_connection() as conn:
             assert session.conn is conn and conn is not session.window_conn
             notes = [row[0] for row in conn.execute("SELECT note FROM health_contacts")]
-            people.create_person(session, Person(alias="Made In A Thread"))          # a write, audited
+            people.create_person(session, Person(**AGREED, alias="Made In A Thread"))          # a write, audited
             return conn, notes
 
     conn, notes = _in_thread(work)

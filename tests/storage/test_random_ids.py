@@ -20,7 +20,7 @@ from fieldapp.referral import service
 from fieldapp.security import audit, vault
 from fieldapp.storage import compartments, migrations
 from fieldapp.storage.connection import integrity_problems, transaction
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 V5 = "schema-v5.fieldapp"
@@ -66,7 +66,7 @@ def test_every_new_record_gets_a_random_128_bit_id(session, vault_path: Path) ->
     vault.add_user(session, "Lawyer", "legal", PASSPHRASE, PASSPHRASE)
     venue = venues.create_venue(session, Venue(name="Lotus", kind="massage_clinic", region="hovedstaden"))
     visit = visits.create_visit(session, Visit(venue_id=venue.id, started_at=now, team=(session.user.id,)))
-    person = people.create_person(session, Person(alias="Joy"))
+    person = people.create_person(session, Person(**AGREED, alias="Joy"))
     draft = service.create_draft(session, person.id)
     session.close(audit_lock=False)
     nurse = vault.unlock(vault_path, "Nurse", PASSPHRASE)
@@ -92,9 +92,9 @@ def test_every_new_record_gets_a_random_128_bit_id(session, vault_path: Path) ->
 
 
 def test_a_deleted_id_is_never_given_again(session) -> None:
-    gone = people.create_person(session, Person(alias="Mai")).id
+    gone = people.create_person(session, Person(**AGREED, alias="Mai")).id
     people.delete_person(session, gone)
-    later = {people.create_person(session, Person(alias=f"P{i}")).id for i in range(50)}
+    later = {people.create_person(session, Person(**AGREED, alias=f"P{i}")).id for i in range(50)}
     assert gone not in later
 
 

@@ -10,6 +10,7 @@ from fieldapp.domain.values import moment_text
 from fieldapp.storage import contacts_repo, health_repo, legal_repo, people_repo, venues_repo, visits_repo
 from fieldapp.storage.connection import transaction
 from fieldapp.storage.users_repo import insert_user
+from tests.conftest import AGREED
 
 DAY = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 
@@ -76,7 +77,7 @@ def _people(conn) -> dict[str, Person]:
     specs = [("Mali", "TH", 30), ("Mali K.", "TH", 32), ("Malina", "RO", 25), ("Ana-Maria", "RO", 41),
              ("Nok", "TH", 35), ("Joy", "NG", 28), ("Ánna", "", None)]
     with transaction(conn):
-        return {alias: people_repo.insert_person(conn, Person(alias=alias, nationality=n, age_estimate=a))
+        return {alias: people_repo.insert_person(conn, Person(**AGREED, alias=alias, nationality=n, age_estimate=a))
                 for alias, n, a in specs}
 
 
@@ -104,7 +105,7 @@ def test_people_pages_cover_every_match_once(session) -> None:
     conn = session.conn
     with transaction(conn):
         for i in range(53):
-            people_repo.insert_person(conn, Person(alias=f"Alias {i:02d}"))
+            people_repo.insert_person(conn, Person(**AGREED, alias=f"Alias {i:02d}"))
     query = PeopleQuery(text_key="alias")
     seen = [p.id for offset in range(0, 60, 10) for p in people_repo.list_people(conn, query, offset, 10)]
     assert len(seen) == len(set(seen)) == people_repo.count_people(conn, query) == 53

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
 from fieldapp.storage import contacts_repo, health_repo, legal_repo, people_repo, venues_repo, visits_repo
 from fieldapp.storage.connection import transaction
+from tests.conftest import AGREED
 
 START = datetime(2026, 3, 4, 19, 30, tzinfo=UTC)
 
@@ -23,8 +24,9 @@ def _venue(conn) -> Venue:
 
 
 def _person(conn, alias: str = "Mali") -> Person:
-    return people_repo.insert_person(conn, Person(alias=alias, gender="woman", age_estimate=29, nationality="TH",
-                                                  languages=("th", "en"), phone="+45 12345678", phone_consent=True))
+    return people_repo.insert_person(conn, Person(**AGREED, alias=alias, gender="woman", age_estimate=29,
+                                                  nationality="TH", languages=("th", "en"), phone="+45 12345678",
+                                                  phone_consent=True))
 
 
 def test_venue_round_trip(session) -> None:
@@ -86,7 +88,7 @@ def test_person_round_trip(session) -> None:
 
 def test_phone_is_never_stored_without_consent(session) -> None:
     with transaction(session.conn):
-        person = people_repo.insert_person(session.conn, Person(alias="Nok", phone="+45 12345678"))
+        person = people_repo.insert_person(session.conn, Person(**AGREED, alias="Nok", phone="+45 12345678"))
     assert person.phone == "" and not person.phone_consent
 
 

@@ -15,7 +15,7 @@ from fieldapp.referral import config, service
 from fieldapp.ui import main_window as main_window_module
 from fieldapp.ui import tasks
 from fieldapp.ui.main_window import MainWindow
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 from tests.referral.helpers import setup_channel
 from tests.referral.test_end_to_end import _queued_referral
 
@@ -168,7 +168,7 @@ def test_down_and_return_in_a_search_box_reach_the_results(qtbot, session, vault
     from fieldapp.domain.records import Person
     from fieldapp.records import people
 
-    people.create_person(session, Person(alias="Searchable Rose", gender="woman", age_estimate=30))
+    people.create_person(session, Person(**AGREED, alias="Searchable Rose", gender="woman", age_estimate=30))
     window = _unlocked_window(qtbot, vault_path, session)
     window.nav.setCurrentRow(1)
     tab = window.pages["people"].people_tab
@@ -232,7 +232,7 @@ def test_the_consent_step_names_every_sheet_language_in_the_interface_language(q
     from fieldapp.ui.referral_wizard import ReferralWizard
 
     setup_channel(session)
-    person = people.create_person(session, Person(alias="Wizard Rose", gender="woman", age_estimate=30))
+    person = people.create_person(session, Person(**AGREED, alias="Wizard Rose", gender="woman", age_estimate=30))
     wizard = ReferralWizard(session, person.id)
     qtbot.addWidget(wizard)
     combo = wizard.sheet_language
@@ -341,7 +341,7 @@ def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, se
 
     retention_policy.save_policy(session, retention_policy.RetentionPolicy(people_inactive_months=12,
                                                                            automatic=True))
-    gone = people.create_person(session, Person(alias="Long Gone"))
+    gone = people.create_person(session, Person(**AGREED, alias="Long Gone"))
     with session.write() as conn:
         conn.execute("UPDATE people SET first_contact = '2019-01-01', last_contact = '2019-01-02' WHERE id = ?",
                      (gone.id,))

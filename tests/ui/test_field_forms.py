@@ -38,7 +38,7 @@ from fieldapp.ui.person_form import PersonForm
 from fieldapp.ui.record_form import RecordForm
 from fieldapp.ui.venue_form import VenueForm
 from fieldapp.ui.visit_form import VisitForm
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 from tests.ui.helpers import shown, written
 
 QT_LINE_EDIT_DEFAULT_LENGTH = 32767
@@ -47,7 +47,7 @@ QT_LINE_EDIT_DEFAULT_LENGTH = 32767
 @pytest.fixture
 def role_session(session, vault_path: Path, request):
     """A session of the role asked for ("admin": the vault's first user), with one person recorded."""
-    people.create_person(session, Person(alias="Joy"))
+    people.create_person(session, Person(**AGREED, alias="Joy"))
     if request.param == "admin":
         yield session
         return

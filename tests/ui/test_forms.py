@@ -12,7 +12,7 @@ from fieldapp.domain.records import Person
 from fieldapp.records import contacts, health, legal, people
 from fieldapp.security import vault
 from fieldapp.ui.contact_form import ContactForm
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 from tests.ui.helpers import shown, written
 
 
@@ -20,7 +20,7 @@ from tests.ui.helpers import shown, written
 def role_session(session, vault_path: Path, request):
     role = request.param
     vault.add_user(session, "Staff", role, PASSPHRASE, PASSPHRASE)
-    people.create_person(session, Person(alias="Joy"))
+    people.create_person(session, Person(**AGREED, alias="Joy"))
     session.close()
     staff = vault.unlock(vault_path, "Staff", PASSPHRASE)
     yield staff

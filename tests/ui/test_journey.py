@@ -101,9 +101,12 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
     qtbot.keyClicks(person_form.alias_edit, "Journey Mai")
     type_choice(qtbot, person_form.nationality_combo, "Thailand")
     qtbot.keyClicks(person_form.age_edit, "29")
+    qtbot.keyClicks(person_form.record_combo, "Agreed")           # she agreed, with the Thai sheet
+    qtbot.keyClicks(person_form.sheet_combo, "Thai")
     qtbot.keyClick(person_form.age_edit, Qt.Key.Key_Return)
     written(qtbot, person_form)
     [mai] = [p for p in people.list_people(session) if p.alias == "Journey Mai"]
+    assert (mai.record_consent, mai.sheet_language) == ("given", "th")
     tab = window.pages["people"].people_tab
     assert tab.panel.person is not None and tab.panel.person.id == mai.id
     qtbot.keyClick(tab.panel.contact_button, Qt.Key.Key_Space)

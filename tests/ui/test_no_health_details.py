@@ -16,7 +16,7 @@ from fieldapp.records import health, people
 from fieldapp.security import vault
 from fieldapp.ui.people_page import PeoplePage
 from fieldapp.ui.visits_page import VisitsPage
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 
 SENTINELS = ("ZQX-HEALTH-NOTE", "ZQX-CONTACT-NOTE", "Abortion referral", "Hepatitis C", "Sexual assault",
              "Trafficker or pimp", "public health care")
@@ -28,7 +28,7 @@ def vault_with_health_data(session, vault_path: Path) -> Path:
     vault.add_user(session, "Olga", "outreach", PASSPHRASE, PASSPHRASE)
     session.close()
     nurse = vault.unlock(vault_path, "Nurse", PASSPHRASE)
-    person = people.create_person(nurse, Person(alias="Kanya", nationality="TH"))
+    person = people.create_person(nurse, Person(**AGREED, alias="Kanya", nationality="TH"))
     contact = Contact(person_id=person.id, kind="health", occurred_at=datetime.now().astimezone() - timedelta(hours=1),
                       topics=("health",), note="ZQX-CONTACT-NOTE", follow_up=date.today())
     health.save_health_contact(nurse, contact, HealthContact(

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldapp.domain.queries import PeopleFilter
 from fieldapp.domain.records import Contact, Person
+from fieldapp.errors import ValidationError
 from fieldapp.records import contacts, people
 from fieldapp.ui.people_page import PeoplePage
+from tests.conftest import AGREED
 from tests.ui.helpers import shown, written
 from tests.ui.test_visits_page import type_choice
 
@@ -50,6 +52,13 @@ def _open_new_person(qtbot, page):
     return form
 
 
+def agreed(qtbot, form, sheet: str = "Thai") -> None:
+    """The person agreed to be recorded, having been given the sheet in ``sheet``'s language."""
+    qtbot.keyClicks(form.record_combo, "Agreed")
+    assert form.sheet_combo.isVisibleTo(form) and not form.reason_combo.isVisibleTo(form)
+    qtbot.keyClicks(form.sheet_combo, sheet)
+
+
 def test_new_person_typed_in_found_by_search_and_in_vault(qtbot, page, session) -> None:
     form = _open_new_person(qtbot, page)
     assert not form.phone_edit.isEnabled()
@@ -62,6 +71,7 @@ def test_new_person_typed_in_found_by_search_and_in_vault(qtbot, page, session) 
     qtbot.keyClick(form.consent_check, Qt.Key.Key_Space)
     assert form.phone_edit.isEnabled()
     qtbot.keyClicks(form.phone_edit, "+45 20 30 40 50")
+    agreed(qtbot, form)
     qtbot.keyClick(form.phone_edit, Qt.Key.Key_Return)
     written(qtbot, form)
 
@@ -69,6 +79,7 @@ def test_new_person_typed_in_found_by_search_and_in_vault(qtbot, page, session) 
     [stored] = people.list_people(session)
     assert (stored.alias, stored.gender, stored.age_estimate, stored.nationality) == ("Mai", "woman", 27, "TH")
     assert stored.languages == ("th",) and stored.phone == "+45 20 30 40 50" and stored.phone_consent
+    assert (stored.record_consent, stored.sheet_language) == ("given", "th") and len(stored.sheet_version) == 10
     tab = page.people_tab
     assert "Mai" in tab.panel.details.text() and "Thailand" in tab.panel.details.text()
     qtbot.keyClick(tab.table, Qt.Key.Key_F, CTRL)
@@ -93,10 +104,11 @@ def test_impossible_age_shown_beside_field_and_nothing_saved(qtbot, page, sessio
 
 
 def test_similar_person_warning_offers_the_existing_one(qtbot, page, session) -> None:
-    existing = people.create_person(session, Person(alias="Mai", nationality="TH", age_estimate=27))
+    existing = people.create_person(session, Person(**AGREED, alias="Mai", nationality="TH", age_estimate=27))
     form = _open_new_person(qtbot, page)
     qtbot.keyClicks(form.alias_edit, "Maii")
     type_choice(qtbot, form.nationality_combo, "Thailand")
+    agreed(qtbot, form)
     qtbot.keyClicks(form.age_edit, "28")
     qtbot.keyClick(form.age_edit, Qt.Key.Key_Return)
     written(qtbot, form)
@@ -110,6 +122,7 @@ def test_similar_person_warning_offers_the_existing_one(qtbot, page, session) ->
     form = _open_new_person(qtbot, page)
     qtbot.keyClicks(form.alias_edit, "Maii")
     type_choice(qtbot, form.nationality_combo, "Thailand")
+    agreed(qtbot, form)
     qtbot.keyClick(form.alias_edit, Qt.Key.Key_Return)
     written(qtbot, form)
     assert form.warning.isVisible()
@@ -133,7 +146,7 @@ def test_unsaved_changes_prompt_on_escape(qtbot, page, session, monkeypatch) -> 
 
 
 def test_new_contact_shows_on_timeline_and_in_vault(qtbot, page, session) -> None:
-    person = people.create_person(session, Person(alias="Lina"))
+    person = people.create_person(session, Person(**AGREED, alias="Lina"))
     tab = page.people_tab
     tab.reload()
     tab.table.selectRow(0)
@@ -171,7 +184,7 @@ def test_new_contact_shows_on_timeline_and_in_vault(qtbot, page, session) -> Non
 
 
 def test_follow_up_in_the_future_is_refused_before_the_contact(qtbot, page, session) -> None:
-    person = people.create_person(session, Person(alias="Lina"))
+    person = people.create_person(session, Person(**AGREED, alias="Lina"))
     page.people_tab.show_person(person.id)
     qtbot.keyClick(page.people_tab.panel.contact_button, Qt.Key.Key_Space)
     form = page.people_tab.form
@@ -185,8 +198,8 @@ def test_follow_up_in_the_future_is_refused_before_the_contact(qtbot, page, sess
 
 
 def test_merge_two_people_after_confirmation(qtbot, page, session, monkeypatch) -> None:
-    keep = people.create_person(session, Person(alias="Ana"))
-    drop = people.create_person(session, Person(alias="Anna", nationality="RO"))
+    keep = people.create_person(session, Person(**AGREED, alias="Ana"))
+    drop = people.create_person(session, Person(**AGREED, alias="Anna", nationality="RO"))
     for person in (keep, drop):
         contacts.create_contact(session, Contact(person_id=person.id, kind="street",
                                                  occurred_at=datetime.now().astimezone()))
@@ -207,7 +220,7 @@ def test_merge_two_people_after_confirmation(qtbot, page, session, monkeypatch) 
 
 
 def test_delete_person_asks_first(qtbot, page, session, monkeypatch) -> None:
-    people.create_person(session, Person(alias="Ola"))
+    people.create_person(session, Person(**AGREED, alias="Ola"))
     tab = page.people_tab
     tab.reload()
     tab.table.selectRow(0)
@@ -221,7 +234,7 @@ def test_delete_person_asks_first(qtbot, page, session, monkeypatch) -> None:
 
 
 def test_follow_ups_due_listed_and_marked_done(qtbot, page, session) -> None:
-    person = people.create_person(session, Person(alias="Dao"))
+    person = people.create_person(session, Person(**AGREED, alias="Dao"))
     yesterday = datetime.now().astimezone() - timedelta(days=1)
     contacts.create_contact(session, Contact(person_id=person.id, kind="street", occurred_at=yesterday,
                                              follow_up=date.today()))
@@ -229,7 +242,7 @@ def test_follow_ups_due_listed_and_marked_done(qtbot, page, session) -> None:
     follow_ups.reload()
     page.tabs.setCurrentWidget(follow_ups)
     assert follow_ups.model.rowCount() == 1 and follow_ups.model.index(0, 1).data() == "Dao"
-    assert follow_ups.count_label.text() == "1 follow-up due"
+    assert follow_ups.count_label.text() == "1 follow-up, 0 overdue"
     follow_ups.table.selectRow(0)
     qtbot.keyClick(follow_ups.table, Qt.Key.Key_Return)      # opens the person
     assert page.tabs.currentWidget() is page.people_tab and page.people_tab.panel.person.id == person.id
@@ -243,18 +256,18 @@ def test_follow_ups_due_listed_and_marked_done(qtbot, page, session) -> None:
 def test_a_follow_up_saved_anywhere_shows_in_the_follow_ups_tab_a_turn_later(qtbot, page, session) -> None:
     from fieldapp.ui import changes
 
-    qtbot.waitUntil(lambda: page.follow_ups.count_label.text() == "0 follow-ups due", timeout=5_000)
-    person = people.create_person(session, Person(alias="Lan"))
+    qtbot.waitUntil(lambda: page.follow_ups.count_label.text() == "0 follow-ups, 0 overdue", timeout=5_000)
+    person = people.create_person(session, Person(**AGREED, alias="Lan"))
     contacts.create_contact(session, Contact(person_id=person.id, kind="street", follow_up=date.today(),
                                              occurred_at=datetime.now().astimezone() - timedelta(hours=1)))
     changes.notify(session, "contacts")
     assert page.follow_ups.model.rowCount() == 0                     # not in the same turn as the save
     qtbot.waitUntil(lambda: page.follow_ups.model.rowCount() == 1, timeout=5_000)
-    assert page.follow_ups.count_label.text() == "1 follow-up due"
+    assert page.follow_ups.count_label.text() == "1 follow-up, 0 overdue"
 
 
 def test_forced_labour_and_forced_crime_typed_in_with_the_industry(qtbot, page, session) -> None:
-    person = people.create_person(session, Person(alias="Tomasz", gender="man"))
+    person = people.create_person(session, Person(**AGREED, alias="Tomasz", gender="man"))
     page.people_tab.show_person(person.id)
     qtbot.keyClick(page.people_tab.panel.contact_button, Qt.Key.Key_Space)
     form = page.people_tab.form
@@ -280,3 +293,96 @@ def test_forced_labour_and_forced_crime_typed_in_with_the_industry(qtbot, page, 
     assert entry.contact.industry == "agriculture" and entry.contact.crime_forms == ("cannabis",)
     details = page.people_tab.panel.model.index(0, 3).data()
     assert "Agriculture and horticulture" in details and "Cannabis cultivation" in details
+
+
+def test_a_person_who_refuses_is_counted_anonymously_and_nothing_typed_is_kept(qtbot, page, session) -> None:
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Refusing Rita")
+    qtbot.keyClicks(form.gender_combo, "Woman")
+    qtbot.keyClicks(form.age_edit, "16")
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert shown(form) and form.errors["record_consent"].text() == (
+        "Say whether the person agreed that we keep a record.")
+    qtbot.keyClicks(form.record_combo, "Refused")
+    assert form.save_button.text() == "Count &anonymously" and not form.sheet_combo.isVisibleTo(form)
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert not shown(form) and people.count_people(session) == 0
+    assert page.people_tab.message.text() == "Counted anonymously: nothing about the person was kept."
+    assert session.conn.execute("SELECT gender, age_class FROM anonymous_counts").fetchall() == [("woman", "child")]
+
+
+def test_a_person_not_asked_yet_needs_the_reason(qtbot, page, session) -> None:
+    form = _open_new_person(qtbot, page)
+    qtbot.keyClicks(form.alias_edit, "Later Lan")
+    qtbot.keyClicks(form.record_combo, "Not")
+    assert form.reason_combo.isVisibleTo(form) and not form.sheet_combo.isVisibleTo(form)
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert "Say why" in form.errors["consent_reason"].text() and people.count_people(session) == 0
+    qtbot.keyClicks(form.reason_combo, "Not")
+    qtbot.keyClick(form.alias_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    [stored] = people.list_people(session)
+    assert (stored.record_consent, stored.consent_reason, stored.sheet_language) == ("not_asked", "not_safe", "")
+
+
+def test_my_follow_ups_with_their_plan_owner_and_key_worker_overdue_and_coming_up(qtbot, page, session) -> None:
+    """Mine: the follow-ups I own, those of people I am the key worker of, and those on my contacts that name nobody;
+    overdue ones first, then the next two weeks; everyone's lists the colleague's too."""
+    from fieldapp.security import vault
+    from fieldapp.ui.follow_ups_form import UPCOMING_DAYS
+    from tests.conftest import PASSPHRASE
+
+    colleague_id = vault.add_user(session, "Colleague", "outreach", PASSPHRASE, PASSPHRASE).id
+    mine = people.create_person(session, Person(**AGREED, alias="Kept By Me"))
+    theirs = people.create_person(session, Person(**AGREED, alias="Kept By Them", key_worker=colleague_id))
+    earlier = datetime.now().astimezone() - timedelta(days=10)
+
+    def follow_up(person, due, **extra) -> None:
+        contacts.create_contact(session, Contact(person_id=person.id, kind="street", occurred_at=earlier,
+                                                 follow_up=due, **extra))
+
+    follow_up(mine, date.today() - timedelta(days=3), follow_up_text="Bring the Thai leaflet")       # overdue, mine
+    follow_up(theirs, date.today() + timedelta(days=5))                                           # the key worker's
+    follow_up(theirs, date.today() + timedelta(days=2), follow_up_text="Doctor's letter",
+              follow_up_owner=session.user.id)                                                    # owned by me
+    follow_up(mine, date.today() + timedelta(days=UPCOMING_DAYS + 5))                             # too far ahead
+    with pytest.raises(ValidationError):
+        follow_up(mine, None, follow_up_text="A plan without a day")
+    tab = page.follow_ups
+    tab.reload()
+    rows = [(tab.model.index(r, 1).data(), tab.model.index(r, 2).data()) for r in range(tab.model.rowCount())]
+    assert rows == [("Kept By Me", "Bring the Thai leaflet"), ("Kept By Them", "Doctor's letter")]
+    assert "(overdue)" in tab.model.index(0, 0).data() and "(overdue)" not in tab.model.index(1, 0).data()
+    assert tab.count_label.text() == "2 follow-ups, 1 overdue"
+    qtbot.keyClicks(tab.scope_combo, "Everyone")
+    assert tab.model.rowCount() == 3 and tab.model.index(2, 3).data() == "Colleague"
+
+
+def test_a_follow_up_plan_and_its_owner_typed_in_and_a_key_worker_chosen(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(**AGREED, alias="Planned Pim"))
+    page.people_tab.show_person(person.id)
+    qtbot.keyClick(page.people_tab.panel.contact_button, Qt.Key.Key_Space)
+    form = page.people_tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    qtbot.keyClicks(form.follow_up_text, "Call about the lawyer")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, form)
+    assert shown(form) and "day of the follow-up" in form.errors["follow_up"].text()
+    qtbot.keyClick(form.follow_up.check, Qt.Key.Key_Space)
+    qtbot.keyClicks(form.follow_up_owner, session.user.name)
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, CTRL)
+    written(qtbot, form)
+    [entry] = contacts.timeline(session, person.id)
+    assert (entry.contact.follow_up_text, entry.contact.follow_up_owner) == ("Call about the lawyer", session.user.id)
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    page.people_tab.edit_person()
+    person_form = page.people_tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is person_form)
+    qtbot.keyClicks(person_form.key_worker_combo, session.user.name)
+    qtbot.keyClick(person_form.alias_edit, Qt.Key.Key_Return)
+    written(qtbot, person_form)
+    assert people.get_person(session, person.id).key_worker == session.user.id

@@ -13,6 +13,7 @@ from fieldapp.lifecycle import subject_export
 from fieldapp.records import contacts, people
 from fieldapp.referral import service
 from fieldapp.ui.people_page import PeoplePage, PeopleTab
+from tests.conftest import AGREED
 from tests.referral.helpers import setup_channel
 
 ALIAS = "Sentinel Jasmine 8k"
@@ -20,7 +21,8 @@ ALIAS = "Sentinel Jasmine 8k"
 
 def _page(qtbot, session):
     setup_channel(session)
-    person = people.create_person(session, Person(alias=ALIAS, gender="woman", age_estimate=31, nationality="RO"))
+    person = people.create_person(session, Person(**AGREED, alias=ALIAS, gender="woman", age_estimate=31,
+                                                                nationality="RO"))
     contacts.create_contact(session, Contact(person_id=person.id, kind="street",
                                              occurred_at=datetime.now(UTC) - timedelta(days=1),
                                              indicators=("debt",), exploitation=("sexual",)))

@@ -16,7 +16,7 @@ from fieldapp.records import people
 from fieldapp.security import vault
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.main_window import MainWindow
-from tests.conftest import PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 PHONE = "+45 61 72 83 94"
@@ -49,7 +49,7 @@ def menu_action(qtbot, widget: QWidget, name: str) -> None:
 @pytest.fixture
 def window(qtbot, vault_path: Path):
     session, _recovery = vault.create_vault(vault_path, "Anna", "admin", PASSPHRASE)
-    people.create_person(session, Person(alias="Lin", phone=PHONE, phone_consent=True))
+    people.create_person(session, Person(**AGREED, alias="Lin", phone=PHONE, phone_consent=True))
     session.close()
     win = MainWindow(vault_path)
     qtbot.addWidget(win)

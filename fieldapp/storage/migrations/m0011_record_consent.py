@@ -1,0 +1,19 @@
+# Consent to be recorded. Every person kept says whether they agreed (with the information sheet's language and
+# version), were not asked yet (and why), or came from an old spreadsheet. People recorded before the app asked are
+# "not asked yet: recorded before the app asked for consent", so the next worker who meets them asks.
+# Someone who refuses is not recorded: an anonymous count (the day, gender and adult or child) is kept instead.
+SQL = """
+ALTER TABLE people ADD COLUMN record_consent TEXT NOT NULL DEFAULT 'not_asked';
+ALTER TABLE people ADD COLUMN consent_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN sheet_language TEXT NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN sheet_version TEXT NOT NULL DEFAULT '';
+UPDATE people SET consent_reason = 'before_app';
+CREATE TABLE anonymous_counts (
+    id TEXT NOT NULL PRIMARY KEY DEFAULT (lower(hex(randomblob(16)))),
+    counted_on TEXT NOT NULL,
+    gender TEXT NOT NULL DEFAULT 'unknown',
+    age_class TEXT NOT NULL DEFAULT 'unknown' CHECK (age_class IN ('child', 'adult', 'unknown')),
+    created_by INTEGER
+);
+CREATE INDEX anonymous_counts_day ON anonymous_counts(counted_on);
+"""
