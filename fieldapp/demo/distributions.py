@@ -85,6 +85,8 @@ NOT_ASKED_REASONS = {"not_safe": 40, "no_language": 25, "no_time": 25, "distress
 REFUSED_PER_PERSON = 0.06
 SHEETS = ("da", "en", "th", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu", "fr", "tl", "fa")
 SHEET_VERSION = "1.0"     # a numbered sheet, as printed before content versions were computed
+CHILDREN = 0.01               # people met under 18 (CMM identifies a few children every year): aged 15-17
+CHILD_STEPS = {"municipality_told": 70, "municipality_to_tell": 30}
 WITH_KEY_WORKER = 0.3        # people with a key worker of their own
 FOLLOW_UP_PLANS = ("Bring leaflets in her language", "Ask how the doctor's visit went", "Check the new address",
                    "Call about the legal advice appointment", "Bring a health kit", "Ask about the debt again",

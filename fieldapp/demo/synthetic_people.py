@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from fieldapp.demo import distributions as dist
 from fieldapp.demo.distributions import pick, pick_some
 from fieldapp.demo.synthetic_base import Ids, Staff
-from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
+from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit, age_class
 
 MAX_ACTIVE_DAYS = 720
 
@@ -44,6 +44,8 @@ class PeopleMaker:
         gender = pick(rng, dist.GENDERS)
         nationality = pick(rng, dist.MEN_NATIONALITIES if gender == "man" else dist.WOMEN_NATIONALITIES)
         age = max(dist.AGE_RANGE[0], min(dist.AGE_RANGE[1], round(rng.gauss(dist.AGE_MEAN, dist.AGE_SD))))
+        if rng.random() < dist.CHILDREN:
+            age = rng.randint(15, 17)
         which = rng.random()
         phone = f"+45 00{rng.randint(0, 999999):06d}" if rng.random() < dist.PHONE_WITH_CONSENT else ""
         languages = self._languages(nationality)
@@ -133,11 +135,16 @@ class PeopleMaker:
         industry = pick(rng, dist.INDUSTRIES) if "forced_labour" in exploitation else ""
         crime_forms = (pick(rng, dist.CRIME_FORMS),) if "criminal_activities" in exploitation else ()
         follow_up, done = self._follow_up(moment)
+        child_steps: tuple[str, ...] = ()
+        if age_class(life.person, self.anchor.date()) == "child":     # the duty to protect children, every time
+            child_steps = (pick(rng, dist.CHILD_STEPS), "child_heard")
+            if "municipality_to_tell" in child_steps and follow_up is None:
+                follow_up, done = moment.astimezone().date() + timedelta(days=1), True
         plan = rng.choice(dist.FOLLOW_UP_PLANS) if follow_up else ""
         return Contact(id=self.ids.next(), person_id=life.person.id, kind=kind, occurred_at=moment,
                        visit_id=visit.id if visit else None, topics=pick_some(rng, dist.TOPICS, 2),
                        services=pick_some(rng, dist.SERVICES, 2), indicators=indicators, exploitation=exploitation,
-                       industry=industry, crime_forms=crime_forms, follow_up_text=plan,
+                       industry=industry, crime_forms=crime_forms, follow_up_text=plan, child_steps=child_steps,
                        follow_up=follow_up, follow_up_done=done, created_by=self.staff.author,
                        note=rng.choice(dist.CONTACT_NOTES) if rng.random() < 0.15 else "")
 

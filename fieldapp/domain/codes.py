@@ -175,6 +175,20 @@ LEGAL_TOPICS = {
 # for records brought in from old spreadsheets, where nobody can say now what was asked.
 CHILD_UNDER = 18     # a child under the action plan's duty to protect children, and in CMM's figures
 
+# The duty to protect children (National action plan 2026-2029, "Tilbud til mindreårige"): children exposed to
+# trafficking need special protection under the general, extended duty to protect children; the municipality where
+# the child stays must act and look after the child; an unaccompanied child gets a personal representative; the
+# child always has the right to be involved and heard; authorities that see signs of trafficking tell the police
+# and CMM. What a worker did about it, at a contact with someone under CHILD_UNDER:
+CHILD_STEPS = {
+    "municipality_told": N_("Told the municipality where the child stays: it must act and look after the child"),
+    "municipality_to_tell": N_("Will tell the municipality (a follow-up is set)"),
+    "cmm_told": N_("Told CMM (the hotline): a child is referred, never only an anonymous notice"),
+    "child_heard": N_("Told the child what happens next, and heard what the child wants"),
+    "representative_asked": N_("Unaccompanied: asked who the child's personal representative is"),
+}
+MUNICIPALITY_STEPS = ("municipality_told", "municipality_to_tell")
+
 RECORD_CONSENT = {
     "given": N_("Agreed that we keep a record"),
     "refused": N_("Refused: count anonymously only"),

@@ -145,6 +145,7 @@ class ContactFields(RecordFields, record=Contact):
     exploitation = Field(CODES, N_("Suspected e&xploitation"), codes=codes.EXPLOITATION_FORMS)
     industry = Field(CODE, N_("Industr&y of the work"), codes=codes.INDUSTRIES, optional=True)
     crime_forms = Field(CODES, N_("Forms of forced cri&me"), codes=codes.CRIME_FORMS)
+    child_steps = Field(CODES, N_("C&hild protection"), codes=codes.CHILD_STEPS)
     follow_up = Field(DAY, N_("&Follow up on"), optional=True)
     follow_up_text = Field(TEXT, N_("Follow-up &plan"), max_length=120)
     follow_up_owner = Field(MEMBER, N_("Who follows it &up"), optional=True, required=N_("Choose who follows it up."))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from fieldapp.domain.codes import CHILD_UNDER
+
 
 @dataclass
 class Venue:
@@ -65,6 +67,16 @@ class Person:
     key_worker: int | None = None        # the user who looks after this person (None: nobody in particular)
 
 
+def age_class(person: Person, today: date | None = None) -> str:
+    """``child`` under 18, ``adult``, or ``unknown``, from the age estimate or the year of birth."""
+    age = person.age_estimate
+    if age is None and person.birth_year is not None:
+        age = (today or date.today()).year - person.birth_year
+    if age is None:
+        return "unknown"
+    return "child" if age < CHILD_UNDER else "adult"
+
+
 @dataclass
 class Contact:
     person_id: str
@@ -84,6 +96,7 @@ class Contact:
     crime_forms: tuple[str, ...] = ()    # CRIME_FORMS codes, with suspected forced criminal activities only
     follow_up_text: str = ""             # what to do by the follow-up date, in a few words
     follow_up_owner: int | None = None   # the user who follows it up (None: the person's key worker, else the author)
+    child_steps: tuple[str, ...] = ()    # CHILD_STEPS codes: what was done to protect a child
 
 
 @dataclass

@@ -223,7 +223,7 @@ RECORDED: dict[str, tuple[str, ...]] = {
     # the team's user numbers: technical, as who wrote a contact is)
     "record.meetings": ("people.first_contact", "people.last_contact", "contacts.kind", "contacts.occurred_at",
                         "contacts.visit_id", "contacts.topics", "contacts.services", "contacts.follow_up",
-                        "contacts.follow_up_done", "contacts.follow_up_text"),
+                        "contacts.follow_up_done", "contacts.follow_up_text", "contacts.child_steps"),
     # the forms of exploitation the worker notes include the industry of forced labour and the forms of forced crime
     "record.indicators": ("contacts.indicators", "contacts.exploitation", "contacts.industry", "contacts.crime_forms"),
     "record.notes": ("contacts.note",),

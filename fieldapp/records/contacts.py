@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from fieldapp.domain.codes import MUNICIPALITY_STEPS
 from fieldapp.domain.ids import is_record_id
 from fieldapp.domain.queries import FollowUp, TimelineEntry
-from fieldapp.domain.records import Contact
+from fieldapp.domain.records import Contact, Person, age_class
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
 from fieldapp.records.common import DEFAULT_PAGE, Pager, audit, missing, validate
@@ -43,12 +44,28 @@ def _checked(session: Session, conn: Connection, contact: Contact, extra: dict[s
     if contact.created_by is None:
         contact = replace(contact, created_by=session.user.id)
     extra = dict(extra or {})
-    if is_record_id(contact.person_id) and people_repo.get_person(conn, contact.person_id) is None:
+    person = people_repo.get_person(conn, contact.person_id) if is_record_id(contact.person_id) else None
+    if is_record_id(contact.person_id) and person is None:
         extra["person_id"] = _("Choose the person.")
+    if person is not None:
+        extra.update(child_step_problems(person, contact))
     if is_record_id(contact.visit_id) and visits_repo.get_visit(conn, contact.visit_id) is None:
         extra["visit_id"] = _("Choose the visit.")
     validate(contact, extra)
     return contact
+
+
+def child_step_problems(person: Person, contact: Contact) -> dict[str, str]:
+    """A contact with a child says what was done under the duty to protect children: the municipality told, or to be
+    told by a follow-up day; the steps are for children only."""
+    if age_class(person) != "child":
+        return {"child_steps": _("The child-protection steps are for children only.")} if contact.child_steps else {}
+    if not set(MUNICIPALITY_STEPS) & set(contact.child_steps):
+        return {"child_steps": _("This is a child: say whether the municipality was told (the duty to protect "
+                                 "children), and what else was done.")}
+    if "municipality_to_tell" in contact.child_steps and contact.follow_up is None:
+        return {"follow_up": _("Set the day by which the municipality will be told.")}
+    return {}
 
 
 def save_in(session: Session, conn: Connection, contact: Contact,

@@ -9,7 +9,7 @@ from fieldapp.domain import codes
 from fieldapp.domain.aliases import alias_key, keys_similar
 from fieldapp.domain.places import nationalities_matching
 from fieldapp.domain.queries import PeopleFilter, PeopleQuery
-from fieldapp.domain.records import Person
+from fieldapp.domain.records import Person, age_class  # noqa: F401 - age_class: the form counts refusals by it
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _, current_language
 from fieldapp.records.common import DEFAULT_PAGE, Pager, audit, missing, validate
@@ -49,29 +49,20 @@ def update_person(session: Session, person: Person) -> Person:
     return stored
 
 
-def count_refusal(session: Session, gender: str, age_class: str, day: date | None = None) -> None:
-    """Someone met who refused to be recorded: an anonymous count (the day, gender, adult or child), no record."""
+def count_refusal(session: Session, gender: str, age: str, day: date | None = None) -> None:
+    """Someone met who refused to be recorded: an anonymous count (the day, gender, ``age``: child, adult or
+    unknown, see ``age_class``), no record."""
     session.require("records")
-    if gender not in codes.GENDERS or age_class not in AGE_CLASSES:
+    if gender not in codes.GENDERS or age not in AGE_CLASSES:
         raise InvalidInput(_("Choose the gender, and whether the person is a child or an adult."))
     with session.write() as conn:
-        people_repo.add_anonymous_count(conn, day or date.today(), gender, age_class, session.user.id)
+        people_repo.add_anonymous_count(conn, day or date.today(), gender, age, session.user.id)
         audit(session, conn, "person.refused_record", "anonymous_count", None)
 
 
 def count_refusals(session: Session, first: date, last: date) -> int:
     session.require("records")
     return people_repo.count_anonymous(session.conn, first, last)
-
-
-def age_class(person: Person, today: date | None = None) -> str:
-    """``child`` under 18, ``adult``, or ``unknown``, from the age estimate or the year of birth."""
-    age = person.age_estimate
-    if age is None and person.birth_year is not None:
-        age = (today or date.today()).year - person.birth_year
-    if age is None:
-        return "unknown"
-    return "child" if age < codes.CHILD_UNDER else "adult"
 
 
 def delete_person(session: Session, person_id: str) -> None:

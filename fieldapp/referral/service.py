@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 
 from fieldapp.domain import codes
 from fieldapp.domain.queries import FollowUp
+from fieldapp.domain.records import age_class
 from fieldapp.domain.referral import (
     CONSENT_SCOPES,
     CONTACT_CHANNELS,
@@ -173,11 +174,16 @@ def record_consent(session: Session, referral_id: str, scope: str, sheet_languag
     recorded by the signed-in user, now. A referral for assessment also records what the person agreed
     to share (``assessment``); an anonymous notice records none."""
     session.require("records")
-    if _get(session, referral_id).status not in EDITABLE:
+    referral = _get(session, referral_id)
+    if referral.status not in EDITABLE:
         raise NotEditable()
     problems = {}
     if scope not in CONSENT_SCOPES:
         problems["scope"] = _("Choose what the person agreed to.")
+    person = people_repo.get_person(session.conn, referral.person_id)
+    if scope == "anonymous_notice" and person is not None and age_class(person) == "child":
+        problems["scope"] = _("A child is referred for assessment, never as an anonymous notice only: the duty to "
+                              "protect children applies.")
     if sheet_language not in codes.LANGUAGES:
         problems["sheet_language"] = _("Choose the language of the information sheet.")
     if not SHEET_VERSION.fullmatch(sheet_version or ""):

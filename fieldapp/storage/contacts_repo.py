@@ -24,7 +24,8 @@ from fieldapp.storage.connection import Connection
 from fieldapp.storage.people_repo import refresh_contact_dates
 
 _FIELDS = ("person_id, visit_id, kind, occurred_at, topics, services, indicators, exploitation, follow_up,"
-           " follow_up_done, note, created_by, industry, crime_forms, follow_up_text, follow_up_owner")
+           " follow_up_done, note, created_by, industry, crime_forms, follow_up_text, follow_up_owner,"
+           " child_steps")
 _COLUMNS = "id, " + _FIELDS
 _WIDTH = len(_COLUMNS.split(","))
 _INSERT = f"INSERT INTO contacts (id, {_FIELDS}) VALUES ({', '.join('?' * _WIDTH)})"
@@ -35,7 +36,7 @@ def _row(row) -> Contact:
                    topics=split_codes(row[5]), services=split_codes(row[6]), indicators=split_codes(row[7]),
                    exploitation=split_codes(row[8]), follow_up=date_from_text(row[9]), follow_up_done=bool(row[10]),
                    note=row[11], created_by=row[12], industry=row[13], crime_forms=split_codes(row[14]),
-                   follow_up_text=row[15], follow_up_owner=row[16])
+                   follow_up_text=row[15], follow_up_owner=row[16], child_steps=split_codes(row[17]))
 
 
 def _values(contact: Contact) -> tuple:
@@ -44,7 +45,7 @@ def _values(contact: Contact) -> tuple:
             join_codes(contact.exploitation), date_text(contact.follow_up), int(contact.follow_up_done),
             contact.note, contact.created_by, contact.industry, join_codes(contact.crime_forms),
             contact.follow_up_text.strip() if contact.follow_up else "",
-            contact.follow_up_owner if contact.follow_up else None)
+            contact.follow_up_owner if contact.follow_up else None, join_codes(contact.child_steps))
 
 
 def insert_contact(conn: Connection, contact: Contact) -> Contact:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from fieldapp.domain.fields import ContactFields
 from fieldapp.domain.queries import VisitFilter
-from fieldapp.domain.records import Contact, Person
+from fieldapp.domain.records import Contact, Person, age_class
 from fieldapp.i18n import _
 from fieldapp.records import contacts, health, legal, team, visits
 from fieldapp.security.session import Session
@@ -57,6 +57,15 @@ class ContactForm(RecordForm):
         self.industry_combo = self.add(ContactFields.industry, blank=lambda: _("Not known or not relevant"),
                                        objectName="contactIndustry")
         self.crime_forms = self.add(ContactFields.crime_forms, rows=3, objectName="contactCrimeForms")
+        self.child_note = QLabel(objectName="childProtectionNote")
+        self.child_note.setWordWrap(True)
+        self.form.addRow(self.child_note)
+        self.child_steps = self.add(ContactFields.child_steps, rows=5, objectName="contactChildSteps")
+        self.is_child = age_class(self.person) == "child"
+        for row in self.described[-1:]:
+            row.label.setVisible(self.is_child)
+            row.widget.parentWidget().setVisible(self.is_child)
+        self.child_note.setVisible(self.is_child)
         self.follow_up = self.add(ContactFields.follow_up, objectName="contactFollowUp")
         self.follow_up_text = self.add(ContactFields.follow_up_text, objectName="contactFollowUpPlan")
         self.follow_up_owner = self.add(ContactFields.follow_up_owner, CodeCombo(
@@ -91,6 +100,7 @@ class ContactForm(RecordForm):
         self.industry_combo.set_code(contact.industry)
         self.crime_forms.set_checked(contact.crime_forms)
         self.follow_up.set_day(contact.follow_up)
+        self.child_steps.set_checked(contact.child_steps)
         self.follow_up_text.setText(contact.follow_up_text)
         self.follow_up_owner.set_code(contact.follow_up_owner if contact.follow_up_owner is not None else "")
         self.note_edit.setText(contact.note)
@@ -103,6 +113,11 @@ class ContactForm(RecordForm):
 
     def retranslate(self) -> None:
         super().retranslate()
+        self.child_note.setText(_("<b>This is a child.</b> Children exposed to trafficking need special protection: "
+                                  "the duty to protect children applies. The municipality where the child stays must "
+                                  "act and look after the child; the child has the right to be heard; an "
+                                  "unaccompanied child gets a personal representative. Refer a child to CMM, never "
+                                  "as an anonymous notice only, and offer the leaflet for children."))
         self.heading.setText(_("<h3>Contact with {alias}</h3>").format(alias=self.person.alias))
         self.kind_combo.retranslate()
         for section in (self.health, self.legal):
@@ -124,6 +139,7 @@ class ContactForm(RecordForm):
                        exploitation=self.exploitation.checked(), industry=self.industry_combo.code(),
                        crime_forms=self.crime_forms.checked(), follow_up=self.follow_up.day(),
                        follow_up_text=self.follow_up_text.text().strip(),
+                       child_steps=self.child_steps.checked() if self.is_child else (),
                        follow_up_owner=self.follow_up_owner.code() or None,
                        follow_up_done=base.follow_up_done if base else False, note=self.note_edit.text().strip(),
                        created_by=base.created_by if base else None, id=base.id if base else None)

@@ -174,6 +174,13 @@ class LeafletsPage(QWidget):
             combo.blockSignals(False)
 
     # preview ----------------------------------------------------------------------------------------------------
+    def choose(self, tag: str, variant: str) -> None:
+        """Show the sheet in ``tag`` for ``variant``'s reader (a person's page asks for theirs)."""
+        for combo, value in ((self.language_combo, tag), (self.variant_combo, variant)):
+            index = combo.findData(value)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+
     def choice(self) -> tuple[str, str, str | None]:
         """(language tag, format, bilingual partner or None) as chosen in the view."""
         return self.language_combo.currentData(), self.format_combo.currentData(), self.partner_combo.currentData()

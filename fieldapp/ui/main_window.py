@@ -229,7 +229,16 @@ class MainWindow(QMainWindow):
             page.wipe_requested.connect(self.panic_wipe)
         elif key == "leaflets":
             page.materials_handed_out.connect(self._materials_handed_out)
+        elif key == "people":
+            page.leaflet_requested.connect(self._show_leaflet)
         return page
+
+    def _show_leaflet(self, tag: str, variant: str) -> None:
+        """The Leaflets page with the sheet chosen for a person (for a child, the children's sheet)."""
+        row = [spec.key for spec in page_specs()].index("leaflets")
+        self.nav.setCurrentRow(row)
+        self.pages["leaflets"].choose(tag, variant)
+        self._focus_page()
 
     def _build_next(self, session: Session) -> None:
         """Build one more page while the vault stays open, then come back for the next."""

@@ -4,7 +4,7 @@ person, and the follow-ups due. Ctrl+N new person, Ctrl+F search, Delete asks be
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -236,6 +236,8 @@ class PeopleTab(QWidget):
 
 
 class PeoplePage(QWidget):
+    leaflet_requested = Signal(str, str)         # a leaflet for the person shown: language tag, reader
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel()
@@ -249,6 +251,7 @@ class PeoplePage(QWidget):
         changes.on_change(session, self, ("contacts", "people", "referrals"),
                           lambda: QTimer.singleShot(0, self.follow_ups, self.follow_ups.reload))
         self.follow_ups.person_requested.connect(self._open_person)
+        self.people_tab.panel.leaflet_requested.connect(self.leaflet_requested)
         self.follow_ups.follow_up_done.connect(lambda _id: self._refresh_panel())
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)

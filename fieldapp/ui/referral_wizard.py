@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain import codes
+from fieldapp.domain.records import age_class
 from fieldapp.domain.referral import (
     CONSENT_SCOPES,
     CONTACT_CHANNELS,
@@ -44,6 +45,7 @@ from fieldapp.domain.referral import (
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
 from fieldapp.leaflets import languages as leaflet_languages
+from fieldapp.records import people
 from fieldapp.referral import service
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import CodeChecks, language_labels, moment_text
@@ -138,8 +140,11 @@ class ReferralWizard(QDialog):
     def _build_consent(self) -> QWidget:
         page = QWidget()
         self.scope = QComboBox(objectName="scopeCombo")
+        person = people.get_person(self._session, self.referral.person_id)
+        self.for_child = person is not None and age_class(person) == "child"
         for code in CONSENT_SCOPES:
-            self.scope.addItem(code, code)
+            if not (self.for_child and code == "anonymous_notice"):     # a child is always referred for assessment
+                self.scope.addItem(code, code)
         self.scope_note = QLabel(objectName="scopeNote", wordWrap=True)
         self.police_notice = QLabel(objectName="policeNotice", wordWrap=True)
         self.police_notice.setStyleSheet("font-weight: bold;")

@@ -26,8 +26,9 @@ from fieldapp.domain.codes import (
 )
 from fieldapp.domain.queries import TimelineEntry
 from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
-from fieldapp.domain.records import HealthContact, LegalSession, Person
+from fieldapp.domain.records import HealthContact, LegalSession, Person, age_class
 from fieldapp.i18n import _
+from fieldapp.leaflets import languages as leaflet_languages
 from fieldapp.records import contacts
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import code_text, day_text, language_labels, moment_text, nationality_labels
@@ -90,6 +91,16 @@ def _follow_up_text(entry: TimelineEntry) -> str:
     return _("{day} (done)").format(day=day_text(due)) if entry.contact.follow_up_done else day_text(due)
 
 
+def leaflet_for(person: Person) -> tuple[str, str]:
+    """The sheet to offer: in the first of the person's languages that has one (else English), for children when
+    the person is under 18 (the duty to protect children), for men or for women."""
+    sheets = [lang for lang in (leaflet_languages.for_code(code) for code in person.languages) if lang is not None]
+    tag = sheets[0].tag if sheets else "en"
+    if age_class(person) == "child":
+        return tag, "minor"
+    return tag, "men" if person.gender == "man" else "women"
+
+
 class PersonPanel(QWidget):
     """Shows one person; asks the page to edit them, add a contact, or open/delete a contact."""
 
@@ -97,6 +108,7 @@ class PersonPanel(QWidget):
     contact_requested = Signal()
     open_contact_requested = Signal(object)     # a TimelineEntry
     delete_contact_requested = Signal(object)
+    leaflet_requested = Signal(str, str)        # the leaflet's language tag and reader (women, men, minor)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +121,7 @@ class PersonPanel(QWidget):
         self.edit_button, self.contact_button, self.open_button, self.delete_button = (
             QPushButton(objectName=name) for name in ("editPersonButton", "newContactButton",
                                                       "openContactButton", "deleteContactButton"))
+        self.leaflet_button = QPushButton(objectName="personLeafletButton")
         self.timeline_label = QLabel()
         self.model = LazyTableModel([
             Column(lambda: _("When"), lambda e: moment_text(e.contact.occurred_at)),
@@ -127,6 +140,7 @@ class PersonPanel(QWidget):
         self._lay_out()
         self.edit_button.clicked.connect(self.edit_requested)
         self.contact_button.clicked.connect(self.contact_requested)
+        self.leaflet_button.clicked.connect(self._ask_leaflet)
         self.open_button.clicked.connect(self._open_selected)
         self.delete_button.clicked.connect(self._delete_selected)
         self.timeline.activated.connect(self._open_selected)
@@ -139,6 +153,7 @@ class PersonPanel(QWidget):
         column = QVBoxLayout()
         column.addWidget(self.edit_button)
         column.addWidget(self.contact_button)
+        column.addWidget(self.leaflet_button)
         column.addStretch(1)
         top.addLayout(column)
         below = QHBoxLayout()
@@ -154,15 +169,21 @@ class PersonPanel(QWidget):
     def retranslate(self) -> None:
         self.edit_button.setText(_("&Edit person"))
         self.contact_button.setText(_("New &contact"))
+        self.leaflet_button.setText(_("Lea&flet for this person"))
         self.open_button.setText(_("Open contact"))
         self.delete_button.setText(_("Delete contact"))
         self.timeline_label.setText(_("<b>Timeline</b> (newest first)"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.model.columnCount() - 1)
         self.show_person(self.person)
 
+    def _ask_leaflet(self) -> None:
+        if self.person is not None:
+            self.leaflet_requested.emit(*leaflet_for(self.person))
+
     def show_person(self, person: Person | None) -> None:
         self.person = person
-        for button in (self.edit_button, self.contact_button, self.open_button, self.delete_button):
+        for button in (self.edit_button, self.contact_button, self.leaflet_button, self.open_button,
+                       self.delete_button):
             button.setEnabled(person is not None)
         if person is None:
             self.details.setText(_("Choose a person in the list, or press Ctrl+N for a new one."))

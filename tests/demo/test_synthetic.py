@@ -81,6 +81,17 @@ def test_men_in_forced_labour_and_crime_and_the_workplaces_they_are_met_at(sampl
     assert workplaces & {v.kind for v in sample.venues}
 
 
+def test_a_few_children_with_the_child_protection_step_at_every_contact(sample) -> None:
+    from fieldapp.domain.records import age_class
+
+    children = {p.id for p in sample.people if age_class(p, TODAY) == "child"}
+    assert 0 < len(children) < 0.03 * len(sample.people)
+    for contact in sample.contacts:
+        assert bool(contact.child_steps) == (contact.person_id in children)
+        if "municipality_to_tell" in contact.child_steps:
+            assert contact.follow_up is not None
+
+
 def test_full_scale_generation() -> None:
     data = generate(20000, seed=3, today=TODAY)
     assert (len(data.people), len(data.visits), len(data.contacts)) == (20000, 20000, 100000)

@@ -409,3 +409,43 @@ def test_a_screen_lock_during_the_unlock_ends_locked(qtbot, session, vault_path)
     qtbot.waitUntil(lambda: not page.busy(), timeout=30_000)
     assert window.session is None and window.stack.currentWidget() is page
     vault.unlock(vault_path, "Admin", PASSPHRASE).close()      # the session was closed, its lock given back
+
+
+def test_a_childs_contact_opens_the_child_protection_step_and_the_childs_leaflet_is_one_key_away(
+        qtbot, session, vault_path) -> None:
+    from PySide6.QtCore import Qt
+
+    from fieldapp.domain.records import Person
+    from fieldapp.records import contacts, people
+    from tests.ui.helpers import shown, written
+
+    child = people.create_person(session, Person(**AGREED, alias="Young Vu", gender="man", age_estimate=16,
+                                                 languages=("vi",)))
+    adult = people.create_person(session, Person(**AGREED, alias="Grown Vu", gender="man", age_estimate=40))
+    window = _unlocked_window(qtbot, vault_path, session)
+    window.nav.setCurrentRow(1)
+    tab = window.pages["people"].people_tab
+    tab.show_person(adult.id)
+    tab.new_contact()
+    assert not tab.form.child_steps.isVisibleTo(tab.form) and not tab.form.child_note.isVisibleTo(tab.form)
+    tab.form.dirty = False
+    tab.form.reject()
+    tab.show_person(child.id)
+    tab.new_contact()
+    form = tab.form
+    assert form.child_steps.isVisibleTo(form) and "This is a child" in form.child_note.text()
+    form.save()
+    written(qtbot, form)
+    assert shown(form) and "municipality" in form.errors["child_steps"].text()
+    form.child_steps.setFocus()
+    qtbot.keyClick(form.child_steps, Qt.Key.Key_Home)               # the first step: the municipality told
+    qtbot.keyClick(form.child_steps, Qt.Key.Key_Space)
+    form.save()
+    written(qtbot, form)
+    assert not shown(form)
+    [entry] = contacts.timeline(session, child.id)
+    assert entry.contact.child_steps == ("municipality_told",)
+    tab.panel.leaflet_button.click()
+    leaflets = window.pages["leaflets"]
+    assert window.page_stack.currentWidget() is leaflets
+    assert leaflets.choice()[0] == "vi" and leaflets.variant() == "minor"
