@@ -15,7 +15,16 @@ from fieldapp.demo import distributions as dist
 from fieldapp.demo.distributions import pick, pick_some
 from fieldapp.demo.synthetic_base import Ids, Staff
 from fieldapp.demo.synthetic_people import PeopleMaker
-from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
+from fieldapp.domain.records import (
+    Contact,
+    HealthContact,
+    LegalSession,
+    Material,
+    OnlineSession,
+    Person,
+    Venue,
+    Visit,
+)
 from fieldapp.domain.validation import problems
 
 HISTORY_DAYS = 3 * 365
@@ -30,9 +39,10 @@ class SyntheticData:
     health: list[HealthContact] = field(default_factory=list)
     legal: list[LegalSession] = field(default_factory=list)
     refusals: list[tuple[date, str, str]] = field(default_factory=list)  # day, gender, age class: counted only
+    online: list[OnlineSession] = field(default_factory=list)
 
     def records(self) -> list:
-        return [*self.venues, *self.visits, *self.people, *self.contacts, *self.health, *self.legal]
+        return [*self.venues, *self.visits, *self.people, *self.contacts, *self.health, *self.legal, *self.online]
 
 
 class _Places:
@@ -102,7 +112,23 @@ def generate(people: int, seed: int = 0, *, today: date | None = None, staff: St
     data.people = maker.people(people)
     data.contacts, data.health, data.legal = maker.contacts(data.people, data.venues, data.visits, 5 * people)
     data.refusals = _refusals(random.Random(seed + 1), anchor.date(), round(people * dist.REFUSED_PER_PERSON))
+    data.online = _online(random.Random(seed + 2), anchor, staff, max(5, round(people * dist.ONLINE_PER_PERSON)))
     return data
+
+
+def _online(rng: random.Random, anchor: datetime, staff: Staff, count: int) -> list[OnlineSession]:
+    """Online outreach sessions over the last three years (a generator of their own, see ``_refusals``)."""
+    sessions = []
+    for _ in range(count):
+        screened = rng.randint(10, 60)
+        flagged = rng.randint(0, screened // 6)
+        sent = rng.randint(flagged, flagged + 10)
+        replies = rng.randint(0, sent // 2)
+        sessions.append(OnlineSession(
+            started_at=anchor - timedelta(days=rng.randint(1, 1095), hours=rng.randint(1, 12)),
+            platform=pick(rng, dist.PLATFORMS), ads_screened=screened, ads_flagged=flagged, messages_sent=sent,
+            replies=replies, people_reached=rng.randint(0, replies), created_by=staff.author))
+    return sessions
 
 
 def _refusals(rng: random.Random, today: date, count: int) -> list[tuple[date, str, str]]:

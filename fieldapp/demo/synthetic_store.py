@@ -14,6 +14,7 @@ from fieldapp.storage import (
     contacts_repo,
     health_repo,
     legal_repo,
+    online_repo,
     people_repo,
     records_stats_repo,
     users_repo,
@@ -57,6 +58,7 @@ def store(session: Session, people: int, seed: int, progress: Callable[[int, int
             visits_repo.bulk_insert_visits(conn, data.visits)
             report(3, STEPS)
             people_repo.bulk_insert_people(conn, data.people)
+            online_repo.bulk_insert(conn, data.online)
             for day, gender, age_class in data.refusals:
                 people_repo.add_anonymous_count(conn, day, gender, age_class, session.user.id)
             report(4, STEPS)

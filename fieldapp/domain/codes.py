@@ -57,6 +57,16 @@ CRIME_FORMS = {
     "other": N_("Other"),
 }
 
+# Where online outreach happens: the sex trade has moved to digital platforms (CMM annual report 2021).
+PLATFORMS = {
+    "escort_sites": N_("Escort and massage sites"),
+    "classifieds": N_("Classified ads"),
+    "dating_apps": N_("Dating apps"),
+    "social_media": N_("Social media"),
+    "messaging": N_("Messaging apps"),
+    "other": N_("Other"),
+}
+
 REGIONS = {
     "hovedstaden": N_("Capital Region of Denmark"),
     "sjaelland": N_("Region Zealand"),

@@ -21,7 +21,7 @@ from typing import ClassVar
 from fieldapp.domain import codes
 from fieldapp.domain.places import language_codes, nationality_codes
 from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
-from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, Person, Venue, Visit
+from fieldapp.domain.records import Contact, HealthContact, LegalSession, Material, OnlineSession, Person, Venue, Visit
 from fieldapp.i18n import N_
 
 
@@ -173,5 +173,16 @@ class LegalFields(RecordFields, record=LegalSession):
     follow_up = Field(DAY, N_("Session follow-&up"), optional=True)
 
 
+class OnlineFields(RecordFields, record=OnlineSession):
+    started_at = Field(MOMENT, N_("S&tarted"))
+    platform = Field(CODE, N_("&Platform"), codes=codes.PLATFORMS)
+    ads_screened = Field(INT, N_("&Ads screened"), low=0, high=10000)
+    ads_flagged = Field(INT, N_("Ads with &signs of exploitation"), low=0, high=10000)
+    messages_sent = Field(INT, N_("&Messages sent"), low=0, high=10000)
+    replies = Field(INT, N_("&Replies"), low=0, high=10000)
+    people_reached = Field(INT, N_("P&eople reached"), low=0, high=10000)
+    note = Field(NOTE, N_("&Note"), max_length=500)
+
+
 RECORD_FIELDS: tuple[type[RecordFields], ...] = (VenueFields, VisitFields, MaterialFields, PersonFields,
-                                                 ContactFields, HealthFields, LegalFields)
+                                                 ContactFields, HealthFields, LegalFields, OnlineFields)

@@ -67,6 +67,23 @@ class Person:
     key_worker: int | None = None        # the user who looks after this person (None: nobody in particular)
 
 
+@dataclass
+class OnlineSession:
+    """An online outreach session: ads screened on a platform, those that showed signs of exploitation, messages
+    sent with information, replies, and people reached. Counts only: nobody's name, number or profile is kept."""
+
+    started_at: datetime
+    platform: str
+    ads_screened: int = 0
+    ads_flagged: int = 0
+    messages_sent: int = 0
+    replies: int = 0
+    people_reached: int = 0
+    note: str = ""
+    created_by: int | None = None
+    id: str | None = None
+
+
 def age_class(person: Person, today: date | None = None) -> str:
     """``child`` under 18, ``adult``, or ``unknown``, from the age estimate or the year of birth."""
     age = person.age_estimate

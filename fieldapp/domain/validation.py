@@ -27,13 +27,14 @@ from fieldapp.domain.fields import (
     HealthFields,
     LegalFields,
     MaterialFields,
+    OnlineFields,
     PersonFields,
     RecordFields,
     VenueFields,
     VisitFields,
 )
 from fieldapp.domain.ids import is_record_id
-from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit
+from fieldapp.domain.records import Contact, HealthContact, LegalSession, OnlineSession, Person, Venue, Visit
 from fieldapp.domain.values import as_utc
 from fieldapp.i18n import _, ngettext
 
@@ -216,6 +217,19 @@ def _health(health: HealthContact, check: _Checker) -> None:
         check.add("assault_by", _("Say which assault was disclosed before saying by whom."))
 
 
+def _online(online: OnlineSession, check: _Checker) -> None:
+    check.past("started_at", online.started_at)
+    for field in (OnlineFields.ads_screened, OnlineFields.ads_flagged, OnlineFields.messages_sent,
+                  OnlineFields.replies, OnlineFields.people_reached):
+        value = getattr(online, field.name)
+        if not isinstance(value, int) or not field.low <= value <= field.high:
+            check.add(field.name, _("Give a number from {low} to {high}.").format(low=field.low, high=field.high))
+    if online.ads_flagged > online.ads_screened:
+        check.add("ads_flagged", _("More ads with signs of exploitation than ads screened."))
+    if online.replies > online.messages_sent:
+        check.add("replies", _("More replies than messages sent."))
+
+
 def _no_rules(_record: object, _check: _Checker) -> None:
     pass
 
@@ -224,6 +238,7 @@ def _no_rules(_record: object, _check: _Checker) -> None:
 _CHECKS: dict[type, tuple[type[RecordFields], Callable[[object, _Checker], None]]] = {
     Venue: (VenueFields, _no_rules), Visit: (VisitFields, _visit), Person: (PersonFields, _person),
     Contact: (ContactFields, _contact), HealthContact: (HealthFields, _health), LegalSession: (LegalFields, _no_rules),
+    OnlineSession: (OnlineFields, _online),
 }
 
 

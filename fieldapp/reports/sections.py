@@ -123,10 +123,28 @@ def _month_range(period: Period, year: int, month: int) -> tuple[str, str]:
     return (max(moment_text(local_day_start(first)), period.low), min(moment_text(local_day_start(after)), period.high))
 
 
+def online_table(conn: Connection, now: Period, before: Period) -> Table:
+    """Online outreach, apart from visits: sessions and what they reached."""
+    a = report_repo.online_figures(conn, now.low, now.high)
+    b = report_repo.online_figures(conn, before.low, before.high)
+    rows = [("sessions", _("Online outreach sessions")), ("ads_screened", _("Ads screened")),
+            ("ads_flagged", _("Ads with signs of exploitation")), ("messages_sent", _("Messages sent")),
+            ("replies", _("Replies")), ("people_reached", _("People reached online"))]
+    return _compare("online", _("Online outreach"), rows, a, b, chart="")
+
+
+def online_platforms(conn: Connection, now: Period, before: Period) -> Table:
+    a = report_repo.online_by_platform(conn, now.low, now.high)
+    b = report_repo.online_by_platform(conn, before.low, before.high)
+    return _compare("online_platforms", _("Online outreach sessions by platform"),
+                    _axis(codes.PLATFORMS, [*a, *b]), a, b, col_totals=True)
+
+
 def activity(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Section:
     return Section("activity", _("Outreach activity"), (
         key_figures(conn, now, before, with_referrals), visits_by_kind_region(conn, now),
-        contacts_by_kind(conn, now, before), contacts_by_month(conn, now, before)))
+        contacts_by_kind(conn, now, before), contacts_by_month(conn, now, before), online_table(conn, now, before),
+        online_platforms(conn, now, before)))
 
 
 # -- people and signs ---------------------------------------------------------------------------

@@ -52,6 +52,22 @@ def refusals_count(conn: Connection, first_day: str, last_day: str) -> int:
                         (first_day, last_day)).fetchone()[0]
 
 
+ONLINE_COUNTS = ("ads_screened", "ads_flagged", "messages_sent", "replies", "people_reached")
+
+
+def online_figures(conn: Connection, low: str, high: str) -> dict[str, int]:
+    """Online outreach in the period: sessions, and the sums of their counts."""
+    row = conn.execute("SELECT count(*), " + ", ".join(f"coalesce(sum({c}), 0)" for c in ONLINE_COUNTS)
+                       + " FROM online_sessions WHERE started_at >= ? AND started_at < ?", (low, high)).fetchone()
+    return dict(zip(("sessions", *ONLINE_COUNTS), row, strict=True))
+
+
+def online_by_platform(conn: Connection, low: str, high: str) -> dict[str, int]:
+    """Online sessions in the period per platform."""
+    return dict(conn.execute("SELECT platform, count(*) FROM online_sessions WHERE started_at >= ? AND started_at < ?"
+                             " GROUP BY platform", (low, high)).fetchall())
+
+
 def visits_by_kind_region(conn: Connection, low: str, high: str) -> list[tuple[str, str, int]]:
     return conn.execute("SELECT n.kind, n.region, count(*) FROM visits v JOIN venues n ON n.id = v.venue_id"
                         " WHERE v.started_at >= ? AND v.started_at < ? GROUP BY n.kind, n.region",

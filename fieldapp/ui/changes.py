@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from fieldapp.security.session import Session
 
-KINDS = frozenset({"people", "contacts", "visits", "venues", "referrals", "organisation"})
+KINDS = frozenset({"people", "contacts", "visits", "venues", "referrals", "organisation", "online"})
 _ATTRIBUTE = "_ui_change_bus"
 
 

@@ -148,7 +148,8 @@ class ReportsPage(QWidget):
         self._connect()
         self.retranslate()
         changes.on_change(session, self, ("organisation",), self._fill_periods)
-        changes.on_change(session, self, ("people", "contacts", "visits", "venues", "referrals"), self.refresh)
+        changes.on_change(session, self, ("people", "contacts", "visits", "venues", "referrals", "online"),
+                          self.refresh)
 
     def _build(self) -> None:
         self.heading = QLabel()

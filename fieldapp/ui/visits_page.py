@@ -27,6 +27,7 @@ from fieldapp.records import venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
 from fieldapp.ui.code_picker import CodeCombo, SearchCombo, code_text, language_labels, moment_text
+from fieldapp.ui.online_form import OnlineTab
 from fieldapp.ui.record_form import close_form, confirmed, lead_to_results, on_keys, record_table, selected_row
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.venue_form import VenueForm
@@ -377,10 +378,14 @@ class VisitsPage(QWidget):
         self.tabs = QTabWidget(objectName="visitsTabs")
         self.visits_tab = VisitsTab(session)
         self.venues_tab = VenuesTab(session)
+        self.online_tab = OnlineTab(session)
         self.tabs.addTab(self.visits_tab, "")
         self.tabs.addTab(self.venues_tab, "")
+        self.tabs.addTab(self.online_tab, "")
         self.tabs.currentChanged.connect(lambda _index: self.tabs.currentWidget() is self.venues_tab
                                          and self.venues_tab.fill_once())
+        self.tabs.currentChanged.connect(lambda _index: self.tabs.currentWidget() is self.online_tab
+                                         and self.online_tab.fill_once())
         changes.on_change(session, self, ("venues",), self.visits_tab.refresh_venues)
         changes.on_change(session, self, ("visits", "venues"), self.visits_tab.reload)
         layout = QVBoxLayout(self)
@@ -393,6 +398,8 @@ class VisitsPage(QWidget):
         tab = self.tabs.currentWidget()
         if tab is self.visits_tab:
             {"new": self.visits_tab.new_visit, "find": self.visits_tab.venue_combo.setFocus}[action]()
+        elif tab is self.online_tab:
+            {"new": self.online_tab.new_session, "find": self.online_tab.table.setFocus}[action]()
         else:
             {"new": self.venues_tab.new_venue, "find": self.venues_tab.search_edit.setFocus}[action]()
 
@@ -405,9 +412,12 @@ class VisitsPage(QWidget):
         self.heading.setText(_("<h2>Visits</h2>"))
         self.tabs.setTabText(0, _("Visits"))
         self.tabs.setTabText(1, _("Venues"))
+        self.tabs.setTabText(2, _("Online"))
         self.visits_tab.retranslate()
         self.venues_tab.retranslate()
+        self.online_tab.retranslate()
 
     def clear(self) -> None:
         self.visits_tab.clear()
         self.venues_tab.clear()
+        self.online_tab.clear()

@@ -92,6 +92,13 @@ def test_a_few_children_with_the_child_protection_step_at_every_contact(sample) 
             assert contact.follow_up is not None
 
 
+def test_online_outreach_sessions_and_anonymous_refusals_in_realistic_numbers(sample) -> None:
+    assert 50 <= len(sample.online) <= 150 and {s.platform for s in sample.online} >= {"escort_sites", "classifieds"}
+    assert all(s.ads_flagged <= s.ads_screened and s.replies <= s.messages_sent for s in sample.online)
+    assert 0 < len(sample.refusals) < 0.1 * len(sample.people)
+    assert sum(p.record_consent == "given" for p in sample.people) > 0.7 * len(sample.people)
+
+
 def test_full_scale_generation() -> None:
     data = generate(20000, seed=3, today=TODAY)
     assert (len(data.people), len(data.visits), len(data.contacts)) == (20000, 20000, 100000)

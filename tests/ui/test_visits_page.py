@@ -278,3 +278,32 @@ def test_the_next_new_visit_form_is_built_ahead_and_starts_empty_with_todays_ven
     i18n.set_language("da")
     third = _new_visit_form(qtbot, page)
     assert third is not tab.spare and third.save_button.text() == i18n._("&Save") != "&Save"
+
+
+def test_an_online_session_logged_by_keyboard_in_its_own_tab(qtbot, page, session) -> None:
+    from fieldapp.records import online
+
+    page.tabs.setCurrentWidget(page.online_tab)
+    tab = page.online_tab
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_N, CTRL)
+    form = tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    qtbot.keyClicks(form.platform_combo, "Dating")
+    _replace(qtbot, form.counts["ads_screened"], "30")
+    _replace(qtbot, form.counts["ads_flagged"], "40")                 # more flagged than screened: refused
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert shown(form) and "More ads" in form.errors["ads_flagged"].text()
+    _replace(qtbot, form.counts["ads_flagged"], "4")
+    _replace(qtbot, form.counts["people_reached"], "2")
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_S, CTRL)
+    written(qtbot, form)
+    assert not shown(form)
+    [stored] = online.online_pager(session).page(0, 5)
+    assert (stored.platform, stored.ads_screened, stored.ads_flagged, stored.people_reached) == (
+        "dating_apps", 30, 4, 2)
+    assert tab.model.rowCount() == 1 and tab.model.index(0, 1).data() == "Dating apps"
+    assert visits.count_visits(session) == 0
