@@ -280,7 +280,7 @@ class PeoplePage(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(_("<h2>People</h2>"))
         self.tabs.setTabText(0, _("People"))
-        self.tabs.setTabText(1, _("Follow-ups due"))
+        self.tabs.setTabText(1, _("Follow-ups"))
         self.people_tab.retranslate()
         self.follow_ups.retranslate()
 

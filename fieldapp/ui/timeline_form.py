@@ -21,6 +21,8 @@ from fieldapp.domain.codes import (
     INDICATORS,
     INDUSTRIES,
     LEGAL_TOPICS,
+    NOT_ASKED_REASONS,
+    RECORD_CONSENT,
     SERVICES,
     TOPICS,
 )
@@ -29,7 +31,7 @@ from fieldapp.domain.record_codes import HEALTH_TESTS, LEGAL_OUTCOMES
 from fieldapp.domain.records import HealthContact, LegalSession, Person, age_class
 from fieldapp.i18n import _
 from fieldapp.leaflets import languages as leaflet_languages
-from fieldapp.records import contacts
+from fieldapp.records import contacts, team
 from fieldapp.security.session import Session
 from fieldapp.ui.code_picker import code_text, day_text, language_labels, moment_text, nationality_labels
 from fieldapp.ui.record_form import on_keys, record_table, selected_row
@@ -89,6 +91,18 @@ def _follow_up_text(entry: TimelineEntry) -> str:
     if due is None:
         return ""
     return _("{day} (done)").format(day=day_text(due)) if entry.contact.follow_up_done else day_text(due)
+
+
+def consent_text(person: Person) -> str:
+    """Whether the person agreed to be recorded, in words: with the sheet's language, or why not asked yet."""
+    status = _(RECORD_CONSENT.get(person.record_consent, person.record_consent))
+    if person.record_consent == "given" and person.sheet_language:
+        sheet = language_labels().get(person.sheet_language, person.sheet_language)
+        return _("{status} (sheet in {language})").format(status=status, language=sheet)
+    if person.record_consent == "not_asked" and person.consent_reason:
+        reason = _(NOT_ASKED_REASONS.get(person.consent_reason, person.consent_reason))
+        return f"{status}: {reason}"
+    return status
 
 
 def leaflet_for(person: Person) -> tuple[str, str]:
@@ -198,11 +212,18 @@ class PersonPanel(QWidget):
                 (_("Age"), age_text(person)),
                 (_("Nationality"), nationality_labels().get(person.nationality, person.nationality)),
                 (_("Languages"), code_text(language_labels(), person.languages)),
-                (_("Phone"), person.phone), (_("First contact"), day_text(person.first_contact)),
+                (_("Phone"), person.phone), (_("Consent to record"), consent_text(person)),
+                (_("Key worker"), self._member_name(person.key_worker)),
+                (_("First contact"), day_text(person.first_contact)),
                 (_("Last contact"), day_text(person.last_contact))]
         cells = "".join(f"<tr><td>{escape(name)}:&nbsp;</td><td>{escape(value)}</td></tr>"
                         for name, value in rows if value)
         return f"<h3>{escape(person.alias)}</h3><table>{cells}</table>"
+
+    def _member_name(self, user_id: int | None) -> str:
+        if user_id is None:
+            return ""
+        return next((u.name for u in team.team_members(self._session) if u.id == user_id), "")
 
     def _open_selected(self, *_args) -> None:
         entry = selected_row(self.timeline)
