@@ -60,7 +60,7 @@ def store(session: Session, people: int, seed: int, progress: Callable[[int, int
             people_repo.bulk_insert_people(conn, data.people)
             online_repo.bulk_insert(conn, data.online)
             for day, gender, age_class in data.refusals:
-                people_repo.add_anonymous_count(conn, day, gender, age_class, session.user.id)
+                people_repo.add_anonymous_count(conn, day, gender, age_class)
             report(4, STEPS)
             contacts_repo.bulk_insert_contacts(conn, data.contacts)
             health_repo.bulk_insert_health_contacts(conn, data.health)

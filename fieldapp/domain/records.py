@@ -85,13 +85,13 @@ class OnlineSession:
 
 
 def age_class(person: Person, today: date | None = None) -> str:
-    """``child`` under 18, ``adult``, or ``unknown``, from the age estimate or the year of birth."""
-    age = person.age_estimate
-    if age is None and person.birth_year is not None:
-        age = (today or date.today()).year - person.birth_year
-    if age is None:
+    """``child`` under 18, ``adult``, or ``unknown``. A child when either the age estimate or the year of birth says
+    under 18 (the two may differ by a little, and a child's protection must not depend on which one was typed)."""
+    ages = [age for age in (person.age_estimate, None if person.birth_year is None
+                            else (today or date.today()).year - person.birth_year) if age is not None]
+    if not ages:
         return "unknown"
-    return "child" if age < CHILD_UNDER else "adult"
+    return "child" if min(ages) < CHILD_UNDER else "adult"
 
 
 @dataclass

@@ -222,7 +222,7 @@ def _online(online: OnlineSession, check: _Checker) -> None:
     for field in (OnlineFields.ads_screened, OnlineFields.ads_flagged, OnlineFields.messages_sent,
                   OnlineFields.replies, OnlineFields.people_reached):
         value = getattr(online, field.name)
-        if not isinstance(value, int) or not field.low <= value <= field.high:
+        if not isinstance(value, int) or isinstance(value, bool) or not field.low <= value <= field.high:
             check.add(field.name, _("Give a number from {low} to {high}.").format(low=field.low, high=field.high))
     if online.ads_flagged > online.ads_screened:
         check.add("ads_flagged", _("More ads with signs of exploitation than ads screened."))

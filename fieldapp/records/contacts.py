@@ -47,7 +47,9 @@ def _checked(session: Session, conn: Connection, contact: Contact, extra: dict[s
     person = people_repo.get_person(conn, contact.person_id) if is_record_id(contact.person_id) else None
     if is_record_id(contact.person_id) and person is None:
         extra["person_id"] = _("Choose the person.")
-    if person is not None:
+    before = contacts_repo.get_contact(conn, contact.id) if contact.id else None
+    if person is not None and (before is None or before.child_steps != contact.child_steps):
+        # A new contact, or its steps changed: an older contact stays editable after a merge or a corrected age.
         extra.update(child_step_problems(person, contact))
     if is_record_id(contact.visit_id) and visits_repo.get_visit(conn, contact.visit_id) is None:
         extra["visit_id"] = _("Choose the visit.")

@@ -24,9 +24,10 @@ def update_online_session(session: Session, online: OnlineSession) -> OnlineSess
     session.require("records")
     validate(online)
     with session.write() as conn:
-        stored = online_repo.update(conn, online)
-        if stored is None:
+        before = online_repo.get(conn, online.id) if online.id else None
+        if before is None:
             raise missing()
+        stored = online_repo.update(conn, replace(online, created_by=before.created_by))     # the author stays
         audit(session, conn, "online.update", "online_session", online.id)
     return stored
 

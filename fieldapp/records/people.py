@@ -42,6 +42,11 @@ def update_person(session: Session, person: Person) -> Person:
     session.require("records")
     validate(person)
     with session.write() as conn:
+        before = people_repo.get_person(conn, person.id)
+        if before is None:
+            raise missing()
+        if person.record_consent == "historic_import" != before.record_consent:
+            raise InvalidInput(_("Only an import of old records marks a person as a historic record."))
         stored = people_repo.update_person(conn, person)
         if stored is None:
             raise missing()
@@ -51,13 +56,14 @@ def update_person(session: Session, person: Person) -> Person:
 
 def count_refusal(session: Session, gender: str, age: str, day: date | None = None) -> None:
     """Someone met who refused to be recorded: an anonymous count (the day, gender, ``age``: child, adult or
-    unknown, see ``age_class``), no record."""
+    unknown, see ``age_class``), no record. Nothing ties a count to a worker or a moment: no author, no order
+    of insertion (the table has only a random key), and no audit event, whose time and author would lead to the
+    visit where the person was met."""
     session.require("records")
     if gender not in codes.GENDERS or age not in AGE_CLASSES:
         raise InvalidInput(_("Choose the gender, and whether the person is a child or an adult."))
     with session.write() as conn:
-        people_repo.add_anonymous_count(conn, day or date.today(), gender, age, session.user.id)
-        audit(session, conn, "person.refused_record", "anonymous_count", None)
+        people_repo.add_anonymous_count(conn, day or date.today(), gender, age)
 
 
 def count_refusals(session: Session, first: date, last: date) -> int:

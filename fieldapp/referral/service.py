@@ -285,6 +285,11 @@ def preview(session: Session, referral_id: str, *, exact: bool = False) -> Previ
     if referral.consent.scope not in CONSENT_SCOPES or not referral.consent.notice_read:
         raise ConsentMissing(_("Record the person's consent again: choose what they agreed to, and read the "
                                "sentence about the police aloud first."))
+    person = people_repo.get_person(session.conn, referral.person_id)
+    if referral.consent.scope == "anonymous_notice" and person is not None and age_class(person) == "child":
+        # the age was changed (or a merge filled it in) after the consent: a child is never only a notice
+        raise ConsentMissing(_("This is a child: record the consent again, as a referral for assessment. A child "
+                               "is never referred as an anonymous notice only."))
     target, rows, earlier = _quasi(session, referral)
     k = config.get_k(session)
     if referral.consent.scope == "assessment":       # the person agreed to share the exact details

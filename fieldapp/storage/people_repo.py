@@ -168,10 +168,9 @@ def _references_to_people(conn: Connection) -> list[tuple[str, str]]:
 
 # -- people who refused to be recorded: counted, never kept ---------------------------------------------------------
 
-def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str,
-                        created_by: int | None) -> None:
-    conn.execute("INSERT INTO anonymous_counts (counted_on, gender, age_class, created_by) VALUES (?, ?, ?, ?)",
-                 (date_text(counted_on), gender, age_class, created_by))
+def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str) -> None:
+    conn.execute("INSERT INTO anonymous_counts (id, counted_on, gender, age_class) VALUES (?, ?, ?, ?)",
+                 (new_id(), date_text(counted_on), gender, age_class))
 
 
 def count_anonymous(conn: Connection, first: date, last: date) -> int:

@@ -388,6 +388,7 @@ class MainWindow(QMainWindow):
             if not tasks.stop_all(STOP_SECONDS):          # an unlock still deriving its key
                 _exit_now()
         self.clipboard.clear()
+        self.collector.release()
         i18n.remove_listener(self._language_changed)
         super().closeEvent(event)
 

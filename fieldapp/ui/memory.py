@@ -16,12 +16,14 @@ nobody has touched the window for ``QUIET_MS`` and no work runs, or after a lock
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
 QUIET_AFTER_LOCK_MS = 10_000
 QUIET_MS = 15_000          # no input for this long while a vault is open: a full collection costs nobody
+AT_LEAST_EVERY_S = 600     # and however busy the evening, one full collection this often (memory stays bounded)
 _NEVER = 1 << 30           # a threshold the oldest generation's count never reaches
 
 
@@ -52,6 +54,8 @@ class Collector(QObject):
         self._quiet = QTimer(self, interval=QUIET_MS // 3)
         self._quiet.timeout.connect(self._collect_if_quiet)
         self._collected_since_input = False
+        self._last_full = time.monotonic()
+        self._thresholds = gc.get_threshold()
         oldest_generation_at_quiet_moments()
 
     def locked(self) -> None:
@@ -64,14 +68,23 @@ class Collector(QObject):
         self._quiet.start()
 
     def _collect_if_quiet(self) -> None:
-        """One full collection per quiet spell: the oldest generation, what is frozen left out."""
-        if self._idle_seconds() * 1000 < QUIET_MS:
+        """One full collection per quiet spell (the oldest generation, what is frozen left out), and one at least
+        every ``AT_LEAST_EVERY_S`` even while someone keeps working, between two pieces of work."""
+        overdue = time.monotonic() - self._last_full >= AT_LEAST_EVERY_S
+        if self._idle_seconds() * 1000 < QUIET_MS and not overdue:
             self._collected_since_input = False
             return
-        if self._collected_since_input or self._busy():
+        if (self._collected_since_input and not overdue) or self._busy():
             return
         gc.collect()
-        self._collected_since_input = True
+        self._last_full = time.monotonic()
+        self._collected_since_input = self._idle_seconds() * 1000 >= QUIET_MS
+
+    def release(self) -> None:
+        """The window is closing: Python collects every generation by itself again."""
+        self._quiet.stop()
+        self._timer.stop()
+        gc.set_threshold(*self._thresholds)
 
     def _collect(self) -> None:
         if self._waited_on():

@@ -14,7 +14,7 @@ from fieldapp.records import contacts, people
 from fieldapp.referral import service
 from fieldapp.ui.timeline_form import leaflet_for
 from tests.conftest import AGREED
-from tests.referral.helpers import add_person, crowd
+from tests.referral.helpers import add_contact, add_person, crowd
 
 EARLIER = datetime.now(UTC) - timedelta(hours=2)
 
@@ -67,3 +67,40 @@ def test_the_leaflet_offered_is_the_childrens_in_the_persons_language() -> None:
     assert leaflet_for(Person(alias="", age_estimate=15, languages=("vi", "en"), gender="man")) == ("vi", "minor")
     assert leaflet_for(Person(alias="", age_estimate=35, languages=("yo", "en"), gender="man")) == ("en", "men")
     assert leaflet_for(Person(alias="", languages=("sw",), gender="woman")) == ("en", "women")
+
+
+def test_a_notice_recorded_for_an_adult_is_not_sealed_once_the_person_turns_out_to_be_a_child(session) -> None:
+    from dataclasses import replace
+
+    from fieldapp.referral.errors import ConsentMissing
+
+    crowd(session.conn, 5)
+    pid = add_person(session.conn, alias="Thought Adult", age=27)
+    add_contact(session.conn, pid, kind="street", indicators="debt")
+    draft = service.create_draft(session, pid)
+    service.update_draft(session, replace(draft, region="hovedstaden", exploitation_forms=("sexual",)))
+    service.record_consent(session, draft.id, "anonymous_notice", "en", "2026.1", notice_read=True)
+    person = people.get_person(session, pid)
+    people.update_person(session, replace(person, **AGREED, age_estimate=16))
+    with pytest.raises(ConsentMissing, match="child"):
+        service.preview(session, draft.id)
+
+
+def test_a_child_if_either_the_estimate_or_the_year_of_birth_says_so() -> None:
+    from fieldapp.domain.records import age_class
+
+    today = date(2026, 6, 1)
+    assert age_class(Person(alias="", age_estimate=18, birth_year=2010), today) == "child"
+    assert age_class(Person(alias="", age_estimate=16, birth_year=2006), today) == "child"
+    assert age_class(Person(alias="", age_estimate=19, birth_year=2006), today) == "adult"
+
+
+def test_an_older_contact_stays_editable_when_the_age_is_corrected_to_a_childs(session) -> None:
+    from dataclasses import replace
+
+    person = people.create_person(session, Person(**AGREED, alias="Corrected", age_estimate=25))
+    contact = _contact(session, person, note="first")
+    people.update_person(session, replace(people.get_person(session, person.id), age_estimate=16))
+    changed = contacts.update_contact(session, replace(contact, note="first, corrected"))
+    assert changed.note == "first, corrected"
+    assert set(_problems(session, person)) == {"child_steps"}                 # a new contact asks for the step

@@ -60,3 +60,13 @@ def test_a_session_is_changed_and_deleted_and_keeps_its_author(session) -> None:
     assert changed.ads_screened == 9 and changed.created_by == session.user.id
     online.delete_online_session(session, made.id)
     assert online.get_online_session(session, made.id) is None
+
+
+def test_an_update_keeps_the_author_and_a_yes_is_not_a_number(session) -> None:
+    from dataclasses import replace
+
+    made = online.create_online_session(session, _session("2025-03-01", ads_screened=5))
+    assert online.update_online_session(session, replace(made, created_by=999, ads_screened=6)).created_by == \
+        session.user.id
+    with pytest.raises(ValidationError):
+        online.create_online_session(session, _session("2025-03-01", ads_screened=True))

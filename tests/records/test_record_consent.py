@@ -70,3 +70,22 @@ def test_the_age_class_of_a_refusal_comes_from_the_age_or_the_year_of_birth() ->
     assert people.age_class(Person(alias="", age_estimate=16)) == "child"
     assert people.age_class(Person(alias="", birth_year=2000), date(2026, 1, 1)) == "adult"
     assert people.age_class(Person(alias="")) == "unknown"
+
+
+def test_a_refusal_count_has_no_author_no_order_and_no_audit_event(session) -> None:
+    before = session.conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+    people.count_refusal(session, "man", "adult", date(2025, 3, 1))
+    columns = [row[1] for row in session.conn.execute("PRAGMA table_info(anonymous_counts)")]
+    assert columns == ["id", "counted_on", "gender", "age_class"]
+    with pytest.raises(Exception, match="rowid"):
+        session.conn.execute("SELECT rowid FROM anonymous_counts").fetchall()
+    assert session.conn.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before
+
+
+def test_only_an_import_marks_a_kept_person_historic_too(session) -> None:
+    from dataclasses import replace
+
+    kept = people.create_person(session, Person(**NEW, record_consent="not_asked", consent_reason="no_time"))
+    with pytest.raises(InvalidInput):
+        people.update_person(session, replace(kept, record_consent="historic_import", consent_reason=""))
+    assert people.get_person(session, kept.id).record_consent == "not_asked"

@@ -303,6 +303,12 @@ def test_the_oldest_generation_is_collected_only_when_nobody_waits_on_the_window
         idle[0] = memory.QUIET_MS / 1000 + 1
         collector._collect_if_quiet()
         assert full == [1, 1]                                    # input came, then quiet again
+        idle[0] = 0.0
+        collector._last_full -= memory.AT_LEAST_EVERY_S + 1
+        collector._collect_if_quiet()
+        assert full == [1, 1, 1]                                 # however busy, at least every ten minutes
+        collector.release()
+        assert gc.get_threshold()[2] < 1 << 30                   # the window closed: Python collects by itself
     finally:
         gc.callbacks.remove(seen)
         collector.deleteLater()
