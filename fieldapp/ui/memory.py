@@ -10,7 +10,8 @@ lock screen keeps is frozen again.
 Even so a full collection came at any moment while a vault was open (71-191 ms each, freeing nothing, in
 the window's thread or in a task's, which holds the interpreter meanwhile): so while a window lives, the young
 generations are collected as Python does it (a few ms each) and the oldest only at quiet moments, when
-nobody has touched the window for ``QUIET_MS`` and no work runs, or after a lock.
+nobody has touched the window for ``QUIET_MS`` and no work runs, at least every ``AT_LEAST_EVERY_S`` between
+two pieces of work however busy the window is, and after a lock. Closing the window gives it back to Python.
 """
 
 from __future__ import annotations
