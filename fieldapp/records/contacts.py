@@ -40,14 +40,15 @@ def _redacted(contact: Contact) -> Contact:
     return replace(contact, note="", topics=(), services=())
 
 
-def _checked(session: Session, conn: Connection, contact: Contact, extra: dict[str, str] | None) -> Contact:
+def _checked(session: Session, conn: Connection, contact: Contact, before: Contact | None,
+             extra: dict[str, str] | None) -> Contact:
+    """``before``: the contact as stored, for a change (read once by ``save_in``)."""
     if contact.created_by is None:
         contact = replace(contact, created_by=session.user.id)
     extra = dict(extra or {})
     person = people_repo.get_person(conn, contact.person_id) if is_record_id(contact.person_id) else None
     if is_record_id(contact.person_id) and person is None:
         extra["person_id"] = _("Choose the person.")
-    before = contacts_repo.get_contact(conn, contact.id) if contact.id else None
     if person is not None and (before is None or before.child_steps != contact.child_steps):
         # A new contact, or its steps changed: an older contact stays editable after a merge or a corrected age.
         extra.update(child_step_problems(person, contact))
@@ -77,14 +78,14 @@ def save_in(session: Session, conn: Connection, contact: Contact,
     part's problems as ``extra`` so that every problem is reported at once."""
     session.require("records")
     _require_kind(session, contact.kind)
-    contact = _checked(session, conn, contact, extra)
-    if contact.id is None:
+    before = contacts_repo.get_contact(conn, contact.id) if contact.id is not None else None
+    if contact.id is not None and before is None:
+        raise missing()
+    contact = _checked(session, conn, contact, before, extra)
+    if before is None:
         stored = contacts_repo.insert_contact(conn, contact)
         audit(session, conn, "contact.create", "contact", stored.id)
         return stored
-    before = contacts_repo.get_contact(conn, contact.id)
-    if before is None:
-        raise missing()
     _require_kind(session, before.kind)
     if before.kind in RESTRICTED_KINDS and contact.kind != before.kind:
         raise ValidationError({"kind": _("A health or legal contact keeps its kind; delete it and log a new one.")})

@@ -9,12 +9,12 @@ from fieldapp.domain import codes
 from fieldapp.domain.aliases import alias_key, keys_similar
 from fieldapp.domain.places import nationalities_matching
 from fieldapp.domain.queries import PeopleFilter, PeopleQuery
-from fieldapp.domain.records import Person, age_class  # noqa: F401 - age_class: the form counts refusals by it
+from fieldapp.domain.records import Person
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _, current_language
 from fieldapp.records.common import DEFAULT_PAGE, Pager, audit, missing, validate
 from fieldapp.security.session import Session
-from fieldapp.storage import people_repo
+from fieldapp.storage import people_repo, report_repo
 
 AGE_SPREAD = 3
 MAX_SIMILAR = 10
@@ -56,9 +56,9 @@ def update_person(session: Session, person: Person) -> Person:
 
 def count_refusal(session: Session, gender: str, age: str, day: date | None = None) -> None:
     """Someone met who refused to be recorded: an anonymous count (the day, gender, ``age``: child, adult or
-    unknown, see ``age_class``), no record. Nothing ties a count to a worker or a moment: no author, no order
-    of insertion (the table has only a random key), and no audit event, whose time and author would lead to the
-    visit where the person was met."""
+    unknown, see ``domain.records.age_class``), no record. Nothing ties a count to a worker or a moment: no
+    author, no order of insertion (the table has only a random key), and no audit event, whose time and author
+    would lead to the visit where the person was met."""
     session.require("records")
     if gender not in codes.GENDERS or age not in AGE_CLASSES:
         raise InvalidInput(_("Choose the gender, and whether the person is a child or an adult."))
@@ -68,7 +68,7 @@ def count_refusal(session: Session, gender: str, age: str, day: date | None = No
 
 def count_refusals(session: Session, first: date, last: date) -> int:
     session.require("records")
-    return people_repo.count_anonymous(session.conn, first, last)
+    return report_repo.refusals_count(session.conn, first.isoformat(), last.isoformat())
 
 
 def delete_person(session: Session, person_id: str) -> None:

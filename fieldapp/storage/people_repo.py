@@ -171,8 +171,3 @@ def _references_to_people(conn: Connection) -> list[tuple[str, str]]:
 def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str) -> None:
     conn.execute("INSERT INTO anonymous_counts (id, counted_on, gender, age_class) VALUES (?, ?, ?, ?)",
                  (new_id(), date_text(counted_on), gender, age_class))
-
-
-def count_anonymous(conn: Connection, first: date, last: date) -> int:
-    return conn.execute("SELECT count(*) FROM anonymous_counts WHERE counted_on >= ? AND counted_on <= ?",
-                        (date_text(first), date_text(last))).fetchone()[0]

@@ -13,13 +13,19 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from fieldapp.domain.codes import PLATFORMS
 from fieldapp.domain.fields import OnlineFields
 from fieldapp.domain.records import OnlineSession
-from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.records import online
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
 from fieldapp.ui.code_picker import moment_text
-from fieldapp.ui.record_form import RecordForm, close_form, confirmed, on_keys, record_table, selected_row
+from fieldapp.ui.record_form import (
+    RecordForm,
+    close_form,
+    delete_selected_row,
+    on_keys,
+    record_table,
+    selected_row,
+)
 from fieldapp.ui.table_model import Column, LazyTableModel
 
 COUNTS = ("ads_screened", "ads_flagged", "messages_sent", "replies", "people_reached")
@@ -151,17 +157,9 @@ class OnlineTab(QWidget):
         changes.notify(self._session, "online")
 
     def delete_selected(self) -> None:
-        row: OnlineSession | None = selected_row(self.table)
-        if row is None or not confirmed(self, _("Delete online session"), _("Delete the selected online session?")):
-            return
-        try:
-            online.delete_online_session(self._session, row.id)
-        except FieldappError as error:
-            self.message.setText(error.message)
-            return
-        self.message.setText(_("Online session deleted."))
-        self.reload()
-        changes.notify(self._session, "online")
+        delete_selected_row(self, _("Delete online session"), _("Delete the selected online session?"),
+                            lambda row: online.delete_online_session(self._session, row.id),
+                            _("Online session deleted."), "online")
 
     def clear(self) -> None:
         close_form(self.form)

@@ -7,7 +7,6 @@ warning with the choice to open that one instead."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain import codes
 from fieldapp.domain.fields import PersonFields
-from fieldapp.domain.records import Person
+from fieldapp.domain.records import Person, age_class
 from fieldapp.domain.validation import problems
 from fieldapp.errors import ValidationError
 from fieldapp.i18n import _
@@ -200,12 +199,11 @@ class PersonForm(RecordForm):
 
     def _refusal(self, person: Person) -> Callable[[], Refusal]:
         """Someone who refused: only the day, gender and adult or child are counted; what was typed goes."""
-        found = {name: message for name, message in problems(replace(person, record_consent="given",
-                                                                     sheet_language="en", sheet_version="1.0")).items()
+        found = {name: message for name, message in problems(person).items()
                  if name in ("gender", "age_estimate", "birth_year")}
         if found:
             raise ValidationError(found)
-        session, gender, age = self._session, person.gender, people.age_class(person)
+        session, gender, age = self._session, person.gender, age_class(person)
         return lambda: (people.count_refusal(session, gender, age), Refusal())[1]
 
     def collect(self) -> Person:

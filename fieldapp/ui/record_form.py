@@ -36,6 +36,7 @@ from fieldapp.domain.fields import Field
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
+from fieldapp.ui import changes
 from fieldapp.ui.field_widgets import field_widget
 from fieldapp.ui.table_model import LazyTableModel
 from fieldapp.ui.tasks import Task
@@ -134,6 +135,23 @@ def close_form(form: QDialog | None) -> None:
         if isinstance(form, RecordForm):
             form.dirty = False
         form.reject()
+
+
+def delete_selected_row(tab: QWidget, title: str, question: str, delete: Callable[[object], None], done: str,
+                        kind: str) -> None:
+    """A list tab's Delete: ask ``question`` about the selected row, ``delete(row)``, say ``done`` (or why not) on the
+    tab's message line, refill the tab and tell every page that records of ``kind`` changed."""
+    row = selected_row(tab.table)
+    if row is None or not confirmed(tab, title, question):
+        return
+    try:
+        delete(row)
+    except FieldappError as error:
+        tab.message.setText(error.message)
+        return
+    tab.message.setText(done)
+    tab.reload()
+    changes.notify(tab._session, kind)  # noqa: SLF001 - the tab's own session
 
 
 def confirmed(parent: QWidget, title: str, text: str) -> bool:

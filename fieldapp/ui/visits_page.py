@@ -21,14 +21,20 @@ from shiboken6 import isValid
 from fieldapp import i18n
 from fieldapp.domain.codes import REGIONS, VENUE_KINDS
 from fieldapp.domain.queries import VenueFilter, VisitFilter, VisitRow
-from fieldapp.errors import FieldappError
 from fieldapp.i18n import N_, _, ngettext
 from fieldapp.records import venues, visits
 from fieldapp.security.session import Session
 from fieldapp.ui import changes
 from fieldapp.ui.code_picker import CodeCombo, SearchCombo, code_text, language_labels, moment_text
 from fieldapp.ui.online_form import OnlineTab
-from fieldapp.ui.record_form import close_form, confirmed, lead_to_results, on_keys, record_table, selected_row
+from fieldapp.ui.record_form import (
+    close_form,
+    delete_selected_row,
+    lead_to_results,
+    on_keys,
+    record_table,
+    selected_row,
+)
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.venue_form import VenueForm
 from fieldapp.ui.visit_form import MAX_VENUES, VisitForm, team_members
@@ -207,19 +213,8 @@ class VisitsTab(QWidget):
         changes.notify(self._session, "visits")
 
     def delete_selected(self) -> None:
-        row: VisitRow | None = selected_row(self.table)
-        if row is None:
-            return
-        if not confirmed(self, _("Delete visit"), _("Delete the selected visit? Contacts logged on it stay.")):
-            return
-        try:
-            visits.delete_visit(self._session, row.visit.id)
-        except FieldappError as error:
-            self.message.setText(error.message)
-            return
-        self.message.setText(_("Visit deleted."))
-        self.reload()
-        changes.notify(self._session, "visits")
+        delete_selected_row(self, _("Delete visit"), _("Delete the selected visit? Contacts logged on it stay."),
+                            lambda row: visits.delete_visit(self._session, row.visit.id), _("Visit deleted."), "visits")
 
     def clear(self) -> None:
         close_form(self.form)
@@ -352,17 +347,8 @@ class VenuesTab(QWidget):
         changes.notify(self._session, "venues")
 
     def delete_selected(self) -> None:
-        venue = selected_row(self.table)
-        if venue is None or not confirmed(self, _("Delete venue"), _("Delete the selected venue?")):
-            return
-        try:
-            venues.delete_venue(self._session, venue.id)
-        except FieldappError as error:
-            self.message.setText(error.message)
-            return
-        self.message.setText(_("Venue deleted."))
-        self.reload()
-        changes.notify(self._session, "venues")
+        delete_selected_row(self, _("Delete venue"), _("Delete the selected venue?"),
+                            lambda venue: venues.delete_venue(self._session, venue.id), _("Venue deleted."), "venues")
 
     def clear(self) -> None:
         close_form(self.form)

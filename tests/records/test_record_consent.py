@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from fieldapp.domain.records import Person
+from fieldapp.domain.records import Person, age_class
 from fieldapp.errors import InvalidInput, ValidationError
 from fieldapp.records import people
 from fieldapp.reports import service
@@ -67,9 +67,9 @@ def test_a_refusal_is_an_anonymous_count_in_the_report_and_nothing_else(session)
 
 
 def test_the_age_class_of_a_refusal_comes_from_the_age_or_the_year_of_birth() -> None:
-    assert people.age_class(Person(alias="", age_estimate=16)) == "child"
-    assert people.age_class(Person(alias="", birth_year=2000), date(2026, 1, 1)) == "adult"
-    assert people.age_class(Person(alias="")) == "unknown"
+    assert age_class(Person(alias="", age_estimate=16)) == "child"
+    assert age_class(Person(alias="", birth_year=2000), date(2026, 1, 1)) == "adult"
+    assert age_class(Person(alias="")) == "unknown"
 
 
 def test_a_refusal_count_has_no_author_no_order_and_no_audit_event(session) -> None:
