@@ -38,11 +38,12 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "referral": SERVICES | {"records", "reports", "protocol"},
     "lifecycle": SERVICES | {"records", "reports", "referral", "protocol"},
     "demo": SERVICES | {"records", "referral", "protocol"},
+    "importing": SERVICES | {"records"},                   # old records from spreadsheets
     "cli_support": FOUNDATION | {"security", "lifecycle"},
     "cli_features": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "cli_support", "protocol",
-                                "cmm"},
+                                "cmm", "importing"},
     "ui": SERVICES | {"records", "reports", "leaflets", "referral", "lifecycle", "demo", "protocol",
-                      "cmm"},                              # ui/desk: CMM's desk on an intake store
+                      "cmm", "importing"},                              # ui/desk: CMM's desk on an intake store
     "cli": SERVICES | {"lifecycle", "demo", "cli_support", "cli_features", "ui"},
     "__main__": frozenset({"cli"}),
 }

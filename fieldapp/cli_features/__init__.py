@@ -3,7 +3,7 @@ as ``fieldapp/ui`` is; each entry of ``REGISTRARS`` is ``register(subparsers)``.
 
 from __future__ import annotations
 
-from fieldapp.cli_features import leaflets, lifecycle, referral, reports
+from fieldapp.cli_features import importing, leaflets, lifecycle, referral, reports
 
 REGISTRARS: list = [lifecycle.register, referral.register, leaflets.register, leaflets.register_translations,
-                    reports.register]
+                    reports.register, importing.register]

@@ -33,11 +33,6 @@ class RetentionPlan:
         return not self.people and not self.visits
 
 
-def _months_before(today: date, months: int) -> date:
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return date(year, month + 1, min(today.day, 28))
-
-
 def preview(session: Session, today: date | None = None) -> RetentionPlan:
     """What a run would delete, by the policy as the key file has it (``_run`` uses the checked one)."""
     session.require("records")
@@ -46,8 +41,8 @@ def preview(session: Session, today: date | None = None) -> RetentionPlan:
 
 def _plan(session: Session, policy: RetentionPolicy, today: date | None) -> RetentionPlan:
     today = today or datetime.now(UTC).date()
-    people_cutoff = _months_before(today, policy.people_inactive_months)
-    visits_cutoff = _months_before(today, policy.visits_months)
+    people_cutoff = retention_policy.months_before(today, policy.people_inactive_months)
+    visits_cutoff = retention_policy.months_before(today, policy.visits_months)
     return RetentionPlan(
         people=retention_repo.people_inactive_since(session.conn, people_cutoff.isoformat()),
         visits=retention_repo.visits_before(session.conn, visits_cutoff.isoformat()),

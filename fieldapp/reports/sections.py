@@ -72,6 +72,10 @@ def key_figures(conn: Connection, now: Period, before: Period, with_referrals: b
         b["referrals"] = report_repo.referrals_count(conn, before.low, before.high)
         rows.append(("referrals", _("Referrals to CMM")))
     rows.append(("refused", _("People who did not want to be recorded (counted only)")))
+    a["historic"] = report_repo.historic_count(conn, now.start.isoformat(), now.end.isoformat())
+    b["historic"] = report_repo.historic_count(conn, before.start.isoformat(), before.end.isoformat())
+    if a["historic"] or b["historic"]:
+        rows.append(("historic", _("People of old records past their time when imported (counted only)")))
     return _compare("key_figures", _("Key figures"), rows, a, b, chart="")
 
 

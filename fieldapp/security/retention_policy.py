@@ -9,6 +9,7 @@ automatic runs on. Every user may read it; changing it needs "settings". The run
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
@@ -29,6 +30,12 @@ class RetentionPolicy:
     def validate(self) -> None:
         if not (1 <= self.people_inactive_months <= 240 and 1 <= self.visits_months <= 240):
             raise InvalidInput(_("Retention periods must be between 1 and 240 months."))
+
+
+def months_before(today: date, months: int) -> date:
+    """The day ``months`` before ``today`` (a cutoff of the policy)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, 28))
 
 
 def load_policy(session: Session) -> RetentionPolicy:

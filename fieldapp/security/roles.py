@@ -11,8 +11,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "health": frozenset({"records", "health"}),
     "legal": frozenset({"records", "legal", "reports_legal"}),
     # Coordinators evaluate the legal pilot from its figures, never from its sessions.
-    "coordinator": frozenset({"records", "reports_exact", "reports_legal", "referrals_send"}),
-    "admin": frozenset({"records", "users", "settings", "referrals_send", "backup", "retention", "wipe", "audit"}),
+    # Importing old records from spreadsheets: administrators and coordinators.
+    "coordinator": frozenset({"records", "reports_exact", "reports_legal", "referrals_send", "import"}),
+    "admin": frozenset({"records", "users", "settings", "referrals_send", "backup", "retention", "wipe", "audit",
+                        "import"}),
 }
 
 

@@ -168,6 +168,23 @@ def _references_to_people(conn: Connection) -> list[tuple[str, str]]:
 
 # -- people who refused to be recorded: counted, never kept ---------------------------------------------------------
 
-def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str) -> None:
-    conn.execute("INSERT INTO anonymous_counts (id, counted_on, gender, age_class) VALUES (?, ?, ?, ?)",
-                 (new_id(), date_text(counted_on), gender, age_class))
+def add_anonymous_count(conn: Connection, counted_on: date, gender: str, age_class: str,
+                        reason: str = "refused") -> None:
+    add_anonymous_counts(conn, [(counted_on, gender, age_class)], reason)
+
+
+def add_anonymous_counts(conn: Connection, counts: Iterable[tuple[date, str, str]], reason: str) -> None:
+    """``reason``: "refused" (someone who did not want to be recorded) or "historic" (an old record past its time
+    at its import)."""
+    conn.executemany("INSERT INTO anonymous_counts (id, counted_on, gender, age_class, reason) VALUES (?, ?, ?, ?, ?)",
+                     [(new_id(), date_text(day), gender, age, reason) for day, gender, age in counts])
+
+
+def identities(conn: Connection) -> dict[tuple[str, int | None, str], list[tuple[str, str, str]]]:
+    """Every person kept, by (alias key, year of birth, nationality): their (id, reference, alias), to spot an
+    imported person who is already kept."""
+    found: dict[tuple[str, int | None, str], list[tuple[str, str, str]]] = {}
+    for person_id, reference, alias, key, year, nationality in conn.execute(
+            "SELECT id, reference, alias, alias_key, birth_year, nationality FROM people ORDER BY id"):
+        found.setdefault((key, year, nationality), []).append((person_id, reference, alias))
+    return found

@@ -48,8 +48,17 @@ def key_counts(conn: Connection, low: str, high: str) -> dict[str, int]:
 
 def refusals_count(conn: Connection, first_day: str, last_day: str) -> int:
     """People met who refused to be recorded, counted anonymously, on the local days ``first_day``..``last_day``."""
-    return conn.execute("SELECT count(*) FROM anonymous_counts WHERE counted_on >= ? AND counted_on <= ?",
-                        (first_day, last_day)).fetchone()[0]
+    return _anonymous_count(conn, "refused", first_day, last_day)
+
+
+def historic_count(conn: Connection, first_day: str, last_day: str) -> int:
+    """People of old records past the retention period at their import, kept as counts, by their last contact."""
+    return _anonymous_count(conn, "historic", first_day, last_day)
+
+
+def _anonymous_count(conn: Connection, reason: str, first_day: str, last_day: str) -> int:
+    return conn.execute("SELECT count(*) FROM anonymous_counts WHERE reason = ? AND counted_on >= ?"
+                        " AND counted_on <= ?", (reason, first_day, last_day)).fetchone()[0]
 
 
 ONLINE_COUNTS = ("ads_screened", "ads_flagged", "messages_sent", "replies", "people_reached")

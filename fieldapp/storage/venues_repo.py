@@ -19,7 +19,7 @@ def _row(row) -> Venue:
 
 
 def _values(venue: Venue) -> tuple:
-    key = alias_key(f"{venue.name} {venue.municipality}")
+    key = search_key(venue.name, venue.municipality)
     return (venue.name.strip(), venue.kind, venue.municipality.strip(), venue.region, int(venue.is_open),
             venue.notes, key)
 
@@ -94,3 +94,13 @@ def list_venues(conn: Connection, filt: VenueFilter, offset: int = 0, limit: int
     rows = conn.execute(f"SELECT {_COLUMNS} FROM venues WHERE {where} ORDER BY search_key, id LIMIT ? OFFSET ?",
                         (*args, limit, offset))
     return [_row(r) for r in rows]
+
+
+def search_keys(conn: Connection) -> dict[str, tuple[str, str]]:
+    """Every venue by its search key (name and municipality): its (id, kind), to find an imported venue."""
+    return {key: (venue_id, kind) for venue_id, kind, key in
+            conn.execute("SELECT id, kind, search_key FROM venues ORDER BY id")}
+
+
+def search_key(name: str, municipality: str = "") -> str:
+    return alias_key(f"{name} {municipality}")

@@ -30,7 +30,7 @@ from fieldapp.storage import users_repo
 from fieldapp.storage.connection import transaction
 from tests.conftest import PASSPHRASE
 
-PACKAGES = ("records", "lifecycle", "referral", "reports", "security", "leaflets")
+PACKAGES = ("records", "lifecycle", "referral", "reports", "security", "leaflets", "importing")
 NO_ROLE = ""   # a role unknown to roles.py (say, edited in the users table) grants nothing
 ROLES = (*CAPABILITIES, NO_ROLE)
 
@@ -165,6 +165,8 @@ NEEDS: dict[str, str] = {
     "security.vault.new_recovery_key": "users",
     "security.vault.change_passphrase": "records",
     "security.vault.set_wipe_passphrase": "wipe",
+    "importing.service.import_file": "import",
+    "importing.service.import_table": "import",
 }
 
 PERIOD = {"start": date(2026, 1, 1), "end": date(2026, 1, 31)}
