@@ -79,6 +79,7 @@ class Plan:
             parts.append(ngettext("{n} row has problems: nothing is imported",
                                   "{n} rows have problems: nothing is imported",
                                   len(self.bad_rows)).format(n=len(self.bad_rows)))
+            return "; ".join(parts) + "."
         parts.append(ngettext("{n} new person", "{n} new people", len(self.people)).format(n=len(self.people)))
         if self.contacts or not self.visits:
             parts.append(ngettext("{n} contact", "{n} contacts", len(self.contacts)).format(n=len(self.contacts)))
@@ -157,14 +158,14 @@ def _convert(table: Table, mapping: Mapping, plan: Plan, today: date, progress: 
              cancel: CancelToken | None) -> list[_Row]:
     where = {header: i for i, header in enumerate(table.headers) if header}
     columns = {target: where[column] for target, column in mapping.columns.items()}
+    targets_of = {column: target for target, column in mapping.columns.items()}
     rows = []
     for done, (number, cells) in enumerate(table.rows, start=1):
         if cancel is not None and done % 500 == 0:
             cancel.check()
         if progress is not None and done % 1000 == 0:
             progress(done, len(table.rows) * 2)
-        names = tuple(cells[where[column]].text if where[column] < len(cells) else "" for column in mapping.person)
-        row = _Row(number, RowReport(number), names)
+        row = _Row(number, RowReport(number), ())
         for target in mapping.targets:
             if target in columns:
                 index = columns[target]
@@ -177,6 +178,7 @@ def _convert(table: Table, mapping: Mapping, plan: Plan, today: date, progress: 
             if target not in row.values and _cell_empty(target, mapping, cells, where):
                 row.report.problems.append(_("{field} is empty.").format(field=mappings.label(target,
                                                                                              mapping.records)))
+        row.names = _names(row, cells, where, targets_of, mapping.person)
         rows.append(row)
     return rows
 
@@ -200,6 +202,21 @@ def _convert_cell(row: _Row, target: str, cell: Cell, shown: str, mapping: Mappi
             message += " " + _("Perhaps {code}: say so under [values.\"{target}\"] in the mapping.").format(
                 code=bad.suggestion, target=target)
         row.report.problems.append(_("{column}: {problem}").format(column=shown, problem=message))
+
+
+def _names(row: _Row, cells: tuple[Cell, ...], where: dict[str, int], targets_of: dict[str, str],
+           person: tuple[str, ...]) -> tuple[str, ...]:
+    """What names the row's person, column by column: the field's value where the column is a field (so that
+    "Rumænien" and "RO" are one nationality), else the cell's text."""
+    names = []
+    for column in person:
+        target = targets_of.get(column)
+        if target is not None and target in row.values:
+            names.append(str(row.values[target]))
+        else:
+            index = where[column]
+            names.append(cells[index].text if index < len(cells) else "")
+    return tuple(names)
 
 
 def _cell_empty(target: str, mapping: Mapping, cells: tuple[Cell, ...], where: dict[str, int]) -> bool:

@@ -41,7 +41,7 @@ class Bad(ValueError):
 
 
 @functools.cache
-def _translator(language: str):
+def translator(language: str):
     if language == "en":
         return lambda message: message
     return gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[language], fallback=True).gettext
@@ -67,7 +67,7 @@ def _names(field: Field) -> dict[str, str]:
     else:
         names = {}
         for language in LABEL_LANGUAGES:
-            translate = _translator(language)
+            translate = translator(language)
             for code, label in dict(field.codes or {}).items():
                 names.setdefault(alias_key(translate(label).replace("&", "")), code)
     for code in allowed:

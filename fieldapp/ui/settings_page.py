@@ -67,6 +67,10 @@ class SettingsPage(QWidget):
             tabs["users"] = UsersTab(self._session)
         if self._session.can("audit"):
             tabs["audit"] = AuditTab(self._session)
+        if self._session.can("import"):
+            from fieldapp.ui.import_tab import ImportTab
+
+            tabs["import"] = ImportTab(self._session)
         tabs["data"] = DataTab(self._session)
         tabs["data"].wipe_requested.connect(self.wipe_requested)
         for tab in tabs.values():
@@ -87,7 +91,7 @@ class SettingsPage(QWidget):
         self.language_label.setText(_("Interface &language"))
         self.idle_label.setText(_("&Lock after idle (minutes)"))
         titles = {"organisation": _("Organisation"), "users": _("Users"), "audit": _("Audit trail"),
-                  "data": _("Backup and safety")}
+                  "import": _("Import"), "data": _("Backup and safety")}
         self.tabs.setTabText(0, _("General"))
         for key, tab in self.extra_tabs.items():
             self.tabs.setTabText(self.tabs.indexOf(tab), titles[key])

@@ -1,0 +1,136 @@
+"""The Import wizard, driven as an administrator would: a Danish sheet, the columns it suggests, the codes it does
+not know, the dry run's report, the import, and deleting the plaintext spreadsheet afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox, QWizard
+
+from fieldapp.importing import mapping as mappings
+from fieldapp.ui import import_wizard
+from fieldapp.ui.import_wizard import ImportWizard
+from fieldapp.ui.settings_page import SettingsPage
+from tests.importing.sheets import HEADINGS, rows, write_csv
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _people(session) -> list[tuple]:
+    return session.conn.execute("SELECT alias, nationality, record_consent FROM people ORDER BY alias").fetchall()
+
+
+def _wizard(qtbot, session) -> ImportWizard:
+    wizard = ImportWizard(session)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def _to_columns(qtbot, wizard: ImportWizard, source: Path) -> None:
+    wizard.file_page.path.setText(str(source))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.columns_page, timeout=15_000)
+
+
+def _checked(qtbot, wizard: ImportWizard) -> None:
+    wizard.next()                                                # to the values page: a dry run collects texts
+    qtbot.waitUntil(lambda: wizard.task is not None and not wizard.task.running() and
+                    wizard.values_page.message.text() != "Reading every row ...", timeout=15_000)
+
+
+def test_a_danish_sheet_from_file_to_vault_and_the_spreadsheet_deleted(qtbot, session, tmp_path, monkeypatch) -> None:
+    body = rows(4)
+    body[2][2] = "Rumæn"                                         # only the start of a country's name
+    body[0][5] = "klinik"                                        # a word of the NGO's own
+    source = write_csv(tmp_path / "kontakter.csv", body)
+    wizard = _wizard(qtbot, session)
+    _to_columns(qtbot, wizard, source)
+
+    combos = wizard.columns_page.combos
+    assert combos["person.alias"].currentData() == "column:Navn"
+    assert combos["contact.occurred_at"].currentData() == "column:Dato"
+    assert combos["person.nationality"].currentData() == "column:Nationalitet"
+    assert wizard.columns_page.chosen().person == ("Navn", "Fødselsår", "Nationalitet")
+
+    _checked(qtbot, wizard)
+    values = {(target, text): combo for target, text, combo in wizard.values_page.pending}
+    assert values[("person.nationality", "Rumæn")].currentData() == "RO"       # the suggestion, chosen
+    assert values[("contact.kind", "klinik")].currentData() == ""              # none stands out
+    kind = values[("contact.kind", "klinik")]
+    kind.setCurrentIndex(kind.findData("venue"))
+    assert ("contact.kind", "gade") not in values                               # Danish label of "street"
+
+    wizard.next()
+    page = wizard.check_page
+    qtbot.waitUntil(lambda: page.checked is not None, timeout=15_000)
+    assert page.isComplete()
+    assert page.summary.text().startswith("4 rows read; 2 new people; 4 contacts.")
+    assert "Row 2: a new person" in page.report.toPlainText()
+    assert _people(session) == []                                              # a dry run writes nothing
+
+    saved = tmp_path / "kontakter.toml"
+    page.save_to(saved)
+    assert mappings.load(saved) == wizard.mapping
+    assert "Mia" not in saved.read_text(encoding="utf-8")                     # headings and codes, no row
+
+    wizard.next()                                                              # Import
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.done_page, timeout=15_000)
+    assert _people(session) == [("Mia 0", "TH", "historic_import"), ("Mia 1", "RO", "historic_import")]
+    assert session.conn.execute("SELECT count(*) FROM contacts WHERE kind = 'venue'").fetchone() == (2,)
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()     # no way back past an import
+
+    monkeypatch.setattr(import_wizard.QMessageBox, "question",
+                        lambda *_args, **_kwargs: QMessageBox.StandardButton.Yes)
+    wizard.done_page.delete.click()
+    assert not source.exists()
+    assert wizard.done_page.message.text() == "The spreadsheet was overwritten and deleted."
+
+
+def test_a_row_with_a_problem_is_reported_and_nothing_can_be_imported(qtbot, session, tmp_path) -> None:
+    body = rows(3)
+    body[0][5] = "gade"
+    body[1][4] = "30-02-2025"
+    wizard = _wizard(qtbot, session)
+    _to_columns(qtbot, wizard, write_csv(tmp_path / "k.csv", body))
+    _checked(qtbot, wizard)
+    wizard.next()
+    page = wizard.check_page
+    qtbot.waitUntil(lambda: page.checked is not None, timeout=15_000)
+    assert "1 row has problems: nothing is imported" in page.summary.text()
+    assert "Row 3: Dato: “30-02-2025” is not a date that exists." in page.report.toPlainText()
+    assert not page.isComplete()
+    assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
+    assert _people(session) == []
+
+
+def test_a_mapping_without_the_required_columns_stays_on_its_page(qtbot, session, tmp_path) -> None:
+    headings = ["Kaldenavn", "Uge", *HEADINGS[2:]]                   # nothing the wizard takes for a date
+    wizard = _wizard(qtbot, session)
+    _to_columns(qtbot, wizard, write_csv(tmp_path / "k.csv", rows(2), headings=headings))
+    wizard.next()
+    assert wizard.currentPage() is wizard.columns_page
+    assert "Choose the column for “When”" in wizard.columns_page.message.text()
+
+
+def test_a_folder_or_a_link_is_refused_on_the_first_page(qtbot, session, tmp_path) -> None:
+    real = write_csv(tmp_path / "k.csv", rows(2))
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    wizard = _wizard(qtbot, session)
+    wizard.file_page.path.setText(str(link))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.file_page.message.text() != "", timeout=15_000)
+    assert wizard.currentPage() is wizard.file_page
+    assert "link" in wizard.file_page.message.text()
+
+
+def test_the_import_tab_is_there_for_an_administrator(qtbot, session) -> None:
+    page = SettingsPage(session)
+    qtbot.addWidget(page)
+    assert "import" in page.extra_tabs
+    assert page.tabs.tabText(page.tabs.indexOf(page.extra_tabs["import"])) == "Import"
+    wizard = page.extra_tabs["import"].open_wizard()
+    assert wizard.isVisible()
+    wizard.reject()
