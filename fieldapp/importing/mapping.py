@@ -25,6 +25,7 @@ limits and codes as the forms.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from fieldapp.domain.fields import (
     TEXT,
     ContactFields,
     Field,
+    HealthFields,
+    LegalFields,
     PersonFields,
     VenueFields,
     VisitFields,
@@ -69,9 +72,18 @@ def _targets(prefix: str, fields) -> dict[str, Field]:
 
 
 TARGETS: dict[str, dict[str, Field]] = {
-    "contacts": {**_targets("person", PersonFields), **_targets("contact", ContactFields)},
+    "contacts": {**_targets("person", PersonFields), **_targets("contact", ContactFields),
+                 **_targets("health", HealthFields), **_targets("legal", LegalFields)},
     "visits": {**_targets("venue", VenueFields), **_targets("visit", VisitFields)},
 }
+# The parts only health staff and legal advisers may write, and the contact kind each belongs to.
+RESTRICTED_PARTS = {"health": "health", "legal": "legal"}
+
+
+def targets_for(records: str, can: Callable[[str], bool]) -> dict[str, Field]:
+    """The targets a user may fill: health and legal parts only with their capability."""
+    return {target: field for target, field in TARGETS[records].items()
+            if target.split(".", 1)[0] not in RESTRICTED_PARTS or can(RESTRICTED_PARTS[target.split(".", 1)[0]])}
 # Without these a row is no record.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "contacts": ("person.alias", "contact.occurred_at", "contact.kind"),
@@ -84,6 +96,12 @@ def label(target: str, records: str = "contacts") -> str:
     found = TARGETS.get(records, {}).get(target) or next(
         (fields[target] for fields in TARGETS.values() if target in fields), None)
     return _(found.label).replace("&", "") if found is not None and found.label else target
+
+
+def label_of_code(target: str, code: str, records: str = "contacts") -> str:
+    """A code's label in the UI language ("Health" for the contact kind "health")."""
+    codes = TARGETS[records][target].codes
+    return _(codes[code]).replace("&", "") if isinstance(codes, dict) and code in codes else code
 
 
 @dataclass(frozen=True)

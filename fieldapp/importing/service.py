@@ -24,7 +24,7 @@ from pathlib import Path
 from fieldapp.cancel import CancelToken
 from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.ids import new_id
-from fieldapp.domain.records import Contact, Person, Venue, Visit, age_class
+from fieldapp.domain.records import Contact, HealthContact, LegalSession, Person, Venue, Visit, age_class
 from fieldapp.domain.validation import problems
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _, ngettext
@@ -35,7 +35,7 @@ from fieldapp.importing.sources import Cell, Table, read_table
 from fieldapp.records.contacts import RESTRICTED_KINDS
 from fieldapp.security import retention_policy
 from fieldapp.security.session import Session
-from fieldapp.storage import audit_repo, contacts_repo, people_repo, venues_repo, visits_repo
+from fieldapp.storage import audit_repo, contacts_repo, health_repo, legal_repo, people_repo, venues_repo, visits_repo
 from fieldapp.storage.connection import Connection
 
 Progress = Callable[[int, int], None]
@@ -57,6 +57,8 @@ class Plan:
     contacts: list[Contact] = field(default_factory=list)
     venues: list[Venue] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
+    health: list[HealthContact] = field(default_factory=list)     # health parts of contacts (health staff)
+    legal: list[LegalSession] = field(default_factory=list)       # legal parts (legal advisers)
     merged_into: int = 0                     # existing people who get rows added ("merge")
     matches: int = 0                         # people like one already kept
     expired_rows: int = 0                    # rows past the retention period, not imported
@@ -124,6 +126,9 @@ def import_table(session: Session, table: Table, mapping: Mapping, *, dry_run: b
     (with the report) when any row has a problem, and ``InvalidInput`` when the mapping does not fit the file."""
     session.require("import")
     found = mapping.problems(table.headers)
+    allowed = mappings.targets_for(mapping.records, session.can)
+    if any(target not in allowed for target in [*mapping.columns, *mapping.fixed]):
+        found.append(_("Only health staff import health details, and only legal advisers legal ones."))
     if found:
         raise InvalidInput("\n".join(found))
     if dry_run or session.read_only:
@@ -321,16 +326,39 @@ def _matched(person: Person, same: list[tuple[str, str, str]], first: _Row, mapp
 def _contacts(session: Session, group: list[_Row], person_id: str, outcome: str, plan: Plan) -> None:
     may_restricted = {kind for kind, capability in RESTRICTED_KINDS.items() if session.can(capability)}
     for index, row in enumerate(group):
-        contact = Contact(person_id=person_id, created_by=session.user.id, **_fields(row, "contact"))
+        contact = Contact(person_id=person_id, created_by=session.user.id, id=new_id(), **_fields(row, "contact"))
         found = _field_problems(contact, "contact", "contacts")
         if contact.kind in RESTRICTED_KINDS and contact.kind not in may_restricted:
             found.append(_("Only health staff import health contacts, and only legal advisers legal ones."))
+        parts = _parts(session, row, contact, found)
         if found:
             row.report.problems.extend(found)
             continue
-        plan.contacts.append(replace(contact, id=new_id()))
+        plan.contacts.append(contact)
+        for part in parts:
+            (plan.health if isinstance(part, HealthContact) else plan.legal).append(part)
         row.report.outcome = outcome or (_("a new person") if index == 0 else
                                          _("the same person as row {row}").format(row=group[0].number))
+
+
+def _parts(session: Session, row: _Row, contact: Contact, found: list[str]) -> list[HealthContact | LegalSession]:
+    """The health or legal part a row holds; its problems go into ``found``. A part belongs to a contact of its
+    own kind."""
+    parts: list[HealthContact | LegalSession] = []
+    for prefix, record in (("health", HealthContact), ("legal", LegalSession)):
+        fields = _fields(row, prefix)
+        if not fields:
+            continue
+        if contact.kind != mappings.RESTRICTED_PARTS[prefix]:
+            found.append(_("{part} details belong to a contact of the kind {kind}.").format(
+                part=_("Health") if prefix == "health" else _("Legal"),
+                kind=mappings.label_of_code("contact.kind", mappings.RESTRICTED_PARTS[prefix])))
+            continue
+        extra = {"adviser_id": session.user.id} if record is LegalSession else {}
+        part = record(contact_id=contact.id, id=new_id(), **extra, **fields)
+        found.extend(_field_problems(part, prefix, "contacts"))
+        parts.append(part)
+    return parts
 
 
 def _person_of(group: list[_Row], mapping: Mapping) -> Person | None:
@@ -429,6 +457,10 @@ def _write(session: Session, conn: Connection, plan: Plan, rows: int) -> None:
     visits_repo.bulk_insert_visits(conn, plan.visits)
     people_repo.bulk_insert_people(conn, plan.people)
     contacts_repo.bulk_insert_contacts(conn, plan.contacts)
+    if plan.health:
+        health_repo.bulk_insert_health_contacts(conn, plan.health)
+    if plan.legal:
+        legal_repo.bulk_insert_legal_sessions(conn, plan.legal)
     people_repo.refresh_contact_dates(conn, {contact.person_id for contact in plan.contacts})
     if plan.counts:
         people_repo.add_anonymous_counts(conn, plan.counts, "historic")

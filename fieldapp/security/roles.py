@@ -8,10 +8,11 @@ from __future__ import annotations
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "outreach": frozenset({"records"}),
-    "health": frozenset({"records", "health"}),
-    "legal": frozenset({"records", "legal", "reports_legal"}),
+    # Importing old records from spreadsheets: administrators and coordinators, and health staff and legal
+    # advisers, who alone hold the keys to import a health or legal part (AmiAmi's health records of 2006-2019).
+    "health": frozenset({"records", "health", "import"}),
+    "legal": frozenset({"records", "legal", "reports_legal", "import"}),
     # Coordinators evaluate the legal pilot from its figures, never from its sessions.
-    # Importing old records from spreadsheets: administrators and coordinators.
     "coordinator": frozenset({"records", "reports_exact", "reports_legal", "referrals_send", "import"}),
     "admin": frozenset({"records", "users", "settings", "referrals_send", "backup", "retention", "wipe", "audit",
                         "import"}),

@@ -248,7 +248,7 @@ class ColumnsPage(QWizardPage):
             self.form.removeRow(0)
         self.combos = {}
         required = mappings.REQUIRED[records]
-        for target, field in mappings.TARGETS[records].items():
+        for target, field in mappings.targets_for(records, self.w.session.can).items():
             combo = QComboBox(objectName=f"importColumn:{target}")
             combo.addItem(_("(not in the file)"), _NONE)
             for header in table.headers:
