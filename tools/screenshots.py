@@ -86,6 +86,51 @@ def _cmm_desk(app: QApplication, session) -> None:
     desk.close()
 
 
+def _import_wizard(app: QApplication, session) -> None:
+    """The Import wizard on a small Danish sheet (synthetic rows), one image per step."""
+    import csv
+
+    from fieldapp.ui import tasks
+    from fieldapp.ui.import_wizard import ImportWizard
+
+    sheet = _ISOLATED / "kontakter-2019.csv"
+    rows = [["Navn", "Fødselsår", "Nationalitet", "Køn", "Dato", "Type", "Noter"],
+            ["Mai", "1991", "Thailand", "Kvinde", "03-02-2025", "klinik", "Fik foldere"],
+            ["Mai", "1991", "Thailand", "Kvinde", "17-03-2025", "gade", ""],
+            ["Ana", "1996", "Rumæn", "Kvinde", "21-03-2025", "gade", "Spurgte om læge"],
+            ["Joy", "1999", "Nigeria", "Kvinde", "02-04-2025", "klinik", ""]]
+    with sheet.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out, delimiter=";").writerows(rows)
+
+    def wait() -> None:
+        settle(app)
+        while tasks.pending():
+            settle(app)
+            time.sleep(0.02)
+        settle(app)
+
+    wizard = ImportWizard(session)
+    wizard.resize(820, 640)
+    wizard.show()
+    wizard.file_page.path.setText(str(sheet))
+    settle(app)
+    wizard.grab().save(str(OUT / "import-1-file.png"))
+    wizard.next()
+    wait()
+    wizard.grab().save(str(OUT / "import-2-columns.png"))
+    wizard.next()
+    wait()
+    for target, text, combo in wizard.values_page.pending:
+        if (target, text) == ("contact.kind", "klinik"):
+            combo.setCurrentIndex(combo.findData("venue"))
+    settle(app)
+    wizard.grab().save(str(OUT / "import-3-values.png"))
+    wizard.next()
+    wait()
+    wizard.grab().save(str(OUT / "import-4-check.png"))
+    wizard.reject()
+
+
 def main() -> int:
     from fieldapp.demo.vault import DEMO_PASSPHRASE, DEMO_USER, create_demo_vault
     from fieldapp.security import vault
@@ -123,6 +168,7 @@ def main() -> int:
     window.lock()
     window.close()
     session = vault.unlock(path, DEMO_USER, DEMO_PASSPHRASE)
+    _import_wizard(app, session)
     _cmm_desk(app, session)
     session.close()
     shutil.rmtree(_ISOLATED, ignore_errors=True)
