@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.codes import GENDERS
 from fieldapp.domain.queries import PeopleFilter, TimelineEntry
-from fieldapp.domain.records import Person
+from fieldapp.domain.records import Person, age_class
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, ngettext
 from fieldapp.records import contacts, people
@@ -41,6 +41,7 @@ class PeopleTab(QWidget):
         super().__init__(parent)
         self._session = session
         self.form = None
+        self._before_edit: Person | None = None      # the person as shown when their form opened
         self._build()
         self._connect()
         self.retranslate()
@@ -142,10 +143,12 @@ class PeopleTab(QWidget):
 
     # -- people -----------------------------------------------------------------------------
     def new_person(self) -> None:
+        self._before_edit = None
         self._open(PersonForm(self._session, parent=self), self._person_saved)
         self.form.open_requested.connect(self.show_person)
 
     def edit_person(self) -> None:
+        self._before_edit = self.panel.person
         if self.panel.person is not None:
             self._open(PersonForm(self._session, self.panel.person, parent=self), self._person_saved)
 
@@ -160,6 +163,9 @@ class PeopleTab(QWidget):
             changes.notify(self._session, "people")
             return
         self.message.setText(_("Person saved."))
+        before = self._before_edit
+        if before is not None and before.id == person.id:
+            self._tell_if_now_a_child(before, person)
         self.reload()
         self.panel.show_person(person)
         changes.notify(self._session, "people")
@@ -187,10 +193,21 @@ class PeopleTab(QWidget):
                 "Merge {drop} into {keep}? Every contact of {drop} moves to {keep}, and {drop} is removed.")
                 .format(drop=drop.alias, keep=keep.alias)):
             return
-        if self._run(lambda: people.merge_people(self._session, keep.id, drop.id), _("People merged.")):
+        merged: list[Person] = []
+        if self._run(lambda: merged.append(people.merge_people(self._session, keep.id, drop.id)),
+                     _("People merged.")):
             self.reload()
             self.show_person(keep.id)
+            self._tell_if_now_a_child(keep, merged[0])
             changes.notify(self._session, "people", "contacts", "referrals")
+
+    def _tell_if_now_a_child(self, before: Person, after: Person) -> None:
+        """A merge or a corrected age that makes someone a child: the duty to protect children applies now, and
+        the worker is told so at once (the next contact asks for the steps)."""
+        if age_class(after) == "child" and age_class(before) != "child":
+            self.message.setText(self.message.text() + " " + _(
+                "{alias} is now recorded as a child (under 18): under the duty to protect children, tell the "
+                "municipality. Log a contact with the child-protection steps.").format(alias=after.alias))
 
     def _erased(self) -> None:
         self.panel.show_person(None)

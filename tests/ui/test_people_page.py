@@ -219,6 +219,48 @@ def test_merge_two_people_after_confirmation(qtbot, page, session, monkeypatch) 
     assert tab.model.rowCount() == 1 and tab.panel.model.rowCount() == 2
 
 
+def test_a_merge_that_makes_someone_a_child_says_what_the_duty_to_protect_children_asks(qtbot, page, session,
+                                                                                        monkeypatch) -> None:
+    keep = people.create_person(session, Person(**AGREED, alias="Lia"))                       # no age known
+    drop = people.create_person(session, Person(**AGREED, alias="Lia", age_estimate=16))
+    tab = page.people_tab
+    tab.reload()
+    tab.panel.show_person(keep)
+    tab.table.selectAll()
+    _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(tab.merge_button, Qt.Key.Key_Space)
+    assert people.get_person(session, keep.id).age_estimate == 16 and people.count_people(session) == 1
+    assert "Lia is now recorded as a child (under 18)" in tab.message.text()
+    assert "tell the municipality" in tab.message.text()
+    assert drop.id != keep.id
+
+
+def test_an_age_corrected_to_a_childs_says_so_too(qtbot, page, session) -> None:
+    person = people.create_person(session, Person(**AGREED, alias="Noa", age_estimate=19))
+    tab = page.people_tab
+    tab.reload()
+    tab.panel.show_person(person)
+    tab.edit_person()
+    form = tab.form
+    form.age_edit.setText("15")
+    form.save()
+    written(qtbot, form)
+    assert people.get_person(session, person.id).age_estimate == 15
+    assert "Noa is now recorded as a child (under 18)" in tab.message.text()
+
+
+def test_a_merge_of_two_adults_says_nothing_of_children(qtbot, page, session, monkeypatch) -> None:
+    keep = people.create_person(session, Person(**AGREED, alias="Mai", age_estimate=30))
+    people.create_person(session, Person(**AGREED, alias="May", age_estimate=31))
+    tab = page.people_tab
+    tab.reload()
+    tab.panel.show_person(keep)
+    tab.table.selectAll()
+    _answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(tab.merge_button, Qt.Key.Key_Space)
+    assert tab.message.text() == "People merged."
+
+
 def test_delete_person_asks_first(qtbot, page, session, monkeypatch) -> None:
     people.create_person(session, Person(**AGREED, alias="Ola"))
     tab = page.people_tab
