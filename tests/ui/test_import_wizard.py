@@ -12,6 +12,7 @@ from fieldapp.importing import mapping as mappings
 from fieldapp.ui import import_wizard
 from fieldapp.ui.import_wizard import ImportWizard
 from fieldapp.ui.settings_page import SettingsPage
+from tests.conftest import PASSPHRASE
 from tests.importing.sheets import HEADINGS, rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -134,3 +135,34 @@ def test_the_import_tab_is_there_for_an_administrator(qtbot, session) -> None:
     wizard = page.extra_tabs["import"].open_wizard()
     assert wizard.isVisible()
     wizard.reject()
+
+
+def test_a_lock_in_the_middle_of_an_import_writes_nothing_and_closes_the_wizard(qtbot, vault_path, tmp_path) -> None:
+    from fieldapp.security import vault
+    from fieldapp.ui import tasks
+    from fieldapp.ui.main_window import MainWindow
+    from fieldapp.ui.pages import page_specs
+    from tests.ui.test_shell import _make_vault, _type_unlock
+
+    _make_vault(vault_path)
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.show()
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    window.nav.setCurrentRow([spec.key for spec in page_specs()].index("settings"))
+    qtbot.waitUntil(lambda: "settings" in window.pages, timeout=10_000)
+    wizard = window.pages["settings"].extra_tabs["import"].open_wizard()
+    _to_columns(qtbot, wizard, write_csv(tmp_path / "k.csv", rows(6000)))
+    _checked(qtbot, wizard)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.check_page.checked is not None, timeout=60_000)
+    wizard.next()                                                     # Import: the task starts
+    assert wizard.task.running()
+    window.lock()
+    assert not tasks.running() and window.session is None
+    qtbot.wait(50)                                                    # a late signal must reach nothing deleted
+    session = vault.unlock(vault_path, "Anna", PASSPHRASE)
+    try:
+        assert session.conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
+    finally:
+        session.close()
