@@ -188,16 +188,17 @@ class FilePage(QWizardPage):
         return False
 
     def _read(self, key: tuple[str, str], table: Table) -> None:
-        self.w.table, self.w.table_key = table, (key[0], table.sheet)
         if len(table.sheets) > 1 and self.sheet.count() != len(table.sheets):
             self.sheet.blockSignals(True)
             self.sheet.clear()
             self.sheet.addItems(list(table.sheets))
             self.sheet.setCurrentText(table.sheet)
             self.sheet.blockSignals(False)
+            self.w.table, self.w.table_key = table, (key[0], table.sheet)
             self.message.setText(_("The workbook has {n} sheets: check the sheet, then go on.").format(
                 n=len(table.sheets)))
             return
+        self.w.table, self.w.table_key = table, key
         self.w.next()
 
 

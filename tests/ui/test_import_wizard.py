@@ -166,3 +166,51 @@ def test_a_lock_in_the_middle_of_an_import_writes_nothing_and_closes_the_wizard(
         assert session.conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
     finally:
         session.close()
+
+
+def test_visits_from_a_workbook_through_the_wizard(qtbot, session, tmp_path) -> None:
+    from datetime import date
+
+    from tests.importing.sheets import write_xlsx
+
+    body = [["Rosen", "klinik", date(2025, 5, 2), 3], ["Rosen", "klinik", date(2025, 5, 9), 2]]
+    source = write_xlsx(tmp_path / "besøg.xlsx", body, headings=["Sted", "Stedtype", "Dato", "Antal"], sheet="2025")
+    wizard = _wizard(qtbot, session)
+    wizard.file_page.records.setCurrentIndex(wizard.file_page.records.findData("visits"))
+    _to_columns(qtbot, wizard, source)
+    combos = wizard.columns_page.combos
+    assert combos["venue.name"].currentData() == "column:Sted"
+    assert combos["visit.people_met"].currentData() == "column:Antal"
+    assert not wizard.columns_page.person.isEnabled()
+    _checked(qtbot, wizard)
+    [(target, text, combo)] = wizard.values_page.pending
+    assert (target, text) == ("venue.kind", "klinik")
+    combo.setCurrentIndex(combo.findData("massage_clinic"))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.check_page.checked is not None, timeout=15_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.done_page, timeout=15_000)
+    assert session.conn.execute("SELECT name, kind FROM venues").fetchall() == [("Rosen", "massage_clinic")]
+    assert session.conn.execute("SELECT count(*), sum(people_met) FROM visits").fetchone() == (2, 5)
+
+
+def test_a_workbook_of_several_sheets_asks_which_one(qtbot, session, tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Noter"
+    book.active.append(["Intet her"])
+    sheet = book.create_sheet("Kontakter 2025")
+    for row in [HEADINGS, *rows(2)]:
+        sheet.append(row)
+    book.save(tmp_path / "bog.xlsx")
+    wizard = _wizard(qtbot, session)
+    wizard.file_page.path.setText(str(tmp_path / "bog.xlsx"))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.file_page.sheet.count() == 2, timeout=15_000)
+    assert wizard.currentPage() is wizard.file_page
+    assert "The workbook has 2 sheets" in wizard.file_page.message.text()
+    wizard.file_page.sheet.setCurrentText("Kontakter 2025")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.columns_page, timeout=15_000)
+    assert wizard.table.sheet == "Kontakter 2025" and wizard.table.headers == tuple(HEADINGS)
