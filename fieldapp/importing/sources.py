@@ -38,21 +38,31 @@ MAX_COLUMNS = 200
 MAX_CELL_CHARS = 5_000
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ";,\t|"
-_FORMULA = re.compile(r"^=[A-Za-z(+\-]")
-_EXCEL_ERROR = re.compile(r"^#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA)$")
+_SNIFF_RECORDS = 50
+# What Excel reads as a formula: "=" and a name, number, bracket, sign, text or reference; or a sign or "@" and a
+# function ("+SUM(A1)", "@HYPERLINK(...)"), as older spreadsheets and CSV injection write them.
+_FORMULA = re.compile(r"^(?:=[\w(+\-\"'$@.!]|[+\-@][A-Za-z_][\w.]*\()")
+# The errors a cell shows, as Excel writes them into a CSV file in English and in Danish.
+_EXCEL_ERROR = re.compile(r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
+                          r"|CONNECT!|BUSY!|UNKNOWN!|NUL!|DIVISION/0!|VÆRDI!|REFERENCE!|NAVN\?|I/T|SPILD!|BEREGN!)$",
+                          re.IGNORECASE)
+_MAX_MERGED_CELLS = MAX_COLUMNS * 1000     # all merged ranges of a sheet together: more is no table of records
 
 
 class SourceRefused(InvalidInput):
     """The file cannot be read as a spreadsheet: nothing is imported."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A cell as text ("" for an empty one), or with ``problem`` set when its value cannot be trusted.
     ``value`` keeps a workbook's typed value (a date, a number) for the conversions."""
     text: str = ""
     problem: str = ""
     value: object = None
+
+
+_EMPTY = Cell()                            # shared by every empty cell: a sheet of empty cells costs no memory
 
 
 @dataclass(frozen=True)
@@ -115,14 +125,30 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _delimiter(text: str) -> str:
+    """The delimiter that splits the first records into the most columns, the same number in each (";" when none
+    splits them). Read with the csv module, in time linear in the sample: ``csv.Sniffer``'s regular expressions
+    take minutes on a hostile line of quotes and delimiters."""
     sample = text[:_SNIFF_BYTES]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        counts = {d: first.count(d) for d in _DELIMITERS}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ";"
+    best, best_score = ";", (0, 0)
+    for delimiter in _DELIMITERS:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+        counts = []
+        try:
+            for raw in reader:
+                if any(value.strip() for value in raw):
+                    counts.append(len(raw))
+                if len(counts) > _SNIFF_RECORDS:
+                    break
+        except csv.Error:
+            continue
+        if len(text) > len(sample) and len(counts) > 1:
+            counts.pop()                                 # the last record may be cut off by the sample
+        if not counts or counts[0] < 2:
+            continue
+        score = (sum(1 for count in counts if count == counts[0]), counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _csv(data: bytes, progress: Callable[[int], None] | None) -> Table:
@@ -135,9 +161,11 @@ def _csv(data: bytes, progress: Callable[[int], None] | None) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     rows = []
     try:
-        for raw in reader:
-            rows.append((reader.line_num, tuple(_text_cell(value) for value in raw)))
-            _limit(len(rows), len(raw))
+        # A row's number is its record's, as a spreadsheet program shows it: a quoted line break inside a cell
+        # starts no new row (``reader.line_num`` counts lines, and is the record's last one).
+        for number, raw in enumerate(reader, start=1):
+            _limit(len(rows) + 1, len(raw))
+            rows.append((number, tuple(_text_cell(value) for value in raw)))
             if progress is not None and len(rows) % 2000 == 0:
                 progress(len(rows))
     except csv.Error as exc:
@@ -151,12 +179,20 @@ def _csv(data: bytes, progress: Callable[[int], None] | None) -> Table:
 
 def _text_cell(value: str) -> Cell:
     value = value.strip()
+    if not value:
+        return _EMPTY
     if len(value) > MAX_CELL_CHARS:
         return Cell(problem=_("The cell holds more than {n} characters.").format(n=MAX_CELL_CHARS))
     if _FORMULA.match(value):
         return Cell(text=value, problem=_("The cell holds a formula ({formula}), not a value: export the values "
                                           "from the spreadsheet program.").format(formula=value[:40]))
+    if _EXCEL_ERROR.match(value):
+        return Cell(problem=_error(value))
     return Cell(text=value)
+
+
+def _error(text: str) -> str:
+    return _("The cell shows a spreadsheet error ({error}), not a value.").format(error=text)
 
 
 def _limit(rows: int, columns: int) -> None:
@@ -220,23 +256,45 @@ def _merged_ranges(archive: zipfile.ZipFile, member: str | None) -> list[tuple[i
             if tag == "mergeCell":
                 low_col, low_row, high_col, high_row = range_boundaries(element.get("ref", ""))
                 found.append((low_row, low_col, high_row, high_col))
+                if len(found) > _MAX_MERGED_CELLS:
+                    raise _enormous_merge()
             if tag in ("row", "c", "v", "f", "is", "t", "mergeCell"):
                 element.clear()
     return found
 
 
-def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -> Table:
-    import openpyxl
+def _entities(exc: BaseException) -> bool:
+    """Whether defusedxml refused the XML behind ``exc`` (openpyxl wraps it in a ValueError of its own)."""
     from defusedxml.common import DefusedXmlException
 
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _damaged(exc: BaseException) -> SourceRefused:
+    if _entities(exc):
+        return SourceRefused(_("The workbook's XML holds entity declarations: it is not opened."))
+    return SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged."))
+
+
+def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -> Table:
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
     archive = _checked_zip(data)
+    if not DEFUSEDXML:                                   # openpyxl parses with defusedxml only when it finds it
+        raise SourceRefused(_("Excel workbooks cannot be opened safely here (defusedxml is missing): save the "
+                              "sheet as CSV and import that."))
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except DefusedXmlException:
-        raise SourceRefused(_("The workbook's XML holds entity declarations: it is not opened.")) from None
-    except Exception:                                    # openpyxl raises many kinds for a damaged file
-        raise SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged.")) from None
+    except Exception as exc:                             # openpyxl raises many kinds for a damaged file
+        raise _damaged(exc) from None
     try:
         names = tuple(values.sheetnames)
         chosen = sheet or names[0]
@@ -247,12 +305,10 @@ def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -
         try:
             merged = _merged_ranges(archive, getattr(value_sheet, "_worksheet_path", None))
             rows = _sheet_rows(value_sheet, formula_sheet, merged, progress)
-        except DefusedXmlException:
-            raise SourceRefused(_("The workbook's XML holds entity declarations: it is not opened.")) from None
         except SourceRefused:
             raise
-        except Exception:
-            raise SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged.")) from None
+        except Exception as exc:
+            raise _damaged(exc) from None
     finally:
         values.close()
         formulas.close()
@@ -260,12 +316,19 @@ def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -
     return _table(rows, sheets=names, sheet=chosen, notes=(note,))
 
 
+def _enormous_merge() -> SourceRefused:
+    return SourceRefused(_("The sheet merges an enormous range of cells: this is not a table of records."))
+
+
 def _inside_merged(merged: list[tuple[int, int, int, int]]) -> set[tuple[int, int]]:
-    """The cells of merged ranges that hold no value (all but each range's first)."""
-    inside = set()
+    """The cells of merged ranges that hold no value (all but each range's first). All ranges together are
+    counted against one budget: each under it, many ranges could still fill the memory."""
+    inside: set[tuple[int, int]] = set()
+    total = 0
     for low_row, low_col, high_row, high_col in merged:
-        if (high_row - low_row + 1) * (high_col - low_col + 1) > MAX_COLUMNS * 1000:
-            raise SourceRefused(_("The sheet merges an enormous range of cells: this is not a table of records."))
+        total += max(high_row - low_row + 1, 0) * max(high_col - low_col + 1, 0)
+        if total > _MAX_MERGED_CELLS:
+            raise _enormous_merge()
         inside.update((row, col) for row in range(low_row, high_row + 1) for col in range(low_col, high_col + 1))
         inside.discard((low_row, low_col))
     return inside
@@ -298,8 +361,10 @@ def _workbook_cell(value: object, written: object, merged: bool) -> Cell:
     elif value is None and isinstance(written, str) and written.startswith("="):
         problem = _("The cell's formula ({formula}) was never calculated, so it has no value: open the file in a "
                     "spreadsheet program, save it, and import again.").format(formula=written[:40])
-    if problem or value is None:
+    if problem:
         return Cell(problem=problem)
+    if value is None:
+        return _EMPTY
     if isinstance(value, datetime):
         text = value.isoformat(sep=" ")
     elif isinstance(value, date | time):
@@ -311,5 +376,24 @@ def _workbook_cell(value: object, written: object, merged: bool) -> Cell:
     if len(text) > MAX_CELL_CHARS:
         return Cell(problem=_("The cell holds more than {n} characters.").format(n=MAX_CELL_CHARS))
     if isinstance(value, str) and _EXCEL_ERROR.match(text):
-        return Cell(problem=_("The cell shows a spreadsheet error ({error}), not a value.").format(error=text))
+        return Cell(problem=_error(text))
     return Cell(text=text, value=value)
+
+
+def workbook_sheets(path: Path | str) -> tuple[str, ...]:
+    """The sheets of a workbook, with the same checks as ``read_table``; () for a CSV file."""
+    import openpyxl
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return ()
+    data = _read(path)
+    _checked_zip(data)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:                                    # openpyxl raises many kinds for a damaged file
+        raise SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged.")) from None
+    try:
+        return tuple(book.sheetnames)
+    finally:
+        book.close()

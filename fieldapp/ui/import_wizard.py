@@ -48,7 +48,7 @@ from fieldapp.importing import mapping as mappings
 from fieldapp.importing import service
 from fieldapp.importing.columns import suggest_columns, suggest_person
 from fieldapp.importing.mapping import Mapping
-from fieldapp.importing.sources import Table, read_table
+from fieldapp.importing.sources import Table, read_table, workbook_sheets
 from fieldapp.security import wipe
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
@@ -150,6 +150,7 @@ class FilePage(QWizardPage):
         layout.addWidget(self.message)
         layout.addStretch(1)
         self.path.textChanged.connect(self.completeChanged)
+        self.path.textChanged.connect(self.sheet.clear)          # another file: its own sheets
 
     def choose(self) -> None:
         chosen, _filter = QFileDialog.getOpenFileName(self, _("Choose the spreadsheet"), folders.last_folder(),
@@ -183,22 +184,26 @@ class FilePage(QWizardPage):
             return True
         path, sheet = Path(key[0]).expanduser(), key[1]
         self.message.setText("")
-        self.w.run(_("Reading the spreadsheet ..."), lambda _progress: read_table(path, sheet=sheet),
-                   lambda table: self._read(key, table), self.message.setText)
+
+        def work(_progress) -> Table | tuple[str, ...]:
+            if not sheet:
+                sheets = workbook_sheets(path)
+                if len(sheets) > 1:
+                    return sheets                # which one is the user's to say
+            return read_table(path, sheet=sheet)
+
+        self.w.run(_("Reading the spreadsheet ..."), work, lambda found: self._read(key, found), self.message.setText)
         return False
 
-    def _read(self, key: tuple[str, str], table: Table) -> None:
-        if len(table.sheets) > 1 and self.sheet.count() != len(table.sheets):
-            self.sheet.blockSignals(True)
+    def _read(self, key: tuple[str, str], found: Table | tuple[str, ...]) -> None:
+        if isinstance(found, tuple):
             self.sheet.clear()
-            self.sheet.addItems(list(table.sheets))
-            self.sheet.setCurrentText(table.sheet)
-            self.sheet.blockSignals(False)
-            self.w.table, self.w.table_key = table, (key[0], table.sheet)
-            self.message.setText(_("The workbook has {n} sheets: check the sheet, then go on.").format(
-                n=len(table.sheets)))
+            self.sheet.addItems(list(found))
+            self.message.setText(_("The workbook has {n} sheets: choose the sheet, then go on.").format(
+                n=len(found)))
+            self.sheet.setFocus()
             return
-        self.w.table, self.w.table_key = table, key
+        self.w.table, self.w.table_key = found, key
         self.w.next()
 
 

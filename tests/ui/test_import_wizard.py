@@ -209,7 +209,7 @@ def test_a_workbook_of_several_sheets_asks_which_one(qtbot, session, tmp_path) -
     wizard.next()
     qtbot.waitUntil(lambda: wizard.file_page.sheet.count() == 2, timeout=15_000)
     assert wizard.currentPage() is wizard.file_page
-    assert "The workbook has 2 sheets" in wizard.file_page.message.text()
+    assert "The workbook has 2 sheets: choose the sheet" in wizard.file_page.message.text()
     wizard.file_page.sheet.setCurrentText("Kontakter 2025")
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.columns_page, timeout=15_000)
