@@ -38,13 +38,18 @@ def _report(plan, out) -> None:
 
 @guarded
 def cmd_import(args) -> int:
-    from fieldapp.importing import mapping, service
+    from fieldapp.importing import mapping, service, sources
 
+    # The mapping and the file first: a broken or hostile one is refused before the passphrase is asked for and
+    # the vault unlocked (which nothing then touches).
     chosen = mapping.load(Path(args.mapping).expanduser())
-    source = Path(args.source).expanduser()
+    table = sources.read_table(Path(args.source).expanduser(), sheet=chosen.sheet)
+    found = chosen.problems(table.headers)
+    if found:
+        raise InvalidInput("\n".join(found))
     with unlocked(args) as session:
         try:
-            plan = service.import_file(session, source, chosen, dry_run=args.dry_run)
+            plan = service.import_table(session, table, chosen, dry_run=args.dry_run)
         except service.ImportRefused as refused:
             _report(refused.plan, sys.stderr)
             raise InvalidInput(_("Nothing was imported.")) from None

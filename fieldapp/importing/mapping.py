@@ -24,6 +24,8 @@ limits and codes as the forms.
 
 from __future__ import annotations
 
+import errno
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +53,7 @@ from fieldapp.domain.fields import (
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.importing.values import DATE_ORDERS
-from fieldapp.storage.atomic import NotAPlainFile, read_untrusted
+from fieldapp.storage.atomic import NotAPlainFile, TooLarge, read_untrusted
 
 MAX_MAPPING_BYTES = 256 * 1024
 RECORDS = ("contacts", "visits")
@@ -124,13 +126,7 @@ class Mapping:
         """What is wrong with the mapping itself (and, given the headings, with the file's columns)."""
         if self.records not in RECORDS:
             return [_("“records” must be “contacts” or “visits”.")]
-        found = self._setting_problems()
-        for target in [*self.columns, *self.fixed, *self.values]:
-            if target not in self.targets:
-                found.append(_("“{target}” is not a field this import can fill. It can fill: {fields}").format(
-                    target=target, fields=", ".join(self.targets)))
-            elif target in self.values and self.targets[target].kind not in (CODE, CODES):
-                found.append(_("“{target}” holds no codes: it has no [values] table.").format(target=target))
+        found = [*self._setting_problems(), *self._target_problems()]
         for target in REQUIRED[self.records]:
             if target not in self.columns and target not in self.fixed:
                 found.append(_("Choose the column for “{field}” (or one value for every row).").format(
@@ -143,6 +139,18 @@ class Mapping:
                 found.append(_("The file has no column “{column}”.").format(column=column))
         return list(dict.fromkeys(found))
 
+    def _target_problems(self) -> list[str]:
+        found = []
+        for target in [*self.columns, *self.fixed, *self.values]:
+            if target not in self.targets:
+                found.append(_("“{target}” is not a field this import can fill. It can fill: {fields}").format(
+                    target=target, fields=", ".join(self.targets)))
+            elif target in self.values and self.targets[target].kind not in (CODE, CODES):
+                found.append(_("“{target}” holds no codes: it has no [values] table.").format(target=target))
+            elif target in self.values:
+                found.extend(_unknown_codes(target, self.targets[target], self.values[target]))
+        return found
+
     def _setting_problems(self) -> list[str]:
         found = []
         if self.date_order not in DATE_ORDERS:
@@ -152,6 +160,19 @@ class Mapping:
         if self.expired not in EXPIRED:
             found.append(_("“expired” must be “skip” or “count”."))
         return found
+
+
+def _unknown_codes(target: str, spec: Field, table: dict[str, str]) -> list[str]:
+    """The problems of a [values] table that names codes the field does not have ("gade" = "streeet")."""
+    allowed = set(spec.allowed())
+    found = []
+    for text, given in table.items():
+        named = [c for c in re.split(r"[\s,]+", given) if c] if spec.kind == CODES else [given.strip()]
+        wrong = [c for c in named if c not in allowed] if named else [given]
+        if wrong:
+            found.append(_("Under [values.\"{target}\"], “{text}” = “{given}”: {wrong} is not one of its codes.")
+                         .format(target=target, text=text, given=given, wrong=", ".join(f"“{c}”" for c in wrong)))
+    return found
 
 
 def _strings(data: object, what: str) -> dict[str, str]:
@@ -198,18 +219,29 @@ def to_dict(mapping: Mapping) -> dict:
 
 
 def load(path: Path | str) -> Mapping:
+    """The mapping in the TOML file ``path``, read as hostile (no link, FIFO or device; at most
+    ``MAX_MAPPING_BYTES``). Raises ``InvalidInput`` with a message for the person running the import."""
     try:
         raw = read_untrusted(path, MAX_MAPPING_BYTES)
-    except NotAPlainFile:
-        raise InvalidInput(_("The mapping is not a plain file, or larger than {n} KB.").format(
+    except TooLarge:
+        raise InvalidInput(_("The mapping file is larger than {n} KB: it cannot be a mapping.").format(
             n=MAX_MAPPING_BYTES // 1024)) from None
+    except NotAPlainFile:
+        raise InvalidInput(_("The mapping is not a plain file (a folder or device): choose the .toml file "
+                             "itself.")) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InvalidInput(_("The mapping is a link, not a file: choose the .toml file itself.")) from None
         raise InvalidInput(_("The mapping could not be read: {reason}").format(
             reason=exc.strerror or exc.__class__.__name__)) from None
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InvalidInput(_("The mapping is not valid TOML: it is not UTF-8 text.")) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(_("The mapping is not valid TOML: {reason}").format(reason=str(exc))) from None
+    except RecursionError:                               # tomllib parses nested arrays and tables recursively
+        raise InvalidInput(_("The mapping is not valid TOML: it is nested too deeply.")) from None
     return from_dict(data)
 
 

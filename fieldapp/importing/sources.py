@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -96,7 +96,7 @@ def _read(path: Path) -> bytes:
         raise SourceRefused(_("This is not a plain file (a link, folder or device): choose the spreadsheet "
                               "itself.")) from None
     except OSError as exc:
-        if getattr(exc, "errno", None) is not None and exc.errno in (getattr(os, "ELOOP", -1),):
+        if exc.errno == errno.ELOOP:                      # O_NOFOLLOW refuses a link so (os has no ELOOP)
             raise SourceRefused(_("This is a link, not a file: choose the spreadsheet itself.")) from None
         raise SourceRefused(_("The file could not be read: {reason}").format(
             reason=exc.strerror or exc.__class__.__name__)) from None
@@ -282,14 +282,20 @@ def _damaged(exc: BaseException) -> SourceRefused:
     return SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged."))
 
 
-def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -> Table:
-    import openpyxl
+def _defused() -> None:
+    """Refuses to go on unless openpyxl parses with defusedxml (it does only when it finds it installed)."""
     from openpyxl.xml import DEFUSEDXML
 
-    archive = _checked_zip(data)
-    if not DEFUSEDXML:                                   # openpyxl parses with defusedxml only when it finds it
+    if not DEFUSEDXML:
         raise SourceRefused(_("Excel workbooks cannot be opened safely here (defusedxml is missing): save the "
                               "sheet as CSV and import that."))
+
+
+def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -> Table:
+    import openpyxl
+
+    archive = _checked_zip(data)
+    _defused()
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -302,6 +308,10 @@ def _workbook(data: bytes, sheet: str, progress: Callable[[int], None] | None) -
             raise SourceRefused(_("The workbook has no sheet called {sheet}. Its sheets: {sheets}").format(
                 sheet=sheet, sheets=", ".join(names)))
         value_sheet, formula_sheet = values[chosen], formulas[chosen]
+        # The sheet's own <dimension> is only a claim: openpyxl would stop reading at its last row (rows past it
+        # silently lost) and pad every row to its last column. Read every row, as long as its cells.
+        value_sheet.reset_dimensions()
+        formula_sheet.reset_dimensions()
         try:
             merged = _merged_ranges(archive, getattr(value_sheet, "_worksheet_path", None))
             rows = _sheet_rows(value_sheet, formula_sheet, merged, progress)
@@ -336,14 +346,19 @@ def _inside_merged(merged: list[tuple[int, int, int, int]]) -> set[tuple[int, in
 
 def _sheet_rows(value_sheet, formula_sheet, merged, progress) -> list[tuple[int, tuple[Cell, ...]]]:
     inside = _inside_merged(merged)
+    widest: dict[int, int] = {}                          # a row reaches at least the merged cells it has
+    for row, column in inside:
+        widest[row] = max(widest.get(row, 0), column)
     rows = []
     pairs = zip(value_sheet.iter_rows(min_row=1, values_only=True),
                 formula_sheet.iter_rows(min_row=1, values_only=True), strict=False)
     for number, (value_row, formula_row) in enumerate(pairs, start=1):
-        _limit(len(rows), len(value_row))
-        cells = [_workbook_cell(value, formula_row[column - 1] if column - 1 < len(formula_row) else None,
+        width = max(len(value_row), widest.get(number, 0))
+        _limit(len(rows), width)
+        cells = [_workbook_cell(value_row[column - 1] if column - 1 < len(value_row) else None,
+                                formula_row[column - 1] if column - 1 < len(formula_row) else None,
                                 (number, column) in inside)
-                 for column, value in enumerate(value_row, start=1)]
+                 for column in range(1, width + 1)]
         while cells and not (cells[-1].text or cells[-1].problem):
             cells.pop()
         rows.append((number, tuple(cells)))
@@ -389,10 +404,11 @@ def workbook_sheets(path: Path | str) -> tuple[str, ...]:
         return ()
     data = _read(path)
     _checked_zip(data)
+    _defused()
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    except Exception:                                    # openpyxl raises many kinds for a damaged file
-        raise SourceRefused(_("This is not an Excel workbook (.xlsx), or it is damaged.")) from None
+    except Exception as exc:                             # openpyxl raises many kinds for a damaged file
+        raise _damaged(exc) from None
     try:
         return tuple(book.sheetnames)
     finally:

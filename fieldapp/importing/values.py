@@ -93,9 +93,19 @@ def suggest(field: Field, text: str) -> str:
     return starts.pop() if len(starts) == 1 else ""
 
 
+def _given(table: dict[str, str], text: str) -> str | None:
+    """What the mapping's ``table`` says ``text`` is: its exact entry, else one that differs only in case."""
+    text = text.strip()
+    given = table.get(text)
+    if not given:
+        folded = text.casefold()
+        given = next((code for source, code in table.items() if code and source.strip().casefold() == folded), None)
+    return given.strip() if given and given.strip() else None
+
+
 def code(field: Field, text: str, table: dict[str, str]) -> str:
     """The code ``text`` names, by the mapping's ``table`` (source text -> code) or exactly by name."""
-    given = table.get(text.strip()) or table.get(text.strip().casefold())
+    given = _given(table, text)
     if given is not None:
         return given
     found = _names(field).get(alias_key(text)) or _names(field).get(text.strip().casefold())
@@ -105,11 +115,23 @@ def code(field: Field, text: str, table: dict[str, str]) -> str:
 
 
 def codes(field: Field, text: str, table: dict[str, str]) -> tuple[str, ...]:
-    whole = table.get(text.strip()) or table.get(text.strip().casefold())
+    """The codes a list names ("rumænsk og engelsk"). When a part is unknown, the suggestion is for the whole
+    cell, as a [values] entry takes it: every part's code ("ro th"), or none when a part suggests nothing, never
+    the unknown part's code alone (which would drop the others)."""
+    whole = _given(table, text)
     if whole is not None:
         return tuple(dict.fromkeys(c for c in re.split(r"[\s,]+", whole) if c))
     parts = [part for part in _LIST_SEPARATORS.split(text.strip()) if part]
-    return tuple(dict.fromkeys(code(field, part, table) for part in parts))
+    found, first_bad = [], None
+    for part in parts:
+        try:
+            found.append(code(field, part, table))
+        except Bad as bad:
+            first_bad = first_bad or bad
+            found.append(bad.suggestion)
+    if first_bad is not None:
+        raise Bad(str(first_bad), " ".join(dict.fromkeys(found)) if all(found) else "")
+    return tuple(dict.fromkeys(found))
 
 
 def integer(text: str) -> int:
@@ -128,7 +150,9 @@ def yes_no(text: str) -> bool:
     raise Bad(_("“{value}” is not yes or no (ja/nej, yes/no, x or empty).").format(value=text))
 
 
-def _parts(text: str, order: str) -> tuple[int, int, int, int, int, int]:
+def _parts(text: str, order: str, today: date | None = None) -> tuple[int, int, int, int, int, int]:
+    """Year, month, day, hour, minute and second. A two-digit year is this century's up to this year, else the
+    last century's ("25" is 2025, "85" 1985)."""
     text = text.strip()
     found = _ISO.match(text)
     if found:
@@ -141,7 +165,7 @@ def _parts(text: str, order: str) -> tuple[int, int, int, int, int, int]:
         first, second, year = (int(found.group(i)) for i in (1, 2, 3))
         day, month = (first, second) if order == "dmy" else (second, first)
         if len(found.group(3)) == 2:
-            year += 2000 if year <= date.today().year % 100 else 1900
+            year += 2000 if year <= (today or date.today()).year % 100 else 1900
         rest = found.groups()[3:]
     hour, minute, second_ = (int(v) if v else 0 for v in rest)
     return year, month, day, hour, minute, second_
@@ -154,7 +178,7 @@ def day(text: str, order: str, typed: object = None, today: date | None = None) 
     elif isinstance(typed, date):
         found = typed
     else:
-        year, month, day_, *_rest = _parts(text, order)
+        year, month, day_, *_rest = _parts(text, order, today)
         try:
             found = date(year, month, day_)
         except ValueError:
@@ -169,7 +193,7 @@ def moment(text: str, order: str, typed: object = None, today: date | None = Non
         return as_utc(typed if typed.time() != time.min else datetime.combine(typed.date(), time(12)))
     if isinstance(typed, date):
         return as_utc(datetime.combine(_plausible(typed, text, today), time(12)))
-    year, month, day_, hour, minute, second = _parts(text, order)
+    year, month, day_, hour, minute, second = _parts(text, order, today)
     try:
         found = datetime(year, month, day_, hour, minute, second)
     except ValueError:

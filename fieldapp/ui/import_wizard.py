@@ -352,7 +352,10 @@ class ValuesPage(QWizardPage):
             self.grid.setItem(row, 1, QTableWidgetItem(text))
             combo = QComboBox(objectName=f"importValue:{target}:{text}")
             combo.addItem(_("(unknown: the row is refused)"), "")
-            for value, name in code_labels(field).items():
+            labels = code_labels(field)
+            if code and code not in labels:      # several codes in one cell ("rumænsk, tha" -> "ro th")
+                combo.addItem(", ".join(labels.get(part, part) for part in code.split()), code)
+            for value, name in labels.items():
                 combo.addItem(name, value)
             combo.setCurrentIndex(max(0, combo.findData(code)))
             self.grid.setCellWidget(row, 2, combo)

@@ -214,3 +214,17 @@ def test_a_workbook_of_several_sheets_asks_which_one(qtbot, session, tmp_path) -
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.columns_page, timeout=15_000)
     assert wizard.table.sheet == "Kontakter 2025" and wizard.table.headers == tuple(HEADINGS)
+
+
+def test_a_cell_of_several_codes_keeps_every_one_of_them(qtbot, session, tmp_path) -> None:
+    body = [[*row[:5], "gade", row[6], "rumænsk, tha"] for row in rows(2)]
+    wizard = _wizard(qtbot, session)
+    _to_columns(qtbot, wizard, write_csv(tmp_path / "k.csv", body, headings=[*HEADINGS, "Sprog"]))
+    assert wizard.columns_page.combos["person.languages"].currentData() == "column:Sprog"
+    _checked(qtbot, wizard)
+    values = {(target, text): combo for target, text, combo in wizard.values_page.pending}
+    combo = values[("person.languages", "rumænsk, tha")]
+    assert combo.currentData() == "ro th" and combo.currentText() == "Romanian, Thai"
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.check_page.checked is not None, timeout=15_000)
+    assert wizard.check_page.checked.people[0].languages == ("ro", "th")
