@@ -110,6 +110,8 @@ def _intake_commands(sub) -> None:
     _store_arg(table)
     table.add_argument("--csv", type=Path, required=True, metavar="FILE")
     table.add_argument("--period", default="", help=_("only this year (YYYY) or month (YYYY-MM)"))
+    table.add_argument("--work-csv", type=Path, metavar="FILE",
+                       help=_("also the referrals by industry of the work and by form of forced crime, as CSV"))
     table.set_defaults(handler=cmd_table)
 
     _key_commands(sub)
@@ -432,7 +434,7 @@ def cmd_table(args) -> int:
 
     conn = open_for(args)
     try:
-        rows = table.write_csv(conn, args.csv, args.period)
+        rows = table.write_csv(conn, args.csv, args.period, args.work_csv)
         print(table.text_table(conn, args.period), end="")
     finally:
         intake_store.close(conn)

@@ -128,6 +128,7 @@ def describe(packet: dict) -> list[tuple[str, str]]:
         (_("Languages"), language_words(packet["languages"])),
         (_("Signs of trafficking"), labels_words(packet["indicators"], codes.INDICATORS)),
         (_("Suspected exploitation"), labels_words(packet["exploitation_forms"], codes.EXPLOITATION_FORMS)),
+        *work_lines(packet),
         (_("Help requested"), labels_words(packet["help_requested"], HELP_REQUESTED)),
     ]
     if consent.get("date"):
@@ -152,6 +153,20 @@ def describe(packet: dict) -> list[tuple[str, str]]:
                 times=labels_words(contact["times"], CONTACT_TIMES))),
         ]
     lines.append((_("The organisation's reference"), packet["reference"]))
+    return lines
+
+
+def work_lines(packet: dict) -> list[tuple[str, str]]:
+    """The industry of the work and the forms of forced crime, as (label, value); none for a packet of a format
+    before ``cmm-referral/3``, which did not carry them."""
+    if "industries" not in packet:
+        return []
+    hidden = _("left out by the organisation to protect the person")
+    left_out = "industry_crime_left_out" in packet["anonymisation"]["generalised"]
+    lines = [(_("Industry of the work"), hidden if left_out else labels_words(packet["industries"], codes.INDUSTRIES))]
+    if "criminal_activities" in packet["exploitation_forms"]:
+        lines.append((_("Forms of forced crime"),
+                      hidden if left_out else labels_words(packet["crime_forms"], codes.CRIME_FORMS)))
     return lines
 
 

@@ -287,7 +287,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX packets_org ON packets(org);
         CREATE INDEX replies_packet ON replies(packet_id);
         """),
+    # cmm-referral/3 names the industry of the work and the forms of forced crime: kept as codes beside the
+    # forms of exploitation (``field`` "industry" or "crime_form"), so the desk lists them and the national table
+    # counts them without opening a body. A referral received before has none.
+    Migration(
+        sqlite="""
+        CREATE TABLE packet_codes (
+            packet_id TEXT NOT NULL REFERENCES packets(packet_id),
+            field TEXT NOT NULL CHECK (field IN ('industry', 'crime_form')),
+            code TEXT NOT NULL,
+            PRIMARY KEY (packet_id, field, code)
+        ) STRICT, WITHOUT ROWID;
+        """,
+        postgresql="""
+        CREATE TABLE packet_codes (
+            packet_id TEXT NOT NULL REFERENCES packets(packet_id),
+            field TEXT NOT NULL CHECK (field IN ('industry', 'crime_form')),
+            code TEXT NOT NULL,
+            PRIMARY KEY (packet_id, field, code)
+        );
+        """),
 )
+# The coded lists of a packet kept in ``packet_codes``: its field in the packet, and the column's name for it.
+CODED_FIELDS = {"industries": "industry", "crime_forms": "crime_form"}
 # The detailed refusal log keeps this many of the latest rows (a few MB at most); older refusals remain
 # only as counts per day and reason. Unauthenticated senders can make refusals, so nothing about them
 # may grow without bound.
@@ -513,6 +535,10 @@ def insert_packet(conn: IntakeStore, packet: dict, body: str) -> bool:
         return False
     conn.executemany("INSERT INTO packet_forms (packet_id, form) VALUES (?, ?)",
                      [(packet["packet_id"], form) for form in packet["exploitation_forms"]])
+    coded = [(packet["packet_id"], column, code) for name, column in CODED_FIELDS.items()
+             for code in packet.get(name, ())]
+    if coded:
+        conn.executemany("INSERT INTO packet_codes (packet_id, field, code) VALUES (?, ?, ?)", coded)
     return True
 
 
@@ -533,6 +559,7 @@ def withdraw(conn: IntakeStore, packet_id: str, org: str, notice_id: str, *, era
     columns, forms, sealed body and replies)."""
     if erase:
         conn.execute("DELETE FROM packet_forms WHERE packet_id = ?", (packet_id,))
+        conn.execute("DELETE FROM packet_codes WHERE packet_id = ?", (packet_id,))
         conn.execute("DELETE FROM replies WHERE packet_id = ?", (packet_id,))
         conn.execute("DELETE FROM packets WHERE packet_id = ?", (packet_id,))
     conn.execute("INSERT INTO withdrawals (packet_id, org, notice_id, at) VALUES (?, ?, ?, ?)",
@@ -654,6 +681,8 @@ class DeskRow:
     quarantined: bool
     forms: tuple[str, ...]
     replies: tuple[str, ...]            # the statuses of CMM's replies, oldest first
+    industries: tuple[str, ...] = ()
+    crime_forms: tuple[str, ...] = ()
 
 
 def desk_rows(conn: IntakeStore) -> list[DeskRow]:
@@ -662,6 +691,10 @@ def desk_rows(conn: IntakeStore) -> list[DeskRow]:
     forms: dict[str, list[str]] = {}
     for packet_id, form in conn.execute("SELECT packet_id, form FROM packet_forms ORDER BY packet_id, form"):
         forms.setdefault(packet_id, []).append(form)
+    coded: dict[tuple[str, str], list[str]] = {}
+    for packet_id, field, code in conn.execute(
+            "SELECT packet_id, field, code FROM packet_codes ORDER BY packet_id, field, code"):
+        coded.setdefault((packet_id, field), []).append(code)
     numbered: dict[str, list[tuple[int, str]]] = {}
     for packet_id, status, body in conn.execute("SELECT packet_id, status, body FROM replies"):
         numbered.setdefault(packet_id, []).append((json.loads(body)["sequence"], status))
@@ -671,7 +704,9 @@ def desk_rows(conn: IntakeStore) -> list[DeskRow]:
         " p.nationality, p.urgent, p.scope, p.quarantined FROM packets p LEFT JOIN orgs o ON o.org = p.org"
         " ORDER BY p.received_at DESC, p.packet_id")
     return [DeskRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], None if r[8] is None else bool(r[8]), r[9],
-                    bool(r[10]), tuple(forms.get(r[0], ())), tuple(answered.get(r[0], ()))) for r in rows]
+                    bool(r[10]), tuple(forms.get(r[0], ())), tuple(answered.get(r[0], ())),
+                    tuple(coded.get((r[0], "industry"), ())), tuple(coded.get((r[0], "crime_form"), ())))
+            for r in rows]
 
 
 def fill_coded(conn: IntakeStore, packet_id: str, urgent: bool, scope: str) -> None:
@@ -712,6 +747,26 @@ class TableRow:
     age_group: str
     form: str
     count: int
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code: str
+    gender: str
+    age_group: str
+    count: int
+
+
+def code_table(conn: IntakeStore, field: str, period_prefix: str = "") -> list[CodeRow]:
+    """Received referrals by industry (``field`` "industry") or form of forced crime ("crime_form") x gender x
+    age group (a referral naming two is counted under each; one naming none is not in it)."""
+    if field not in CODED_FIELDS.values():
+        raise ValueError(field)
+    rows = conn.execute(
+        "SELECT c.code, p.gender, p.age_group, count(*) FROM packets p"
+        " JOIN packet_codes c ON c.packet_id = p.packet_id WHERE c.field = ? AND p.period LIKE ?"
+        " AND p.quarantined = 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", (field, period_prefix + "%"))
+    return [CodeRow(*r) for r in rows]
 
 
 def table(conn: IntakeStore, period_prefix: str = "") -> list[TableRow]:

@@ -105,12 +105,19 @@ LEGAL_TOPICS = {"report_violence": 30, "residence": 20, "reflection_period": 10,
 LEGAL_OUTCOMES = {"advice_given": 55, "report_prepared": 10, "referred_lawyer": 10, "referred_cmm": 6,
                   "application_made": 6, "no_further_action": 10, "other": 3}
 LEGAL_PILOT_START = date(2026, 1, 1)
+# Crimes disclosed at legal sessions: the pilot is there so that women can report violence and rape by customers
+# and traffickers; customers most often, as in AmiAmi's assault figures.
+LEGAL_CRIMES = {"sexual": 25, "physical": 25, "threats": 20, "robbery": 12, "exploitation": 8, "withheld_pay": 7,
+                "other": 3}
+PERPETRATORS = {"customer": 60, "trafficker": 30, "other": 10}
 
 # Shares (probabilities) that are not weights of a code list.
 HEALTH_CLIENTS = 0.15          # people who use the health service
 LEGAL_CLIENTS = 0.06           # women who see the legal adviser
 ASSAULT_DISCLOSED = 0.025      # per health contact (about 9 % of clients over their contacts)
 REFERRED_PUBLIC_CARE = 0.05    # per health contact (about 16 % of clients)
+CRIME_DISCLOSED = 0.35         # per legal session
+POLICE_REPORT_ASSISTED = 0.4   # of legal sessions where a crime is disclosed (about 14 % of sessions)
 INDICATORS_SEEN = 0.07         # contacts where indicators are noted
 FOLLOW_UP = 0.12               # contacts that ask for a follow-up
 PHONE_WITH_CONSENT = 0.08

@@ -87,6 +87,7 @@ class PeopleMaker:
         contacts, health, legal = [], [], []
         for person, count in zip(people, counts, strict=True):
             life = self._life(person, venues)
+            sessions: dict[str, LegalSession] = {}
             for _ in range(count):
                 contact = self._contact(life)
                 contacts.append(contact)
@@ -94,8 +95,12 @@ class PeopleMaker:
                     health.append(self._health(contact))
                 elif contact.kind == "legal":
                     legal.append(self._legal(contact))
+                    sessions[contact.id] = legal[-1]
                     if legal[-1].follow_up and contact.follow_up is None:  # as the legal service does
                         contact.follow_up = legal[-1].follow_up
+            first = min(contacts[len(contacts) - count:], key=lambda c: c.occurred_at)
+            if first.id in sessions:                 # legal advice was the first contact with this person
+                sessions[first.id].first_reached_here = True
         return contacts, health, legal
 
     def _counts(self, people: int, total: int) -> list[int]:
@@ -193,10 +198,21 @@ class PeopleMaker:
 
     def _legal(self, contact: Contact) -> LegalSession:
         rng = self.rng
-        assisted = rng.random() < 0.15
+        crimes = pick_some(rng, dist.LEGAL_CRIMES, 2) if rng.random() < dist.CRIME_DISCLOSED else ()
+        assisted = bool(crimes) and rng.random() < dist.POLICE_REPORT_ASSISTED
         follow_up = contact.occurred_at.astimezone().date() + timedelta(days=rng.randint(7, 60))
         return LegalSession(contact_id=contact.id, adviser_id=self.staff.adviser,
                             topics=pick_some(rng, dist.LEGAL_TOPICS, 3), interpreter=rng.random() < 0.4,
                             police_report_assisted=assisted, police_report_filed=assisted and rng.random() < 0.6,
                             victims_lawyer_requested=rng.random() < 0.08, outcome=pick(rng, dist.LEGAL_OUTCOMES),
-                            follow_up=follow_up if rng.random() < 0.3 else None)
+                            follow_up=follow_up if rng.random() < 0.3 else None, crimes=crimes,
+                            perpetrators=self._perpetrators(crimes))
+
+    def _perpetrators(self, crimes: tuple[str, ...]) -> tuple[str, ...]:
+        """Who committed the crimes disclosed: trafficking by a trafficker; not always said."""
+        if not crimes or self.rng.random() < 0.1:
+            return ()
+        found = set(pick_some(self.rng, dist.PERPETRATORS, 2 if self.rng.random() < 0.2 else 1))
+        if "exploitation" in crimes or "withheld_pay" in crimes:
+            found.add("trafficker")
+        return tuple(code for code in dist.PERPETRATORS if code in found)

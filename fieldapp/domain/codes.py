@@ -180,6 +180,19 @@ LEGAL_TOPICS = {
     "other": N_("Other"),
 }
 
+# Crimes against a client disclosed to the legal adviser (the Reden pilot exists so that women in
+# prostitution can report violence and rape by customers and traffickers). The first four are ASSAULT_KINDS'
+# codes, so that health and legal figures can be read side by side; who committed them is an ASSAULT_BY code.
+LEGAL_CRIMES = {
+    "sexual": N_("Rape or sexual assault"),
+    "physical": N_("Physical violence"),
+    "threats": N_("Threats"),
+    "robbery": N_("Robbery or theft"),
+    "exploitation": N_("Trafficking or exploitation"),
+    "withheld_pay": N_("Pay withheld or taken"),
+    "other": N_("Other crime"),
+}
+
 # Whether the person agreed that we keep a record of them (asked with the information sheet, whose language and
 # version are kept). Someone who refuses is not recorded: only an anonymous count is kept. "historic_import" is
 # for records brought in from old spreadsheets, where nobody can say now what was asked.

@@ -165,10 +165,15 @@ class HealthFields(RecordFields, record=HealthContact):
 class LegalFields(RecordFields, record=LegalSession):
     adviser_id = Field(MEMBER, N_("Adviser"), required=N_("Choose the adviser."))
     topics = Field(CODES, N_("Legal &topics"), codes=codes.LEGAL_TOPICS)
+    crimes = Field(CODES, N_("&Crimes disclosed"), codes=codes.LEGAL_CRIMES)
+    perpetrators = Field(CODES, N_("Committed &by"), codes=codes.ASSAULT_BY)
     interpreter = Field(BOOL, N_("Interpreter"), tick=N_("An interpreter took part"))
     police_report_assisted = Field(BOOL, N_("Police report"), tick=N_("Helped to prepare a police report"))
     police_report_filed = Field(BOOL, tick=N_("A police report was filed"))
     victims_lawyer_requested = Field(BOOL, N_("Lawyer"), tick=N_("A victim's lawyer (bistandsadvokat) was requested"))
+    first_reached_here = Field(BOOL, N_("First re&ached"),
+                               tick=N_("Legal advice was the first contact with this person (not met by outreach "
+                                       "before)"))
     outcome = Field(CODE, N_("O&utcome"), codes=LEGAL_OUTCOMES, optional=True)
     follow_up = Field(DAY, N_("Session follow-&up"), optional=True)
 

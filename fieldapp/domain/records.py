@@ -141,6 +141,9 @@ class LegalSession:
     outcome: str = ""
     follow_up: date | None = None
     id: str | None = None
+    crimes: tuple[str, ...] = ()         # LEGAL_CRIMES codes: crimes against the client, as disclosed
+    perpetrators: tuple[str, ...] = ()   # ASSAULT_BY codes: who committed them
+    first_reached_here: bool = False     # legal advice was the first contact with the person
 
 
 @dataclass

@@ -6,14 +6,14 @@ Pure data and rules; no storage, no crypto. Codes are stable; labels are marked 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from fieldapp.domain.codes import LANGUAGES
+from fieldapp.domain.codes import CRIME_FORMS, INDUSTRIES, LANGUAGES
 from fieldapp.i18n import N_
 
-PACKET_SCHEMA = "cmm-referral/2"
-PACKET_SCHEMAS = ("cmm-referral/1", "cmm-referral/2")      # what CMM's intake accepts
+PACKET_SCHEMA = "cmm-referral/3"
+PACKET_SCHEMAS = ("cmm-referral/1", "cmm-referral/2", "cmm-referral/3")      # what CMM's intake accepts
 RECEIPT_SCHEMA = "cmm-receipt/1"
 DEFAULT_K = 5
 
@@ -170,6 +170,8 @@ class Referral:
     urgent_call_at: datetime | None = None   # when the worker called for help in immediate danger
     sent_values: dict | None = None          # what the sealed packet said (``sent_values_of``)
     id: str | None = None
+    industries: tuple[str, ...] = ()         # INDUSTRIES codes of the work, from the person's contacts
+    crime_forms: tuple[str, ...] = ()        # CRIME_FORMS codes, sent with "criminal_activities" only
 
 
 @dataclass(frozen=True)
@@ -184,11 +186,25 @@ class QuasiRow:
     region: str
     month: str
     languages: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    crime_forms: tuple[str, ...] = ()
 
 
 def language_set(languages) -> tuple[str, ...]:
     """The languages a packet may name, as the k-rule compares them: known codes, sorted, no repeats."""
     return tuple(sorted({code for code in languages if code in LANGUAGES}))
+
+
+def code_set(found, known) -> tuple[str, ...]:
+    """Codes of ``known`` among ``found``, sorted, no repeats: how a packet names them and the k-rule compares them."""
+    return tuple(sorted({code for code in found if code in known}))
+
+
+def work_of(referral: Referral) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The industries and the forms of forced crime a packet about this referral may name: the forms of crime
+    only while forced criminal activities are among its suspected forms of exploitation."""
+    crime = referral.crime_forms if "criminal_activities" in referral.exploitation_forms else ()
+    return code_set(referral.industries, INDUSTRIES), code_set(crime, CRIME_FORMS)
 
 
 # -- age groups -------------------------------------------------------------------------------
@@ -310,27 +326,33 @@ def period(month: str, level: int) -> str:
 
 @dataclass(frozen=True)
 class Levels:
-    """How much detail is given up; ``languages`` 1 leaves the languages out (they go with nationality)."""
+    """How much detail is given up; ``languages`` 1 leaves the languages out (they go with nationality), ``work``
+    1 the industries and forms of forced crime."""
 
     age: int = 0
     nationality: int = 0
     period: int = 0
     languages: int = 0
+    work: int = 0
 
 
 # The order in which detail is given up; each step is cumulative. Languages are left out in the
-# step that gives up the exact nationality, or they would give it back.
+# step that gives up the exact nationality, or they would give it back. A rare industry or form of forced
+# crime is left out before the age becomes only "under 18" or "18 and over": adults and children are one of
+# CMM's own groupings, and the industry can be asked back through the organisation.
 STEPS = (
     ("age_10_years", Levels(age=1)),
     ("nationality_subregion", Levels(age=1, nationality=1, languages=1)),
     ("month_to_quarter", Levels(age=1, nationality=1, period=1, languages=1)),
-    ("age_adult_or_minor", Levels(age=2, nationality=1, period=1, languages=1)),
-    ("nationality_world_region", Levels(age=2, nationality=2, period=1, languages=1)),
+    ("industry_crime_left_out", Levels(age=1, nationality=1, period=1, languages=1, work=1)),
+    ("age_adult_or_minor", Levels(age=2, nationality=1, period=1, languages=1, work=1)),
+    ("nationality_world_region", Levels(age=2, nationality=2, period=1, languages=1, work=1)),
 )
 STEP_LABELS = {
     "age_10_years": N_("age given in ten-year bands"),
     "nationality_subregion": N_("nationality given as a part of the world, and languages left out"),
     "month_to_quarter": N_("month given as a quarter of the year"),
+    "industry_crime_left_out": N_("industry of the work and forms of forced crime left out"),
     "age_adult_or_minor": N_("age given only as under 18 or 18 and over"),
     "nationality_world_region": N_("nationality given only as a continent"),
 }
@@ -344,12 +366,21 @@ class QuasiIdentifiers:
     region: str
     period: str
     languages: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    crime_forms: tuple[str, ...] = ()
 
 
 def quasi_identifiers(gender: str, age: int | None, nationality: str, region: str, month: str,
                       levels: Levels, languages: tuple[str, ...] = ()) -> QuasiIdentifiers:
+    """The values at these levels, without industries or forms of crime (``with_work`` adds them)."""
     return QuasiIdentifiers(gender, age_group(age, levels.age), nationality_group(nationality, levels.nationality),
                             region, period(month, levels.period), languages if levels.languages == 0 else ())
+
+
+def with_work(values: QuasiIdentifiers, levels: Levels, industries: tuple[str, ...],
+              crime_forms: tuple[str, ...]) -> QuasiIdentifiers:
+    """``values`` naming these industries and forms of forced crime, unless the levels leave them out."""
+    return replace(values, industries=industries, crime_forms=crime_forms) if levels.work == 0 else values
 
 
 @dataclass(frozen=True)
@@ -375,16 +406,28 @@ def sent_values_of(gen: Generalisation) -> dict:
     result, levels = gen.result, gen.levels
     return {"gender": result.gender, "age_group": result.age_group, "nationality": result.nationality,
             "region": result.region, "period": result.period, "languages": list(result.languages),
+            "industries": list(result.industries), "crime_forms": list(result.crime_forms),
             "levels": {"age": levels.age, "nationality": levels.nationality, "period": levels.period,
-                       "languages": levels.languages}}
+                       "languages": levels.languages, "work": levels.work}}
+
+
+def sent_work(data: dict | None) -> bool:
+    """Whether a sealed packet's format names industries and forms of crime (``cmm-referral/3``): what the vault
+    kept at sealing says so; a packet sealed before named neither."""
+    return isinstance(data, dict) and isinstance(data.get("levels"), dict) and "work" in data["levels"]
 
 
 def sent_values_read(data: dict) -> tuple[QuasiIdentifiers, Levels] | None:
-    """The values and levels ``sent_values_of`` wrote, or None when they do not read back."""
+    """The values and levels ``sent_values_of`` wrote, or None when they do not read back. A packet sealed
+    before industries were sent is read as having left them out."""
     try:
-        levels = Levels(**{name: int(data["levels"][name]) for name in ("age", "nationality", "period", "languages")})
+        kept = data["levels"]
+        levels = Levels(**{name: int(kept[name]) for name in ("age", "nationality", "period", "languages")},
+                        work=int(kept["work"]) if "work" in kept else 1)
         values = QuasiIdentifiers(str(data["gender"]), str(data["age_group"]), str(data["nationality"]),
-                                  str(data["region"]), str(data["period"]), tuple(str(c) for c in data["languages"]))
+                                  str(data["region"]), str(data["period"]), tuple(str(c) for c in data["languages"]),
+                                  tuple(str(c) for c in data.get("industries", ())),
+                                  tuple(str(c) for c in data.get("crime_forms", ())))
     except (KeyError, TypeError, ValueError):
         return None
     return values, levels

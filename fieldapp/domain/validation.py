@@ -217,6 +217,11 @@ def _health(health: HealthContact, check: _Checker) -> None:
         check.add("assault_by", _("Say which assault was disclosed before saying by whom."))
 
 
+def _legal(legal: LegalSession, check: _Checker) -> None:
+    if legal.perpetrators and not legal.crimes:
+        check.add("perpetrators", _("Say which crime was disclosed before saying who committed it."))
+
+
 def _online(online: OnlineSession, check: _Checker) -> None:
     check.past("started_at", online.started_at)
     for field in (OnlineFields.ads_screened, OnlineFields.ads_flagged, OnlineFields.messages_sent,
@@ -237,7 +242,7 @@ def _no_rules(_record: object, _check: _Checker) -> None:
 # Each record kind: its described fields, then the rules across fields.
 _CHECKS: dict[type, tuple[type[RecordFields], Callable[[object, _Checker], None]]] = {
     Venue: (VenueFields, _no_rules), Visit: (VisitFields, _visit), Person: (PersonFields, _person),
-    Contact: (ContactFields, _contact), HealthContact: (HealthFields, _health), LegalSession: (LegalFields, _no_rules),
+    Contact: (ContactFields, _contact), HealthContact: (HealthFields, _health), LegalSession: (LegalFields, _legal),
     OnlineSession: (OnlineFields, _online),
 }
 

@@ -16,8 +16,11 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from fieldapp.resources import resource
 
 SCHEMAS = resource("schemas")
-PACKET_FILE = SCHEMAS / "cmm-referral-2.json"
-PACKET_FILES = {"cmm-referral/1": SCHEMAS / "cmm-referral-1.json", "cmm-referral/2": PACKET_FILE}
+PACKET_FILE = SCHEMAS / "cmm-referral-3.json"
+# Every version CMM's intake still accepts, each checked against its own schema (a packet sealed before an
+# update may arrive long after it).
+PACKET_FILES = {"cmm-referral/1": SCHEMAS / "cmm-referral-1.json", "cmm-referral/2": SCHEMAS / "cmm-referral-2.json",
+                "cmm-referral/3": PACKET_FILE}
 RECEIPT_FILE = SCHEMAS / "cmm-receipt-2.json"
 AGGREGATE_FILE = SCHEMAS / "cmm-aggregate-1.json"
 WITHDRAWAL_FILE = SCHEMAS / "cmm-withdrawal-1.json"
@@ -60,7 +63,7 @@ def _problems(path: Path, document: object) -> list[str]:
 
 
 def packet_problems(packet: object) -> list[str]:
-    """Empty when ``packet`` is a valid cmm-referral document of a version the intake accepts (/1 or /2),
+    """Empty when ``packet`` is a valid cmm-referral document of a version the intake accepts (/1, /2 or /3),
     checked against that version's schema."""
     version = packet.get("schema") if isinstance(packet, dict) else None
     path = PACKET_FILES.get(version) if isinstance(version, str) else None

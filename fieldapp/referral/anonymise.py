@@ -13,11 +13,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from fieldapp.domain.referral import STEPS, Generalisation, Levels, QuasiIdentifiers, QuasiRow, quasi_identifiers
+from fieldapp.domain.referral import (
+    STEPS,
+    Generalisation,
+    Levels,
+    QuasiIdentifiers,
+    QuasiRow,
+    quasi_identifiers,
+    with_work,
+)
 
 
 def _qi(row: QuasiRow, levels: Levels) -> QuasiIdentifiers:
-    return quasi_identifiers(row.gender, row.age, row.nationality, row.region, row.month, levels, row.languages)
+    return with_work(quasi_identifiers(row.gender, row.age, row.nationality, row.region, row.month, levels,
+                                       row.languages), levels, row.industries, row.crime_forms)
 
 
 class Population:
@@ -27,12 +36,14 @@ class Population:
     def __init__(self, rows: Iterable[QuasiRow]) -> None:
         groups: dict[tuple, set] = defaultdict(set)
         for row in rows:
-            groups[(row.gender, row.age, row.nationality, row.region, row.month, row.languages)].add(row.person_id)
+            groups[(row.gender, row.age, row.nationality, row.region, row.month, row.languages,
+                    (row.industries, row.crime_forms))].add(row.person_id)
         self._groups = dict(groups)
 
     @classmethod
     def grouped(cls, groups: dict[tuple, set]) -> Population:
-        """From people already grouped by (gender, age, nationality, region, month, languages)."""
+        """From people already grouped by (gender, age, nationality, region, month, languages, (industries,
+        forms of forced crime))."""
         population = cls(())
         population._groups = groups
         return population
@@ -44,9 +55,9 @@ class Population:
     def matching(self, wanted: QuasiIdentifiers, levels: Levels) -> set:
         """The people whose values at these levels are ``wanted``."""
         found: set = set()
-        for (gender, age, nationality, region, month, languages), people in self._groups.items():
-            if gender == wanted.gender and region == wanted.region and quasi_identifiers(
-                    gender, age, nationality, region, month, levels, languages) == wanted:
+        for (gender, age, nationality, region, month, languages, work), people in self._groups.items():
+            if gender == wanted.gender and region == wanted.region and with_work(quasi_identifiers(
+                    gender, age, nationality, region, month, levels, languages), levels, *work) == wanted:
                 found |= people
         return found
 
@@ -101,15 +112,17 @@ def exact_only(target: QuasiRow, rows: Iterable[QuasiRow] | Population, k: int,
     return Generalisation(k=k, exact=exact, exact_count=count, result=exact, count=count, earlier=len(earlier))
 
 
-def levels_of(steps: Sequence[str]) -> Levels:
-    """The detail given up by a sealed packet's steps."""
-    return dict(STEPS)[steps[-1]] if steps else Levels()
+def levels_of(steps: Sequence[str], *, work_sent: bool = True) -> Levels:
+    """The detail given up by a sealed packet's steps; without ``work_sent`` (a packet of a format before
+    ``cmm-referral/3``) the industries and forms of forced crime are left out whatever the steps."""
+    levels = dict(STEPS)[steps[-1]] if steps else Levels()
+    return levels if work_sent else replace(levels, work=1)
 
 
 def at_steps(target: QuasiRow, rows: Iterable[QuasiRow] | Population, k: int, steps: tuple[str, ...],
-             earlier: Earlier = ()) -> Generalisation:
+             earlier: Earlier = (), *, work_sent: bool = True) -> Generalisation:
     """The same detail given up as ``steps`` (a sealed referral's), counted against today's rows."""
-    population, levels = _population(rows), levels_of(steps)
+    population, levels = _population(rows), levels_of(steps, work_sent=work_sent)
     return Generalisation(k=k, exact=_qi(target, Levels()),
                           exact_count=_consistent(population, target, Levels(), earlier),
                           result=_qi(target, levels), count=_consistent(population, target, levels, earlier),
@@ -119,9 +132,10 @@ def at_steps(target: QuasiRow, rows: Iterable[QuasiRow] | Population, k: int, st
 def fitting(target: QuasiRow, rows: Iterable[QuasiRow] | Population, steps: Sequence[str], *,
             languages_sent: bool = False) -> set:
     """The people consistent with a packet sealed at ``steps`` about ``target`` (for ``earlier``);
-    ``languages_sent`` for a packet of the first format, which named the languages at every step."""
+    ``languages_sent`` for a packet of the first format, which named the languages at every step (and no
+    industry or form of crime)."""
     levels = levels_of(steps)
-    return _population(rows).sharing(target, replace(levels, languages=0) if languages_sent else levels)
+    return _population(rows).sharing(target, replace(levels, languages=0, work=1) if languages_sent else levels)
 
 
 def fitting_values(person_id: str, rows: Iterable[QuasiRow] | Population, values: QuasiIdentifiers,

@@ -20,7 +20,7 @@ from pathlib import Path
 from nacl.signing import SigningKey
 
 from fieldapp.crypto import keys
-from fieldapp.domain.referral import Referral
+from fieldapp.domain.referral import Referral, sent_work
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
 from fieldapp.protocol import crypto
@@ -151,11 +151,13 @@ def _rebuilt(session: Session, referral: Referral, packet_id: str, org: str, *, 
     afresh, so it never shows more than the worker confirmed). With ``check_k``, None when fewer than
     k people now share that detail and no reason was given at sealing: it must be checked and sealed again."""
     target, rows, earlier = service._quasi(session, referral)
-    gen = anonymise.at_steps(target, rows, config.get_k(session), referral.generalised, earlier)
+    legacy, work_sent = packet.is_legacy(referral), sent_work(referral.sent_values)
+    gen = anonymise.at_steps(target, rows, config.get_k(session), referral.generalised, earlier,
+                             work_sent=work_sent and not legacy)
     overridden = bool(referral.override_reason)
     if check_k and not gen.met and not overridden:
         return None
-    build = packet.build_v1 if packet.is_legacy(referral) else packet.build
+    build = packet.build_v1 if legacy else packet.build if work_sent else packet.build_v2
     return build(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
 
 

@@ -1,4 +1,5 @@
-"""Building the cmm-referral/2 document from coded fields only.
+"""Building the cmm-referral/3 document from coded fields only (and, for a packet sealed before, the /2 or /1
+document it was sealed as).
 
 Nothing here can see an alias, a phone number or a note: the builder takes the referral, the
 person's *coded* fields and the outcome of the k-rule, and every value is a code, a boolean, a
@@ -16,6 +17,8 @@ from fieldapp.protocol.schemas import WITHDRAWAL_SCHEMA
 from fieldapp.referral.errors import PacketInvalid
 
 V1_SCHEMA = "cmm-referral/1"
+V2_SCHEMA = "cmm-referral/2"
+WORK_FIELDS = ("industries", "crime_forms")     # what cmm-referral/3 added
 
 
 def new_packet_id() -> str:
@@ -40,7 +43,8 @@ def build(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, 
 
 
 def build_document(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
-    """The cmm-referral/2 document, not yet checked."""
+    """The cmm-referral/3 document, not yet checked. The industries and forms of forced crime are the k-rule's
+    (``gen.result``), like the nationality: left out when too few people share them."""
     consent = referral.consent
     scope = consent.scope if consent and consent.scope in CONSENT_SCOPES else "anonymous_notice"
     packet = {
@@ -57,6 +61,8 @@ def build_document(referral: Referral, gen: Generalisation, *, org: str, packet_
         "languages": list(gen.result.languages),
         "indicators": sorted(set(referral.indicators)),
         "exploitation_forms": sorted(set(referral.exploitation_forms)),
+        "industries": list(gen.result.industries),
+        "crime_forms": list(gen.result.crime_forms) if "criminal_activities" in referral.exploitation_forms else [],
         "help_requested": sorted(set(referral.help_requested)),
         "immediate_danger": bool(referral.immediate_danger),
         # The information sheet's language and version are the person's language by another name: an
@@ -89,13 +95,27 @@ def is_legacy(referral: Referral) -> bool:
 
 def build_v1(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
     """A referral sealed as cmm-referral/1, built again in that format (the k-rule's detail as sealed)."""
-    packet = build_document(referral, gen, org=org, packet_id=packet_id, overridden=overridden)
+    packet = _without_work(build_document(referral, gen, org=org, packet_id=packet_id, overridden=overridden))
     consent = referral.consent
     packet.update(schema=V1_SCHEMA, consent={"scope": consent.scope, "sheet_language": consent.sheet_language,
                                              "sheet_version": consent.sheet_version})
     if schema.packet_problems(packet):
         raise PacketInvalid()
     return packet
+
+
+def build_v2(referral: Referral, gen: Generalisation, *, org: str, packet_id: str, overridden: bool) -> dict:
+    """A referral sealed as cmm-referral/2 (before industries and forms of crime were sent), built again in that
+    format: re-signing never sends more than the worker confirmed."""
+    packet = _without_work(build_document(referral, gen, org=org, packet_id=packet_id, overridden=overridden))
+    packet["schema"] = V2_SCHEMA
+    if schema.packet_problems(packet):
+        raise PacketInvalid()
+    return packet
+
+
+def _without_work(packet: dict) -> dict:
+    return {name: value for name, value in packet.items() if name not in WORK_FIELDS}
 
 
 def withdrawal_notice(notice_id: str, org: str, packet_id: str, reference: str) -> dict:

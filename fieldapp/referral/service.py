@@ -37,12 +37,14 @@ from fieldapp.domain.referral import (
     QuasiRow,
     Referral,
     age_in,
+    code_set,
     language_set,
     month_of,
     nationality_group,
     quarter_months,
     sent_values_of,
     sent_values_read,
+    work_of,
 )
 from fieldapp.domain.validation import SHEET_VERSION
 from fieldapp.errors import InvalidInput, ValidationError
@@ -82,8 +84,8 @@ def get(session: Session, referral_id: str) -> Referral:
 
 
 def create_draft(session: Session, person_id: str) -> Referral:
-    """A draft for a person: indicators and suspected exploitation from their contacts, region and
-    setting from the latest contact (else the organisation's region)."""
+    """A draft for a person: indicators, suspected exploitation, the industry of the work and forms of forced
+    crime from their contacts, region and setting from the latest contact (else the organisation's region)."""
     session.require("records")
     person = referral_repo.person_codes(session.conn, person_id)
     if person is None:
@@ -97,6 +99,8 @@ def create_draft(session: Session, person_id: str) -> Referral:
                          if i in codes.INDICATORS),
         exploitation_forms=tuple(f for f in referral_repo.contact_codes(session.conn, person_id, "exploitation")
                                  if f in codes.EXPLOITATION_FORMS) or ("undetermined",),
+        industries=code_set(referral_repo.contact_codes(session.conn, person_id, "industry"), codes.INDUSTRIES),
+        crime_forms=code_set(referral_repo.contact_codes(session.conn, person_id, "crime_forms"), codes.CRIME_FORMS),
         reference=packet.new_reference(), created_by=session.user.id)
     with session.write() as conn:
         saved = referral_repo.insert(conn, draft)
@@ -125,6 +129,8 @@ def _field_problems(referral: Referral) -> dict[str, str]:
         "exploitation_forms": bool(referral.exploitation_forms)
         and set(referral.exploitation_forms) <= set(codes.EXPLOITATION_FORMS),
         "help_requested": set(referral.help_requested) <= set(HELP_REQUESTED),
+        "industries": set(referral.industries) <= set(codes.INDUSTRIES),
+        "crime_forms": set(referral.crime_forms) <= set(codes.CRIME_FORMS),
     }
     messages = {
         "region": _("Choose a region."),
@@ -132,12 +138,15 @@ def _field_problems(referral: Referral) -> dict[str, str]:
         "indicators": _("Choose signs of trafficking from the list."),
         "exploitation_forms": _("Choose at least one form of exploitation (or 'Could not be determined')."),
         "help_requested": _("Choose the help requested from the list."),
+        "industries": _("Choose the industry of the work from the list."),
+        "crime_forms": _("Choose the forms of forced crime from the list."),
     }
     return {name: messages[name] for name, ok in checks.items() if not ok}
 
 
 def update_draft(session: Session, referral: Referral) -> Referral:
-    """Save the editable fields (region, setting, indicators, forms, help, urgency) of a draft."""
+    """Save the editable fields (region, setting, indicators, forms, industries, forms of crime, help, urgency)
+    of a draft."""
     session.require("records")
     current = _get(session, referral.id)
     if current.status not in EDITABLE:
@@ -222,6 +231,7 @@ class _Populations:
         self._session, self._person = session, person
         self._home = organisation.load(session).region
         self._fetched: dict[tuple, anonymise.Population] = {}
+        self._work_codes: dict | None = None
 
     def __call__(self, month: str) -> anonymise.Population:
         quarter = quarter_months(month)
@@ -229,17 +239,29 @@ class _Populations:
         key = (quarter, region)
         if key not in self._fetched:
             raw: dict[tuple, set] = defaultdict(set)
+            work = self._work()
             for pid, gender, age_estimate, birth_year, nationality, languages, place, met in referral_repo.quasi_rows(
                     self._session.conn, self._person["gender"], quarter[0], quarter[-1], COUNTRIES_OF.get(region),
                     self._home):
-                raw[(gender, age_estimate, birth_year, nationality, place, met, languages)].add(pid)
+                raw[(gender, age_estimate, birth_year, nationality, place, met, languages, work.get(pid))].add(pid)
             year = int(month[:4])
             groups: dict[tuple, set] = defaultdict(set)
-            for (gender, age_estimate, birth_year, nationality, place, met, languages), people in raw.items():
+            for (gender, age_estimate, birth_year, nationality, place, met, languages, found), people in raw.items():
                 groups[(gender, age_in(year, age_estimate, birth_year), nationality, place, met,
-                        language_set(languages))] |= people
+                        language_set(languages), _work_set(found))] |= people
             self._fetched[key] = anonymise.Population.grouped(dict(groups))
         return self._fetched[key]
+
+    def _work(self) -> dict:
+        if self._work_codes is None:
+            self._work_codes = referral_repo.work_codes(self._session.conn, self._person["gender"])
+        return self._work_codes
+
+
+def _work_set(found: tuple | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A person's industries and forms of forced crime as the k-rule compares them."""
+    industries, crimes = found or ((), ())
+    return code_set(industries, codes.INDUSTRIES), code_set(crimes, codes.CRIME_FORMS)
 
 
 def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Population, list[set]]:
@@ -254,9 +276,11 @@ def _quasi(session: Session, referral: Referral) -> tuple[QuasiRow, anonymise.Po
     population = _Populations(session, person)
 
     def target(other: Referral) -> QuasiRow:
+        industries, crime_forms = work_of(other)
         return QuasiRow(person["id"], person["gender"], age_in(int(other.month[:4]), person["age_estimate"],
                                                                 person["birth_year"]),
-                        person["nationality"], other.region, other.month, language_set(person["languages"]))
+                        person["nationality"], other.region, other.month, language_set(person["languages"]),
+                        industries, crime_forms)
 
     earlier = []
     for other in referral_repo.for_person(session.conn, referral.person_id):

@@ -45,6 +45,7 @@ def describe(packet: dict) -> list[str]:
         _("Signs of trafficking: {value}").format(value=_labels(packet["indicators"], codes.INDICATORS)),
         _("Suspected exploitation: {value}").format(
             value=_labels(packet["exploitation_forms"], codes.EXPLOITATION_FORMS)),
+        *_work_lines(packet),
         _("Help requested: {value}").format(value=_labels(packet["help_requested"], HELP_REQUESTED)),
         _("Immediate danger: {value}").format(value=_("yes") if packet["immediate_danger"] else _("no")),
         (_("Consent: {scope}; information sheet in {language}, version {version}").format(
@@ -71,6 +72,20 @@ def describe(packet: dict) -> list[str]:
         ]
     else:
         lines.append(_("Not sent: name, alias, phone number, address, date of birth, exact dates or any notes."))
+    return lines
+
+
+def _work_lines(packet: dict) -> list[str]:
+    """The industry of the work and the forms of forced crime (a packet of the format before has neither)."""
+    if "industries" not in packet:
+        return []
+    left_out = "industry_crime_left_out" in packet["anonymisation"]["generalised"]
+    hidden = _("left out to protect the person")
+    lines = [_("Industry of the work: {value}").format(
+        value=hidden if left_out else _labels(packet["industries"], codes.INDUSTRIES))]
+    if "criminal_activities" in packet["exploitation_forms"]:
+        lines.append(_("Forms of forced crime: {value}").format(
+            value=hidden if left_out else _labels(packet["crime_forms"], codes.CRIME_FORMS)))
     return lines
 
 

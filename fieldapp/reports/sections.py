@@ -286,10 +286,31 @@ def legal(conn: Connection, now: Period, before: Period) -> Section:
     rows = [("sessions", _("Legal advice sessions")), ("clients", _("Unique clients")),
             ("repeat_clients", _("Repeat clients (two or more sessions)")),
             ("police_assisted", _("Police reports assisted")), ("police_filed", _("Police reports filed")),
-            ("lawyer_requested", _("Victim's lawyer requested"))]
-    figures = _compare("legal_figures", _("Legal pilot: key figures"), rows, a, b)
+            ("lawyer_requested", _("Victim's lawyer requested")),
+            ("crime_clients", _("Clients who disclosed a crime")),
+            ("cmm_clients", _("Clients referred to CMM")),
+            ("first_reached", _("Clients first reached through legal advice"))]
+    figures = _compare("legal_figures", _("Legal pilot: key figures"), rows, a, b,
+                       note=_("Clients count once in each row. Referred to CMM: the session's outcome or its "
+                              "contact's services say so."))
     ta = dict(report_repo.legal_topics(conn, now.low, now.high))
     tb = dict(report_repo.legal_topics(conn, before.low, before.high))
     topics = _compare("legal_topics", _("Legal advice sessions by topic"), _axis(codes.LEGAL_TOPICS, [*ta, *tb]),
                       ta, tb, note=_("A session can cover several topics, so the rows do not add up."))
-    return Section("legal", _("Legal pilot"), (figures, topics))
+    crimes = _legal_codes(conn, now, before, "crimes", codes.LEGAL_CRIMES, _("Crimes disclosed by type"))
+    perpetrators = _legal_codes(conn, now, before, "perpetrators", codes.ASSAULT_BY,
+                                _("Crimes disclosed by who committed them"))
+    return Section("legal", _("Legal pilot"), (figures, topics, crimes, perpetrators))
+
+
+def _legal_codes(conn: Connection, now: Period, before: Period, column: str, vocabulary: Mapping[str, str],
+                 title: str) -> Table:
+    """Sessions and clients (each once per row) by the codes of ``column``, and clients a year before."""
+    a = {code: (sessions, clients) for code, sessions, clients in
+         report_repo.legal_by_code(conn, column, now.low, now.high)}
+    b = {code: clients for code, _sessions, clients in report_repo.legal_by_code(conn, column, before.low, before.high)}
+    rows = _axis(vocabulary, [*a, *b])
+    cells = tuple((*a.get(code, (0, 0)), b.get(code, 0)) for code, _label in rows)
+    return Table(f"legal_{column}", title, tuple(label for _code, label in rows),
+                 (_("Sessions"), _("Clients"), _("Clients a year before")), cells,
+                 note=_("A session can record several, so the rows do not add up."))

@@ -21,12 +21,15 @@ import sqlcipher3
 
 from fieldapp.domain.ids import new_id
 from fieldapp.errors import NotAVault, StorageIOError
+from fieldapp.storage import compartment_migrations
 from fieldapp.storage.connection import Connection, file_uri
 
 FILE_COMPARTMENTS = ("health", "legal")
 
 # Each compartment table, written for a schema and a table name (the id upgrade builds a copy
 # under another name). Ids are random (``fieldapp.domain.ids``); contact_id names a core contact.
+# Always the whole current schema: a change is also a step in ``compartment_migrations`` (columns
+# added there come last here, in the same order).
 _DDL = {
     "health_contacts": """
 CREATE TABLE IF NOT EXISTS {schema}.{table} (
@@ -52,7 +55,10 @@ CREATE TABLE IF NOT EXISTS {schema}.{table} (
     police_report_filed INTEGER NOT NULL DEFAULT 0,
     victims_lawyer_requested INTEGER NOT NULL DEFAULT 0,
     outcome TEXT NOT NULL DEFAULT '',
-    follow_up TEXT
+    follow_up TEXT,
+    crimes TEXT NOT NULL DEFAULT '',
+    perpetrators TEXT NOT NULL DEFAULT '',
+    first_reached_here INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 """,
 }
@@ -83,7 +89,9 @@ def key_literal(key: bytes) -> str:
 
 def attach(conn: Connection, vault: Path, name: str, key: bytes, *, create: bool = False,
            read_only: bool = False) -> None:
-    """Attach compartment ``name`` with its own key, with the same settings as the main file."""
+    """Attach compartment ``name`` with its own key, with the same settings as the main file. Attached
+    for writing, the file is brought up to its latest version (``compartment_migrations``); made
+    (``create``), it starts there."""
     if name not in FILE_COMPARTMENTS:
         raise ValueError(name)
     path = compartment_path(vault, name)
@@ -98,12 +106,17 @@ def attach(conn: Connection, vault: Path, name: str, key: bytes, *, create: bool
     try:
         conn.execute(f"SELECT count(*) FROM {name}.sqlite_master").fetchone()
         _configure(conn, name, read_only=read_only)
+        if not read_only:
+            compartment_migrations.bring_up_to_date(conn, name, _statements(name) if create else ())
         if create:
-            conn.executescript(SCHEMA[name])
             path.chmod(0o600)
-    except sqlcipher3.Error as exc:
+    except (sqlcipher3.Error, NotAVault) as exc:
         detach(conn, name)
         raise NotAVault() from exc
+
+
+def _statements(name: str) -> tuple[str, ...]:
+    return tuple(_DDL[table].format(schema=name, table=table) for table in TABLES[name])
 
 
 def _configure(conn: Connection, name: str, *, read_only: bool) -> None:
@@ -149,12 +162,15 @@ def still_in_main(conn: Connection, name: str) -> bool:
 def move_out_of_main(conn: Connection, name: str) -> None:
     """Move a compartment's tables from the main file into its attached file (the upgrade of a
     one-key vault, and the last step of creating one). Safe to run again after a crash: rows
-    already copied are kept, and the main file's tables are dropped only after the copy is saved."""
+    already copied are kept, and the main file's tables are dropped only after the copy is saved.
+    Columns are copied by name: a column the main file's table lacks takes its default."""
     present = _main_tables(conn)
     for table in TABLES[name]:
         if table not in present:
             continue
-        _own_transaction(conn, f"INSERT OR IGNORE INTO {name}.{table} SELECT * FROM main.{table}")
+        source = {row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")}
+        columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA {name}.table_info({table})") if row[1] in source)
+        _own_transaction(conn, f"INSERT OR IGNORE INTO {name}.{table} ({columns}) SELECT {columns} FROM main.{table}")
         _own_transaction(conn, f"DROP TABLE main.{table}")
 
 

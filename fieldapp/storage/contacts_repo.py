@@ -20,6 +20,7 @@ from fieldapp.domain.values import (
     split_codes,
 )
 from fieldapp.storage import compartments, health_repo, legal_repo
+from fieldapp.storage.compartment_migrations import readable
 from fieldapp.storage.connection import Connection
 from fieldapp.storage.people_repo import refresh_contact_dates
 
@@ -98,7 +99,7 @@ def timeline(conn: Connection, person_id: str, *, with_health: bool, with_legal:
         joins.append("LEFT JOIN health_contacts h ON h.contact_id = c.id")
     if with_legal:
         columns += ["l." + c.strip() for c in legal_repo.COLUMNS.split(",")]
-        joins.append("LEFT JOIN legal_sessions l ON l.contact_id = c.id")
+        joins.append(f"LEFT JOIN {readable(conn, legal_repo.TABLE)} l ON l.contact_id = c.id")
     rows = conn.execute(f"SELECT {', '.join(columns)} FROM contacts c {' '.join(joins)} WHERE c.person_id = ?"
                         " ORDER BY c.occurred_at DESC, c.id DESC LIMIT ?", (person_id, limit))
     return [_entry(row, with_health, with_legal) for row in rows]

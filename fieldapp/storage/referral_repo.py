@@ -13,7 +13,7 @@ from fieldapp.storage.connection import Connection
 
 _COLUMNS = ("id, person_id, reference, status, region, contact_setting, month, indicators, exploitation_forms,"
             " help_requested, immediate_danger, generalised, override_reason, created_by, created_at, urgent_call_at,"
-            " sent_values")
+            " sent_values, industries, crime_forms")
 _CONSENT = "scope, sheet_language, sheet_version, recorded_by, recorded_at, withdrawn_at, notice_read"
 _ASSESSMENT = "residence_status, police_report, interpreter, contact_channel, contact_days, contact_times"
 
@@ -59,7 +59,8 @@ def _row_to_referral(row, consent: Consent | None, assessment: Assessment | None
         month=row[6], indicators=split_codes(row[7]), exploitation_forms=split_codes(row[8]),
         help_requested=split_codes(row[9]), immediate_danger=bool(row[10]), generalised=split_codes(row[11]),
         override_reason=row[12], created_by=row[13], created_at=_dt(row[14]), consent=consent,
-        assessment=assessment, urgent_call_at=_dt(row[15]), sent_values=_json(row[16]))
+        assessment=assessment, urgent_call_at=_dt(row[15]), sent_values=_json(row[16]),
+        industries=split_codes(row[17]), crime_forms=split_codes(row[18]))
 
 
 def insert(conn: Connection, referral: Referral) -> Referral:
@@ -67,11 +68,12 @@ def insert(conn: Connection, referral: Referral) -> Referral:
     referral_id = referral.id or new_id()
     conn.execute(
         "INSERT INTO referrals (id, person_id, reference, status, region, contact_setting, month, indicators,"
-        " exploitation_forms, help_requested, immediate_danger, created_by, created_at, updated_at)"
-        " VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " exploitation_forms, help_requested, immediate_danger, created_by, created_at, updated_at, industries,"
+        " crime_forms) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (referral_id, referral.person_id, referral.reference, referral.region, referral.contact_setting, referral.month,
          join_codes(referral.indicators), join_codes(referral.exploitation_forms),
-         join_codes(referral.help_requested), int(referral.immediate_danger), referral.created_by, now, now))
+         join_codes(referral.help_requested), int(referral.immediate_danger), referral.created_by, now, now,
+         join_codes(referral.industries), join_codes(referral.crime_forms)))
     return get(conn, referral_id)
 
 
@@ -79,10 +81,12 @@ def update_fields(conn: Connection, referral: Referral) -> None:
     """Save the editable fields of a draft."""
     conn.execute(
         "UPDATE referrals SET region = ?, contact_setting = ?, indicators = ?, exploitation_forms = ?,"
-        " help_requested = ?, immediate_danger = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+        " help_requested = ?, immediate_danger = ?, industries = ?, crime_forms = ?, updated_at = ?"
+        " WHERE id = ? AND status = 'draft'",
         (referral.region, referral.contact_setting, join_codes(referral.indicators),
          join_codes(referral.exploitation_forms), join_codes(referral.help_requested),
-         int(referral.immediate_danger), _now(), referral.id))
+         int(referral.immediate_danger), join_codes(referral.industries), join_codes(referral.crime_forms), _now(),
+         referral.id))
 
 
 def set_status(conn: Connection, referral_id: str, status: str) -> None:
@@ -191,15 +195,28 @@ def person_codes(conn: Connection, person_id: str) -> dict | None:
 
 
 def contact_codes(conn: Connection, person_id: str, column: str = "indicators") -> tuple[str, ...]:
-    """Every code in ``column`` (indicators or exploitation) of the person's contacts, oldest
-    first, without repeats."""
-    if column not in ("indicators", "exploitation"):
+    """Every code in ``column`` (indicators, exploitation, industry or crime_forms) of the person's contacts,
+    oldest first, without repeats."""
+    if column not in ("indicators", "exploitation", "industry", "crime_forms"):
         raise ValueError(column)
     seen: dict[str, None] = {}
     for (text,) in conn.execute(f"SELECT {column} FROM contacts WHERE person_id = ? ORDER BY occurred_at, id",
                                 (person_id,)):
         seen.update(dict.fromkeys(split_codes(text)))
     return tuple(seen)
+
+
+def work_codes(conn: Connection, gender: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(industries, forms of forced crime) of each person of this gender whose contacts name any, as the codes
+    stand in their contacts (unsorted, possibly repeated)."""
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for person_id, industry, crime in conn.execute(
+            "SELECT c.person_id, c.industry, c.crime_forms FROM contacts c JOIN people p ON p.id = c.person_id"
+            " WHERE p.gender = ? AND (c.industry != '' OR c.crime_forms != '')", (gender,)):
+        industries, crimes = found.setdefault(person_id, ([], []))
+        industries.extend(split_codes(industry))
+        crimes.extend(split_codes(crime))
+    return {pid: (tuple(industries), tuple(crimes)) for pid, (industries, crimes) in found.items()}
 
 
 def latest_contact(conn: Connection, person_id: str) -> tuple[str, str] | None:

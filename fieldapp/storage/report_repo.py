@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fieldapp.storage.compartment_migrations import readable
 from fieldapp.storage.connection import Connection
 
 AGE_GROUPS = ("under_18", "18_24", "25_34", "35_44", "45_plus", "unknown")
@@ -196,24 +197,50 @@ def health_client_figures(conn: Connection, low: str, high: str) -> dict[str, in
     return dict(zip(HEALTH_CLIENT_FIGURES, row, strict=True))
 
 
+# A legal session whose client was referred to CMM: its outcome says so, or its contact's services do.
+_LEGAL_CMM = ("(l.outcome = 'referred_cmm' OR (' ' || replace(c.services, ',', ' ') || ' ')"
+              " LIKE '% referral_cmm %')")
+
+
+def _legal(conn: Connection) -> str:
+    """The legal sessions with their contacts, as ``l`` and ``c`` (an old legal file attached read-only
+    reads the newer columns as their defaults)."""
+    return f"{readable(conn, 'legal_sessions')} l JOIN contacts c ON c.id = l.contact_id"
+
+
 def legal_figures(conn: Connection, low: str, high: str) -> dict[str, int]:
     """The legal pilot's figures: sessions, unique and repeat clients (two or more sessions in the
-    period), police reports assisted and filed, victim's lawyer requested."""
+    period), police reports assisted and filed, victim's lawyer requested; and clients (each once) who
+    disclosed a crime, who were referred to CMM, and who were first reached through legal advice."""
     row = conn.execute(
         "SELECT count(*), count(DISTINCT c.person_id), coalesce(sum(l.police_report_assisted != 0), 0),"
-        " coalesce(sum(l.police_report_filed != 0), 0), coalesce(sum(l.victims_lawyer_requested != 0), 0)"
-        " FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id"
-        " WHERE c.occurred_at >= ? AND c.occurred_at < ?", (low, high)).fetchone()
+        " coalesce(sum(l.police_report_filed != 0), 0), coalesce(sum(l.victims_lawyer_requested != 0), 0),"
+        " count(DISTINCT CASE WHEN trim(l.crimes) != '' THEN c.person_id END),"
+        f" count(DISTINCT CASE WHEN {_LEGAL_CMM} THEN c.person_id END),"
+        " count(DISTINCT CASE WHEN l.first_reached_here != 0 THEN c.person_id END)"
+        f" FROM {_legal(conn)} WHERE c.occurred_at >= ? AND c.occurred_at < ?", (low, high)).fetchone()
     repeat = conn.execute(
-        "SELECT count(*) FROM (SELECT c.person_id FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id"
+        f"SELECT count(*) FROM (SELECT c.person_id FROM {_legal(conn)}"
         " WHERE c.occurred_at >= ? AND c.occurred_at < ? GROUP BY c.person_id HAVING count(*) >= 2)",
         (low, high)).fetchone()[0]
     return {"sessions": row[0], "clients": row[1], "repeat_clients": repeat, "police_assisted": row[2],
-            "police_filed": row[3], "lawyer_requested": row[4]}
+            "police_filed": row[3], "lawyer_requested": row[4], "crime_clients": row[5], "cmm_clients": row[6],
+            "first_reached": row[7]}
 
 
 def legal_topics(conn: Connection, low: str, high: str) -> list[tuple[str, int]]:
+    return [(code, sessions) for code, sessions, _clients in legal_by_code(conn, "topics", low, high)]
+
+
+_LEGAL_CODE_COLUMNS = ("topics", "crimes", "perpetrators")
+
+
+def legal_by_code(conn: Connection, column: str, low: str, high: str) -> list[tuple[str, int, int]]:
+    """(code, sessions, clients) for each code of a legal session's ``column`` (topics, crimes or
+    perpetrators) in the period; a client counts once per code."""
+    if column not in _LEGAL_CODE_COLUMNS:
+        raise ValueError(column)
     return conn.execute(
-        f"SELECT j.value, count(*) FROM legal_sessions l JOIN contacts c ON c.id = l.contact_id,"
-        f" {_codes('l.topics')} j WHERE c.occurred_at >= ? AND c.occurred_at < ? AND l.topics != ''"
-        " AND j.value != '' GROUP BY j.value", (low, high)).fetchall()
+        f"SELECT j.value, count(*), count(DISTINCT c.person_id) FROM {_legal(conn)}, {_codes('l.' + column)} j"
+        f" WHERE c.occurred_at >= ? AND c.occurred_at < ? AND l.{column} != '' AND j.value != ''"
+        " GROUP BY j.value", (low, high)).fetchall()

@@ -1,8 +1,8 @@
 """The whole referral path on the demo vault: its queued referrals (one for assessment) go to the stick, CMM's
 intake receives them with the demo CMM key, CMM's desk reads the referral for assessment and books an interview,
 and the organisation's next sync shows "interview booked" and gives the referring worker a follow-up. Both
-formats are checked on both sides: CMM's intake refuses a packet outside cmm-referral/2, the organisation a reply
-outside cmm-reply/1."""
+formats are checked on both sides: CMM's intake refuses a packet outside cmm-referral/1, /2 and /3, the
+organisation a reply outside cmm-reply/1."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_demo_vault_to_cmm_and_back(tmp_path) -> None:
             words = dict(read.lines)
             assert words["Interpreter"] == "Edo (Bini), Nigerian Pidgin" and words["Consent"].startswith("Referral for")
             body = json.loads(accounts.read_referral(store, chosen.packet_id))
-            assert body["schema"] == "cmm-referral/2" and schemas.packet_problems(body) == []
+            assert body["schema"] == "cmm-referral/3" and schemas.packet_problems(body) == []
             path = desk.send_reply(store, chosen.packet_id, Answer("interview_booked", (date(2026, 12, 8),
                                                                                          date(2026, 12, 10))),
                                    outbox / replies.FOLDER)

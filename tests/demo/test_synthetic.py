@@ -70,6 +70,24 @@ def test_contacts_look_like_the_domain_facts(sample) -> None:
     assert {c.kind for c in sample.contacts if c.visit_id is not None} <= {"venue", "street"}
 
 
+def test_legal_sessions_record_crimes_perpetrators_and_first_contacts(sample) -> None:
+    sessions = sample.legal
+    with_crime = [s for s in sessions if s.crimes]
+    assert 0.2 < len(with_crime) / len(sessions) < 0.5                # the pilot is there to report violence
+    crimes = Counter(code for s in sessions for code in s.crimes)
+    assert crimes.most_common(1)[0][0] in ("sexual", "physical", "threats")
+    by = Counter(code for s in sessions for code in s.perpetrators)
+    assert by["customer"] > by["trafficker"] > by["other"] > 0
+    assert all(s.crimes for s in sessions if s.perpetrators or s.police_report_assisted)
+    first = {s.contact_id for s in sessions if s.first_reached_here}
+    contacts = {c.id: c for c in sample.contacts}
+    clients = {contacts[s.contact_id].person_id for s in sessions}
+    assert 0.05 < len(first) / len(clients) < 0.7
+    for contact_id in first:                                           # truly the person's first contact
+        person = contacts[contact_id].person_id
+        assert contacts[contact_id].occurred_at == min(c.occurred_at for c in sample.contacts if c.person_id == person)
+
+
 def test_men_in_forced_labour_and_crime_and_the_workplaces_they_are_met_at(sample) -> None:
     men = {p.id for p in sample.people if p.gender == "man"}
     labour = [c for c in sample.contacts if "forced_labour" in c.exploitation]

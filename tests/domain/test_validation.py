@@ -32,7 +32,8 @@ GOOD = {
     "health": HealthContact(contact_id=C1, reason="sti_test", tests_offered=("hiv", "syphilis"), tests_taken=("hiv",),
                             assaults=("robbery",), assault_by=("customer",)),
     "legal": LegalSession(contact_id=C1, adviser_id=3, topics=("report_violence", "residence"), outcome="advice_given",
-                          follow_up=NOW.date() + timedelta(days=14)),
+                          follow_up=NOW.date() + timedelta(days=14), crimes=("sexual", "threats"),
+                          perpetrators=("customer",), first_reached_here=True),
 }
 
 
@@ -94,7 +95,16 @@ BAD = [
     ("legal", {"topics": ("parking_fine",)}, "topics"),
     ("legal", {"outcome": "won"}, "outcome"),
     ("legal", {"adviser_id": 0}, "adviser_id"),
+    ("legal", {"crimes": ("parking",)}, "crimes"),
+    ("legal", {"crimes": (), "perpetrators": ("customer",)}, "perpetrators"),
+    ("legal", {"perpetrators": ("neighbour",)}, "perpetrators"),
 ]
+
+
+def test_a_crime_may_be_recorded_without_saying_who_committed_it() -> None:
+    assert problems(replace(GOOD["legal"], perpetrators=()), NOW) == {}
+    found = problems(replace(GOOD["legal"], crimes=()), NOW)
+    assert found == {"perpetrators": "Say which crime was disclosed before saying who committed it."}
 
 
 @pytest.mark.parametrize(("name", "changes", "field"), BAD, ids=[f"{b[0]}-{b[2]}-{i}" for i, b in enumerate(BAD)])

@@ -76,7 +76,7 @@ def test_a_refusal_count_has_no_author_no_order_and_no_audit_event(session) -> N
     before = session.conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
     people.count_refusal(session, "man", "adult", date(2025, 3, 1))
     columns = [row[1] for row in session.conn.execute("PRAGMA table_info(anonymous_counts)")]
-    assert columns == ["id", "counted_on", "gender", "age_class"]
+    assert columns == ["id", "counted_on", "gender", "age_class", "reason"]      # reason: refused or historic
     with pytest.raises(Exception, match="rowid"):
         session.conn.execute("SELECT rowid FROM anonymous_counts").fetchall()
     assert session.conn.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before

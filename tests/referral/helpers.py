@@ -48,13 +48,21 @@ def add_person(conn, **fields) -> str:
              seen.date().isoformat(), seen.date().isoformat())).fetchone()[0]
 
 
+CONTACT_CODES = ("exploitation", "industry", "crime_forms")     # more coded columns a test may fill
+
+
 def add_contact(conn, person_id: str, *, kind: str = "venue", at: datetime | None = None,
-                visit_id: str | None = None, indicators: str = "", note: str = "") -> str:
+                visit_id: str | None = None, indicators: str = "", note: str = "", **coded: str) -> str:
+    """A contact row; ``coded`` fills CONTACT_CODES columns (codes separated by spaces)."""
     at = at or datetime.now(UTC)
+    values = [coded.pop(name, "") for name in CONTACT_CODES]
+    if coded:
+        raise TypeError(sorted(coded))
     with transaction(conn):
         return conn.execute(
-            "INSERT INTO contacts (person_id, visit_id, kind, occurred_at, indicators, note) VALUES (?, ?, ?, ?, ?, ?)"
-            " RETURNING id", (person_id, visit_id, kind, at.isoformat(), indicators, note)).fetchone()[0]
+            "INSERT INTO contacts (person_id, visit_id, kind, occurred_at, indicators, note, exploitation, industry,"
+            " crime_forms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (person_id, visit_id, kind, at.isoformat(), indicators, note, *values)).fetchone()[0]
 
 
 def cmm_secret() -> CmmSecret:
@@ -72,15 +80,16 @@ def setup_channel(session, secret: CmmSecret | None = None) -> None:
 
 
 def crowd(conn, n: int, *, gender: str = "woman", age: int = 27, nationality: str = "NG",
-          region: str = "hovedstaden", at: datetime | None = None) -> list[int]:
-    """n people met at a venue in ``region`` at ``at``, all sharing the same quasi-identifiers."""
+          region: str = "hovedstaden", at: datetime | None = None, **contact) -> list[int]:
+    """n people met at a venue in ``region`` at ``at``, all sharing the same quasi-identifiers (``contact``: more
+    columns of their contact, such as ``industry``)."""
     at = at or datetime.now(UTC)
     venue = add_venue(conn, region)
     visit = add_visit(conn, venue, at)
     ids = []
     for i in range(n):
         pid = add_person(conn, alias=f"crowd{i}", gender=gender, age=age, nationality=nationality, seen=at)
-        add_contact(conn, pid, at=at, visit_id=visit)
+        add_contact(conn, pid, at=at, visit_id=visit, **contact)
         ids.append(pid)
     return ids
 

@@ -28,8 +28,8 @@ def test_steps_widen_age_then_nationality_then_month() -> None:
     target = row(99, 27, "NG", "2026-03")
     rows = [row(1, 33), row(2, 31, "GH"), row(3, 30, "GH", "2026-01"), row(4, 45, "CM", "2026-02")]
     gen = generalise(target, rows, 5)
-    assert gen.steps == ("age_10_years", "nationality_subregion", "month_to_quarter", "age_adult_or_minor",
-                         "nationality_world_region")
+    assert gen.steps == ("age_10_years", "nationality_subregion", "month_to_quarter", "industry_crime_left_out",
+                         "age_adult_or_minor", "nationality_world_region")
     assert gen.met and gen.result.nationality == "africa" and gen.result.period == "2026-Q1"
     assert generalise(target, rows[:3], 4).steps == ("age_10_years", "nationality_subregion", "month_to_quarter")
 

@@ -52,6 +52,8 @@ def test_schema_enums_match_the_code_lists() -> None:
     props = json.loads(schema.PACKET_FILE.read_text())["properties"]
     assert _enum(props["indicators"]) == set(codes.INDICATORS)
     assert _enum(props["exploitation_forms"]) == set(codes.EXPLOITATION_FORMS)
+    assert _enum(props["industries"]) == set(codes.INDUSTRIES)
+    assert _enum(props["crime_forms"]) == set(codes.CRIME_FORMS)
     assert _enum(props["help_requested"]) == set(r.HELP_REQUESTED)
     assert _enum(props["gender"]) == set(codes.GENDERS)
     assert _enum(props["region"]) == set(codes.REGIONS)
@@ -75,7 +77,7 @@ def _walk(node):
             yield from _walk(value)
 
 
-@pytest.mark.parametrize("path", [schema.PACKET_FILE, schema.RECEIPT_FILE])
+@pytest.mark.parametrize("path", [*schema.PACKET_FILES.values(), schema.RECEIPT_FILE])
 def test_schema_is_closed_and_has_no_free_text(path) -> None:
     for node in _walk(json.loads(path.read_text())):
         if node.get("type") == "object":

@@ -42,7 +42,7 @@ def test_a_referral_for_assessment_sends_what_the_person_agreed_to(ready, cmm, t
     draft = _draft(ready, alias="Osa", nationality="NG", age=23, languages="en")     # alone: k far from met
     service.record_consent(ready, draft.id, "assessment", "en", "2026.1", notice_read=True, assessment=SHARED)
     view = service.preview(ready, draft.id)
-    assert not view.needs_reason and view.packet["schema"] == "cmm-referral/2"
+    assert not view.needs_reason and view.packet["schema"] == "cmm-referral/3"
     assert view.packet["nationality"] == "NG" and view.packet["age_group"] == "18-24"
     assert view.packet["assessment"] == {
         "residence_status": "no_legal_residence", "police_report": "yes", "interpreter": ["ary", "bin", "pcm"],

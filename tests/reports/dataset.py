@@ -1,5 +1,5 @@
-"""A small hand-built dataset, inserted with SQL (the columns of migrations 0002 and 0003), whose
-counts the report tests check by hand. The period is 2025; the year before is 2024.
+"""A small hand-built dataset, inserted with SQL (the columns of migrations 0002 and 0003, and of the legal
+file's step 1), whose counts the report tests check by hand. The period is 2025; the year before is 2024.
 
 2025: venues V1 massage clinic (Capital), V2 street area (Capital), V3 massage clinic (Southern);
 visits V1 x3, V2 x6, V3 x1 (2 people met each); 2024: V1 x2.
@@ -76,8 +76,10 @@ def _contacts(conn, adviser: int) -> dict[str, int]:
     conn.executemany("INSERT INTO health_contacts (contact_id, reason, referred_public_care) VALUES (?, ?, ?)",
                      [(h1, "sti_test", 1), (h2, "sti_test", 0)])
     conn.executemany("INSERT INTO legal_sessions (contact_id, adviser_id, topics, police_report_assisted,"
-                     " police_report_filed, victims_lawyer_requested) VALUES (?, ?, ?, ?, ?, ?)",
-                     [(l1, adviser, "report_violence residence", 1, 1, 1), (l2, adviser, "residence", 0, 0, 0)])
+                     " police_report_filed, victims_lawyer_requested, crimes, perpetrators, first_reached_here,"
+                     " outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(l1, adviser, "report_violence residence", 1, 1, 1, "sexual physical", "customer", 0, ""),
+                      (l2, adviser, "residence", 0, 0, 0, "", "", 0, "referred_cmm")])
     return p
 
 

@@ -144,12 +144,18 @@ def test_legal_session_round_trip(session) -> None:
         legal = legal_repo.insert_legal_session(conn, LegalSession(
             contact_id=contact.id, adviser_id=session.user.id, topics=("report_violence", "compensation"),
             interpreter=True, police_report_assisted=True, police_report_filed=True, victims_lawyer_requested=True,
-            outcome="report_prepared", follow_up=date(2026, 4, 1)))
+            outcome="report_prepared", follow_up=date(2026, 4, 1), crimes=("sexual", "threats"),
+            perpetrators=("customer", "trafficker"), first_reached_here=True))
     assert legal_repo.get_legal_session(conn, contact.id) == legal
     assert legal.follow_up == date(2026, 4, 1) and legal.victims_lawyer_requested
+    assert legal.crimes == ("sexual", "threats") and legal.perpetrators == ("customer", "trafficker")
+    assert legal.first_reached_here
     with transaction(conn):
-        changed = legal_repo.update_legal_session(conn, replace(legal, outcome="advice_given", follow_up=None))
+        changed = legal_repo.update_legal_session(conn, replace(legal, outcome="advice_given", follow_up=None,
+                                                                crimes=("robbery",), perpetrators=(),
+                                                                first_reached_here=False))
     assert changed.outcome == "advice_given" and changed.follow_up is None
+    assert (changed.crimes, changed.perpetrators, changed.first_reached_here) == (("robbery",), (), False)
     with transaction(conn):
         people_repo.delete_person(conn, person.id)
     assert legal_repo.get_legal_session(conn, contact.id) is None

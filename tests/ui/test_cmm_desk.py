@@ -30,7 +30,8 @@ OPERATOR_PASS = "cmm desk operator passphrase 2026"
 
 def _refer(session, alias: str, *, urgent: bool, assessment: bool) -> int:
     pid = add_person(session.conn, alias=alias, nationality="NG", age=23, languages="en")
-    add_contact(session.conn, pid, kind="street", indicators="debt documents_withheld")
+    add_contact(session.conn, pid, kind="street", indicators="debt documents_withheld",
+                industry="sex_industry" if assessment else "")
     draft = service.create_draft(session, pid)
     draft = service.update_draft(session, replace(draft, region="hovedstaden", exploitation_forms=("sexual",),
                                                   help_requested=("identification_interview",),
@@ -107,11 +108,12 @@ def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window,
 
     window.table.selectRow(0)
     assert "not shown until you read it" in window.panel.content.toPlainText()
+    _industry_is_listed(window)
     assert intake_store.openings(window.store) == []            # choosing a row reads nothing
     _wait(qtbot, window.start_read())
     content = window.panel.content.toPlainText()
     for words in ("yes: call the organisation now", "For assessment", "Edo", "Nigerian Pidgin", "Nigeria",
-                  "no legal residence"):
+                  "no legal residence", "Industry of the work", "Prostitution and the sex industry"):
         assert words.casefold() in content.casefold(), words
     assert "Urgent Alias" not in content
     assert [o.packet_id for o in intake_store.openings(window.store)] == [first.packet_id]
@@ -127,7 +129,7 @@ def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window,
     assert "Reply sealed" in window.panel.message.text()
     assert len(list((world["usb"] / "replies").glob("*.cmmreply"))) == 1
     qtbot.waitUntil(lambda: window.model.row_at(0) is not None and bool(window.model.row_at(0).replies))
-    assert window.model.data(window.model.index(0, 8)) == "Interview booked"
+    assert window.model.data(window.model.index(0, 10)) == "Interview booked"
     assert any("8 Dec 2026" in window.panel.replies.item(i).text() for i in range(window.panel.replies.count()))
 
     session = world["session"]
@@ -140,6 +142,13 @@ def test_the_desk_lists_urgent_first_reads_and_books_an_interview(qtbot, window,
     shown = [referrals.model.data(referrals.model.index(row, 5)) for row in range(referrals.model.rowCount())]
     assert "Interview booked: 8 Dec 2026 – 10 Dec 2026" in shown
     _interview_is_a_follow_up(qtbot, session)
+
+
+def _industry_is_listed(window: DeskWindow) -> None:
+    """The industry of the work (cmm-referral/3) is in the list and the coded line before anyone reads."""
+    assert window.model.data(window.model.index(0, 8)) == "Prostitution and the sex industry"
+    assert window.model.data(window.model.index(1, 8)) == ""
+    assert "Industry of the work: Prostitution and the sex industry" in window.panel.coded.text()
 
 
 def _interview_is_a_follow_up(qtbot, session) -> None:

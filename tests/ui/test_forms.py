@@ -95,3 +95,41 @@ def test_legal_session_typed_in_by_legal_adviser(qtbot, role_session) -> None:
     assert part.topics == ("reflection_period",) and part.police_report_assisted and part.victims_lawyer_requested
     assert part.outcome == "referred_lawyer" and part.adviser_id == role_session.user.id
     assert entry.contact.follow_up == part.follow_up is not None
+
+
+def _mnemonic(text: str) -> str:
+    return text[text.index("&") + 1].lower() if "&" in text.replace("&&", "") else ""
+
+
+@pytest.mark.parametrize("role_session", ["legal"], indirect=True)
+def test_crimes_perpetrators_and_first_contact_typed_in_by_legal_adviser(qtbot, role_session) -> None:
+    form = _contact_form(qtbot, role_session)
+    qtbot.keyClicks(form.kind_combo, "Legal")
+    letters = [_mnemonic(row.label.text()) for row in form.described if row.label.isVisibleTo(form)]
+    for label in (form.legal.crimes, form.legal.perpetrators, form.legal.first_check):
+        row = next(row for row in form.described if row.widget is label)
+        assert letters.count(_mnemonic(row.label.text())) == 1, row.label.text()
+    _tick(qtbot, form.legal.perpetrators, "Customer")          # by whom, but no crime: refused
+    form.note_edit.setFocus()
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    written(qtbot, form)
+    assert "Say which crime was disclosed" in form.errors["legal.perpetrators"].text()
+    assert contacts.timeline(role_session, _joy(role_session)) == []
+    _tick(qtbot, form.legal.crimes, "Rape")
+    qtbot.wait(QApplication.keyboardInputInterval() + 100)     # a new search, not "RapeThreats"
+    _tick(qtbot, form.legal.crimes, "Threats")
+    qtbot.keyClick(form.legal.first_check, Qt.Key.Key_Space)
+    assert form.legal.first_check.text() == "Legal advice was the first contact with this person (not met by " \
+                                            "outreach before)"
+    form.note_edit.setFocus()
+    qtbot.keyClick(form.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    written(qtbot, form)
+    assert not shown(form)
+    [entry] = contacts.timeline(role_session, _joy(role_session))
+    part = legal.get_legal_session(role_session, entry.contact.id)
+    assert part.crimes == ("sexual", "threats") and part.perpetrators == ("customer",) and part.first_reached_here
+    [person] = people.list_people(role_session)
+    again = ContactForm(role_session, person, entry.contact)
+    qtbot.addWidget(again)
+    assert again.legal.crimes.checked() == ("sexual", "threats")
+    assert again.legal.perpetrators.checked() == ("customer",) and again.legal.first_check.isChecked()

@@ -139,10 +139,17 @@ class ReferralPanel(QWidget):
             id=row.packet_id[:8], org=escape(row.org_name or row.org[:8])) +
             (f" — <b style='color:#b00020'>{escape(urgent)}</b>" if row.urgent else "") +
             (f"<br><b>{escape(desk.status_words(row))}</b>" if row.quarantined else ""))
-        self.coded.setText(_("{period}; {gender}; {age}; {nationality}; {forms}").format(
+        coded = _("{period}; {gender}; {age}; {nationality}; {forms}").format(
             period=period_words(row.period), gender=_(codes.GENDERS.get(row.gender, row.gender)),
             age=age_words(row.age_group), nationality=nationality_words(row.nationality),
-            forms=labels_words(row.forms, codes.EXPLOITATION_FORMS)))
+            forms=labels_words(row.forms, codes.EXPLOITATION_FORMS))
+        if row.industries:
+            coded += "\n" + _("Industry of the work: {value}").format(
+                value=labels_words(row.industries, codes.INDUSTRIES))
+        if row.crime_forms:
+            coded += "\n" + _("Forms of forced crime: {value}").format(
+                value=labels_words(row.crime_forms, codes.CRIME_FORMS))
+        self.coded.setText(coded)
         if self.referral is None:
             self.content.setPlainText(_("The content is not shown until you read it."))
         else:

@@ -483,6 +483,9 @@ def _model() -> LazyTableModel:
         Column(lambda: _("Age group"), lambda r: age_words(r.age_group)),
         Column(lambda: _("Nationality"), lambda r: nationality_words(r.nationality)),
         Column(lambda: _("Exploitation"), lambda r: labels_words(r.forms, codes.EXPLOITATION_FORMS)),
+        Column(lambda: _("Industry"), lambda r: labels_words(r.industries, codes.INDUSTRIES) if r.industries else ""),
+        Column(lambda: _("Forced crime"),
+               lambda r: labels_words(r.crime_forms, codes.CRIME_FORMS) if r.crime_forms else ""),
         Column(lambda: _("CMM's answer"), desk.status_words),
     ], lambda offset, limit: [])
 
