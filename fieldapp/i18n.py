@@ -24,8 +24,15 @@ _language = "en"
 _listeners: list[Callable[[], Callable[[str], None] | None]] = []
 
 
+class OwnText(str):
+    """Text an organisation typed itself (the label of one of its own codes): ``_`` shows it as typed, never as
+    the translation of a message that happens to read the same."""
+
+    __slots__ = ()
+
+
 def _(message: str) -> str:
-    return _current.gettext(message)
+    return message if isinstance(message, OwnText) else _current.gettext(message)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext convention

@@ -1,11 +1,13 @@
 """Code lists: the app's vocabulary, from the national action plan and CMM's statistics.
 
 Codes are stable identifiers stored in the vault and sent in packets; labels are translated
-where they are shown (``_(label)``), so they are marked with ``N_`` here.
+where they are shown (``_(label)``), so they are marked with ``N_`` here. Venue kinds, platforms and services are
+``ExtensibleCodes``: these standard codes, then the organisation's own codes of the open vault (``custom_codes``).
 """
 
 from __future__ import annotations
 
+from fieldapp.domain.custom_codes import ExtensibleCodes
 from fieldapp.i18n import N_
 
 ROLES = {
@@ -16,7 +18,7 @@ ROLES = {
     "admin": N_("Administrator"),
 }
 
-VENUE_KINDS = {
+VENUE_KINDS = ExtensibleCodes("venue_kinds", {
     "massage_clinic": N_("Massage clinic"),
     "street_area": N_("Street area"),
     "house_apartment": N_("House or apartment"),
@@ -32,7 +34,7 @@ VENUE_KINDS = {
     "prison_asylum": N_("Prison or asylum centre"),
     "drop_in": N_("Drop-in centre"),
     "other": N_("Other"),
-}
+})
 
 # The industry of the work a person is exploited in, as CMM's annual report groups forced labour.
 INDUSTRIES = {
@@ -58,14 +60,14 @@ CRIME_FORMS = {
 }
 
 # Where online outreach happens: the sex trade has moved to digital platforms (CMM annual report 2021).
-PLATFORMS = {
+PLATFORMS = ExtensibleCodes("platforms", {
     "escort_sites": N_("Escort and massage sites"),
     "classifieds": N_("Classified ads"),
     "dating_apps": N_("Dating apps"),
     "social_media": N_("Social media"),
     "messaging": N_("Messaging apps"),
     "other": N_("Other"),
-}
+})
 
 REGIONS = {
     "hovedstaden": N_("Capital Region of Denmark"),
@@ -135,7 +137,7 @@ TOPICS = {
     "other": N_("Other"),
 }
 
-SERVICES = {
+SERVICES = ExtensibleCodes("services", {
     "information": N_("Information given"),
     "leaflet": N_("Leaflet given"),
     "health_kit": N_("Health kit given"),
@@ -144,7 +146,7 @@ SERVICES = {
     "referral_legal": N_("Referred to legal advice"),
     "referral_cmm": N_("Referred to CMM"),
     "shelter": N_("Helped to find shelter"),
-}
+})
 
 HEALTH_REASONS = {
     "sti_test": N_("STI test"),
@@ -228,6 +230,10 @@ NOT_ASKED_REASONS = {
     "before_app": N_("Recorded before the app asked for consent"),
 }
 
-# ISO 639-1 codes offered in pickers; labels come from babel in the UI language.
+# The lists an organisation extends with codes of its own (languages: ``places.language_codes``).
+EXTENSIBLE = {"venue_kinds": VENUE_KINDS, "platforms": PLATFORMS, "services": SERVICES}
+
+# ISO 639-1 codes offered in pickers; labels come from babel in the UI language. Packets name these only; the
+# organisation's own languages are offered beside them (``custom_codes``) and count as their parent.
 LANGUAGES = ("da", "en", "th", "ro", "bg", "es", "pt", "zh", "vi", "ar", "ru", "uk", "pl", "hu",
              "fr", "tl", "yo", "ig", "sw", "ti", "so", "fa", "ps", "de", "sq", "sr", "km")

@@ -1,5 +1,6 @@
 """Nationalities (ISO 3166-1 alpha-2) and languages (ISO 639) as babel knows them, with names
-in the reader's language."""
+in the reader's language; and the organisation's own languages and dialects (``custom_codes``, list
+"languages"), each counted as the babel language it names as parent."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 
 from babel import Locale
 
+from fieldapp.domain import custom_codes
 from fieldapp.domain.aliases import alias_key
 
 # Codes babel lists among territories that are not countries of citizenship.
@@ -22,9 +24,20 @@ def nationality_codes() -> frozenset[str]:
 
 
 @functools.cache
-def language_codes() -> frozenset[str]:
+def standard_language_codes() -> frozenset[str]:
+    """The languages babel knows (ISO 639 codes), without the organisation's own."""
     return frozenset(code for code in Locale("en").languages
                      if code.isalpha() and code.islower() and 2 <= len(code) <= 3 and code not in _NOT_LANGUAGES)
+
+
+def language_codes() -> frozenset[str]:
+    """The languages a record may name: babel's and the organisation's own."""
+    return _with_own_languages(custom_codes.generation())
+
+
+@functools.lru_cache(maxsize=2)
+def _with_own_languages(_generation: int) -> frozenset[str]:
+    return standard_language_codes() | {own.code for own in custom_codes.installed("languages")}
 
 
 def nationality_name(code: str, language: str = "en") -> str:
@@ -33,7 +46,9 @@ def nationality_name(code: str, language: str = "en") -> str:
 
 
 def language_name(code: str, language: str = "en") -> str:
-    return Locale.parse(language).languages.get(code, code)
+    """The language's name in ``language`` (an own language's label as typed); the code when none is known."""
+    own = custom_codes.find("languages", code)
+    return own.label if own is not None else Locale.parse(language).languages.get(code, code)
 
 
 @functools.cache

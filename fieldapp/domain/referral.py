@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from fieldapp.domain import custom_codes
 from fieldapp.domain.codes import CRIME_FORMS, INDUSTRIES, LANGUAGES
 from fieldapp.i18n import N_
 
@@ -82,6 +83,14 @@ INTERPRETER_LANGUAGES = {
 }
 # The app's two-letter languages, as the interpreter codes they suggest.
 INTERPRETER_FOR_LANGUAGE = {two: three for three, (two, _label) in INTERPRETER_LANGUAGES.items() if two}
+
+
+def interpreters_for(languages) -> tuple[str, ...]:
+    """The interpreter codes a person's languages suggest; an own language or dialect suggests its parent's
+    (Edo under "bin" suggests an Edo interpreter)."""
+    parents = (custom_codes.parent("languages", code) for code in languages)
+    found = (code if code in INTERPRETER_LANGUAGES else INTERPRETER_FOR_LANGUAGE.get(code, "") for code in parents)
+    return tuple(dict.fromkeys(code for code in found if code))
 
 
 @dataclass(frozen=True)
@@ -191,8 +200,10 @@ class QuasiRow:
 
 
 def language_set(languages) -> tuple[str, ...]:
-    """The languages a packet may name, as the k-rule compares them: known codes, sorted, no repeats."""
-    return tuple(sorted({code for code in languages if code in LANGUAGES}))
+    """The languages a packet may name, as the k-rule compares them: known codes, sorted, no repeats. The
+    organisation's own languages and dialects are named by their parent (Darija under Arabic: "ar")."""
+    return tuple(sorted({parent for parent in (custom_codes.parent("languages", code) for code in languages)
+                         if parent in LANGUAGES}))
 
 
 def code_set(found, known) -> tuple[str, ...]:

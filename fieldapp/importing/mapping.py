@@ -28,6 +28,7 @@ import errno
 import re
 import tomllib
 from collections.abc import Callable
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def label(target: str, records: str = "contacts") -> str:
 def label_of_code(target: str, code: str, records: str = "contacts") -> str:
     """A code's label in the UI language ("Health" for the contact kind "health")."""
     codes = TARGETS[records][target].codes
-    return _(codes[code]).replace("&", "") if isinstance(codes, dict) and code in codes else code
+    return _(codes[code]).replace("&", "") if isinstance(codes, MappingType) and code in codes else code
 
 
 @dataclass(frozen=True)

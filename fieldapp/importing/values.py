@@ -15,11 +15,12 @@ from datetime import date, datetime, time, timedelta
 
 from babel import Locale
 
+from fieldapp.domain import custom_codes
 from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.fields import BOOL, CODE, CODES, DAY, INT, MOMENT, NOTE, TEXT, Field
 from fieldapp.domain.places import language_codes, nationalities_matching, nationality_codes
 from fieldapp.domain.values import as_utc
-from fieldapp.i18n import DOMAIN, TRANSLATIONS_DIR, _
+from fieldapp.i18n import DOMAIN, TRANSLATIONS_DIR, OwnText, _
 
 EARLIEST = date(1980, 1, 1)              # older dates in a record of outreach are typing mistakes
 LABEL_LANGUAGES = ("en", "da")
@@ -56,20 +57,27 @@ def _babel_names(table: str, allowed) -> dict[str, str]:
     return names
 
 
-@functools.cache
 def _names(field: Field) -> dict[str, str]:
-    """Every name a code of ``field`` is known by (alias keys), to its code."""
+    """Every name a code of ``field`` is known by (alias keys), to its code; the organisation's own codes by
+    their labels too."""
+    return _names_now(field, custom_codes.generation())
+
+
+@functools.lru_cache(maxsize=256)
+def _names_now(field: Field, _generation: int) -> dict[str, str]:
     allowed = field.allowed()
     if field.codes is nationality_codes:
         names = _babel_names("territories", allowed)
     elif field.codes is language_codes:
-        names = _babel_names("languages", allowed)
+        names = _babel_names("languages", allowed)      # an own language's label wins over babel's name
+        names.update({alias_key(own.label): own.code for own in custom_codes.installed("languages")})
     else:
         names = {}
         for language in LABEL_LANGUAGES:
             translate = translator(language)
             for code, label in dict(field.codes or {}).items():
-                names.setdefault(alias_key(translate(label).replace("&", "")), code)
+                text = label if isinstance(label, OwnText) else translate(label)
+                names.setdefault(alias_key(text.replace("&", "")), code)
     for code in allowed:
         names[alias_key(code)] = code
         names.setdefault(code.casefold(), code)

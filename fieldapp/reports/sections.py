@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from fieldapp.domain import codes
+from fieldapp.domain import codes, custom_codes
 from fieldapp.domain.places import nationality_name
 from fieldapp.domain.referral import REPLY_STATUSES, STATUSES
 from fieldapp.domain.values import local_day_start, moment_text
@@ -80,9 +80,12 @@ def key_figures(conn: Connection, now: Period, before: Period, with_referrals: b
 
 
 def visits_by_kind_region(conn: Connection, now: Period) -> Table:
-    found = report_repo.visits_by_kind_region(conn, now.low, now.high)
-    counts = {(kind, region): n for kind, region, n in found}
-    rows = _axis(codes.VENUE_KINDS, (k for k, _r, _n in found))
+    found = [(codes.VENUE_KINDS.parent(kind), region, n)               # own kinds count as their parents
+             for kind, region, n in report_repo.visits_by_kind_region(conn, now.low, now.high)]
+    counts: dict[tuple[str, str], int] = {}
+    for kind, region, n in found:
+        counts[(kind, region)] = counts.get((kind, region), 0) + n
+    rows = _axis(codes.VENUE_KINDS.standard, (k for k, _r, _n in found))
     cols = _axis(codes.REGIONS, (r for _k, r, _n in found), unknown=_("Region not recorded"))
     return _two_way("visits_by_kind_region", _("Visits by venue kind and region"), rows, cols, counts,
                     row_totals=True, col_totals=True)
@@ -138,10 +141,10 @@ def online_table(conn: Connection, now: Period, before: Period) -> Table:
 
 
 def online_platforms(conn: Connection, now: Period, before: Period) -> Table:
-    a = report_repo.online_by_platform(conn, now.low, now.high)
-    b = report_repo.online_by_platform(conn, before.low, before.high)
+    a = custom_codes.fold(report_repo.online_by_platform(conn, now.low, now.high), "platforms")
+    b = custom_codes.fold(report_repo.online_by_platform(conn, before.low, before.high), "platforms")
     return _compare("online_platforms", _("Online outreach sessions by platform"),
-                    _axis(codes.PLATFORMS, [*a, *b]), a, b, col_totals=True)
+                    _axis(codes.PLATFORMS.standard, [*a, *b]), a, b, col_totals=True)
 
 
 def activity(conn: Connection, now: Period, before: Period, with_referrals: bool) -> Section:
@@ -243,8 +246,11 @@ def referrals(conn: Connection, now: Period) -> Section:
 
 
 def materials(conn: Connection, now: Period) -> Section:
-    found = report_repo.materials_by_kind_language(conn, now.low, now.high)
-    counts = {(lang, kind): n for lang, kind, n in found}
+    found = [(custom_codes.parent("languages", lang), kind, n)
+             for lang, kind, n in report_repo.materials_by_kind_language(conn, now.low, now.high)]
+    counts: dict[tuple[str, str], int] = {}
+    for lang, kind, n in found:
+        counts[(lang, kind)] = counts.get((lang, kind), 0) + n
     rows = [(lang, lang) for lang in sorted({lang for lang, _k, _n in found})]
     cols = _axis(codes.MATERIAL_KINDS, (k for _l, k, _n in found))
     table = _two_way("materials", _("Materials handed out by language and kind"), rows, cols, counts,
@@ -281,8 +287,9 @@ def health_clients(conn: Connection, now: Period, before: Period) -> Table:
 
 
 def legal(conn: Connection, now: Period, before: Period) -> Section:
-    a = report_repo.legal_figures(conn, now.low, now.high)
-    b = report_repo.legal_figures(conn, before.low, before.high)
+    cmm = ("referral_cmm", *(own.code for own in codes.SERVICES.own() if own.parent == "referral_cmm"))
+    a = report_repo.legal_figures(conn, now.low, now.high, cmm)
+    b = report_repo.legal_figures(conn, before.low, before.high, cmm)
     rows = [("sessions", _("Legal advice sessions")), ("clients", _("Unique clients")),
             ("repeat_clients", _("Repeat clients (two or more sessions)")),
             ("police_assisted", _("Police reports assisted")), ("police_filed", _("Police reports filed")),

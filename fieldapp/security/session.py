@@ -19,11 +19,12 @@ from pathlib import Path
 
 from fieldapp.cancel import Cancelled
 from fieldapp.crypto.keys import MemberKeys
+from fieldapp.domain import custom_codes
 from fieldapp.domain.records import User
 from fieldapp.errors import IntegrityError, PermissionDenied
 from fieldapp.security import audit as audit_trail
 from fieldapp.security import hierarchy, roles
-from fieldapp.storage import audit_repo, compartments, sidecar
+from fieldapp.storage import audit_repo, compartments, custom_codes_repo, sidecar
 from fieldapp.storage.connection import Connection, VaultLock, close_connection, connect, transaction
 
 
@@ -46,6 +47,12 @@ class Session:
 
     def __post_init__(self) -> None:
         self._attached = compartments.attached(self.window_conn)    # what a thread's own connection attaches too
+        self.load_custom_codes()
+
+    def load_custom_codes(self) -> None:
+        """Install this vault's own codes (``domain.custom_codes``) for the pickers, validation and reports of
+        this process, until ``close``. The lock, shared by copies of this session, stands for the vault."""
+        custom_codes.install(custom_codes_repo.all_codes(self.conn), owner=self.lock)
 
     @property
     def is_open(self) -> bool:
@@ -164,6 +171,7 @@ class Session:
             self._close_thread_connections()
             close_connection(self.window_conn)
         finally:
+            custom_codes.uninstall(self.lock)
             audit_repo.unbind_signer(self.window_conn)
             for key in (*self.keys.values(), self.signers_key):
                 key[:] = bytes(len(key))

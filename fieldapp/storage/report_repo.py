@@ -197,9 +197,11 @@ def health_client_figures(conn: Connection, low: str, high: str) -> dict[str, in
     return dict(zip(HEALTH_CLIENT_FIGURES, row, strict=True))
 
 
-# A legal session whose client was referred to CMM: its outcome says so, or its contact's services do.
-_LEGAL_CMM = ("(l.outcome = 'referred_cmm' OR (' ' || replace(c.services, ',', ' ') || ' ')"
-              " LIKE '% referral_cmm %')")
+def _legal_cmm(services: Sequence[str]) -> str:
+    """A legal session whose client was referred to CMM: its outcome says so, or its contact's services name one
+    of ``services`` (a parameter each: "referral_cmm" and the organisation's own codes under it)."""
+    named = " OR ".join(["instr(' ' || replace(c.services, ',', ' ') || ' ', ' ' || ? || ' ') > 0"] * len(services))
+    return f"(l.outcome = 'referred_cmm' OR {named})" if services else "l.outcome = 'referred_cmm'"
 
 
 def _legal(conn: Connection) -> str:
@@ -208,17 +210,20 @@ def _legal(conn: Connection) -> str:
     return f"{readable(conn, 'legal_sessions')} l JOIN contacts c ON c.id = l.contact_id"
 
 
-def legal_figures(conn: Connection, low: str, high: str) -> dict[str, int]:
+def legal_figures(conn: Connection, low: str, high: str,
+                  cmm_services: Sequence[str] = ("referral_cmm",)) -> dict[str, int]:
     """The legal pilot's figures: sessions, unique and repeat clients (two or more sessions in the
     period), police reports assisted and filed, victim's lawyer requested; and clients (each once) who
-    disclosed a crime, who were referred to CMM, and who were first reached through legal advice."""
+    disclosed a crime, who were referred to CMM (``cmm_services``: the service codes that say so), and who
+    were first reached through legal advice."""
     row = conn.execute(
         "SELECT count(*), count(DISTINCT c.person_id), coalesce(sum(l.police_report_assisted != 0), 0),"
         " coalesce(sum(l.police_report_filed != 0), 0), coalesce(sum(l.victims_lawyer_requested != 0), 0),"
         " count(DISTINCT CASE WHEN trim(l.crimes) != '' THEN c.person_id END),"
-        f" count(DISTINCT CASE WHEN {_LEGAL_CMM} THEN c.person_id END),"
+        f" count(DISTINCT CASE WHEN {_legal_cmm(cmm_services)} THEN c.person_id END),"
         " count(DISTINCT CASE WHEN l.first_reached_here != 0 THEN c.person_id END)"
-        f" FROM {_legal(conn)} WHERE c.occurred_at >= ? AND c.occurred_at < ?", (low, high)).fetchone()
+        f" FROM {_legal(conn)} WHERE c.occurred_at >= ? AND c.occurred_at < ?",
+        (*cmm_services, low, high)).fetchone()
     repeat = conn.execute(
         f"SELECT count(*) FROM (SELECT c.person_id FROM {_legal(conn)}"
         " WHERE c.occurred_at >= ? AND c.occurred_at < ? GROUP BY c.person_id HAVING count(*) >= 2)",

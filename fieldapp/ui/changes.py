@@ -2,7 +2,8 @@
 that ran it says which kinds changed, and every page that shows those kinds refreshes. No page is stale until the
 next lock, and no page needs to know which others exist.
 
-Kinds: ``people``, ``contacts``, ``visits``, ``venues``, ``referrals``, ``organisation``.
+Kinds: ``people``, ``contacts``, ``visits``, ``venues``, ``referrals``, ``organisation``, ``online``, ``codes`` (the
+organisation's own code lists).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from fieldapp.security.session import Session
 
-KINDS = frozenset({"people", "contacts", "visits", "venues", "referrals", "organisation", "online"})
+KINDS = frozenset({"people", "contacts", "visits", "venues", "referrals", "organisation", "online", "codes"})
 _ATTRIBUTE = "_ui_change_bus"
 
 

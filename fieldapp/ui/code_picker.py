@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import i18n
+from fieldapp.domain import custom_codes
 from fieldapp.domain.codes import LANGUAGES
 from fieldapp.domain.places import nationality_codes
 from fieldapp.domain.values import as_utc
@@ -32,8 +33,13 @@ CODE = Qt.ItemDataRole.UserRole
 
 
 def language_labels() -> dict[str, str]:
-    """The offered languages, code -> name in the interface language (sorted by name)."""
-    return dict(_language_labels(str(i18n.babel_locale())))
+    """The offered languages, code -> name in the interface language, and the organisation's own languages and
+    dialects by their labels (sorted by name)."""
+    own = custom_codes.installed("languages")
+    if not own:
+        return dict(_language_labels(str(i18n.babel_locale())))
+    found = [*_language_labels(str(i18n.babel_locale())), *((code.code, code.label) for code in own)]
+    return dict(sorted(found, key=lambda item: item[1].casefold()))
 
 
 def nationality_labels() -> dict[str, str]:

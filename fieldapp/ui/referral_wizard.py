@@ -35,12 +35,12 @@ from fieldapp.domain.referral import (
     CONTACT_DAYS,
     CONTACT_TIMES,
     HELP_REQUESTED,
-    INTERPRETER_FOR_LANGUAGE,
     INTERPRETER_LANGUAGES,
     POLICE_NOTICE,
     POLICE_REPORT_WISHES,
     RESIDENCE_STATUSES,
     Assessment,
+    interpreters_for,
 )
 from fieldapp.errors import FieldappError, ValidationError
 from fieldapp.i18n import _
@@ -256,8 +256,7 @@ class ReferralWizard(QDialog):
 
     def _load(self) -> None:
         spoken = service.person_languages(self._session, self.referral.person_id)
-        self.interpreter.set_checked(INTERPRETER_FOR_LANGUAGE[code] for code in spoken
-                                     if code in INTERPRETER_FOR_LANGUAGE)
+        self.interpreter.set_checked(interpreters_for(spoken))
         self.times.set_checked(("afternoon",))
         self.indicators.set_checked(self.referral.indicators)
         self.forms.set_checked(self.referral.exploitation_forms)

@@ -60,9 +60,11 @@ class SettingsPage(QWidget):
 
         tabs: dict[str, QWidget] = {}
         if self._session.can("settings"):
+            from fieldapp.ui.custom_codes_tab import CustomCodesTab
             from fieldapp.ui.organisation_tab import OrganisationTab
 
             tabs["organisation"] = OrganisationTab(self._session)
+            tabs["codes"] = CustomCodesTab(self._session)
         if self._session.can("users"):
             tabs["users"] = UsersTab(self._session)
         if self._session.can("audit"):
@@ -90,7 +92,8 @@ class SettingsPage(QWidget):
         self.heading.setText(_("<h2>Settings</h2>"))
         self.language_label.setText(_("Interface &language"))
         self.idle_label.setText(_("&Lock after idle (minutes)"))
-        titles = {"organisation": _("Organisation"), "users": _("Users"), "audit": _("Audit trail"),
+        titles = {"organisation": _("Organisation"), "codes": _("Code lists"), "users": _("Users"),
+                  "audit": _("Audit trail"),
                   "import": _("Import"), "data": _("Backup and safety")}
         self.tabs.setTabText(0, _("General"))
         for key, tab in self.extra_tabs.items():

@@ -373,6 +373,7 @@ class VisitsPage(QWidget):
         self.tabs.currentChanged.connect(lambda _index: self.tabs.currentWidget() is self.online_tab
                                          and self.online_tab.fill_once())
         changes.on_change(session, self, ("venues",), self.visits_tab.refresh_venues)
+        changes.on_change(session, self, ("codes",), self.venues_tab.kind_combo.retranslate)
         changes.on_change(session, self, ("visits", "venues"), self.visits_tab.reload)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
