@@ -25,6 +25,7 @@ limits and codes as the forms.
 from __future__ import annotations
 
 import errno
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -53,7 +54,7 @@ from fieldapp.domain.fields import (
 )
 from fieldapp.errors import InvalidInput
 from fieldapp.i18n import _
-from fieldapp.importing.values import DATE_ORDERS
+from fieldapp.importing.values import DATE_ORDERS, Lookup
 from fieldapp.storage.atomic import NotAPlainFile, TooLarge, read_untrusted
 
 MAX_MAPPING_BYTES = 256 * 1024
@@ -122,6 +123,11 @@ class Mapping:
     @property
     def targets(self) -> dict[str, Field]:
         return TARGETS[self.records]
+
+    @functools.cached_property
+    def lookups(self) -> dict[str, Lookup]:
+        """The [values] tables, indexed once for the conversions of every cell."""
+        return {target: Lookup(table) for target, table in self.values.items()}
 
     def problems(self, headers: tuple[str, ...] | None = None) -> list[str]:
         """What is wrong with the mapping itself (and, given the headings, with the file's columns)."""

@@ -197,7 +197,7 @@ def _convert_cell(row: _Row, target: str, cell: Cell, shown: str, mapping: Mappi
         return
     spec = mapping.targets[target]
     try:
-        row.values[target] = values.convert(spec, cell.text, cell.value, mapping.values.get(target, {}),
+        row.values[target] = values.convert(spec, cell.text, cell.value, mapping.lookups.get(target, {}),
                                             mapping.date_order, today)
     except values.Bad as bad:
         message = str(bad)
@@ -286,9 +286,17 @@ def _people_and_contacts(session: Session, conn: Connection, rows: list[_Row], m
         if matched is None:
             continue
         person_id, outcome = matched
+        owner = person if person_id == person.id else people_repo.get_person(conn, person_id)
+        if owner is not None and age_class(owner, today) == "child":
+            # The form refuses a contact with a child that does not say whether the municipality was told (the
+            # duty to protect children): an import cannot know it.
+            group[0].report.problems.append(_(
+                "This person is a child today: an import cannot say what was done to protect them (whether the "
+                "municipality was told). Leave their rows out and log their contacts in the app."))
+            continue
         if person_id == person.id:
             plan.people.append(person)
-        _contacts(session, group, person_id, outcome, plan)
+        _contacts(session, group, person_id, outcome, plan, today)
 
 
 def _groups(rows: list[_Row]) -> dict[tuple, list[_Row]]:
@@ -323,7 +331,7 @@ def _matched(person: Person, same: list[tuple[str, str, str]], first: _Row, mapp
     return None
 
 
-def _contacts(session: Session, group: list[_Row], person_id: str, outcome: str, plan: Plan) -> None:
+def _contacts(session: Session, group: list[_Row], person_id: str, outcome: str, plan: Plan, today: date) -> None:
     may_restricted = {kind for kind, capability in RESTRICTED_KINDS.items() if session.can(capability)}
     for index, row in enumerate(group):
         contact = Contact(person_id=person_id, created_by=session.user.id, id=new_id(), **_fields(row, "contact"))
@@ -331,6 +339,11 @@ def _contacts(session: Session, group: list[_Row], person_id: str, outcome: str,
         if contact.kind in RESTRICTED_KINDS and contact.kind not in may_restricted:
             found.append(_("Only health staff import health contacts, and only legal advisers legal ones."))
         parts = _parts(session, row, contact, found)
+        contact = _legal_follow_up(contact, parts, found)
+        if contact.follow_up is not None and contact.follow_up < today:
+            # An old sheet says neither who followed it up nor whether it was done: a past follow-up is kept as
+            # done, not as an overdue one of whoever imports (the owner falls back to the contact's author).
+            contact = replace(contact, follow_up_done=True)
         if found:
             row.report.problems.extend(found)
             continue
@@ -339,6 +352,20 @@ def _contacts(session: Session, group: list[_Row], person_id: str, outcome: str,
             (plan.health if isinstance(part, HealthContact) else plan.legal).append(part)
         row.report.outcome = outcome or (_("a new person") if index == 0 else
                                          _("the same person as row {row}").format(row=group[0].number))
+
+
+def _legal_follow_up(contact: Contact, parts: list[HealthContact | LegalSession], found: list[str]) -> Contact:
+    """As the legal form does (``records.legal``): a session's follow-up is not before its contact, and becomes the
+    contact's own when it has none, so that it shows among the follow-ups due."""
+    for part in parts:
+        if not isinstance(part, LegalSession) or part.follow_up is None:
+            continue
+        if part.follow_up < contact.occurred_at.astimezone().date():
+            found.append(_("{field}: {problem}").format(field=mappings.label("legal.follow_up"),
+                                                        problem=_("The follow-up date is before the contact.")))
+        elif contact.follow_up is None:
+            contact = replace(contact, follow_up=part.follow_up)
+    return contact
 
 
 def _parts(session: Session, row: _Row, contact: Contact, found: list[str]) -> list[HealthContact | LegalSession]:

@@ -46,6 +46,7 @@ _FORMULA = re.compile(r"^(?:=[\w(+\-\"'$@.!]|[+\-@][A-Za-z_][\w.]*\()")
 _EXCEL_ERROR = re.compile(r"^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
                           r"|CONNECT!|BUSY!|UNKNOWN!|NUL!|DIVISION/0!|VÆRDI!|REFERENCE!|NAVN\?|I/T|SPILD!|BEREGN!)$",
                           re.IGNORECASE)
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384     # a sheet's size in Excel: more is no spreadsheet it wrote
 _MAX_MERGED_CELLS = MAX_COLUMNS * 1000     # all merged ranges of a sheet together: more is no table of records
 
 
@@ -164,6 +165,8 @@ def _csv(data: bytes, progress: Callable[[int], None] | None) -> Table:
         # A row's number is its record's, as a spreadsheet program shows it: a quoted line break inside a cell
         # starts no new row (``reader.line_num`` counts lines, and is the record's last one).
         for number, raw in enumerate(reader, start=1):
+            if not any(value.strip() for value in raw):
+                continue                                 # Excel writes formatted empty rows as ";;;": no row
             _limit(len(rows) + 1, len(raw))
             rows.append((number, tuple(_text_cell(value) for value in raw)))
             if progress is not None and len(rows) % 2000 == 0:
@@ -241,18 +244,52 @@ def _checked_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+def _out_of_order() -> SourceRefused:
+    return SourceRefused(_("The sheet's rows or cells are out of order, repeated or past a sheet's last row or "
+                           "column, as no spreadsheet program writes them: open the file in one, save it, and "
+                           "import again."))
+
+
+class _InOrder:
+    """Rows, and the cells of each row, in order and at most once, within Excel's size: openpyxl's read-only mode
+    silently drops a row or cell that comes after a later one, and pads every row number skipped with an empty
+    row (a hostile row number in the billions would take hours)."""
+
+    def __init__(self) -> None:
+        self.row = self.column = 0
+
+    def start(self, tag: str, element) -> None:
+        from openpyxl.utils.cell import column_index_from_string
+
+        if tag == "row":
+            number = int(element.get("r") or self.row + 1)
+            if number <= self.row or number > EXCEL_ROWS:
+                raise _out_of_order()
+            self.row, self.column = number, 0
+        elif tag == "c":
+            reference = element.get("r")
+            column = column_index_from_string(reference.rstrip("0123456789")) if reference else self.column + 1
+            if column <= self.column or column > EXCEL_COLUMNS:
+                raise _out_of_order()
+            self.column = column
+
+
 def _merged_ranges(archive: zipfile.ZipFile, member: str | None) -> list[tuple[int, int, int, int]]:
     """The merged ranges of a sheet, as (first row, first column, last row, last column), streamed from its XML
-    (openpyxl's read-only mode does not report them)."""
+    (openpyxl's read-only mode does not report them); its rows and cells checked to be in order (``_InOrder``)."""
     from defusedxml.ElementTree import iterparse
     from openpyxl.utils.cell import range_boundaries
 
     if not member:
         return []
     found = []
+    order = _InOrder()
     with archive.open(member.lstrip("/")) as stream:
-        for _event, element in iterparse(stream, events=("end",)):
+        for event, element in iterparse(stream, events=("start", "end")):
             tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                order.start(tag, element)
+                continue
             if tag == "mergeCell":
                 low_col, low_row, high_col, high_row = range_boundaries(element.get("ref", ""))
                 found.append((low_row, low_col, high_row, high_col))
@@ -361,6 +398,8 @@ def _sheet_rows(value_sheet, formula_sheet, merged, progress) -> list[tuple[int,
                  for column in range(1, width + 1)]
         while cells and not (cells[-1].text or cells[-1].problem):
             cells.pop()
+        if not cells:
+            continue                                     # an empty row (a formatted one, or padding): no row
         rows.append((number, tuple(cells)))
         if progress is not None and len(rows) % 2000 == 0:
             progress(len(rows))

@@ -24,13 +24,16 @@ from fieldapp.i18n import DOMAIN, TRANSLATIONS_DIR, OwnText, _
 
 EARLIEST = date(1980, 1, 1)              # older dates in a record of outreach are typing mistakes
 LABEL_LANGUAGES = ("en", "da")
-_LIST_SEPARATORS = re.compile(r"\s*(?:[,;/|+\n]|\s&\s|\sog\s|\sand\s)\s*")
+# One character, or "&", "og" or "and" between spaces; the parts are stripped after. No quantified whitespace on
+# either side of an alternative: "\s*(?:...|\sog\s)\s*" backtracked quadratically over a cell of spaces.
+_LIST_SEPARATORS = re.compile(r"[,;/|+\n]|(?<=\s)(?:&|og|and)(?=\s)")
 _YES = frozenset({"ja", "j", "yes", "y", "x", "1", "true", "sand", "✓", "✔"})
 _NO = frozenset({"nej", "n", "no", "0", "false", "falsk", "-"})
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{2}|\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
 _INTEGER = re.compile(r"^[+]?(\d{1,6})(?:[.,]0+)?$")
 DATE_ORDERS = ("dmy", "mdy")
+_AHEAD = frozenset({"follow_up"})        # days that lie ahead by nature (a contact's and a legal session's)
 
 
 class Bad(ValueError):
@@ -101,17 +104,27 @@ def suggest(field: Field, text: str) -> str:
     return starts.pop() if len(starts) == 1 else ""
 
 
-def _given(table: dict[str, str], text: str) -> str | None:
+class Lookup:
+    """A mapping's [values] table, indexed once: its exact entries, and by case-folded text the first entry with a
+    code (a table of thousands of entries was scanned for every cell)."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.exact = table
+        self.folded: dict[str, str] = {}
+        for source, given in table.items():
+            if given:
+                self.folded.setdefault(source.strip().casefold(), given)
+
+
+def _given(table: dict[str, str] | Lookup, text: str) -> str | None:
     """What the mapping's ``table`` says ``text`` is: its exact entry, else one that differs only in case."""
+    lookup = table if isinstance(table, Lookup) else Lookup(table)
     text = text.strip()
-    given = table.get(text)
-    if not given:
-        folded = text.casefold()
-        given = next((code for source, code in table.items() if code and source.strip().casefold() == folded), None)
+    given = lookup.exact.get(text) or lookup.folded.get(text.casefold())
     return given.strip() if given and given.strip() else None
 
 
-def code(field: Field, text: str, table: dict[str, str]) -> str:
+def code(field: Field, text: str, table: dict[str, str] | Lookup) -> str:
     """The code ``text`` names, by the mapping's ``table`` (source text -> code) or exactly by name."""
     given = _given(table, text)
     if given is not None:
@@ -122,14 +135,15 @@ def code(field: Field, text: str, table: dict[str, str]) -> str:
     return found
 
 
-def codes(field: Field, text: str, table: dict[str, str]) -> tuple[str, ...]:
+def codes(field: Field, text: str, table: dict[str, str] | Lookup) -> tuple[str, ...]:
     """The codes a list names ("rumænsk og engelsk"). When a part is unknown, the suggestion is for the whole
     cell, as a [values] entry takes it: every part's code ("ro th"), or none when a part suggests nothing, never
     the unknown part's code alone (which would drop the others)."""
+    table = table if isinstance(table, Lookup) else Lookup(table)
     whole = _given(table, text)
     if whole is not None:
         return tuple(dict.fromkeys(c for c in re.split(r"[\s,]+", whole) if c))
-    parts = [part for part in _LIST_SEPARATORS.split(text.strip()) if part]
+    parts = [part.strip() for part in _LIST_SEPARATORS.split(text.strip()) if part.strip()]
     found, first_bad = [], None
     for part in parts:
         try:
@@ -179,8 +193,9 @@ def _parts(text: str, order: str, today: date | None = None) -> tuple[int, int, 
     return year, month, day, hour, minute, second_
 
 
-def day(text: str, order: str, typed: object = None, today: date | None = None) -> date:
-    """A date from a cell: a workbook's date, or text in ISO or the mapping's day-month order."""
+def day(text: str, order: str, typed: object = None, today: date | None = None, *, ahead: bool = False) -> date:
+    """A date from a cell: a workbook's date, or text in ISO or the mapping's day-month order; ``ahead``: a day
+    that may lie in the future (a follow-up)."""
     if isinstance(typed, datetime):
         found = typed.date()
     elif isinstance(typed, date):
@@ -191,16 +206,23 @@ def day(text: str, order: str, typed: object = None, today: date | None = None) 
             found = date(year, month, day_)
         except ValueError:
             raise Bad(_("“{value}” is not a date that exists.").format(value=text)) from None
-    return _plausible(found, text, today)
+    return _plausible(found, text, today, ahead=ahead)
+
+
+def _midday(found: date) -> datetime:
+    """Noon of a day given without a time, so that it stays on its day; today before noon, the current minute
+    (noon would be "in the future" for the form's check)."""
+    noon, now = datetime.combine(found, time(12)), datetime.now()
+    return min(noon, now.replace(second=0, microsecond=0)) if found == now.date() else noon
 
 
 def moment(text: str, order: str, typed: object = None, today: date | None = None) -> datetime:
     """A time from a cell (local time); a date alone is taken as noon, so that it stays on its day."""
     if isinstance(typed, datetime):
         _plausible(typed.date(), text, today)
-        return as_utc(typed if typed.time() != time.min else datetime.combine(typed.date(), time(12)))
+        return as_utc(typed if typed.time() != time.min else _midday(typed.date()))
     if isinstance(typed, date):
-        return as_utc(datetime.combine(_plausible(typed, text, today), time(12)))
+        return as_utc(_midday(_plausible(typed, text, today)))
     year, month, day_, hour, minute, second = _parts(text, order, today)
     try:
         found = datetime(year, month, day_, hour, minute, second)
@@ -208,13 +230,13 @@ def moment(text: str, order: str, typed: object = None, today: date | None = Non
         raise Bad(_("“{value}” is not a date that exists.").format(value=text)) from None
     _plausible(found.date(), text, today)
     if (hour, minute, second) == (0, 0, 0):
-        found = datetime.combine(found.date(), time(12))
+        found = _midday(found.date())
     return as_utc(found)
 
 
-def _plausible(found: date, text: str, today: date | None) -> date:
+def _plausible(found: date, text: str, today: date | None, *, ahead: bool = False) -> date:
     today = today or date.today()
-    if found > today + timedelta(days=1):
+    if not ahead and found > today + timedelta(days=1):
         raise Bad(_("“{value}” is in the future.").format(value=text))
     if found < EARLIEST:
         raise Bad(_("“{value}” is before {year}: check the year.").format(value=text, year=EARLIEST.year))
@@ -235,12 +257,13 @@ _BY_KIND = {
     BOOL: lambda field, text, typed, table, order, today: yes_no(text),
     CODE: lambda field, text, typed, table, order, today: code(field, text, table),
     CODES: lambda field, text, typed, table, order, today: codes(field, text, table),
-    DAY: lambda field, text, typed, table, order, today: day(text, order, typed, today),
+    DAY: lambda field, text, typed, table, order, today: day(text, order, typed, today,
+                                                             ahead=field.name in _AHEAD),
     MOMENT: lambda field, text, typed, table, order, today: moment(text, order, typed, today),
 }
 
 
-def convert(field: Field, text: str, typed: object, table: dict[str, str], order: str,
+def convert(field: Field, text: str, typed: object, table: dict[str, str] | Lookup, order: str,
             today: date | None = None) -> object:
     """The value of ``field`` in a cell (``text``, and a workbook's ``typed`` value). Raises ``Bad``."""
     convert_kind = _BY_KIND.get(field.kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
@@ -35,11 +36,19 @@ class ImportTab(QWidget):
     def open_wizard(self):
         from fieldapp.ui.import_wizard import ImportWizard
 
-        self.wizard = ImportWizard(self._session, self)
-        self.wizard.open()
-        return self.wizard
+        wizard = ImportWizard(self._session, self)
+        # Closed, the wizard goes: it holds the whole spreadsheet and the dry run's plan in memory.
+        wizard.finished.connect(lambda _result, wizard=wizard: self._closed(wizard))
+        self.wizard = wizard
+        wizard.open()
+        return wizard
+
+    def _closed(self, wizard) -> None:
+        if self.wizard is wizard:
+            self.wizard = None
+        wizard.deleteLater()
 
     def clear(self) -> None:
-        if self.wizard is not None:
+        if self.wizard is not None and isValid(self.wizard):
             self.wizard.reject()
-            self.wizard = None
+        self.wizard = None

@@ -56,6 +56,7 @@ from fieldapp.ui import changes, folders
 from fieldapp.ui.tasks import Task
 
 MAX_REPORT_LINES = 2000
+MAX_UNKNOWN_SHOWN = 300      # each unknown text gets a combo of every code (250 countries): more hangs the window
 _NONE = ""               # a column combo's data: "", "column:<heading>" or "fixed:<code>"
 
 
@@ -331,10 +332,16 @@ class ValuesPage(QWizardPage):
         layout.addWidget(self.message)
         layout.addWidget(self.grid, 1)
         self.pending: list[tuple[str, str, QComboBox]] = []
+        # The user's own choices, (target, text) -> code ("" for unknown), kept over a suggestion when the page
+        # is shown again (Back to the columns and on again), for the same table.
+        self.picked: dict[tuple[str, str], str] = {}
+        self.picked_for: Table | None = None
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.grid.setRowCount(0)
         self.pending = []
+        if self.picked_for is not self.w.table:
+            self.picked, self.picked_for = {}, self.w.table
         self.message.setText(_("Reading every row ..."))
         table, mapping = self.w.table, self.w.mapping
         self.w.run(_("Checking every row ..."),
@@ -345,8 +352,9 @@ class ValuesPage(QWizardPage):
     def _show(self, plan: service.Plan) -> None:
         unknown = [(target, text, code) for target, table in sorted(plan.suggestions.items())
                    for text, code in sorted(table.items())]
-        self.grid.setRowCount(len(unknown))
-        for row, (target, text, code) in enumerate(unknown):
+        shown = unknown[:MAX_UNKNOWN_SHOWN]      # the others stay unknown: their rows are refused
+        self.grid.setRowCount(len(shown))
+        for row, (target, text, code) in enumerate(shown):
             field = self.w.mapping.targets[target]
             self.grid.setItem(row, 0, QTableWidgetItem(mappings.label(target, self.w.mapping.records)))
             self.grid.setItem(row, 1, QTableWidgetItem(text))
@@ -357,16 +365,23 @@ class ValuesPage(QWizardPage):
                 combo.addItem(", ".join(labels.get(part, part) for part in code.split()), code)
             for value, name in labels.items():
                 combo.addItem(name, value)
-            combo.setCurrentIndex(max(0, combo.findData(code)))
+            combo.setCurrentIndex(max(0, combo.findData(self.picked.get((target, text), code))))
             self.grid.setCellWidget(row, 2, combo)
             self.pending.append((target, text, combo))
         self.grid.resizeColumnsToContents()
+        if len(unknown) > len(shown):
+            self.message.setText(_(
+                "{n} texts are not codes the app knows; the first {shown} are listed. So many usually means a column "
+                "of free text was chosen for a field of codes: go back and check the columns.").format(
+                n=len(unknown), shown=len(shown)))
+            return
         self.message.setText(_("Every value in the file is understood.") if not unknown else _(
             "These texts are not codes the app knows. A suggestion is chosen where one stands out: check each."))
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt override
         values = {target: dict(table) for target, table in self.w.mapping.values.items()}
         for target, text, combo in self.pending:
+            self.picked[(target, text)] = combo.currentData() or ""
             if combo.currentData():
                 values.setdefault(target, {})[text] = combo.currentData()
         kinds = self.w.mapping.targets

@@ -142,11 +142,11 @@ def test_an_age_is_the_age_then_and_the_person_is_older_now(session, tmp_path) -
     mapping = replace(MAPPING, columns={**MAPPING.columns, "person.age_estimate": "Alder"})
     mapping = replace(mapping, columns={k: v for k, v in mapping.columns.items() if k != "person.birth_year"},
                       person=("Navn",))
-    body = [["Ana", "", "Nigeria", "Kvinde", "10-10-2025", "gade", "", "16"],
-            ["Ana", "", "Nigeria", "Kvinde", "01-06-2024", "gade", "", "15"]]
+    body = [["Ana", "", "Nigeria", "Kvinde", "10-10-2025", "gade", "", "17"],
+            ["Ana", "", "Nigeria", "Kvinde", "01-06-2024", "gade", "", "16"]]
     source = write_csv(tmp_path / "k.csv", body, headings=[*HEADINGS, "Alder"])
     service.import_file(session, source, mapping, dry_run=False, today=TODAY)
-    assert session.conn.execute("SELECT age_estimate, nationality FROM people").fetchone() == (17, "NG")
+    assert session.conn.execute("SELECT age_estimate, nationality FROM people").fetchone() == (18, "NG")
 
 
 def test_an_excel_workbook_with_real_dates_and_a_chosen_sheet(session, tmp_path) -> None:

