@@ -1,15 +1,19 @@
-"""Test-wide settings: isolated data and config folders, offscreen Qt, the KDF floor for speed,
-and a guard that fails any test which lets a modal dialog open un-mocked (offscreen it would hang)."""
+"""Test-wide settings: isolated data and config folders, offscreen Qt, the KDF floor (each derivation computed
+once per test process) and vaults made once per process and copied, for speed, and a guard that fails any
+test which lets a modal dialog open un-mocked (offscreen it would hang)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 _ISOLATED = Path(tempfile.mkdtemp(prefix="fieldapp-tests-"))
+atexit.register(shutil.rmtree, _ISOLATED, ignore_errors=True)    # each test process removes its own at its end
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["FIELDAPP_KDF_MIB"] = "64"          # the RFC 9106 floor; production uses 256 MiB
 os.environ["XDG_DATA_HOME"] = str(_ISOLATED / "data")
@@ -79,17 +83,79 @@ def _fresh_vault(tmp_path_factory) -> Path:
     return path
 
 
+_REMEMBER = {"derivations": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_derivation_once():
+    """argon2id is a function of the secret, the salt and the parameters alone: in a test process, a derivation
+    of the same three as one before gives the key that one gave, without computing it again (at the floor's
+    64 MiB one costs a quarter to half a second, and tests reopen a vault, or a copy of the fresh vault, again
+    and again). A secret with a salt and parameters not derived before in the process is computed for real, so
+    a wrong key, a forged salt or weakened parameters still get what argon2id gives them; the command line in a
+    subprocess always derives. A test about what happens while an unlock runs asks for
+    ``derivations_not_remembered``."""
+    from fieldapp.crypto import keys
+
+    real = keys.derive
+    derived: dict[tuple[str, bytes, keys.KdfParams], bytes] = {}
+
+    def derive(secret: str, salt: bytes, params: keys.KdfParams) -> bytes:
+        if not _REMEMBER["derivations"]:
+            return real(secret, salt, params)
+        found = derived.get((secret, bytes(salt), params))
+        if found is None:
+            found = derived[(secret, bytes(salt), params)] = real(secret, salt, params)
+        return found
+
+    keys.derive = derive
+    yield
+    keys.derive = real
+
+
+@pytest.fixture
+def derivations_not_remembered():
+    """Every key derivation of the test computed for real: an unlock takes as long as it takes outside the tests,
+    for a test about what happens while one runs (a second press, a lock, the window closed meanwhile)."""
+    _REMEMBER["derivations"] = False
+    yield
+    _REMEMBER["derivations"] = True
+
+
+def copy_vault(source: Path, path: Path) -> Path:
+    """Copy every file of the closed vault ``source`` to ``path`` (renamed to match), as a backup tool would."""
+    from fieldapp.security import wipe
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for file in wipe.vault_files(source):
+        if file.exists():
+            shutil.copy2(file, path.parent / file.name.replace(source.name, path.name, 1))
+    return path
+
+
+@pytest.fixture(scope="session")
+def made_once(tmp_path_factory):
+    """``made_once(name, make)``: ``(path, what make returned)`` for a closed vault that ``make(path)`` made the first
+    time this test process asked for ``name``. A test takes a ``copy_vault`` of it (never the vault itself), so it
+    starts where ``make`` would have left it without paying for the creation, its key derivations and every
+    migration again; a test about making such a vault calls ``make`` itself."""
+    made: dict[str, tuple[Path, object]] = {}
+
+    def get(name: str, make):
+        if name not in made:
+            path = tmp_path_factory.mktemp(f"made-once-{name}") / "vault.fieldapp"
+            made[name] = (path, make(path))
+        return made[name]
+
+    return get
+
+
 @pytest.fixture
 def session(vault_path: Path, _fresh_vault: Path):
     """An open admin session on a fresh vault (a copy of one made for this test process, unlocked)."""
-    import shutil
+    from fieldapp.security import vault
 
-    from fieldapp.security import vault, wipe
-
-    vault_path.parent.mkdir(parents=True, exist_ok=True)
-    for file in wipe.vault_files(_fresh_vault):
-        if file.exists():
-            shutil.copy2(file, vault_path.parent / file.name.replace(_fresh_vault.name, vault_path.name, 1))
+    copy_vault(_fresh_vault, vault_path)
     session = vault.unlock(vault_path, "Admin", PASSPHRASE)
     yield session
     session.close(audit_lock=False)

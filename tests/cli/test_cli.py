@@ -12,7 +12,7 @@ import pytest
 
 from fieldapp import __version__
 from fieldapp.errors import ExitCode
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -20,12 +20,17 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
                           text=True, timeout=120, env=os.environ.copy())
 
 
-@pytest.fixture
-def cli_vault(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.fieldapp"
+def _init(path: Path) -> Path:
     result = run("init", "--vault", str(path), "--user", "Admin", stdin=PASSPHRASE + "\n")
     assert result.returncode == 0, result.stderr
     return path
+
+
+@pytest.fixture
+def cli_vault(tmp_path: Path, _fresh_vault: Path) -> Path:
+    """A vault of user Admin, as ``init`` makes one: a copy of the test process's fresh vault (``init`` itself is
+    tried in the tests of ``init``)."""
+    return copy_vault(_fresh_vault, tmp_path / "cli.fieldapp")
 
 
 def test_version() -> None:
@@ -33,7 +38,8 @@ def test_version() -> None:
     assert result.returncode == 0 and __version__ in result.stdout
 
 
-def test_init_prints_recovery_key_once_and_never_takes_passphrase_from_argv(cli_vault: Path) -> None:
+def test_init_prints_recovery_key_once_and_never_takes_passphrase_from_argv(tmp_path: Path) -> None:
+    cli_vault = _init(tmp_path / "cli.fieldapp")
     assert cli_vault.exists()
     again = run("init", "--vault", str(cli_vault), "--user", "Admin", stdin=PASSPHRASE + "\n")
     assert again.returncode == ExitCode.ALREADY_EXISTS

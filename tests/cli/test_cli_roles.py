@@ -16,7 +16,7 @@ from fieldapp.security.vault import open_data_key, unlock
 from fieldapp.storage import audit_repo
 from fieldapp.storage.connection import close_connection, connect
 from tests.cli.test_cli import run
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
 
 PP = PASSPHRASE + "\n"
 OLA = "ola passphrase one\n"
@@ -36,10 +36,8 @@ def _snapshot(path: Path) -> tuple[dict[str, str], list[str]]:
     return digests, actions
 
 
-@pytest.fixture
-def vault_with_outreach(tmp_path: Path) -> Path:
+def _with_outreach(path: Path) -> None:
     """A vault with one person past the retention period, and an outreach user "Ola"."""
-    path = tmp_path / "v.fieldapp"
     assert run("init", "--vault", str(path), "--user", "Admin", stdin=PP).returncode == 0
     session = unlock(path, "Admin", PASSPHRASE)
     with session.write() as conn:
@@ -49,7 +47,12 @@ def vault_with_outreach(tmp_path: Path) -> Path:
     added = run("user", "add", "--vault", str(path), "--user", "Admin", "--name", "Ola", "--role", "outreach",
                 stdin=PP + OLA)
     assert added.returncode == 0, added.stderr
-    return path
+
+
+@pytest.fixture
+def vault_with_outreach(tmp_path: Path, made_once) -> Path:
+    """``_with_outreach``'s vault: a copy of the one it made once for this test process."""
+    return copy_vault(made_once("cli-outreach", _with_outreach)[0], tmp_path / "v.fieldapp")
 
 
 def _refused(path: Path, *args: str, stdin: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,7 @@ from fieldapp.errors import (
 )
 from fieldapp.protocol import crypto
 from fieldapp.storage import sidecar
+from tests import pg_server
 from tests.referral.helpers import ORG_SEED, cmm_secret, sealed, valid_packet
 
 ADMIN_PASS = "admin of the intake 2026"
@@ -31,16 +33,39 @@ OPERATOR_PASS = "operator at the desk 2026"
 CASEWORKER_PASS = "caseworker reading 2026"
 
 
-@pytest.fixture
-def team(intake_location):
-    """A store with an admin (Ana), an operator (Olu) and a caseworker (Cai), one packet received."""
-    conn = intake_store.create(intake_location, ADMIN_PASS, user="Ana")
+def _make_team(location) -> None:
+    """A store with an admin (Ana), an operator (Olu) and a caseworker (Cai), the organisation registered."""
+    conn = intake_store.create(location, ADMIN_PASS, user="Ana")
     try:
         intake.register(conn, crypto.org_key_file(ORG_SEED, "Test NGO"))
         accounts.add_staff(conn, "Olu", OPERATOR_PASS, staff.OPERATOR)
         accounts.add_staff(conn, "Cai", CASEWORKER_PASS, staff.CASEWORKER)
     finally:
         intake_store.close(conn)
+
+
+@pytest.fixture(scope="module")
+def _teams_made(tmp_path_factory) -> dict:
+    return {}
+
+
+@pytest.fixture
+def team(request, intake_location, _teams_made, tmp_path_factory):
+    """``_make_team``'s store, of the kind ``intake_location`` is: a copy of one made once per test process and
+    kind (a copy of the file and its key file, or a database made from the made one as its template)."""
+    if intake_store.is_database(intake_location):
+        postgres = request.getfixturevalue("postgres")
+        if "database" not in _teams_made:
+            _teams_made["database"] = postgres.new_database()
+            _make_team(_teams_made["database"])
+        return postgres.new_database(template=pg_server.dbname(_teams_made["database"]))
+    if "file" not in _teams_made:
+        _teams_made["file"] = tmp_path_factory.mktemp("staff-team") / "intake.store"
+        _make_team(_teams_made["file"])
+    made: Path = _teams_made["file"]
+    intake_location.parent.mkdir(parents=True, exist_ok=True)
+    for file in made.parent.iterdir():                   # the store, its key file (and a -wal or -shm left)
+        shutil.copy2(file, intake_location.parent / file.name.replace(made.name, intake_location.name, 1))
     return intake_location
 
 

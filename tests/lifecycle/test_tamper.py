@@ -12,7 +12,7 @@ from fieldapp.errors import FieldappError, IntegrityError, NotAVault, WrongPassp
 from fieldapp.lifecycle import backup
 from fieldapp.security import vault
 from fieldapp.storage import sidecar
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
 
 
 def _filled(vault_path: Path) -> Path:
@@ -24,6 +24,12 @@ def _filled(vault_path: Path) -> Path:
     return vault_path
 
 
+@pytest.fixture
+def filled(vault_path: Path, made_once) -> Path:
+    """``_filled(vault_path)``: a copy of the vault it made once for this test process (each test flips its own)."""
+    return copy_vault(made_once("tamper-filled", _filled)[0], vault_path)
+
+
 def _flip(path: Path, rng: random.Random) -> None:
     data = bytearray(path.read_bytes())
     data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
@@ -31,8 +37,8 @@ def _flip(path: Path, rng: random.Random) -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_flipped_bit_in_vault_is_reported(vault_path: Path, seed: int) -> None:
-    path = _filled(vault_path)
+def test_flipped_bit_in_vault_is_reported(filled: Path, seed: int) -> None:
+    path = filled
     _flip(path, random.Random(seed))
     try:
         session = vault.unlock(path, "Admin", PASSPHRASE)
@@ -47,8 +53,8 @@ def test_flipped_bit_in_vault_is_reported(vault_path: Path, seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_flipped_bit_in_backup_is_refused(vault_path: Path, tmp_path: Path, seed: int) -> None:
-    path = _filled(vault_path)
+def test_flipped_bit_in_backup_is_refused(filled: Path, tmp_path: Path, seed: int) -> None:
+    path = filled
     session = vault.unlock(path, "Admin", PASSPHRASE)
     result = backup.backup_to(session, tmp_path)
     session.close()
@@ -60,8 +66,8 @@ def test_flipped_bit_in_backup_is_refused(vault_path: Path, tmp_path: Path, seed
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_flipped_bit_in_key_file_never_crashes(vault_path: Path, seed: int) -> None:
-    path = _filled(vault_path)
+def test_flipped_bit_in_key_file_never_crashes(filled: Path, seed: int) -> None:
+    path = filled
     _flip(sidecar.sidecar_path(path), random.Random(seed))
     try:
         vault.unlock(path, "Admin", PASSPHRASE).close()       # a flip in whitespace changes nothing

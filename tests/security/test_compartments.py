@@ -20,7 +20,7 @@ from fieldapp.referral import org_rotation
 from fieldapp.security import users, vault
 from fieldapp.storage import compartments, sidecar
 from fieldapp.storage.connection import connect, transaction
-from tests.conftest import AGREED, PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE, copy_vault
 
 NURSE, OLA = "nurse passphrase one", "ola passphrase one"
 SECRET = "Disclosed-Assault-4471"
@@ -41,14 +41,21 @@ def _team(path: Path):
     return ola, recovery_key
 
 
+@pytest.fixture
+def team(made_once, vault_path: Path):
+    """``_team(vault_path)``, as a copy of the team vault made once per test process: what ``_team`` returned."""
+    template, made = made_once("compartments-team", _team)
+    copy_vault(template, vault_path)
+    return made
+
+
 def _every_key_file_key(path: Path, passphrase: str, user: str) -> list[bytes]:
     """Every key the insider's passphrase opens, as an attacker with the files would collect them."""
     opened = vault.open_keys(path, passphrase, user_name=user)
     return [bytes(k) for k in (*opened.keys.values(), *opened.pending.values())]
 
 
-def test_an_outreach_passphrase_and_own_sql_reach_no_health_row(vault_path: Path) -> None:
-    _team(vault_path)
+def test_an_outreach_passphrase_and_own_sql_reach_no_health_row(vault_path: Path, team) -> None:
     held = vault.open_keys(vault_path, OLA, user_name="Ola")
     assert set(held.keys) == {"core"}
     conn = connect(vault_path, bytes(held.keys["core"]))
@@ -70,8 +77,8 @@ def test_an_outreach_passphrase_and_own_sql_reach_no_health_row(vault_path: Path
     nurse.close()
 
 
-def test_a_role_edited_in_the_table_grants_no_key(vault_path: Path) -> None:
-    ola, _recovery = _team(vault_path)
+def test_a_role_edited_in_the_table_grants_no_key(vault_path: Path, team) -> None:
+    ola, _recovery = team
     key = vault.open_data_key(vault_path, OLA, user_name="Ola")
     conn = connect(vault_path, key)
     with transaction(conn):
@@ -91,8 +98,7 @@ def test_a_role_edited_in_the_table_grants_no_key(vault_path: Path) -> None:
     assert "Eve" not in [u.name for u in _admin_list(vault_path)]
 
 
-def test_each_file_opens_with_its_own_key_and_no_other(vault_path: Path) -> None:
-    _team(vault_path)
+def test_each_file_opens_with_its_own_key_and_no_other(vault_path: Path, team) -> None:
     held = vault.open_keys(vault_path, PASSPHRASE, user_name="Admin").keys
     files = {"core": vault_path, "health": compartments.compartment_path(vault_path, "health"),
              "legal": compartments.compartment_path(vault_path, "legal")}
@@ -121,8 +127,7 @@ def _admin_list(path: Path):
         admin.close()
 
 
-def test_a_deactivated_user_keeps_nothing_that_opens_the_live_vault(vault_path: Path, tmp_path: Path) -> None:
-    _team(vault_path)
+def test_a_deactivated_user_keeps_nothing_that_opens_the_live_vault(vault_path: Path, tmp_path: Path, team) -> None:
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     old_usb, new_usb = tmp_path / "old-usb", tmp_path / "new-usb"
     old_usb.mkdir()
@@ -162,8 +167,7 @@ def test_a_deactivated_user_keeps_nothing_that_opens_the_live_vault(vault_path: 
     admin.close()
 
 
-def test_re_roling_takes_back_and_rotates_the_keys_of_the_old_role(vault_path: Path) -> None:
-    _team(vault_path)
+def test_re_roling_takes_back_and_rotates_the_keys_of_the_old_role(vault_path: Path, team) -> None:
     old_health = vault.open_keys(vault_path, NURSE, user_name="Nurse").keys["health"]
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
@@ -196,8 +200,7 @@ _KILL_MID_ROTATION = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("killed_at", ["core", "health"])
-def test_a_kill_in_the_middle_of_a_rotation_strands_nothing(vault_path: Path, killed_at: str) -> None:
-    _team(vault_path)
+def test_a_kill_in_the_middle_of_a_rotation_strands_nothing(vault_path: Path, killed_at: str, team) -> None:
     result = subprocess.run([sys.executable, "-c", _KILL_MID_ROTATION, str(vault_path), killed_at, PASSPHRASE],
                             capture_output=True, text=True, timeout=120, env=os.environ.copy())
     assert result.returncode == -9, result.stderr
@@ -214,8 +217,7 @@ def test_a_kill_in_the_middle_of_a_rotation_strands_nothing(vault_path: Path, ki
         vault.unlock(vault_path, "Nurse", NURSE)
 
 
-def test_a_damaged_compartment_is_left_out_with_a_warning(vault_path: Path) -> None:
-    _team(vault_path)
+def test_a_damaged_compartment_is_left_out_with_a_warning(vault_path: Path, team) -> None:
     health_file = compartments.compartment_path(vault_path, "health")
     raw = bytearray(health_file.read_bytes())
     raw[4096 + 100] ^= 0xFF                                    # one bit of the second page
@@ -230,10 +232,9 @@ def test_a_damaged_compartment_is_left_out_with_a_warning(vault_path: Path) -> N
 
 
 @pytest.mark.parametrize("sealed_to", ["every holder", "the insider only"])
-def test_a_forged_rotation_in_the_key_file_hands_the_insider_nothing(vault_path: Path, sealed_to: str) -> None:
+def test_a_forged_rotation_in_the_key_file_hands_the_insider_nothing(vault_path: Path, sealed_to: str, team) -> None:
     from fieldapp.security import hierarchy
 
-    _team(vault_path)
     side = sidecar.read(vault_path)
     ola_slot = hierarchy.keys.lookup_id(side.lookup_salt, "Ola")
     mine = os.urandom(32)
@@ -266,10 +267,9 @@ def _as_ola(path: Path, sql: str, params: tuple = ()) -> None:
     conn.close()
 
 
-def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path) -> None:
+def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path, team) -> None:
     from fieldapp.crypto.keys import MemberKeys
 
-    _team(vault_path)
     mine = MemberKeys.generate()
     side = sidecar.read(vault_path)
     side.members["recovery"].box_public = mine.box_public     # Ola's key where the recovery key's was
@@ -282,8 +282,7 @@ def test_a_public_key_swapped_in_the_key_file_receives_nothing(vault_path: Path)
     assert mine.unseal(sealed) is None                          # sealed to the key the admin vouched for
 
 
-def test_the_users_table_cannot_redirect_an_admin_action(vault_path: Path) -> None:
-    _team(vault_path)
+def test_the_users_table_cannot_redirect_an_admin_action(vault_path: Path, team) -> None:
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     vault.add_user(admin, "Sam", "outreach", "sam passphrase one", PASSPHRASE)
     ids = {u.name: u.id for u in users.list_all(admin)}
@@ -303,17 +302,16 @@ def test_the_users_table_cannot_redirect_an_admin_action(vault_path: Path) -> No
         vault.open_keys(vault_path, NURSE, user_name="Nurse")
 
 
-def test_a_recovery_reset_gives_the_role_the_admin_vouched_for(vault_path: Path) -> None:
-    _ola, recovery_key = _team(vault_path)
+def test_a_recovery_reset_gives_the_role_the_admin_vouched_for(vault_path: Path, team) -> None:
+    _ola, recovery_key = team
     _as_ola(vault_path, "UPDATE users SET role = 'admin' WHERE name = 'Ola'")
     vault.reset_with_recovery(vault_path, recovery_key, "Ola", "ola's brand new passphrase")
     assert set(vault.open_keys(vault_path, "ola's brand new passphrase", user_name="Ola").keys) == {"core"}
 
 
-def test_a_forged_member_list_stops_every_admin_action(vault_path: Path) -> None:
+def test_a_forged_member_list_stops_every_admin_action(vault_path: Path, team) -> None:
     from fieldapp.errors import IntegrityError
 
-    _team(vault_path)
     side = sidecar.read(vault_path)
     ola_slot = next(slot for slot, entry in side.membership.items() if entry["role"] == "outreach")
     side.membership[ola_slot]["role"] = "health"              # Ola vouches for herself
@@ -330,10 +328,9 @@ def test_a_forged_member_list_stops_every_admin_action(vault_path: Path) -> None
     assert set(vault.open_keys(vault_path, OLA, user_name="Ola").keys) == {"core"}
 
 
-def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(vault_path: Path) -> None:
+def test_deactivating_replaces_the_referral_signing_key_and_writes_a_statement(vault_path: Path, team) -> None:
     from fieldapp.referral import config
 
-    _team(vault_path)
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     before = config.ensure_org_key(admin)
     nurse_id = next(u.id for u in users.list_all(admin) if u.name == "Nurse")
@@ -360,11 +357,10 @@ _KILL_AFTER_KEYS_TURNED = textwrap.dedent("""
 """)
 
 
-def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_admin(vault_path: Path) -> None:
+def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_admin(vault_path: Path, team) -> None:
     from fieldapp.referral import config
     from fieldapp.security import membership
 
-    _team(vault_path)
     result = subprocess.run([sys.executable, "-c", _KILL_AFTER_KEYS_TURNED, str(vault_path), PASSPHRASE],
                             capture_output=True, text=True, timeout=120, env=os.environ.copy())
     assert result.returncode == -9, result.stderr
@@ -392,10 +388,9 @@ def test_a_deactivation_cut_short_after_the_keys_turned_is_finished_by_the_next_
 
 @pytest.mark.parametrize("sabotage", ["damaged signing key", "statement folder is a file"])
 def test_an_admin_unlock_finishes_a_cut_short_deactivation_whatever_an_insider_left(vault_path: Path,
-                                                                                    sabotage: str) -> None:
+                                                                                    sabotage: str, team) -> None:
     from fieldapp.security import membership
 
-    _team(vault_path)
     result = subprocess.run([sys.executable, "-c", _KILL_AFTER_KEYS_TURNED, str(vault_path), PASSPHRASE],
                             capture_output=True, text=True, timeout=120, env=os.environ.copy())
     assert result.returncode == -9, result.stderr
@@ -415,10 +410,9 @@ def test_an_admin_unlock_finishes_a_cut_short_deactivation_whatever_an_insider_l
     assert membership.leaving(sidecar.read(vault_path)) == {}
 
 
-def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path: Path) -> None:
+def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path: Path, team) -> None:
     from fieldapp.security import membership
 
-    _team(vault_path)
     side = sidecar.read(vault_path)
     ola_slot = next(slot for slot, entry in side.membership.items() if entry.get("role") == "outreach")
     membership.mark_leaving(side, ola_slot)                  # without the administration key: no valid MAC
@@ -431,8 +425,7 @@ def test_a_colleague_cannot_be_marked_leaving_by_editing_the_key_file(vault_path
         admin.close()
 
 
-def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path) -> None:
-    _team(vault_path)
+def test_after_an_admin_leaves_the_other_admin_carries_on(vault_path: Path, team) -> None:
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     second = vault.add_user(admin, "Second", "admin", "second admin passphrase", PASSPHRASE)
     members.deactivate(admin, second.id)                    # every key turns, the administration key too
@@ -463,10 +456,9 @@ def test_a_vault_in_a_folder_named_with_uri_characters(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [path.parent.name]     # nothing written at a cut-off name
 
 
-def test_a_missing_compartment_file_is_never_replaced_by_an_empty_one(vault_path: Path, tmp_path: Path) -> None:
+def test_a_missing_compartment_file_is_never_replaced_by_an_empty_one(vault_path: Path, tmp_path: Path, team) -> None:
     from fieldapp.errors import IntegrityError
 
-    _team(vault_path)
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -485,10 +477,9 @@ def test_a_missing_compartment_file_is_never_replaced_by_an_empty_one(vault_path
     assert not health_file.exists()                            # no empty file took its place
 
 
-def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_path: Path) -> None:
+def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_path: Path, team) -> None:
     from fieldapp.security import hierarchy
 
-    _team(vault_path)
     mine = os.urandom(32)
     health_file = compartments.compartment_path(vault_path, "health")
     health_file.rename(tmp_path / "aside")
@@ -508,11 +499,10 @@ def test_a_planted_file_and_pending_key_capture_nothing(vault_path: Path, tmp_pa
     assert "health" in sidecar.read(vault_path).grants and sidecar.read(vault_path).grants["health"].epoch == 1
 
 
-def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_path: Path) -> None:
+def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_path: Path, team) -> None:
     from fieldapp.crypto.keys import MemberKeys
     from fieldapp.security import hierarchy
 
-    _team(vault_path)
     side = sidecar.read(vault_path)
     fake = "f" * 32
     side.members[fake] = hierarchy.new_member(side, fake, "ola knows this", hierarchy.keys.FLOOR,
@@ -523,8 +513,7 @@ def test_a_slot_the_admin_never_vouched_for_never_becomes_an_audit_signer(vault_
     assert fake not in sidecar.read(vault_path).signers
 
 
-def test_switching_the_duress_wipe_off_in_the_key_file_is_reported_to_admins(vault_path: Path) -> None:
-    _team(vault_path)
+def test_switching_the_duress_wipe_off_in_the_key_file_is_reported_to_admins(vault_path: Path, team) -> None:
     admin = vault.unlock(vault_path, "Admin", PASSPHRASE)
     vault.set_wipe_passphrase(admin, "duress words for wiping", wipe_after=5)
     admin.close()

@@ -332,8 +332,8 @@ def _start_unlock(qtbot, vault_path):
     return window, page
 
 
-def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, session, vault_path,
-                                                                      monkeypatch) -> None:
+def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, session, vault_path, monkeypatch,
+                                                                      derivations_not_remembered) -> None:
     from fieldapp.domain.records import Person
     from fieldapp.lifecycle import retention
     from fieldapp.records import people
@@ -365,7 +365,8 @@ def test_the_unlock_and_its_retention_run_happen_off_the_window_thread(qtbot, se
     window.lock()
 
 
-def test_closing_the_window_while_it_unlocks_leaves_no_session_open(qtbot, session, vault_path) -> None:
+def test_closing_the_window_while_it_unlocks_leaves_no_session_open(qtbot, session, vault_path,
+                                                                   derivations_not_remembered) -> None:
     from fieldapp.security import vault
 
     session.close()
@@ -399,7 +400,7 @@ def test_locking_before_every_page_was_built_leaves_nothing_behind(qtbot, sessio
     assert window.pages == {} and window.page_stack.count() == 0 and window.session is None
 
 
-def test_a_screen_lock_during_the_unlock_ends_locked(qtbot, session, vault_path) -> None:
+def test_a_screen_lock_during_the_unlock_ends_locked(qtbot, session, vault_path, derivations_not_remembered) -> None:
     from fieldapp.security import vault
 
     session.close()

@@ -16,7 +16,7 @@ from fieldapp.records import people
 from fieldapp.security import vault
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.main_window import MainWindow
-from tests.conftest import AGREED, PASSPHRASE
+from tests.conftest import AGREED, PASSPHRASE, copy_vault
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 PHONE = "+45 61 72 83 94"
@@ -46,11 +46,15 @@ def menu_action(qtbot, widget: QWidget, name: str) -> None:
     menu.close()
 
 
-@pytest.fixture
-def window(qtbot, vault_path: Path):
-    session, _recovery = vault.create_vault(vault_path, "Anna", "admin", PASSPHRASE)
+def _anna_and_lin(path: Path) -> None:
+    session, _recovery = vault.create_vault(path, "Anna", "admin", PASSPHRASE)
     people.create_person(session, Person(**AGREED, alias="Lin", phone=PHONE, phone_consent=True))
     session.close()
+
+
+@pytest.fixture
+def window(qtbot, vault_path: Path, made_once):
+    copy_vault(made_once("anna-and-lin", _anna_and_lin)[0], vault_path)   # _anna_and_lin(vault_path), made once
     win = MainWindow(vault_path)
     qtbot.addWidget(win)
     win.show()

@@ -11,12 +11,16 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from fieldapp.security import vault
 from fieldapp.ui.main_window import MainWindow
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
+
+
+def _anna(path: Path) -> None:
+    vault.create_vault(path, "Anna", "admin", PASSPHRASE)[0].close()
 
 
 @pytest.fixture
-def unlocked(qtbot, vault_path: Path):
-    vault.create_vault(vault_path, "Anna", "admin", PASSPHRASE)[0].close()
+def unlocked(qtbot, vault_path: Path, made_once):
+    copy_vault(made_once("settings-anna", _anna)[0], vault_path)     # _anna(vault_path), made once per process
     win = MainWindow(vault_path)
     qtbot.addWidget(win)
     win.show()

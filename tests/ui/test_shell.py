@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from fieldapp.security import vault
 from fieldapp.storage import settings_repo
 from fieldapp.ui.main_window import MainWindow
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, copy_vault
 
 
 @pytest.fixture
@@ -28,6 +28,13 @@ def _make_vault(path: Path) -> None:
     with session.write() as conn:
         settings_repo.put(conn, "probe", "ok")
     session.close()
+
+
+@pytest.fixture
+def make_vault(made_once):
+    """``_make_vault(path)``, as a copy of the vault it made once for this test process."""
+    template, _made = made_once("shell-anna", _make_vault)
+    return lambda path: copy_vault(template, path)
 
 
 def _type_unlock(qtbot, win: MainWindow, user: str, passphrase: str) -> None:
@@ -67,8 +74,8 @@ def test_first_run_creates_vault_by_typing_and_reaches_main_window(qtbot, window
     vault.reset_with_recovery(vault_path, recovery, "Anna", "recovered passphrase here")
 
 
-def test_unlock_by_typing_then_lock_clears_everything(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_unlock_by_typing_then_lock_clears_everything(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     window.unlock_page.refresh_state()
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     assert window.stack.currentWidget() is window.workspace
@@ -82,16 +89,16 @@ def test_unlock_by_typing_then_lock_clears_everything(qtbot, window, vault_path:
     vault.unlock(vault_path, "Anna", PASSPHRASE).close()     # the file lock was released
 
 
-def test_wrong_passphrase_shows_message_and_stays_locked(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_wrong_passphrase_shows_message_and_stays_locked(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     window.unlock_page.refresh_state()
     _type_unlock(qtbot, window, "Anna", "not the passphrase")
     assert "not right" in window.unlock_page.error_label.text()
     assert window.session is None and window.stack.currentWidget() is window.unlock_page
 
 
-def test_unlock_screen_of_damaged_file_explains(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_unlock_screen_of_damaged_file_explains(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     vault_path.write_bytes(b"\0" * 100)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     assert "not a fieldapp vault" in window.unlock_page.error_label.text()
@@ -103,8 +110,8 @@ def test_missing_vault_offers_create(qtbot, window) -> None:
     assert "create" in window.unlock_page.error_label.text()
 
 
-def test_idle_lock_fires_and_clears_views(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_idle_lock_fires_and_clears_views(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     assert window.pages
     window.idle.set_timeout(0.3)
@@ -129,8 +136,8 @@ def test_idle_lock_uses_wall_clock(qtbot) -> None:
     assert fired == [True]
 
 
-def test_idle_timeout_setting_is_saved_in_vault(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_idle_timeout_setting_is_saved_in_vault(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     settings = window.pages["settings"]
     settings.idle_spin.setValue(12)
@@ -141,10 +148,10 @@ def test_idle_timeout_setting_is_saved_in_vault(qtbot, window, vault_path: Path)
     session.close()
 
 
-def test_lock_closes_open_dialogs(qtbot, window, vault_path: Path) -> None:
+def test_lock_closes_open_dialogs(qtbot, window, vault_path: Path, make_vault) -> None:
     from PySide6.QtWidgets import QDialog
 
-    _make_vault(vault_path)
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     dialog = QDialog(window)
     dialog.open()
@@ -153,8 +160,8 @@ def test_lock_closes_open_dialogs(qtbot, window, vault_path: Path) -> None:
     assert not dialog.isVisible()
 
 
-def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path: Path) -> None:
-    _make_vault(vault_path)
+def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path: Path, make_vault) -> None:
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     assert window.nav.item(0).text() == "Visits"
     combo = window.pages["settings"].language_combo
@@ -165,11 +172,11 @@ def test_language_switch_takes_effect_without_restart(qtbot, window, vault_path:
     assert window.nav.item(0).text() == "Visits"
 
 
-def test_a_language_switch_says_the_shown_page_at_once_and_every_other_page_soon_after(qtbot, window,
-                                                                                       vault_path: Path) -> None:
+def test_a_language_switch_says_the_shown_page_at_once_and_every_other_page_soon_after(
+        qtbot, window, vault_path: Path, make_vault) -> None:
     from fieldapp.ui.pages import page_specs
 
-    _make_vault(vault_path)
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     rows = {spec.key: row for row, spec in enumerate(page_specs())}
     people, visits = window.pages["people"], window.pages["visits"]
@@ -186,13 +193,13 @@ def test_a_language_switch_says_the_shown_page_at_once_and_every_other_page_soon
     qtbot.waitUntil(lambda: people.heading.text() == "<h2>People</h2>", timeout=5_000)
 
 
-def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path: Path) -> None:
+def test_demo_vault_shows_its_passphrase_but_a_real_one_does_not(qtbot, tmp_path: Path, make_vault) -> None:
     from fieldapp.crypto import keys
     from fieldapp.demo.vault import DEMO_PASSPHRASE
 
     demo_path, real_path = tmp_path / "demo.fieldapp", tmp_path / "real.fieldapp"
     vault.create_vault(demo_path, "demo", "admin", DEMO_PASSPHRASE, demo=True, params=keys.FLOOR)[0].close()
-    _make_vault(real_path)
+    make_vault(real_path)
     demo_window, real_window = MainWindow(demo_path), MainWindow(real_path)
     for win in (demo_window, real_window):
         qtbot.addWidget(win)
@@ -243,7 +250,7 @@ def test_unexpected_errors_show_no_details(qtbot, monkeypatch, capsys) -> None:
 
 
 def test_long_lived_objects_are_left_out_of_collections_and_everything_is_collected_after_lock(
-        qtbot, window, vault_path: Path) -> None:
+        qtbot, window, vault_path: Path, make_vault) -> None:
     import gc
     import weakref
 
@@ -252,7 +259,7 @@ def test_long_lived_objects_are_left_out_of_collections_and_everything_is_collec
     class Held:
         pass
 
-    _make_vault(vault_path)
+    make_vault(vault_path)
     _type_unlock(qtbot, window, "Anna", PASSPHRASE)
     qtbot.waitUntil(lambda: not window._holders and gc.get_freeze_count() > 0, timeout=10_000)
     record = Held()                       # a record held in a cycle, frozen with the session's pages
