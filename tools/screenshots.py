@@ -33,6 +33,17 @@ def settle(app: QApplication, rounds: int = 20) -> None:
         app.processEvents()
 
 
+def settle_tasks(app: QApplication) -> None:
+    """Events handled until no task of the window is running."""
+    from fieldapp.ui import tasks
+
+    settle(app)
+    while tasks.pending():
+        settle(app)
+        time.sleep(0.02)
+    settle(app)
+
+
 def _select_busy_person(window) -> None:
     """The person with the longest timeline among the first rows, so the timeline is worth seeing."""
     tab = window.pages["people"].people_tab
@@ -51,7 +62,6 @@ def _cmm_desk(app: QApplication, session) -> None:
     from fieldapp.cmm.folder import receive_folder
     from fieldapp.referral import config, sync
     from fieldapp.referral.demo import demo_secret
-    from fieldapp.ui import tasks
     from fieldapp.ui.desk.window import DeskWindow
 
     sync.sync(session)
@@ -67,11 +77,7 @@ def _cmm_desk(app: QApplication, session) -> None:
     desk.unlock_page.passphrase.setText(passphrase)
 
     def wait() -> None:
-        settle(app)
-        while tasks.pending():
-            settle(app)
-            time.sleep(0.02)
-        settle(app)
+        settle_tasks(app)
 
     desk.start_unlock()
     wait()
@@ -90,7 +96,6 @@ def _import_wizard(app: QApplication, session) -> None:
     """The Import wizard on a small Danish sheet (synthetic rows), one image per step."""
     import csv
 
-    from fieldapp.ui import tasks
     from fieldapp.ui.import_wizard import ImportWizard
 
     sheet = _ISOLATED / "kontakter-2019.csv"
@@ -103,11 +108,7 @@ def _import_wizard(app: QApplication, session) -> None:
         csv.writer(out, delimiter=";").writerows(rows)
 
     def wait() -> None:
-        settle(app)
-        while tasks.pending():
-            settle(app)
-            time.sleep(0.02)
-        settle(app)
+        settle_tasks(app)
 
     wizard = ImportWizard(session)
     wizard.resize(820, 640)
