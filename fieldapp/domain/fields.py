@@ -140,7 +140,7 @@ class ContactFields(RecordFields, record=Contact):
     occurred_at = Field(MOMENT, N_("&When"))
     visit_id = Field(REFERENCE, N_("On &visit"), optional=True, required=N_("Choose the visit."))
     topics = Field(CODES, N_("&Topics"), codes=codes.TOPICS)
-    services = Field(CODES, N_("Ser&vices"), codes=codes.SERVICES)
+    services = Field(CODES, N_("Servic&es"), codes=codes.SERVICES)
     indicators = Field(CODES, N_("&Indicators seen"), codes=codes.INDICATORS)
     exploitation = Field(CODES, N_("Suspected e&xploitation"), codes=codes.EXPLOITATION_FORMS)
     industry = Field(CODE, N_("Industr&y of the work"), codes=codes.INDUSTRIES, optional=True)
@@ -164,7 +164,7 @@ class HealthFields(RecordFields, record=HealthContact):
 
 class LegalFields(RecordFields, record=LegalSession):
     adviser_id = Field(MEMBER, N_("Adviser"), required=N_("Choose the adviser."))
-    topics = Field(CODES, N_("Legal &topics"), codes=codes.LEGAL_TOPICS)
+    topics = Field(CODES, N_("&Legal topics"), codes=codes.LEGAL_TOPICS)
     crimes = Field(CODES, N_("&Crimes disclosed"), codes=codes.LEGAL_CRIMES)
     perpetrators = Field(CODES, N_("Committed &by"), codes=codes.ASSAULT_BY)
     interpreter = Field(BOOL, N_("Interpreter"), tick=N_("An interpreter took part"))
@@ -174,8 +174,8 @@ class LegalFields(RecordFields, record=LegalSession):
     first_reached_here = Field(BOOL, N_("First re&ached"),
                                tick=N_("Legal advice was the first contact with this person (not met by outreach "
                                        "before)"))
-    outcome = Field(CODE, N_("O&utcome"), codes=LEGAL_OUTCOMES, optional=True)
-    follow_up = Field(DAY, N_("Session follow-&up"), optional=True)
+    outcome = Field(CODE, N_("Outc&ome"), codes=LEGAL_OUTCOMES, optional=True)
+    follow_up = Field(DAY, N_("Se&ssion follow-up"), optional=True)
 
 
 class OnlineFields(RecordFields, record=OnlineSession):
