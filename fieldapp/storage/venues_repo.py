@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fieldapp.domain import custom_codes
 from fieldapp.domain.aliases import alias_key
 from fieldapp.domain.ids import new_id
 from fieldapp.domain.queries import VenueFilter
@@ -66,10 +67,13 @@ def _where(filt: VenueFilter) -> tuple[str, list]:
     if text:
         clauses.append("instr(search_key, ?) > 0")
         args.append(text)
-    for column, value in (("kind", filt.kind), ("region", filt.region)):
-        if value:
-            clauses.append(f"{column} = ?")
-            args.append(value)
+    if filt.kind:                        # a standard kind takes in the organisation's own kinds under it
+        kinds = [filt.kind, *(own.code for own in custom_codes.installed("venue_kinds") if own.parent == filt.kind)]
+        clauses.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        args.extend(kinds)
+    if filt.region:
+        clauses.append("region = ?")
+        args.append(filt.region)
     if filt.is_open is not None:
         clauses.append("is_open = ?")
         args.append(int(filt.is_open))

@@ -36,6 +36,18 @@ def test_an_admin_adds_a_venue_kind_that_a_venue_then_uses(session) -> None:
     assert session.conn.execute("SELECT count(*) FROM audit_events WHERE action = 'custom_code.add'").fetchone() == (1,)
 
 
+def test_filtering_venues_by_a_standard_kind_takes_in_the_own_kinds_under_it(session) -> None:
+    from fieldapp.domain.queries import VenueFilter
+
+    own_codes.add_code(session, "venue_kinds", "Thai spa", "massage_clinic")
+    venues.create_venue(session, Venue(name="Lotus", kind="x-thai-spa", region="hovedstaden"))
+    venues.create_venue(session, Venue(name="Rosen", kind="massage_clinic", region="hovedstaden"))
+    venues.create_venue(session, Venue(name="Byggeplads", kind="construction_site", region="hovedstaden"))
+    assert venues.count_venues(session, VenueFilter(kind="massage_clinic")) == 2
+    assert venues.count_venues(session, VenueFilter(kind="x-thai-spa")) == 1
+    assert venues.count_venues(session, VenueFilter(kind="construction_site", region="hovedstaden")) == 1
+
+
 @pytest.mark.parametrize(("label", "parent", "message"), [
     ("", "massage_clinic", "Type a name for the code."),
     ("Massage clinic", "massage_clinic", "“Massage clinic” is already in this list: choose another name."),
