@@ -161,6 +161,26 @@ def session(vault_path: Path, _fresh_vault: Path):
     session.close(audit_lock=False)
 
 
+@pytest.fixture
+def act_as(session):
+    """``act_as(role)``: the same open vault, signed in as a new user with that role (an admin's session holds
+    every compartment's key, so a nurse's or an adviser's parts are reachable)."""
+    import secrets
+    from dataclasses import replace
+
+    from fieldapp.domain.records import User
+    from fieldapp.storage import users_repo
+    from fieldapp.storage.connection import transaction
+
+    def make(role: str):
+        with transaction(session.conn):
+            user = users_repo.insert_user(session.conn, User(name=f"{role} {secrets.token_hex(2)}", role=role),
+                                          f"lookup-{secrets.token_hex(8)}")
+        return replace(session, user=user)
+
+    return make
+
+
 class UnmockedDialog(AssertionError):
     pass
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.fields import CODE, CODES, Field
-from fieldapp.domain.places import language_codes, language_name, nationality_codes, nationality_name
+from fieldapp.domain.places import language_codes, language_name, nationality_codes
 from fieldapp.errors import FieldappError
 from fieldapp.i18n import _, current_language, ngettext
 from fieldapp.importing import mapping as mappings
@@ -53,6 +53,7 @@ from fieldapp.security import wipe
 from fieldapp.security.session import Session
 from fieldapp.storage.atomic import write_atomic
 from fieldapp.ui import changes, folders
+from fieldapp.ui.code_picker import nationality_labels
 from fieldapp.ui.tasks import Task
 
 MAX_REPORT_LINES = 2000
@@ -64,7 +65,7 @@ def code_labels(field: Field) -> dict[str, str]:
     """The field's codes with their names in the UI language."""
     language = current_language()
     if field.codes is nationality_codes:
-        return {code: nationality_name(code, language) for code in sorted(nationality_codes())}
+        return nationality_labels()
     if field.codes is language_codes:
         return {code: language_name(code, language) for code in sorted(language_codes())}
     if isinstance(field.codes, MappingType):
@@ -354,13 +355,16 @@ class ValuesPage(QWizardPage):
                    for text, code in sorted(table.items())]
         shown = unknown[:MAX_UNKNOWN_SHOWN]      # the others stay unknown: their rows are refused
         self.grid.setRowCount(len(shown))
+        labels_of: dict[str, dict[str, str]] = {}          # each field's names, worked out once
         for row, (target, text, code) in enumerate(shown):
             field = self.w.mapping.targets[target]
             self.grid.setItem(row, 0, QTableWidgetItem(mappings.label(target, self.w.mapping.records)))
             self.grid.setItem(row, 1, QTableWidgetItem(text))
             combo = QComboBox(objectName=f"importValue:{target}:{text}")
             combo.addItem(_("(unknown: the row is refused)"), "")
-            labels = code_labels(field)
+            if target not in labels_of:
+                labels_of[target] = code_labels(field)
+            labels = labels_of[target]
             if code and code not in labels:      # several codes in one cell ("rumænsk, tha" -> "ro th")
                 combo.addItem(", ".join(labels.get(part, part) for part in code.split()), code)
             for value, name in labels.items():

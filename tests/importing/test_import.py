@@ -215,20 +215,6 @@ def test_the_vault_folder_holds_no_plaintext_of_an_import(session, tmp_path) -> 
             assert b"SENTINEL-IMPORT" not in file.read_bytes(), file
 
 
-def _as_role(session, role: str):
-    """The same open vault as a new user of ``role`` (an admin's session holds every compartment's key)."""
-    import secrets
-
-    from fieldapp.domain.records import User
-    from fieldapp.storage import users_repo
-    from fieldapp.storage.connection import transaction
-
-    with transaction(session.conn):
-        user = users_repo.insert_user(session.conn, User(name=f"{role} {secrets.token_hex(2)}", role=role),
-                                      f"lookup-{secrets.token_hex(8)}")
-    return replace(session, user=user)
-
-
 HEALTH_MAPPING = replace(MAPPING, columns={**MAPPING.columns, "health.reason": "Årsag",
                                            "health.assaults": "Overgreb",
                                            "health.referred_public_care": "Henvist"},
@@ -241,8 +227,8 @@ def _health_sheet(tmp_path):
     return write_csv(tmp_path / "sundhed.csv", body, headings=[*HEADINGS, "Årsag", "Overgreb", "Henvist"])
 
 
-def test_health_staff_import_health_parts_into_their_compartment(session, tmp_path) -> None:
-    nurse = _as_role(session, "health")
+def test_health_staff_import_health_parts_into_their_compartment(session, act_as, tmp_path) -> None:
+    nurse = act_as("health")
     plan = service.import_file(nurse, _health_sheet(tmp_path), HEALTH_MAPPING, dry_run=False, today=TODAY)
     assert (len(plan.contacts), len(plan.health)) == (2, 2)
     stored = session.conn.execute("SELECT reason, assaults, referred_public_care FROM health_contacts").fetchall()
@@ -251,14 +237,14 @@ def test_health_staff_import_health_parts_into_their_compartment(session, tmp_pa
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator"])
-def test_only_health_staff_import_health_parts(session, tmp_path, role) -> None:
-    other = session if role == "admin" else _as_role(session, role)
+def test_only_health_staff_import_health_parts(session, act_as, tmp_path, role) -> None:
+    other = session if role == "admin" else act_as(role)
     with pytest.raises(InvalidInput, match="Only health staff import health details"):
         service.import_file(other, _health_sheet(tmp_path), HEALTH_MAPPING, dry_run=True, today=TODAY)
 
 
-def test_a_health_part_on_a_street_contact_is_a_problem(session, tmp_path) -> None:
-    nurse = _as_role(session, "health")
+def test_a_health_part_on_a_street_contact_is_a_problem(session, act_as, tmp_path) -> None:
+    nurse = act_as("health")
     mapping = replace(HEALTH_MAPPING, values={**HEALTH_MAPPING.values, "contact.kind": {"sundhed": "street"}})
     plan = service.import_file(nurse, _health_sheet(tmp_path), mapping, dry_run=True, today=TODAY)
     assert plan.rows[0].problems == ["Health details belong to a contact of the kind Health."]

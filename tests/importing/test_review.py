@@ -27,12 +27,6 @@ def test_a_child_today_is_not_imported_without_the_child_protection_steps(sessio
     assert _count(session, "people") == _count(session, "contacts") == 0
 
 
-def _as_role(session, role: str):
-    from tests.importing.test_import import _as_role as as_role
-
-    return as_role(session, role)
-
-
 LEGAL_MAPPING = replace(MAPPING, columns={**MAPPING.columns, "legal.follow_up": "Opfølgning"},
                         values={"contact.kind": {"jura": "legal"}})
 
@@ -42,16 +36,16 @@ def _legal_sheet(tmp_path, follow_up: str):
     return write_csv(tmp_path / "jura.csv", body, headings=[*HEADINGS, "Opfølgning"])
 
 
-def test_a_legal_follow_up_before_its_contact_is_a_problem_as_in_the_form(session, tmp_path) -> None:
-    adviser = _as_role(session, "legal")                   # the contact is on 01-01-2025
+def test_a_legal_follow_up_before_its_contact_is_a_problem_as_in_the_form(session, act_as, tmp_path) -> None:
+    adviser = act_as("legal")                   # the contact is on 01-01-2025
     plan = service.import_file(adviser, _legal_sheet(tmp_path, "01-12-2024"), LEGAL_MAPPING, dry_run=True,
                                today=TODAY)
     assert not plan.ok
     assert any("before the contact" in problem for problem in plan.rows[0].problems)
 
 
-def test_a_legal_follow_up_becomes_the_contacts_follow_up_as_in_the_form(session, tmp_path) -> None:
-    adviser = _as_role(session, "legal")
+def test_a_legal_follow_up_becomes_the_contacts_follow_up_as_in_the_form(session, act_as, tmp_path) -> None:
+    adviser = act_as("legal")
     service.import_file(adviser, _legal_sheet(tmp_path, "01-02-2025"), LEGAL_MAPPING, dry_run=False, today=TODAY)
     assert session.conn.execute("SELECT follow_up FROM contacts").fetchone() == ("2025-02-01",)
 
