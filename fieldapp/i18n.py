@@ -6,6 +6,7 @@ module-level constant for extraction; translate it with ``_`` where it is shown.
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 import inspect
 import weakref
@@ -56,11 +57,7 @@ def set_language(language: str) -> None:
     global _current, _language
     if language not in UI_LANGUAGES:
         raise ValueError(f"unsupported UI language: {language}")
-    if language == "en":
-        _current = _gettext.NullTranslations()
-    else:
-        ensure_compiled()
-        _current = _gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[language], fallback=True)
+    _current = _catalogue(language)
     _language = language
     for ref in list(_listeners):
         listener = ref()
@@ -71,6 +68,15 @@ def set_language(language: str) -> None:
             listener(language)
         except RuntimeError:  # a window whose Qt object is already gone
             _listeners.remove(ref)
+
+
+@functools.cache
+def _catalogue(language: str) -> _gettext.NullTranslations:
+    """A language's catalogue, read once per process (a switch back and forth reads and compiles nothing)."""
+    if language == "en":
+        return _gettext.NullTranslations()
+    ensure_compiled()
+    return _gettext.translation(DOMAIN, TRANSLATIONS_DIR, languages=[language], fallback=True)
 
 
 def add_listener(listener: Callable[[str], None]) -> None:

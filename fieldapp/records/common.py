@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -38,7 +39,12 @@ def audit(session: Session, conn: Connection, action: str, entity: str, entity_i
 class Pager(Generic[Row]):
     """What a lazy list model needs: how many rows match, and one page of them.
 
-    ``count()`` runs one COUNT query; ``page(offset, limit)`` returns up to ``limit`` rows in list order.
+    ``count()`` runs one COUNT query the first time it is asked and then answers from memory: a list makes a pager
+    for each refill, so the count is the refill's, and saying it again (a language switch) asks the vault nothing.
+    ``page(offset, limit)`` returns up to ``limit`` rows in list order.
     """
     count: Callable[[], int]
     page: Callable[[int, int], list[Row]]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", functools.cache(self.count))

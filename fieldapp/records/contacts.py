@@ -158,6 +158,13 @@ def count_follow_ups_due(session: Session, until: date | None = None, *, mine: b
                                               session.user.id if mine else None)
 
 
+def count_follow_ups(session: Session, until: date, overdue_until: date, *, mine: bool = False) -> tuple[int, int]:
+    """Open follow-ups due up to ``until``, and how many of them are due up to ``overdue_until`` (one query)."""
+    session.require("records")
+    return contacts_repo.count_follow_ups_split(session.conn, until, overdue_until, _hidden_kinds(session),
+                                                session.user.id if mine else None)
+
+
 def follow_ups_due(session: Session, until: date | None = None, offset: int = 0,
                    limit: int = DEFAULT_PAGE) -> list[FollowUp]:
     """Open follow-ups due on or before ``until`` (default today), most overdue first; health and

@@ -140,6 +140,16 @@ def count_follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str,
     return conn.execute(f"SELECT count(*) {sql}", args).fetchone()[0]
 
 
+def count_follow_ups_split(conn: Connection, until: date, overdue_until: date, hidden_kinds: tuple[str, ...] = (),
+                           owner: int | None = None) -> tuple[int, int]:
+    """How many follow-ups are due up to ``until``, and how many of them up to ``overdue_until``: one pass over the
+    index for both (the follow-ups list shows both after every change)."""
+    sql, args = _due(until, hidden_kinds, people=False, owner=owner)
+    due, overdue = conn.execute(f"SELECT count(*), coalesce(sum(c.follow_up <= ?), 0) {sql}",
+                                (date_text(overdue_until), *args)).fetchone()
+    return due, overdue
+
+
 def follow_ups_due(conn: Connection, until: date, hidden_kinds: tuple[str, ...] = (), offset: int = 0,
                    limit: int = 100, owner: int | None = None) -> list[FollowUp]:
     """Open follow-ups due on or before ``until`` (contacts of ``hidden_kinds`` left out), most overdue first;

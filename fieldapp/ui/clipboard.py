@@ -2,13 +2,22 @@
 and cleared after 30 seconds or on lock (only if the clipboard still holds what we put there).
 
 ``SensitiveCopyFilter`` routes the user's own Copy and Cut (the keys and the context menu) in every
-text field and table through one ``SensitiveClipboard``, so a field added later needs nothing."""
+text field and table through one ``SensitiveClipboard``, so a field added later needs nothing. It is installed on
+the app's windows (``window_filters``), where the user's keys and clicks arrive before any widget sees them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QWindow
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 CLEAR_AFTER_MS = 30_000
 
@@ -58,6 +67,12 @@ def copy_target(watched: QObject) -> QWidget | None:
     return watched if isinstance(watched, (*_TEXT_EDITS, QAbstractItemView)) else None
 
 
+def _menu_trigger() -> QEvent.Type:
+    """The mouse event that opens a context menu on this platform (the press; the release on Windows)."""
+    release = QGuiApplication.styleHints().contextMenuTrigger() == Qt.ContextMenuTrigger.Release
+    return QEvent.Type.MouseButtonRelease if release else QEvent.Type.MouseButtonPress
+
+
 def selected_text(widget: QWidget) -> str:
     """What Qt itself would copy: the selected text, or a table's current cell."""
     if isinstance(widget, QLineEdit):
@@ -68,9 +83,30 @@ def selected_text(widget: QWidget) -> str:
     return "" if value is None else str(value)
 
 
+def key_receiver(watched: QObject) -> QObject:
+    """Who a key sent to ``watched`` is for: a window hands it to the keyboard grabber, an open popup's focus
+    widget, or its own focus widget (as Qt's QWidgetWindow does); any other object is the receiver itself."""
+    if not isinstance(watched, QWindow):
+        return watched
+    popup = QApplication.activePopupWidget()
+    return (QWidget.keyboardGrabber() or (popup.focusWidget() or popup if popup is not None else None)
+            or QApplication.focusWidget() or watched)
+
+
+def widget_under(window: QWindow, point: QPoint) -> QWidget | None:
+    """The widget of ``window`` at ``point`` (in the window's coordinates)."""
+    for top in QApplication.topLevelWidgets():
+        if top.windowHandle() is window:
+            return top.childAt(point) or top
+    return None
+
+
 class SensitiveCopyFilter(QObject):
-    """An application event filter, installed while the vault is unlocked. It takes over Copy and
-    Cut before the widget sees them, so Qt's own plain copy never runs; everything else passes."""
+    """An event filter on the app's windows (or on the application), installed while the vault is unlocked. It
+    takes over Copy and Cut before the widget sees them, so Qt's own plain copy never runs; everything else passes.
+
+    A right click is taken at the window (Qt turns it into a context menu event for the widget only after the
+    window has it); the menu key's context menu event comes to the window first, like every key."""
 
     def __init__(self, clipboard: SensitiveClipboard, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,9 +115,20 @@ class SensitiveCopyFilter(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
         if kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            return self._key(watched, event)
+            return self._key(key_receiver(watched), event)
         if kind == QEvent.Type.ContextMenu:
-            return self._context_menu(watched, event)
+            if isinstance(watched, QWindow):
+                if event.reason() == QContextMenuEvent.Reason.Mouse:
+                    return False                     # a right click: taken as the click, below
+                receiver = key_receiver(watched)
+                at = receiver.mapToGlobal(receiver.rect().center()) if isinstance(receiver, QWidget) \
+                    else event.globalPos()
+                return self._context_menu(receiver, at)
+            return self._context_menu(watched, event.globalPos())
+        if isinstance(watched, QWindow) and kind == _menu_trigger() \
+                and event.button() == Qt.MouseButton.RightButton and QApplication.activePopupWidget() is None:
+            widget = widget_under(watched, event.position().toPoint())
+            return widget is not None and self._context_menu(widget, event.globalPosition().toPoint())
         return False
 
     def _key(self, watched: QObject, event) -> bool:
@@ -115,8 +162,8 @@ class SensitiveCopyFilter(QObject):
             cursor.removeSelectedText()
             widget.setTextCursor(cursor)
 
-    def _context_menu(self, watched: QObject, event) -> bool:
-        """The field's standard menu, with its Copy and Cut calling ours."""
+    def _context_menu(self, watched: QObject, at: QPoint) -> bool:
+        """The field's standard menu at ``at`` (global), with its Copy and Cut calling ours."""
         target = copy_target(watched)
         if not isinstance(target, (QLineEdit, *_TEXT_EDITS)) \
                 or target.contextMenuPolicy() != Qt.ContextMenuPolicy.DefaultContextMenu:
@@ -129,7 +176,7 @@ class SensitiveCopyFilter(QObject):
                 action.triggered.disconnect()
                 action.triggered.connect(self._menu_chosen)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(event.globalPos())
+        menu.popup(at)
         return True
 
     def _menu_chosen(self) -> None:

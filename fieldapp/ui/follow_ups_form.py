@@ -84,8 +84,10 @@ class FollowUpsTab(QWidget):
         mine = self.scope_combo.code() == "mine"
         self._names = {u.id: u.name for u in team.team_members(self._session)}
         until = date.today() + timedelta(days=UPCOMING_DAYS)
-        self.pager = _with_interviews(self._session, contacts.follow_ups_pager(self._session, until, mine=mine))
-        self._overdue = contacts.count_follow_ups_due(self._session, date.today() - timedelta(days=1), mine=mine)
+        due, self._overdue = contacts.count_follow_ups(self._session, until, date.today() - timedelta(days=1),
+                                                       mine=mine)
+        listed = contacts.follow_ups_pager(self._session, until, mine=mine)
+        self.pager = _with_interviews(self._session, Pager(lambda: due, listed.page))
         self.model.reload(self.pager.page)
         self._show_count()
 

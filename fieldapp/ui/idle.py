@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 _ACTIVITY = {
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin, QEvent.Type.Shortcut,
+    QEvent.Type.TouchBegin, QEvent.Type.Shortcut, QEvent.Type.ShortcutOverride,
 }
 
 

@@ -36,6 +36,7 @@ from fieldapp.ui.pages import page_specs
 from fieldapp.ui.platform_lock import PlatformLockWatcher
 from fieldapp.ui.settings_page import idle_minutes
 from fieldapp.ui.unlock_page import Unlocked, UnlockPage
+from fieldapp.ui.window_filters import WindowFilters
 
 STOP_SECONDS = 5.0
 
@@ -66,6 +67,9 @@ class MainWindow(QMainWindow):
         self.platform_lock = PlatformLockWatcher(self)
         self.clipboard = SensitiveClipboard(self)          # the one every copy of vault data goes through
         self.copy_filter = SensitiveCopyFilter(self.clipboard, self)
+        # On the windows, not the application (see window_filters); the filter given last runs first: the idle
+        # watcher must see the Ctrl+C the copy filter takes.
+        self.input_filters = WindowFilters(self.copy_filter, self.idle, parent=self)
         self._build()
         self._connect()
         self.retranslate()
@@ -188,9 +192,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._focus_page)
         self.lock_action.setEnabled(True)
         self.idle.set_timeout(idle_minutes(session) * 60)
-        # The filter installed last runs first: the idle watcher must see the Ctrl+C the copy filter takes.
-        QApplication.instance().installEventFilter(self.copy_filter)
-        QApplication.instance().installEventFilter(self.idle)
+        self.input_filters.start()
         self.idle.start()
         self._update_status()
         self.unlocked.emit()
@@ -312,10 +314,9 @@ class MainWindow(QMainWindow):
         self._close_dialogs()
         if not tasks.stop_all(STOP_SECONDS):
             _exit_now()
-        QApplication.instance().removeEventFilter(self.copy_filter)
+        self.input_filters.stop()
         self.clipboard.clear()
         self.idle.stop()
-        QApplication.instance().removeEventFilter(self.idle)
         for page in self.pages.values():
             page.clear()
             self.page_stack.removeWidget(page)

@@ -131,3 +131,12 @@ def test_reads_need_a_known_role(session, act_as) -> None:
                  lambda: visits.count_visits(stranger), lambda: contacts.follow_ups_due(stranger)):
         with pytest.raises(PermissionDenied):
             call()
+
+
+def test_a_pager_asks_for_its_count_once() -> None:
+    """A list makes a pager for each refill; saying the count again (a language switch) must not ask the vault."""
+    from fieldapp.records.common import Pager
+
+    asked = []
+    pager = Pager(lambda: asked.append(1) or 7, lambda _offset, _limit: [])
+    assert (pager.count(), pager.count(), len(asked)) == (7, 7, 1)

@@ -146,6 +146,9 @@ def test_follow_ups_due(session) -> None:
     assert [f.due for f in contacts_repo.follow_ups_due(conn, until)] == [date(2026, 5, 12), date(2026, 5, 15),
                                                                            date(2026, 5, 20)]
     assert contacts_repo.count_follow_ups_due(conn, until, ("health",)) == 2
+    assert contacts_repo.count_follow_ups_split(conn, until, date(2026, 5, 14), ("health",)) == (2, 1)
+    assert contacts_repo.count_follow_ups_split(conn, until, date(2026, 5, 15)) == (3, 2)
+    assert contacts_repo.count_follow_ups_split(conn, date(2026, 5, 1), date(2026, 4, 1)) == (0, 0)
     assert contacts_repo.follow_ups_due(conn, until)[0].alias == "Nok"
     with transaction(conn):
         contacts_repo.set_follow_up_done(conn, due[1].id)
@@ -181,3 +184,27 @@ def test_merge_moves_every_contact_and_reference(session) -> None:
     merged = people_repo.get_person(conn, keep.id)
     assert (merged.first_contact, merged.last_contact) == ((DAY + timedelta(days=1)).astimezone().date(),
                                                            (DAY + timedelta(days=9)).astimezone().date())
+
+
+def test_counting_follow_ups_reads_the_index_alone(session) -> None:
+    """The follow-ups tab counts twice on every refill, with health and legal left out for most roles: the count
+    must not read each contact's row (a write from another connection empties the cache, and the window waited)."""
+    conn = session.conn
+    for hidden in ((), ("health", "legal")):
+        sql, args = contacts_repo._due(date(2026, 5, 25), hidden, people=False)  # noqa: SLF001 - the count's SQL
+        for select, values in (("count(*)", args), ("count(*), sum(c.follow_up <= ?)", ["2026-05-01", *args])):
+            plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT {select} {sql}", values))
+            assert "COVERING INDEX contacts_follow_up" in plan, plan
+
+
+def test_searching_people_tests_the_index_before_reading_a_row(session) -> None:
+    """Typing in People's search refills the list on every key: the list walks its index in list order (no sort)
+    and every column the typed text is tested against is in that index, so only the matches' rows are read."""
+    conn = session.conn
+    query = PeopleQuery(text_key="mal", reference="MAL", name_nationalities=("TH",))
+    where, args = people_repo._where(query)                                   # noqa: SLF001 - the list's SQL
+    plan = " ".join(row[3] for row in conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT * FROM people WHERE {where} ORDER BY alias_key, nationality, id", args))
+    assert "USING INDEX people_alias" in plan and "TEMP B-TREE" not in plan, plan
+    indexed = {row[2] for row in conn.execute("PRAGMA index_info(people_alias)")}
+    assert {"alias_key", "nationality", "reference", "id"} <= indexed, indexed

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
 from fieldapp.cmm import accounts, intake
@@ -213,6 +214,18 @@ def test_lock_forgets_what_the_window_showed(qtbot, window, world) -> None:
     assert window.store is None and window.model.rowCount() == 0
     assert window.panel.content.toPlainText() == "" and window.panel.replies.count() == 0
     assert window.stack.currentWidget() is window.unlock_page and window.counts.text() == ""
+
+
+def test_keys_at_the_desk_keep_its_idle_lock_away_and_a_quiet_desk_locks(qtbot, window, world) -> None:
+    """The desk's idle watcher sits on its windows: a key (the way a keyboard sends it) counts as someone there."""
+    _unlock(qtbot, window, world["location"], "admin", ADMIN_PASS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.idle._last -= 100                                     # noqa: SLF001 - as if 100 s went by
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Down)
+    assert window.idle.idle_seconds() < 50
+    window.idle.set_timeout(0.3)
+    qtbot.waitUntil(lambda: window.store is None, timeout=5000)
+    assert window.model.rowCount() == 0
 
 
 def test_a_reading_that_ends_after_the_lock_shows_nothing_to_whoever_unlocks_next(qtbot, window, world) -> None:

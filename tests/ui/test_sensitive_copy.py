@@ -1,6 +1,10 @@
 """Copying personal data with real keys and menus: the copy carries the clipboard managers' hints,
 Cut still removes the text, and every way of locking (or quitting) clears what the app put on the
-clipboard, and only that."""
+clipboard, and only that.
+
+Keys and clicks take the way the keyboard's and the mouse's do: to the window (``QTest`` with a ``QWindow``), which
+hands them to the focus widget or the widget under the mouse. The copy filter sits on the windows, so a key sent
+straight to a widget would pass it by, as no real key does."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from fieldapp.domain.records import Person
@@ -16,6 +21,7 @@ from fieldapp.records import people
 from fieldapp.security import vault
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.window_filters import WindowFilters
 from tests.conftest import AGREED, PASSPHRASE, copy_vault
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -33,11 +39,22 @@ def assert_hinted_copy(text: str) -> None:
     assert all(data.hasFormat(hint) for hint in HINTS), data.formats()
 
 
+def press(qtbot, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier = CTRL) -> None:
+    """``key`` as the keyboard sends it: to the window, which hands it to its focus widget, ``widget``."""
+    window = widget.window()
+    window.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window and widget.hasFocus())
+    QTest.keyClick(window.windowHandle(), key, modifier)
+
+
 def menu_action(qtbot, widget: QWidget, name: str) -> None:
-    """Open the context menu as a right click does and choose ``name`` (``edit-copy``, ``edit-cut``)."""
-    point = QPoint(5, 5)
-    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
-                                                     widget.mapToGlobal(point)))
+    """Open the context menu with a right click and choose ``name`` (``edit-copy``, ``edit-cut``)."""
+    window = widget.window()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    QTest.mouseClick(window.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
+                     widget.mapTo(window, QPoint(5, 5)))
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
     menu = QApplication.activePopupWidget()
     [action] = [action for action in menu.actions() if action.objectName() == name]
@@ -86,7 +103,7 @@ def copy_from_people_table(qtbot, win: MainWindow) -> None:
     table = win.pages["people"].people_tab.table
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
                      pos=table.visualRect(table.model().index(0, 0)).center())
-    qtbot.keyClick(table, Qt.Key.Key_C, CTRL)
+    press(qtbot, table, Qt.Key.Key_C)
     assert_hinted_copy("Lin")
 
 
@@ -95,7 +112,7 @@ def test_person_form_copy_and_cut_are_hinted_and_lock_clears_them(qtbot, window)
     qtbot.keyClick(form.consent_check, Qt.Key.Key_Space)
     qtbot.keyClicks(form.phone_edit, PHONE)
     qtbot.keyClick(form.phone_edit, Qt.Key.Key_A, CTRL)
-    qtbot.keyClick(form.phone_edit, Qt.Key.Key_C, CTRL)
+    press(qtbot, form.phone_edit, Qt.Key.Key_C)
     assert_hinted_copy(PHONE)
     assert form.phone_edit.text() == PHONE
 
@@ -103,7 +120,7 @@ def test_person_form_copy_and_cut_are_hinted_and_lock_clears_them(qtbot, window)
     menu_action(qtbot, form.phone_edit, "edit-copy")
     assert_hinted_copy(PHONE)
 
-    qtbot.keyClick(form.phone_edit, Qt.Key.Key_X, CTRL)
+    press(qtbot, form.phone_edit, Qt.Key.Key_X)
     assert form.phone_edit.text() == "" and form.dirty
     assert_hinted_copy(PHONE)
 
@@ -146,24 +163,31 @@ def test_quitting_clears_the_copy(qtbot, window) -> None:
 
 @pytest.fixture
 def copy_filter(qtbot):
+    """The copy filter on the app's windows, as the main window installs it."""
     clipboard = SensitiveClipboard()
     watcher = SensitiveCopyFilter(clipboard)
-    QApplication.instance().installEventFilter(watcher)
+    on_windows = WindowFilters(watcher)
+    on_windows.start()
     yield watcher
-    QApplication.instance().removeEventFilter(watcher)
+    on_windows.stop()
     clipboard.clear()
 
 
+def shown(qtbot, widget: QWidget) -> QWidget:
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def test_free_text_copy_and_cut_by_keys_and_menu(qtbot, copy_filter) -> None:
-    notes = QPlainTextEdit()
-    qtbot.addWidget(notes)
-    notes.show()
+    notes = shown(qtbot, QPlainTextEdit())
     qtbot.keyClicks(notes, "met at the station")
     qtbot.keyClick(notes, Qt.Key.Key_A, CTRL)
     menu_action(qtbot, notes.viewport(), "edit-copy")  # a right click arrives at the viewport
     assert_hinted_copy("met at the station")
     QGuiApplication.clipboard().clear()
-    qtbot.keyClick(notes, Qt.Key.Key_X, CTRL)
+    press(qtbot, notes, Qt.Key.Key_X)
     assert_hinted_copy("met at the station")
     assert notes.toPlainText() == ""
     qtbot.keyClick(notes, Qt.Key.Key_Z, CTRL)         # Cut stays one undo step
@@ -171,28 +195,25 @@ def test_free_text_copy_and_cut_by_keys_and_menu(qtbot, copy_filter) -> None:
 
 
 def test_read_only_and_password_fields_keep_qt_rules(qtbot, copy_filter) -> None:
-    shown, secret = QLineEdit("Lin"), QLineEdit("hunter2")
-    shown.setReadOnly(True)
+    visible, secret = QLineEdit("Lin"), QLineEdit("hunter2")
+    visible.setReadOnly(True)
     secret.setEchoMode(QLineEdit.EchoMode.Password)
-    for edit in (shown, secret):
-        qtbot.addWidget(edit)
-        edit.show()
-        edit.selectAll()
+    for edit in (visible, secret):
+        shown(qtbot, edit).selectAll()
     QGuiApplication.clipboard().setText("before")
-    qtbot.keyClick(shown, Qt.Key.Key_X, CTRL)
-    assert shown.text() == "Lin" and clipboard_text() == "before"   # nothing to cut from a read-only field
-    qtbot.keyClick(secret, Qt.Key.Key_C, CTRL)
-    assert clipboard_text() == "before"                             # a passphrase is never copied
-    qtbot.keyClick(shown, Qt.Key.Key_C, CTRL)
+    press(qtbot, visible, Qt.Key.Key_X)
+    assert visible.text() == "Lin" and clipboard_text() == "before"   # nothing to cut from a read-only field
+    press(qtbot, secret, Qt.Key.Key_C)
+    assert clipboard_text() == "before"                               # a passphrase is never copied
+    press(qtbot, visible, Qt.Key.Key_C)
     assert_hinted_copy("Lin")
 
 
 def test_typed_text_in_an_editable_list_is_copied_with_hints(qtbot, copy_filter) -> None:
     person = QComboBox()
     person.setEditable(True)
-    qtbot.addWidget(person)
-    person.show()
+    shown(qtbot, person)
     qtbot.keyClicks(person, "Lin")
     qtbot.keyClick(person, Qt.Key.Key_A, CTRL)
-    qtbot.keyClick(person, Qt.Key.Key_C, CTRL)
+    press(qtbot, person, Qt.Key.Key_C)
     assert_hinted_copy("Lin")

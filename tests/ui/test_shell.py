@@ -121,6 +121,31 @@ def test_idle_lock_fires_and_clears_views(qtbot, window, vault_path: Path, make_
     assert window.stack.currentWidget() is window.unlock_page
 
 
+def test_keys_and_clicks_in_any_window_keep_the_idle_lock_away(qtbot, window, vault_path: Path, make_vault) -> None:
+    """The idle watcher sits on the windows (not the application): a key in a form opened after unlock, and a
+    click in the main window, both count as the worker being there."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.idle._last -= 100                                     # noqa: SLF001 - as if 100 s went by
+    QTest.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     window.nav.viewport().mapTo(window, QPoint(5, 5)))
+    assert window.idle.idle_seconds() < 50
+    people = window.pages["people"]
+    people.act("new")
+    form = people.people_tab.form
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    form.alias_edit.setFocus()
+    window.idle._last -= 100                                     # noqa: SLF001
+    QTest.keyClick(form.windowHandle(), Qt.Key.Key_M)
+    assert window.idle.idle_seconds() < 50 and form.alias_edit.text() == "m"     # the key reached the field
+
+
 def test_idle_lock_uses_wall_clock(qtbot) -> None:
     from fieldapp.ui.idle import IdleWatcher
 

@@ -51,6 +51,7 @@ from fieldapp.ui.idle import IdleWatcher
 from fieldapp.ui.settings_page import LANGUAGE_NAMES
 from fieldapp.ui.table_model import Column, LazyTableModel
 from fieldapp.ui.tasks import Task
+from fieldapp.ui.window_filters import WindowFilters
 
 STOP_SECONDS = 5.0
 IDLE_MINUTES = 10
@@ -143,6 +144,7 @@ class DeskWindow(QMainWindow):
         self._generation = 0          # one more at each lock: what an operation of an earlier one read is dropped
         self.read: desk.Referral | None = None
         self.idle = IdleWatcher(IDLE_MINUTES * 60, self)
+        self.input_filters = WindowFilters(self.idle, parent=self)      # on the windows: see window_filters
         self._build(location)
         self._connect()
         self.retranslate()
@@ -287,7 +289,7 @@ class DeskWindow(QMainWindow):
         self._name = db.roster(store).get(store.desk.slot_id, {}).get("name", "")
         self.stack.setCurrentWidget(self.workspace)
         self.lock_action.setEnabled(True)
-        QApplication.instance().installEventFilter(self.idle)
+        self.input_filters.start()
         self.idle.start()
         self.receive_button.setVisible(INTAKE in store.desk.keys)
         self.panel.allow(read=CASE in store.desk.keys, reply=desk.can_reply(store))
@@ -318,7 +320,7 @@ class DeskWindow(QMainWindow):
                     "store's keys leave memory.").format(seconds=STOP_SECONDS), file=sys.stderr)
             os._exit(ExitCode.FAILURE)
         self.idle.stop()
-        QApplication.instance().removeEventFilter(self.idle)
+        self.input_filters.stop()
         self.model.clear()
         self.counts.clear()
         self.read = None
