@@ -94,8 +94,10 @@ class Session:
             with self._threads_lock:
                 self._thread_conns.discard(conn)
                 audit_repo.unbind_signer(conn)
+            # Closed without folding the WAL back (the session's own connection does that at lock, SQLite's automatic
+            # checkpoints keep it short meanwhile): a thread's checkpoint made the window's next read wait for it.
             with contextlib.suppress(Exception):       # already closed by a lock that could not wait
-                close_connection(conn)
+                conn.close()
 
     def _close_thread_connections(self) -> None:
         """A thread that did not stop in time (the window stops its tasks first): its statement is broken off and

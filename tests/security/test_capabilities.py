@@ -38,6 +38,7 @@ NEEDS: dict[str, str] = {
     "records.common.audit": "records",
     "records.contacts.complete_follow_up": "records",
     "records.contacts.count_follow_ups_due": "records",
+    "records.contacts.count_follow_ups": "records",
     "records.contacts.create_contact": "records",
     "records.contacts.delete_contact": "records",
     "records.contacts.follow_ups_due": "records",
