@@ -8,7 +8,7 @@ the app's windows (``window_filters``), where the user's keys and clicks arrive 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QWindow
+from PySide6.QtGui import QClipboard, QContextMenuEvent, QGuiApplication, QKeySequence, QWindow
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -46,6 +46,10 @@ class SensitiveClipboard(QObject):
         clipboard = QGuiApplication.clipboard()
         if self._text is not None and clipboard.text() == self._text:
             clipboard.clear()
+        # Selecting text in a field also sets the primary selection (X11, Wayland), which a middle click pastes
+        # anywhere; what the app's own fields put there goes too. (Offscreen, where the tests run, has none.)
+        if clipboard.supportsSelection() and clipboard.ownsSelection():
+            clipboard.clear(QClipboard.Mode.Selection)
         self._text = None
         self._timer.stop()
 
