@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QClipboard, QContextMenuEvent, QGuiApplication, QKeySequence, QWindow
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QLineEdit,
@@ -63,6 +64,8 @@ def copy_target(watched: QObject) -> QWidget | None:
     A password field is left out: Qt copies nothing from it, and neither do we."""
     if isinstance(watched, QComboBox):
         watched = watched.lineEdit()                 # an editable combo forwards its keys directly
+    elif isinstance(watched, QAbstractSpinBox):
+        watched = watched.findChild(QLineEdit)       # a spin or date box hands Copy to its line edit directly
     elif isinstance(watched, QWidget) and isinstance(watched.parent(), _TEXT_EDITS) \
             and watched.parent().viewport() is watched:
         watched = watched.parent()                   # a text edit's context menu arrives at its viewport
@@ -169,8 +172,10 @@ class SensitiveCopyFilter(QObject):
     def _context_menu(self, watched: QObject, at: QPoint) -> bool:
         """The field's standard menu at ``at`` (global), with its Copy and Cut calling ours."""
         target = copy_target(watched)
+        owner = target.parent() if isinstance(target, QLineEdit) \
+            and isinstance(target.parent(), QAbstractSpinBox) else target    # a spin box's edit has no menu of its own
         if not isinstance(target, (QLineEdit, *_TEXT_EDITS)) \
-                or target.contextMenuPolicy() != Qt.ContextMenuPolicy.DefaultContextMenu:
+                or owner.contextMenuPolicy() != Qt.ContextMenuPolicy.DefaultContextMenu:
             return False                             # a field with its own menu keeps it
         menu = target.createStandardContextMenu()
         for action in menu.actions():

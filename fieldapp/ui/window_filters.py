@@ -8,8 +8,10 @@ for the Python filter. Two such filters held the window for 30-40 ms of a langua
 
 The user's input arrives at a window (``QWindow``) first: keys and shortcut checks at the window that has the focus,
 which hands them on to the focus widget or an open popup, clicks at the window under the mouse. So the filters are
-installed on the windows: on each window as it takes the focus, and on every window of the app at start and twice a
-second after (a dialog clicked before it took the focus). They see the user's input and a handful of other events.
+installed on the windows: on each window as it takes the focus, and on every window of the app at start and ten
+times a second after (a dialog the window manager shows without the focus, then right-clicked). They see the user's
+input and a handful of other events. Left open: a new window clicked within that tenth of a second, before it had
+the focus, gets Qt's own context menu (a plain copy).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
 
-RESCAN_MS = 500
+RESCAN_MS = 100
 
 
 class WindowFilters(QObject):

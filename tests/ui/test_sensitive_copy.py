@@ -11,10 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
 
 from fieldapp.domain.records import Person
 from fieldapp.records import people
@@ -39,13 +47,17 @@ def assert_hinted_copy(text: str) -> None:
     assert all(data.hasFormat(hint) for hint in HINTS), data.formats()
 
 
-def press(qtbot, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier = CTRL) -> None:
-    """``key`` as the keyboard sends it: to the window, which hands it to its focus widget, ``widget``."""
+def focus(qtbot, widget: QWidget) -> None:
     window = widget.window()
     window.activateWindow()
     widget.setFocus()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window and widget.hasFocus())
-    QTest.keyClick(window.windowHandle(), key, modifier)
+
+
+def press(qtbot, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier = CTRL) -> None:
+    """``key`` as the keyboard sends it: to the window, which hands it to its focus widget, ``widget``."""
+    focus(qtbot, widget)
+    QTest.keyClick(widget.window().windowHandle(), key, modifier)
 
 
 def menu_action(qtbot, widget: QWidget, name: str) -> None:
@@ -217,3 +229,46 @@ def test_typed_text_in_an_editable_list_is_copied_with_hints(qtbot, copy_filter)
     qtbot.keyClick(person, Qt.Key.Key_A, CTRL)
     press(qtbot, person, Qt.Key.Key_C)
     assert_hinted_copy("Lin")
+
+
+def right_click(qtbot, widget: QWidget) -> None:
+    """A right click as the mouse sends it: to the widget's window, at the widget."""
+    window = widget.window()
+    QTest.mouseClick(window.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier,
+                     widget.mapTo(window, QPoint(5, 5)))
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+
+
+def choose(name: str) -> None:
+    menu = QApplication.activePopupWidget()
+    [action] = [action for action in menu.actions() if action.objectName() == name]
+    action.trigger()
+    menu.close()
+
+
+@pytest.mark.parametrize("box", [lambda: QDateEdit(QDate(1990, 3, 4)), lambda: QSpinBox(value=42)],
+                         ids=["date", "number"])
+def test_date_and_number_boxes_copy_with_hints_by_keys_and_menu(qtbot, copy_filter, box) -> None:
+    """A date or number box takes Copy itself (not its line edit) and its menu is Qt's own: both go through ours."""
+    field = shown(qtbot, box())
+    focus(qtbot, field)                              # taking the focus selects one part of a date: all of it now
+    field.selectAll()
+    QGuiApplication.clipboard().clear()
+    press(qtbot, field, Qt.Key.Key_C)
+    assert_hinted_copy(field.text())
+    QGuiApplication.clipboard().clear()
+    field.selectAll()
+    right_click(qtbot, field)                        # Qt's own menu would be modal (exec) and copy plainly
+    choose("edit-copy")
+    assert_hinted_copy(field.text())
+
+
+def test_copy_and_cut_by_the_other_standard_keys(qtbot, copy_filter) -> None:
+    phone = shown(qtbot, QLineEdit(PHONE))
+    phone.selectAll()
+    press(qtbot, phone, Qt.Key.Key_Insert)           # Ctrl+Insert
+    assert_hinted_copy(PHONE)
+    QGuiApplication.clipboard().clear()
+    press(qtbot, phone, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)      # Shift+Delete
+    assert_hinted_copy(PHONE)
+    assert phone.text() == ""
