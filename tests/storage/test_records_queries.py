@@ -187,11 +187,12 @@ def test_merge_moves_every_contact_and_reference(session) -> None:
 
 
 def test_counting_follow_ups_reads_the_index_alone(session) -> None:
-    """The follow-ups tab counts twice on every refill, with health and legal left out for most roles: the count
-    must not read each contact's row (a write from another connection empties the cache, and the window waited)."""
+    """The follow-ups tab counts on every refill, with health and legal left out for most roles, and first for the
+    user's own ("mine": the owner, the person's key worker or the writer): the count must not read each contact's row
+    (a write from another connection empties the cache, and the window waited)."""
     conn = session.conn
-    for hidden in ((), ("health", "legal")):
-        sql, args = contacts_repo._due(date(2026, 5, 25), hidden, people=False)  # noqa: SLF001 - the count's SQL
+    for hidden, owner in (((), None), (("health", "legal"), None), (("health", "legal"), 1)):   # 1: "mine"
+        sql, args = contacts_repo._due(date(2026, 5, 25), hidden, people=False, owner=owner)  # noqa: SLF001
         for select, values in (("count(*)", args), ("count(*), sum(c.follow_up <= ?)", ["2026-05-01", *args])):
             plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT {select} {sql}", values))
             assert "COVERING INDEX contacts_follow_up" in plan, plan
