@@ -44,6 +44,9 @@ class Session:
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
     _thread_conns: set = field(default_factory=set, repr=False, compare=False)
     _threads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # One close at a time: the window closes a session in a thread of its own, and a second caller (quitting, a
+    # test's teardown) waits for it and then finds the session closed.
+    _close_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._attached = compartments.attached(self.window_conn)    # what a thread's own connection attaches too
@@ -56,7 +59,13 @@ class Session:
 
     @property
     def is_open(self) -> bool:
-        return self.lock.held
+        """False from ``begin_close`` on: work that checks finds the session closed while its close still runs."""
+        return self.lock.held and not self.lock.ending
+
+    def begin_close(self) -> None:
+        """Say the session is closing (``is_open`` turns False, no thread opens a connection) before ``close`` runs
+        in another thread."""
+        self.lock.ending = True
 
     @property
     def conn(self) -> Connection:
@@ -163,6 +172,10 @@ class Session:
             audit_trail.update_signers(self.conn, self.path, admin_key, self.slot_id)
 
     def close(self, *, audit_lock: bool = True) -> None:
+        with self._close_lock:
+            self._close(audit_lock=audit_lock)
+
+    def _close(self, *, audit_lock: bool) -> None:
         if not self.lock.held:
             return
         try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -137,15 +138,55 @@ def looks_like_vault_file(path: Path) -> None:
         raise NotAVault()
 
 
+CLOSE_WAIT_SECONDS = 5.0
+_closing: dict[str, threading.Thread] = {}
+_closing_guard = threading.Lock()
+
+
+def close_in_background(path: Path, close: Callable[[], None]) -> threading.Thread:
+    """Run ``close`` (a session's: its last audit event, its anchor in the key file, the WAL folded back, each with
+    its fsync) in a thread of its own, so a lock does not hold the window while the disk works. Whoever opens the
+    same vault in this process meanwhile waits for it (``VaultLock.acquire``); so does a wipe (``wait_closed``)."""
+    where = os.path.realpath(path)
+
+    def run() -> None:
+        try:
+            with contextlib.suppress(Exception):   # a close that fails still zeroes the keys (Session.close)
+                close()
+        finally:
+            with _closing_guard:
+                if _closing.get(where) is threading.current_thread():
+                    del _closing[where]
+
+    thread = threading.Thread(target=run, name="fieldapp-close")
+    with _closing_guard:
+        _closing[where] = thread
+    thread.start()
+    return thread
+
+
+def wait_closed(path: Path, seconds: float) -> bool:
+    """Wait up to ``seconds`` for a close of the vault at ``path`` under way in this process; True when none is."""
+    with _closing_guard:
+        thread = _closing.get(os.path.realpath(path))
+    if thread is None:
+        return True
+    thread.join(seconds)
+    return not thread.is_alive()
+
+
 class VaultLock:
     """One process at a time per vault: an exclusive advisory lock on the database file itself
-    (no lock file is created, so a refused open leaves the disk as it was)."""
+    (no lock file is created, so a refused open leaves the disk as it was). A close of the vault under way in
+    this process is waited for first (``close_in_background``)."""
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         self._fd: int | None = None
+        self.ending = False          # its session is being closed: nothing new may start on it
 
     def acquire(self) -> None:
+        wait_closed(self._path, CLOSE_WAIT_SECONDS)
         try:
             fd = os.open(self._path, os.O_RDONLY)
         except OSError as exc:

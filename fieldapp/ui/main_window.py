@@ -28,6 +28,7 @@ from fieldapp import i18n
 from fieldapp.errors import ExitCode
 from fieldapp.i18n import _
 from fieldapp.security.session import Session
+from fieldapp.storage.connection import close_in_background, wait_closed
 from fieldapp.ui import changes, folders, memory, tasks
 from fieldapp.ui.clipboard import SensitiveClipboard, SensitiveCopyFilter
 from fieldapp.ui.create_vault_dialog import CreateVaultDialog
@@ -329,8 +330,14 @@ class MainWindow(QMainWindow):
         self._untranslated = []
         self.nav.clear()
         if self.session is not None:
-            self.session.close()
-            self.session = None
+            # The keys are zeroed and the vault closed in a thread of its own (the audit event, the anchor and the
+            # folded WAL wait for the disk); an unlock meanwhile waits for it, and if it has not ended within
+            # STOP_SECONDS the process quits, as for a task that does not stop.
+            session, self.session = self.session, None
+            session.begin_close()
+            close_in_background(session.path, session.close)
+            QTimer.singleShot(round(STOP_SECONDS * 1000), self,
+                              lambda path=session.path: wait_closed(path, 0) or _exit_now())
         self.lock_action.setEnabled(False)
         self.stack.setCurrentWidget(self.unlock_page)
         self.unlock_page.reset()
@@ -343,6 +350,8 @@ class MainWindow(QMainWindow):
         from fieldapp.security.wipe import wipe_files
 
         self.lock()
+        if not wait_closed(self.vault_path, STOP_SECONDS):
+            _exit_now()
         wipe_files(self.vault_path)
         folders.forget()                        # where exports went says something too
         self.unlock_page.refresh_state()
@@ -377,7 +386,7 @@ class MainWindow(QMainWindow):
         """Quitting without closing the window (the desktop session ends) locks too, and waits for an unlock
         under way (a running thread must not be torn down)."""
         self._lock_if_open()
-        if not tasks.stop_all(STOP_SECONDS):
+        if not tasks.stop_all(STOP_SECONDS) or not wait_closed(self.vault_path, STOP_SECONDS):
             _exit_now()
         self.clipboard.clear()
 

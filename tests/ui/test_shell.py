@@ -146,6 +146,31 @@ def test_keys_and_clicks_in_any_window_keep_the_idle_lock_away(qtbot, window, va
     assert window.idle.idle_seconds() < 50 and form.alias_edit.text() == "m"     # the key reached the field
 
 
+def test_lock_closes_in_the_background_and_an_unlock_at_once_waits_for_it(qtbot, window, vault_path: Path,
+                                                                            make_vault) -> None:
+    """The lock hides everything and returns; the session says it is closed at once and its close (audit event,
+    anchor, WAL) ends in its own thread; unlocking again straight away waits for it instead of "in use"."""
+    from fieldapp.storage.connection import wait_closed
+
+    make_vault(vault_path)
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    first = window.session
+    qtbot.keyClick(window.nav, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.session is None and not first.is_open
+    assert window.stack.currentWidget() is window.unlock_page and window.pages == {}
+    _type_unlock(qtbot, window, "Anna", PASSPHRASE)
+    assert window.session is not None and window.session is not first, window.unlock_page.error_label.text()
+    assert not first.lock.held and first.keys == {}              # the first close ended, keys zeroed
+    window.lock()
+    assert wait_closed(vault_path, 10)
+    session = vault.unlock(vault_path, "Anna", PASSPHRASE)
+    try:
+        events = [row[0] for row in session.conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    finally:
+        session.close()
+    assert events.count("lock") >= 2                             # each background close wrote its audit event
+
+
 def test_idle_lock_uses_wall_clock(qtbot) -> None:
     from fieldapp.ui.idle import IdleWatcher
 
