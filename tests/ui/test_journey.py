@@ -158,7 +158,7 @@ def test_a_night_round_by_keyboard(qtbot, vault_path, tmp_path, monkeypatch) -> 
         qtbot.keyClicks(wizard.reason, "CMM needs the exact age group for safe housing")
         qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
     assert [e.status for e in service.list_outbox(session)] == ["queued"]
-    assert window.pages["referrals"].model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.pages["referrals"].model.rowCount() == 1)   # a turn after the change
     assert window.pages["referrals"].model.row_at(0).alias == "Journey Mai"
 
     # 6. Danish, and back.

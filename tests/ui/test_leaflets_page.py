@@ -265,7 +265,7 @@ def test_an_organisation_change_shows_in_an_open_leaflets_page(qtbot, page, conf
     qtbot.addWidget(tab)
     _choose(qtbot, tab.accent_combo, "green")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
-    assert page._laid.content.accent == ACCENTS["green"]      # the page that was already open
+    qtbot.waitUntil(lambda: page._laid.content.accent == ACCENTS["green"])      # the page that was already open
 
 
 def test_a_language_not_used_yet_is_prepared_off_the_window_thread(qtbot, page, monkeypatch) -> None:

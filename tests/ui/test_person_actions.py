@@ -91,7 +91,7 @@ def test_a_referral_made_in_people_shows_in_referrals_at_once(qtbot, session) ->
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(wizard.reason, "CMM needs the exact age group for safe housing")
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
-    assert referrals.model.rowCount() == 1                     # no lock and unlock needed
+    qtbot.waitUntil(lambda: referrals.model.rowCount() == 1)   # no lock and unlock needed: a turn after the change
     assert referrals.model.row_at(0).status == "queued"
 
 

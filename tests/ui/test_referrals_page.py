@@ -62,7 +62,7 @@ def test_wizard_seal_sync_intake_acknowledged(qtbot, page, session, tmp_path: Pa
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert not wizard.isVisible() and wizard.packet_id
     assert [e.status for e in service.list_outbox(session)] == ["queued"]
-    assert page.model.rowCount() == 1
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)          # pages refresh a turn after the change
 
     with qtbot.waitSignal(page.start_sync().finished_ok, timeout=20_000):
         pass
@@ -76,7 +76,7 @@ def test_wizard_seal_sync_intake_acknowledged(qtbot, page, session, tmp_path: Pa
     intake_store.close(store)
     with qtbot.waitSignal(page.start_sync().finished_ok, timeout=20_000):
         pass
-    assert page.model.row_at(0).status == "acknowledged"
+    qtbot.waitUntil(lambda: page.model.row_at(0).status == "acknowledged")    # the list refills a turn after
 
 
 def test_withdrawn_consent_is_never_sent(qtbot, page, session, monkeypatch) -> None:
@@ -88,10 +88,11 @@ def test_withdrawn_consent_is_never_sent(qtbot, page, session, monkeypatch) -> N
     qtbot.keyClick(wizard.notice_read, Qt.Key.Key_Space)          # the sentence about the police was read
     for _step in range(2):
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)          # the list refills a turn after the change
     page.table.selectRow(0)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     qtbot.mouseClick(page.withdraw_button, Qt.MouseButton.LeftButton)
-    assert page.model.row_at(0).status == "withdrawn"
+    qtbot.waitUntil(lambda: page.model.row_at(0) is not None and page.model.row_at(0).status == "withdrawn")
     with qtbot.waitSignal(page.start_sync().finished_ok, timeout=20_000):
         pass
     assert list(page.usb.glob("*.cmmpkt")) == []
@@ -209,4 +210,5 @@ def test_an_answer_cmm_gave_by_phone_is_recorded_from_the_list(qtbot, page, sess
     dialog.assessment.setCurrentIndex(dialog.assessment.findData("victim"))
     dialog.save()
     assert not dialog.isVisible()
-    assert page.model.row_at(0).cmm_status == "Assessed: a victim of trafficking (by phone)"
+    qtbot.waitUntil(lambda: page.model.row_at(0) is not None
+                    and page.model.row_at(0).cmm_status == "Assessed: a victim of trafficking (by phone)")

@@ -157,7 +157,12 @@ def test_period_list_follows_the_grid_and_an_off_grid_range_is_explained(page, q
     assert page.period_combo.currentText() == str(year)               # the default dates are a released period
     on_grid(session, "quarter")
     changes.notify(session, "organisation")
-    names = [page.period_combo.itemText(i) for i in range(page.period_combo.count())]
+
+    def period_names() -> list[str]:
+        return [page.period_combo.itemText(i) for i in range(page.period_combo.count())]
+
+    qtbot.waitUntil(lambda: f"Quarter 1, {year}" in period_names())          # a turn after the change
+    names = period_names()
     assert names[0] == str(year) and f"Quarter 1, {year}" in names
     page.period_combo.setFocus()
     page.period_combo.setCurrentIndex(names.index(f"Quarter 1, {year}"))
