@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from shiboken6 import isValid
 
 from fieldapp.security.session import Session
+from fieldapp.ui import tasks
 
 KINDS = frozenset({"people", "contacts", "visits", "venues", "referrals", "organisation", "online", "codes"})
 _ATTRIBUTE = "_ui_change_bus"
@@ -43,6 +44,9 @@ class ChangeBus(QObject):
 
     def _next(self) -> None:
         if not self._waiting:
+            return
+        if tasks.window_connection_in_use():               # a refresh would read beside it: after it
+            QTimer.singleShot(50, self, self._next)
             return
         listener = self._waiting.pop(0)
         if self._session.is_open and isValid(listener):     # not locked, and the page not gone, meanwhile

@@ -335,9 +335,9 @@ class MainWindow(QMainWindow):
             # STOP_SECONDS the process quits, as for a task that does not stop.
             session, self.session = self.session, None
             session.begin_close()
-            close_in_background(session.path, session.close)
-            QTimer.singleShot(round(STOP_SECONDS * 1000), self,
-                              lambda path=session.path: wait_closed(path, 0) or _exit_now())
+            closing = close_in_background(session.path, session.close)
+            # This close's thread, not the vault's: a later lock's close may be under way when the time is up.
+            QTimer.singleShot(round(STOP_SECONDS * 1000), self, lambda: closing.is_alive() and _exit_now())
         self.lock_action.setEnabled(False)
         self.stack.setCurrentWidget(self.unlock_page)
         self.unlock_page.reset()

@@ -97,6 +97,8 @@ class Task(QObject):
         # Silent work (it does not touch the vault: a dictionary, a cache) blocks nothing and shows no dialog;
         # the page says what it waits for.
         self._quiet_ms, self._silent = quiet_ms, silent
+        # Work on the vault without a connection of its own runs on the window's: nothing else may use it meanwhile.
+        self.on_window_connection = session is None and not silent
         self._blocked = _workspace_of(parent) if quiet_ms and not silent else None
         self._focus: QWidget | None = None
         self._thread = QThread()
@@ -186,6 +188,11 @@ def _workspace_of(widget: QWidget) -> QWidget:
 def pending() -> set[Task]:
     """Tasks started and not yet finished on the window's side (their thread may already have ended)."""
     return set(_RUNNING)
+
+
+def window_connection_in_use() -> bool:
+    """A task is working on the window's own database connection (a deactivation re-encrypting the vault)."""
+    return any(task.on_window_connection for task in _RUNNING)
 
 
 def running() -> list[Task]:

@@ -3,10 +3,12 @@ event loop after the change (never in the middle of it), and not at all once the
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtWidgets import QWidget
 from shiboken6 import delete
 
-from fieldapp.ui import changes
+from fieldapp.ui import changes, tasks
 
 
 def test_listeners_refresh_after_the_change_once_each_and_only_those_concerned(qtbot, session) -> None:
@@ -38,3 +40,19 @@ def test_a_refresh_waiting_at_lock_or_for_a_page_that_went_is_dropped(qtbot, ses
     session.begin_close()                                # locked before the turn came
     qtbot.wait(50)
     assert calls == ["kept"] and changes.bus(session).pending() == 0
+
+
+def test_a_refresh_waits_while_work_runs_on_the_windows_own_connection(qtbot, session) -> None:
+    """A deactivation re-encrypts the vault on the window's own connection: a page must not read beside it."""
+    page = QWidget()
+    qtbot.addWidget(page)
+    calls: list[str] = []
+    changes.on_change(session, page, ["people"], lambda: calls.append("page"))
+    release = threading.Event()
+    work = tasks.Task(page, "re-encrypting", lambda _progress: release.wait(10))    # no session=: the window's
+    work.start()
+    changes.notify(session, "people")
+    qtbot.wait(200)
+    assert calls == []
+    release.set()
+    qtbot.waitUntil(lambda: calls == ["page"])

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp.referral import config, service
+from fieldapp.security import vault
+from fieldapp.storage.connection import wait_closed
 from fieldapp.ui import main_window as main_window_module
 from fieldapp.ui import tasks
 from fieldapp.ui.main_window import MainWindow
@@ -96,6 +98,33 @@ def test_work_that_will_not_stop_makes_the_app_quit_instead_of_keeping_the_key(q
     release.set()
     assert stubborn.wait(5)
     qtbot.wait(50)
+
+
+def test_a_close_that_hangs_makes_the_app_quit_and_one_that_ended_never_does(qtbot, session, vault_path,
+                                                                          monkeypatch) -> None:
+    """The lock closes the session in a thread; if that close has not ended STOP_SECONDS later (a disk that hangs),
+    the process quits so the keys leave memory. The check is of that close: a later lock's close under way at that
+    moment does not count."""
+    exits = []
+    monkeypatch.setattr(main_window_module, "_exit_now", lambda: exits.append(True))
+    monkeypatch.setattr(main_window_module, "STOP_SECONDS", 0.3)
+    window = MainWindow(vault_path)
+    qtbot.addWidget(window)
+    window.open_session(session)
+    window.lock()                                        # an ordinary close: over long before 0.3 s
+    qtbot.wait(100)
+    release = threading.Event()
+    again = vault.unlock(vault_path, "Admin", PASSPHRASE)
+    real_close = again.close
+    monkeypatch.setattr(again, "close", lambda **kw: (release.wait(10), real_close(**kw)))
+    window.open_session(again)
+    window.lock()                                        # this close hangs until released
+    qtbot.wait(350)                                      # the first lock's check came while the second hangs
+    assert exits == [True]                               # one exit: the second's own check, not the first's
+    release.set()
+    assert wait_closed(vault_path, 10)
+    qtbot.wait(50)
+    assert exits == [True]
 
 
 def test_cancel_breaks_off_the_blocked_network_call_and_keeps_the_packet_queued(qtbot, session, silent) -> None:

@@ -123,10 +123,18 @@ def test_deactivate_asks_mentions_backups_and_the_user_can_no_longer_unlock(
     assert asked and "Backups made before today" in asked[0] and "old passphrase" in asked[0]
     assert "re-encrypted" in asked[0] and "Ola" in asked[0]
     assert tab.model.row_at(1).active                                  # Cancel changed nothing
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+
+    def read_then_yes(*_args, **_kwargs) -> QMessageBox.StandardButton:
+        """As the real question does: its event loop runs while the user reads (the pages' queued fills come
+        then, not in the middle of the re-encryption, which runs on the window's own connection)."""
+        qtbot.wait(300)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(read_then_yes))
     qtbot.mouseClick(tab.deactivate_button, Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(tab.task.finished_ok, timeout=20_000):
-        pass
+    # The outcome, not the task's signal: a quick re-encryption can end while the click's own events are processed,
+    # before a wait for the signal would be set up.
+    qtbot.waitUntil(lambda: tab.message.text() != "" and not tab.task.running(), timeout=20_000)
     assert tab.message.text() == "User deactivated."
     ola = tab.model.row_at(1)
     assert ola.name == "Ola" and not ola.active
