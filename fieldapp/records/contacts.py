@@ -152,12 +152,6 @@ def _hidden_kinds(session: Session) -> tuple[str, ...]:
     return tuple(kind for kind in RESTRICTED_KINDS if not may_see(session, kind))
 
 
-def count_follow_ups_due(session: Session, until: date | None = None, *, mine: bool = False) -> int:
-    session.require("records")
-    return contacts_repo.count_follow_ups_due(session.conn, until or date.today(), _hidden_kinds(session),
-                                              session.user.id if mine else None)
-
-
 def count_follow_ups(session: Session, until: date, overdue_until: date, *, mine: bool = False) -> tuple[int, int]:
     """Open follow-ups due up to ``until``, and how many of them are due up to ``overdue_until`` (one query)."""
     session.require("records")

@@ -90,14 +90,12 @@ def selected_text(widget: QWidget) -> str:
     return "" if value is None else str(value)
 
 
-def key_receiver(watched: QObject) -> QObject:
-    """Who a key sent to ``watched`` is for: a window hands it to the keyboard grabber, an open popup's focus
-    widget, or its own focus widget (as Qt's QWidgetWindow does); any other object is the receiver itself."""
-    if not isinstance(watched, QWindow):
-        return watched
+def key_receiver(window: QWindow) -> QObject:
+    """Who a key sent to ``window`` is for: the keyboard grabber, an open popup's focus widget, or the focus widget
+    (as Qt's QWidgetWindow hands it on)."""
     popup = QApplication.activePopupWidget()
     return (QWidget.keyboardGrabber() or (popup.focusWidget() or popup if popup is not None else None)
-            or QApplication.focusWidget() or watched)
+            or QApplication.focusWidget() or window)
 
 
 def widget_under(window: QWindow, point: QPoint) -> QWidget | None:
@@ -109,7 +107,7 @@ def widget_under(window: QWindow, point: QPoint) -> QWidget | None:
 
 
 class SensitiveCopyFilter(QObject):
-    """An event filter on the app's windows (or on the application), installed while the vault is unlocked. It
+    """An event filter on the app's windows (``window_filters``), installed while the vault is unlocked. It
     takes over Copy and Cut before the widget sees them, so Qt's own plain copy never runs; everything else passes.
 
     A right click is taken at the window (Qt turns it into a context menu event for the widget only after the
@@ -120,20 +118,19 @@ class SensitiveCopyFilter(QObject):
         self._clipboard = clipboard
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if not isinstance(watched, QWindow):
+            return False
         kind = event.type()
         if kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             return self._key(key_receiver(watched), event)
         if kind == QEvent.Type.ContextMenu:
-            if isinstance(watched, QWindow):
-                if event.reason() == QContextMenuEvent.Reason.Mouse:
-                    return False                     # a right click: taken as the click, below
-                receiver = key_receiver(watched)
-                at = receiver.mapToGlobal(receiver.rect().center()) if isinstance(receiver, QWidget) \
-                    else event.globalPos()
-                return self._context_menu(receiver, at)
-            return self._context_menu(watched, event.globalPos())
-        if isinstance(watched, QWindow) and kind == _menu_trigger() \
-                and event.button() == Qt.MouseButton.RightButton and QApplication.activePopupWidget() is None:
+            if event.reason() == QContextMenuEvent.Reason.Mouse:
+                return False                         # a right click: taken as the click, below
+            receiver = key_receiver(watched)         # the menu key: the focus widget's menu
+            at = receiver.mapToGlobal(receiver.rect().center()) if isinstance(receiver, QWidget) else event.globalPos()
+            return self._context_menu(receiver, at)
+        if kind == _menu_trigger() and event.button() == Qt.MouseButton.RightButton \
+                and QApplication.activePopupWidget() is None:
             widget = widget_under(watched, event.position().toPoint())
             return widget is not None and self._context_menu(widget, event.globalPosition().toPoint())
         return False

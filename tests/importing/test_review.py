@@ -202,4 +202,4 @@ def test_past_follow_ups_of_old_records_do_not_land_as_overdue_on_the_importer(s
     source = write_csv(tmp_path / "k.csv", body, headings=[*HEADINGS, "Opfølgning"])
     service.import_file(session, source, FOLLOW_MAPPING, dry_run=False, today=TODAY)
     assert _count(session, "contacts", "follow_up IS NOT NULL") == 40        # the day is kept
-    assert contacts.count_follow_ups_due(session, TODAY, mine=True) == 0
+    assert contacts.count_follow_ups(session, TODAY, TODAY, mine=True) == (0, 0)

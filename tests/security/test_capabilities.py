@@ -37,7 +37,6 @@ ROLES = (*CAPABILITIES, NO_ROLE)
 NEEDS: dict[str, str] = {
     "records.common.audit": "records",
     "records.contacts.complete_follow_up": "records",
-    "records.contacts.count_follow_ups_due": "records",
     "records.contacts.count_follow_ups": "records",
     "records.contacts.create_contact": "records",
     "records.contacts.delete_contact": "records",
